@@ -1,0 +1,28 @@
+"""Datasets: registry, bundled offline sets, seeded stratified splits."""
+
+from archsearch.data._dataset import Dataset, RawData
+from archsearch.data._registry import (
+    DatasetInfo,
+    check_dataset_name,
+    dataset_names,
+    load_dataset,
+    load_raw,
+    prepare,
+    register_dataset,
+    register_prefix,
+)
+from archsearch.data._split import stratified_split
+
+__all__ = [
+    "Dataset",
+    "DatasetInfo",
+    "RawData",
+    "check_dataset_name",
+    "dataset_names",
+    "load_dataset",
+    "load_raw",
+    "prepare",
+    "register_dataset",
+    "register_prefix",
+    "stratified_split",
+]

@@ -1,0 +1,56 @@
+"""Terminal progress: trial n/N, current best, a final summary.
+
+Progress goes to stderr; the summary (a result) goes to stdout.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import Any, TextIO
+
+__all__ = ["Progress", "format_params"]
+
+
+def format_params(params: Mapping[str, Any], limit: int = 8) -> str:
+    items = [f"{k}={_fmt(v)}" for k, v in params.items()]
+    if len(items) > limit:
+        items = [*items[:limit], f"... (+{len(items) - limit})"]
+    return " ".join(items)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+class Progress:
+    """Prints one line per trial; silent when ``quiet``."""
+
+    def __init__(self, total: int, objective: str, direction: str, *, quiet: bool = False,
+                 stream: TextIO | None = None) -> None:
+        self.total, self.objective, self.direction = total, objective, direction
+        self.quiet = quiet
+        self.stream = stream or sys.stderr
+        self.best: tuple[float, int] | None = None
+
+    def say(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=self.stream, flush=True)
+
+    def trial_done(self, finished: int, number: int, state: str, value: float | None, params: Mapping[str, Any],
+                   seconds: float, extra: str = "") -> None:
+        if state == "COMPLETE" and value is not None:
+            better = self.best is None or (value > self.best[0] if self.direction == "maximize"
+                                           else value < self.best[0])
+            if better:
+                self.best = (value, number)
+        width = len(str(self.total))
+        head = f"[{finished:>{width}}/{self.total}] trial {number:<3}"
+        if state == "COMPLETE" and value is not None:
+            body = f"{self.objective} {value:.4f}"
+        else:
+            body = state.lower()
+        best = f"  best {self.best[0]:.4f} (#{self.best[1]})" if self.best else ""
+        self.say(f"{head} {body}{best}  {seconds:5.1f}s  {format_params(params)}{extra}")

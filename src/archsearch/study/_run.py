@@ -1,0 +1,284 @@
+"""``archsearch run``: validate everything, load data once, run the Optuna study.
+
+Order matters for "nothing half-written": the space, the options, the URLs
+and the dataset name are checked before anything touches disk; the data is
+loaded and a model is built once with default hyperparameters (catching a
+builder that returns no model, or the wrong number of outputs) before the
+study and the MLflow runs are created.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from archsearch._version import __version__
+from archsearch.errors import FatalError, SpaceError
+from archsearch.space import FixedHyperParameters, Space, load_space
+from archsearch.study._options import RunOptions, resolve_storage
+from archsearch.study._progress import Progress, format_params
+from archsearch.tracking import check_url, resolve_tracking_uri, sqlite_path
+
+__all__ = ["SearchResult", "run_search", "Interrupted"]
+
+FINISHED_STATES = ("COMPLETE", "PRUNED")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM: the search stopped cleanly; ``exit_code`` is 130 or 143."""
+
+    def __init__(self, exit_code: int, resume: str) -> None:
+        super().__init__(f"interrupted; resume with: {resume}")
+        self.exit_code, self.resume = exit_code, resume
+
+
+@dataclasses.dataclass
+class SearchResult:
+    """Where a search stands after ``run_search``."""
+
+    study_name: str
+    storage: str
+    tracking_uri: str
+    target: int
+    finished: int
+    failed: int
+    ran: int
+    best_number: int | None = None
+    best_value: float | None = None
+    best_params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    best_attrs: dict[str, Any] = dataclasses.field(default_factory=dict)
+    objective: str = "val_accuracy"
+    parent_run_id: str | None = None
+
+    def summary(self) -> str:
+        """A few lines for the terminal: best value, params, size, where results are."""
+        lines = [f"Study '{self.study_name}': {self.finished}/{self.target} finished trials"
+                 f" ({self.ran} run now, {self.failed} failed in total)."]
+        if self.best_number is None:
+            lines.append("No finished trial yet.")
+        else:
+            metrics = self.best_attrs.get("metrics", {})
+            size = self.best_attrs.get("params_count")
+            test = metrics.get("test_accuracy")
+            lines.append(f"Best: {self.objective} {self.best_value:.4f} (trial {self.best_number})"
+                         + (f", test accuracy {test:.4f}" if test is not None else "")
+                         + (f", {size:,} parameters" if size is not None else ""))
+            lines.append(f"  params: {format_params(self.best_params, limit=30)}")
+        lines.append(f"Optuna:  {self.storage} (study '{self.study_name}')")
+        lines.append(f"MLflow:  {self.tracking_uri} (experiment '{self.study_name}'); "
+                     f"browse with `archsearch ui`")
+        return "\n".join(lines)
+
+
+def run_search(space: str | Path | Space, options: RunOptions | None = None) -> SearchResult:
+    """Run (or resume) the study of a space until it has ``trials`` finished trials.
+
+    Args:
+        space: a space file path or a loaded :class:`~archsearch.space.Space`.
+        options: see :class:`RunOptions`.
+
+    Returns:
+        A :class:`SearchResult`; ``print(result.summary())`` shows it.
+
+    Raises:
+        UsageError: bad input, before anything is written.
+        FatalError: too many consecutive trial failures.
+        Interrupted: Ctrl-C / SIGTERM, after closing the runs cleanly.
+
+    Example:
+        >>> result = run_search("spaces/digits_quick.py", RunOptions(trials=2, epochs=1))  # doctest: +SKIP
+        >>> print(result.summary())  # doctest: +SKIP
+    """
+    options = options or RunOptions()
+    options.validate()
+    space = space if isinstance(space, Space) else load_space(space)
+    from archsearch.data import check_dataset_name
+
+    dataset_spec = options.dataset or space.dataset
+    check_dataset_name(dataset_spec)
+    storage_url = resolve_storage(options.storage)
+    tracking_uri = resolve_tracking_uri(options.tracking_uri)
+    check_url(storage_url, "Optuna storage", "--storage")
+    check_url(tracking_uri, "MLflow tracking", "--tracking-uri")
+    target = options.trials or space.trials
+    epochs = options.epochs or space.epochs
+    study_name = options.study_name or space.name
+    progress = Progress(target, space.objective, space.direction, quiet=options.quiet)
+
+    _preload_mlflow()  # imports on another core while TensorFlow loads here
+    progress.say(f"archsearch {__version__}: space {space.path} -> study '{study_name}'")
+    from archsearch import train
+    from archsearch.data import load_dataset
+
+    dataset = load_dataset(dataset_spec, input=space.input, validation_split=space.validation_split,
+                           seed=options.seed, image_size=space.image_size)
+    progress.say(f"data {dataset.describe()}")
+    _dry_build(space, dataset)
+
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = _open_study(optuna, storage_url, study_name, space, options.seed)
+    finished, failed = _counts(study)
+    if finished >= target:
+        progress.say(f"study '{study_name}' already has {finished} finished trials (target {target}); "
+                     "nothing to run. Raise --trials to run more.")
+        return _result(study, storage_url, tracking_uri, target, 0, space)
+    progress.say(f"study '{study_name}': {finished} finished, running until {target} "
+                 f"({epochs} epochs, batch {space.batch_size})")
+
+    from archsearch.study._objective import Objective
+    from archsearch.tracking import Tracker
+
+    tracker = Tracker(tracking_uri, study_name, run_name=f"{study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
+                      tags=_parent_tags(space, dataset_spec, study_name, storage_url),
+                      params={"epochs": epochs, "batch_size": space.batch_size, "objective": space.objective,
+                              "direction": space.direction, "trials": target, "seed": options.seed,
+                              "dataset": dataset_spec})
+    objective = Objective(space, dataset, epochs=epochs, batch_size=space.batch_size, seed=options.seed,
+                          tracker=tracker, progress=progress, finished_before=finished)
+    stop_for_failures = _FailureGuard(objective, options.max_failures)
+    status = "FINISHED"
+    resume = _resume_command(space, options)
+    try:
+        with _sigterm_as_interrupt():
+            study.optimize(objective, timeout=options.timeout, catch=(Exception,),
+                           callbacks=[optuna.study.MaxTrialsCallback(target, states=_states(optuna)),
+                                      stop_for_failures])
+    except KeyboardInterrupt as err:
+        status = "KILLED"
+        code = 143 if isinstance(err, _Terminated) else 130
+        progress.say(f"\ninterrupted: the running trial was closed. Resume with:\n  {resume}")
+        raise Interrupted(code, resume) from None
+    finally:
+        if stop_for_failures.tripped and status == "FINISHED":
+            status = "FAILED"
+        tracker.close(status)
+    if stop_for_failures.tripped:
+        raise FatalError(
+            f"{space.path}: {options.max_failures} trials in a row failed; stopping. Last error: "
+            f"{objective.last_error}. Fix the builder (see `archsearch show {space.path}`) or raise --max-failures.")
+    result = _result(study, storage_url, tracking_uri, target, objective.finished - finished, space)
+    result.parent_run_id = tracker.parent_run_id
+    return result
+
+
+class _FailureGuard:
+    """Stops the study after N consecutive failed trials of this process."""
+
+    def __init__(self, objective: Any, limit: int) -> None:
+        self.objective, self.limit, self.tripped = objective, limit, False
+
+    def __call__(self, study: Any, trial: Any) -> None:
+        if self.objective.consecutive_failures >= self.limit:
+            self.tripped = True
+            study.stop()
+
+
+def _states(optuna: Any) -> tuple[Any, ...]:
+    return tuple(getattr(optuna.trial.TrialState, s) for s in FINISHED_STATES)
+
+
+def _counts(study: Any) -> tuple[int, int]:
+    trials = study.get_trials(deepcopy=False)
+    finished = sum(t.state.name in FINISHED_STATES for t in trials)
+    failed = sum(t.state.name == "FAIL" for t in trials)
+    return finished, failed
+
+
+def _open_study(optuna: Any, url: str, name: str, space: Space, seed: int) -> Any:
+    db = sqlite_path(url)
+    if db is not None:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    storage = optuna.storages.RDBStorage(url)
+    try:
+        existing = optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        existing = None
+    if existing is not None and existing.direction.name.lower() != space.direction:
+        raise SpaceError(f"{space.path}: study '{name}' in {url} was created to {existing.direction.name.lower()} "
+                         f"but the space says {space.direction}. Use --study NAME for a new study.")
+    done = 0 if existing is None else len(existing.get_trials(deepcopy=False))
+    # Offset the sampler's seed by the trials already run so that a resumed
+    # search does not propose the same startup points again.
+    sampler = optuna.samplers.TPESampler(seed=seed + done)
+    return optuna.create_study(study_name=name, storage=storage, direction=space.direction, sampler=sampler,
+                               load_if_exists=True)
+
+
+def _result(study: Any, storage: str, tracking_uri: str, target: int, ran: int, space: Space) -> SearchResult:
+    finished, failed = _counts(study)
+    result = SearchResult(study.study_name, storage, tracking_uri, target, finished, failed, ran,
+                          objective=space.objective)
+    complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
+    if complete:
+        best = study.best_trial
+        result.best_number, result.best_value = best.number, best.value
+        result.best_params, result.best_attrs = dict(best.params), dict(best.user_attrs)
+    return result
+
+
+def _dry_build(space: Space, dataset: Any) -> None:
+    """Build once with default values: a wrong return type or output size is the space's bug."""
+    from archsearch import train
+
+    try:
+        train.build_model(space, FixedHyperParameters(), dataset)
+    except SpaceError:
+        raise
+    except Exception:
+        pass  # a combination that raises is a trial failure, handled per trial
+    finally:
+        train.clear_session()
+
+
+def _parent_tags(space: Space, dataset: str, study: str, storage: str) -> dict[str, str]:
+    return {"archsearch.space": str(space.path), "archsearch.space_sha256": space.sha256,
+            "archsearch.dataset": dataset, "archsearch.version": __version__, "archsearch.study": study,
+            "archsearch.storage": storage, "mlflow.note.content": space.description[:5000]}
+
+
+def _resume_command(space: Space, options: RunOptions) -> str:
+    parts = ["archsearch run", str(space.path)]
+    for flag, value in (("--trials", options.trials), ("--epochs", options.epochs), ("--study", options.study_name),
+                        ("--storage", options.storage), ("--tracking-uri", options.tracking_uri),
+                        ("--dataset", options.dataset)):
+        if value is not None:
+            parts += [flag, str(value)]
+    if options.seed:
+        parts += ["--seed", str(options.seed)]
+    return " ".join(parts)
+
+
+def _preload_mlflow() -> None:
+    def load() -> None:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import mlflow.tracking  # noqa: F401
+
+    threading.Thread(target=load, name="archsearch-preload", daemon=True).start()
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so the current trial unwinds like Ctrl-C."""
+
+
+class _sigterm_as_interrupt:
+    def __enter__(self) -> None:
+        self._old = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTERM, self._handle)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+
+    @staticmethod
+    def _handle(signum: int, frame: Any) -> None:
+        raise _Terminated()

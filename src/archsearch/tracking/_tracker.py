@@ -1,0 +1,190 @@
+"""MLflow layout: one experiment per space, a parent run per invocation, a child run per trial.
+
+Every MLflow call runs on one background thread fed by a queue, so a trial
+never waits for logging: importing MLflow, creating the SQLite store (its
+migrations take seconds) and writing runs overlap with training. Each trial's
+epoch metrics go in a single ``log_batch`` call. ``close()`` drains the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from archsearch.tracking._uris import artifact_root_for, sqlite_path
+
+__all__ = ["Tracker", "TrialLog"]
+
+_log = logging.getLogger("archsearch")
+_BATCH = {"metrics": 1000, "params": 100, "tags": 100}  # MLflow's per-call limits
+
+
+class TrialLog:
+    """What one finished trial logs to its child run."""
+
+    def __init__(self, number: int, state: str, params: Mapping[str, Any], history: Mapping[str, Sequence[float]],
+                 metrics: Mapping[str, float], tags: Mapping[str, str], end_time_ms: int | None = None) -> None:
+        self.number, self.state, self.params = number, state, dict(params)
+        self.history, self.metrics, self.tags = history, dict(metrics), dict(tags)
+        self.end_time_ms = end_time_ms or _now_ms()
+
+
+class Tracker:
+    """Records a search in MLflow without blocking the caller.
+
+    Args:
+        tracking_uri: MLflow tracking URI (``sqlite:///mlruns/mlflow.db`` by default).
+        experiment: experiment name (the space's name).
+        run_name: name of the parent run.
+        tags: tags of the parent run (space path and hash, dataset, version, ...).
+        params: params of the parent run (training settings).
+    """
+
+    def __init__(self, tracking_uri: str, experiment: str, *, run_name: str,
+                 tags: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None) -> None:
+        self.tracking_uri = tracking_uri
+        self.experiment = experiment
+        self.parent_run_id: str | None = None
+        self.experiment_id: str | None = None
+        self.errors: list[str] = []
+        self._child_runs: dict[int, str] = {}
+        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="archsearch-mlflow", daemon=True)
+        self._client: Any = None
+        self._thread.start()
+        self._submit(lambda: self._start(run_name, dict(tags or {}), dict(params or {})))
+
+    # -- public, non-blocking -------------------------------------------------
+
+    def start_trial(self, number: int, tags: Mapping[str, str] | None = None) -> None:
+        """Open the trial's child run (RUNNING) so a crash leaves a trace to close later."""
+        start = _now_ms()
+        self._submit(lambda: self._start_trial(number, start, dict(tags or {})))
+
+    def end_trial(self, log: TrialLog) -> None:
+        """Log params, per-epoch metrics, final metrics and tags; close the child run."""
+        self._submit(lambda: self._end_trial(log))
+
+    def set_parent_tags(self, tags: Mapping[str, str]) -> None:
+        self._submit(lambda: self._log(self.parent_run_id, tags=dict(tags)))
+
+    def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
+        self._submit(lambda: self._client.log_artifact(self.parent_run_id, str(path), artifact_path))
+
+    def close(self, status: str = "FINISHED", timeout: float | None = None) -> None:
+        """Close the parent run with ``status`` and wait for all logging to finish."""
+        self._submit(lambda: self._finish(status))
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def wait(self) -> None:
+        """Block until everything submitted so far is written."""
+        done = threading.Event()
+        self._submit(done.set)
+        done.wait()
+
+    # -- the worker -----------------------------------------------------------
+
+    def _submit(self, fn: Callable[[], None]) -> None:
+        self._queue.put(fn)
+
+    def _work(self) -> None:
+        while True:
+            fn = self._queue.get()
+            if fn is None:
+                return
+            try:
+                fn()
+            except Exception as err:  # logging must never kill a search; say so once per kind
+                message = f"{type(err).__name__}: {err}"
+                if not self.errors:
+                    warnings.warn(f"MLflow logging failed ({message}); the search goes on.", stacklevel=1)
+                self.errors.append(message)
+                if self._client is None:
+                    return  # cannot even connect: drop the rest
+
+    def _start(self, run_name: str, tags: dict[str, str], params: dict[str, Any]) -> None:
+        for name in ("alembic", "mlflow"):  # schema-migration chatter on first use
+            logging.getLogger(name).setLevel(logging.WARNING)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from mlflow.tracking import MlflowClient
+        db = sqlite_path(self.tracking_uri)
+        if db is not None:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        client = MlflowClient(tracking_uri=self.tracking_uri)
+        experiment = client.get_experiment_by_name(self.experiment)
+        if experiment is None:
+            root = artifact_root_for(self.tracking_uri)
+            location = None if root is None else (Path(root) / "artifacts" / self.experiment).as_uri()
+            self.experiment_id = client.create_experiment(self.experiment, artifact_location=location)
+        else:
+            self.experiment_id = experiment.experiment_id
+        run = client.create_run(self.experiment_id, run_name=run_name, tags=tags)
+        self.parent_run_id = run.info.run_id
+        self._client = client
+        self._log(self.parent_run_id, params=params)
+
+    def _start_trial(self, number: int, start_ms: int, tags: dict[str, str]) -> None:
+        from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID
+
+        tags = {MLFLOW_PARENT_RUN_ID: self.parent_run_id, "archsearch.trial": str(number), **tags}
+        run = self._client.create_run(self.experiment_id, start_time=start_ms, tags=tags,
+                                      run_name=f"trial-{number}")
+        self._child_runs[number] = run.info.run_id
+
+    def _end_trial(self, log: TrialLog) -> None:
+        from mlflow.entities import Metric
+
+        run_id = self._child_runs.pop(log.number, None)
+        if run_id is None:
+            return
+        metrics = [Metric(key, float(v), log.end_time_ms, step)
+                   for key, values in log.history.items() for step, v in enumerate(values) if _finite(v)]
+        metrics += [Metric(key, float(v), log.end_time_ms, 0) for key, v in log.metrics.items() if _finite(v)]
+        self._log(run_id, metrics=metrics, params=log.params,
+                  tags={"archsearch.state": log.state, **log.tags})
+        status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}.get(log.state, "FINISHED")
+        self._client.set_terminated(run_id, status=status, end_time=log.end_time_ms)
+
+    def _finish(self, status: str) -> None:
+        for number in list(self._child_runs):  # trials cut off by an interrupt
+            self._client.set_terminated(self._child_runs.pop(number), status="KILLED")
+        if self.parent_run_id is not None:
+            self._client.set_terminated(self.parent_run_id, status=status)
+
+    def _log(self, run_id: str | None, *, metrics: Sequence[Any] = (), params: Mapping[str, Any] | None = None,
+             tags: Mapping[str, str] | None = None) -> None:
+        from mlflow.entities import Param, RunTag
+
+        params_list = [Param(k, _param_str(v)) for k, v in (params or {}).items()]
+        tags_list = [RunTag(k, str(v)) for k, v in (tags or {}).items()]
+        while metrics or params_list or tags_list:
+            self._client.log_batch(run_id, metrics=list(metrics[:_BATCH["metrics"]]),
+                                   params=params_list[:_BATCH["params"]], tags=tags_list[:_BATCH["tags"]],
+                                   synchronous=True)
+            metrics = metrics[_BATCH["metrics"]:]
+            params_list = params_list[_BATCH["params"]:]
+            tags_list = tags_list[_BATCH["tags"]:]
+
+
+def _param_str(value: Any) -> str:
+    return str(value)[:6000]
+
+
+def _finite(value: Any) -> bool:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return False
+    return v == v and v not in (float("inf"), float("-inf"))
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,114 @@
+"""One trial's model: build it, check it against the data, compile, fit, evaluate.
+
+This is the only module on the trial path that imports Keras (and so
+TensorFlow); the CLI and the space loader stay light.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ start-up chatter
+
+import keras  # noqa: E402
+
+from archsearch.errors import SpaceError
+
+if TYPE_CHECKING:
+    from archsearch.data import Dataset
+    from archsearch.space import HyperParameters, Space
+
+__all__ = ["FitResult", "build_model", "fit_model", "clear_session", "set_seed"]
+
+
+@dataclasses.dataclass
+class FitResult:
+    """What a fit produced: per-epoch history and final metrics."""
+
+    history: dict[str, list[float]]
+    metrics: dict[str, float]
+    params_count: int
+    fit_seconds: float
+
+    @property
+    def epochs_run(self) -> int:
+        return len(next(iter(self.history.values()), []))
+
+    def objective(self, name: str) -> float:
+        """The objective's value at the last epoch (what the test metrics also measure)."""
+        values = self.history.get(name)
+        if not values:
+            raise SpaceError(
+                f"objective {name!r} is not among the metrics Keras reported "
+                f"({', '.join(sorted(self.history)) or 'none'}). Set OBJECTIVE to one of them, "
+                "or compile with metrics=['accuracy']."
+            )
+        return float(values[-1])
+
+
+def set_seed(seed: int) -> None:
+    """Seed Python, NumPy and the backend (weights init, dropout, shuffling)."""
+    keras.utils.set_random_seed(seed)
+
+
+def build_model(space: Space, hp: HyperParameters, dataset: Dataset) -> keras.Model:
+    """Call the space's builder and check the model fits the data; compile if needed.
+
+    Raises:
+        SpaceError: the builder did not return a Keras model, or its output does
+            not have one unit per class.
+    """
+    model = space.call_build(hp, dataset.input_shape, dataset.num_classes)
+    if not isinstance(model, keras.Model):
+        raise SpaceError(f"{space.path}: build() must return a keras.Model, but returned "
+                         f"{type(model).__name__}. End build() with `return model`.")
+    check_output(space, model, dataset.num_classes)
+    if not getattr(model, "compiled", False):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def check_output(space: Space, model: keras.Model, num_classes: int) -> None:
+    """The last layer must have one unit per class."""
+    try:
+        shape = model.output_shape
+    except (AttributeError, ValueError):  # subclassed models that were never called
+        return
+    if isinstance(shape, list):
+        shape = shape[0]
+    units = shape[-1] if shape else None
+    if units is not None and units != num_classes:
+        raise SpaceError(f"{space.path}: the model outputs {units} units but the dataset has {num_classes} "
+                         f"classes. End the model with Dense(num_classes, activation='softmax').")
+
+
+def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: int,
+              callbacks: Sequence[keras.callbacks.Callback] = ()) -> FitResult:
+    """Fit on train, validate each epoch, then evaluate once on test."""
+    start = time.perf_counter()
+    history = model.fit(dataset.x_train, dataset.y_train, validation_data=(dataset.x_val, dataset.y_val),
+                        epochs=epochs, batch_size=batch_size, verbose=0, callbacks=list(callbacks))
+    fit_seconds = time.perf_counter() - start
+    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    metrics: dict[str, float] = {k: vals[-1] for k, vals in hist.items() if vals}
+    if hist and all(math.isfinite(v) for v in metrics.values()):
+        test = model.evaluate(dataset.x_test, dataset.y_test, batch_size=max(batch_size, 256), verbose=0,
+                              return_dict=True)
+        metrics.update({f"test_{k}": float(v) for k, v in test.items()})
+    metrics["fit_seconds"] = fit_seconds
+    return FitResult(history=hist, metrics=metrics, params_count=int(model.count_params()),
+                     fit_seconds=fit_seconds)
+
+
+def clear_session() -> None:
+    """Free the graph and layers of the last trial (TF leaks a little anyway)."""
+    keras.backend.clear_session()
+
+
+def count_params(model: Any) -> int:
+    return int(model.count_params())
