@@ -37,7 +37,8 @@ class Objective:
     def __call__(self, trial: optuna.Trial) -> float:
         from archsearch import train
 
-        seed = self.seed + trial.number
+        # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get seed + number.
+        seed = int(trial.user_attrs.get("seed", self.seed + trial.number))
         trial.set_user_attr("seed", seed)
         self.tracker.start_trial(trial.number, {"archsearch.seed": str(seed)})
         start = time.perf_counter()

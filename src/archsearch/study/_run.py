@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import json
 import signal
 import threading
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,12 +76,17 @@ class SearchResult:
         return "\n".join(lines)
 
 
-def run_search(space: str | Path | Space, options: RunOptions | None = None) -> SearchResult:
+def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
+               enqueue: Sequence[tuple[Mapping[str, Any], int]] = ()) -> SearchResult:
     """Run (or resume) the study of a space until it has ``trials`` finished trials.
 
     Args:
         space: a space file path or a loaded :class:`~archsearch.space.Space`.
         options: see :class:`RunOptions`.
+        enqueue: ``(params, seed)`` pairs to run before the sampler proposes
+            anything (a controlled design: ablations, repeats). A pair already
+            in the study (finished, running or waiting) is not added again, so a
+            resumed design runs only what is missing.
 
     Returns:
         A :class:`SearchResult`; ``print(result.summary())`` shows it.
@@ -123,6 +130,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None) -> 
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = _open_study(optuna, storage_url, study_name, space, options.seed)
+    _enqueue(study, enqueue)
     finished, failed = _counts(study)
     if finished >= target:
         progress.say(f"study '{study_name}' already has {finished} finished trials (target {target}); "
@@ -165,6 +173,22 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None) -> 
     result = _result(study, storage_url, tracking_uri, target, objective.finished - finished, space)
     result.parent_run_id = tracker.parent_run_id
     return result
+
+
+def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> None:
+    def key(params: Mapping[str, Any], seed: Any) -> str:
+        return json.dumps([sorted(params.items()), seed], default=str)
+
+    present = set()
+    for t in study.get_trials(deepcopy=False):
+        if t.state.name == "FAIL":
+            continue  # failed repeats are tried again
+        params = t.params if t.state.name != "WAITING" else t.system_attrs.get("fixed_params", {})
+        present.add(key(params, t.user_attrs.get("seed")))
+    for params, seed in configs:
+        if key(params, seed) not in present:
+            study.enqueue_trial(dict(params), user_attrs={"seed": int(seed)})
+            present.add(key(params, seed))
 
 
 class _FailureGuard:
