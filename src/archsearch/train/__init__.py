@@ -1,5 +1,13 @@
 """Training one trial. Importing this package imports Keras (and TensorFlow)."""
 
-from archsearch.train._fit import FitResult, build_model, check_output, clear_session, fit_model, set_seed
+from archsearch.train._fit import (
+    FitResult,
+    attach_callbacks,
+    build_model,
+    check_output,
+    clear_session,
+    fit_model,
+    set_seed,
+)
 
-__all__ = ["FitResult", "build_model", "check_output", "clear_session", "fit_model", "set_seed"]
+__all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model", "set_seed"]

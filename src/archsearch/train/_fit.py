@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from archsearch.data import Dataset
     from archsearch.space import HyperParameters, Space
 
-__all__ = ["FitResult", "build_model", "fit_model", "clear_session", "set_seed"]
+__all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model", "set_seed"]
 
 
 @dataclasses.dataclass
@@ -90,6 +90,9 @@ def check_output(space: Space, model: keras.Model, num_classes: int) -> None:
 def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: int,
               callbacks: Sequence[keras.callbacks.Callback] = ()) -> FitResult:
     """Fit on train, validate each epoch, then evaluate once on test."""
+    # Builders attach their own callbacks (e.g. ReduceLROnPlateau) with
+    # archsearch.train.attach_callbacks(model, [...]).
+    callbacks = [*callbacks, *getattr(model, "_archsearch_callbacks", [])]
     start = time.perf_counter()
     history = model.fit(dataset.x_train, dataset.y_train, validation_data=(dataset.x_val, dataset.y_val),
                         epochs=epochs, batch_size=batch_size, verbose=0, callbacks=list(callbacks))
@@ -103,6 +106,16 @@ def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: 
     metrics["fit_seconds"] = fit_seconds
     return FitResult(history=hist, metrics=metrics, params_count=int(model.count_params()),
                      fit_seconds=fit_seconds)
+
+
+def attach_callbacks(model: keras.Model, callbacks: Sequence[keras.callbacks.Callback]) -> keras.Model:
+    """Make ``fit`` use these Keras callbacks for this model (from inside a builder).
+
+    Example:
+        >>> attach_callbacks(model, [keras.callbacks.ReduceLROnPlateau(patience=2)])  # doctest: +SKIP
+    """
+    model._archsearch_callbacks = [*getattr(model, "_archsearch_callbacks", []), *callbacks]
+    return model
 
 
 def clear_session() -> None:
