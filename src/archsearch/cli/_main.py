@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 from typing import Any
 
 import click
@@ -18,8 +16,29 @@ COMMANDS: dict[str, str] = {
 }
 
 
+class UserError(click.ClickException):
+    """An ArchsearchError shown as one line, ``error: ...``, with its exit code (2 for bad input)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use (hatch/flask style)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from archsearch.errors import ArchsearchError
+
+        try:
+            return super().invoke(ctx)
+        except ArchsearchError as err:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise UserError(str(err), getattr(err, "exit_code", 1)) from err
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -52,21 +71,5 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point: user errors print one line and exit 2; ``--debug`` shows tracebacks."""
-    from archsearch.errors import ArchsearchError
-
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args or os.environ.get("ARCHSEARCH_DEBUG", "").lower() in ("1", "true", "yes")
-    try:
-        return cli.main(args=args, prog_name="archsearch", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as err:
-        err.show()
-        sys.exit(err.exit_code)
-    except ArchsearchError as err:
-        if debug:
-            raise
-        click.echo(f"error: {err}", err=True)
-        sys.exit(getattr(err, "exit_code", 1))
+    """Console entry point: user errors print one line and exit 2; ``--debug`` shows tracebacks."""
+    return cli.main(args=argv, prog_name="archsearch")

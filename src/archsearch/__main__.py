@@ -1,0 +1,5 @@
+"""``python -m archsearch`` runs the CLI."""
+
+from archsearch.cli import main
+
+main()

@@ -1,0 +1,70 @@
+"""Shared test setup: every test writes its studies and runs under its own tmp_path."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SPACES = REPO / "spaces"
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(autouse=True)
+def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Default storage and tracking go to tmp_path, never to the repo's mlruns/."""
+    monkeypatch.setenv("ARCHSEARCH_STORAGE", f"sqlite:///{tmp_path}/mlruns/optuna.db")
+    monkeypatch.setenv("ARCHSEARCH_TRACKING_URI", f"sqlite:///{tmp_path}/mlruns/mlflow.db")
+    monkeypatch.setenv("ARCHSEARCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("ARCHSEARCH_DEBUG", raising=False)
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture
+def write_space(tmp_path: Path):
+    """Write a space file to tmp_path and return its path."""
+
+    def write(body: str, name: str = "space.py") -> Path:
+        path = tmp_path / name
+        path.write_text(body)
+        return path
+
+    return write
+
+
+TINY_SPACE = '''
+"""A tiny dense space on digits, for fast end-to-end tests."""
+from archsearch import Question
+
+DATASET = "digits"
+INPUT = "flat"
+EPOCHS = 1
+BATCH_SIZE = 64
+TRIALS = 2
+QUESTIONS = [Question("units", "Do more units help?", baseline=8)]
+
+
+def build(hp, input_shape, num_classes):
+    import keras
+
+    model = keras.Sequential([
+        keras.Input(shape=input_shape),
+        keras.layers.Dense(hp.Choice("units", [8, 16]), activation="relu"),
+        keras.layers.Dense(num_classes, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+'''
+
+
+@pytest.fixture
+def tiny_space(write_space) -> Path:
+    return write_space(TINY_SPACE, "tiny.py")
