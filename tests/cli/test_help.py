@@ -1,0 +1,50 @@
+"""Every command has help, and help never imports the heavy libraries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from archsearch.cli import cli
+from archsearch.cli._main import COMMANDS
+
+HEAVY = ("tensorflow", "keras", "optuna", "mlflow", "pandas", "matplotlib", "sklearn")
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_command_has_help_text(command):
+    result = CliRunner().invoke(cli, [command, "--help"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert cli.get_command(None, command).help, f"`archsearch {command}` has no help text"
+
+
+def test_top_level_help_lists_every_command():
+    result = CliRunner().invoke(cli, ["--help"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    for command in COMMANDS:
+        assert f"  {command} " in result.output
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys, json\n"
+        "from archsearch.cli import cli\n"
+        f"for args in [['--help']] + [[c, '--help'] for c in {sorted(COMMANDS)!r}]:\n"
+        "    try:\n"
+        "        cli.main(args=args, prog_name='archsearch', standalone_mode=False)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == []
+
+
+def test_options_name_their_environment_variables():
+    result = CliRunner().invoke(cli, ["run", "--help"], catch_exceptions=False)
+    for var in ("ARCHSEARCH_STORAGE", "ARCHSEARCH_TRACKING_URI"):
+        assert var in result.output

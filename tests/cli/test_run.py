@@ -1,0 +1,149 @@
+"""`archsearch run` end to end: Optuna study, MLflow parent/child runs, resume, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archsearch.cli import cli
+from tests.conftest import TINY_SPACE
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, ["run", *map(str, args)], catch_exceptions=False)
+
+
+def _study(tmp_path: Path, name: str):
+    import optuna
+
+    return optuna.load_study(study_name=name, storage=f"sqlite:///{tmp_path}/mlruns/optuna.db")
+
+
+def _mlflow(tmp_path: Path):
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=f"sqlite:///{tmp_path}/mlruns/mlflow.db")
+
+
+@pytest.mark.slow
+def test_run_records_study_and_mlflow_runs_then_resumes(tmp_path, tiny_space):
+    result = _run(tiny_space, "--trials", 2, "--seed", 3)
+    assert result.exit_code == 0, result.output
+    assert "Best: val_accuracy" in result.stdout
+    assert "[2/2] trial 1" in result.stderr
+
+    study = _study(tmp_path, "tiny")
+    trials = study.get_trials()
+    assert [t.state.name for t in trials] == ["COMPLETE", "COMPLETE"]
+    for t in trials:
+        assert t.user_attrs["seed"] == 3 + t.number
+        assert t.user_attrs["params_count"] == (64 + 1) * t.params["units"] + (t.params["units"] + 1) * 10
+        assert set(t.user_attrs["history"]) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
+        assert t.value == pytest.approx(t.user_attrs["history"]["val_accuracy"][-1])
+        assert 0.0 <= t.user_attrs["metrics"]["test_accuracy"] <= 1.0
+
+    client = _mlflow(tmp_path)
+    experiment = client.get_experiment_by_name("tiny")
+    runs = client.search_runs([experiment.experiment_id])
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert len(parents) == 1 and len(children) == 2
+    parent = parents[0]
+    assert parent.info.status == "FINISHED"
+    assert parent.data.tags["archsearch.dataset"] == "digits"
+    assert parent.data.tags["archsearch.space"] == str(tiny_space)
+    assert len(parent.data.tags["archsearch.space_sha256"]) == 64
+    assert "archsearch.version" in parent.data.tags
+    by_trial = {int(r.data.tags["archsearch.trial"]): r for r in children}
+    for t in trials:
+        run = by_trial[t.number]
+        assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
+        assert run.info.status == "FINISHED"
+        assert run.data.params["units"] == str(t.params["units"])
+        assert run.data.metrics["params_count"] == t.user_attrs["params_count"]
+        assert run.data.metrics["val_accuracy"] == pytest.approx(t.value)
+        assert {"test_accuracy", "fit_seconds"} <= set(run.data.metrics)
+        curve = client.get_metric_history(run.info.run_id, "val_loss")
+        assert [m.step for m in curve] == [0]  # one epoch
+
+    # Same command with a higher target resumes: one more trial, none repeated.
+    result = _run(tiny_space, "--trials", 3, "--seed", 3)
+    assert result.exit_code == 0, result.output
+    assert "2 finished, running until 3" in result.stderr
+    assert [t.number for t in _study(tmp_path, "tiny").get_trials()] == [0, 1, 2]
+    assert len(client.search_runs([experiment.experiment_id], "tags.archsearch.trial = '2'")) == 1
+
+    # Target already met: nothing runs, nothing is added.
+    result = _run(tiny_space, "--trials", 3)
+    assert result.exit_code == 0, result.output
+    assert "nothing to run" in result.stderr
+    assert len(_study(tmp_path, "tiny").get_trials()) == 3
+
+
+@pytest.mark.slow
+def test_failing_trials_are_recorded_and_the_run_stops_after_max_failures(tmp_path, write_space):
+    path = write_space(TINY_SPACE.replace("    model = keras.Sequential", "    if hp.Choice('units', [8, 16]):\n"
+                                          "        raise ValueError('no such layer')\n    model = keras.Sequential"))
+    result = CliRunner().invoke(cli, ["run", str(path), "--trials", "5", "--max-failures", "2"])
+    assert result.exit_code == 1, result.output
+    assert "2 trials in a row failed" in result.stderr and "ValueError: no such layer" in result.stderr
+    trials = _study(tmp_path, "space").get_trials()
+    assert [t.state.name for t in trials] == ["FAIL", "FAIL"]
+    assert trials[0].user_attrs["error"] == "ValueError: no such layer"
+    runs = _mlflow(tmp_path).search_runs([_mlflow(tmp_path).get_experiment_by_name("space").experiment_id])
+    assert sorted(r.info.status for r in runs) == ["FAILED", "FAILED", "FAILED"]
+
+
+BAD_BUILDERS = {
+    "not_a_model": ("def build(hp):\n    return 'model'\n", r"build\(\) must return a keras\.Model, but returned str"),
+    "wrong_outputs": (
+        "def build(hp, input_shape):\n    import keras\n"
+        "    return keras.Sequential([keras.Input(input_shape), keras.layers.Dense(3)])\n",
+        r"the model outputs 3 units but the dataset has 10 classes",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["missing.py"], r"missing\.py: cannot load the space file \(no such file\)"),
+        (["{space}", "--trials", "0"], r"--trials must be at least 1, but got 0"),
+        (["{space}", "--trials", "-3"], r"--trials must be at least 1, but got -3"),
+        (["{space}", "--epochs", "0"], r"--epochs must be at least 1"),
+        (["{space}", "--dataset", "nosuch"], r"unknown dataset 'nosuch'\. Known: .*digits"),
+        (["{space}", "--storage", "nonsense"], r"--storage 'nonsense': not a usable Optuna storage URL"),
+        (["{space}", "--storage", "foo://x/y"], r"--storage 'foo://x/y': not a usable Optuna storage URL"),
+        (["{space}", "--tracking-uri", "sqlite:///{space}/sub/m.db"], r"--tracking-uri .*cannot create .*is not a writable folder"),
+        (["{syntax}"], r"syntax\.py:2: syntax error"),
+        (["{nobuild}"], r"nobuild\.py: no builder"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, tiny_space, write_space, args, match):
+    paths = {"space": tiny_space, "syntax": write_space("X = 1\ndef build(hp:\n", "syntax.py"),
+             "nobuild": write_space("X = 1\n", "nobuild.py")}
+    args = [a.format(**paths) for a in args]
+    result = CliRunner().invoke(cli, ["run", *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert pytest.importorskip("re").search(match, result.stderr), result.stderr
+    assert not (tmp_path / "mlruns").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", sorted(BAD_BUILDERS))
+def test_bad_builders_fail_before_anything_is_written(tmp_path, write_space, case):
+    body, match = BAD_BUILDERS[case]
+    path = write_space('DATASET = "digits"\nINPUT = "flat"\n' + body, f"{case}.py")
+    result = CliRunner().invoke(cli, ["run", str(path), "--trials", "1"])
+    assert result.exit_code == 2, result.output
+    assert pytest.importorskip("re").search(match, result.stderr), result.stderr
+    assert not (tmp_path / "mlruns").exists()
+
+
+def test_debug_shows_the_traceback(tiny_space):
+    result = CliRunner().invoke(cli, ["--debug", "run", "missing.py"])
+    assert result.exit_code != 0
+    assert type(result.exception).__name__ == "SpaceError"
