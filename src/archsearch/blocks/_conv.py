@@ -1,0 +1,100 @@
+"""Convolutional blocks: conv(-BN)(-pool)(-dropout) stacks, or pooling in place of a convolution."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from archsearch.blocks._spec import at, count_condition, is_searched, per_name, pick
+
+__all__ = ["conv_stack", "pooling"]
+
+
+def conv_stack(hp: Any, x: Any, *, blocks: Any = (1, 3), filters: Any = 32, kernel_size: Any = 3,
+               strides: Any = 1, padding: str = "same", activation: Any = "relu", batch_norm: Any = False,
+               block_type: Any = "conv", pool: Any = "max", pool_after_conv: Any = True, pool_size: Any = 2,
+               pool_strides: Any = None, pool_padding: str = "valid", dropout: Any = 0.0,
+               per_block: bool = False) -> Any:
+    """A stack of blocks; each is a convolution block or a pooling block.
+
+    A ``"conv"`` block is ``Conv2D -> [BatchNorm] -> [Pool] -> [Dropout]``; a
+    ``"pool"`` block replaces the convolution with pooling: ``Pool -> [Dropout]``
+    (lab L3-T2: "replace one convolution with pooling").
+
+    Declares ``blocks``; per block ``i`` (only while ``blocks > i``)
+    ``filters_i``, ``kernel_size_i``, ``block_type_i`` (or shared names with
+    ``per_block=False``); ``filters``/``kernel_size`` only for conv blocks.
+    ``pool``, ``batch_norm``, ``dropout`` etc. are shared. Each argument is a
+    spec (a value, a list, a range tuple, ``Per(...)``, ``Log(...)``, a callable).
+
+    Args:
+        hp: the hp object.
+        x: an image tensor ``(batch, H, W, C)``.
+        blocks: number of blocks (depth).
+        filters: filters per conv block (width).
+        kernel_size: kernel per conv block; ``Per([11, 8, 5])`` shrinks them.
+        strides: conv strides per block, e.g. ``Per([4, 1])`` for AlexNet's stem.
+        padding: conv padding, ``"same"`` or ``"valid"``.
+        activation: conv activation.
+        batch_norm: BatchNormalization after each convolution.
+        block_type: ``"conv"`` or ``"pool"`` per block (e.g. ``Per(["conv", ["conv", "pool"]])``).
+        pool: pooling kind, ``"max"`` or ``"avg"``.
+        pool_after_conv: pool after each convolution (conv-pool blocks).
+        pool_size, pool_strides, pool_padding: the pooling window, its stride
+            (None: the window) and padding.
+        dropout: dropout rate after each block (0 adds no layer).
+        per_block: one ``filters``/``kernel_size``/``block_type`` hyperparameter per block.
+
+    Returns:
+        The output tensor of the last block (not flattened).
+
+    Example:
+        >>> import keras
+        >>> from archsearch.space import FixedHyperParameters
+        >>> x = conv_stack(FixedHyperParameters(), keras.Input((28, 28, 1)), blocks=2,
+        ...                filters=Per([32, 64]), padding="valid")  # doctest: +SKIP
+    """
+    import keras
+
+    n = pick(hp, "blocks", blocks)
+    kind = pick(hp, "pool", pool)
+    after = pick(hp, "pool_after_conv", pool_after_conv)
+    size, pstride = pick(hp, "pool_size", pool_size), pick(hp, "pool_strides", pool_strides)
+    norm = pick(hp, "batch_norm", batch_norm)
+    rate = pick(hp, "dropout", dropout)
+    act = pick(hp, "conv_activation", activation)
+    for i in range(n):
+        with count_condition(hp, "blocks", blocks, i):
+            type_name = per_name("block_type", block_type, i, per_block)
+            btype = pick(hp, type_name, block_type, i)
+            if btype not in ("conv", "pool"):
+                raise ValueError(f"{type_name} must be 'conv' or 'pool', but got {btype!r}.")
+            # A pooling block has no filters or kernel: don't sample them.
+            scope = (hp.conditional_scope(type_name, ["conv"]) if is_searched(at(block_type, i))
+                     else contextlib.nullcontext())
+            with scope:
+                width = pick(hp, per_name("filters", filters, i, per_block), filters, i)
+                kernel = pick(hp, per_name("kernel_size", kernel_size, i, per_block), kernel_size, i)
+            stride = pick(hp, per_name("strides", strides, i, per_block), strides, i)
+        if btype == "pool":
+            x = pooling(kind, size, pstride, pool_padding)(x)
+        else:
+            x = keras.layers.Conv2D(width, kernel, strides=stride, padding=padding, activation=act)(x)
+            if norm:
+                x = keras.layers.BatchNormalization()(x)
+            if after:
+                x = pooling(kind, size, pstride, pool_padding)(x)
+        if rate:
+            x = keras.layers.Dropout(rate)(x)
+    return x
+
+
+def pooling(kind: str, pool_size: Any = 2, strides: Any = None, padding: str = "valid") -> Any:
+    """A ``MaxPooling2D`` (``"max"``) or ``AveragePooling2D`` (``"avg"``) layer."""
+    import keras
+
+    layers = {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D,
+              "average": keras.layers.AveragePooling2D}
+    if kind not in layers:
+        raise ValueError(f"pool must be 'max' or 'avg', but got {kind!r}.")
+    return layers[kind](pool_size=pool_size, strides=strides, padding=padding)

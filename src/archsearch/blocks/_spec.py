@@ -1,0 +1,120 @@
+"""How a block argument says "search this" or "keep this fixed".
+
+Every tunable argument of a block takes a *spec*:
+
+* a plain value (``256``, ``"relu"``, ``0.2``): fixed, not declared, not logged;
+* a list (``[64, 128, 256]``): ``hp.Choice``;
+* a tuple ``(low, high)`` or ``(low, high, step)``: ``hp.Int`` when both ends are
+  ints, else ``hp.Float``;
+* :class:`Per` (``Per([11, 8, 5])``): one spec per layer or block, the last one
+  repeating (AlexNet's shrinking kernels);
+* :class:`Log` (``Log(1e-4, 1e-1)``): ``hp.Float`` with log sampling;
+* a callable ``f(hp, name)``: full control, e.g.
+  ``lambda hp, name: hp.Int(name, 8, 256, step=2, sampling="log")``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["Log", "Per", "at", "count_condition", "is_searched", "largest", "per_name", "pick"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Per:
+    """One spec per layer/block; layers past the end reuse the last spec.
+
+    Example:
+        >>> Per([11, 8, 5]).at(4)
+        5
+    """
+
+    specs: Sequence[Any]
+
+    def __post_init__(self) -> None:
+        if not self.specs:
+            raise ValueError("Per() needs at least one spec, e.g. Per([11, 8, 5]).")
+
+    def at(self, index: int) -> Any:
+        return self.specs[min(index, len(self.specs) - 1)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Log:
+    """A float searched on a log scale, e.g. ``Log(1e-4, 1e-1)`` for a learning rate."""
+
+    low: float
+    high: float
+    default: float | None = None
+
+
+def pick(hp: Any, name: str, spec: Any, index: int | None = None) -> Any:
+    """The value of ``spec`` for this trial, declaring it on ``hp`` when searched.
+
+    Args:
+        hp: the hp object.
+        name: hyperparameter name (see :func:`per_name` for per-layer names).
+        spec: see the module docstring.
+        index: the layer/block index, for :class:`Per` specs.
+
+    Example:
+        >>> from archsearch.space import FixedHyperParameters
+        >>> hp = FixedHyperParameters()
+        >>> pick(hp, "units", [64, 128]), pick(hp, "rate", 0.5), pick(hp, "layers", (1, 5))
+        (64, 0.5, 1)
+    """
+    if isinstance(spec, Per):
+        spec = spec.at(index or 0)
+    if isinstance(spec, Log):
+        return hp.Float(name, spec.low, spec.high, sampling="log", default=spec.default)
+    if isinstance(spec, list):
+        return hp.Choice(name, spec)
+    if isinstance(spec, tuple):
+        if len(spec) not in (2, 3):
+            raise ValueError(f"{name}: a range spec is (low, high) or (low, high, step), but got {spec!r}.")
+        low, high, *step = spec
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in spec):
+            return hp.Int(name, low, high, step=step[0] if step else None)
+        return hp.Float(name, low, high, step=step[0] if step else None)
+    if callable(spec) and not isinstance(spec, type):
+        return spec(hp, name)
+    return spec
+
+
+def is_searched(spec: Any) -> bool:
+    """True when ``spec`` declares a hyperparameter (anything but a plain value)."""
+    if isinstance(spec, Per):
+        return any(is_searched(s) for s in spec.specs)
+    return isinstance(spec, list | tuple | Log) or (callable(spec) and not isinstance(spec, type))
+
+
+def largest(spec: Any) -> int:
+    """The largest integer a count spec (``3``, ``[1, 3]``, ``(1, 5)``) can take, for conditions."""
+    if isinstance(spec, list):
+        return max(spec)
+    if isinstance(spec, tuple):
+        return spec[1]
+    if isinstance(spec, int):
+        return spec
+    raise ValueError(f"a layer/block count must be an int, a list or a (low, high) tuple, but got {spec!r}.")
+
+
+def count_condition(hp: Any, name: str, spec: Any, index: int) -> Any:
+    """A context manager: what is declared inside is active only when ``name >= index + 1``."""
+    import contextlib
+
+    if not is_searched(spec):
+        return contextlib.nullcontext()
+    return hp.conditional_scope(name, list(range(index + 1, largest(spec) + 1)))
+
+
+def at(spec: Any, index: int) -> Any:
+    """The spec that applies to layer ``index`` (unwraps :class:`Per`)."""
+    return spec.at(index) if isinstance(spec, Per) else spec
+
+
+def per_name(base: str, spec: Any, index: int, per_layer: bool) -> str:
+    """``base_i`` when each layer has its own parameter (``per_layer`` or a ``Per`` spec), else ``base``."""
+    return f"{base}_{index}" if per_layer or isinstance(spec, Per) else base
