@@ -1,1 +1,36 @@
-"""(placeholder: see issues)"""
+"""Statistics over a table of trials: effects with confidence intervals, verdicts, best trials.
+
+Pure functions over pandas tables (one row per trial and seed): nothing here
+imports Keras, Optuna or MLflow. :mod:`archsearch.results` builds the table
+from a study; :mod:`archsearch.report` renders what these functions compute.
+"""
+
+from archsearch.analysis._effects import (
+    Effect,
+    LevelSummary,
+    QuestionResult,
+    analyze_question,
+    mean_interval,
+    paired_interval,
+    seeds_needed,
+    size_adjusted_interval,
+    verdict,
+    welch_interval,
+)
+from archsearch.analysis._trials import best_trials, chance_trials, state_counts
+
+__all__ = [
+    "Effect",
+    "LevelSummary",
+    "QuestionResult",
+    "analyze_question",
+    "best_trials",
+    "chance_trials",
+    "mean_interval",
+    "paired_interval",
+    "seeds_needed",
+    "size_adjusted_interval",
+    "state_counts",
+    "verdict",
+    "welch_interval",
+]
