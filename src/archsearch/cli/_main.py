@@ -12,6 +12,7 @@ from archsearch._version import __version__
 # command name -> "module:attribute", imported only when the command runs.
 COMMANDS: dict[str, str] = {
     "run": "archsearch.cli._run:run",
+    "show": "archsearch.cli._show:show",
     "ui": "archsearch.cli._ui:ui",
 }
 

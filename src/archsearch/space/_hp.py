@@ -189,7 +189,10 @@ class FixedHyperParameters(HyperParameters):
             return self._given[param.name]
         if self._fallback == "default":
             return param.default
-        if param.kind in ("int", "float"):
+        if param.kind == "int" or (param.kind == "float" and param.step is not None):
+            grid = param.grid()  # the largest value on the step grid, not max_value off it
+            return grid[0] if self._fallback == "min" else grid[-1]
+        if param.kind == "float":
             return param.min_value if self._fallback == "min" else param.max_value
         if param.kind == "boolean":
             return self._fallback == "max"
