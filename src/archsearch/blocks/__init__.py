@@ -23,13 +23,14 @@ from archsearch.blocks._classic import BRANCHES, alexnet_style, inception_module
 from archsearch.blocks._conv import conv_stack, pooling
 from archsearch.blocks._dense import ACTIVATIONS, classifier, dense_stack, logistic_regression
 from archsearch.blocks._optim import OPTIMIZERS, SCHEDULES, compile_model, lr_schedule, optimizer
-from archsearch.blocks._spec import Log, Per, pick
+from archsearch.blocks._spec import Choice, Log, Per, pick
 
 __all__ = [
     "ACTIVATIONS",
     "BRANCHES",
     "OPTIMIZERS",
     "SCHEDULES",
+    "Choice",
     "Log",
     "Per",
     "alexnet_style",

@@ -57,33 +57,40 @@ def conv_stack(hp: Any, x: Any, *, blocks: Any = (1, 3), filters: Any = 32, kern
     import keras
 
     n = pick(hp, "blocks", blocks)
-    kind = pick(hp, "pool", pool)
     after = pick(hp, "pool_after_conv", pool_after_conv)
-    size, pstride = pick(hp, "pool_size", pool_size), pick(hp, "pool_strides", pool_strides)
     norm = pick(hp, "batch_norm", batch_norm)
     rate = pick(hp, "dropout", dropout)
     act = pick(hp, "conv_activation", activation)
+    chosen: dict[str, Any] = {}
+
+    def pool_layer() -> Any:
+        # Declared at first use, so a stack that never pools records no pooling hyperparameters.
+        if not chosen:
+            chosen.update(kind=pick(hp, "pool", pool), size=pick(hp, "pool_size", pool_size),
+                          strides=pick(hp, "pool_strides", pool_strides))
+        return pooling(chosen["kind"], chosen["size"], chosen["strides"], pool_padding)
+
     for i in range(n):
         with count_condition(hp, "blocks", blocks, i):
             type_name = per_name("block_type", block_type, i, per_block)
             btype = pick(hp, type_name, block_type, i)
             if btype not in ("conv", "pool"):
                 raise ValueError(f"{type_name} must be 'conv' or 'pool', but got {btype!r}.")
-            # A pooling block has no filters or kernel: don't sample them.
-            scope = (hp.conditional_scope(type_name, ["conv"]) if is_searched(at(block_type, i))
-                     else contextlib.nullcontext())
-            with scope:
-                width = pick(hp, per_name("filters", filters, i, per_block), filters, i)
-                kernel = pick(hp, per_name("kernel_size", kernel_size, i, per_block), kernel_size, i)
-            stride = pick(hp, per_name("strides", strides, i, per_block), strides, i)
-        if btype == "pool":
-            x = pooling(kind, size, pstride, pool_padding)(x)
-        else:
-            x = keras.layers.Conv2D(width, kernel, strides=stride, padding=padding, activation=act)(x)
-            if norm:
-                x = keras.layers.BatchNormalization()(x)
-            if after:
-                x = pooling(kind, size, pstride, pool_padding)(x)
+            searched_type = is_searched(at(block_type, i))
+            if btype == "pool":
+                with hp.conditional_scope(type_name, ["pool"]) if searched_type else contextlib.nullcontext():
+                    x = pool_layer()(x)
+            else:
+                # A pooling block has no filters or kernel: don't sample them.
+                with hp.conditional_scope(type_name, ["conv"]) if searched_type else contextlib.nullcontext():
+                    width = pick(hp, per_name("filters", filters, i, per_block), filters, i)
+                    kernel = pick(hp, per_name("kernel_size", kernel_size, i, per_block), kernel_size, i)
+                    stride = pick(hp, per_name("strides", strides, i, per_block), strides, i)
+                x = keras.layers.Conv2D(width, kernel, strides=stride, padding=padding, activation=act)(x)
+                if norm:
+                    x = keras.layers.BatchNormalization()(x)
+                if after:
+                    x = pool_layer()(x)
         if rate:
             x = keras.layers.Dropout(rate)(x)
     return x

@@ -9,6 +9,8 @@ Every tunable argument of a block takes a *spec*:
 * :class:`Per` (``Per([11, 8, 5])``): one spec per layer or block, the last one
   repeating (AlexNet's shrinking kernels);
 * :class:`Log` (``Log(1e-4, 1e-1)``): ``hp.Float`` with log sampling;
+* :class:`Choice` (``Choice([16, 32, 64], default=32)``): ``hp.Choice`` with a
+  default other than the first value;
 * a callable ``f(hp, name)``: full control, e.g.
   ``lambda hp, name: hp.Int(name, 8, 256, step=2, sampling="log")``.
 """
@@ -19,7 +21,7 @@ import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["Log", "Per", "at", "count_condition", "is_searched", "largest", "per_name", "pick"]
+__all__ = ["Choice", "Log", "Per", "at", "count_condition", "is_searched", "largest", "per_name", "pick"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +52,14 @@ class Log:
     default: float | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """``hp.Choice`` with a chosen default, e.g. ``Choice([16, 32, 64], default=32)``."""
+
+    values: Sequence[Any]
+    default: Any = None
+
+
 def pick(hp: Any, name: str, spec: Any, index: int | None = None) -> Any:
     """The value of ``spec`` for this trial, declaring it on ``hp`` when searched.
 
@@ -71,6 +81,8 @@ def pick(hp: Any, name: str, spec: Any, index: int | None = None) -> Any:
         return hp.Float(name, spec.low, spec.high, sampling="log", default=spec.default)
     if isinstance(spec, list):
         return hp.Choice(name, spec)
+    if isinstance(spec, Choice):
+        return hp.Choice(name, list(spec.values), default=spec.default)
     if isinstance(spec, tuple):
         if len(spec) not in (2, 3):
             raise ValueError(f"{name}: a range spec is (low, high) or (low, high, step), but got {spec!r}.")
@@ -87,17 +99,28 @@ def is_searched(spec: Any) -> bool:
     """True when ``spec`` declares a hyperparameter (anything but a plain value)."""
     if isinstance(spec, Per):
         return any(is_searched(s) for s in spec.specs)
-    return isinstance(spec, list | tuple | Log) or (callable(spec) and not isinstance(spec, type))
+    return isinstance(spec, list | tuple | Log | Choice) or (callable(spec) and not isinstance(spec, type))
 
 
 def largest(spec: Any) -> int:
     """The largest integer a count spec (``3``, ``[1, 3]``, ``(1, 5)``) can take, for conditions."""
+    return _bounds(spec)[1]
+
+
+def smallest(spec: Any) -> int:
+    """The smallest integer a count spec can take."""
+    return _bounds(spec)[0]
+
+
+def _bounds(spec: Any) -> tuple[int, int]:
+    if isinstance(spec, Choice):
+        spec = list(spec.values)
     if isinstance(spec, list):
-        return max(spec)
+        return min(spec), max(spec)
     if isinstance(spec, tuple):
-        return spec[1]
+        return spec[0], spec[1]
     if isinstance(spec, int):
-        return spec
+        return spec, spec
     raise ValueError(f"a layer/block count must be an int, a list or a (low, high) tuple, but got {spec!r}.")
 
 
@@ -105,7 +128,7 @@ def count_condition(hp: Any, name: str, spec: Any, index: int) -> Any:
     """A context manager: what is declared inside is active only when ``name >= index + 1``."""
     import contextlib
 
-    if not is_searched(spec):
+    if not is_searched(spec) or index + 1 <= smallest(spec):  # always active: no condition to record
         return contextlib.nullcontext()
     return hp.conditional_scope(name, list(range(index + 1, largest(spec) + 1)))
 

@@ -1,0 +1,28 @@
+"""Lab L4 variant 2: CIFAR-10, an Inception-like network.
+
+A 3x3 stem, then 1-3 Inception modules (parallel 1x1 / 3x3 / 5x5 / pool
+branches joined with Concatenate), each followed by MaxPool(2), then global
+average pooling and softmax. Width (filters per branch), the number of
+parallel branches and depth (modules) are searched.
+"""
+
+from archsearch import Question, blocks
+
+DATASET = "cifar10"
+INPUT = "image"
+EPOCHS = 10
+BATCH_SIZE = 32
+TRIALS = 30
+
+QUESTIONS = [
+    Question("filters", "Does accuracy grow with width (filters per branch)?", baseline=16),
+    Question("branches", "Do more parallel branches raise accuracy?", baseline=1),
+    Question("modules", "Does accuracy grow with depth (more Inception modules)?", baseline=1),
+]
+
+
+def build(hp, input_shape, num_classes):
+    model = blocks.inception_net(hp, input_shape, num_classes, modules=(1, 3), branches=(1, 4),
+                                 filters=[16, 32, 64])
+    return blocks.compile_model(hp, model, optimizer_name=["sgd", "adam"], learning_rate=blocks.Log(1e-4, 0.05,
+                                                                                                    default=1e-3))
