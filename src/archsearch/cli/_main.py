@@ -11,6 +11,7 @@ from archsearch._version import __version__
 
 # command name -> "module:attribute", imported only when the command runs.
 COMMANDS: dict[str, str] = {
+    "datasets": "archsearch.cli._datasets:datasets",
     "run": "archsearch.cli._run:run",
     "show": "archsearch.cli._show:show",
     "ui": "archsearch.cli._ui:ui",

@@ -14,7 +14,8 @@ class RawData:
     """What a loader returns: images as ``(N, H, W)`` or ``(N, H, W, C)``, integer labels.
 
     ``x_test``/``y_test`` are None when the source has no test split; one is then
-    carved out with a seeded, stratified shuffle.
+    carved out with a seeded, stratified shuffle. ``skipped`` names the files a
+    folder loader could not read (counted in a warning, never fatal).
     """
 
     x_train: np.ndarray
@@ -22,6 +23,7 @@ class RawData:
     x_test: np.ndarray | None = None
     y_test: np.ndarray | None = None
     class_names: list[str] | None = None
+    skipped: list[str] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass
