@@ -1,0 +1,154 @@
+"""Blocks declare the right hyperparameters, build the right layers, and train."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import optuna
+import pytest
+
+from archsearch import blocks
+from archsearch.blocks import Choice, Log, Per, pick
+from archsearch.space import FixedHyperParameters, OptunaHyperParameters
+
+
+def _layers(model: keras.Model, kind: type) -> list:
+    return [layer for layer in model.layers if isinstance(layer, kind)]
+
+
+def _dense_model(hp, **kwargs) -> keras.Model:
+    inputs = keras.Input((20,))
+    return keras.Model(inputs, blocks.classifier(blocks.dense_stack(hp, inputs, **kwargs), 3))
+
+
+def test_pick_specs():
+    hp = FixedHyperParameters({"b": 32})
+    assert pick(hp, "a", 7) == 7 and "a" not in hp.space  # a plain value is not a hyperparameter
+    assert pick(hp, "b", [16, 32]) == 32
+    assert pick(hp, "c", (1, 5)) == 1 and hp.space["c"].kind == "int"
+    assert pick(hp, "d", (0.0, 0.5, 0.1)) == 0.0 and hp.space["d"].kind == "float"
+    assert pick(hp, "e", Log(1e-4, 1e-1, default=1e-3)) == 1e-3 and hp.space["e"].sampling == "log"
+    assert pick(hp, "f", Choice([16, 32, 64], default=32)) == 32
+    assert pick(hp, "g", Per([11, 8, 5]), index=5) == 5
+    assert pick(hp, "h", lambda hp, name: hp.Int(name, 2, 8, step=2, sampling="log", default=4)) == 4
+
+
+def test_dense_stack_per_layer_width_activation_and_conditions():
+    hp = FixedHyperParameters({"layers": 3, "units_0": 64, "units_1": 32, "units_2": 16,
+                               "activation_1": "tanh", "dropout": 0.2, "l2": 1e-3})
+    model = _dense_model(hp, layers=(1, 5), units=(16, 128, 16), activation=["relu", "tanh", "leaky_relu"],
+                         dropout=[0.0, 0.2], l2=[0.0, 1e-3])
+    dense = _layers(model, keras.layers.Dense)
+    assert [d.units for d in dense] == [64, 32, 16, 3]
+    assert [d.activation.__name__ for d in dense[:3]] == ["relu", "tanh", "relu"]
+    assert len(_layers(model, keras.layers.Dropout)) == 3
+    assert dense[0].kernel_regularizer is not None
+    assert hp.space["units_0"].conditions == ()  # always active
+    assert hp.space["units_2"].conditions[0].values == (3, 4, 5)
+
+
+def test_dense_stack_with_five_layers_and_every_activation():
+    hp = FixedHyperParameters({"layers": 5}, fallback="max")
+    model = _dense_model(hp, layers=(1, 5), units=8, activation=blocks.ACTIVATIONS)
+    assert len(_layers(model, keras.layers.Dense)) == 6
+    assert hp.values["activation_4"] == blocks.ACTIVATIONS[-1]
+
+
+def test_conv_stack_pool_block_replaces_a_convolution_and_skips_its_filters():
+    hp = FixedHyperParameters({"block_type_1": "pool", "pool": "avg"})
+    inputs = keras.Input((16, 16, 1))
+    x = blocks.conv_stack(hp, inputs, blocks=2, block_type=Per(["conv", ["conv", "pool"]]), filters=[4, 8],
+                          pool=["max", "avg"], pool_after_conv=False, batch_norm=True, dropout=0.25)
+    model = keras.Model(inputs, x)
+    assert len(_layers(model, keras.layers.Conv2D)) == 1
+    assert len(_layers(model, keras.layers.AveragePooling2D)) == 1
+    assert len(_layers(model, keras.layers.BatchNormalization)) == 1
+    assert len(_layers(model, keras.layers.Dropout)) == 2
+    assert model.output_shape == (None, 8, 8, 4)
+    assert [c.parent for c in hp.space["pool"].conditions] == ["block_type_1"]
+
+
+def test_conv_stack_shrinking_kernels_and_strides():
+    inputs = keras.Input((32, 32, 3))
+    x = blocks.conv_stack(FixedHyperParameters(), inputs, blocks=3, filters=4, kernel_size=Per([11, 8, 5]),
+                          strides=Per([4, 1]), pool_after_conv=False)
+    convs = _layers(keras.Model(inputs, x), keras.layers.Conv2D)
+    assert [c.kernel_size for c in convs] == [(11, 11), (8, 8), (5, 5)]
+    assert [c.strides for c in convs] == [(4, 4), (1, 1), (1, 1)]
+
+
+@pytest.mark.parametrize("branches", [1, 2, 3, 4])
+def test_inception_module_branches_are_concatenated(branches):
+    inputs = keras.Input((8, 8, 3))
+    y = blocks.inception_module(FixedHyperParameters(), inputs, branches=branches, filters=4)
+    assert tuple(y.shape) == (None, 8, 8, 4 * branches)
+
+
+def test_inception_net_depth_width_branches_grow_the_model():
+    small = blocks.inception_net(FixedHyperParameters(fallback="min"), (16, 16, 3), 10, modules=(1, 3),
+                                 branches=(1, 4), filters=[8, 16])
+    large = blocks.inception_net(FixedHyperParameters(fallback="max"), (16, 16, 3), 10, modules=(1, 3),
+                                 branches=(1, 4), filters=[8, 16])
+    assert small.count_params() < large.count_params()
+    assert len(_layers(large, keras.layers.Concatenate)) == 3
+
+
+@pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop", "adadelta"])
+def test_optimizers(name):
+    hp = FixedHyperParameters({"optimizer": name, "momentum": 0.5})
+    opt = blocks.optimizer(hp, name=["sgd", "adam", "rmsprop", "adadelta"], learning_rate=0.05,
+                           momentum=[0.0, 0.5])
+    assert type(opt).__name__.lower() == name
+    assert float(opt.learning_rate) == pytest.approx(0.05)
+    assert ("momentum" in hp.values) == (name == "sgd")  # momentum is SGD's only
+
+
+def test_unknown_optimizer_and_schedule_name_the_value():
+    with pytest.raises(ValueError, match="optimizer must be one of.*'lbfgs'"):
+        blocks.optimizer(FixedHyperParameters(), name="lbfgs")
+    with pytest.raises(ValueError, match="schedule must be one of.*'linear'"):
+        blocks.lr_schedule(FixedHyperParameters(), schedule="linear")
+
+
+@pytest.mark.parametrize(("schedule", "expected"), [
+    ("constant", [0.1, 0.1, 0.1, 0.1]),
+    ("exponential", [0.1, 0.05, 0.025, 0.0125]),
+    ("step", [0.1, 0.1, 0.05, 0.05]),
+    ("cosine", [0.1, 0.1 * (1 + np.cos(np.pi / 4)) / 2, 0.05, 0.1 * (1 + np.cos(3 * np.pi / 4)) / 2]),
+])
+def test_schedules_set_the_rate_per_epoch(schedule, expected):
+    hp = FixedHyperParameters()
+    model = _dense_model(hp, layers=1, units=4)
+    blocks.compile_model(hp, model, optimizer_name="sgd", learning_rate=0.1, momentum=0.0, schedule=schedule,
+                         decay_rate=0.5, step_epochs=2, epochs=4)
+    seen = []
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: seen.append(float(model.optimizer.learning_rate)))
+    x, y = np.random.default_rng(0).normal(size=(8, 20)), np.arange(8) % 3
+    model.fit(x, y, epochs=4, verbose=0, callbacks=[*getattr(model, "_archsearch_callbacks", []), record])
+    assert seen == pytest.approx(expected, rel=1e-5)
+
+
+def test_reduce_on_plateau_is_attached_as_a_callback():
+    hp = FixedHyperParameters({"schedule": "plateau", "patience": 3})
+    model = _dense_model(hp, layers=1, units=4)
+    blocks.compile_model(hp, model, schedule=list(blocks.SCHEDULES), decay_rate=0.2, patience=[1, 3])
+    (callback,) = model._archsearch_callbacks
+    assert isinstance(callback, keras.callbacks.ReduceLROnPlateau)
+    assert (callback.factor, callback.patience) == (0.2, 3)
+    assert "step_epochs" not in hp.space  # only declared for the step schedule
+
+
+def test_blocks_under_optuna_sample_only_active_layers():
+    study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0, n_startup_trials=3))
+
+    def objective(trial):
+        hp = OptunaHyperParameters(trial)
+        model = _dense_model(hp, layers=(1, 5), units=(4, 16, 4), activation=["relu", "tanh"])
+        keras.backend.clear_session()
+        assert {f"units_{i}" for i in range(hp.values["layers"])} <= set(trial.params)
+        assert f"units_{hp.values['layers']}" not in trial.params
+        return model.count_params()
+
+    study.optimize(objective, n_trials=6)
+    assert len(study.trials) == 6
