@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from archsearch.tracking._store import ensure_sqlite_store
 from archsearch.tracking._uris import artifact_root_for, sqlite_path
 
 __all__ = ["Tracker", "TrialLog"]
@@ -118,6 +119,7 @@ class Tracker:
         db = sqlite_path(self.tracking_uri)
         if db is not None:
             db.parent.mkdir(parents=True, exist_ok=True)
+            ensure_sqlite_store(self.tracking_uri)  # skips seconds of schema migrations
         client = MlflowClient(tracking_uri=self.tracking_uri)
         experiment = client.get_experiment_by_name(self.experiment)
         if experiment is None:
