@@ -22,6 +22,9 @@ _LAZY = {
     "SearchResult": "archsearch.study",
     "run_search": "archsearch.study",
     "load_dataset": "archsearch.data",
+    "load_trials": "archsearch.results",
+    "study_report": "archsearch.report",
+    "run_ablation": "archsearch.ablation",
 }
 
 __all__ = [
@@ -39,7 +42,10 @@ __all__ = [
     "__version__",
     "load_dataset",
     "load_space",
+    "load_trials",
+    "run_ablation",
     "run_search",
+    "study_report",
 ]
 
 

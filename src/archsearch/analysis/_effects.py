@@ -327,15 +327,16 @@ def _effect(lev: pd.DataFrame, ref: pd.DataFrame, level: str, reference: str, di
 
 
 def _size_check(effect: Effect, lev: pd.DataFrame, ref: pd.DataFrame, confidence: float) -> None:
+    if effect.verdict not in (HELPS, HURTS):
+        effect.size_note = "no clear effect to check."
+        return
     sizes = pd.concat([lev["params_count"], ref["params_count"]]).dropna()
-    if sizes.empty or effect.diff is None:
+    if sizes.empty:
         effect.size_note = "parameter counts unknown."
         return
     if sizes.nunique() == 1:
-        effect.survives_size, effect.size_note = (effect.verdict in (HELPS, HURTS)) or None, "same model size."
-        if effect.survives_size:
-            effect.adjusted_diff, effect.adjusted_ci_low, effect.adjusted_ci_high = (
-                effect.diff, effect.ci_low, effect.ci_high)
+        effect.survives_size, effect.size_note = True, "same model size."
+        effect.adjusted_diff, effect.adjusted_ci_low, effect.adjusted_ci_high = effect.diff, effect.ci_low, effect.ci_high
         return
     both = pd.concat([lev.assign(_is=True), ref.assign(_is=False)]).dropna(subset=["params_count"])
     adjusted = size_adjusted_interval(both["value"], both["_is"], both["params_count"], confidence)
@@ -345,13 +346,10 @@ def _size_check(effect: Effect, lev: pd.DataFrame, ref: pd.DataFrame, confidence
         return
     effect.adjusted_diff, effect.adjusted_ci_low, effect.adjusted_ci_high = adjusted
     lo, hi = adjusted[1], adjusted[2]
-    if effect.verdict in (HELPS, HURTS):
-        same_sign = (lo > 0 and effect.diff > 0) or (hi < 0 and effect.diff < 0)
-        effect.survives_size = bool(same_sign)
-        effect.size_note = ("holds at equal model size." if same_sign
-                            else "not clear at equal model size: part of it may be a size effect.")
-    else:
-        effect.size_note = "no clear effect to check."
+    same_sign = (lo > 0 and effect.diff > 0) or (hi < 0 and effect.diff < 0)
+    effect.survives_size = bool(same_sign)
+    effect.size_note = ("holds at equal model size." if same_sign
+                        else "not clear at equal model size: part of it may be a size effect.")
 
 
 def _levels(values: pd.Series, max_levels: int, bins: int,

@@ -24,7 +24,7 @@ def best_trials(table: pd.DataFrame, direction: str = "maximize", k: int = 5) ->
     rows = table[(table.get("state", "COMPLETE") == "COMPLETE") & table["value"].notna()]
     if rows.empty:
         return pd.DataFrame(columns=list(_BEST_COLUMNS))
-    params = [c for c in rows.columns if c.startswith("params_")]
+    params = [c for c in rows.columns if c.startswith("params_") and c != "params_count"]
     numeric = [c for c in _BEST_COLUMNS[1:] if c in rows.columns and c != "n_seeds"]
     agg = rows.groupby("trial").agg({**{c: "mean" for c in numeric}, **{c: "first" for c in params}})
     agg.insert(1 if "value" in agg.columns else 0, "n_seeds", rows.groupby("trial")["seed"].nunique())

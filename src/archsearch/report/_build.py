@@ -1,0 +1,238 @@
+"""Build the report of a study: questions, effects, verdicts, best trials, importance."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archsearch.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from archsearch.space import Space
+
+__all__ = ["SCHEMA", "Report", "build_report", "format_effect"]
+
+SCHEMA = "archsearch.report/1"
+
+
+@dataclasses.dataclass
+class Report:
+    """A study's report. ``data`` follows docs/report-schema.md; ``table`` is the trial table.
+
+    In Jupyter the object renders itself as HTML with its plots.
+    """
+
+    data: dict[str, Any]
+    table: pd.DataFrame
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data (see docs/report-schema.md)."""
+        return self.data
+
+    def to_json(self) -> str:
+        return json.dumps(self.data, indent=2, allow_nan=False)
+
+    def to_markdown(self, images: dict[str, str] | None = None) -> str:
+        """Markdown; ``images`` maps plot names to file names to link."""
+        from archsearch.report._render import render_markdown
+
+        return render_markdown(self.data, images)
+
+    def plots(self) -> dict[str, bytes]:
+        """PNG bytes by name: ``effect_<param>``, ``learning_curves``, ``objective_over_trials``, ``size_vs_objective``."""
+        from archsearch.report._plots import make_plots
+
+        return make_plots(self.data, self.table)
+
+    def to_html(self) -> str:
+        """One self-contained HTML page (plots embedded as base64 PNGs)."""
+        from archsearch.report._render import render_html
+
+        return render_html(self.data, self.plots())
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def save(self, out: str | Path, formats: tuple[str, ...] = ("md", "html", "json")) -> list[Path]:
+        """Write report.md (+ PNGs), report.html and report.json under ``out``; returns the files."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        written: list[Path] = []
+        plots = self.plots() if {"md", "html"} & set(formats) else {}
+        if "md" in formats:
+            images = {}
+            for name, png in plots.items():
+                (out / f"{name}.png").write_bytes(png)
+                images[name] = f"{name}.png"
+                written.append(out / f"{name}.png")
+            (out / "report.md").write_text(self.to_markdown(images))
+            written.append(out / "report.md")
+        if "html" in formats:
+            from archsearch.report._render import render_html
+
+            (out / "report.html").write_text(render_html(self.data, plots))
+            written.append(out / "report.html")
+        if "json" in formats:
+            (out / "report.json").write_text(self.to_json())
+            written.append(out / "report.json")
+        return written
+
+
+def build_report(space_or_study: str | Path | Space, *, study_name: str | None = None, storage: str | None = None,
+                 tracking_uri: str | None = None, importance_seeds: tuple[int, ...] = (0, 1, 2),
+                 top: int = 5) -> Report:
+    """Load a study and compute everything the report shows.
+
+    Args:
+        space_or_study: a space file (its questions are answered; the study is
+            named after it) or a study name (questions: every hyperparameter).
+        study_name: the study, when it is not the space's name.
+        storage: Optuna storage URL (default as in ``archsearch run``).
+        tracking_uri: MLflow tracking URI; used to find the space file of a study given by name.
+        importance_seeds: fANOVA evaluator seeds (the spread is reported).
+        top: number of best trials listed.
+
+    Example:
+        >>> report = build_report("spaces/digits_quick.py")  # doctest: +SKIP
+        >>> report.to_dict()["questions"][0]["effects"][0]["verdict"]  # doctest: +SKIP
+        'no clear effect'
+    """
+    from archsearch.analysis import analyze_question, best_trials, chance_trials, state_counts
+    from archsearch.analysis._effects import _clean
+    from archsearch.results import importance, load_trials, open_study
+
+    space, name = _resolve(space_or_study, study_name)
+    study = open_study(name, storage)
+    if space is None:
+        space = _space_from_mlflow(study.study_name, tracking_uri)
+    table = load_trials(study)
+    direction = study.direction.name.lower()
+    design = dict(study.user_attrs.get("archsearch.design") or {"kind": "search"})
+    objective = space.objective if space is not None else "objective"
+    done = table[table["state"] == "COMPLETE"]
+    paired = design.get("kind") == "ablation"
+    questions = _questions(space, table, design)
+    answered = []
+    for q in questions:
+        param, baseline = q["param"], q.get("baseline")
+        result = analyze_question(done, param, baseline=baseline, direction=direction, paired=paired)
+        entry = {"param": param, "text": q["text"], "baseline": baseline, **result.to_dict()}
+        for e in entry["effects"]:
+            e["summary"] = format_effect(e, objective)
+        answered.append(entry)
+    num_classes = _num_classes(space)
+    best = best_trials(done, direction, top)
+    notes = []
+    if not paired:
+        notes.append(_search_note(space, questions))
+    if space is not None and not space.questions and not paired:
+        notes.append("The space declares no QUESTIONS: every hyperparameter is reported.")
+    data = {
+        "schema": SCHEMA,
+        "study": study.study_name,
+        "storage": str(storage or ""),
+        "space": None if space is None else str(space.path),
+        "objective": objective,
+        "direction": direction,
+        "design": design,
+        "counts": {**state_counts(table), "rows": int(len(done))},
+        "questions": answered,
+        "best_trials": _records(best.drop(columns=[c for c in ("history",) if c in best.columns])),
+        "importance": (importance(study, importance_seeds) if importance_seeds
+                       else {"evaluator": None, "seeds": [], "params": {}, "error": "not requested."}),
+        "at_chance": chance_trials(done, num_classes),
+        "failed": [{"trial": int(r.trial), "error": r.error}
+                   for r in table[table["state"] == "FAIL"].drop_duplicates("trial").itertuples()],
+        "notes": notes,
+    }
+    return Report(_clean(data), table)
+
+
+def format_effect(effect: dict[str, Any], objective: str) -> str:
+    """One line: ``helps: +2.1 pts [0.8, 3.4]`` (points for accuracies, raw units otherwise).
+
+    Example:
+        >>> format_effect({"verdict": "helps", "diff": 0.021, "ci_low": 0.008, "ci_high": 0.034,
+        ...                "more_needed": None, "n": 5, "n_ref": 5}, "val_accuracy")
+        'helps: +2.1 pts [0.8, 3.4]'
+    """
+    scale, unit = (100.0, " pts") if "accuracy" in objective else (1.0, "")
+    if effect["diff"] is None:
+        return "not enough data: no finished trial at one of the levels"
+    fmt = ".1f" if scale == 100 else ".4g"
+    diff = f"{effect['diff'] * scale:+{fmt}}"
+    if effect["ci_low"] is None:
+        more = effect.get("more_needed")
+        return f"not enough data: {diff}{unit}, no interval with {effect['n']} vs {effect['n_ref']}" + (
+            f"; run at least {more} more per level" if more else "")
+    text = f"{effect['verdict']}: {diff}{unit} [{effect['ci_low'] * scale:{fmt}}, {effect['ci_high'] * scale:{fmt}}]"
+    if effect["verdict"] == "no clear effect" and effect.get("more_needed"):
+        text += f" (about {effect['more_needed']} more per level would settle an effect this size)"
+    return text
+
+
+def _resolve(space_or_study: Any, study_name: str | None) -> tuple[Space | None, str]:
+    from archsearch.space import Space, load_space
+
+    if isinstance(space_or_study, Space):
+        return space_or_study, study_name or space_or_study.name
+    text = str(space_or_study)
+    if text.endswith(".py") or Path(text).is_file():
+        space = load_space(text)
+        return space, study_name or space.name
+    return None, study_name or text
+
+
+def _space_from_mlflow(study: str, tracking_uri: str | None) -> Space | None:
+    from archsearch.report._mlflow import newest_parent_run
+    from archsearch.space import load_space
+
+    run = newest_parent_run(study, tracking_uri)
+    path = None if run is None else run.data.tags.get("archsearch.space")
+    if path and Path(path).is_file():
+        try:
+            return load_space(path)
+        except UsageError:
+            return None
+    return None
+
+
+def _questions(space: Space | None, table: pd.DataFrame, design: dict[str, Any]) -> list[dict[str, Any]]:
+    declared = {q.param: q for q in (space.questions if space is not None else [])}
+    if design.get("kind") == "ablation":
+        factor = design["factor"]
+        q = declared.get(factor)
+        baseline = design.get("baseline", q.baseline if q else None)
+        return [{"param": factor, "text": q.text if q else f"What does {factor} change?", "baseline": baseline}]
+    if declared:
+        return [{"param": q.param, "text": q.text, "baseline": q.baseline} for q in declared.values()]
+    params = [c[len("params_"):] for c in table.columns if c.startswith("params_") and c != "params_count"]
+    return [{"param": p, "text": f"What does {p} change?", "baseline": None} for p in params]
+
+
+def _num_classes(space: Space | None) -> int | None:
+    if space is None:
+        return None
+    try:
+        from archsearch.data import get_info
+
+        info = get_info(space.dataset)
+    except Exception:
+        return None
+    return None if info is None else info.num_classes
+
+
+def _search_note(space: Space | None, questions: list[dict[str, Any]]) -> str:
+    path = space.path if space is not None else "SPACE.py"
+    factor = questions[0]["param"] if questions else "PARAM"
+    return ("This study is a TPE search, not a controlled design: trials cluster around good regions, so each "
+            "effect is conditional on the configurations the sampler chose (other hyperparameters vary too). "
+            f"For a controlled answer run: archsearch ask {path} --factor {factor} --repeats 3 --base best")
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return json.loads(df.to_json(orient="records"))

@@ -1,0 +1,63 @@
+"""Log a report to the study's newest MLflow parent run: files as artifacts, verdicts as tags."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["log_report", "newest_parent_run", "verdict_tags"]
+
+
+def _client(tracking_uri: str | None) -> Any:
+    from archsearch.tracking import resolve_tracking_uri, sqlite_path
+
+    uri = resolve_tracking_uri(tracking_uri)
+    db = sqlite_path(uri)
+    if db is not None and not db.exists():
+        return None  # never create an empty tracking store just to look into it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from mlflow.tracking import MlflowClient
+    return MlflowClient(tracking_uri=uri)
+
+
+def newest_parent_run(study: str, tracking_uri: str | None = None) -> Any | None:
+    """The newest parent run (no ``mlflow.parentRunId``) tagged ``archsearch.study = study``, or None."""
+    client = _client(tracking_uri)
+    if client is None:
+        return None
+    experiment = client.get_experiment_by_name(study)
+    if experiment is None:
+        return None
+    runs = client.search_runs([experiment.experiment_id], filter_string=f"tags.`archsearch.study` = '{study}'",
+                              order_by=["attributes.start_time DESC"], max_results=200)
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    return parents[0] if parents else None
+
+
+def verdict_tags(data: dict[str, Any]) -> dict[str, str]:
+    """``archsearch.verdict.<param>`` -> ``"2 vs 1: helps: +2.1 pts [0.8, 3.4]; ..."``."""
+    tags = {}
+    for q in data["questions"]:
+        parts = [f"{e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"]]
+        tags[f"archsearch.verdict.{q['param']}"] = ("; ".join(parts) or "no levels to compare")[:5000]
+    return tags
+
+
+def log_report(data: dict[str, Any], files: Sequence[Path], tracking_uri: str | None = None) -> str | None:
+    """Attach ``files`` under ``report/`` of the newest parent run and set the verdict tags.
+
+    Returns the run id, or None when the study has no MLflow parent run.
+    """
+    run = newest_parent_run(data["study"], tracking_uri)
+    if run is None:
+        return None
+    client = _client(tracking_uri)
+    run_id = run.info.run_id
+    for path in files:
+        client.log_artifact(run_id, str(path), "report")
+    for key, value in verdict_tags(data).items():
+        client.set_tag(run_id, key, value)
+    return run_id

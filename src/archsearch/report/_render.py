@@ -1,0 +1,152 @@
+"""Markdown and self-contained HTML from a report dict."""
+
+from __future__ import annotations
+
+import base64
+import html
+from typing import Any
+
+__all__ = ["render_html", "render_markdown"]
+
+
+def _num(x: Any, digits: int = 4) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def _int(x: Any) -> str:
+    return "-" if x is None else f"{int(round(x)):,}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return lines
+
+
+def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
+    """(title, markdown lines, plot name or None) in report order."""
+    out = []
+    c = data["counts"]
+    head = [f"Study `{data['study']}`" + (f" (space `{data['space']}`)" if data["space"] else "")
+            + f": {data['direction']} {data['objective']}.",
+            f"Trials: {c['COMPLETE']} complete, {c['PRUNED']} pruned, {c['FAIL']} failed"
+            + (f", {c['RUNNING']} running" if c["RUNNING"] else "") + ".",
+            ""]
+    design = data["design"]
+    if design.get("kind") == "ablation":
+        head.append(f"Controlled ablation of `{design['factor']}`: levels {design.get('levels')}, "
+                    f"seeds {design.get('seeds')}, every other hyperparameter held at {design.get('base')}.")
+    head += [f"> {n}" for n in data["notes"]]
+    out.append(("Summary", head, None))
+    for q in data["questions"]:
+        lines = [f"**{q['text']}**", ""]
+        if q["note"]:
+            lines += [f"_{q['note']}_", ""]
+        if q["levels"]:
+            lines += _table(
+                ["level", "mean", "95% CI", "trials", "seeds", "median params", "median fit s"],
+                [[("**" + lv["level"] + "** (ref)") if lv["level"] == q["reference"] else lv["level"],
+                  _num(lv["mean"]), f"[{_num(lv['ci_low'])}, {_num(lv['ci_high'])}]", str(lv["n_trials"]),
+                  str(lv["n_seeds"]), _int(lv["params_count"]), _num(lv["fit_seconds"], 3)] for lv in q["levels"]])
+            lines.append("")
+        if q["effects"]:
+            lines += _table(
+                ["vs " + str(q["reference"]), "verdict", "n / n ref", "params (level vs ref)", "at equal size"],
+                [[e["level"], e["summary"], f"{e['n']} / {e['n_ref']}",
+                  f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
+                  (_size_text(e))] for e in q["effects"]])
+            lines += ["", f"Intervals: {q['method']}, 95%."]
+        out.append((f"Question: {q['param']}", lines, f"effect_{_safe(q['param'])}"))
+    best = data["best_trials"]
+    if best:
+        params = [k for k in best[0] if k.startswith("params_")]
+        rows = [[str(b["trial"]), _num(b.get("value")), str(b.get("n_seeds", 1)), _int(b.get("params_count")),
+                 _num(b.get("accuracy")), _num(b.get("val_accuracy")), _num(b.get("test_accuracy")),
+                 _num(b.get("fit_seconds"), 3),
+                 ", ".join(f"{k[7:]}={_num(b[k])}" for k in params if b.get(k) is not None)] for b in best]
+        out.append(("Best trials", _table(["trial", data["objective"], "seeds", "params", "train acc", "val acc",
+                                           "test acc", "fit s", "hyperparameters"], rows), "learning_curves"))
+    imp = data["importance"]
+    if imp.get("params"):
+        lines = _table(["hyperparameter", "importance (mean)", "min-max over seeds"],
+                       [[k, _num(v["mean"], 3), f"{_num(v['min'], 3)}-{_num(v['max'], 3)}"]
+                        for k, v in imp["params"].items()])
+        lines += ["", f"{imp['evaluator']}, evaluator seeds {imp['seeds']}."]
+    else:
+        lines = [f"Not computed: {imp.get('error', 'no data')}"]
+    out.append(("Hyperparameter importance", lines, None))
+    flags = []
+    if data["at_chance"]:
+        flags.append(f"At chance level (validation accuracy near 1/classes): trials {data['at_chance']}.")
+    for f in data["failed"][:10]:
+        flags.append(f"Trial {f['trial']} failed: {(f['error'] or '').splitlines()[0][:200] if f['error'] else '?'}")
+    out.append(("Flags", flags or ["No trial at chance level; no failed trial."], None))
+    out.append(("Trials", [], "objective_over_trials"))
+    out.append(("Model size", [], "size_vs_objective"))
+    return out
+
+
+def _size_text(e: dict[str, Any]) -> str:
+    if e["survives_size"] is True and e["adjusted_diff"] is not None:
+        return f"yes: {_num(e['adjusted_diff'], 3)} [{_num(e['adjusted_ci_low'], 3)}, {_num(e['adjusted_ci_high'], 3)}]"
+    if e["survives_size"] is False:
+        return f"no: {_num(e['adjusted_diff'], 3)} [{_num(e['adjusted_ci_low'], 3)}, {_num(e['adjusted_ci_high'], 3)}]"
+    return e["size_note"] or "-"
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "param"
+
+
+def render_markdown(data: dict[str, Any], images: dict[str, str] | None = None) -> str:
+    """The report as Markdown; plots are linked when ``images`` names their files."""
+    images = images or {}
+    lines = [f"# archsearch report: {data['study']}", ""]
+    for title, body, plot in _sections(data):
+        if not body and plot not in images:
+            continue
+        lines += [f"## {title}", "", *body, ""]
+        if plot in images:
+            lines += [f"![{plot}]({images[plot]})", ""]
+    return "\n".join(lines)
+
+
+def render_html(data: dict[str, Any], plots: dict[str, bytes]) -> str:
+    """One self-contained HTML page: markdown-like tables, plots as base64 PNGs."""
+    parts = [f"<h1>archsearch report: {html.escape(data['study'])}</h1>"]
+    for title, body, plot in _sections(data):
+        if not body and plot not in plots:
+            continue
+        parts.append(f"<h2>{html.escape(title)}</h2>")
+        parts.append(_html_body(body))
+        if plot in plots:
+            b64 = base64.b64encode(plots[plot]).decode("ascii")
+            parts.append(f'<img alt="{plot}" src="data:image/png;base64,{b64}">')
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;}table{border-collapse:collapse;}"
+             "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;}blockquote{color:#555;}")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>archsearch report: "
+            f"{html.escape(data['study'])}</title><style>{style}</style></head><body>"
+            + "\n".join(parts) + "</body></html>")
+
+
+def _html_body(lines: list[str]) -> str:
+    out, table = [], []
+    for line in [*lines, ""]:
+        if line.startswith("|"):
+            if not line.startswith("|---"):
+                table.append([html.escape(c.strip()).replace("**", "") for c in line.strip("|").split(" | ")])
+            continue
+        if table:
+            head, *rows = table
+            out.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in head) + "</tr>"
+                       + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows) + "</table>")
+            table = []
+        if line.startswith("> "):
+            out.append(f"<blockquote>{html.escape(line[2:])}</blockquote>")
+        elif line:
+            out.append(f"<p>{html.escape(line).replace('**', '')}</p>")
+    return "\n".join(out)

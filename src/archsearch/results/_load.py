@@ -1,0 +1,116 @@
+"""Turn an Optuna study into a plain table: one row per (trial, seed)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from archsearch.errors import UsageError
+
+if TYPE_CHECKING:
+    import optuna
+    import pandas as pd
+
+__all__ = ["METRIC_COLUMNS", "load_trials", "open_study"]
+
+METRIC_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "fit_seconds")
+
+
+def open_study(study: str | optuna.Study, storage: str | None = None) -> optuna.Study:
+    """Load a study by name from ``storage`` (default: ``ARCHSEARCH_STORAGE`` or ``mlruns/optuna.db``).
+
+    Raises:
+        UsageError: no study of that name; the message lists the ones there are.
+
+    Example:
+        >>> study = open_study("digits_quick")  # doctest: +SKIP
+    """
+    import optuna
+
+    if isinstance(study, optuna.Study):
+        return study
+    from archsearch.study import resolve_storage
+    from archsearch.tracking import sqlite_path
+
+    url = resolve_storage(storage)
+    db = sqlite_path(url)
+    if db is not None and not db.exists():
+        raise UsageError(f"--storage {url}: no such database ({db}). Run `archsearch run SPACE` first, "
+                         "or pass --storage URL.")
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    names = optuna.get_all_study_names(storage=url)
+    if study not in names:
+        known = ", ".join(sorted(names)) or "none"
+        raise UsageError(f"no study {study!r} in {url} (studies: {known}). Pass --study NAME or --storage URL.")
+    return optuna.load_study(study_name=study, storage=url)
+
+
+def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.DataFrame:
+    """The trials of a study as a DataFrame, one row per (trial, seed).
+
+    A trial trained once gives one row; a trial repeated over K seeds
+    (``repeat_seeds``/``repeat_values`` user attributes) gives K rows whose
+    ``value`` is that seed's objective, while ``trial_value`` is the trial's
+    (mean) objective. Failed and pruned trials give one row with their state.
+
+    Columns: ``trial, state, seed, repeat, value, trial_value, params_count``,
+    the metrics (``loss, accuracy, val_loss, val_accuracy, test_loss,
+    test_accuracy, fit_seconds``), ``at_chance, pruned_epoch, error, duration_s,
+    history`` (a dict of per-epoch lists) and ``params_<name>`` per
+    hyperparameter (missing where it was inactive).
+
+    Example:
+        >>> df = load_trials("digits_quick")  # doctest: +SKIP
+        >>> df.groupby("params_layers")["value"].mean()  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    study = open_study(study, storage)
+    rows: list[dict[str, Any]] = []
+    for t in study.get_trials(deepcopy=False):
+        rows.extend(_rows(t))
+    columns = ["trial", "state", "seed", "repeat", "value", "trial_value", "params_count", *METRIC_COLUMNS,
+               "at_chance", "pruned_epoch", "error", "duration_s", "history"]
+    table = pd.DataFrame(rows)
+    for c in columns:
+        if c not in table.columns:
+            table[c] = None
+    params = sorted(c for c in table.columns if c.startswith("params_") and c != "params_count")
+    table = table[[*columns, *params]]
+    for c in ("value", "trial_value", "params_count", *METRIC_COLUMNS, "duration_s"):
+        table[c] = pd.to_numeric(table[c], errors="coerce")
+    return table
+
+
+def _rows(t: Any) -> list[dict[str, Any]]:
+    attrs = t.user_attrs
+    base = {
+        "trial": t.number,
+        "state": t.state.name,
+        "trial_value": t.value,
+        "params_count": attrs.get("params_count"),
+        "at_chance": attrs.get("at_chance"),
+        "pruned_epoch": attrs.get("pruned_epoch"),
+        "error": attrs.get("error"),
+        "duration_s": t.duration.total_seconds() if t.duration is not None else None,
+        "history": attrs.get("history"),
+        **{f"params_{k}": v for k, v in t.params.items()},
+    }
+    seeds = attrs.get("repeat_seeds") or []
+    values = attrs.get("repeat_values") or []
+    if seeds and len(values) == len(seeds):
+        metrics = attrs.get("repeat_metrics") or [{}] * len(seeds)
+        return [{**base, "seed": int(s), "repeat": i, "value": _finite(v), **_metrics(m)}
+                for i, (s, v, m) in enumerate(zip(seeds, values, metrics, strict=False))]
+    seed = attrs.get("seed")
+    value = t.value if t.state.name == "COMPLETE" else None
+    return [{**base, "seed": None if seed is None else int(seed), "repeat": 0, "value": _finite(value),
+             **_metrics(attrs.get("metrics") or {})}]
+
+
+def _metrics(m: dict[str, Any]) -> dict[str, Any]:
+    return {k: m.get(k) for k in METRIC_COLUMNS}
+
+
+def _finite(v: Any) -> float | None:
+    return float(v) if v is not None and math.isfinite(float(v)) else None
