@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,35 @@ SPACES = REPO / "spaces"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+@pytest.fixture(scope="session")
+def _mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the migrated empty MLflow store once per session (it takes seconds)."""
+    import os as _os
+
+    from archsearch.tracking._store import ensure_sqlite_store
+
+    cache = tmp_path_factory.mktemp("template-cache")
+    old = _os.environ.get("ARCHSEARCH_CACHE")
+    _os.environ["ARCHSEARCH_CACHE"] = str(cache)
+    try:
+        ensure_sqlite_store(f"sqlite:///{cache}/probe/m.db")
+    finally:
+        if old is None:
+            del _os.environ["ARCHSEARCH_CACHE"]
+        else:
+            _os.environ["ARCHSEARCH_CACHE"] = old
+    return next(cache.glob("mlflow-*-empty.db"))
+
+
 @pytest.fixture(autouse=True)
-def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Default storage and tracking go to tmp_path, never to the repo's mlruns/."""
+def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _mlflow_template: Path) -> None:
+    """Default storage, tracking and caches go to tmp_path, never to the repo's mlruns/ or ~/.cache."""
     monkeypatch.setenv("ARCHSEARCH_STORAGE", f"sqlite:///{tmp_path}/mlruns/optuna.db")
     monkeypatch.setenv("ARCHSEARCH_TRACKING_URI", f"sqlite:///{tmp_path}/mlruns/mlflow.db")
-    monkeypatch.setenv("ARCHSEARCH_CACHE", str(tmp_path / "cache"))
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    shutil.copyfile(_mlflow_template, cache / _mlflow_template.name)
+    monkeypatch.setenv("ARCHSEARCH_CACHE", str(cache))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("ARCHSEARCH_DEBUG", raising=False)
 
