@@ -1,0 +1,49 @@
+"""``archsearch show``: settings, hyperparameters, questions and model sizes, without training."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from archsearch.cli import cli
+
+SPACE = '''
+"""Depth and width of a dense net on digits."""
+from archsearch import Question, blocks
+
+DATASET = "digits"
+INPUT = "flat"
+EPOCHS = 3
+BATCH_SIZE = 16
+TRIALS = 4
+QUESTIONS = [Question("layers", "Does depth help?", baseline=1), Question("nope", "Unknown?")]
+
+
+def build(hp, input_shape, num_classes):
+    import keras
+    inputs = keras.Input(input_shape)
+    x = blocks.dense_stack(hp, inputs, layers=(1, 2), units=[8, 16])
+    return keras.Model(inputs, blocks.classifier(x, num_classes))
+'''
+
+
+def test_show_prints_settings_params_questions_and_exact_counts(write_space):
+    path = write_space(SPACE, "dense.py")
+    result = CliRunner().invoke(cli, ["show", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "dataset    digits: input 64 (flat), 10 classes" in out
+    assert "3 epochs, batch 16" in out and "4 trials" in out
+    assert "units_1  one of 8, 16, default 8; only if layers in (2)" in out
+    assert "layers: Does depth help? (baseline 1)" in out
+    assert "nope: Unknown?  [warning: no such hyperparameter]" in out
+    # smallest: 64*8+8 + 8*10+10; largest: 64*16+16 + 16*16+16 + 16*10+10
+    assert "smallest           610 parameters" in out
+    assert "largest          1,482 parameters" in out
+    assert "Total params: 1,482" in out  # the Keras summary
+
+
+def test_show_bad_space_exits_2_with_one_line(write_space):
+    path = write_space("DATASET = 'digits'\n", "nobuild.py")
+    result = CliRunner().invoke(cli, ["show", str(path)])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and "no builder" in result.output
