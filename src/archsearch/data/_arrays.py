@@ -9,9 +9,15 @@ import numpy as np
 from archsearch.data._dataset import RawData
 from archsearch.errors import DatasetError
 
-__all__ = ["load_npz"]
+__all__ = ["check_npz", "load_npz"]
 
 _FIX = "save it with np.savez(PATH, x_train=..., y_train=..., x_test=..., y_test=...) or np.savez(PATH, x=..., y=...)"
+
+
+def check_npz(path: str) -> None:
+    """Fail early (before a run starts) when ``path`` is not a file."""
+    if not Path(path).expanduser().is_file():
+        raise DatasetError(f"{path}: no such file; npz:PATH needs an .npz file ({_FIX}).")
 
 
 def load_npz(path: str) -> RawData:
@@ -25,9 +31,8 @@ def load_npz(path: str) -> RawData:
         >>> load_npz("/tmp/tiny.npz").x_train.shape
         (4, 8, 8)
     """
+    check_npz(path)
     file = Path(path).expanduser()
-    if not file.is_file():
-        raise DatasetError(f"{path}: no such file; npz:PATH needs an .npz file ({_FIX}).")
     try:
         with np.load(file, allow_pickle=False) as f:
             names = set(f.files)

@@ -27,9 +27,21 @@ from archsearch.data._dataset import RawData
 from archsearch.data._decode import GRAY_MODES, Decoded, decode_batch
 from archsearch.errors import DatasetError
 
-__all__ = ["load_image_folder", "ARCHIVE_SUFFIXES"]
+__all__ = ["check_image_folder", "load_image_folder", "ARCHIVE_SUFFIXES"]
+
+class _StderrHandler(logging.Handler):
+    """``warning: ...`` on the current sys.stderr (looked up per message, so captured streams work)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"{record.levelname.lower()}: {record.getMessage()}\n")
+
 
 logger = logging.getLogger("archsearch.data")
+if not logger.handlers:
+    # Skipped files must reach the user of the CLI as one plain line on stderr, not as
+    # whatever format another library (absl under TensorFlow) gave the root logger.
+    logger.addHandler(_StderrHandler(logging.WARNING))
+    logger.propagate = False
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")
 _BATCH = 256  # files per worker task: large enough to amortise pickling, small enough to balance
@@ -57,17 +69,36 @@ def load_image_folder(path: str | os.PathLike[str], *, image_size: tuple[int, in
         >>> raw.x_train.shape, raw.class_names[:3]      # doctest: +SKIP
         ((18724, 28, 28), ['A', 'B', 'C'])
     """
-    source = Path(path).expanduser()
+    source = check_image_folder(path)
     size = tuple(int(v) for v in image_size) if image_size is not None else None
     if source.is_dir():
         return _load_folder(source, size, workers)
+    return _load_archive(source, size, workers)
+
+
+def check_image_folder(path: str | os.PathLike[str]) -> Path:
+    """Cheap layout checks (no decoding): a folder with two or more class folders, or an archive."""
+    source = Path(path).expanduser()
+    if source.is_dir():
+        _class_dirs(source)
+        return source
     if source.is_file() and source.name.lower().endswith(ARCHIVE_SUFFIXES):
-        return _load_archive(source, size, workers)
+        return source
     if source.is_file():
         raise DatasetError(f"{path}: not a folder or a {'/'.join(ARCHIVE_SUFFIXES)} archive; "
                            f"an image dataset needs {_LAYOUT_HINT.format(p=path)}.")
     raise DatasetError(f"{path}: no such folder or archive; an image dataset needs "
                        f"{_LAYOUT_HINT.format(p=path)}.")
+
+
+def _class_dirs(root: Path) -> list[str]:
+    class_dirs = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
+    if not class_dirs:
+        raise DatasetError(f"{root}: no class subfolders; an image dataset needs {_LAYOUT_HINT.format(p=root)}.")
+    if len(class_dirs) == 1:
+        raise DatasetError(f"{root}: only one class subfolder ({class_dirs[0]}); a classification needs at least "
+                           f"two (point at the folder that holds the class folders: {_LAYOUT_HINT.format(p=root)}).")
+    return class_dirs
 
 
 # -- folders -----------------------------------------------------------------------------------------------
@@ -91,12 +122,7 @@ def _load_folder(root: Path, size: tuple[int, int] | None, workers: int | None) 
 
 def _scan(root: Path) -> tuple[list[str], list[str], list[int], str]:
     """Class folders, files (relative, sorted), their labels, and the content key."""
-    class_dirs = sorted(e.name for e in os.scandir(root) if e.is_dir() and not e.name.startswith("."))
-    if not class_dirs:
-        raise DatasetError(f"{root}: no class subfolders; an image dataset needs {_LAYOUT_HINT.format(p=root)}.")
-    if len(class_dirs) == 1:
-        raise DatasetError(f"{root}: only one class subfolder ({class_dirs[0]}); a classification needs at least "
-                           f"two (point at the folder that holds the class folders: {_LAYOUT_HINT.format(p=root)}).")
+    class_dirs = _class_dirs(root)
     files: list[str] = []
     labels: list[int] = []
     entries: list[tuple[str, int, int]] = []

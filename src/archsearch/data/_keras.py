@@ -87,6 +87,11 @@ class KerasSource:
     def expected(self) -> Path:
         return keras_datasets_dir() / self.layouts[0] / self.files[0]
 
+    def where(self) -> str:
+        """The file (or folder of files) in use, else where it must be put."""
+        folder = self.locate() or keras_datasets_dir() / self.layouts[0]
+        return str(folder / self.files[0]) if len(self.files) == 1 else f"{folder}/"
+
 
 def _download(source: KerasSource) -> None:
     import importlib
@@ -161,7 +166,8 @@ class _ArraysOnly(pickle.Unpickler):
 
     _ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
                 ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
-                ("numpy._core.multiarray", "scalar")}
+                ("numpy._core.multiarray", "scalar"),
+                ("_codecs", "encode")}  # how Python 3 writes bytes at pickle protocol 2 (re-pickled copies)
 
     def find_class(self, module: str, name: str):  # noqa: ANN201 - pickle's signature
         if (module, name) not in self._ALLOWED:

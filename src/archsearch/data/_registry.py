@@ -9,10 +9,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from archsearch.data._arrays import load_npz
+from archsearch.data._arrays import check_npz, load_npz
 from archsearch.data._bundled import load_digits, load_mnist_sample
 from archsearch.data._dataset import Dataset, RawData
-from archsearch.data._images import load_image_folder
+from archsearch.data._images import check_image_folder, load_image_folder
 from archsearch.data._keras import KERAS_DATASETS
 from archsearch.data._notmnist import NOTMNIST, load_notmnist, locate_notmnist, notmnist_location
 from archsearch.data._split import stratified_split
@@ -39,6 +39,7 @@ class DatasetInfo:
 
 _REGISTRY: dict[str, DatasetInfo] = {}
 _PREFIXES: dict[str, Callable[[str], RawData]] = {}
+_PREFIX_CHECKS: dict[str, Callable[[str], None]] = {}
 
 
 def register_dataset(info: DatasetInfo) -> None:
@@ -70,6 +71,8 @@ def check_dataset_name(spec: str) -> None:
     if sep and prefix in _PREFIXES:
         if not arg.strip():
             raise DatasetError(f"dataset {spec!r} names no path; write {prefix}:PATH.")
+        if prefix in _PREFIX_CHECKS:
+            _PREFIX_CHECKS[prefix](arg)  # cheap layout checks, so a bad path fails before a run starts
         return
     raise DatasetError(f"unknown dataset {spec!r}. Known: {', '.join(dataset_names())} (see `archsearch datasets`).")
 
@@ -228,7 +231,7 @@ for _source in KERAS_DATASETS.values():
     register_dataset(DatasetInfo(_source.name, _source.load, _source.description, image_shape=_source.image_shape,
                                  num_classes=_source.num_classes,
                                  offline=functools.partial(lambda s: s.locate() is not None, _source),
-                                 location=functools.partial(lambda s: str(s.locate() or s.expected()), _source)))
+                                 location=_source.where))
 register_dataset(DatasetInfo("notmnist", functools.partial(load_notmnist, NOTMNIST["notmnist"]),
                              "notMNIST_small: letters A-J, about 18,700 28x28 grey PNGs (folder or .tar.gz in the "
                              "Keras cache folder)", image_shape=(28, 28, 1), num_classes=10,
@@ -243,3 +246,4 @@ register_dataset(DatasetInfo("notmnist_large", functools.partial(load_notmnist, 
                              location=functools.partial(notmnist_location, NOTMNIST["notmnist_large"])))
 register_prefix("folder", load_image_folder)
 register_prefix("npz", load_npz)
+_PREFIX_CHECKS.update(folder=check_image_folder, npz=check_npz)
