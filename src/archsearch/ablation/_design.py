@@ -1,0 +1,263 @@
+"""Controlled ablation: one factor's levels, everything else held at a base, the same seeds at every level."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archsearch.errors import UsageError
+
+if TYPE_CHECKING:
+    from archsearch.space import Param, Space
+    from archsearch.study import RunOptions, SearchResult
+
+__all__ = ["AblationPlan", "AblationResult", "ablation_study_name", "parse_levels", "plan_ablation", "run_ablation"]
+
+_MAX_GRID = 12
+
+
+@dataclasses.dataclass
+class AblationPlan:
+    """What an ablation runs: ``pairs`` of (params, seed) in randomized order."""
+
+    factor: str
+    levels: list[Any]
+    baseline: Any
+    base: dict[str, Any]
+    seeds: list[int]
+    pairs: list[tuple[dict[str, Any], int]]
+
+    def design(self) -> dict[str, Any]:
+        """The study user attribute ``archsearch.design`` the report reads."""
+        return {"kind": "ablation", "factor": self.factor, "levels": self.levels, "baseline": self.baseline,
+                "base": self.base, "seeds": self.seeds}
+
+
+@dataclasses.dataclass
+class AblationResult:
+    """Where an ablation ended: the study, the seeds run, and (with until_decided) whether it decided."""
+
+    study_name: str
+    plan: AblationPlan
+    search: SearchResult
+    rounds: int
+    decided: bool | None
+    message: str
+
+
+def ablation_study_name(space: Space, factor: str) -> str:
+    """The dedicated study of an ablation, e.g. ``digits_quick-ablation-layers``."""
+    return f"{space.name}-ablation-{factor}"
+
+
+def parse_levels(param: Param, text: str) -> list[Any]:
+    """Levels from ``"1,2,3"`` converted to the hyperparameter's type.
+
+    Example:
+        >>> from archsearch.space import Param
+        >>> parse_levels(Param.make_int("layers", 1, 5, None, None, None), "1, 3")
+        [1, 3]
+    """
+    out = []
+    for raw in (t.strip() for t in text.split(",") if t.strip()):
+        try:
+            if param.kind == "int":
+                out.append(int(raw))
+            elif param.kind == "float":
+                out.append(float(raw))
+            elif param.kind == "boolean":
+                if raw.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(raw)
+                out.append(raw.lower() in ("true", "1"))
+            else:
+                match = [v for v in param.values if str(v) == raw]
+                if not match:
+                    raise ValueError(raw)
+                out.append(match[0])
+        except ValueError:
+            raise UsageError(f"--levels {text!r}: {raw!r} is not a value of {param.name} ({param.describe()}).") \
+                from None
+    if len(out) < 2:
+        raise UsageError(f"--levels {text!r}: give at least two levels of {param.name}, e.g. --levels "
+                         f"{','.join(str(v) for v in _grid_or_empty(param)[:2]) or '1,2'}.")
+    return out
+
+
+def plan_ablation(space: Space, factor: str, *, levels: Sequence[Any] | str | None = None, repeats: int = 3,
+                  base: str | Mapping[str, Any] = "default", seed: int = 0, storage: str | None = None,
+                  first_seed: int = 0) -> AblationPlan:
+    """Build the (params, seed) pairs of an ablation.
+
+    Args:
+        space: the loaded space.
+        factor: the hyperparameter to vary.
+        levels: its levels (a list, or ``"1,2,3"``); default: every value of a finite grid.
+        repeats: seeds per level (the same seeds at every level, so differences are paired).
+        base: ``"default"`` (each hyperparameter's default), ``"best"`` (the best trial of the
+            space's search study in ``storage``), a JSON file path, or a dict.
+        seed: seeds the randomized run order; trial seeds are ``1000 + seed + i``.
+        first_seed: index of the first seed (later rounds of ``until_decided`` add seeds).
+
+    Example:
+        >>> plan = plan_ablation(load_space("spaces/digits_quick.py"), "layers", repeats=2)  # doctest: +SKIP
+        >>> len(plan.pairs)  # doctest: +SKIP
+        6
+    """
+    from archsearch.report._space import declared_params
+
+    if repeats < 1:
+        raise UsageError(f"--repeats must be at least 1, but got {repeats}.")
+    base_values = _base(space, base, storage)
+    declared = declared_params(space, base_values)
+    if factor not in declared:
+        declared.update(_declared_with_everything(space, base_values, declared))
+    param = declared.get(factor)
+    if param is None:
+        raise UsageError(f"{space.path}: --factor {factor!r} is not a hyperparameter of the space "
+                         f"(declared: {', '.join(sorted(declared))}).")
+    if isinstance(levels, str):
+        levels = parse_levels(param, levels)
+    elif levels is None:
+        levels = _grid_or_empty(param)
+        if not 2 <= len(levels) <= _MAX_GRID:
+            raise UsageError(f"{space.path}: {factor} ({param.describe()}) has no small grid of levels; "
+                             f"pass --levels, e.g. --levels {param.min_value},{param.max_value}.")
+    levels = list(levels)
+    question = next((q for q in space.questions if q.param == factor), None)
+    baseline = question.baseline if question is not None and question.baseline in levels else levels[0]
+    seeds = [1000 + seed + first_seed + i for i in range(repeats)]
+    configs = {_key(lv): _config(space, {**base_values, factor: lv}) for lv in levels}
+    pairs = [(configs[_key(lv)], s) for lv in levels for s in seeds]
+    random.Random(seed + first_seed).shuffle(pairs)  # order effects (warm caches, load) spread over levels
+    clean_base = {k: v for k, v in _config(space, base_values).items() if k != factor}
+    return AblationPlan(factor, levels, baseline, clean_base, seeds, pairs)
+
+
+def run_ablation(space: str | Path | Space, factor: str, options: RunOptions | None = None, *,
+                 levels: Sequence[Any] | str | None = None, repeats: int = 3,
+                 base: str | Mapping[str, Any] = "default", until_decided: bool = False,
+                 max_seeds: int = 10) -> AblationResult:
+    """Run an ablation in its own study (``<space>-ablation-<factor>``), resuming what is missing.
+
+    With ``until_decided``, seeds are added ``repeats`` at a time until every
+    level's paired 95% interval excludes zero or ``max_seeds`` seeds ran.
+
+    Example:
+        >>> result = run_ablation("spaces/digits_quick.py", "layers", RunOptions(epochs=3))  # doctest: +SKIP
+        >>> print(result.message)  # doctest: +SKIP
+    """
+    from archsearch.space import Space, load_space
+    from archsearch.study import RunOptions, run_search
+
+    options = dataclasses.replace(options) if options is not None else RunOptions()
+    space = space if isinstance(space, Space) else load_space(space)
+    if until_decided and max_seeds < repeats:
+        raise UsageError(f"--max-seeds {max_seeds} is smaller than --repeats {repeats}; raise --max-seeds.")
+    options.study_name = options.study_name or ablation_study_name(space, factor)
+    n_seeds, rounds = repeats, 0
+    while True:
+        plan = plan_ablation(space, factor, levels=levels, repeats=n_seeds, base=base, seed=options.seed,
+                             storage=options.storage)
+        _mark_study(space, options, plan)
+        options.trials = len(plan.pairs)
+        search = run_search(space, options, enqueue=plan.pairs)
+        rounds += 1
+        if not until_decided:
+            return AblationResult(options.study_name, plan, search, rounds, None,
+                                  f"ran {len(plan.levels)} levels x {n_seeds} seeds.")
+        undecided = _undecided(space, options, plan)
+        if not undecided:
+            return AblationResult(options.study_name, plan, search, rounds, True,
+                                  f"decided after {n_seeds} seeds: every level's interval excludes zero.")
+        if n_seeds >= max_seeds:
+            return AblationResult(options.study_name, plan, search, rounds, False,
+                                  f"not decided after {n_seeds} seeds (--max-seeds): {', '.join(undecided)} "
+                                  "still cross zero.")
+        n_seeds = min(n_seeds + repeats, max_seeds)
+
+
+def _undecided(space: Space, options: RunOptions, plan: AblationPlan) -> list[str]:
+    from archsearch.analysis import analyze_question
+    from archsearch.results import load_trials
+
+    table = load_trials(options.study_name, options.storage)
+    done = table[table["state"] == "COMPLETE"]
+    result = analyze_question(done, plan.factor, baseline=plan.baseline, direction=space.direction, paired=True)
+    return [f"{e.level} vs {e.reference}" for e in result.effects if e.verdict not in ("helps", "hurts")]
+
+
+def _mark_study(space: Space, options: RunOptions, plan: AblationPlan) -> None:
+    """Create the study with its design attribute first, so even an interrupted ablation reports as one."""
+    import optuna
+
+    from archsearch.study import resolve_storage
+    from archsearch.tracking import sqlite_path
+
+    url = resolve_storage(options.storage)
+    db = sqlite_path(url)
+    if db is not None:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.create_study(study_name=options.study_name, storage=url, direction=space.direction,
+                                load_if_exists=True)
+    study.set_user_attr("archsearch.design", json.loads(json.dumps(plan.design(), default=str)))
+
+
+def _base(space: Space, base: str | Mapping[str, Any], storage: str | None) -> dict[str, Any]:
+    if isinstance(base, Mapping):
+        return dict(base)
+    if base == "default":
+        return {}
+    if base == "best":
+        from archsearch.results import open_study
+
+        study = open_study(space.name, storage)
+        if not any(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)):
+            raise UsageError(f"--base best: study '{space.name}' has no complete trial yet. "
+                             f"Run `archsearch run {space.path}` first, or use --base default.")
+        return dict(study.best_params)
+    path = Path(base)
+    if not path.is_file():
+        raise UsageError(f"--base {base!r}: use best, default or a PARAMS.json file (no such file).")
+    try:
+        values = json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise UsageError(f"--base {path}: not valid JSON ({err.msg} at line {err.lineno}).") from None
+    if not isinstance(values, dict):
+        raise UsageError(f"--base {path}: expected a JSON object of hyperparameter values, e.g. {{\"layers\": 2}}.")
+    return values
+
+
+def _config(space: Space, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every active, non-fixed hyperparameter for ``values``; the rest at defaults (Optuna would sample them)."""
+    from archsearch.report._space import built_hp
+
+    hp = built_hp(space, dict(values))
+    return {k: v for k, v in hp.values.items() if k in hp.space and hp.space[k].kind != "fixed"}
+
+
+def _declared_with_everything(space: Space, base: dict[str, Any], known: dict[str, Param]) -> dict[str, Param]:
+    """Conditional parameters show up only when active: try each known grid's largest value."""
+    from archsearch.report._space import declared_params
+
+    extra = {}
+    for name, p in known.items():
+        grid = _grid_or_empty(p)
+        if grid:
+            extra.update(declared_params(space, {**base, name: grid[-1]}))
+    return extra
+
+
+def _grid_or_empty(param: Param) -> list[Any]:
+    try:
+        return param.grid()
+    except ValueError:
+        return []
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, default=str)

@@ -1,0 +1,59 @@
+"""``archsearch ask SPACE --factor NAME``: a controlled, paired ablation of one hyperparameter."""
+
+from __future__ import annotations
+
+import click
+
+from archsearch.cli._options import storage_option, study_option, tracking_uri_option
+
+
+@click.command()
+@click.argument("space", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--factor", required=True, metavar="NAME", help="The hyperparameter to vary, e.g. layers.")
+@click.option("--levels", metavar="A,B,...", help="Its levels, comma-separated (default: its whole grid).")
+@click.option("--repeats", "-k", type=int, default=3, show_default=True, metavar="K",
+              help="Seeds per level; every level runs with the same K seeds (paired).")
+@click.option("--base", default="default", show_default=True, metavar="best|default|PARAMS.json",
+              help="Where every other hyperparameter is held: its default, the best trial of the space's "
+                   "search study, or values from a JSON file.")
+@click.option("--until-decided", is_flag=True,
+              help="Add K seeds per round until every level's interval excludes zero or --max-seeds is reached.")
+@click.option("--max-seeds", type=int, default=10, show_default=True, metavar="N",
+              help="With --until-decided: stop after N seeds per level.")
+@click.option("--epochs", type=int, metavar="E", help="Override the space's EPOCHS.")
+@click.option("--seed", type=int, default=0, show_default=True, metavar="S",
+              help="Seeds the run order and the data split; trial seeds are 1000 + S + i.")
+@study_option
+@storage_option
+@tracking_uri_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the verdicts.")
+def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, until_decided: bool, max_seeds: int,
+        epochs: int | None, seed: int, study_name: str | None, storage: str | None, tracking_uri: str | None,
+        quiet: bool) -> None:
+    """Answer one question with a controlled ablation of FACTOR.
+
+    Every other hyperparameter is held at a base configuration; each level of
+    the factor runs with the same K seeds, in randomized order, in its own
+    study (SPACE-ablation-FACTOR by default, resumed if it exists). The
+    verdicts use paired differences (same seed, different level) with 95%
+    t intervals. `archsearch report` on that study gives the full report.
+
+    \b
+    Examples:
+      archsearch ask spaces/digits_quick.py --factor layers --repeats 3
+      archsearch ask spaces/digits_quick.py --factor activation --base best --until-decided
+    """
+    from archsearch.ablation import run_ablation
+    from archsearch.report import verdict_lines
+    from archsearch.study import Interrupted, RunOptions
+
+    options = RunOptions(epochs=epochs, seed=seed, study_name=study_name, storage=storage,
+                         tracking_uri=tracking_uri, quiet=quiet)
+    try:
+        result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
+                              until_decided=until_decided, max_seeds=max_seeds)
+    except Interrupted as err:
+        raise SystemExit(err.exit_code) from None
+    click.echo(f"Ablation of {factor} in study '{result.study_name}': {result.message}")
+    for line in verdict_lines(result.study_name, storage, space):
+        click.echo(line)
