@@ -20,7 +20,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-__all__ = ["CACHE_ENV", "cache_root", "entry_dir", "read_entry", "RowWriter", "write_entry"]
+__all__ = ["CACHE_ENV", "cache_root", "content_key", "content_key_of_lines", "entry_dir", "read_entry", "RowWriter",
+           "write_entry"]
 
 CACHE_ENV = "ARCHSEARCH_CACHE"
 _FORMAT = 1  # bump when the cached layout or decoding changes
@@ -45,10 +46,12 @@ def entry_dir(kind: str, source: Path, params: dict[str, Any]) -> Path:
 
 def content_key(entries: Iterable[tuple[str, int, int]]) -> str:
     """A hash of sorted ``(relative path, size, mtime_ns)``: changes when any file does."""
-    digest = hashlib.sha256()
-    for rel, size, mtime in sorted(entries):
-        digest.update(f"{rel}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+    return content_key_of_lines([f"{rel}\0{size}\0{mtime}\n" for rel, size, mtime in sorted(entries)])
+
+
+def content_key_of_lines(lines: list[str]) -> str:
+    """:func:`content_key` of entries already sorted and formatted as ``rel\\0size\\0mtime\\n`` lines."""
+    return hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def read_entry(folder: Path, key: str) -> tuple[np.ndarray, np.ndarray, dict[str, Any]] | None:

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from archsearch.data._cache import RowWriter, content_key, entry_dir, read_entry, write_entry
+from archsearch.data._cache import RowWriter, content_key, content_key_of_lines, entry_dir, read_entry, write_entry
 from archsearch.data._dataset import RawData
 from archsearch.data._decode import GRAY_MODES, Decoded, decode_batch
 from archsearch.errors import DatasetError
@@ -121,20 +121,24 @@ def _load_folder(root: Path, size: tuple[int, int] | None, workers: int | None) 
 
 
 def _scan(root: Path) -> tuple[list[str], list[str], list[int], str]:
-    """Class folders, files (relative, sorted), their labels, and the content key."""
+    """Class folders, files (relative, sorted), their labels, and the content key.
+
+    This runs on every load, cache hit or not, so it is most of a cached load's
+    time: one stat per file (about 4 us here; threads did not help on 2 cores).
+    """
     class_dirs = _class_dirs(root)
     files: list[str] = []
     labels: list[int] = []
-    entries: list[tuple[str, int, int]] = []
+    key_lines: list[str] = []
     for label, name in enumerate(class_dirs):
         with os.scandir(root / name) as it:
-            found = sorted((e.name, e.stat()) for e in it if e.is_file())
-        for fname, st in found:
-            rel = f"{name}/{fname}"
-            files.append(rel)
-            labels.append(label)
-            entries.append((rel, st.st_size, st.st_mtime_ns))
-    return class_dirs, files, labels, content_key(entries)
+            found = [(e.name, e.stat()) for e in it if e.is_file()]
+        found.sort(key=lambda item: item[0])
+        rels = [f"{name}/{fname}" for fname, _ in found]
+        files += rels
+        labels += [label] * len(rels)
+        key_lines += [f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n" for rel, (_, st) in zip(rels, found, strict=True)]
+    return class_dirs, files, labels, content_key_of_lines(key_lines)
 
 
 def _probe(root: Path, classes: list[str], files: list[str], labels: list[int],
