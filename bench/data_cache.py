@@ -13,6 +13,7 @@ import time excluded) and includes touching every pixel (``x.sum()``), so a lazy
 memory map is not counted as free.
 
     python bench/data_cache.py --images 20000 --serial     # prints a Markdown table
+    python bench/data_cache.py --memory 530000             # peak RSS of prepare() at notMNIST_large size
 """
 
 from __future__ import annotations
@@ -70,11 +71,38 @@ def load(folder: Path, cache: Path, serial: bool = False) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def memory(n: int) -> None:
+    """Peak RSS of prepare() on an n x 28x28 uint8 memory-mapped set (notMNIST_large: 530,000)."""
+    import resource
+
+    from archsearch.data import RawData, prepare
+
+    path = WORK / "big.npy"
+    WORK.mkdir(parents=True, exist_ok=True)
+    x = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint8, shape=(n, 28, 28))
+    x[:] = 7
+    x.flush()
+    del x
+    x = np.load(path, mmap_mode="r")
+    t = time.perf_counter()
+    ds = prepare("big", RawData(x, np.arange(n) % 10), input="flat", validation_split=0.1, seed=0)
+    seconds = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out = (ds.x_train.nbytes + ds.x_val.nbytes + ds.x_test.nbytes) / 2**20
+    print(f"prepare {seconds:.1f} s, peak RSS {peak:.0f} MiB, float32 outputs {out:.0f} MiB, "
+          f"uint8 source {n * 784 / 2**20:.0f} MiB memory-mapped")
+    path.unlink()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--images", type=int, default=20000)
+    parser.add_argument("--memory", type=int, metavar="N", help="instead: peak memory of prepare() on N images")
     parser.add_argument("--serial", action="store_true", help="also time a first load with one worker")
     args = parser.parse_args()
+    if args.memory:
+        memory(args.memory)
+        return
 
     folder, cache = WORK / "letters", WORK / "cache"
     t = time.perf_counter()
