@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import gc
 import json
 import signal
 import threading
@@ -141,6 +142,12 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
 
     from archsearch.study._objective import Objective
     from archsearch.tracking import Tracker
+
+    # Everything alive now (TensorFlow's modules, the dataset) lives for the whole
+    # run: freezing it keeps clear_session()'s gc.collect() per trial at tens of
+    # milliseconds instead of half a second, while trial objects are still freed.
+    gc.collect()
+    gc.freeze()
 
     tracker = Tracker(tracking_uri, study_name, run_name=f"{study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
                       tags=_parent_tags(space, dataset_spec, study_name, storage_url),
