@@ -49,3 +49,17 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
     except Interrupted as err:
         raise SystemExit(err.exit_code) from None
     click.echo(result.summary())
+    _print_verdicts(result, space)
+
+
+def _print_verdicts(result: object, space: str) -> None:
+    """The questions' verdicts in a few lines; a failing report never fails a finished run."""
+    from archsearch.report import verdict_lines
+
+    try:
+        lines = verdict_lines(result.study_name, result.storage, space)
+    except Exception as err:  # the search itself succeeded; say why there are no verdicts
+        click.echo(f"warning: no verdicts ({type(err).__name__}: {err}); try `archsearch report {space}`.", err=True)
+        return
+    for line in lines:
+        click.echo(line)
