@@ -20,22 +20,17 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from archsearch._cache import CACHE_ENV, cache_dir
+
 __all__ = ["CACHE_ENV", "cache_root", "content_key", "content_key_of_lines", "entry_dir", "read_entry", "RowWriter",
            "write_entry"]
 
-CACHE_ENV = "ARCHSEARCH_CACHE"
 _FORMAT = 1  # bump when the cached layout or decoding changes
 
 
 def cache_root() -> Path:
-    """``$ARCHSEARCH_CACHE``, else ``~/.cache/archsearch``.
-
-    Example:
-        >>> cache_root()  # doctest: +SKIP
-        PosixPath('/home/me/.cache/archsearch')
-    """
-    env = os.environ.get(CACHE_ENV)
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "archsearch"
+    """The shared archsearch cache folder (see :func:`archsearch._cache.cache_dir`)."""
+    return cache_dir()
 
 
 def entry_dir(kind: str, source: Path, params: dict[str, Any]) -> Path:

@@ -2,30 +2,18 @@
 
 MLflow builds a new SQLite store by running its whole chain of Alembic
 migrations (about 3 s of CPU for MLflow 3.17, each time a new ``mlruns/`` is
-used). The first time, archsearch lets MLflow build an empty store at a
-template path in the cache (one per MLflow version); later new stores are a
-file copy of it. An existing store is never touched.
+used); archsearch copies an empty store built once per MLflow version
+(see :mod:`archsearch._cache`).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import sqlite3
-import tempfile
 from pathlib import Path
 
+from archsearch._cache import cache_dir, store_from_template
 from archsearch.tracking._uris import sqlite_path
 
 __all__ = ["cache_dir", "ensure_sqlite_store"]
-
-
-def cache_dir() -> Path:
-    """``$ARCHSEARCH_CACHE``, else ``$XDG_CACHE_HOME/archsearch``, else ``~/.cache/archsearch``."""
-    root = os.environ.get("ARCHSEARCH_CACHE")
-    if root:
-        return Path(root)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "archsearch"
 
 
 def ensure_sqlite_store(tracking_uri: str) -> bool:
@@ -40,28 +28,15 @@ def ensure_sqlite_store(tracking_uri: str) -> bool:
         return False
     import mlflow
 
-    template = cache_dir() / f"mlflow-{mlflow.__version__}-empty.db"
-    try:
-        if not template.exists():
-            _build_template(template)
-        db.parent.mkdir(parents=True, exist_ok=True)
-        partial = db.with_name(db.name + ".partial")
-        shutil.copyfile(template, partial)
-        # The template's Default experiment points at the cache; point it here.
-        with sqlite3.connect(partial) as con:
-            con.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
-                        (str(db.parent.resolve() / "artifacts" / "0"),))
-        os.replace(partial, db)  # atomic: a concurrent process sees no store or a whole one
-    except (OSError, sqlite3.Error):
-        return False
-    return True
+    artifacts = str(db.parent.resolve() / "artifacts" / "0")
+
+    def point_default_experiment_here(con) -> None:  # the template's Default experiment points at the cache
+        con.execute("UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0", (artifacts,))
+
+    return store_from_template(db, f"mlflow-{mlflow.__version__}-empty.db", _build, point_default_experiment_here)
 
 
-def _build_template(template: Path) -> None:
+def _build(path: Path) -> None:
     from mlflow.tracking import MlflowClient
 
-    template.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=template.parent) as tmp:
-        fresh = Path(tmp) / "empty.db"
-        MlflowClient(tracking_uri=f"sqlite:///{fresh}").search_experiments()  # runs the migrations
-        os.replace(fresh, template)
+    MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()  # runs the migrations

@@ -1,15 +1,18 @@
 """MLflow layout: one experiment per space, a parent run per invocation, a child run per trial.
 
-Every MLflow call runs on one background thread fed by a queue, so a trial
-never waits for logging: importing MLflow, creating the SQLite store (its
-migrations take seconds) and writing runs overlap with training. Each trial's
-epoch metrics go in a single ``log_batch`` call. ``close()`` drains the queue.
+Every MLflow call runs on one background thread fed by a queue, so the caller
+never waits for logging. Each trial's epoch metrics go in a single
+``log_batch`` call. ``close()`` drains the queue. A search runs this class in
+a separate worker process (``_remote``/``_worker``), off the training
+process's GIL.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import socket
 import threading
 import time
 import warnings
@@ -20,7 +23,7 @@ from typing import Any
 from archsearch.tracking._store import ensure_sqlite_store
 from archsearch.tracking._uris import artifact_root_for, sqlite_path
 
-__all__ = ["Tracker", "TrialLog"]
+__all__ = ["Tracker", "TrialLog", "process_tag"]
 
 _log = logging.getLogger("archsearch")
 _BATCH = {"metrics": 1000, "params": 100, "tags": 100}  # MLflow's per-call limits
@@ -45,10 +48,14 @@ class Tracker:
         run_name: name of the parent run.
         tags: tags of the parent run (space path and hash, dataset, version, ...).
         params: params of the parent run (training settings).
+        parent_run_id: continue this parent run (a process that took over from
+            another one) instead of creating one; ``tags`` are updated, ``params``
+            are not logged again.
     """
 
     def __init__(self, tracking_uri: str, experiment: str, *, run_name: str,
-                 tags: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None) -> None:
+                 tags: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
+                 parent_run_id: str | None = None) -> None:
         self.tracking_uri = tracking_uri
         self.experiment = experiment
         self.parent_run_id: str | None = None
@@ -59,13 +66,13 @@ class Tracker:
         self._thread = threading.Thread(target=self._work, name="archsearch-mlflow", daemon=True)
         self._client: Any = None
         self._thread.start()
-        self._submit(lambda: self._start(run_name, dict(tags or {}), dict(params or {})))
+        self._submit(lambda: self._start(run_name, dict(tags or {}), dict(params or {}), parent_run_id))
 
     # -- public, non-blocking -------------------------------------------------
 
-    def start_trial(self, number: int, tags: Mapping[str, str] | None = None) -> None:
+    def start_trial(self, number: int, tags: Mapping[str, str] | None = None, start_ms: int | None = None) -> None:
         """Open the trial's child run (RUNNING) so a crash leaves a trace to close later."""
-        start = _now_ms()
+        start = start_ms or _now_ms()
         self._submit(lambda: self._start_trial(number, start, dict(tags or {})))
 
     def end_trial(self, log: TrialLog) -> None:
@@ -78,11 +85,44 @@ class Tracker:
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
         self._submit(lambda: self._client.log_artifact(self.parent_run_id, str(path), artifact_path))
 
-    def close(self, status: str = "FINISHED", timeout: float | None = None) -> None:
-        """Close the parent run with ``status`` and wait for all logging to finish."""
+    def close_orphans(self, study: str, trial_states: Mapping[int, str]) -> None:
+        """Close MLflow runs of this study left RUNNING by processes that died.
+
+        A trial run is closed when its Optuna trial is no longer RUNNING and the
+        process that owned it is gone (same host, pid not alive); its status
+        follows the Optuna state (FAIL -> FAILED). A parent run is closed as
+        KILLED when its process is gone. Runs of processes on other hosts are
+        closed only when their trial is FAIL (Optuna found its heartbeat stale).
+
+        Args:
+            study: the study name (tag ``archsearch.study`` of parent runs).
+            trial_states: Optuna state name by trial number.
+        """
+        states = dict(trial_states)
+        self._submit(lambda: self._close_orphans(study, states))
+
+    def close(self, status: str | None = "FINISHED", timeout: float | None = None) -> None:
+        """Close the parent run with ``status`` and wait for all logging to finish.
+
+        ``status=None`` leaves the parent run RUNNING for a process that takes over.
+        """
         self._submit(lambda: self._finish(status))
         self._queue.put(None)
         self._thread.join(timeout)
+
+    def close_abandoned(self, note: str) -> None:
+        """The search process died: close its open trial runs FAILED with ``note``, the parent run KILLED."""
+        def finish() -> None:
+            for number in list(self._child_runs):
+                run_id = self._child_runs.pop(number)
+                self._log(run_id, tags={"archsearch.state": "FAIL", "archsearch.error": note})
+                self._client.set_terminated(run_id, status="FAILED")
+            if self.parent_run_id is not None:
+                self._client.set_terminated(self.parent_run_id, status="KILLED")
+
+        self._submit(finish)
+        self._queue.put(None)
+        self._thread.join()
 
     def wait(self) -> None:
         """Block until everything submitted so far is written."""
@@ -110,7 +150,8 @@ class Tracker:
                 if self._client is None:
                     return  # cannot even connect: drop the rest
 
-    def _start(self, run_name: str, tags: dict[str, str], params: dict[str, Any]) -> None:
+    def _start(self, run_name: str, tags: dict[str, str], params: dict[str, Any],
+               parent_run_id: str | None = None) -> None:
         for name in ("alembic", "mlflow"):  # schema-migration chatter on first use
             logging.getLogger(name).setLevel(logging.WARNING)
         with warnings.catch_warnings():
@@ -128,9 +169,13 @@ class Tracker:
             self.experiment_id = client.create_experiment(self.experiment, artifact_location=location)
         else:
             self.experiment_id = experiment.experiment_id
+        self._client = client
+        if parent_run_id is not None:
+            self.parent_run_id = parent_run_id
+            self._log(parent_run_id, tags=tags)
+            return
         run = client.create_run(self.experiment_id, run_name=run_name, tags=tags)
         self.parent_run_id = run.info.run_id
-        self._client = client
         self._log(self.parent_run_id, params=params)
 
     def _start_trial(self, number: int, start_ms: int, tags: dict[str, str]) -> None:
@@ -155,11 +200,47 @@ class Tracker:
         status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}.get(log.state, "FINISHED")
         self._client.set_terminated(run_id, status=status, end_time=log.end_time_ms)
 
-    def _finish(self, status: str) -> None:
+    def _finish(self, status: str | None) -> None:
         for number in list(self._child_runs):  # trials cut off by an interrupt
-            self._client.set_terminated(self._child_runs.pop(number), status="KILLED")
-        if self.parent_run_id is not None:
+            run_id = self._child_runs.pop(number)
+            self._log(run_id, tags={"archsearch.state": "INTERRUPTED"})
+            self._client.set_terminated(run_id, status="KILLED")
+        if self.parent_run_id is not None and status is not None:
             self._client.set_terminated(self.parent_run_id, status=status)
+
+    def _close_orphans(self, study: str, states: dict[int, str]) -> None:
+        if self._client is None:
+            return
+        exp = [self.experiment_id]
+        parents = {r.info.run_id: r for r in self._client.search_runs(
+            exp, f"tags.`archsearch.study` = '{study}'", max_results=50000)}
+        running = self._client.search_runs(exp, "attributes.status = 'RUNNING'", max_results=50000)
+        for run in running:
+            run_id, tags = run.info.run_id, run.data.tags
+            if run_id == self.parent_run_id or run_id in self._child_runs.values():
+                continue
+            if run_id in parents:
+                if _process_gone(tags.get("archsearch.process", "")) is True:
+                    self._log(run_id, tags={"archsearch.closed_by": process_tag()})
+                    self._client.set_terminated(run_id, status="KILLED")
+                continue
+            parent = parents.get(tags.get("mlflow.parentRunId", ""))
+            if parent is None or "archsearch.trial" not in tags:
+                continue
+            state = states.get(int(tags["archsearch.trial"]), "FAIL")
+            if state in ("RUNNING", "WAITING"):
+                continue
+            gone = parent.info.run_id == self.parent_run_id or _process_gone(
+                parent.data.tags.get("archsearch.process", ""))
+            if gone is False or (gone is None and state != "FAIL"):
+                continue  # its process may still be logging the end of the trial
+            note = {"archsearch.state": state, "archsearch.closed_by": process_tag()}
+            if state == "FAIL":
+                note["archsearch.error"] = ("the process running this trial died (no heartbeat); "
+                                            "closed by a later run")
+            self._log(run_id, tags=note)
+            status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED"}.get(state, "FAILED")
+            self._client.set_terminated(run_id, status=status)
 
     def _log(self, run_id: str | None, *, metrics: Sequence[Any] = (), params: Mapping[str, Any] | None = None,
              tags: Mapping[str, str] | None = None) -> None:
@@ -174,6 +255,32 @@ class Tracker:
             metrics = metrics[_BATCH["metrics"]:]
             params_list = params_list[_BATCH["params"]:]
             tags_list = tags_list[_BATCH["tags"]:]
+
+
+def process_tag() -> str:
+    """``host/pid/start-time`` of this process: a later run can tell whether it is still alive."""
+    import psutil
+
+    return f"{socket.gethostname()}/{os.getpid()}/{psutil.Process().create_time():.0f}"
+
+
+def _process_gone(tag: str) -> bool | None:
+    """True when the process named by a :func:`process_tag` has ended; None when it ran on another host."""
+    import psutil
+
+    try:
+        host, pid, started = tag.rsplit("/", 2)
+        pid_int, started_f = int(pid), float(started)
+    except ValueError:
+        return None
+    if host != socket.gethostname():
+        return None
+    try:
+        return abs(psutil.Process(pid_int).create_time() - started_f) > 1  # another process took the pid
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return True
+    except psutil.Error:
+        return None
 
 
 def _param_str(value: Any) -> str:

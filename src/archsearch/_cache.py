@@ -1,0 +1,74 @@
+"""archsearch's cache folder, and new SQLite stores copied from a cached empty template.
+
+Both MLflow and Optuna build a new SQLite store by creating (and, for MLflow,
+migrating) their whole schema: seconds of CPU each time a new ``mlruns/`` is
+used. The first time, the library builds an empty store at a template path in
+the cache (one per library version); later new stores are a file copy of it.
+An existing store is never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["CACHE_ENV", "cache_dir", "store_from_template"]
+
+CACHE_ENV = "ARCHSEARCH_CACHE"
+
+
+def cache_dir() -> Path:
+    """``$ARCHSEARCH_CACHE``, else ``$XDG_CACHE_HOME/archsearch``, else ``~/.cache/archsearch``.
+
+    Example:
+        >>> cache_dir()  # doctest: +SKIP
+        PosixPath('/home/me/.cache/archsearch')
+    """
+    root = os.environ.get(CACHE_ENV)
+    if root:
+        return Path(root).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "archsearch"
+
+
+def store_from_template(db: Path, template_name: str, build: Callable[[Path], None],
+                        adjust: Callable[[sqlite3.Connection], None] | None = None) -> bool:
+    """Create the SQLite file ``db`` as a copy of the cached template ``template_name``.
+
+    Args:
+        db: the store to create; nothing happens if it exists.
+        template_name: file name of the template in :func:`cache_dir` (include the library version).
+        build: makes an empty store at the path it is given (run once per template).
+        adjust: edits the copy before it is put in place (paths that must point at ``db``'s folder).
+
+    Returns:
+        True when ``db`` was created from the template; False when it exists or no
+        template could be made (the library then creates the store itself, as usual).
+    """
+    if db.exists():
+        return False
+    template = cache_dir() / template_name
+    try:
+        if not template.exists():
+            template.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=template.parent) as tmp:
+                fresh = Path(tmp) / "empty.db"
+                build(fresh)
+                os.replace(fresh, template)
+        db.parent.mkdir(parents=True, exist_ok=True)
+        partial = db.with_name(f"{db.name}.{os.getpid()}.partial")
+        shutil.copyfile(template, partial)
+        if adjust is not None:
+            with sqlite3.connect(partial) as con:
+                adjust(con)
+            con.close()
+        if db.exists():  # another process made it meanwhile
+            partial.unlink()
+            return False
+        os.replace(partial, db)  # atomic: a concurrent process sees no store or a whole one
+    except (OSError, sqlite3.Error):
+        return False
+    return True

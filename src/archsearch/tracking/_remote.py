@@ -1,0 +1,142 @@
+"""The Tracker API, served by a separate process (see ``_worker``).
+
+:func:`prespawn` starts the worker while the search process imports
+TensorFlow, so MLflow is imported on the other core in parallel; the worker
+writes nothing until :class:`RemoteTracker` sends it the run to open.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["RemoteTracker", "prespawn"]
+
+_spare: subprocess.Popen | None = None
+_spare_reply: int | None = None
+
+
+def _spawn() -> tuple[subprocess.Popen, int]:
+    read_fd, write_fd = os.pipe()
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.Popen([sys.executable, "-m", "archsearch.tracking._worker", str(write_fd)],
+                            stdin=subprocess.PIPE, pass_fds=(write_fd,), env=env)
+    os.close(write_fd)
+    return proc, read_fd
+
+
+def prespawn() -> None:
+    """Start a worker now (it imports MLflow and waits) for the next :class:`RemoteTracker`."""
+    global _spare, _spare_reply
+    if _spare is None:
+        _spare, _spare_reply = _spawn()
+
+
+def discard_spare() -> None:
+    """Stop a prespawned worker that will not be used (the search stopped before opening runs)."""
+    global _spare, _spare_reply
+    if _spare is not None:
+        _spare.stdin.close()
+        _spare.wait()
+        os.close(_spare_reply)
+        _spare = _spare_reply = None
+
+
+class RemoteTracker:
+    """Same interface as :class:`~archsearch.tracking.Tracker`; every call returns at once.
+
+    If the worker cannot be reached, the search goes on and ``errors`` says why.
+    """
+
+    def __init__(self, tracking_uri: str, experiment: str, *, run_name: str,
+                 tags: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
+                 parent_run_id: str | None = None) -> None:
+        global _spare, _spare_reply
+        self.tracking_uri, self.experiment = tracking_uri, experiment
+        self.errors: list[str] = []
+        self.parent_run_id: str | None = parent_run_id
+        self.experiment_id: str | None = None
+        if _spare is not None:
+            self._proc, reply_fd, _spare, _spare_reply = _spare, _spare_reply, None, None
+        else:
+            self._proc, reply_fd = _spawn()
+        self._replies = os.fdopen(reply_fd, "rb")
+        self._lock = threading.Lock()
+        self._send("init", tracking_uri, experiment, run_name=run_name, tags=dict(tags or {}),
+                   params=dict(params or {}), parent_run_id=parent_run_id)
+        self._started = False
+
+    def start_trial(self, number: int, tags: Mapping[str, str] | None = None) -> None:
+        from archsearch.tracking._tracker import _now_ms
+
+        self._send("start_trial", number, dict(tags or {}), start_ms=_now_ms())
+
+    def end_trial(self, log: Any) -> None:
+        self._send("end_trial", log)
+
+    def set_parent_tags(self, tags: Mapping[str, str]) -> None:
+        self._send("set_parent_tags", dict(tags))
+
+    def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
+        self._send("log_artifact", str(path), artifact_path)
+
+    def close_orphans(self, study: str, trial_states: Mapping[int, str]) -> None:
+        self._send("close_orphans", study, dict(trial_states))
+
+    def wait(self) -> None:
+        """Block until everything sent so far is written."""
+        if self._send("wait"):
+            reply = self._receive("waited")
+            if reply:
+                self.errors = list(reply[1])
+
+    def close(self, status: str | None = "FINISHED", timeout: float | None = None) -> None:
+        """Close the parent run with ``status`` (None: leave it RUNNING) and wait for the worker to finish."""
+        if self._send("close", status):
+            reply = self._receive("closed")
+            if reply:
+                self.parent_run_id = reply[1] or self.parent_run_id
+                self.errors = list(reply[2])
+        try:
+            self._proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.errors.append("the MLflow worker did not finish in time")
+        self._replies.close()
+        for message in self.errors[:1]:
+            warnings.warn(f"MLflow logging failed ({message}); the search went on.", stacklevel=2)
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _send(self, method: str, *args: Any, **kwargs: Any) -> bool:
+        with self._lock:
+            try:
+                pickle.dump((method, args, kwargs), self._proc.stdin)
+                self._proc.stdin.flush()
+                return True
+            except (OSError, ValueError) as err:  # the worker is gone
+                if not self.errors:
+                    self.errors.append(f"the MLflow worker stopped ({type(err).__name__}: {err})")
+                return False
+
+    def _receive(self, kind: str) -> tuple[Any, ...] | None:
+        while True:
+            try:
+                message = pickle.load(self._replies)
+            except (EOFError, OSError, pickle.UnpicklingError):
+                self.errors.append("the MLflow worker stopped before answering")
+                return None
+            if message[0] == "started":
+                self.parent_run_id, self.experiment_id = message[1] or self.parent_run_id, message[2]
+            if message[0] == kind:
+                return message

@@ -1,0 +1,74 @@
+"""The MLflow worker process: ``python -m archsearch.tracking._worker REPLY_FD``.
+
+Reads ``(method, args, kwargs)`` messages pickled on stdin and applies them to
+a :class:`~archsearch.tracking.Tracker`; writes replies pickled on REPLY_FD.
+Importing MLflow and writing runs happen here, on another core, so the
+training process never pays for them (and its GIL is never held by them).
+
+End of input without a ``close`` message means the search process died
+(kill -9, OOM killer): the open trial runs are closed FAILED with a note and the
+parent run KILLED, so MLflow never keeps a RUNNING run of a dead process.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import warnings
+from typing import Any, BinaryIO
+
+DIED = "the process running this trial died (killed or crashed); closed by its MLflow worker"
+
+
+def serve(inbox: BinaryIO, outbox: BinaryIO) -> None:
+    from archsearch.tracking._tracker import Tracker
+
+    tracker: Tracker | None = None
+
+    def reply(*message: Any) -> None:
+        pickle.dump(message, outbox)
+        outbox.flush()
+
+    while True:
+        try:
+            method, args, kwargs = pickle.load(inbox)
+        except EOFError:  # the search process is gone without saying goodbye
+            if tracker is not None:
+                tracker.close_abandoned(DIED)
+            return
+        if method == "init":
+            tracker = Tracker(*args, **kwargs)
+            tracker.wait()
+            reply("started", tracker.parent_run_id, tracker.experiment_id)
+        elif tracker is None:
+            continue
+        elif method == "wait":
+            tracker.wait()
+            reply("waited", tracker.errors)
+        elif method == "close":
+            tracker.close(*args, **kwargs)
+            reply("closed", tracker.parent_run_id, tracker.errors)
+            return
+        else:
+            getattr(tracker, method)(*args, **kwargs)
+
+
+def main() -> None:
+    # Ctrl-C reaches the whole process group; the search process decides when logging ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warnings.simplefilter("ignore", DeprecationWarning)
+    outbox = os.fdopen(int(sys.argv[1]), "wb")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import mlflow.tracking  # noqa: F401  (load before the first message arrives)
+    serve(sys.stdin.buffer, outbox)
+    # Everything is committed; skip the interpreter's teardown of MLflow's modules and
+    # threads (most of a second), which the search process would otherwise wait for.
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
