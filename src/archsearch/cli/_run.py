@@ -2,31 +2,56 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
+
 import click
 
 from archsearch.cli._options import storage_option, study_option, tracking_uri_option
+
+SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")  # mirrors archsearch.study._strategies (no import here)
+PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
 
 
 @click.command()
 @click.argument("space", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--trials", "-n", type=int, metavar="N",
-              help="Finished trials the study should have (default: the space's TRIALS). "
+              help="Finished (complete or pruned) trials the study should have (default: the space's TRIALS). "
                    "Running the same command again resumes the study up to N.")
 @click.option("--timeout", type=float, metavar="SECONDS", help="Start no new trial after this many seconds.")
 @click.option("--epochs", type=int, metavar="E", help="Override the space's EPOCHS.")
 @click.option("--seed", type=int, default=0, show_default=True, metavar="S",
-              help="Seeds the sampler, the data split and each trial (trial seed = S + trial number).")
+              help="Seeds the sampler, the data split and each trial (trial seed = S + trial number). "
+                   "Same seed on CPU: same params and metrics.")
 @click.option("--dataset", metavar="NAME", help="Run on another dataset than the space declares "
               "(a registered name, folder:PATH or npz:PATH).")
+@click.option("--sampler", type=click.Choice(SAMPLERS), default="tpe", show_default=True,
+              help="Optuna sampler. cmaes and gp need extras: pip install 'archsearch[cmaes]' / '[gp]'.")
+@click.option("--pruner", type=click.Choice(PRUNERS), default="none", show_default=True,
+              help="Optuna pruner, fed the objective after each epoch; pruned trials keep their curves.")
+@click.option("--repeats", type=int, default=1, show_default=True, metavar="K",
+              help="Train each sampled configuration K times with different seeds; the sampler sees the mean, "
+                   "each seed's metrics are kept for the report's intervals.")
 @study_option
 @storage_option
 @tracking_uri_option
 @click.option("--max-failures", type=int, default=5, show_default=True, metavar="N",
               help="Stop after N consecutive failed trials.")
+@click.option("--recycle-after", type=int, default=50, show_default=True, metavar="K",
+              help="Continue in a fresh process every K trials: TensorFlow leaks memory per trial, "
+                   "this keeps it bounded. 0 = never.")
+@click.option("--max-rss-mib", type=int, default=0, show_default=True, metavar="MIB",
+              help="Also continue in a fresh process when resident memory has grown by MIB. 0 = no limit.")
+@click.option("--heartbeat", type=int, default=10, show_default=True, metavar="SECONDS",
+              help="Heartbeat of the running trial; a trial silent for twice as long (its process was killed) "
+                   "is marked FAIL by the next run and its MLflow run closed.")
+@click.option("--parent-run-id", hidden=True, help="Continue this MLflow parent run (set when recycling).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
 def run(space: str, trials: int | None, timeout: float | None, epochs: int | None, seed: int,
-        dataset: str | None, study_name: str | None, storage: str | None, tracking_uri: str | None,
-        max_failures: int, quiet: bool) -> None:
+        dataset: str | None, sampler: str, pruner: str, repeats: int, study_name: str | None,
+        storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int,
+        max_rss_mib: int, heartbeat: int, parent_run_id: str | None, quiet: bool) -> None:
     """Search the space declared in SPACE (a .py space file).
 
     Each trial builds the model with hyperparameters picked by Optuna, trains
@@ -34,22 +59,50 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
     one parent run per invocation. Progress goes to stderr, the summary to
     stdout.
 
+    Ctrl-C or SIGTERM closes the current trial and the MLflow runs (KILLED),
+    prints the command that resumes, and exits 130 or 143. After a crash
+    (kill -9, power loss) the same command fails the dead trial and goes on.
+
     \b
     Examples:
       archsearch run spaces/digits_quick.py
       archsearch run spaces/digits_quick.py --trials 30 --epochs 5
+      archsearch run spaces/cifar_depth.py --pruner median --repeats 3
     """
     from archsearch.study import Interrupted, RunOptions, run_search
 
+    started = time.monotonic()
     options = RunOptions(trials=trials, timeout=timeout, epochs=epochs, seed=seed, study_name=study_name,
                          storage=storage, tracking_uri=tracking_uri, dataset=dataset, quiet=quiet,
-                         max_failures=max_failures)
+                         max_failures=max_failures, sampler=sampler, pruner=pruner, repeats=repeats,
+                         heartbeat=heartbeat, recycle_after=recycle_after, max_rss_mib=max_rss_mib,
+                         parent_run_id=parent_run_id)
     try:
         result = run_search(space, options)
     except Interrupted as err:
         raise SystemExit(err.exit_code) from None
+    if result.recycle:
+        _continue_in_fresh_process(space, options, result.parent_run_id, time.monotonic() - started)
     click.echo(result.summary())
     _print_verdicts(result, space)
+
+
+def _continue_in_fresh_process(space: str, options: object, parent_run_id: str | None, elapsed: float) -> None:
+    """Replace this process (same pid, so signals and the shell's job control still apply) with a fresh one."""
+    from archsearch.study import resume_args
+
+    args = resume_args(space, options)[2:]  # drop "archsearch run"
+    for flag, value in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
+                        ("--parent-run-id", parent_run_id)):
+        if value is not None:
+            args += [flag, str(value)]
+    if options.timeout is not None:
+        args += ["--timeout", str(max(options.timeout - elapsed, 0.0))]
+    if options.quiet:
+        args.append("--quiet")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "archsearch", "run", *args])
 
 
 def _print_verdicts(result: object, space: str) -> None:

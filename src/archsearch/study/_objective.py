@@ -1,10 +1,20 @@
-"""The Optuna objective: one trial = build, fit and record one Keras model."""
+"""The Optuna objective: one trial = build, fit and record one Keras model (or K, with repeats).
+
+Outcomes of a trial and where they are recorded:
+
+* COMPLETE: ``trial.value`` is the objective at the last epoch (the mean over
+  seeds with repeats).
+* PRUNED: the pruner stopped it after ``pruned_epoch`` epochs; its curves are kept.
+* FAIL: the builder or the fit raised (out-of-memory included), or the loss
+  became NaN/inf (``error`` says which epoch). The study goes on.
+"""
 
 from __future__ import annotations
 
 import math
 import time
 import traceback
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import FailedTrialError
@@ -19,62 +29,203 @@ if TYPE_CHECKING:
     from archsearch.study._progress import Progress
     from archsearch.tracking import Tracker
 
-__all__ = ["Objective"]
+__all__ = ["Objective", "at_chance", "repeat_seeds", "rss_mib", "CHANCE_MARGIN", "REPEAT_SEED_STRIDE"]
+
+# A trial is "at chance" when its best validation accuracy over all epochs is at
+# most 1/num_classes + this margin (0.15 for 10 classes): it never learned.
+CHANCE_MARGIN = 0.05
+# Repeat r of a trial with seed s trains with seed s + r * stride: far from the
+# seeds of other trials (seed + trial number) for any realistic study.
+REPEAT_SEED_STRIDE = 1_000_003
+
+
+def repeat_seeds(seed: int, repeats: int) -> list[int]:
+    """The seeds of a trial's repeats; the first is the trial's own seed.
+
+    Example:
+        >>> repeat_seeds(7, 3)
+        [7, 1000010, 2000013]
+    """
+    return [seed + r * REPEAT_SEED_STRIDE for r in range(repeats)]
+
+
+def at_chance(histories: Sequence[Mapping[str, Sequence[float]]], num_classes: int,
+              margin: float = CHANCE_MARGIN) -> bool | None:
+    """True when no fit ever beat chance on validation; None when there is no ``val_accuracy``.
+
+    Example:
+        >>> at_chance([{"val_accuracy": [0.1, 0.12]}], 10), at_chance([{"val_accuracy": [0.1, 0.6]}], 10)
+        (True, False)
+    """
+    bests = []
+    for history in histories:
+        values = [v for v in history.get("val_accuracy", []) if math.isfinite(v)]
+        if not values:
+            return None
+        bests.append(max(values))
+    if not bests:
+        return None
+    return all(best <= 1.0 / max(num_classes, 1) + margin for best in bests)
 
 
 class Objective:
-    """Callable handed to ``study.optimize``; raises to mark a trial FAIL."""
+    """Callable handed to ``study.optimize``; raises to mark a trial FAIL or PRUNED.
+
+    Args:
+        prune: report the objective to the trial each epoch (first repeat only)
+            so that the study's pruner can stop it. Off means no per-epoch
+            storage writes at all.
+        repeats: fits per sampled configuration, each with its own seed.
+    """
 
     def __init__(self, space: Space, dataset: Dataset, *, epochs: int, batch_size: int, seed: int,
-                 tracker: Tracker, progress: Progress, finished_before: int) -> None:
+                 tracker: Tracker, progress: Progress, finished_before: int, prune: bool = False,
+                 repeats: int = 1) -> None:
         self.space, self.dataset = space, dataset
         self.epochs, self.batch_size, self.seed = epochs, batch_size, seed
         self.tracker, self.progress = tracker, progress
         self.finished = finished_before
+        self.prune, self.repeats = prune, repeats
         self.consecutive_failures = 0
         self.last_error = ""
+        self.trials_run = 0
 
     def __call__(self, trial: optuna.Trial) -> float:
+        import optuna
+
         from archsearch import train
 
+        self.trials_run += 1
         # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get seed + number.
         seed = int(trial.user_attrs.get("seed", self.seed + trial.number))
         trial.set_user_attr("seed", seed)
-        self.tracker.start_trial(trial.number, {"archsearch.seed": str(seed)})
+        seeds = repeat_seeds(seed, self.repeats)
+        tags = {"archsearch.seed": str(seed)}
+        if self.repeats > 1:
+            tags["archsearch.repeat_seeds"] = ",".join(map(str, seeds))
+        self.tracker.start_trial(trial.number, tags)
         start = time.perf_counter()
-        train.clear_session()
-        train.set_seed(seed)
         hp = OptunaHyperParameters(trial)
+        results: list[Any] = []
         try:
-            model = train.build_model(self.space, hp, self.dataset)
-            result = train.fit_model(model, self.dataset, epochs=self.epochs, batch_size=self.batch_size)
-            value = result.objective(self.space.objective)
-            if not math.isfinite(value):
-                raise FailedTrialError(f"{self.space.objective} is {value} (the loss diverged).")
-        except Exception as err:
-            self._failed(trial, hp.values, err, time.perf_counter() - start)
+            for r, run_seed in enumerate(seeds):
+                train.clear_session()
+                train.set_seed(run_seed)
+                model = train.build_model(self.space, hp, self.dataset)
+                monitor = train.TrialMonitor(trial if self.prune and r == 0 else None, self.space.objective)
+                result = train.fit_model(model, self.dataset, epochs=self.epochs, batch_size=self.batch_size,
+                                         callbacks=[monitor])
+                del model
+                results.append(result)
+                if monitor.diverged_epoch is not None:
+                    raise FailedTrialError(
+                        f"the loss is {monitor.bad_value} at epoch {monitor.diverged_epoch + 1} (seed {run_seed}); "
+                        "training stopped. The loss diverged: try a smaller learning rate.")
+                value = result.objective(self.space.objective)
+                if not math.isfinite(value):
+                    raise FailedTrialError(f"{self.space.objective} is {value} (the loss diverged).")
+                if monitor.pruned_epoch is not None:
+                    self._pruned(trial, hp.values, result, monitor.pruned_epoch + 1, tags, start)
+                    raise optuna.TrialPruned(f"pruned after epoch {monitor.pruned_epoch + 1}")
+        except optuna.TrialPruned:
             raise
-        trial.set_user_attr("params_count", result.params_count)
-        trial.set_user_attr("metrics", result.metrics)
-        trial.set_user_attr("history", result.history)
-        self.tracker.end_trial(TrialLog(
-            trial.number, "COMPLETE", hp.values, result.history,
-            {**result.metrics, "params_count": result.params_count, "objective": value},
-            {"archsearch.seed": str(seed)}))
+        except KeyboardInterrupt:
+            trial.set_user_attr("error", "interrupted (Ctrl-C or SIGTERM)")
+            raise
+        except Exception as err:
+            self._failed(trial, hp.values, err, results, time.perf_counter() - start)
+            raise
+        return self._complete(trial, hp.values, seeds, results, tags, start)
+
+    def _complete(self, trial: optuna.Trial, params: dict[str, Any], seeds: list[int], results: list[Any],
+                  tags: dict[str, str], start: float) -> float:
+        objective = self.space.objective
+        values = [r.objective(objective) for r in results]
+        value = sum(values) / len(values)
+        metrics = _mean_metrics([r.metrics for r in results])
+        chance = at_chance([r.history for r in results], self.dataset.num_classes)
+        first = results[0]
+        trial.set_user_attr("params_count", first.params_count)
+        trial.set_user_attr("rss_mib", rss_mib())
+        trial.set_user_attr("metrics", metrics)
+        trial.set_user_attr("history", first.history)
+        if chance is not None:
+            trial.set_user_attr("at_chance", chance)
+            tags["archsearch.at_chance"] = str(chance).lower()
+        history = dict(first.history)
+        logged = {**metrics, "params_count": first.params_count, "objective": value}
+        if self.repeats > 1:
+            trial.set_user_attr("repeat_seeds", seeds)
+            trial.set_user_attr("repeat_values", values)
+            trial.set_user_attr("repeat_metrics", [r.metrics for r in results])
+            for r, result in enumerate(results):
+                # Per-seed curves and final metrics, so that a report can compute intervals from MLflow alone.
+                history.update({f"repeat_{r}/{k}": v for k, v in result.history.items()})
+                logged.update({f"repeat_{r}/{k}": v for k, v in result.metrics.items()})
+                logged[f"repeat_{r}/objective"] = values[r]
+        self.tracker.end_trial(TrialLog(trial.number, "COMPLETE", params, history, logged, tags))
         self.finished += 1
         self.consecutive_failures = 0
-        self.progress.trial_done(self.finished, trial.number, "COMPLETE", value, hp.values,
-                                 time.perf_counter() - start,
-                                 f"  {result.params_count:,} params")
+        extra = f"  {first.params_count:,} params"
+        if self.repeats > 1:
+            extra += f"  seeds: {' '.join(f'{v:.4f}' for v in values)}"
+        if chance:
+            extra += "  AT CHANCE"
+        self.progress.trial_done(self.finished, trial.number, "COMPLETE", value, params,
+                                 time.perf_counter() - start, extra)
         return value
 
-    def _failed(self, trial: optuna.Trial, params: dict[str, Any], err: BaseException, seconds: float) -> None:
+    def _pruned(self, trial: optuna.Trial, params: dict[str, Any], result: Any, epoch: int,
+                tags: dict[str, str], start: float) -> None:
+        chance = at_chance([result.history], self.dataset.num_classes)
+        trial.set_user_attr("params_count", result.params_count)
+        trial.set_user_attr("rss_mib", rss_mib())
+        trial.set_user_attr("metrics", result.metrics)
+        trial.set_user_attr("history", result.history)
+        trial.set_user_attr("pruned_epoch", epoch)
+        tags = {**tags, "archsearch.pruned_epoch": str(epoch)}
+        if chance is not None:
+            trial.set_user_attr("at_chance", chance)
+            tags["archsearch.at_chance"] = str(chance).lower()
+        self.tracker.end_trial(TrialLog(trial.number, "PRUNED", params, result.history,
+                                        {**result.metrics, "params_count": result.params_count}, tags))
+        self.finished += 1
+        self.consecutive_failures = 0
+        self.progress.trial_done(self.finished, trial.number, "PRUNED", None, params, time.perf_counter() - start,
+                                 f" after epoch {epoch}")
+
+    def _failed(self, trial: optuna.Trial, params: dict[str, Any], err: BaseException, results: list[Any],
+                seconds: float) -> None:
         message = f"{type(err).__name__}: {err}".strip()[:2000]
+        if _out_of_memory(err):
+            message = f"out of memory: {message}"
         self.last_error = message
         self.consecutive_failures += 1
         trial.set_user_attr("error", message)
         trial.set_user_attr("traceback", "".join(traceback.format_exception(err))[-4000:])
-        self.tracker.end_trial(TrialLog(trial.number, "FAIL", params, {}, {},
+        history = results[-1].history if results else {}
+        if history:  # a diverged fit keeps its curves: they show where it went wrong
+            trial.set_user_attr("history", history)
+        self.tracker.end_trial(TrialLog(trial.number, "FAIL", params, history, {},
                                         {"archsearch.error": message[:5000]}))
         self.progress.trial_done(self.finished, trial.number, "FAIL", None, params, seconds,
                                  f"\n    {message.splitlines()[0] if message else ''}")
+
+
+def rss_mib() -> float:
+    """Resident memory of this process in MiB, recorded per trial (``rss_mib``) to watch TensorFlow's leak."""
+    import psutil
+
+    return round(psutil.Process().memory_info().rss / 2**20, 1)
+
+
+def _mean_metrics(all_metrics: Sequence[Mapping[str, float]]) -> dict[str, float]:
+    if len(all_metrics) == 1:
+        return dict(all_metrics[0])
+    keys = [k for k in all_metrics[0] if all(k in m for m in all_metrics)]
+    return {k: sum(float(m[k]) for m in all_metrics) / len(all_metrics) for k in keys}
+
+
+def _out_of_memory(err: BaseException) -> bool:
+    # TensorFlow's ResourceExhaustedError (OOM when allocating a tensor) or Python's MemoryError.
+    return isinstance(err, MemoryError) or type(err).__name__ == "ResourceExhaustedError"

@@ -32,6 +32,22 @@ class RunOptions:
         dataset: run on another dataset than the space declares.
         quiet: no progress lines.
         max_failures: stop after this many consecutive failed trials.
+        sampler: Optuna sampler: tpe, random, cmaes, gp, qmc or grid.
+        pruner: Optuna pruner fed each epoch with the objective: none, median,
+            percentile, hyperband, sha or wilcoxon. ``none`` writes nothing per epoch.
+        repeats: fits per sampled configuration, each with its own seed; the
+            sampler sees the mean.
+        heartbeat: seconds between the running trial's heartbeats in the Optuna
+            storage. A trial silent for twice as long (its process died) is marked
+            FAIL by the next run, and its MLflow run is closed.
+        recycle_after: hand over to a fresh process after this many trials
+            (bounds the memory TensorFlow leaks per trial); 0 = never. Only the
+            CLI can restart itself; ``run_search`` stops and sets
+            ``SearchResult.recycle``.
+        max_rss_mib: also hand over when the resident memory has grown by this
+            many MiB since the start; 0 = never.
+        parent_run_id: continue this MLflow parent run instead of opening one
+            (set by a recycled process).
     """
 
     trials: int | None = None
@@ -44,9 +60,25 @@ class RunOptions:
     dataset: str | None = None
     quiet: bool = False
     max_failures: int = 5
+    sampler: str = "tpe"
+    pruner: str = "none"
+    repeats: int = 1
+    heartbeat: int = 10
+    recycle_after: int = 0
+    max_rss_mib: int = 0
+    parent_run_id: str | None = None
 
     def validate(self) -> None:
-        for name in ("trials", "epochs", "max_failures"):
+        from archsearch.study._strategies import check_pruner, check_sampler
+
+        check_sampler(self.sampler)
+        check_pruner(self.pruner)
+        for name in ("recycle_after", "max_rss_mib"):
+            value = getattr(self, name)
+            if value < 0:
+                flag = "--" + name.replace("_", "-")
+                raise UsageError(f"{flag} must be 0 (never) or more, but got {value}.")
+        for name in ("trials", "epochs", "max_failures", "repeats", "heartbeat"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 flag = "--" + name.replace("_", "-")

@@ -39,6 +39,13 @@ class Progress:
         if not self.quiet:
             print(text, file=self.stream, flush=True)
 
+    def seen(self, study: Any) -> None:
+        """Start from the best trial already in a resumed study."""
+        complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
+        if complete:
+            best = study.best_trial
+            self.best = (best.value, best.number)
+
     def trial_done(self, finished: int, number: int, state: str, value: float | None, params: Mapping[str, Any],
                    seconds: float, extra: str = "") -> None:
         if state == "COMPLETE" and value is not None:

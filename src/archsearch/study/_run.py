@@ -15,6 +15,7 @@ import gc
 import json
 import signal
 import threading
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ from archsearch.errors import FatalError, SpaceError
 from archsearch.space import FixedHyperParameters, Space, load_space
 from archsearch.study._options import RunOptions, resolve_storage
 from archsearch.study._progress import Progress, format_params
-from archsearch.tracking import check_url, resolve_tracking_uri, sqlite_path
+from archsearch.study._storage import open_storage
+from archsearch.tracking import check_url, resolve_tracking_uri
 
 __all__ = ["SearchResult", "run_search", "Interrupted"]
 
@@ -56,6 +58,7 @@ class SearchResult:
     best_attrs: dict[str, Any] = dataclasses.field(default_factory=dict)
     objective: str = "val_accuracy"
     parent_run_id: str | None = None
+    recycle: bool = False  # stopped to hand over to a fresh process (RunOptions.recycle_after / max_rss_mib)
 
     def summary(self) -> str:
         """A few lines for the terminal: best value, params, size, where results are."""
@@ -117,31 +120,49 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     study_name = options.study_name or space.name
     progress = Progress(target, space.objective, space.direction, quiet=options.quiet)
 
-    _preload_mlflow()  # imports on another core while TensorFlow loads here
-    progress.say(f"archsearch {__version__}: space {space.path} -> study '{study_name}'")
-    from archsearch import train
-    from archsearch.data import load_dataset
+    from archsearch.tracking import RemoteTracker, discard_spare, prespawn
 
-    dataset = load_dataset(dataset_spec, input=space.input, validation_split=space.validation_split,
-                           seed=options.seed, image_size=space.image_size)
-    progress.say(f"data {dataset.describe()}")
-    _dry_build(space, dataset)
+    prespawn()  # the MLflow worker process imports MLflow on the other core while TensorFlow loads here
+    try:
+        progress.say(f"archsearch {__version__}: space {space.path} -> study '{study_name}'")
+        from archsearch import train
+        from archsearch.data import load_dataset
 
-    import optuna
+        dataset = load_dataset(dataset_spec, input=space.input, validation_split=space.validation_split,
+                               seed=options.seed, image_size=space.image_size)
+        progress.say(f"data {dataset.describe()}")
+        _dry_build(space, dataset)
+        grid = None
+        if options.sampler == "grid":
+            from archsearch.study._strategies import grid_space
 
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study = _open_study(optuna, storage_url, study_name, space, options.seed)
-    _enqueue(study, enqueue)
-    finished, failed = _counts(study)
-    if finished >= target:
-        progress.say(f"study '{study_name}' already has {finished} finished trials (target {target}); "
-                     "nothing to run. Raise --trials to run more.")
-        return _result(study, storage_url, tracking_uri, target, 0, space)
-    progress.say(f"study '{study_name}': {finished} finished, running until {target} "
-                 f"({epochs} epochs, batch {space.batch_size})")
+            grid = grid_space(space, dataset)
+
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        # Heartbeats and stale-trial handling are marked experimental; they are what crash recovery relies on.
+        warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+        on_stale = _StaleTrials()
+        study = _open_study(optuna, storage_url, study_name, space, options, grid, on_stale)
+        # Trials whose process died (kill -9, power loss) are RUNNING with a stale
+        # heartbeat: fail them now, before the design below counts what is present.
+        optuna.storages.fail_stale_trials(study)
+        _enqueue(study, enqueue)
+        finished, failed = _counts(study)
+        progress.seen(study)
+        if finished >= target:
+            progress.say(f"study '{study_name}' already has {finished} finished trials (target {target}); "
+                         "nothing to run. Raise --trials to run more.")
+            discard_spare()
+            return _result(study, storage_url, tracking_uri, target, 0, space)
+        progress.say(f"study '{study_name}': {finished} finished, running until {target} "
+                     f"({epochs} epochs, batch {space.batch_size})")
+    except BaseException:
+        discard_spare()
+        raise
 
     from archsearch.study._objective import Objective
-    from archsearch.tracking import Tracker
 
     # Everything alive now (TensorFlow's modules, the dataset) lives for the whole
     # run: freezing it keeps clear_session()'s gc.collect() per trial at tens of
@@ -149,21 +170,27 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     gc.collect()
     gc.freeze()
 
-    tracker = Tracker(tracking_uri, study_name, run_name=f"{study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
-                      tags=_parent_tags(space, dataset_spec, study_name, storage_url),
-                      params={"epochs": epochs, "batch_size": space.batch_size, "objective": space.objective,
-                              "direction": space.direction, "trials": target, "seed": options.seed,
-                              "dataset": dataset_spec})
+    tracker = RemoteTracker(
+        tracking_uri, study_name, run_name=f"{study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
+        tags=_parent_tags(space, dataset_spec, study_name, storage_url),
+        params={"epochs": epochs, "batch_size": space.batch_size, "objective": space.objective,
+                "direction": space.direction, "trials": target, "seed": options.seed, "dataset": dataset_spec,
+                "sampler": options.sampler, "pruner": options.pruner, "repeats": options.repeats},
+        parent_run_id=options.parent_run_id)
+    on_stale.tracker = tracker
+    on_stale(study, None)  # MLflow runs left RUNNING by dead processes
     objective = Objective(space, dataset, epochs=epochs, batch_size=space.batch_size, seed=options.seed,
-                          tracker=tracker, progress=progress, finished_before=finished)
+                          tracker=tracker, progress=progress, finished_before=finished,
+                          prune=options.pruner != "none", repeats=options.repeats)
     stop_for_failures = _FailureGuard(objective, options.max_failures)
-    status = "FINISHED"
+    recycler = _Recycler(objective, options.recycle_after, options.max_rss_mib)
+    status: str | None = "FINISHED"
     resume = _resume_command(space, options)
     try:
         with _sigterm_as_interrupt():
             study.optimize(objective, timeout=options.timeout, catch=(Exception,),
                            callbacks=[optuna.study.MaxTrialsCallback(target, states=_states(optuna)),
-                                      stop_for_failures])
+                                      stop_for_failures, recycler])
     except KeyboardInterrupt as err:
         status = "KILLED"
         code = 143 if isinstance(err, _Terminated) else 130
@@ -172,6 +199,8 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     finally:
         if stop_for_failures.tripped and status == "FINISHED":
             status = "FAILED"
+        elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < target:
+            status = None  # the next process continues this parent run
         tracker.close(status)
     if stop_for_failures.tripped:
         raise FatalError(
@@ -179,6 +208,10 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
             f"{objective.last_error}. Fix the builder (see `archsearch show {space.path}`) or raise --max-failures.")
     result = _result(study, storage_url, tracking_uri, target, objective.finished - finished, space)
     result.parent_run_id = tracker.parent_run_id
+    result.recycle = status is None
+    if result.recycle:
+        progress.say(f"recycling the process after {objective.trials_run} trials ({recycler.reason}); "
+                     "the study goes on in a fresh one")
     return result
 
 
@@ -196,6 +229,44 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
         if key(params, seed) not in present:
             study.enqueue_trial(dict(params), user_attrs={"seed": int(seed)})
             present.add(key(params, seed))
+
+
+class _Recycler:
+    """Stops the study when this process has run enough trials or grown too much (TF leaks per trial)."""
+
+    def __init__(self, objective: Any, every: int, max_rss_mib: int) -> None:
+        self.objective, self.every, self.max_rss_mib = objective, every, max_rss_mib
+        self.tripped, self.reason = False, ""
+        self._process = None
+        self._start_rss = 0
+        if max_rss_mib:
+            import psutil
+
+            self._process = psutil.Process()
+            self._start_rss = self._process.memory_info().rss
+
+    def __call__(self, study: Any, trial: Any) -> None:
+        if self.every and self.objective.trials_run >= self.every:
+            self.tripped, self.reason = True, f"--recycle-after {self.every}"
+        elif self._process is not None:
+            grown = (self._process.memory_info().rss - self._start_rss) / 2**20
+            if grown > self.max_rss_mib:
+                self.tripped, self.reason = True, f"resident memory grew by {grown:.0f} MiB"
+        if self.tripped:
+            study.stop()
+
+
+class _StaleTrials:
+    """Closes the MLflow runs of trials whose process died; Optuna calls it for each stale trial it fails."""
+
+    def __init__(self) -> None:
+        self.tracker: Any = None
+
+    def __call__(self, study: Any, trial: Any) -> None:
+        if self.tracker is None:
+            return  # before the tracker exists; run_search calls again once it does
+        states = {t.number: t.state.name for t in study.get_trials(deepcopy=False)}
+        self.tracker.close_orphans(study.study_name, states)
 
 
 class _FailureGuard:
@@ -221,11 +292,11 @@ def _counts(study: Any) -> tuple[int, int]:
     return finished, failed
 
 
-def _open_study(optuna: Any, url: str, name: str, space: Space, seed: int) -> Any:
-    db = sqlite_path(url)
-    if db is not None:
-        db.parent.mkdir(parents=True, exist_ok=True)
-    storage = optuna.storages.RDBStorage(url)
+def _open_study(optuna: Any, url: str, name: str, space: Space, options: RunOptions,
+                grid: Mapping[str, Any] | None, on_stale: Any) -> Any:
+    from archsearch.study._strategies import make_pruner, make_sampler
+
+    storage = open_storage(url, heartbeat=options.heartbeat, on_stale=on_stale)
     try:
         existing = optuna.load_study(study_name=name, storage=storage)
     except KeyError:
@@ -236,9 +307,9 @@ def _open_study(optuna: Any, url: str, name: str, space: Space, seed: int) -> An
     done = 0 if existing is None else len(existing.get_trials(deepcopy=False))
     # Offset the sampler's seed by the trials already run so that a resumed
     # search does not propose the same startup points again.
-    sampler = optuna.samplers.TPESampler(seed=seed + done)
+    sampler = make_sampler(options.sampler, options.seed + done, grid)
     return optuna.create_study(study_name=name, storage=storage, direction=space.direction, sampler=sampler,
-                               load_if_exists=True)
+                               pruner=make_pruner(options.pruner), load_if_exists=True)
 
 
 def _result(study: Any, storage: str, tracking_uri: str, target: int, ran: int, space: Space) -> SearchResult:
@@ -268,32 +339,31 @@ def _dry_build(space: Space, dataset: Any) -> None:
 
 
 def _parent_tags(space: Space, dataset: str, study: str, storage: str) -> dict[str, str]:
-    return {"archsearch.space": str(space.path), "archsearch.space_sha256": space.sha256,
+    from archsearch.tracking import process_tag
+
+    return {"archsearch.process": process_tag(), "archsearch.space": str(space.path), "archsearch.space_sha256": space.sha256,
             "archsearch.dataset": dataset, "archsearch.version": __version__, "archsearch.study": study,
             "archsearch.storage": storage, "mlflow.note.content": space.description[:5000]}
 
 
 def _resume_command(space: Space, options: RunOptions) -> str:
-    parts = ["archsearch run", str(space.path)]
+    return " ".join(resume_args(space.path, options))
+
+
+def resume_args(space: str | Path, options: RunOptions) -> list[str]:
+    """``archsearch run`` arguments that run the same search again (it resumes where the study stands)."""
+    parts = ["archsearch", "run", str(space)]
+    defaults = RunOptions()
     for flag, value in (("--trials", options.trials), ("--epochs", options.epochs), ("--study", options.study_name),
                         ("--storage", options.storage), ("--tracking-uri", options.tracking_uri),
                         ("--dataset", options.dataset)):
         if value is not None:
             parts += [flag, str(value)]
-    if options.seed:
-        parts += ["--seed", str(options.seed)]
-    return " ".join(parts)
-
-
-def _preload_mlflow() -> None:
-    def load() -> None:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            import mlflow.tracking  # noqa: F401
-
-    threading.Thread(target=load, name="archsearch-preload", daemon=True).start()
+    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures"):
+        value = getattr(options, name)
+        if value != getattr(defaults, name):
+            parts += ["--" + name.replace("_", "-"), str(value)]
+    return parts
 
 
 class _Terminated(KeyboardInterrupt):

@@ -9,5 +9,7 @@ from archsearch.train._fit import (
     fit_model,
     set_seed,
 )
+from archsearch.train._monitor import TrialMonitor
 
-__all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model", "set_seed"]
+__all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model", "set_seed",
+           "TrialMonitor"]

@@ -1,0 +1,159 @@
+"""``--sampler`` and ``--pruner``: names mapped to Optuna's samplers and pruners.
+
+Optuna's own classes do the work; this module only picks one, seeds it, and
+turns a missing optional dependency into one line naming the extra to install.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from archsearch.errors import UsageError
+
+__all__ = ["PRUNERS", "SAMPLERS", "make_pruner", "make_sampler", "check_sampler"]
+
+SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")
+PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
+
+# sampler -> (module it imports, pip requirement, archsearch extra)
+_NEEDS = {"cmaes": ("cmaes", "cmaes", "cmaes"), "gp": ("torch", "torch", "gp")}
+
+
+def check_sampler(name: str) -> None:
+    """Fail early (before any data is loaded) on an unknown sampler or a missing extra.
+
+    Example:
+        >>> check_sampler("tpe")
+    """
+    if name not in SAMPLERS:
+        raise UsageError(f"--sampler must be one of {', '.join(SAMPLERS)}, but got {name!r}.")
+    if name in _NEEDS:
+        import importlib.util
+
+        module, requirement, extra = _NEEDS[name]
+        if importlib.util.find_spec(module) is None:
+            raise UsageError(f"--sampler {name} needs the {requirement!r} package, which is not installed. "
+                             f"Install it with: pip install \"archsearch[{extra}]\" (or pick another --sampler).")
+
+
+def check_pruner(name: str) -> None:
+    if name not in PRUNERS:
+        raise UsageError(f"--pruner must be one of {', '.join(PRUNERS)}, but got {name!r}.")
+
+
+def make_sampler(name: str, seed: int, grid: Mapping[str, Sequence[Any]] | None = None) -> Any:
+    """An Optuna sampler seeded with ``seed``.
+
+    Args:
+        name: one of :data:`SAMPLERS`.
+        seed: the sampler's seed.
+        grid: the search space, needed by ``grid`` only (name -> values).
+
+    Example:
+        >>> type(make_sampler("random", 0)).__name__
+        'RandomSampler'
+    """
+    import optuna
+
+    check_sampler(name)
+    with warnings.catch_warnings():  # QMC is marked experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return _sampler(optuna.samplers, name, seed, grid)
+
+
+def _sampler(samplers: Any, name: str, seed: int, grid: Mapping[str, Sequence[Any]] | None) -> Any:
+    if name == "tpe":
+        return samplers.TPESampler(seed=seed)
+    if name == "random":
+        return samplers.RandomSampler(seed=seed)
+    if name == "cmaes":
+        # Categorical parameters (CMA-ES cannot model them) fall back to random sampling.
+        return samplers.CmaEsSampler(seed=seed, warn_independent_sampling=False)
+    if name == "gp":
+        return samplers.GPSampler(seed=seed, warn_independent_sampling=False)
+    if name == "qmc":
+        return samplers.QMCSampler(seed=seed, scramble=True, warn_independent_sampling=False)
+    if grid is None:
+        raise ValueError("the grid sampler needs the search space")
+    return samplers.GridSampler({k: list(v) for k, v in grid.items()}, seed=seed)
+
+
+def make_pruner(name: str) -> Any:
+    """An Optuna pruner; ``none`` is Optuna's NopPruner (and no per-epoch reports are written).
+
+    Startup settings keep the first trials and the first epochs safe from
+    pruning, so a pruner compares a trial against a few complete curves.
+
+    Example:
+        >>> type(make_pruner("median")).__name__
+        'MedianPruner'
+    """
+    import optuna
+
+    check_pruner(name)
+    with warnings.catch_warnings():  # Wilcoxon is marked experimental
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return _pruner(optuna.pruners, name)
+
+
+def _pruner(pruners: Any, name: str) -> Any:
+    if name == "median":
+        return pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1)
+    if name == "percentile":
+        return pruners.PercentilePruner(25.0, n_startup_trials=3, n_warmup_steps=1)
+    if name == "hyperband":
+        return pruners.HyperbandPruner(min_resource=1)
+    if name == "sha":
+        return pruners.SuccessiveHalvingPruner(min_resource=1)
+    if name == "wilcoxon":
+        return pruners.WilcoxonPruner(n_startup_steps=2)
+    return pruners.NopPruner()
+
+
+def grid_space(space: Any, dataset: Any) -> dict[str, list[Any]]:
+    """Every hyperparameter the builder declares, with its grid of values (for ``--sampler grid``).
+
+    Builds with the default, smallest and largest values, then once per value
+    of each condition's parent, so that conditional hyperparameters are seen.
+
+    Raises:
+        UsageError: a hyperparameter is a continuous float (no finite grid).
+    """
+    from archsearch import train
+    from archsearch.space import FixedHyperParameters
+
+    seen: dict[str, Any] = {}
+
+    def visit(hp: Any) -> None:
+        try:
+            train.build_model(space, hp, dataset)
+        except UsageError:
+            raise
+        except Exception:  # a combination that fails to build still declared its hyperparameters
+            pass
+        for name, param in hp.space.items():
+            seen.setdefault(name, param)
+
+    for fallback in ("default", "min", "max"):
+        visit(FixedHyperParameters(fallback=fallback))
+    for parent in sorted({c.parent for p in list(seen.values()) for c in p.conditions}):
+        param = seen.get(parent)
+        if param is not None and not (param.kind == "float" and param.step is None):
+            for value in param.grid():
+                visit(FixedHyperParameters({parent: value}))
+    train.clear_session()
+    grid: dict[str, list[Any]] = {}
+    for name, param in seen.items():
+        if param.kind == "fixed":
+            continue
+        if param.kind == "boolean":
+            grid[name] = [False, True]
+            continue
+        try:
+            grid[name] = list(param.grid())
+        except ValueError:
+            raise UsageError(f"{space.path}: --sampler grid needs a finite grid, but {name!r} is a continuous "
+                             f"float ({param.describe()}). Give it step=... or use another --sampler.") from None
+    return grid

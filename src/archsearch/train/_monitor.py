@@ -1,0 +1,61 @@
+"""Per-epoch watch over one fit: stop on a diverged loss, report to an Optuna pruner.
+
+One callback with only an ``on_epoch_end`` hook. Keras runs batch hooks
+synchronously (and converts every batch's logs to Python) as soon as one
+callback defines them, which costs a few percent on small models; so the loss
+is checked once per epoch rather than per batch as ``TerminateOnNaN`` does.
+A diverged fit therefore stops at the end of the epoch in which its loss
+became NaN or infinite.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+
+__all__ = ["TrialMonitor"]
+
+
+class TrialMonitor(keras.callbacks.Callback):
+    """Stops a fit whose loss is not finite; reports ``monitor`` to a trial for pruning.
+
+    Args:
+        trial: an ``optuna.Trial`` to report to each epoch, or None for no pruning
+            (then nothing touches the storage during the fit).
+        monitor: the logged metric the pruner sees (the space's objective).
+
+    Attributes:
+        diverged_epoch: 0-based epoch whose loss was NaN/inf, else None.
+        pruned_epoch: 0-based epoch after which the pruner stopped the fit, else None.
+
+    Example:
+        >>> monitor = TrialMonitor(trial, "val_accuracy")  # doctest: +SKIP
+        >>> model.fit(x, y, callbacks=[monitor])  # doctest: +SKIP
+        >>> monitor.pruned_epoch  # doctest: +SKIP
+    """
+
+    def __init__(self, trial: Any = None, monitor: str = "val_accuracy") -> None:
+        super().__init__()
+        self.trial, self.monitor = trial, monitor
+        self.diverged_epoch: int | None = None
+        self.pruned_epoch: int | None = None
+        self.bad_value: float | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        loss = logs.get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.diverged_epoch, self.bad_value = epoch, float(loss)
+            self.model.stop_training = True
+            return
+        if self.trial is None:
+            return
+        value = logs.get(self.monitor)
+        if value is None or not math.isfinite(float(value)):
+            return
+        self.trial.report(float(value), epoch)
+        if self.trial.should_prune():
+            self.pruned_epoch = epoch
+            self.model.stop_training = True
