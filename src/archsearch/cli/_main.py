@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "datasets": "archsearch.cli._datasets:datasets",
     "run": "archsearch.cli._run:run",
     "show": "archsearch.cli._show:show",
+    "sweep": "archsearch.cli._sweep:sweep",
     "ask": "archsearch.cli._ask:ask",
     "report": "archsearch.cli._report:report",
     "ui": "archsearch.cli._ui:ui",
