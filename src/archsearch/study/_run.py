@@ -13,8 +13,6 @@ import dataclasses
 import datetime as _dt
 import gc
 import json
-import signal
-import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,8 +21,10 @@ from typing import Any
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
 from archsearch.space import FixedHyperParameters, Space, load_space
+from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.study._options import RunOptions, resolve_storage
 from archsearch.study._progress import Progress, format_params
+from archsearch.study._signals import Terminated, sigterm_as_interrupt
 from archsearch.study._storage import open_storage
 from archsearch.tracking import check_url, resolve_tracking_uri
 
@@ -143,7 +143,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
         optuna.logging.set_verbosity(optuna.logging.ERROR)
         # Heartbeats and stale-trial handling are marked experimental; they are what crash recovery relies on.
         warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-        on_stale = _StaleTrials()
+        on_stale = StaleTrials()
         study = _open_study(optuna, storage_url, study_name, space, options, grid, on_stale)
         # Trials whose process died (kill -9, power loss) are RUNNING with a stale
         # heartbeat: fail them now, before the design below counts what is present.
@@ -182,18 +182,18 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     objective = Objective(space, dataset, epochs=epochs, batch_size=space.batch_size, seed=options.seed,
                           tracker=tracker, progress=progress, finished_before=finished,
                           prune=options.pruner != "none", repeats=options.repeats)
-    stop_for_failures = _FailureGuard(objective, options.max_failures)
-    recycler = _Recycler(objective, options.recycle_after, options.max_rss_mib)
+    stop_for_failures = FailureGuard(objective, options.max_failures)
+    recycler = Recycler(objective, options.recycle_after, options.max_rss_mib)
     status: str | None = "FINISHED"
     resume = _resume_command(space, options)
     try:
-        with _sigterm_as_interrupt():
+        with sigterm_as_interrupt():
             study.optimize(objective, timeout=options.timeout, catch=(Exception,),
                            callbacks=[optuna.study.MaxTrialsCallback(target, states=_states(optuna)),
                                       stop_for_failures, recycler])
     except KeyboardInterrupt as err:
         status = "KILLED"
-        code = 143 if isinstance(err, _Terminated) else 130
+        code = 143 if isinstance(err, Terminated) else 130
         progress.say(f"\ninterrupted: the running trial was closed. Resume with:\n  {resume}")
         raise Interrupted(code, resume) from None
     finally:
@@ -229,56 +229,6 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
         if key(params, seed) not in present:
             study.enqueue_trial(dict(params), user_attrs={"seed": int(seed)})
             present.add(key(params, seed))
-
-
-class _Recycler:
-    """Stops the study when this process has run enough trials or grown too much (TF leaks per trial)."""
-
-    def __init__(self, objective: Any, every: int, max_rss_mib: int) -> None:
-        self.objective, self.every, self.max_rss_mib = objective, every, max_rss_mib
-        self.tripped, self.reason = False, ""
-        self._process = None
-        self._start_rss = 0
-        if max_rss_mib:
-            import psutil
-
-            self._process = psutil.Process()
-            self._start_rss = self._process.memory_info().rss
-
-    def __call__(self, study: Any, trial: Any) -> None:
-        if self.every and self.objective.trials_run >= self.every:
-            self.tripped, self.reason = True, f"--recycle-after {self.every}"
-        elif self._process is not None:
-            grown = (self._process.memory_info().rss - self._start_rss) / 2**20
-            if grown > self.max_rss_mib:
-                self.tripped, self.reason = True, f"resident memory grew by {grown:.0f} MiB"
-        if self.tripped:
-            study.stop()
-
-
-class _StaleTrials:
-    """Closes the MLflow runs of trials whose process died; Optuna calls it for each stale trial it fails."""
-
-    def __init__(self) -> None:
-        self.tracker: Any = None
-
-    def __call__(self, study: Any, trial: Any) -> None:
-        if self.tracker is None:
-            return  # before the tracker exists; run_search calls again once it does
-        states = {t.number: t.state.name for t in study.get_trials(deepcopy=False)}
-        self.tracker.close_orphans(study.study_name, states)
-
-
-class _FailureGuard:
-    """Stops the study after N consecutive failed trials of this process."""
-
-    def __init__(self, objective: Any, limit: int) -> None:
-        self.objective, self.limit, self.tripped = objective, limit, False
-
-    def __call__(self, study: Any, trial: Any) -> None:
-        if self.objective.consecutive_failures >= self.limit:
-            self.tripped = True
-            study.stop()
 
 
 def _states(optuna: Any) -> tuple[Any, ...]:
@@ -364,22 +314,3 @@ def resume_args(space: str | Path, options: RunOptions) -> list[str]:
         if value != getattr(defaults, name):
             parts += ["--" + name.replace("_", "-"), str(value)]
     return parts
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised in the main thread so the current trial unwinds like Ctrl-C."""
-
-
-class _sigterm_as_interrupt:
-    def __enter__(self) -> None:
-        self._old = None
-        if threading.current_thread() is threading.main_thread():
-            self._old = signal.signal(signal.SIGTERM, self._handle)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self._old is not None:
-            signal.signal(signal.SIGTERM, self._old)
-
-    @staticmethod
-    def _handle(signum: int, frame: Any) -> None:
-        raise _Terminated()
