@@ -28,7 +28,7 @@ def test_report_answers_each_question_of_the_space(digits):
     rep = build_report(SPACES / "digits_quick.py", storage=digits.storage, tracking_uri=digits.tracking_uri)
     data = json.loads(rep.to_json())
     assert data["schema"] == SCHEMA and data["study"] == "digits_quick"
-    assert data["counts"]["COMPLETE"] == 3 and data["design"] == {"kind": "search"}
+    assert data["counts"]["COMPLETE"] == 3 and data["design"] == {"kind": "search", "sampler": "tpe"}
     assert [q["param"] for q in data["questions"]] == ["layers", "activation"]
     for q in data["questions"]:
         assert sum(lv["n_trials"] for lv in q["levels"]) == 3

@@ -166,6 +166,12 @@ def test_grid_sampler_runs_every_combination(tmp_path, write_space):
     run_search(space, RunOptions(trials=4, sampler="grid", quiet=True))
     combos = {(t.params["units"], t.params["act"]) for t in _study(tmp_path, "tiny").get_trials()}
     assert combos == {(8, "relu"), (8, "tanh"), (16, "relu"), (16, "tanh")}
+    from archsearch.report import build_report
+
+    notes = build_report(str(space), tracking_uri=f"sqlite:///{tmp_path}/mlruns/mlflow.db").to_dict()["notes"]
+    search_notes = [n for n in notes if "not a controlled design" in n]
+    assert search_notes and search_notes[0].startswith("This study is a grid search")
+    assert "cluster" not in search_notes[0]  # a grid does not concentrate trials around good regions
 
 
 @pytest.mark.slow

@@ -232,18 +232,13 @@ for _source in KERAS_DATASETS.values():
                                  num_classes=_source.num_classes,
                                  offline=functools.partial(lambda s: s.locate() is not None, _source),
                                  location=_source.where))
-register_dataset(DatasetInfo("notmnist", functools.partial(load_notmnist, NOTMNIST["notmnist"]),
-                             "notMNIST_small: letters A-J, about 18,700 28x28 grey PNGs (folder or .tar.gz in the "
-                             "Keras cache folder)", image_shape=(28, 28, 1), num_classes=10,
-                             offline=functools.partial(lambda s: locate_notmnist(s) is not None,
-                                                       NOTMNIST["notmnist"]),
-                             location=functools.partial(notmnist_location, NOTMNIST["notmnist"])))
-register_dataset(DatasetInfo("notmnist_large", functools.partial(load_notmnist, NOTMNIST["notmnist_large"]),
-                             "notMNIST_large: letters A-J, about 530,000 28x28 grey PNGs (folder or .tar.gz in the "
-                             "Keras cache folder)", image_shape=(28, 28, 1), num_classes=10,
-                             offline=functools.partial(lambda s: locate_notmnist(s) is not None,
-                                                       NOTMNIST["notmnist_large"]),
-                             location=functools.partial(notmnist_location, NOTMNIST["notmnist_large"])))
+_NOTMNIST_SIZES = {"notmnist": "about 18,700", "notmnist_large": "about 530,000"}
+for _name, _stem in NOTMNIST.items():
+    register_dataset(DatasetInfo(_name, functools.partial(load_notmnist, _stem),
+                                 f"{_stem}: letters A-J, {_NOTMNIST_SIZES[_name]} 28x28 grey PNGs (folder or .tar.gz "
+                                 "in the Keras cache folder)", image_shape=(28, 28, 1), num_classes=10,
+                                 offline=functools.partial(lambda s: locate_notmnist(s) is not None, _stem),
+                                 location=functools.partial(notmnist_location, _stem)))
 register_prefix("folder", load_image_folder)
 register_prefix("npz", load_npz)
 _PREFIX_CHECKS.update(folder=check_image_folder, npz=check_npz)

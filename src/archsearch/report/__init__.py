@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archsearch.report._build import SCHEMA, Report, build_report, format_effect
+from archsearch.report._build import SCHEMA, Report, build_report, format_effect, search_name
 
 if TYPE_CHECKING:
     from archsearch.space import Space
@@ -40,7 +40,8 @@ def verdict_lines(study_name: str, storage: str | None, space: Space | str | Pat
         return []
     paired = data["design"].get("kind") == "ablation"
     lines = [f"Verdicts ({data['objective']}, 95% {'paired ' if paired else ''}t intervals"
-             + ("" if paired else "; a TPE search, so effects are conditional on its trials") + "):"]
+             + ("" if paired else f"; a {search_name(data['design'].get('sampler', 'tpe'))}, so effects are "
+                                  "conditional on its trials") + "):"]
     for q in data["questions"]:
         effects = "; ".join(f"{e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"])
         lines.append(f"  {q['param']}: {effects or 'only one level tried'}")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from archsearch.space import Space
 
-__all__ = ["SCHEMA", "Report", "build_report", "format_effect"]
+__all__ = ["search_name", "SCHEMA", "Report", "build_report", "format_effect"]
 
 SCHEMA = "archsearch.report/1"
 
@@ -111,7 +111,8 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         space = _space_from_mlflow(study.study_name, tracking_uri)
     table = load_trials(study)
     direction = study.direction.name.lower()
-    design = dict(study.user_attrs.get("archsearch.design") or {"kind": "search"})
+    design = dict(study.user_attrs.get("archsearch.design")
+                  or {"kind": "search", "sampler": study.user_attrs.get("archsearch.sampler", "tpe")})
     objective = space.objective if space is not None else "objective"
     done = table[table["state"] == "COMPLETE"]
     paired = design.get("kind") == "ablation"
@@ -128,7 +129,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
     best = best_trials(done, direction, top)
     notes = []
     if not paired:
-        notes.append(_search_note(space, questions))
+        notes.append(_search_note(space, questions, design.get("sampler", "tpe")))
     if space is not None and not space.questions and not paired:
         notes.append("The space declares no QUESTIONS: every hyperparameter is reported.")
     data = {
@@ -226,12 +227,20 @@ def _num_classes(space: Space | None) -> int | None:
     return None if info is None else info.num_classes
 
 
-def _search_note(space: Space | None, questions: list[dict[str, Any]]) -> str:
+def _search_note(space: Space | None, questions: list[dict[str, Any]], sampler: str) -> str:
     path = space.path if space is not None else "SPACE.py"
     factor = questions[0]["param"] if questions else "PARAM"
-    return ("This study is a TPE search, not a controlled design: trials cluster around good regions, so each "
-            "effect is conditional on the configurations the sampler chose (other hyperparameters vary too). "
+    # Model-based samplers concentrate trials where the objective was good; random/QMC/grid do not.
+    cluster = "trials cluster around good regions, so " if sampler in ("tpe", "cmaes", "gp") else ""
+    return (f"This study is a {search_name(sampler)}, not a controlled design: {cluster}each effect is conditional "
+            "on the configurations the sampler chose (other hyperparameters vary too). "
             f"For a controlled answer run: archsearch ask {path} --factor {factor} --repeats 3 --base best")
+
+
+def search_name(sampler: str) -> str:
+    """``"TPE search"``, ``"random search"``, ... for the notes and verdict lines."""
+    return {"tpe": "TPE", "cmaes": "CMA-ES", "gp": "Gaussian-process", "qmc": "quasi-random"}.get(
+        sampler, sampler) + " search"
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

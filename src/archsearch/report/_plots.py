@@ -44,6 +44,16 @@ def _png(plt: Any, fig: Any) -> bytes:
     return buf.getvalue()
 
 
+def _finish(plt: Any, fig: Any, ax: Any, xlabel: str, ylabel: str, title: str, legend: bool = False) -> bytes:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=9)
+    if legend:
+        ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    return _png(plt, fig)
+
+
 def _effect_plot(plt: Any, q: dict[str, Any], objective: str) -> bytes:
     levels = q["levels"]
     fig, ax = plt.subplots(figsize=(max(4, 1.1 * len(levels) + 2), 3.2))
@@ -55,11 +65,7 @@ def _effect_plot(plt: Any, q: dict[str, Any], objective: str) -> bytes:
     for x, m, lo, hi, c in zip(xs, means, lows, highs, colors, strict=True):
         ax.errorbar([x], [m], yerr=[[lo], [hi]], fmt="o", color=c, capsize=4)
     ax.set_xticks(list(xs), [f"{lv['level']}\n(n={lv['n_trials']})" for lv in levels])
-    ax.set_xlabel(q["param"] + " (grey: reference)")
-    ax.set_ylabel(f"{objective} (mean, 95% CI)")
-    ax.set_title(q["text"][:80], fontsize=9)
-    ax.grid(alpha=0.3)
-    return _png(plt, fig)
+    return _finish(plt, fig, ax, q["param"] + " (grey: reference)", f"{objective} (mean, 95% CI)", q["text"][:80])
 
 
 def _learning_curves(plt: Any, data: dict[str, Any], table: pd.DataFrame, objective: str) -> bytes | None:
@@ -77,12 +83,7 @@ def _learning_curves(plt: Any, data: dict[str, Any], table: pd.DataFrame, object
     if not drawn:
         plt.close(fig)
         return None
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(objective)
-    ax.set_title("Learning curves of the best trials", fontsize=9)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
-    return _png(plt, fig)
+    return _finish(plt, fig, ax, "epoch", objective, "Learning curves of the best trials", legend=True)
 
 
 def _over_trials(plt: Any, done: pd.DataFrame, direction: str, objective: str) -> bytes:
@@ -91,12 +92,7 @@ def _over_trials(plt: Any, done: pd.DataFrame, direction: str, objective: str) -
     fig, ax = plt.subplots(figsize=(5.5, 3.2))
     ax.scatter(per_trial.index, per_trial.values, s=14, label="trial")
     ax.step(best.index, best.values, where="post", color="tab:red", label="best so far")
-    ax.set_xlabel("trial")
-    ax.set_ylabel(objective)
-    ax.set_title("Objective over trials", fontsize=9)
-    ax.legend(fontsize=7)
-    ax.grid(alpha=0.3)
-    return _png(plt, fig)
+    return _finish(plt, fig, ax, "trial", objective, "Objective over trials", legend=True)
 
 
 def _size_plot(plt: Any, done: pd.DataFrame, objective: str) -> bytes:
@@ -105,11 +101,7 @@ def _size_plot(plt: Any, done: pd.DataFrame, objective: str) -> bytes:
     ax.scatter(per_trial["size"], per_trial["value"], s=14)
     if per_trial["size"].min() > 0 and per_trial["size"].max() / max(per_trial["size"].min(), 1) > 10:
         ax.set_xscale("log")
-    ax.set_xlabel("parameters")
-    ax.set_ylabel(objective)
-    ax.set_title("Model size vs objective", fontsize=9)
-    ax.grid(alpha=0.3)
-    return _png(plt, fig)
+    return _finish(plt, fig, ax, "parameters", objective, "Model size vs objective")
 
 
 def _safe(name: str) -> str:

@@ -148,6 +148,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
         # Trials whose process died (kill -9, power loss) are RUNNING with a stale
         # heartbeat: fail them now, before the design below counts what is present.
         optuna.storages.fail_stale_trials(study)
+        study.set_user_attr("archsearch.sampler", options.sampler)  # the report says what kind of search it was
         _enqueue(study, enqueue)
         finished, failed = _counts(study)
         progress.seen(study)
