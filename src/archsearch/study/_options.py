@@ -34,7 +34,7 @@ class RunOptions:
         max_failures: stop after this many consecutive failed trials.
         sampler: Optuna sampler: tpe, random, cmaes, gp, qmc or grid.
         pruner: Optuna pruner fed each epoch with the objective: none, median,
-            percentile, hyperband, sha or wilcoxon. ``none`` writes nothing per epoch.
+            percentile, hyperband, sha or wilcoxon. ``none`` writes no per-epoch values.
         repeats: fits per sampled configuration, each with its own seed; the
             sampler sees the mean.
         heartbeat: seconds between the running trial's heartbeats in the Optuna

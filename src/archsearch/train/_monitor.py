@@ -23,7 +23,7 @@ class TrialMonitor(keras.callbacks.Callback):
 
     Args:
         trial: an ``optuna.Trial`` to report to each epoch, or None for no pruning
-            (then nothing touches the storage during the fit).
+            (then the monitor writes nothing to the storage).
         monitor: the logged metric the pruner sees (the space's objective).
 
     Attributes:
