@@ -62,6 +62,37 @@ def test_changed_files_invalidate_the_cache(notmnist_like):
     assert (after.x_train[after.y_train == 2] == 7).all(axis=(1, 2)).any()
 
 
+def test_a_file_rewritten_in_place_invalidates_the_cache(notmnist_like):
+    root, written = notmnist_like
+    name = sorted(n for n in written if n.startswith("B/"))[0]
+    load_raw(f"folder:{root}")
+    path = root / name
+    st = path.stat()
+    with open(path, "r+b") as f:  # same inode, same folder listing: only the file's own stat changes
+        Image.fromarray(np.full((28, 28), 201, np.uint8)).save(f, format="PNG")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    after = load_raw(f"folder:{root}")
+    row = sorted(written).index(name)
+    assert (after.x_train[row] == 201).all()
+
+
+def test_removed_files_invalidate_the_cache(notmnist_like):
+    root, written = notmnist_like
+    before = load_raw(f"folder:{root}")
+    (root / sorted(written)[0]).unlink()
+    assert len(load_raw(f"folder:{root}").y_train) == len(before.y_train) - 1
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_dangling_links_and_nested_folders_in_a_class_folder_are_ignored(notmnist_like):
+    root, written = notmnist_like
+    os.symlink(root / "missing.png", root / "A" / "dangling.png")
+    (root / "A" / "nested").mkdir()
+    raw = load_raw(f"folder:{root}")
+    assert len(raw.y_train) == len(written)
+    assert "A/dangling.png" not in raw.skipped and "A/nested" not in raw.skipped
+
+
 def test_parallel_decoding_matches_serial(tmp_path, monkeypatch):
     root = tmp_path / "many"
     write_image_folder(root, classes="AB", per_class=40, broken=True)

@@ -14,7 +14,9 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -22,10 +24,11 @@ import numpy as np
 
 from archsearch._cache import CACHE_ENV, cache_dir
 
-__all__ = ["CACHE_ENV", "cache_root", "content_key", "content_key_of_lines", "entry_dir", "read_entry", "RowWriter",
+__all__ = ["CACHE_ENV", "cache_root", "content_key", "entry_dir", "read_entry", "RowWriter",
            "write_entry"]
 
 _FORMAT = 1  # bump when the cached layout or decoding changes
+_SIZE, _MTIME = attrgetter("st_size"), attrgetter("st_mtime_ns")
 
 
 def cache_root() -> Path:
@@ -39,14 +42,18 @@ def entry_dir(kind: str, source: Path, params: dict[str, Any]) -> Path:
     return cache_root() / kind / hashlib.sha256(ident.encode()).hexdigest()[:24]
 
 
-def content_key(entries: Iterable[tuple[str, int, int]]) -> str:
-    """A hash of sorted ``(relative path, size, mtime_ns)``: changes when any file does."""
-    return content_key_of_lines([f"{rel}\0{size}\0{mtime}\n" for rel, size, mtime in sorted(entries)])
+def content_key(folders: Iterable[tuple[str, Sequence[str], Sequence[os.stat_result]]]) -> str:
+    """A hash of each folder's sorted file names with their sizes and mtimes: changes when any file does.
 
-
-def content_key_of_lines(lines: list[str]) -> str:
-    """:func:`content_key` of entries already sorted and formatted as ``rel\\0size\\0mtime\\n`` lines."""
-    return hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+    Args:
+        folders: ``(folder name, sorted file names, their stat results)`` per folder.
+    """
+    digest = hashlib.sha256()
+    for folder, names, stats in folders:
+        digest.update("\0".join([folder, *names, "\n"]).encode("utf-8", "surrogateescape"))
+        digest.update(array("q", map(_SIZE, stats)).tobytes())
+        digest.update(array("q", map(_MTIME, stats)).tobytes())
+    return digest.hexdigest()
 
 
 def read_entry(folder: Path, key: str) -> tuple[np.ndarray, np.ndarray, dict[str, Any]] | None:
