@@ -5,7 +5,8 @@ bench/_work/ (git-ignored), then loads it with ``folder:PATH`` in fresh processe
 
 1. first load, empty cache (parallel decode, all cores), timed;
 2. second load of the same folder (memory-mapped cache), three times, median;
-   steps 1-2 repeat for --rounds rounds and the median ratio is reported;
+   then the same with every ``stat`` of the content key in one process (no fork);
+   steps 1-2 repeat for --rounds rounds and the median ratios are reported;
 3. after touching one file: the cache is invalidated and rebuilt;
 4. (with --serial) a first load with one worker, to show what parallel decoding buys.
 
@@ -36,9 +37,11 @@ WORK = HERE / "_work" / "data_cache"
 _CHILD = """
 import json, sys, time
 from archsearch.data import load_raw
-from archsearch.data import _images
-if len(sys.argv) > 2:
+from archsearch.data import _images, _stat
+if "serial" in sys.argv[2:]:
     _images._PARALLEL_MIN_FILES = 10**12  # force serial decoding
+if "one-stat-process" in sys.argv[2:]:
+    _stat.MIN_NAMES_PER_PROCESS = 10**12  # every stat in this process, none forked
 t = time.perf_counter()
 raw = load_raw("folder:" + sys.argv[1])
 total = int(raw.x_train.sum())
@@ -65,11 +68,15 @@ def generate(root: Path, n: int) -> None:
     (root / "C" / "notes.txt").write_text("not an image")
 
 
-def load(folder: Path, cache: Path, serial: bool = False) -> dict:
+def load(folder: Path, cache: Path, *flags: str) -> dict:
     env = {**os.environ, "ARCHSEARCH_CACHE": str(cache)}
-    args = [sys.executable, "-c", _CHILD, str(folder)] + (["serial"] if serial else [])
+    args = [sys.executable, "-c", _CHILD, str(folder), *flags]
     out = subprocess.run(args, env=env, check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _median_of_3(folder: Path, cache: Path, *flags: str) -> dict:
+    return sorted((load(folder, cache, *flags) for _ in range(3)), key=lambda r: r["seconds"])[1]
 
 
 def memory(n: int) -> None:
@@ -110,25 +117,27 @@ def main() -> None:
     t = time.perf_counter()
     generate(folder, args.images)
     print(f"generated {args.images} PNGs + 3 broken files in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-    pairs = []
+    pairs, one_process = [], []
     for round_ in range(args.rounds):
         shutil.rmtree(cache, ignore_errors=True)
         first = load(folder, cache)
-        seconds = sorted((load(folder, cache) for _ in range(3)), key=lambda r: r["seconds"])
-        second = seconds[1]  # median of three fresh processes: the machine is shared
-        pairs.append((second["seconds"] / first["seconds"], first, second))
-        print(f"round {round_ + 1}: first {first['seconds']:.3f} s, second {second['seconds']:.3f} s, "
-              f"ratio {pairs[-1][0]:.4f}", file=sys.stderr)
+        second = _median_of_3(folder, cache)  # the machine is shared: median of three fresh processes
+        unforked = _median_of_3(folder, cache, "one-stat-process")
+        pairs.append((second["seconds"] / first["seconds"], first, second, unforked))
+        one_process.append(unforked["seconds"] / first["seconds"])
+        print(f"round {round_ + 1}: first {first['seconds']:.3f} s, second {second['seconds']:.3f} s "
+              f"(stats in one process: {unforked['seconds']:.3f} s), ratio {pairs[-1][0]:.4f}", file=sys.stderr)
     pairs.sort(key=lambda p: p[0])
-    ratio, first, second = pairs[len(pairs) // 2]  # the round with the median ratio
+    ratio, first, second, unforked = pairs[len(pairs) // 2]  # the round with the median ratio
     os.utime(folder / "D" / "000001.png")  # same bytes, new mtime: must rebuild
     rebuilt = load(folder, cache)
     third = load(folder, cache)
     rows = [("first load (empty cache, parallel decode)", first), ("second load (cache hit), median of 3 processes", second),
+            ("second load, every stat in one process (no fork)", unforked),
             ("after touching one file (rebuild)", rebuilt), ("load after the rebuild (cache hit)", third)]
     if args.serial:
         shutil.rmtree(cache, ignore_errors=True)
-        rows.append(("first load, one worker (serial decode)", load(folder, cache, serial=True)))
+        rows.append(("first load, one worker (serial decode)", load(folder, cache, "serial")))
     assert len({r["sum"] for _, r in rows}) == 1 and len({r["n"] for _, r in rows}) == 1
     print(f"| load ({first['n']} images, {first['skipped']} skipped) | seconds |")
     print("|---|---:|")
@@ -137,6 +146,8 @@ def main() -> None:
     print(f"\nsecond / first = {ratio:.4f} ({100 * ratio:.2f}%; target at most 5%), the median over "
           f"{len(pairs)} rounds (the table shows that round); all rounds: "
           + ", ".join(f"{p[0]:.4f}" for p in pairs))
+    print(f"with every stat in one process: {sorted(one_process)[len(one_process) // 2]:.4f} (median over the "
+          f"rounds); all rounds: " + ", ".join(f"{r:.4f}" for r in sorted(one_process)))
     if args.serial:
         print(f"parallel speed-up of the first load: {rows[-1][1]['seconds'] / first['seconds']:.2f}x "
               f"on {os.cpu_count()} cores")

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from archsearch.data import load_dataset, load_raw
-from archsearch.data import _images
+from archsearch.data import _images, _stat
 from archsearch.errors import DatasetError
 from tests.data.datafiles import tar_folder, write_image_folder
 
@@ -53,7 +53,19 @@ def test_second_load_reads_the_cache_without_decoding(notmnist_like, monkeypatch
     assert second.skipped == first.skipped
 
 
-def test_changed_files_invalidate_the_cache(notmnist_like):
+@pytest.fixture(params=["one process", "forked"])
+def stat_mode(request, monkeypatch):
+    """Run a test with the content key's stats done here, then split over forked children."""
+    if request.param == "forked":
+        if not hasattr(os, "fork"):
+            pytest.skip("needs os.fork")
+        monkeypatch.setattr(_stat, "fork_is_safe", lambda: True)
+        monkeypatch.setattr(_stat, "MIN_NAMES_PER_PROCESS", 1)
+        monkeypatch.setattr(_stat, "_cores", lambda: 3)
+    return request.param
+
+
+def test_changed_files_invalidate_the_cache(notmnist_like, stat_mode):
     root, _ = notmnist_like
     before = load_raw(f"folder:{root}")
     Image.fromarray(np.full((28, 28), 7, np.uint8)).save(root / "C" / "new.png")
@@ -62,7 +74,7 @@ def test_changed_files_invalidate_the_cache(notmnist_like):
     assert (after.x_train[after.y_train == 2] == 7).all(axis=(1, 2)).any()
 
 
-def test_a_file_rewritten_in_place_invalidates_the_cache(notmnist_like):
+def test_a_file_rewritten_in_place_invalidates_the_cache(notmnist_like, stat_mode):
     root, written = notmnist_like
     name = sorted(n for n in written if n.startswith("B/"))[0]
     load_raw(f"folder:{root}")
@@ -76,7 +88,7 @@ def test_a_file_rewritten_in_place_invalidates_the_cache(notmnist_like):
     assert (after.x_train[row] == 201).all()
 
 
-def test_removed_files_invalidate_the_cache(notmnist_like):
+def test_removed_files_invalidate_the_cache(notmnist_like, stat_mode):
     root, written = notmnist_like
     before = load_raw(f"folder:{root}")
     (root / sorted(written)[0]).unlink()
@@ -84,7 +96,7 @@ def test_removed_files_invalidate_the_cache(notmnist_like):
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
-def test_dangling_links_and_nested_folders_in_a_class_folder_are_ignored(notmnist_like):
+def test_dangling_links_and_nested_folders_in_a_class_folder_are_ignored(notmnist_like, stat_mode):
     root, written = notmnist_like
     os.symlink(root / "missing.png", root / "A" / "dangling.png")
     (root / "A" / "nested").mkdir()

@@ -14,9 +14,7 @@ import hashlib
 import json
 import os
 import shutil
-from array import array
 from collections.abc import Iterable, Sequence
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -28,7 +26,6 @@ __all__ = ["CACHE_ENV", "cache_root", "content_key", "entry_dir", "read_entry", 
            "write_entry"]
 
 _FORMAT = 1  # bump when the cached layout or decoding changes
-_SIZE, _MTIME = attrgetter("st_size"), attrgetter("st_mtime_ns")
 
 
 def cache_root() -> Path:
@@ -42,17 +39,17 @@ def entry_dir(kind: str, source: Path, params: dict[str, Any]) -> Path:
     return cache_root() / kind / hashlib.sha256(ident.encode()).hexdigest()[:24]
 
 
-def content_key(folders: Iterable[tuple[str, Sequence[str], Sequence[os.stat_result]]]) -> str:
-    """A hash of each folder's sorted file names with their sizes and mtimes: changes when any file does.
+def content_key(folders: Iterable[tuple[str, Sequence[str], np.ndarray]]) -> str:
+    """A hash of each folder's sorted file names with their modes, sizes and mtimes: changes when any file does.
 
     Args:
-        folders: ``(folder name, sorted file names, their stat results)`` per folder.
+        folders: ``(folder name, sorted file names, their stat rows)`` per folder, the
+            rows as :func:`archsearch.data._stat.stat_names` returns them.
     """
     digest = hashlib.sha256()
-    for folder, names, stats in folders:
+    for folder, names, rows in folders:
         digest.update("\0".join([folder, *names, "\n"]).encode("utf-8", "surrogateescape"))
-        digest.update(array("q", map(_SIZE, stats)).tobytes())
-        digest.update(array("q", map(_MTIME, stats)).tobytes())
+        digest.update(np.ascontiguousarray(rows, dtype=np.int64).tobytes())
     return digest.hexdigest()
 
 

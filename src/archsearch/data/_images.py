@@ -14,18 +14,18 @@ import os
 import shutil
 import sys
 import tarfile
-import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path, PurePosixPath
-from stat import S_ISREG
+from stat import S_IFREG
 
 import numpy as np
 
 from archsearch.data._cache import RowWriter, content_key, entry_dir, read_entry, write_entry
 from archsearch.data._dataset import RawData
 from archsearch.data._decode import GRAY_MODES, Decoded, decode_batch
+from archsearch.data._stat import fork_is_safe, stat_names
 from archsearch.errors import DatasetError
 
 __all__ = ["check_image_folder", "load_image_folder", "ARCHIVE_SUFFIXES"]
@@ -124,51 +124,23 @@ def _load_folder(root: Path, size: tuple[int, int] | None, workers: int | None) 
 
 
 def _scan(root: Path) -> tuple[list[str], list[list[str]], str]:
-    """Class folders, each one's file names (sorted), and the content key.
+    """Class folders, each one's regular file names (sorted, symlinks followed), and the content key.
 
     This runs on every load, cache hit or not, and is most of a cached load's
-    time: one ``stat`` per file, which is the kernel's floor (``find -printf``
-    needs as long). Nothing else per file is done on a hit.
+    time: one ``stat`` per file (the kernel's floor; ``find -printf`` needs as
+    long), spread over forked processes by :func:`stat_names` where that is safe.
+    Nothing else per file is done on a hit.
     """
     class_dirs = _class_dirs(root)
-    listing = [_list_files(root / name) for name in class_dirs]
-    key = content_key((name, fnames, stats) for name, (fnames, stats) in zip(class_dirs, listing, strict=True))
-    return class_dirs, [fnames for fnames, _ in listing], key
-
-
-def _list_files(folder: Path) -> tuple[list[str], list[os.stat_result]]:
-    """The sorted names of the regular files in ``folder`` (symlinks followed) and their stats.
-
-    One ``stat`` per name and nothing else per file: relative to an open folder
-    handle where the OS allows it (Linux, macOS), so the kernel resolves one name
-    instead of a whole path.
-    """
-    relative = os.stat in os.supports_dir_fd and os.listdir in os.supports_fd
-    handle = os.open(folder, os.O_RDONLY) if relative else None
-    try:
-        names = sorted(os.listdir(folder if handle is None else handle))
-        base = str(folder) + os.sep
-        try:
-            if handle is not None:
-                stats = [os.stat(name, dir_fd=handle) for name in names]
-            else:
-                stats = [os.stat(base + name) for name in names]
-        except OSError:  # a dangling link or a file removed meanwhile: slow path, name by name
-            stats = [_stat_or_none(name, base, handle) for name in names]
-    finally:
-        if handle is not None:
-            os.close(handle)
-    if all(st is not None and S_ISREG(st.st_mode) for st in stats):
-        return names, stats
-    kept = [(name, st) for name, st in zip(names, stats, strict=True) if st is not None and S_ISREG(st.st_mode)]
-    return [name for name, _ in kept], [st for _, st in kept]
-
-
-def _stat_or_none(name: str, base: str, handle: int | None) -> os.stat_result | None:
-    try:
-        return os.stat(name, dir_fd=handle) if handle is not None else os.stat(base + name)
-    except OSError:
-        return None
+    listing = [sorted(os.listdir(root / name)) for name in class_dirs]
+    all_rows = stat_names([(root / name, names) for name, names in zip(class_dirs, listing, strict=True)])
+    for k, rows in enumerate(all_rows):
+        regular = (rows[:, 0] & 0o170000) == S_IFREG  # also drops names that could not be stat'ed (-1)
+        if not regular.all():
+            listing[k] = [name for name, keep in zip(listing[k], regular.tolist(), strict=True) if keep]
+            all_rows[k] = rows[regular]
+    key = content_key(zip(class_dirs, listing, all_rows, strict=True))
+    return class_dirs, listing, key
 
 
 def _probe(root: Path, classes: list[str], files: list[str], labels: list[int],
@@ -201,8 +173,8 @@ def _probe(root: Path, classes: list[str], files: list[str], labels: list[int],
 
 
 def _load_archive(archive: Path, size: tuple[int, int] | None, workers: int | None) -> RawData:
-    st = archive.stat()
-    key = content_key([("", [archive.name], [st])])
+    rows = stat_names([(archive.parent, [archive.name])])[0]
+    key = content_key([("", [archive.name], rows)])
     folder = entry_dir("images", archive, {"image_size": size})
     cached = read_entry(folder, key)
     if cached is not None:
@@ -236,7 +208,7 @@ def _load_archive(archive: Path, size: tuple[int, int] | None, workers: int | No
             yield items, labels, names
 
     # The mode and size come from the first readable image, probed before its batch is sent.
-    n_workers = _workers(workers, st.st_size >= _PARALLEL_MIN_ARCHIVE_BYTES)
+    n_workers = _workers(workers, int(rows[0, 1]) >= _PARALLEL_MIN_ARCHIVE_BYTES)
     return _build(archive, folder, key, class_ids, batches(), probe, size, size is None, n_workers)
 
 
@@ -325,12 +297,11 @@ def _decode_all(tasks: Iterable[tuple[list, list[int], list[str]]], mode: str | 
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
-    """fork while the process is single-threaded (fast, and scripts need no main guard);
-    forkserver/spawn once TensorFlow or other threads run, since forking those can deadlock."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1 and "tensorflow" not in sys.modules:
+    """fork where :func:`fork_is_safe` (fast, and scripts need no main guard); forkserver or spawn otherwise."""
+    if fork_is_safe():
         return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                       else "spawn")
 
 
 def _resolved(mode: str | dict[str, object], size: tuple[int, int] | None = None) -> tuple[str, tuple[int, int]]:

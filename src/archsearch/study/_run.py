@@ -125,9 +125,9 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     prespawn()  # the MLflow worker process imports MLflow on the other core while TensorFlow loads here
     try:
         progress.say(f"archsearch {__version__}: space {space.path} -> study '{study_name}'")
-        from archsearch import train
         from archsearch.data import load_dataset
 
+        # Data first: without TensorFlow loaded, image decoding and the cache's stats may use fork.
         dataset = load_dataset(dataset_spec, input=space.input, validation_split=space.validation_split,
                                seed=options.seed, image_size=space.image_size)
         progress.say(f"data {dataset.describe()}")
