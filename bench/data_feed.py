@@ -1,12 +1,16 @@
-"""Feeding Keras: NumPy arrays vs a ``tf.data`` pipeline with prefetch, same model and data.
+"""Feeding Keras: NumPy arrays vs the ``tf.data`` pipelines archsearch uses, same model and data.
 
-The data is what ``load_dataset`` returns (float32 arrays in memory, here a
-generated 28x28 set the size of notMNIST_small); the model is a small dense net
-and a small CNN, batch 128. Each feed trains ``--epochs`` epochs; the time of the
-epochs after the first (graph tracing excluded) is reported, interleaved over
+The data is what ``load_dataset`` returns (float32 arrays in memory): scikit-learn's
+digits (the offline default, 8x8, dense model) and a generated 28x28 set the size
+of notMNIST_small (dense and CNN), batch 128. Each feed trains ``--epochs`` epochs
+per fit, as a trial does: ``fit(x, y)`` on the arrays, or ``fit`` on
+``archsearch.train._feed``'s pipelines (tensors made once per process, as in a
+search, a new seeded pipeline per fit). Both the whole fit (first epoch's tracing
+included) and the median epoch after the first are reported, interleaved over
 ``--rounds`` so machine noise hits both feeds alike.
 
-    python bench/data_feed.py --images 20000 --epochs 3 --rounds 2
+    python bench/data_feed.py --images 20000 --epochs 3 --rounds 3
+    python bench/data_feed.py --memory 200000    # peak RSS of one fit per feed, each in a fresh process
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -38,10 +44,10 @@ class _EpochTimes:
         return Timer()
 
 
-def _model(kind: str):
+def _model(kind: str, shape: tuple[int, ...]):
     import keras
 
-    layers = [keras.Input((28, 28, 1))]
+    layers = [keras.Input(shape)]
     if kind == "cnn":
         layers += [keras.layers.Conv2D(16, 3, activation="relu"), keras.layers.MaxPooling2D(2)]
     layers += [keras.layers.Flatten(), keras.layers.Dense(128, activation="relu"),
@@ -51,54 +57,107 @@ def _model(kind: str):
     return model
 
 
-def run(feed: str, kind: str, x, y, xv, yv, epochs: int, batch: int) -> float:
+def run(feed: str, kind: str, ds, epochs: int, batch: int) -> tuple[float, float]:
+    """(whole fit seconds, median seconds per epoch after the first)."""
     import keras
-    import tensorflow as tf
 
+    from archsearch.train import _feed
+
+    keras.backend.clear_session()
     keras.utils.set_random_seed(0)
-    model = _model(kind)
+    model = _model(kind, ds.input_shape)
     timer = _EpochTimes()
+    start = time.perf_counter()
     if feed == "arrays":
-        model.fit(x, y, validation_data=(xv, yv), epochs=epochs, batch_size=batch, verbose=0,
-                  callbacks=[timer.callback()])
+        model.fit(ds.x_train, ds.y_train, validation_data=(ds.x_val, ds.y_val), epochs=epochs, batch_size=batch,
+                  verbose=0, callbacks=[timer.callback()])
     else:
-        train = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=0).batch(batch)
-                 .prefetch(tf.data.AUTOTUNE))
-        val = tf.data.Dataset.from_tensor_slices((xv, yv)).batch(batch).prefetch(tf.data.AUTOTUNE)
-        model.fit(train, validation_data=val, epochs=epochs, verbose=0, callbacks=[timer.callback()])
-    return statistics.median(timer.times[1:])
+        model.fit(_feed.train_batches(ds, batch, seed=0), validation_data=_feed.val_batches(ds, batch),
+                  epochs=epochs, shuffle=False, verbose=0, callbacks=[timer.callback()])
+    return time.perf_counter() - start, statistics.median(timer.times[1:])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--images", type=int, default=20000)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=128)
-    args = parser.parse_args()
+def _rss_mib() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+
+def memory_child(n: int, feed: str) -> None:
+    """One fit of two epochs on n generated 28x28 images; prints RSS figures in MiB."""
+    import resource
 
     import numpy as np
 
     from archsearch.data import RawData, prepare
 
     rng = np.random.default_rng(0)
-    raw = RawData(rng.integers(0, 256, (args.images, 28, 28), dtype=np.uint8), rng.integers(0, 10, args.images))
-    ds = prepare("feed", raw, input="image", validation_split=0.1, seed=0)
-    results: dict[tuple[str, str], list[float]] = {}
-    for _ in range(args.rounds):
-        for kind in ("dense", "cnn"):
-            for feed in ("arrays", "tf.data"):
-                seconds = run(feed, kind, ds.x_train, ds.y_train, ds.x_val, ds.y_val, args.epochs, args.batch)
-                results.setdefault((kind, feed), []).append(seconds)
-    print(f"| model | feed | seconds per epoch (median over {args.rounds} rounds; {len(ds.y_train)} train images, "
-          f"batch {args.batch}) |")
-    print("|---|---|---:|")
-    for (kind, feed), times in results.items():
-        print(f"| {kind} | {feed} | {statistics.median(times):.3f} |")
-    for kind in ("dense", "cnn"):
-        ratio = statistics.median(results[(kind, "tf.data")]) / statistics.median(results[(kind, "arrays")])
-        print(f"{kind}: tf.data / arrays = {ratio:.2f}")
+    ds = prepare("images", RawData(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n)),
+                 input="image", validation_split=0.1, seed=0)
+    import keras  # noqa: F401  (imported before measuring: its own memory is not the feed's)
 
+    before = _rss_mib()
+    data = (ds.x_train.nbytes + ds.x_val.nbytes) / 2**20
+    run(feed, "dense", ds, 2, 128)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{before:.0f} {peak:.0f} {_rss_mib():.0f} {data:.0f}")
+
+
+def memory(n: int) -> None:
+    print(f"| feed ({n} images) | RSS before fit (MiB) | peak RSS (MiB) | RSS after fit (MiB) | float32 train+val (MiB) |")
+    print("|---|---:|---:|---:|---:|")
+    for feed in ("arrays", "tf.data"):
+        out = subprocess.run([sys.executable, __file__, "--memory-child", str(n), feed], check=True,
+                             capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        before, peak, after, data = out.stdout.split()[-4:]
+        print(f"| {feed} | {before} | {peak} | {after} | {data} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--memory", type=int, metavar="N", help="instead: peak RSS of one fit per feed on N images")
+    parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--images", type=int, default=20000)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=128)
+    args = parser.parse_args()
+    if args.memory_child:
+        return memory_child(int(args.memory_child[0]), args.memory_child[1])
+    if args.memory:
+        return memory(args.memory)
+
+    import numpy as np
+
+    from archsearch.data import RawData, load_dataset, prepare
+    from archsearch.train import _feed
+
+    rng = np.random.default_rng(0)
+    raw = RawData(rng.integers(0, 256, (args.images, 28, 28), dtype=np.uint8), rng.integers(0, 10, args.images))
+    images = prepare("images", raw, input="image", validation_split=0.1, seed=0)
+    digits = load_dataset("digits", input="flat", validation_split=0.1, seed=0)
+    cases = [("digits", "dense", digits), ("images", "dense", images), ("images", "cnn", images)]
+    sizes = {name: len(ds.y_train) for name, _, ds in cases}
+    results: dict[tuple[str, str, str], list[tuple[float, float]]] = {}
+    for ds in (digits, images):  # the once-per-process conversion, outside the timed fits as in a search
+        _feed.train_batches(ds, args.batch, 0), _feed.val_batches(ds, args.batch)
+    for r in range(args.rounds):
+        for name, kind, ds in cases:
+            feeds = ("arrays", "tf.data") if r % 2 == 0 else ("tf.data", "arrays")  # no feed always goes first
+            for feed in feeds:
+                results.setdefault((name, kind, feed), []).append(run(feed, kind, ds, args.epochs, args.batch))
+        print(f"round {r + 1} done", file=sys.stderr)
+    print(f"| data | model | feed | fit seconds ({args.epochs} epochs) | seconds per epoch after the first |")
+    print("|---|---|---|---:|---:|")
+    for (name, kind, feed), times in sorted(results.items()):
+        fit = statistics.median(t[0] for t in times)
+        epoch = statistics.median(t[1] for t in times)
+        print(f"| {name} ({sizes[name]} train) | {kind} | {feed} | {fit:.3f} | {epoch:.3f} |")
+    print(f"\ntf.data / arrays, paired within each round, median over {args.rounds} rounds:")
+    for name, kind, _ in cases:
+        pairs = list(zip(results[(name, kind, "tf.data")], results[(name, kind, "arrays")], strict=True))
+        fit = statistics.median(t[0] / a[0] for t, a in pairs)
+        epoch = statistics.median(t[1] / a[1] for t, a in pairs)
+        print(f"- {name} {kind}: whole fit {fit:.2f}, per epoch {epoch:.2f}")
 
 if __name__ == "__main__":
     main()

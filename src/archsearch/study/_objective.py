@@ -114,7 +114,7 @@ class Objective:
                 model = train.build_model(self.space, hp, self.dataset)
                 monitor = train.TrialMonitor(trial if self.prune and r == 0 else None, self.space.objective)
                 result = train.fit_model(model, self.dataset, epochs=self.epochs, batch_size=self.batch_size,
-                                         callbacks=[monitor])
+                                         callbacks=[monitor], seed=run_seed)
                 del model
                 results.append(result)
                 if monitor.diverged_epoch is not None:

@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ start-up chatter
 import keras  # noqa: E402
 
 from archsearch.errors import SpaceError
+from archsearch.train._feed import train_batches, val_batches
 
 if TYPE_CHECKING:
     from archsearch.data import Dataset
@@ -88,14 +89,18 @@ def check_output(space: Space, model: keras.Model, num_classes: int) -> None:
 
 
 def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: int,
-              callbacks: Sequence[keras.callbacks.Callback] = ()) -> FitResult:
-    """Fit on train, validate each epoch, then evaluate once on test."""
+              callbacks: Sequence[keras.callbacks.Callback] = (), seed: int | None = None) -> FitResult:
+    """Fit on train, validate each epoch, then evaluate once on test.
+
+    Batches come from ``tf.data`` pipelines (see ``_feed.py``); ``seed`` fixes the
+    order of the training examples in every epoch.
+    """
     # Builders attach their own callbacks (e.g. ReduceLROnPlateau) with
     # archsearch.train.attach_callbacks(model, [...]).
     callbacks = [*callbacks, *getattr(model, "_archsearch_callbacks", [])]
     start = time.perf_counter()
-    history = model.fit(dataset.x_train, dataset.y_train, validation_data=(dataset.x_val, dataset.y_val),
-                        epochs=epochs, batch_size=batch_size, verbose=0, callbacks=list(callbacks))
+    history = model.fit(train_batches(dataset, batch_size, seed), validation_data=val_batches(dataset, batch_size),
+                        epochs=epochs, shuffle=False, verbose=0, callbacks=list(callbacks))
     fit_seconds = time.perf_counter() - start
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     metrics: dict[str, float] = {k: vals[-1] for k, vals in hist.items() if vals}

@@ -1,0 +1,90 @@
+"""The tf.data feed: every example once per epoch, rows kept with their labels, seeded order, tensors made once."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+import keras
+import numpy as np
+
+from archsearch.data import Dataset
+from archsearch.train import fit_model
+from archsearch.train import _feed
+
+
+def _dataset(n_train=50, n_val=13):
+    rng = np.random.default_rng(0)
+
+    def split(n, offset):
+        # Each row's first value is its example number, so a batch says which examples it holds.
+        x = rng.random((n, 4)).astype("float32")
+        x[:, 0] = np.arange(offset, offset + n)
+        return x, (np.arange(offset, offset + n) % 3).astype("int64")
+
+    (xt, yt), (xv, yv), (xs, ys) = split(n_train, 0), split(n_val, 1000), split(5, 2000)
+    return Dataset("toy", xt, yt, xv, yv, xs, ys, ["a", "b", "c"])
+
+
+def _epoch(batches):
+    xs, ys = zip(*[(x.numpy(), y.numpy()) for x, y in batches], strict=True)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def test_each_epoch_holds_every_training_example_once_with_its_label():
+    ds = _dataset()
+    batches = _feed.train_batches(ds, 8, seed=3)
+    sizes = [len(y) for _, y in batches]
+    assert sizes == [8] * 6 + [2]
+    first, second = _epoch(batches), _epoch(batches)
+    for x, y in (first, second):
+        order = x[:, 0].astype(int)
+        assert sorted(order) == list(range(50))
+        np.testing.assert_array_equal(x, ds.x_train[order])
+        np.testing.assert_array_equal(y, ds.y_train[order])
+    assert not np.array_equal(first[0][:, 0], second[0][:, 0]), "the order should change from epoch to epoch"
+
+
+def test_the_seed_fixes_the_order():
+    ds = _dataset()
+    a = _epoch(_feed.train_batches(ds, 8, seed=1))[0][:, 0]
+    b = _epoch(_feed.train_batches(ds, 8, seed=1))[0][:, 0]
+    c = _epoch(_feed.train_batches(ds, 8, seed=2))[0][:, 0]
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_validation_batches_are_in_order():
+    ds = _dataset()
+    x, y = _epoch(_feed.val_batches(ds, 5))
+    np.testing.assert_array_equal(x, ds.x_val)
+    np.testing.assert_array_equal(y, ds.y_val)
+
+
+def test_tensors_are_made_once_per_dataset_and_do_not_keep_it_alive():
+    ds, other = _dataset(), _dataset(n_train=20)
+    first = _feed._tensors(ds, "train")
+    assert _feed._tensors(other, "train")[0].shape[0] == 20
+    assert _feed._tensors(ds, "train") is first
+    gone = weakref.ref(other)
+    del other
+    gc.collect()
+    assert gone() is None, "the cache must not hold the dataset"
+    assert all(ref() is not None for ref, _ in _feed._cached.values()), "a dead dataset's tensors were kept"
+
+
+def test_fit_model_trains_on_the_pipeline_and_the_seed_repeats_the_fit():
+    ds = _dataset(n_train=120)
+
+    def fit(seed):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                                  keras.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        return fit_model(model, ds, epochs=2, batch_size=16, seed=seed)
+
+    a, b, c = fit(7), fit(7), fit(8)
+    assert a.epochs_run == 2 and set(a.history) >= {"loss", "val_loss", "val_accuracy"}
+    assert a.history["loss"] == b.history["loss"]
+    assert a.history["loss"] != c.history["loss"]
+    assert 0.0 <= a.metrics["test_accuracy"] <= 1.0
