@@ -3,8 +3,8 @@
 A cached load of an image folder is mostly ``stat`` calls: one per file, for the
 content key that notices added, removed and rewritten files. Each is a system
 call of a few microseconds (more on a virtual machine), and threads do not help
-because every call takes the GIL back. On Linux, while the process is
-single-threaded and TensorFlow is not loaded, the names are split between this
+because every call takes the GIL back. Where ``fork`` exists, while the process
+is single-threaded and TensorFlow is not loaded, the names are split between this
 process and forked children that stat their share and send back
 ``(st_mode, st_size, st_mtime_ns)`` rows through a pipe. A child that fails for
 any reason has its share redone here, so the result never depends on the split.
@@ -37,12 +37,12 @@ _Share = list[tuple[int, int, int]]
 
 
 def fork_is_safe() -> bool:
-    """True on Linux while only one Python thread runs and TensorFlow is not loaded.
+    """True where ``fork`` exists, while only one Python thread runs and TensorFlow is not loaded.
 
     Forking a process with other threads can leave the child waiting on a lock
     that a thread which does not exist there held at the time of the fork.
     """
-    return sys.platform.startswith("linux") and threading.active_count() == 1 and "tensorflow" not in sys.modules
+    return hasattr(os, "fork") and threading.active_count() == 1 and "tensorflow" not in sys.modules
 
 
 def stat_names(folders: Sequence[tuple[Path, Sequence[str]]], *, processes: int | None = None) -> list[np.ndarray]:
