@@ -147,7 +147,7 @@ def test_tracking_uri_of_an_mlflow_server_backed_by_postgres(tmp_path, write_spa
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend, "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1", "--default-artifact-root", (tmp_path / "artifacts").as_uri()],
+         "--port", str(port), "--workers", "1", "--artifacts-destination", str(tmp_path / "artifacts")],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         _wait_for_server(server, f"http://127.0.0.1:{port}/health")
