@@ -33,9 +33,8 @@ def _dead_process_tag() -> str:
     finally:
         proc.kill()
         proc.wait()
-    import socket
-
-    return f"{socket.gethostname()}/{proc.pid}/{started:.0f}"
+    host = process_tag().rsplit("/", 2)[0]
+    return f"{host}/{proc.pid}/{started:.0f}"
 
 
 @pytest.fixture
@@ -79,11 +78,14 @@ def test_process_gone_tells_dead_alive_reused_and_foreign_pids_apart():
     import psutil
 
     me = psutil.Process()
+    host = process_tag().rsplit("/", 2)[0]
     assert process_gone(process_tag()) is False
     assert process_gone(_dead_process_tag()) is True
     # Same pid, another start time: the pid was reused by a newer process.
-    assert process_gone(f"{socket.gethostname()}/{os.getpid()}/{me.create_time() - 3600:.0f}") is True
+    assert process_gone(f"{host}/{os.getpid()}/{me.create_time() - 3600:.0f}") is True
     assert process_gone("another-host/1/0") is None
+    # Same host name, another pid namespace (a container): not ours to judge.
+    assert process_gone(f"{socket.gethostname()}@pid:[1]/{os.getpid()}/{me.create_time():.0f}") is None
     assert process_gone("garbage") is None
 
 

@@ -258,10 +258,15 @@ class Tracker:
 
 
 def process_tag() -> str:
-    """``host/pid/start-time`` of this process: a later run can tell whether it is still alive."""
+    """``host/pid/start-time`` of this process: a later run can tell whether it is still alive.
+
+    ``host`` is the host name plus, where Linux shows it, the pid namespace
+    (``name@pid:[4026531836]``): containers that share a host name but not their
+    pids are then different hosts, and go by the heartbeat.
+    """
     import psutil
 
-    return f"{socket.gethostname()}/{os.getpid()}/{psutil.Process().create_time():.0f}"
+    return f"{_host_id()}/{os.getpid()}/{psutil.Process().create_time():.0f}"
 
 
 def process_gone(tag: str) -> bool | None:
@@ -273,7 +278,7 @@ def process_gone(tag: str) -> bool | None:
         pid_int, started_f = int(pid), float(started)
     except ValueError:
         return None
-    if host != socket.gethostname():
+    if host != _host_id():
         return None
     try:
         return abs(psutil.Process(pid_int).create_time() - started_f) > 1  # another process took the pid
@@ -281,6 +286,13 @@ def process_gone(tag: str) -> bool | None:
         return True
     except psutil.Error:
         return None
+
+
+def _host_id() -> str:
+    try:
+        return f"{socket.gethostname()}@{os.readlink('/proc/self/ns/pid')}"
+    except OSError:  # not Linux, or /proc hidden
+        return socket.gethostname()
 
 
 def _param_str(value: Any) -> str:
