@@ -44,14 +44,20 @@ PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
 @click.option("--max-rss-mib", type=int, default=0, show_default=True, metavar="MIB",
               help="Also continue in a fresh process when resident memory has grown by MIB. 0 = no limit.")
 @click.option("--heartbeat", type=int, default=10, show_default=True, metavar="SECONDS",
-              help="Heartbeat of the running trial; a trial silent for twice as long (its process was killed) "
-                   "is marked FAIL by the next run and its MLflow run closed.")
+              help="Heartbeat of the running trial. A trial whose process on this machine is gone is marked FAIL "
+                   "at once by the next run (its MLflow run closed FAILED); one of another machine once its "
+                   "heartbeat has been silent for twice as long.")
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Run N worker processes on this machine, sharing the study (each one trial at a time). "
+                   "SQLite takes up to 8; for more, or for several machines, use PostgreSQL (--storage).")
 @click.option("--parent-run-id", hidden=True, help="Continue this MLflow parent run (set when recycling).")
+@click.option("--worker-index", type=int, default=0, hidden=True, help="Set by --workers for each worker.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
 def run(space: str, trials: int | None, timeout: float | None, epochs: int | None, seed: int,
         dataset: str | None, sampler: str, pruner: str, repeats: int, study_name: str | None,
         storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int,
-        max_rss_mib: int, heartbeat: int, parent_run_id: str | None, quiet: bool) -> None:
+        max_rss_mib: int, heartbeat: int, workers: int, parent_run_id: str | None, worker_index: int,
+        quiet: bool) -> None:
     """Search the space declared in SPACE (a .py space file).
 
     Each trial builds the model with hyperparameters picked by Optuna, trains
@@ -68,6 +74,7 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
       archsearch run spaces/digits_quick.py
       archsearch run spaces/digits_quick.py --trials 30 --epochs 5
       archsearch run spaces/cifar_depth.py --pruner median --repeats 3
+      archsearch run spaces/digits_quick.py --trials 40 --workers 2
     """
     from archsearch.study import Interrupted, RunOptions, run_search
 
@@ -76,7 +83,10 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
                          storage=storage, tracking_uri=tracking_uri, dataset=dataset, quiet=quiet,
                          max_failures=max_failures, sampler=sampler, pruner=pruner, repeats=repeats,
                          heartbeat=heartbeat, recycle_after=recycle_after, max_rss_mib=max_rss_mib,
-                         parent_run_id=parent_run_id)
+                         parent_run_id=parent_run_id, worker_index=worker_index)
+    if workers > 1:
+        _run_workers(space, options, workers)
+        return
     try:
         result = run_search(space, options)
     except Interrupted as err:
@@ -85,6 +95,17 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
         _continue_in_fresh_process(space, options, result.parent_run_id, time.monotonic() - started)
     click.echo(result.summary())
     _print_verdicts(result, space)
+
+
+def _run_workers(space: str, options: object, workers: int) -> None:
+    from archsearch.study import run_workers
+
+    outcome = run_workers(space, options, workers)
+    click.echo(outcome.result.summary())
+    if outcome.exit_code == 0:
+        _print_verdicts(outcome.result, space)
+    else:
+        raise SystemExit(outcome.exit_code)
 
 
 def _continue_in_fresh_process(space: str, options: object, parent_run_id: str | None, elapsed: float) -> None:

@@ -132,10 +132,12 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         notes.append(_search_note(space, questions, design.get("sampler", "tpe")))
     if space is not None and not space.questions and not paired:
         notes.append("The space declares no QUESTIONS: every hyperparameter is reported.")
+    from archsearch.tracking import redact
+
     data = {
         "schema": SCHEMA,
         "study": study.study_name,
-        "storage": str(storage or ""),
+        "storage": redact(str(storage or "")),  # reports are shared: never the password
         "space": None if space is None else str(space.path),
         "objective": objective,
         "direction": direction,

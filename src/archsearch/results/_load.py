@@ -41,7 +41,9 @@ def open_study(study: str | optuna.Study, storage: str | None = None) -> optuna.
     names = optuna.get_all_study_names(storage=url)
     if study not in names:
         known = ", ".join(sorted(names)) or "none"
-        raise UsageError(f"no study {study!r} in {url} (studies: {known}). Pass --study NAME or --storage URL.")
+        from archsearch.tracking import redact
+
+        raise UsageError(f"no study {study!r} in {redact(url)} (studies: {known}). Pass --study NAME or --storage URL.")
     return optuna.load_study(study_name=study, storage=url)
 
 

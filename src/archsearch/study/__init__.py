@@ -2,5 +2,7 @@
 
 from archsearch.study._options import DEFAULT_STORAGE, RunOptions, resolve_storage
 from archsearch.study._run import Interrupted, SearchResult, resume_args, run_search
+from archsearch.study._workers import WorkersOutcome, run_workers
 
-__all__ = ["DEFAULT_STORAGE", "Interrupted", "RunOptions", "SearchResult", "resolve_storage", "resume_args", "run_search"]
+__all__ = ["DEFAULT_STORAGE", "Interrupted", "RunOptions", "SearchResult", "WorkersOutcome", "resolve_storage",
+           "resume_args", "run_search", "run_workers"]

@@ -48,6 +48,9 @@ class RunOptions:
             many MiB since the start; 0 = never.
         parent_run_id: continue this MLflow parent run instead of opening one
             (set by a recycled process).
+        worker_index: which of ``archsearch run --workers N``'s processes this is
+            (0 for a lone run); offsets the sampler's seed so that workers that
+            start together do not propose the same configurations.
     """
 
     trials: int | None = None
@@ -67,6 +70,7 @@ class RunOptions:
     recycle_after: int = 0
     max_rss_mib: int = 0
     parent_run_id: str | None = None
+    worker_index: int = 0
 
     def validate(self) -> None:
         from archsearch.study._strategies import check_pruner, check_sampler

@@ -23,14 +23,17 @@ from archsearch.errors import FatalError, SpaceError
 from archsearch.space import FixedHyperParameters, Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.study._options import RunOptions, resolve_storage
+from archsearch.study._owners import Owned, Owners
 from archsearch.study._progress import Progress, format_params
 from archsearch.study._signals import Terminated, sigterm_as_interrupt
 from archsearch.study._storage import open_storage
-from archsearch.tracking import check_url, resolve_tracking_uri
+from archsearch.study._target import TargetGate
+from archsearch.tracking import check_url, redact, resolve_tracking_uri
 
 __all__ = ["SearchResult", "run_search", "Interrupted"]
 
 FINISHED_STATES = ("COMPLETE", "PRUNED")
+WORKER_SEED_STRIDE = 7919  # sampler seed offset per --workers process (a prime: no overlap with "+ done")
 
 
 class Interrupted(KeyboardInterrupt):
@@ -64,6 +67,9 @@ class SearchResult:
         """A few lines for the terminal: best value, params, size, where results are."""
         lines = [f"Study '{self.study_name}': {self.finished}/{self.target} finished trials"
                  f" ({self.ran} run now, {self.failed} failed in total)."]
+        if self.finished > self.target:
+            lines.append(f"  {self.finished - self.target} more than the target: trials already running in "
+                         "other processes when the study reached it were finished, not thrown away.")
         if self.best_number is None:
             lines.append("No finished trial yet.")
         else:
@@ -74,8 +80,8 @@ class SearchResult:
                          + (f", test accuracy {test:.4f}" if test is not None else "")
                          + (f", {size:,} parameters" if size is not None else ""))
             lines.append(f"  params: {format_params(self.best_params, limit=30)}")
-        lines.append(f"Optuna:  {self.storage} (study '{self.study_name}')")
-        lines.append(f"MLflow:  {self.tracking_uri} (experiment '{self.study_name}'); "
+        lines.append(f"Optuna:  {redact(self.storage)} (study '{self.study_name}')")
+        lines.append(f"MLflow:  {redact(self.tracking_uri)} (experiment '{self.study_name}'); "
                      f"browse with `archsearch ui`")
         return "\n".join(lines)
 
@@ -144,15 +150,19 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
         # Heartbeats and stale-trial handling are marked experimental; they are what crash recovery relies on.
         warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
         on_stale = StaleTrials()
-        study = _open_study(optuna, storage_url, study_name, space, options, grid, on_stale)
-        # Trials whose process died (kill -9, power loss) are RUNNING with a stale
-        # heartbeat: fail them now, before the design below counts what is present.
+        storage = open_storage(storage_url, heartbeat=options.heartbeat, on_stale=on_stale)
+        study = _open_study(optuna, storage, storage_url, study_name, space, options, grid)
+        # Trials whose process died (kill -9, power loss) are RUNNING: fail them now, before
+        # the design below counts what is present. On this host by their owner (at once),
+        # elsewhere by their stale heartbeat.
+        owners = Owners(storage, on_failed=lambda s: on_stale(s, None))
         optuna.storages.fail_stale_trials(study)
+        failed_here = owners.fail_dead(study)
         study.set_user_attr("archsearch.sampler", options.sampler)  # the report says what kind of search it was
         _enqueue(study, enqueue)
         finished, failed = _counts(study)
         progress.seen(study)
-        if finished >= target:
+        if finished >= target and not failed_here:  # (a dead trial's MLflow run is closed below)
             progress.say(f"study '{study_name}' already has {finished} finished trials (target {target}); "
                          "nothing to run. Raise --trials to run more.")
             discard_spare()
@@ -185,13 +195,14 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
                           prune=options.pruner != "none", repeats=options.repeats)
     stop_for_failures = FailureGuard(objective, options.max_failures)
     recycler = Recycler(objective, options.recycle_after, options.max_rss_mib)
+    gate = TargetGate(target, owners, progress.say, timeout=options.timeout, guards=(stop_for_failures, recycler))
     status: str | None = "FINISHED"
     resume = _resume_command(space, options)
     try:
         with sigterm_as_interrupt():
-            study.optimize(objective, timeout=options.timeout, catch=(Exception,),
-                           callbacks=[optuna.study.MaxTrialsCallback(target, states=_states(optuna)),
-                                      stop_for_failures, recycler])
+            if not gate.stop_before_next(study):
+                study.optimize(Owned(objective, owners), timeout=options.timeout, catch=(Exception,),
+                               callbacks=[stop_for_failures, recycler, gate])
     except KeyboardInterrupt as err:
         status = "KILLED"
         code = 143 if isinstance(err, Terminated) else 130
@@ -202,6 +213,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
             status = "FAILED"
         elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < target:
             status = None  # the next process continues this parent run
+        _last_check(owners, study, on_stale)
         tracker.close(status)
     if stop_for_failures.tripped:
         raise FatalError(
@@ -232,10 +244,6 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
             present.add(key(params, seed))
 
 
-def _states(optuna: Any) -> tuple[Any, ...]:
-    return tuple(getattr(optuna.trial.TrialState, s) for s in FINISHED_STATES)
-
-
 def _counts(study: Any) -> tuple[int, int]:
     trials = study.get_trials(deepcopy=False)
     finished = sum(t.state.name in FINISHED_STATES for t in trials)
@@ -243,22 +251,30 @@ def _counts(study: Any) -> tuple[int, int]:
     return finished, failed
 
 
-def _open_study(optuna: Any, url: str, name: str, space: Space, options: RunOptions,
-                grid: Mapping[str, Any] | None, on_stale: Any) -> Any:
+def _last_check(owners: Owners, study: Any, on_stale: StaleTrials) -> None:
+    """Before exiting: no trial of a dead process on this host stays RUNNING, nor its MLflow run."""
+    try:
+        owners.fail_dead(study)
+        on_stale(study, None)
+    except Exception as err:  # the storage went away: the next run cleans up
+        warnings.warn(f"could not check for trials of dead processes ({redact(str(err))})", stacklevel=2)
+
+
+def _open_study(optuna: Any, storage: Any, url: str, name: str, space: Space, options: RunOptions,
+                grid: Mapping[str, Any] | None) -> Any:
     from archsearch.study._strategies import make_pruner, make_sampler
 
-    storage = open_storage(url, heartbeat=options.heartbeat, on_stale=on_stale)
     try:
         existing = optuna.load_study(study_name=name, storage=storage)
     except KeyError:
         existing = None
     if existing is not None and existing.direction.name.lower() != space.direction:
-        raise SpaceError(f"{space.path}: study '{name}' in {url} was created to {existing.direction.name.lower()} "
+        raise SpaceError(f"{space.path}: study '{name}' in {redact(url)} was created to {existing.direction.name.lower()} "
                          f"but the space says {space.direction}. Use --study NAME for a new study.")
     done = 0 if existing is None else len(existing.get_trials(deepcopy=False))
     # Offset the sampler's seed by the trials already run so that a resumed
     # search does not propose the same startup points again.
-    sampler = make_sampler(options.sampler, options.seed + done, grid)
+    sampler = make_sampler(options.sampler, options.seed + done + WORKER_SEED_STRIDE * options.worker_index, grid)
     return optuna.create_study(study_name=name, storage=storage, direction=space.direction, sampler=sampler,
                                pruner=make_pruner(options.pruner), load_if_exists=True)
 
@@ -294,11 +310,11 @@ def _parent_tags(space: Space, dataset: str, study: str, storage: str) -> dict[s
 
     return {"archsearch.process": process_tag(), "archsearch.space": str(space.path), "archsearch.space_sha256": space.sha256,
             "archsearch.dataset": dataset, "archsearch.version": __version__, "archsearch.study": study,
-            "archsearch.storage": storage, "mlflow.note.content": space.description[:5000]}
+            "archsearch.storage": redact(storage), "mlflow.note.content": space.description[:5000]}
 
 
 def _resume_command(space: Space, options: RunOptions) -> str:
-    return " ".join(resume_args(space.path, options))
+    return redact(" ".join(resume_args(space.path, options)))
 
 
 def resume_args(space: str | Path, options: RunOptions) -> list[str]:
@@ -310,7 +326,7 @@ def resume_args(space: str | Path, options: RunOptions) -> list[str]:
                         ("--dataset", options.dataset)):
         if value is not None:
             parts += [flag, str(value)]
-    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures"):
+    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index"):
         value = getattr(options, name)
         if value != getattr(defaults, name):
             parts += ["--" + name.replace("_", "-"), str(value)]

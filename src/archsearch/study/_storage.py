@@ -13,11 +13,15 @@ from __future__ import annotations
 from typing import Any
 
 from archsearch._cache import store_from_template
-from archsearch.tracking import sqlite_path
+from archsearch.errors import UsageError
+from archsearch.tracking import redact, sqlite_path
 
-__all__ = ["open_storage", "LOCK_TIMEOUT_S"]
+__all__ = ["open_storage", "check_workers_storage", "LOCK_TIMEOUT_S", "SQLITE_MAX_WORKERS"]
 
 LOCK_TIMEOUT_S = 60
+# Local worker processes one SQLite file serves without "database is locked": measured with
+# bench/workers.py --contention (bench/results/workers.md), with a wide margin; beyond it, PostgreSQL.
+SQLITE_MAX_WORKERS = 8
 
 
 def open_storage(url: str, *, heartbeat: int | None = None, on_stale: Any = None) -> Any:
@@ -51,3 +55,20 @@ def _sqlite_pragmas(connection: Any, record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def check_workers_storage(url: str, workers: int, option: str = "--storage") -> None:
+    """Refuse ``--workers N`` on a storage that cannot be shared by N processes.
+
+    SQLite (a file on this machine) takes up to :data:`SQLITE_MAX_WORKERS`
+    processes; an in-memory store none; a database server (PostgreSQL, MySQL) any number.
+    """
+    if workers <= 1:
+        return
+    fix = "use PostgreSQL: --storage postgresql://USER:PASSWORD@HOST/DB (pip install 'archsearch[postgres]')"
+    if url.startswith("sqlite:") and (sqlite_path(url) is None):
+        raise UsageError(f"--workers {workers}: {option} {redact(url)!r} is in memory, so each worker would "
+                         f"have its own study; {fix}.")
+    if sqlite_path(url) is not None and workers > SQLITE_MAX_WORKERS:
+        raise UsageError(f"--workers {workers}: {option} {redact(url)!r} is a SQLite file, which serves at most "
+                         f"{SQLITE_MAX_WORKERS} processes without lock timeouts; {fix}.")

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from archsearch.tracking._store import ensure_sqlite_store
-from archsearch.tracking._uris import artifact_root_for, sqlite_path
+from archsearch.tracking._uris import artifact_root_for, redact, sqlite_path
 
-__all__ = ["Tracker", "TrialLog", "process_tag"]
+__all__ = ["Tracker", "TrialLog", "process_gone", "process_tag"]
 
 _log = logging.getLogger("archsearch")
 _BATCH = {"metrics": 1000, "params": 100, "tags": 100}  # MLflow's per-call limits
@@ -143,7 +143,7 @@ class Tracker:
             try:
                 fn()
             except Exception as err:  # logging must never kill a search; say so once per kind
-                message = f"{type(err).__name__}: {err}"
+                message = redact(f"{type(err).__name__}: {err}")
                 if not self.errors:
                     warnings.warn(f"MLflow logging failed ({message}); the search goes on.", stacklevel=1)
                 self.errors.append(message)
@@ -220,7 +220,7 @@ class Tracker:
             if run_id == self.parent_run_id or run_id in self._child_runs.values():
                 continue
             if run_id in parents:
-                if _process_gone(tags.get("archsearch.process", "")) is True:
+                if process_gone(tags.get("archsearch.process", "")) is True:
                     self._log(run_id, tags={"archsearch.closed_by": process_tag()})
                     self._client.set_terminated(run_id, status="KILLED")
                 continue
@@ -230,14 +230,14 @@ class Tracker:
             state = states.get(int(tags["archsearch.trial"]), "FAIL")
             if state in ("RUNNING", "WAITING"):
                 continue
-            gone = parent.info.run_id == self.parent_run_id or _process_gone(
+            gone = parent.info.run_id == self.parent_run_id or process_gone(
                 parent.data.tags.get("archsearch.process", ""))
             if gone is False or (gone is None and state != "FAIL"):
                 continue  # its process may still be logging the end of the trial
             note = {"archsearch.state": state, "archsearch.closed_by": process_tag()}
             if state == "FAIL":
-                note["archsearch.error"] = ("the process running this trial died (no heartbeat); "
-                                            "closed by a later run")
+                note["archsearch.error"] = ("the process running this trial died (its process is gone or its "
+                                            "heartbeat stopped); closed by a later run")
             self._log(run_id, tags=note)
             status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED"}.get(state, "FAILED")
             self._client.set_terminated(run_id, status=status)
@@ -258,13 +258,18 @@ class Tracker:
 
 
 def process_tag() -> str:
-    """``host/pid/start-time`` of this process: a later run can tell whether it is still alive."""
+    """``host/pid/start-time`` of this process: a later run can tell whether it is still alive.
+
+    ``host`` is the host name plus, where Linux shows it, the pid namespace
+    (``name@pid:[4026531836]``): containers that share a host name but not their
+    pids are then different hosts, and go by the heartbeat.
+    """
     import psutil
 
-    return f"{socket.gethostname()}/{os.getpid()}/{psutil.Process().create_time():.0f}"
+    return f"{_host_id()}/{os.getpid()}/{psutil.Process().create_time():.0f}"
 
 
-def _process_gone(tag: str) -> bool | None:
+def process_gone(tag: str) -> bool | None:
     """True when the process named by a :func:`process_tag` has ended; None when it ran on another host."""
     import psutil
 
@@ -273,7 +278,7 @@ def _process_gone(tag: str) -> bool | None:
         pid_int, started_f = int(pid), float(started)
     except ValueError:
         return None
-    if host != socket.gethostname():
+    if host != _host_id():
         return None
     try:
         return abs(psutil.Process(pid_int).create_time() - started_f) > 1  # another process took the pid
@@ -281,6 +286,13 @@ def _process_gone(tag: str) -> bool | None:
         return True
     except psutil.Error:
         return None
+
+
+def _host_id() -> str:
+    try:
+        return f"{socket.gethostname()}@{os.readlink('/proc/self/ns/pid')}"
+    except OSError:  # not Linux, or /proc hidden
+        return socket.gethostname()
 
 
 def _param_str(value: Any) -> str:

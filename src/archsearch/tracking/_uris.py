@@ -1,15 +1,41 @@
-"""Where results go: defaults, environment variables, validation."""
+"""Where results go: defaults, environment variables, validation, and URLs made fit to show.
+
+:func:`redact` is the one place that hides credentials: every storage or
+tracking URL that reaches a tag, a log line, a message or a report goes
+through it first.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from archsearch.errors import UsageError
 
-__all__ = ["DEFAULT_TRACKING_URI", "resolve_tracking_uri", "artifact_root_for", "sqlite_path", "check_url"]
+__all__ = ["DEFAULT_TRACKING_URI", "POSTGRES_EXTRA", "resolve_tracking_uri", "artifact_root_for", "sqlite_path",
+           "check_url", "redact"]
 
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
+POSTGRES_EXTRA = "pip install 'archsearch[postgres]'"
+
+# scheme://user:password@host: the password runs to the last "@" before the path, so
+# an unescaped "@" in it is hidden too. Query parameters that carry secrets likewise.
+_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@\s]*):[^/?#\s]*@")
+_SECRET_PARAM = re.compile(r"(?i)(?P<head>[?&;](?:password|passwd|pwd|token|secret|access_token)=)[^&;#\s]*")
+
+
+def redact(text: str) -> str:
+    """``text`` with the password of every URL in it shown as ``***``.
+
+    Example:
+        >>> redact("postgresql://bars:s3cret@db.lan:5432/optuna")
+        'postgresql://bars:***@db.lan:5432/optuna'
+        >>> redact("see sqlite:///mlruns/optuna.db and http://h/?token=abc&x=1")
+        'see sqlite:///mlruns/optuna.db and http://h/?token=***&x=1'
+    """
+    text = _USERINFO.sub(r"\g<head>:***@", str(text))
+    return _SECRET_PARAM.sub(r"\g<head>***", text)
 
 
 def resolve_tracking_uri(flag: str | None) -> str:
@@ -38,20 +64,37 @@ def check_url(url: str, what: str, option: str) -> None:
 
     if url.startswith(("http://", "https://", "databricks")) and option == "--tracking-uri":
         return
+    shown = redact(url)
     try:
         parsed = make_url(url)
-        parsed.get_dialect()
+        dialect = parsed.get_dialect()
     except (ArgumentError, NoSuchModuleError, ValueError) as err:
         raise UsageError(
-            f"{option} {url!r}: not a usable {what} URL ({err}). Use e.g. sqlite:///mlruns/x.db "
+            f"{option} {shown!r}: not a usable {what} URL ({redact(str(err))}). Use e.g. sqlite:///mlruns/x.db "
             "or postgresql://user:pass@host/db."
         ) from None
     except ImportError as err:
-        raise UsageError(f"{option} {url!r}: the database driver is missing ({err}). "
-                         "Install it, e.g. pip install 'archsearch[postgres]'.") from None
+        raise UsageError(f"{option} {shown!r}: the database driver is missing ({err}). "
+                         f"Install it: {POSTGRES_EXTRA}.") from None
+    try:
+        # get_dialect() does not import the driver; connecting would, deep inside Optuna or MLflow.
+        dialect.import_dbapi()
+    except ImportError as err:
+        raise UsageError(_missing_driver(shown, option, parsed.drivername, dialect.driver, err)) from None
     db = sqlite_path(url)
     if db is not None:
         parent = db.parent if str(db.parent) else Path(".")
         existing = next((p for p in [parent, *parent.parents] if p.exists()), Path("."))
         if not existing.is_dir() or not os.access(existing, os.W_OK):
             raise UsageError(f"{option} {url!r}: cannot create {db} ({existing} is not a writable folder).")
+
+
+def _missing_driver(shown: str, option: str, drivername: str, driver: str, err: ImportError) -> str:
+    if drivername in ("postgresql", "postgresql+psycopg"):
+        fix = f"install it with {POSTGRES_EXTRA} (psycopg 3)"
+    elif drivername.startswith("postgresql+"):
+        fix = (f"install {driver}, or use postgresql://... with {POSTGRES_EXTRA} (psycopg 3, "
+               "the driver SQLAlchemy 2.1 uses for postgresql://)")
+    else:
+        fix = f"install the Python package of the {driver} driver"
+    return f"{option} {shown!r}: the database driver {driver!r} is not installed ({err}); {fix}."

@@ -1,0 +1,83 @@
+"""Stop at the study's target when several processes (on one or more machines) share it.
+
+Optuna's ``MaxTrialsCallback`` looks only at finished trials: with 3 processes
+and a target of 12, a process that sees 11 finished starts a 12th trial while
+the two others finish theirs, and the study ends with 13 or 14. The gate counts
+the trials already running too. Before each trial (Optuna's loop calls it after
+the previous one, and ``run_search`` before the first):
+
+* finished >= target: stop;
+* finished + running < target: start a trial;
+* otherwise wait (polling the storage) until one of the two holds: the
+  running trials of other processes may still fail, and then one is missing.
+
+So the study ends with exactly the target, plus at most the trials that were
+already running when it was reached: two processes that check in the same
+instant may both start the last trial, because an Optuna storage has no
+atomic "count and create". Running trials of dead processes are failed
+first (:class:`~archsearch.study._owners.Owners`, Optuna's heartbeat), so a
+crash never makes the gate wait for a trial that will not finish.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+__all__ = ["TargetGate", "POLL_S"]
+
+POLL_S = 1.0
+
+
+class TargetGate:
+    """A study callback (and a check before the first trial) that keeps a shared study at its target.
+
+    Args:
+        target: finished (COMPLETE or PRUNED) trials the study should have.
+        owners: fails the RUNNING trials of dead processes on this host.
+        say: prints one progress line.
+        timeout: seconds from now after which it stops waiting (``--timeout``).
+        guards: other callbacks with a ``tripped`` flag; once one tripped, the
+            gate does not wait (the search stops anyway).
+    """
+
+    def __init__(self, target: int, owners: Any, say: Callable[[str], None], *, timeout: float | None = None,
+                 guards: Sequence[Any] = (), poll: float = POLL_S) -> None:
+        self.target, self.owners, self.say = target, owners, say
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.guards, self.poll = tuple(guards), poll
+        self.reached = False
+
+    def __call__(self, study: Any, trial: Any) -> None:
+        if self.stop_before_next(study):
+            study.stop()
+
+    def stop_before_next(self, study: Any) -> bool:
+        """True when this process should start no further trial; waits while others run the last ones."""
+        import optuna
+
+        waiting_said = False
+        while True:
+            if any(getattr(g, "tripped", False) for g in self.guards):
+                return False  # the guard stops the study itself
+            running = len(self.owners.running(study))
+            finished = len(study.get_trials(deepcopy=False, states=_finished_states(optuna)))
+            if finished >= self.target:
+                self.reached = True
+                return True
+            if finished + running < self.target:
+                return False
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                return True
+            if not waiting_said:
+                self.say(f"{finished}/{self.target} finished, {running} running in other processes: "
+                         "waiting for them (a trial that fails is run again here)")
+                waiting_said = True
+            time.sleep(self.poll)
+            optuna.storages.fail_stale_trials(study)  # other hosts' dead trials: by heartbeat
+
+
+def _finished_states(optuna: Any) -> tuple[Any, ...]:
+    state = optuna.trial.TrialState
+    return (state.COMPLETE, state.PRUNED)

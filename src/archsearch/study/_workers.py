@@ -1,0 +1,149 @@
+"""``archsearch run SPACE --workers N``: N local ``archsearch run`` processes on one shared study.
+
+Each worker is a whole ``archsearch run`` (its own TensorFlow, its own MLflow
+parent run, crash handling and recycling as usual); they share the study
+through its storage and stop at its target (:mod:`~archsearch.study._target`).
+Their progress lines reach stderr prefixed ``[worker i]``; the summary is
+printed once, by this process, from the study. The storage and tracking URLs
+reach the workers through the environment, never their command lines (which
+``ps`` shows to every user of the machine).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+from archsearch.study._options import RunOptions, resolve_storage
+from archsearch.study._storage import check_workers_storage
+from archsearch.tracking import check_url, redact, resolve_tracking_uri
+
+__all__ = ["WorkersOutcome", "run_workers"]
+
+
+@dataclasses.dataclass
+class WorkersOutcome:
+    """What the workers left: the study's result and each worker's exit code."""
+
+    result: Any  # SearchResult
+    codes: list[int]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every worker succeeded; 130/143 when interrupted; else 1."""
+        if all(code == 0 for code in self.codes):
+            return 0
+        for signalled in (143, 130):
+            if signalled in self.codes:
+                return signalled
+        return 1
+
+
+def run_workers(space: str | Path, options: RunOptions, workers: int) -> WorkersOutcome:
+    """Run ``workers`` ``archsearch run`` processes on the study of ``space`` and wait for all of them.
+
+    Raises:
+        UsageError: bad options, or a storage that cannot take ``workers`` processes;
+            checked before any worker starts.
+    """
+    from archsearch.space import load_space
+    from archsearch.study._run import resume_args
+
+    options.validate()
+    loaded = load_space(space)
+    storage_url = resolve_storage(options.storage)
+    tracking_uri = resolve_tracking_uri(options.tracking_uri)
+    check_url(storage_url, "Optuna storage", "--storage")
+    check_url(tracking_uri, "MLflow tracking", "--tracking-uri")
+    check_workers_storage(storage_url, workers)
+    study_name = options.study_name or loaded.name
+    before = _finished(storage_url, study_name)
+
+    env = {**os.environ, "ARCHSEARCH_STORAGE": storage_url, "ARCHSEARCH_TRACKING_URI": tracking_uri,
+           "PYTHONUNBUFFERED": "1"}
+    hidden = dataclasses.replace(options, storage=None, tracking_uri=None)
+    procs: list[subprocess.Popen] = []
+    relays: list[threading.Thread] = []
+    for index in range(workers):
+        args = resume_args(space, dataclasses.replace(hidden, worker_index=index))[2:]
+        for flag, value in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
+                            ("--timeout", options.timeout)):
+            if value is not None:
+                args += [flag, str(value)]
+        if options.quiet:
+            args.append("--quiet")
+        proc = subprocess.Popen([sys.executable, "-m", "archsearch", "run", *args], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1)
+        procs.append(proc)
+        relay = threading.Thread(target=_relay, args=(proc.stderr, f"[worker {index}] "), daemon=True)
+        relay.start()
+        relays.append(relay)
+    codes = _wait(procs)
+    for relay in relays:
+        relay.join(5)
+    for index, (proc, code) in enumerate(zip(procs, codes)):
+        if code < 0:
+            print(f"worker {index} (pid {proc.pid}) was killed by signal {-code}; the others went on",
+                  file=sys.stderr)
+        elif code not in (0, 130, 143):
+            print(f"worker {index} (pid {proc.pid}) exited with {code}", file=sys.stderr)
+    result = _study_result(storage_url, tracking_uri, study_name, options.trials or loaded.trials, loaded, before)
+    return WorkersOutcome(result, codes)
+
+
+def _relay(stream: IO[str], prefix: str) -> None:
+    """A worker's stderr, line by line with its prefix (one write per line: lines of workers never mix)."""
+    for line in stream:
+        sys.stderr.write(prefix + redact(line))
+        sys.stderr.flush()
+
+
+def _wait(procs: list[subprocess.Popen]) -> list[int]:
+    """Wait for every worker; SIGTERM here is passed on to each, Ctrl-C reaches them from the terminal."""
+    def forward(signum: int, frame: Any) -> None:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signum)
+
+    old_term = signal.signal(signal.SIGTERM, forward)
+    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the workers close their runs and exit 130
+    try:
+        return [proc.wait() for proc in procs]
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+        signal.signal(signal.SIGINT, old_int)
+
+
+def _finished(storage_url: str, study_name: str) -> int:
+    import optuna
+
+    from archsearch.study._storage import open_storage
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
+    except KeyError:
+        return 0
+    return sum(t.state.name in ("COMPLETE", "PRUNED") for t in study.get_trials(deepcopy=False))
+
+
+def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: int, space: Any,
+                  before: int) -> Any:
+    import optuna
+
+    from archsearch.study._run import SearchResult, _result
+    from archsearch.study._storage import open_storage
+
+    try:
+        study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
+    except KeyError:  # every worker failed before creating it
+        return SearchResult(study_name, storage_url, tracking_uri, target, 0, 0, 0, objective=space.objective)
+    result = _result(study, storage_url, tracking_uri, target, 0, space)
+    result.ran = result.finished - before
+    return result

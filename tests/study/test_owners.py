@@ -1,0 +1,174 @@
+"""Trial owners, the target gate across processes, storages for --workers (fast: no training)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+
+from archsearch.errors import UsageError
+from archsearch.study._owners import OWNER_ATTR, Owners
+from archsearch.study._storage import SQLITE_MAX_WORKERS, check_workers_storage, open_storage
+from archsearch.study._target import TargetGate
+from archsearch.tracking import process_gone, process_tag
+
+RUNNING = optuna.trial.TrialState.RUNNING
+# The trials here are made with ask/tell on a heartbeat storage, outside Study.optimize.
+pytestmark = [pytest.mark.filterwarnings("ignore:Heartbeat of storage"),
+              pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")]
+
+
+def _dead_process_tag() -> str:
+    """The owner tag of a process of this host that has exited."""
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        started = psutil.Process(proc.pid).create_time()
+    finally:
+        proc.kill()
+        proc.wait()
+    host = process_tag().rsplit("/", 2)[0]
+    return f"{host}/{proc.pid}/{started:.0f}"
+
+
+@pytest.fixture
+def study(tmp_path: Path):
+    storage = open_storage(f"sqlite:///{tmp_path}/optuna.db", heartbeat=60)
+    study = optuna.create_study(study_name="s", storage=storage)
+    return storage, study
+
+
+def _running_trial(study, owner: str | None):
+    trial = study.ask()
+    if owner is not None:
+        trial.set_user_attr(OWNER_ATTR, owner)
+    return trial
+
+
+def test_a_dead_owner_on_this_host_is_failed_at_once_and_others_are_left_to_the_heartbeat(study):
+    storage, study = study
+    dead = _running_trial(study, _dead_process_tag())
+    alive = _running_trial(study, process_tag())
+    elsewhere = _running_trial(study, "another-host/4242/1700000000")
+    unowned = _running_trial(study, None)  # an older archsearch: heartbeat only
+    closed = []
+    owners = Owners(storage, on_failed=closed.append)
+
+    assert owners.fail_dead(study) == [dead.number]
+
+    states = {t.number: t for t in study.get_trials()}
+    assert states[dead.number].state.name == "FAIL"
+    assert "died" in states[dead.number].user_attrs["error"]
+    assert [states[t.number].state for t in (alive, elsewhere, unowned)] == [RUNNING] * 3
+    assert closed == [study]  # the MLflow side is told once
+    assert owners.fail_dead(study) == []  # nothing left to fail: no second call
+    assert closed == [study]
+
+
+def test_process_gone_tells_dead_alive_reused_and_foreign_pids_apart():
+    import os
+    import socket
+
+    import psutil
+
+    me = psutil.Process()
+    host = process_tag().rsplit("/", 2)[0]
+    assert process_gone(process_tag()) is False
+    assert process_gone(_dead_process_tag()) is True
+    # Same pid, another start time: the pid was reused by a newer process.
+    assert process_gone(f"{host}/{os.getpid()}/{me.create_time() - 3600:.0f}") is True
+    assert process_gone("another-host/1/0") is None
+    # Same host name, another pid namespace (a container): not ours to judge.
+    assert process_gone(f"{socket.gethostname()}@pid:[1]/{os.getpid()}/{me.create_time():.0f}") is None
+    assert process_gone("garbage") is None
+
+
+def test_claim_records_this_process_as_owner(study):
+    storage, study = study
+    trial = study.ask()
+    Owners(storage).claim(trial)
+    assert study.get_trials()[0].user_attrs[OWNER_ATTR] == process_tag()
+
+
+def _finish(study, n: int) -> None:
+    for _ in range(n):
+        study.tell(study.ask(), 0.5)
+
+
+def test_gate_starts_a_trial_while_finished_plus_running_is_below_the_target(study):
+    storage, study = study
+    _finish(study, 9)
+    _running_trial(study, process_tag())
+    gate = TargetGate(12, Owners(storage), print, poll=0.01)
+    assert gate.stop_before_next(study) is False  # 9 + 1 < 12
+
+
+def test_gate_stops_at_the_target(study):
+    storage, study = study
+    _finish(study, 12)
+    gate = TargetGate(12, Owners(storage), print, poll=0.01)
+    assert gate.stop_before_next(study) is True and gate.reached
+
+
+def test_gate_waits_for_the_last_running_trials_then_stops(study):
+    storage, study = study
+    _finish(study, 10)
+    last = [_running_trial(study, process_tag()) for _ in range(2)]
+    said: list[str] = []
+    gate = TargetGate(12, Owners(storage), said.append, poll=0.02)
+
+    def other_process_finishes() -> None:
+        time.sleep(0.3)
+        for trial in last:
+            study.tell(trial, 0.7)
+
+    threading.Thread(target=other_process_finishes).start()
+    start = time.monotonic()
+    assert gate.stop_before_next(study) is True
+    assert time.monotonic() - start >= 0.25
+    assert said == ["10/12 finished, 2 running in other processes: waiting for them "
+                    "(a trial that fails is run again here)"]
+    assert len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) == 12
+
+
+def test_gate_runs_a_trial_again_when_a_running_one_fails(study):
+    storage, study = study
+    _finish(study, 11)
+    doomed = _running_trial(study, process_tag())
+    gate = TargetGate(12, Owners(storage), print, poll=0.02)
+    threading.Timer(0.2, lambda: study.tell(doomed, state=optuna.trial.TrialState.FAIL)).start()
+    assert gate.stop_before_next(study) is False  # 11 finished, none running: one is missing
+
+
+def test_gate_does_not_wait_for_a_dead_owner(study):
+    storage, study = study
+    _finish(study, 11)
+    _running_trial(study, _dead_process_tag())
+    gate = TargetGate(12, Owners(storage), print, poll=10)
+    start = time.monotonic()
+    assert gate.stop_before_next(study) is False
+    assert time.monotonic() - start < 5
+
+
+def test_gate_gives_up_waiting_at_the_timeout(study):
+    storage, study = study
+    _finish(study, 11)
+    _running_trial(study, process_tag())
+    gate = TargetGate(12, Owners(storage), print, timeout=0.2, poll=0.05)
+    assert gate.stop_before_next(study) is True and not gate.reached
+
+
+def test_workers_need_a_storage_that_several_processes_can_share(tmp_path):
+    check_workers_storage(f"sqlite:///{tmp_path}/o.db", SQLITE_MAX_WORKERS)
+    check_workers_storage("postgresql://u:pw@db/x", 64)
+    check_workers_storage("sqlite:///:memory:", 1)
+    with pytest.raises(UsageError, match=r"at most 8 processes.*use PostgreSQL"):
+        check_workers_storage(f"sqlite:///{tmp_path}/o.db", SQLITE_MAX_WORKERS + 1)
+    with pytest.raises(UsageError, match=r"in memory.*use PostgreSQL"):
+        check_workers_storage("sqlite:///:memory:", 2)
