@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archsearch.tracking import Tracker, TrialLog, artifact_root_for, check_url, resolve_tracking_uri, sqlite_path
-from archsearch.errors import UsageError
+from archsearch.tracking import Tracker, TrialLog
 
 
 def test_parent_and_child_runs_with_long_histories(tmp_path):
@@ -54,17 +53,3 @@ def test_unreachable_store_warns_and_does_not_block(tmp_path):
     with pytest.warns(UserWarning, match="MLflow logging failed"):
         tracker.close(timeout=60)
     assert tracker.errors
-
-
-def test_uris(monkeypatch, tmp_path):
-    monkeypatch.delenv("ARCHSEARCH_TRACKING_URI")
-    assert resolve_tracking_uri(None) == "sqlite:///mlruns/mlflow.db"
-    monkeypatch.setenv("ARCHSEARCH_TRACKING_URI", "http://localhost:5000")
-    assert resolve_tracking_uri(None) == "http://localhost:5000"
-    assert resolve_tracking_uri("sqlite:///x.db") == "sqlite:///x.db"
-    assert str(sqlite_path("sqlite:///mlruns/mlflow.db")) == "mlruns/mlflow.db"
-    assert sqlite_path("postgresql://h/db") is None
-    assert artifact_root_for("sqlite:///mlruns/mlflow.db").endswith("mlruns")
-    check_url("postgresql://user@localhost/db", "Optuna storage", "--storage")  # parse only, no connection
-    with pytest.raises(UsageError, match=r"--storage 'x': not a usable Optuna storage URL"):
-        check_url("x", "Optuna storage", "--storage")

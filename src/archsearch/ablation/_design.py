@@ -194,15 +194,12 @@ def _mark_study(space: Space, options: RunOptions, plan: AblationPlan) -> None:
     """Create the study with its design attribute first, so even an interrupted ablation reports as one."""
     import optuna
 
-    from archsearch.study import resolve_storage
-    from archsearch.tracking import sqlite_path
+    from archsearch.stores import open_storage, resolve_storage
 
-    url = resolve_storage(options.storage)
-    db = sqlite_path(url)
-    if db is not None:
-        db.parent.mkdir(parents=True, exist_ok=True)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study = optuna.create_study(study_name=options.study_name, storage=url, direction=space.direction,
+    # The same storage as run_search's (WAL, lock timeout, template), so the first writer sets it up the same way.
+    storage = open_storage(resolve_storage(options.storage))
+    study = optuna.create_study(study_name=options.study_name, storage=storage, direction=space.direction,
                                 load_if_exists=True)
     study.set_user_attr("archsearch.design", json.loads(json.dumps(plan.design(), default=str)))
 

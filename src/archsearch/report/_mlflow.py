@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,16 +10,9 @@ __all__ = ["log_report", "newest_parent_run", "verdict_tags"]
 
 
 def _client(tracking_uri: str | None) -> Any:
-    from archsearch.tracking import resolve_tracking_uri, sqlite_path
+    from archsearch.stores import mlflow_client, resolve_tracking_uri
 
-    uri = resolve_tracking_uri(tracking_uri)
-    db = sqlite_path(uri)
-    if db is not None and not db.exists():
-        return None  # never create an empty tracking store just to look into it
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from mlflow.tracking import MlflowClient
-    return MlflowClient(tracking_uri=uri)
+    return mlflow_client(resolve_tracking_uri(tracking_uri))  # None: never create a store just to look into it
 
 
 def newest_parent_run(study: str, tracking_uri: str | None = None) -> Any | None:

@@ -29,14 +29,10 @@ def open_study(study: str | optuna.Study, storage: str | None = None) -> optuna.
 
     if isinstance(study, optuna.Study):
         return study
-    from archsearch.study import resolve_storage
-    from archsearch.tracking import sqlite_path
+    from archsearch.stores import require_storage, resolve_storage
 
     url = resolve_storage(storage)
-    db = sqlite_path(url)
-    if db is not None and not db.exists():
-        raise UsageError(f"--storage {url}: no such database ({db}). Run `archsearch run SPACE` first, "
-                         "or pass --storage URL.")
+    require_storage(url)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     names = optuna.get_all_study_names(storage=url)
     if study not in names:

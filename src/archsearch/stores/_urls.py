@@ -1,4 +1,8 @@
-"""Where results go: defaults, environment variables, validation."""
+"""Every storage and tracking URL: defaults, environment variables, validation.
+
+The one place a ``--storage`` (Optuna) or ``--tracking-uri`` (MLflow) value is
+turned into the URL used, and checked before anything is written.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,16 @@ from pathlib import Path
 
 from archsearch.errors import UsageError
 
-__all__ = ["DEFAULT_TRACKING_URI", "resolve_tracking_uri", "artifact_root_for", "sqlite_path", "check_url"]
+__all__ = ["DEFAULT_STORAGE", "DEFAULT_TRACKING_URI", "resolve_storage", "resolve_tracking_uri", "artifact_root_for",
+           "sqlite_path", "check_url", "require_storage"]
 
+DEFAULT_STORAGE = "sqlite:///mlruns/optuna.db"
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
+
+
+def resolve_storage(flag: str | None) -> str:
+    """The flag, else ``ARCHSEARCH_STORAGE``, else the SQLite default."""
+    return flag or os.environ.get("ARCHSEARCH_STORAGE") or DEFAULT_STORAGE
 
 
 def resolve_tracking_uri(flag: str | None) -> str:
@@ -55,3 +66,15 @@ def check_url(url: str, what: str, option: str) -> None:
         existing = next((p for p in [parent, *parent.parents] if p.exists()), Path("."))
         if not existing.is_dir() or not os.access(existing, os.W_OK):
             raise UsageError(f"{option} {url!r}: cannot create {db} ({existing} is not a writable folder).")
+
+
+def require_storage(url: str) -> None:
+    """Fail on a SQLite storage whose file does not exist (reading a study must not create an empty one).
+
+    Raises:
+        UsageError: naming the file and how to create it.
+    """
+    db = sqlite_path(url)
+    if db is not None and not db.exists():
+        raise UsageError(f"--storage {url}: no such database ({db}). Run `archsearch run SPACE` first, "
+                         "or pass --storage URL.")

@@ -1,6 +1,6 @@
 """Running a study: options, the Optuna loop, progress and the result."""
 
-from archsearch.study._options import DEFAULT_STORAGE, RunOptions, resolve_storage
+from archsearch.study._options import RunOptions
 from archsearch.study._run import Interrupted, SearchResult, resume_args, run_search
 
-__all__ = ["DEFAULT_STORAGE", "Interrupted", "RunOptions", "SearchResult", "resolve_storage", "resume_args", "run_search"]
+__all__ = ["Interrupted", "RunOptions", "SearchResult", "resume_args", "run_search"]

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 
 from archsearch.errors import UsageError
 
-__all__ = ["RunOptions", "DEFAULT_STORAGE", "resolve_storage"]
-
-DEFAULT_STORAGE = "sqlite:///mlruns/optuna.db"
-
-
-def resolve_storage(flag: str | None) -> str:
-    """The flag, else ``ARCHSEARCH_STORAGE``, else the SQLite default."""
-    return flag or os.environ.get("ARCHSEARCH_STORAGE") or DEFAULT_STORAGE
+__all__ = ["RunOptions"]
 
 
 @dataclasses.dataclass

@@ -22,11 +22,10 @@ from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
 from archsearch.space import FixedHyperParameters, Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
-from archsearch.study._options import RunOptions, resolve_storage
+from archsearch.stores import check_url, open_storage, resolve_storage, resolve_tracking_uri
+from archsearch.study._options import RunOptions
 from archsearch.study._progress import Progress, format_params
 from archsearch.study._signals import Terminated, sigterm_as_interrupt
-from archsearch.study._storage import open_storage
-from archsearch.tracking import check_url, resolve_tracking_uri
 
 __all__ = ["SearchResult", "run_search", "Interrupted"]
 

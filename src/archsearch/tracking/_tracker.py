@@ -20,8 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from archsearch.tracking._store import ensure_sqlite_store
-from archsearch.tracking._uris import artifact_root_for, sqlite_path
+from archsearch.stores import artifact_root_for, mlflow_client
 
 __all__ = ["Tracker", "TrialLog", "process_tag"]
 
@@ -152,16 +151,7 @@ class Tracker:
 
     def _start(self, run_name: str, tags: dict[str, str], params: dict[str, Any],
                parent_run_id: str | None = None) -> None:
-        for name in ("alembic", "mlflow"):  # schema-migration chatter on first use
-            logging.getLogger(name).setLevel(logging.WARNING)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from mlflow.tracking import MlflowClient
-        db = sqlite_path(self.tracking_uri)
-        if db is not None:
-            db.parent.mkdir(parents=True, exist_ok=True)
-            ensure_sqlite_store(self.tracking_uri)  # skips seconds of schema migrations
-        client = MlflowClient(tracking_uri=self.tracking_uri)
+        client = mlflow_client(self.tracking_uri, create=True)
         experiment = client.get_experiment_by_name(self.experiment)
         if experiment is None:
             root = artifact_root_for(self.tracking_uri)
