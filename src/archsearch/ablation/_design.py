@@ -107,7 +107,7 @@ def plan_ablation(space: Space, factor: str, *, levels: Sequence[Any] | str | No
         >>> len(plan.pairs)  # doctest: +SKIP
         6
     """
-    from archsearch.report._space import declared_params
+    from archsearch.study import declared_params
 
     if repeats < 1:
         raise UsageError(f"--repeats must be at least 1, but got {repeats}.")
@@ -182,7 +182,7 @@ def run_ablation(space: str | Path | Space, factor: str, options: RunOptions | N
 
 def _undecided(space: Space, options: RunOptions, plan: AblationPlan) -> list[str]:
     from archsearch.analysis import analyze_question
-    from archsearch.results import load_trials
+    from archsearch.study import load_trials
 
     table = load_trials(options.study_name, options.storage)
     done = table[table["state"] == "COMPLETE"]
@@ -210,7 +210,7 @@ def _base(space: Space, base: str | Mapping[str, Any], storage: str | None) -> d
     if base == "default":
         return {}
     if base == "best":
-        from archsearch.results import open_study
+        from archsearch.study import open_study
 
         study = open_study(space.name, storage)
         if not any(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)):
@@ -231,7 +231,7 @@ def _base(space: Space, base: str | Mapping[str, Any], storage: str | None) -> d
 
 def _config(space: Space, values: Mapping[str, Any]) -> dict[str, Any]:
     """Every active, non-fixed hyperparameter for ``values``; the rest at defaults (Optuna would sample them)."""
-    from archsearch.report._space import built_hp
+    from archsearch.study import built_hp
 
     hp = built_hp(space, dict(values))
     return {k: v for k, v in hp.values.items() if k in hp.space and hp.space[k].kind != "fixed"}
@@ -239,7 +239,7 @@ def _config(space: Space, values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _declared_with_everything(space: Space, base: dict[str, Any], known: dict[str, Param]) -> dict[str, Param]:
     """Conditional parameters show up only when active: try each known grid's largest value."""
-    from archsearch.report._space import declared_params
+    from archsearch.study import declared_params
 
     extra = {}
     for name, p in known.items():

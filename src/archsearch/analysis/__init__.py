@@ -1,7 +1,7 @@
 """Statistics over a table of trials: effects with confidence intervals, verdicts, best trials.
 
 Pure functions over pandas tables (one row per trial and seed): nothing here
-imports Keras, Optuna or MLflow. :mod:`archsearch.results` builds the table
+imports Keras, Optuna or MLflow. :mod:`archsearch.study` builds the table
 from a study; :mod:`archsearch.report` renders what these functions compute.
 """
 

@@ -103,7 +103,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
     """
     from archsearch.analysis import analyze_question, best_trials, chance_trials, state_counts
     from archsearch.analysis._effects import _clean
-    from archsearch.results import importance, load_trials, open_study
+    from archsearch.study import importance, load_trials, open_study
 
     space, name = _resolve(space_or_study, study_name)
     study = open_study(name, storage)
@@ -189,7 +189,7 @@ def _resolve(space_or_study: Any, study_name: str | None) -> tuple[Space | None,
 
 
 def _space_from_mlflow(study: str, tracking_uri: str | None) -> Space | None:
-    from archsearch.report._mlflow import newest_parent_run
+    from archsearch.tracking import newest_parent_run
     from archsearch.space import load_space
 
     run = newest_parent_run(study, tracking_uri)

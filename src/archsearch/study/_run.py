@@ -133,7 +133,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
         _dry_build(space, dataset)
         grid = None
         if options.sampler == "grid":
-            from archsearch.study._strategies import grid_space
+            from archsearch.study._probe import grid_space
 
             grid = grid_space(space, dataset)
 

@@ -1,4 +1,4 @@
-"""Log a report to the study's newest MLflow parent run: files as artifacts, verdicts as tags."""
+"""Reading runs back: the study's newest MLflow parent run; logging a report to it (files as artifacts, verdicts as tags)."""
 
 from __future__ import annotations
 
