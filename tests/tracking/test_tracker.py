@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from archsearch.tracking import Tracker, TrialLog
+from archsearch.tracking import MlflowTracker, TrialLog
 
 
 def test_parent_and_child_runs_with_long_histories(tmp_path):
     from mlflow.tracking import MlflowClient
 
     uri = f"sqlite:///{tmp_path}/m.db"
-    tracker = Tracker(uri, "exp", run_name="parent", tags={"archsearch.study": "exp"}, params={"epochs": 3})
+    tracker = MlflowTracker(uri, "exp", run_name="parent", tags={"archsearch.study": "exp"}, params={"epochs": 3})
     tracker.start_trial(0)
     # More than MLflow's 1000-metrics and 100-params-per-call limits: must be chunked.
     history = {"loss": [1.0 / (i + 1) for i in range(1200)], "val_accuracy": [0.5] * 3}
@@ -39,7 +39,7 @@ def test_close_marks_open_trials_killed(tmp_path):
     from mlflow.tracking import MlflowClient
 
     uri = f"sqlite:///{tmp_path}/m.db"
-    tracker = Tracker(uri, "exp", run_name="parent")
+    tracker = MlflowTracker(uri, "exp", run_name="parent")
     tracker.start_trial(0)
     tracker.close("KILLED")
     runs = MlflowClient(uri).search_runs([MlflowClient(uri).get_experiment_by_name("exp").experiment_id])
@@ -48,7 +48,7 @@ def test_close_marks_open_trials_killed(tmp_path):
 
 def test_unreachable_store_warns_and_does_not_block(tmp_path):
     (tmp_path / "file").write_text("x")
-    tracker = Tracker(f"sqlite:///{tmp_path}/file/m.db", "exp", run_name="p")
+    tracker = MlflowTracker(f"sqlite:///{tmp_path}/file/m.db", "exp", run_name="p")
     tracker.start_trial(0)
     with pytest.warns(UserWarning, match="MLflow logging failed"):
         tracker.close(timeout=60)

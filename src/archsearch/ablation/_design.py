@@ -32,7 +32,7 @@ class AblationPlan:
     pairs: list[tuple[dict[str, Any], int]]
 
     def design(self) -> dict[str, Any]:
-        """The study user attribute ``archsearch.design`` the report reads."""
+        """The study user attribute :attr:`archsearch.schema.StudyAttr.DESIGN` the report reads."""
         return {"kind": "ablation", "factor": self.factor, "levels": self.levels, "baseline": self.baseline,
                 "base": self.base, "seeds": self.seeds}
 
@@ -165,6 +165,9 @@ def run_ablation(space: str | Path | Space, factor: str, options: RunOptions | N
         _mark_study(space, options, plan)
         options.trials = len(plan.pairs)
         search = run_search(space, options, enqueue=plan.pairs)
+        while search.recycle:  # RunOptions.recycle_after: go on here (only `archsearch run` restarts its process)
+            search = run_search(space, dataclasses.replace(options, parent_run_id=search.parent_run_id),
+                                enqueue=plan.pairs)
         rounds += 1
         if not until_decided:
             return AblationResult(options.study_name, plan, search, rounds, None,
@@ -194,6 +197,7 @@ def _mark_study(space: Space, options: RunOptions, plan: AblationPlan) -> None:
     """Create the study with its design attribute first, so even an interrupted ablation reports as one."""
     import optuna
 
+    from archsearch.schema import StudyAttr
     from archsearch.stores import open_storage, resolve_storage
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -201,7 +205,7 @@ def _mark_study(space: Space, options: RunOptions, plan: AblationPlan) -> None:
     storage = open_storage(resolve_storage(options.storage))
     study = optuna.create_study(study_name=options.study_name, storage=storage, direction=space.direction,
                                 load_if_exists=True)
-    study.set_user_attr("archsearch.design", json.loads(json.dumps(plan.design(), default=str)))
+    study.set_user_attr(StudyAttr.DESIGN, json.loads(json.dumps(plan.design(), default=str)))
 
 
 def _base(space: Space, base: str | Mapping[str, Any], storage: str | None) -> dict[str, Any]:

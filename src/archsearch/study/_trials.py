@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import UsageError
+from archsearch.schema import Attr
 
 if TYPE_CHECKING:
     import optuna
@@ -84,24 +85,24 @@ def _rows(t: Any) -> list[dict[str, Any]]:
         "trial": t.number,
         "state": t.state.name,
         "trial_value": t.value,
-        "params_count": attrs.get("params_count"),
-        "at_chance": attrs.get("at_chance"),
-        "pruned_epoch": attrs.get("pruned_epoch"),
-        "error": attrs.get("error"),
+        "params_count": attrs.get(Attr.PARAMS_COUNT),
+        "at_chance": attrs.get(Attr.AT_CHANCE),
+        "pruned_epoch": attrs.get(Attr.PRUNED_EPOCH),
+        "error": attrs.get(Attr.ERROR),
         "duration_s": t.duration.total_seconds() if t.duration is not None else None,
-        "history": attrs.get("history"),
+        "history": attrs.get(Attr.HISTORY),
         **{f"params_{k}": v for k, v in t.params.items()},
     }
-    seeds = attrs.get("repeat_seeds") or []
-    values = attrs.get("repeat_values") or []
+    seeds = attrs.get(Attr.REPEAT_SEEDS) or []
+    values = attrs.get(Attr.REPEAT_VALUES) or []
     if seeds and len(values) == len(seeds):
-        metrics = attrs.get("repeat_metrics") or [{}] * len(seeds)
+        metrics = attrs.get(Attr.REPEAT_METRICS) or [{}] * len(seeds)
         return [{**base, "seed": int(s), "repeat": i, "value": _finite(v), **_metrics(m)}
                 for i, (s, v, m) in enumerate(zip(seeds, values, metrics, strict=False))]
-    seed = attrs.get("seed")
+    seed = attrs.get(Attr.SEED)
     value = t.value if t.state.name == "COMPLETE" else None
     return [{**base, "seed": None if seed is None else int(seed), "repeat": 0, "value": _finite(value),
-             **_metrics(attrs.get("metrics") or {})}]
+             **_metrics(attrs.get(Attr.METRICS) or {})}]
 
 
 def _metrics(m: dict[str, Any]) -> dict[str, Any]:

@@ -1,14 +1,20 @@
-"""MLflow tracking: parent run per study invocation, child run per trial."""
+"""MLflow tracking: parent run per study invocation, child run per trial; reading runs back.
 
-from archsearch.tracking._remote import RemoteTracker, discard_spare, prespawn
+:class:`Tracker` is the interface; :class:`MlflowTracker` writes from a thread
+of this process, :class:`WorkerProcessTracker` from a separate worker process.
+"""
+
+from archsearch.tracking._protocol import Tracker
 from archsearch.tracking._runs import log_report, newest_parent_run, verdict_tags
-from archsearch.tracking._tracker import Tracker, TrialLog, process_tag
+from archsearch.tracking._tracker import MlflowTracker, TrialLog, process_tag
+from archsearch.tracking._worker_tracker import Spare, WorkerProcessTracker, prespawn
 
 __all__ = [
+    "MlflowTracker",
+    "Spare",
     "Tracker",
-    "RemoteTracker",
     "TrialLog",
-    "discard_spare",
+    "WorkerProcessTracker",
     "log_report",
     "newest_parent_run",
     "prespawn",
