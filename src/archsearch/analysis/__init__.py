@@ -17,6 +17,8 @@ from archsearch.analysis._effects import (
     verdict,
     welch_interval,
 )
+# _clean keeps its private name inside _effects; report needs it to make its dict valid JSON.
+from archsearch.analysis._effects import _clean as json_ready
 from archsearch.analysis._trials import best_trials, chance_trials, state_counts
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "analyze_question",
     "best_trials",
     "chance_trials",
+    "json_ready",
     "mean_interval",
     "paired_interval",
     "seeds_needed",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import UsageError
+from archsearch.schema import StudyAttr, Tag
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -101,8 +102,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         >>> report.to_dict()["questions"][0]["effects"][0]["verdict"]  # doctest: +SKIP
         'no clear effect'
     """
-    from archsearch.analysis import analyze_question, best_trials, chance_trials, state_counts
-    from archsearch.analysis._effects import _clean
+    from archsearch.analysis import analyze_question, best_trials, chance_trials, json_ready, state_counts
     from archsearch.study import importance, load_trials, open_study
 
     space, name = _resolve(space_or_study, study_name)
@@ -111,8 +111,8 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         space = _space_from_mlflow(study.study_name, tracking_uri)
     table = load_trials(study)
     direction = study.direction.name.lower()
-    design = dict(study.user_attrs.get("archsearch.design")
-                  or {"kind": "search", "sampler": study.user_attrs.get("archsearch.sampler", "tpe")})
+    design = dict(study.user_attrs.get(StudyAttr.DESIGN)
+                  or {"kind": "search", "sampler": study.user_attrs.get(StudyAttr.SAMPLER, "tpe")})
     objective = space.objective if space is not None else "objective"
     done = table[table["state"] == "COMPLETE"]
     paired = design.get("kind") == "ablation"
@@ -150,7 +150,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
                    for r in table[table["state"] == "FAIL"].drop_duplicates("trial").itertuples()],
         "notes": notes,
     }
-    return Report(_clean(data), table)
+    return Report(json_ready(data), table)
 
 
 def format_effect(effect: dict[str, Any], objective: str) -> str:
@@ -193,7 +193,7 @@ def _space_from_mlflow(study: str, tracking_uri: str | None) -> Space | None:
     from archsearch.space import load_space
 
     run = newest_parent_run(study, tracking_uri)
-    path = None if run is None else run.data.tags.get("archsearch.space")
+    path = None if run is None else run.data.tags.get(Tag.SPACE)
     if path and Path(path).is_file():
         try:
             return load_space(path)
