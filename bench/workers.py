@@ -44,7 +44,7 @@ _HAMMER = """
 import json, sys, time, warnings
 warnings.simplefilter("ignore")
 import optuna
-from archsearch.study._storage import open_storage
+from archsearch.stores import open_storage
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 url, seconds, index = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 study = optuna.load_study(study_name="hammer", storage=open_storage(url, heartbeat=10))
@@ -99,7 +99,7 @@ def throughput(space: str, workers: int, trials: int, epochs: int) -> dict:
 def contention(processes: int, seconds: float) -> dict:
     import optuna
 
-    from archsearch.study._storage import open_storage
+    from archsearch.stores import open_storage
 
     folder = WORK / "contention"
     shutil.rmtree(folder, ignore_errors=True)
@@ -167,7 +167,7 @@ def main() -> None:
             r = contention(n, args.seconds)
             print(f"| {n} | {r['trials']} | {r['errors']} | {r['slowest_s']:.2f} | {r['first_error']} |", flush=True)
     if args.target_runs:
-        from archsearch.tracking import redact
+        from archsearch.stores import redact
 
         counts = target_runs(args.storage, args.target_runs)
         print(f"\n--workers 3 --trials 12 on {redact(args.storage)}: finished trials per run: {counts}")

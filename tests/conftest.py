@@ -19,7 +19,7 @@ def _mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the migrated empty MLflow store once per session (it takes seconds)."""
     import os as _os
 
-    from archsearch.tracking._store import ensure_sqlite_store
+    from archsearch.stores import ensure_sqlite_store
 
     cache = tmp_path_factory.mktemp("template-cache")
     old = _os.environ.get("ARCHSEARCH_CACHE")

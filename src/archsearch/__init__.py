@@ -22,7 +22,7 @@ _LAZY = {
     "SearchResult": "archsearch.study",
     "run_search": "archsearch.study",
     "load_dataset": "archsearch.data",
-    "load_trials": "archsearch.results",
+    "load_trials": "archsearch.study",
     "study_report": "archsearch.report",
     "run_ablation": "archsearch.ablation",
 }

@@ -51,9 +51,9 @@ def test_label_sorted_data_gives_every_class_in_validation_and_test():
 
 
 def test_prepare_matches_a_plain_conversion_block_by_block(monkeypatch):
-    from archsearch.data import _registry
+    from archsearch.data import _prepare
 
-    monkeypatch.setattr(_registry, "_BLOCK", 7)  # several blocks, a partial last one
+    monkeypatch.setattr(_prepare, "_BLOCK", 7)  # several blocks, a partial last one
     x = np.random.default_rng(0).integers(0, 256, (60, 5, 5, 3), dtype=np.uint8)
     raw = RawData(x, np.arange(60) % 3, x[:9], np.arange(9) % 3)
     ds = prepare("blocks", raw, input="flat", validation_split=0.2, seed=1)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from archsearch.report import SCHEMA, build_report, verdict_lines
-from archsearch.report._mlflow import log_report, newest_parent_run
+from archsearch.tracking import log_report, newest_parent_run
 from tests.conftest import SPACES
 
 pytestmark = pytest.mark.slow

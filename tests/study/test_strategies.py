@@ -9,7 +9,8 @@ import pytest
 
 from archsearch.errors import UsageError
 from archsearch.space import load_space
-from archsearch.study._strategies import PRUNERS, SAMPLERS, check_sampler, grid_space, make_pruner, make_sampler
+from archsearch.study import grid_space
+from archsearch.study._strategies import PRUNERS, SAMPLERS, check_sampler, make_pruner, make_sampler
 
 EXPECTED_SAMPLERS = {"tpe": "TPESampler", "random": "RandomSampler", "cmaes": "CmaEsSampler", "gp": "GPSampler",
                      "qmc": "QMCSampler"}

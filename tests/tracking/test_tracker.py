@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from archsearch.tracking import Tracker, TrialLog, artifact_root_for, check_url, resolve_tracking_uri, sqlite_path
-from archsearch.errors import UsageError
+from archsearch.tracking import MlflowTracker, TrialLog
 
 
 def test_parent_and_child_runs_with_long_histories(tmp_path):
     from mlflow.tracking import MlflowClient
 
     uri = f"sqlite:///{tmp_path}/m.db"
-    tracker = Tracker(uri, "exp", run_name="parent", tags={"archsearch.study": "exp"}, params={"epochs": 3})
+    tracker = MlflowTracker(uri, "exp", run_name="parent", tags={"archsearch.study": "exp"}, params={"epochs": 3})
     tracker.start_trial(0)
     # More than MLflow's 1000-metrics and 100-params-per-call limits: must be chunked.
     history = {"loss": [1.0 / (i + 1) for i in range(1200)], "val_accuracy": [0.5] * 3}
@@ -40,7 +39,7 @@ def test_close_marks_open_trials_killed(tmp_path):
     from mlflow.tracking import MlflowClient
 
     uri = f"sqlite:///{tmp_path}/m.db"
-    tracker = Tracker(uri, "exp", run_name="parent")
+    tracker = MlflowTracker(uri, "exp", run_name="parent")
     tracker.start_trial(0)
     tracker.close("KILLED")
     runs = MlflowClient(uri).search_runs([MlflowClient(uri).get_experiment_by_name("exp").experiment_id])
@@ -49,22 +48,8 @@ def test_close_marks_open_trials_killed(tmp_path):
 
 def test_unreachable_store_warns_and_does_not_block(tmp_path):
     (tmp_path / "file").write_text("x")
-    tracker = Tracker(f"sqlite:///{tmp_path}/file/m.db", "exp", run_name="p")
+    tracker = MlflowTracker(f"sqlite:///{tmp_path}/file/m.db", "exp", run_name="p")
     tracker.start_trial(0)
     with pytest.warns(UserWarning, match="MLflow logging failed"):
         tracker.close(timeout=60)
     assert tracker.errors
-
-
-def test_uris(monkeypatch, tmp_path):
-    monkeypatch.delenv("ARCHSEARCH_TRACKING_URI")
-    assert resolve_tracking_uri(None) == "sqlite:///mlruns/mlflow.db"
-    monkeypatch.setenv("ARCHSEARCH_TRACKING_URI", "http://localhost:5000")
-    assert resolve_tracking_uri(None) == "http://localhost:5000"
-    assert resolve_tracking_uri("sqlite:///x.db") == "sqlite:///x.db"
-    assert str(sqlite_path("sqlite:///mlruns/mlflow.db")) == "mlruns/mlflow.db"
-    assert sqlite_path("postgresql://h/db") is None
-    assert artifact_root_for("sqlite:///mlruns/mlflow.db").endswith("mlruns")
-    check_url("postgresql://user@localhost/db", "Optuna storage", "--storage")  # parse only, no connection
-    with pytest.raises(UsageError, match=r"--storage 'x': not a usable Optuna storage URL"):
-        check_url("x", "Optuna storage", "--storage")

@@ -32,7 +32,7 @@ class AblationPlan:
     pairs: list[tuple[dict[str, Any], int]]
 
     def design(self) -> dict[str, Any]:
-        """The study user attribute ``archsearch.design`` the report reads."""
+        """The study user attribute :attr:`archsearch.schema.StudyAttr.DESIGN` the report reads."""
         return {"kind": "ablation", "factor": self.factor, "levels": self.levels, "baseline": self.baseline,
                 "base": self.base, "seeds": self.seeds}
 
@@ -107,7 +107,7 @@ def plan_ablation(space: Space, factor: str, *, levels: Sequence[Any] | str | No
         >>> len(plan.pairs)  # doctest: +SKIP
         6
     """
-    from archsearch.report._space import declared_params
+    from archsearch.study import declared_params
 
     if repeats < 1:
         raise UsageError(f"--repeats must be at least 1, but got {repeats}.")
@@ -165,6 +165,9 @@ def run_ablation(space: str | Path | Space, factor: str, options: RunOptions | N
         _mark_study(space, options, plan)
         options.trials = len(plan.pairs)
         search = run_search(space, options, enqueue=plan.pairs)
+        while search.recycle:  # RunOptions.recycle_after: go on here (only `archsearch run` restarts its process)
+            search = run_search(space, dataclasses.replace(options, parent_run_id=search.parent_run_id),
+                                enqueue=plan.pairs)
         rounds += 1
         if not until_decided:
             return AblationResult(options.study_name, plan, search, rounds, None,
@@ -182,7 +185,7 @@ def run_ablation(space: str | Path | Space, factor: str, options: RunOptions | N
 
 def _undecided(space: Space, options: RunOptions, plan: AblationPlan) -> list[str]:
     from archsearch.analysis import analyze_question
-    from archsearch.results import load_trials
+    from archsearch.study import load_trials
 
     table = load_trials(options.study_name, options.storage)
     done = table[table["state"] == "COMPLETE"]
@@ -194,17 +197,15 @@ def _mark_study(space: Space, options: RunOptions, plan: AblationPlan) -> None:
     """Create the study with its design attribute first, so even an interrupted ablation reports as one."""
     import optuna
 
-    from archsearch.study import resolve_storage
-    from archsearch.tracking import sqlite_path
+    from archsearch.schema import StudyAttr
+    from archsearch.stores import open_storage, resolve_storage
 
-    url = resolve_storage(options.storage)
-    db = sqlite_path(url)
-    if db is not None:
-        db.parent.mkdir(parents=True, exist_ok=True)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study = optuna.create_study(study_name=options.study_name, storage=url, direction=space.direction,
+    # The same storage as run_search's (WAL, lock timeout, template), so the first writer sets it up the same way.
+    storage = open_storage(resolve_storage(options.storage))
+    study = optuna.create_study(study_name=options.study_name, storage=storage, direction=space.direction,
                                 load_if_exists=True)
-    study.set_user_attr("archsearch.design", json.loads(json.dumps(plan.design(), default=str)))
+    study.set_user_attr(StudyAttr.DESIGN, json.loads(json.dumps(plan.design(), default=str)))
 
 
 def _base(space: Space, base: str | Mapping[str, Any], storage: str | None) -> dict[str, Any]:
@@ -213,7 +214,7 @@ def _base(space: Space, base: str | Mapping[str, Any], storage: str | None) -> d
     if base == "default":
         return {}
     if base == "best":
-        from archsearch.results import open_study
+        from archsearch.study import open_study
 
         study = open_study(space.name, storage)
         if not any(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)):
@@ -234,7 +235,7 @@ def _base(space: Space, base: str | Mapping[str, Any], storage: str | None) -> d
 
 def _config(space: Space, values: Mapping[str, Any]) -> dict[str, Any]:
     """Every active, non-fixed hyperparameter for ``values``; the rest at defaults (Optuna would sample them)."""
-    from archsearch.report._space import built_hp
+    from archsearch.study import built_hp
 
     hp = built_hp(space, dict(values))
     return {k: v for k, v in hp.values.items() if k in hp.space and hp.space[k].kind != "fixed"}
@@ -242,7 +243,7 @@ def _config(space: Space, values: Mapping[str, Any]) -> dict[str, Any]:
 
 def _declared_with_everything(space: Space, base: dict[str, Any], known: dict[str, Param]) -> dict[str, Param]:
     """Conditional parameters show up only when active: try each known grid's largest value."""
-    from archsearch.report._space import declared_params
+    from archsearch.study import declared_params
 
     extra = {}
     for name, p in known.items():

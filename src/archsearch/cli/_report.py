@@ -40,7 +40,7 @@ def report(space_or_study: str, fmt: str, out: str | None, study_name: str | Non
     from pathlib import Path
 
     from archsearch.report import build_report
-    from archsearch.report._mlflow import log_report
+    from archsearch.tracking import log_report
 
     rep = build_report(space_or_study, study_name=study_name, storage=storage, tracking_uri=tracking_uri)
     with tempfile.TemporaryDirectory(prefix="archsearch-report-") as tmp:

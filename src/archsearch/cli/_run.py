@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
+from typing import Any
 
 import click
 
@@ -97,7 +99,7 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
     _print_verdicts(result, space)
 
 
-def _run_workers(space: str, options: object, workers: int) -> None:
+def _run_workers(space: str, options: Any, workers: int) -> None:
     from archsearch.study import run_workers
 
     outcome = run_workers(space, options, workers)
@@ -108,19 +110,13 @@ def _run_workers(space: str, options: object, workers: int) -> None:
         raise SystemExit(outcome.exit_code)
 
 
-def _continue_in_fresh_process(space: str, options: object, parent_run_id: str | None, elapsed: float) -> None:
+def _continue_in_fresh_process(space: str, options: Any, parent_run_id: str | None, elapsed: float) -> None:
     """Replace this process (same pid, so signals and the shell's job control still apply) with a fresh one."""
     from archsearch.study import resume_args
 
-    args = resume_args(space, options)[2:]  # drop "archsearch run"
-    for flag, value in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
-                        ("--parent-run-id", parent_run_id)):
-        if value is not None:
-            args += [flag, str(value)]
-    if options.timeout is not None:
-        args += ["--timeout", str(max(options.timeout - elapsed, 0.0))]
-    if options.quiet:
-        args.append("--quiet")
+    timeout = None if options.timeout is None else max(options.timeout - elapsed, 0.0)
+    takeover = dataclasses.replace(options, parent_run_id=parent_run_id, timeout=timeout)
+    args = resume_args(space, takeover, takeover=True)[2:]  # drop "archsearch run"
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, [sys.executable, "-m", "archsearch", "run", *args])

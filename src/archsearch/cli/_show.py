@@ -6,8 +6,6 @@ from typing import Any
 
 import click
 
-_FALLBACKS = (("smallest", "min"), ("default", "default"), ("largest", "max"))
-
 
 @click.command()
 @click.argument("space", type=click.Path(dir_okay=False, path_type=str))
@@ -26,19 +24,20 @@ def show(space: str, dataset: str | None, summary: bool) -> None:
       archsearch show spaces/cifar_depth.py --no-summary
     """
     from archsearch.space import load_space
+    from archsearch.study import declared, input_shape, probe_builds
 
     loaded = load_space(space)
     spec = dataset or loaded.dataset
-    input_shape, num_classes = _data_shape(loaded, spec)
+    shape, num_classes = input_shape(loaded, spec)
     out = click.echo
     out(f"space      {loaded.path}")
     if loaded.description:
         out(f"           {loaded.description.splitlines()[0]}")
-    out(f"dataset    {spec}: input {'x'.join(map(str, input_shape))} ({loaded.input}), {num_classes} classes")
+    out(f"dataset    {spec}: input {'x'.join(map(str, shape))} ({loaded.input}), {num_classes} classes")
     out(f"training   {loaded.epochs} epochs, batch {loaded.batch_size}, validation {loaded.validation_split:g}, "
         f"{loaded.trials} trials, {loaded.direction} {loaded.objective}")
-    builds = _builds(loaded, input_shape, num_classes)
-    params = _union(b["space"] for b in builds)
+    builds = probe_builds(loaded, shape, num_classes, values_per_parent=16)
+    params = declared(builds)
     out(f"\nhyperparameters ({len(params)})")
     width = max((len(n) for n in params), default=0)
     for name, param in params.items():
@@ -50,86 +49,18 @@ def show(space: str, dataset: str | None, summary: bool) -> None:
         out(f"  {q.param}: {q.text}{base}{flag}")
     out("\narchitectures")
     for b in builds[:3]:
-        if b["error"]:
-            out(f"  {b['label']:<8}  could not build: {b['error']}")
+        if b.error:
+            out(f"  {b.label:<8}  could not build: {b.error}")
             continue
-        out(f"  {b['label']:<8}  {b['count']:>12,} parameters  {_fmt(b['values'])}")
+        out(f"  {b.label:<8}  {b.count:>12,} parameters  {_fmt(b.values)}")
     if summary:
         for b in builds[:3]:
-            if b["model"] is not None:
-                out(f"\n{b['label']} model:")
-                b["model"].summary(print_fn=lambda line, *a, **k: out(line))
-
-
-def _data_shape(space: Any, spec: str) -> tuple[tuple[int, ...], int]:
-    """Input shape and classes from the registry, loading the data only when it does not say."""
-    from archsearch.data import get_info
-
-    info = get_info(spec)
-    if info is not None and info.image_shape is not None and info.num_classes is not None:
-        h, w, *rest = info.image_shape
-        c = rest[0] if rest else 1
-        if space.image_size is not None:
-            h, w = space.image_size
-        shape = (h * w * c,) if space.input == "flat" else (h, w, c)
-        return shape, int(info.num_classes)
-    from archsearch.data import load_dataset
-
-    ds = load_dataset(spec, input=space.input, validation_split=space.validation_split,
-                      image_size=space.image_size)
-    return ds.input_shape, ds.num_classes
-
-
-def _builds(space: Any, input_shape: tuple[int, ...], num_classes: int) -> list[dict[str, Any]]:
-    """Build with min/default/max values, then once per value of each parent of a condition.
-
-    The extra builds reach conditional hyperparameters that none of the three
-    main builds activates (e.g. the middle branch of a Choice).
-    """
-    import keras
-
-    from archsearch.space import FixedHyperParameters
-
-    out = [_build(space, FixedHyperParameters(fallback=fb), label, input_shape, num_classes)
-           for label, fb in _FALLBACKS]
-    seen = _union(b["space"] for b in out)
-    parents = {c.parent for p in seen.values() for c in p.conditions}
-    for parent in sorted(parents):
-        param = seen.get(parent)
-        if param is None or param.kind == "float" and param.step is None:
-            continue
-        for value in param.grid()[:16]:
-            extra = _build(space, FixedHyperParameters({parent: value}), "", input_shape, num_classes)
-            extra["model"] = None
-            out.append(extra)
-    keras.backend.clear_session()
-    return out
-
-
-def _build(space: Any, hp: Any, label: str, input_shape: tuple[int, ...], num_classes: int) -> dict[str, Any]:
-    from archsearch.errors import SpaceError
-
-    result: dict[str, Any] = {"label": label, "space": hp.space, "values": hp.values, "model": None,
-                              "count": None, "error": None}
-    try:
-        model = space.call_build(hp, input_shape, num_classes)
-        result.update(model=model, count=int(model.count_params()))
-    except SpaceError:
-        raise
-    except Exception as err:  # one bad combination is worth reporting, not crashing on
-        result["error"] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-    return result
-
-
-def _union(spaces: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for space in spaces:
-        for name, param in space.items():
-            out.setdefault(name, param)
-    return out
+            if b.model is not None:
+                out(f"\n{b.label} model:")
+                b.model.summary(print_fn=lambda line, *a, **k: out(line))
 
 
 def _fmt(values: dict[str, Any]) -> str:
-    from archsearch.study._progress import format_params
+    from archsearch.study import format_params
 
     return format_params(values, limit=12)

@@ -37,7 +37,8 @@ def sweep(plan: str, dry_run: bool, stop_on_failure: bool) -> None:
     Every night at 01:00 (crontab -e):
       0 1 * * * cd /path/to/project && .venv/bin/archsearch sweep search/nightly.toml >> mlruns/nightly.log 2>&1
     """
-    from archsearch.sweep import load_plan, run_plan
+    from archsearch.cli._sweep_plan import load_plan
+    from archsearch.cli._sweep_run import run_plan
 
     loaded = load_plan(plan)
     if dry_run:

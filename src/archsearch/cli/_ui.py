@@ -9,7 +9,7 @@ import sys
 import click
 
 from archsearch.cli._options import tracking_uri_option
-from archsearch.tracking._uris import artifact_root_for, resolve_tracking_uri
+from archsearch.stores import artifact_root_for, resolve_tracking_uri
 
 
 @click.command()

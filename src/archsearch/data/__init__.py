@@ -8,10 +8,10 @@ from archsearch.data._registry import (
     get_info,
     load_dataset,
     load_raw,
-    prepare,
     register_dataset,
     register_prefix,
 )
+from archsearch.data._prepare import input_shape_for, prepare
 from archsearch.data._split import stratified_split
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "check_dataset_name",
     "dataset_names",
     "get_info",
+    "input_shape_for",
     "load_dataset",
     "load_raw",
     "prepare",

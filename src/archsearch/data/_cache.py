@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from archsearch._cache import CACHE_ENV, cache_dir
+from archsearch.stores import CACHE_ENV, cache_dir
 
 __all__ = ["CACHE_ENV", "cache_root", "content_key", "entry_dir", "read_entry", "RowWriter",
            "write_entry"]
@@ -29,7 +29,7 @@ _FORMAT = 1  # bump when the cached layout or decoding changes
 
 
 def cache_root() -> Path:
-    """The shared archsearch cache folder (see :func:`archsearch._cache.cache_dir`)."""
+    """The shared archsearch cache folder (see :func:`archsearch.stores.cache_dir`)."""
     return cache_dir()
 
 

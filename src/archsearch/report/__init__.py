@@ -1,50 +1,6 @@
 """Reports: verdicts with intervals, best trials, importance; Markdown, HTML, JSON and MLflow."""
 
-from __future__ import annotations
-
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from archsearch.report._build import SCHEMA, Report, build_report, format_effect, search_name
-
-if TYPE_CHECKING:
-    from archsearch.space import Space
+from archsearch.report._build import SCHEMA, Report, build_report, format_effect
+from archsearch.report._summary import study_report, verdict_lines
 
 __all__ = ["SCHEMA", "Report", "build_report", "format_effect", "study_report", "verdict_lines"]
-
-
-def study_report(space_or_study: str | Path | Space, *, study_name: str | None = None, storage: str | None = None,
-           tracking_uri: str | None = None, **kwargs: Any) -> Report:
-    """The report of a study, for Jupyter: ``.to_dict()``, ``.to_markdown()``, renders inline as HTML.
-
-    Example:
-        >>> import archsearch
-        >>> r = archsearch.study_report("spaces/digits_quick.py")  # doctest: +SKIP
-        >>> r                                                 # doctest: +SKIP
-        >>> r.to_dict()["questions"][0]["effects"]           # doctest: +SKIP
-    """
-    return build_report(space_or_study, study_name=study_name, storage=storage, tracking_uri=tracking_uri, **kwargs)
-
-
-def verdict_lines(study_name: str, storage: str | None, space: Space | str | Path | None = None) -> list[str]:
-    """A few lines with each question's verdicts, for the end of ``archsearch run``.
-
-    Example:
-        >>> for line in verdict_lines("digits_quick", None, "spaces/digits_quick.py"):  # doctest: +SKIP
-        ...     print(line)
-    """
-    r = build_report(space if space is not None else study_name, study_name=study_name, storage=storage,
-                     importance_seeds=())
-    data = r.to_dict()
-    if not data["questions"]:
-        return []
-    paired = data["design"].get("kind") == "ablation"
-    lines = [f"Verdicts ({data['objective']}, 95% {'paired ' if paired else ''}t intervals"
-             + ("" if paired else f"; a {search_name(data['design'].get('sampler', 'tpe'))}, so effects are "
-                                  "conditional on its trials") + "):"]
-    for q in data["questions"]:
-        effects = "; ".join(f"{e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"])
-        lines.append(f"  {q['param']}: {effects or 'only one level tried'}")
-    target = data["space"] or data["study"]
-    lines.append(f"Full report: archsearch report {target}" + (f" --study {data['study']}" if data["space"] else ""))
-    return lines

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import UsageError
+from archsearch.schema import StudyAttr, Tag
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -101,9 +102,8 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         >>> report.to_dict()["questions"][0]["effects"][0]["verdict"]  # doctest: +SKIP
         'no clear effect'
     """
-    from archsearch.analysis import analyze_question, best_trials, chance_trials, state_counts
-    from archsearch.analysis._effects import _clean
-    from archsearch.results import importance, load_trials, open_study
+    from archsearch.analysis import analyze_question, best_trials, chance_trials, json_ready, state_counts
+    from archsearch.study import importance, load_trials, open_study
 
     space, name = _resolve(space_or_study, study_name)
     study = open_study(name, storage)
@@ -111,8 +111,8 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         space = _space_from_mlflow(study.study_name, tracking_uri)
     table = load_trials(study)
     direction = study.direction.name.lower()
-    design = dict(study.user_attrs.get("archsearch.design")
-                  or {"kind": "search", "sampler": study.user_attrs.get("archsearch.sampler", "tpe")})
+    design = dict(study.user_attrs.get(StudyAttr.DESIGN)
+                  or {"kind": "search", "sampler": study.user_attrs.get(StudyAttr.SAMPLER, "tpe")})
     objective = space.objective if space is not None else "objective"
     done = table[table["state"] == "COMPLETE"]
     paired = design.get("kind") == "ablation"
@@ -132,7 +132,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         notes.append(_search_note(space, questions, design.get("sampler", "tpe")))
     if space is not None and not space.questions and not paired:
         notes.append("The space declares no QUESTIONS: every hyperparameter is reported.")
-    from archsearch.tracking import redact
+    from archsearch.stores import redact
 
     data = {
         "schema": SCHEMA,
@@ -152,7 +152,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
                    for r in table[table["state"] == "FAIL"].drop_duplicates("trial").itertuples()],
         "notes": notes,
     }
-    return Report(_clean(data), table)
+    return Report(json_ready(data), table)
 
 
 def format_effect(effect: dict[str, Any], objective: str) -> str:
@@ -191,11 +191,11 @@ def _resolve(space_or_study: Any, study_name: str | None) -> tuple[Space | None,
 
 
 def _space_from_mlflow(study: str, tracking_uri: str | None) -> Space | None:
-    from archsearch.report._mlflow import newest_parent_run
+    from archsearch.tracking import newest_parent_run
     from archsearch.space import load_space
 
     run = newest_parent_run(study, tracking_uri)
-    path = None if run is None else run.data.tags.get("archsearch.space")
+    path = None if run is None else run.data.tags.get(Tag.SPACE)
     if path and Path(path).is_file():
         try:
             return load_space(path)

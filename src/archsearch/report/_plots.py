@@ -6,6 +6,8 @@ import io
 import math
 from typing import TYPE_CHECKING, Any
 
+from archsearch.report._files import safe_name
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -23,7 +25,7 @@ def make_plots(data: dict[str, Any], table: pd.DataFrame) -> dict[str, bytes]:
     objective = data["objective"]
     for q in data["questions"]:
         if q["levels"]:
-            plots[f"effect_{_safe(q['param'])}"] = _effect_plot(plt, q, objective)
+            plots[f"effect_{safe_name(q['param'])}"] = _effect_plot(plt, q, objective)
     done = table[(table["state"] == "COMPLETE") & table["value"].notna()]
     if done.empty:
         return plots
@@ -102,10 +104,6 @@ def _size_plot(plt: Any, done: pd.DataFrame, objective: str) -> bytes:
     if per_trial["size"].min() > 0 and per_trial["size"].max() / max(per_trial["size"].min(), 1) > 10:
         ax.set_xscale("log")
     return _finish(plt, fig, ax, "parameters", objective, "Model size vs objective")
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "param"
 
 
 def _finite(x: Any) -> bool:

@@ -6,6 +6,8 @@ import base64
 import html
 from typing import Any
 
+from archsearch.report._files import safe_name
+
 __all__ = ["render_html", "render_markdown"]
 
 
@@ -60,7 +62,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
                   f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
                   (_size_text(e))] for e in q["effects"]])
             lines += ["", f"Intervals: {q['method']}, 95%."]
-        out.append((f"Question: {q['param']}", lines, f"effect_{_safe(q['param'])}"))
+        out.append((f"Question: {q['param']}", lines, f"effect_{safe_name(q['param'])}"))
     best = data["best_trials"]
     if best:
         params = [k for k in best[0] if k.startswith("params_")]
@@ -96,10 +98,6 @@ def _size_text(e: dict[str, Any]) -> str:
     if e["survives_size"] is False:
         return f"no: {_num(e['adjusted_diff'], 3)} [{_num(e['adjusted_ci_low'], 3)}, {_num(e['adjusted_ci_high'], 3)}]"
     return e["size_note"] or "-"
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "param"
 
 
 def render_markdown(data: dict[str, Any], images: dict[str, str] | None = None) -> str:

@@ -1,8 +1,41 @@
-"""Running a study: options, the Optuna loop, progress and the result."""
+"""Running a study: options, the Optuna loop, progress, the builder probe and the trials table."""
 
-from archsearch.study._options import DEFAULT_STORAGE, RunOptions, resolve_storage
+from archsearch.study._importance import importance
+from archsearch.study._options import RunOptions
+from archsearch.study._probe import (
+    FALLBACKS,
+    Build,
+    built_hp,
+    declared,
+    declared_params,
+    grid_space,
+    input_shape,
+    probe_builds,
+)
+from archsearch.study._progress import format_params
 from archsearch.study._run import Interrupted, SearchResult, resume_args, run_search
+from archsearch.study._trials import METRIC_COLUMNS, load_trials, open_study
 from archsearch.study._workers import WorkersOutcome, run_workers
 
-__all__ = ["DEFAULT_STORAGE", "Interrupted", "RunOptions", "SearchResult", "WorkersOutcome", "resolve_storage",
-           "resume_args", "run_search", "run_workers"]
+__all__ = [
+    "FALLBACKS",
+    "METRIC_COLUMNS",
+    "Build",
+    "Interrupted",
+    "RunOptions",
+    "SearchResult",
+    "WorkersOutcome",
+    "built_hp",
+    "declared",
+    "declared_params",
+    "format_params",
+    "grid_space",
+    "importance",
+    "input_shape",
+    "load_trials",
+    "open_study",
+    "probe_builds",
+    "resume_args",
+    "run_search",
+    "run_workers",
+]

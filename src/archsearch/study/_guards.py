@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archsearch.tracking import Tracker
 
 __all__ = ["FailureGuard", "Recycler", "StaleTrials"]
 
@@ -35,12 +38,10 @@ class Recycler:
 class StaleTrials:
     """Closes the MLflow runs of trials whose process died; Optuna calls it for each stale trial it fails."""
 
-    def __init__(self) -> None:
-        self.tracker: Any = None
+    def __init__(self, tracker: Tracker) -> None:
+        self.tracker = tracker
 
     def __call__(self, study: Any, trial: Any) -> None:
-        if self.tracker is None:
-            return  # before the tracker exists; run_search calls again once it does
         states = {t.number: t.state.name for t in study.get_trials(deepcopy=False)}
         self.tracker.close_orphans(study.study_name, states)
 

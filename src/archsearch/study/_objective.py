@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import FailedTrialError
+from archsearch.schema import Attr, Tag
 from archsearch.space import OptunaHyperParameters
 from archsearch.tracking import TrialLog
 
@@ -97,12 +98,12 @@ class Objective:
 
         self.trials_run += 1
         # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get seed + number.
-        seed = int(trial.user_attrs.get("seed", self.seed + trial.number))
-        trial.set_user_attr("seed", seed)
+        seed = int(trial.user_attrs.get(Attr.SEED, self.seed + trial.number))
+        trial.set_user_attr(Attr.SEED, seed)
         seeds = repeat_seeds(seed, self.repeats)
-        tags = {"archsearch.seed": str(seed)}
+        tags = {Tag.SEED: str(seed)}
         if self.repeats > 1:
-            tags["archsearch.repeat_seeds"] = ",".join(map(str, seeds))
+            tags[Tag.REPEAT_SEEDS] = ",".join(map(str, seeds))
         self.tracker.start_trial(trial.number, tags)
         start = time.perf_counter()
         hp = OptunaHyperParameters(trial)
@@ -130,7 +131,7 @@ class Objective:
         except optuna.TrialPruned:
             raise
         except KeyboardInterrupt:
-            trial.set_user_attr("error", "interrupted (Ctrl-C or SIGTERM)")
+            trial.set_user_attr(Attr.ERROR, "interrupted (Ctrl-C or SIGTERM)")
             raise
         except Exception as err:
             self._failed(trial, hp.values, err, results, time.perf_counter() - start)
@@ -145,19 +146,19 @@ class Objective:
         metrics = _mean_metrics([r.metrics for r in results])
         chance = at_chance([r.history for r in results], self.dataset.num_classes)
         first = results[0]
-        trial.set_user_attr("params_count", first.params_count)
-        trial.set_user_attr("rss_mib", rss_mib())
-        trial.set_user_attr("metrics", metrics)
-        trial.set_user_attr("history", first.history)
+        trial.set_user_attr(Attr.PARAMS_COUNT, first.params_count)
+        trial.set_user_attr(Attr.RSS_MIB, rss_mib())
+        trial.set_user_attr(Attr.METRICS, metrics)
+        trial.set_user_attr(Attr.HISTORY, first.history)
         if chance is not None:
-            trial.set_user_attr("at_chance", chance)
-            tags["archsearch.at_chance"] = str(chance).lower()
+            trial.set_user_attr(Attr.AT_CHANCE, chance)
+            tags[Tag.AT_CHANCE] = str(chance).lower()
         history = dict(first.history)
         logged = {**metrics, "params_count": first.params_count, "objective": value}
         if self.repeats > 1:
-            trial.set_user_attr("repeat_seeds", seeds)
-            trial.set_user_attr("repeat_values", values)
-            trial.set_user_attr("repeat_metrics", [r.metrics for r in results])
+            trial.set_user_attr(Attr.REPEAT_SEEDS, seeds)
+            trial.set_user_attr(Attr.REPEAT_VALUES, values)
+            trial.set_user_attr(Attr.REPEAT_METRICS, [r.metrics for r in results])
             for r, result in enumerate(results):
                 # Per-seed curves and final metrics, so that a report can compute intervals from MLflow alone.
                 history.update({f"repeat_{r}/{k}": v for k, v in result.history.items()})
@@ -178,15 +179,15 @@ class Objective:
     def _pruned(self, trial: optuna.Trial, params: dict[str, Any], result: Any, epoch: int,
                 tags: dict[str, str], start: float) -> None:
         chance = at_chance([result.history], self.dataset.num_classes)
-        trial.set_user_attr("params_count", result.params_count)
-        trial.set_user_attr("rss_mib", rss_mib())
-        trial.set_user_attr("metrics", result.metrics)
-        trial.set_user_attr("history", result.history)
-        trial.set_user_attr("pruned_epoch", epoch)
-        tags = {**tags, "archsearch.pruned_epoch": str(epoch)}
+        trial.set_user_attr(Attr.PARAMS_COUNT, result.params_count)
+        trial.set_user_attr(Attr.RSS_MIB, rss_mib())
+        trial.set_user_attr(Attr.METRICS, result.metrics)
+        trial.set_user_attr(Attr.HISTORY, result.history)
+        trial.set_user_attr(Attr.PRUNED_EPOCH, epoch)
+        tags = {**tags, Tag.PRUNED_EPOCH: str(epoch)}
         if chance is not None:
-            trial.set_user_attr("at_chance", chance)
-            tags["archsearch.at_chance"] = str(chance).lower()
+            trial.set_user_attr(Attr.AT_CHANCE, chance)
+            tags[Tag.AT_CHANCE] = str(chance).lower()
         self.tracker.end_trial(TrialLog(trial.number, "PRUNED", params, result.history,
                                         {**result.metrics, "params_count": result.params_count}, tags))
         self.finished += 1
@@ -201,13 +202,13 @@ class Objective:
             message = f"out of memory: {message}"
         self.last_error = message
         self.consecutive_failures += 1
-        trial.set_user_attr("error", message)
-        trial.set_user_attr("traceback", "".join(traceback.format_exception(err))[-4000:])
+        trial.set_user_attr(Attr.ERROR, message)
+        trial.set_user_attr(Attr.TRACEBACK, "".join(traceback.format_exception(err))[-4000:])
         history = results[-1].history if results else {}
         if history:  # a diverged fit keeps its curves: they show where it went wrong
-            trial.set_user_attr("history", history)
+            trial.set_user_attr(Attr.HISTORY, history)
         self.tracker.end_trial(TrialLog(trial.number, "FAIL", params, history, {},
-                                        {"archsearch.error": message[:5000]}))
+                                        {Tag.ERROR: message[:5000]}))
         self.progress.trial_done(self.finished, trial.number, "FAIL", None, params, seconds,
                                  f"\n    {message.splitlines()[0] if message else ''}")
 

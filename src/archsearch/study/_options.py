@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import os
+from pathlib import Path
 
 from archsearch.errors import UsageError
 
-__all__ = ["RunOptions", "DEFAULT_STORAGE", "resolve_storage"]
-
-DEFAULT_STORAGE = "sqlite:///mlruns/optuna.db"
-
-
-def resolve_storage(flag: str | None) -> str:
-    """The flag, else ``ARCHSEARCH_STORAGE``, else the SQLite default."""
-    return flag or os.environ.get("ARCHSEARCH_STORAGE") or DEFAULT_STORAGE
+__all__ = ["RunOptions", "resume_args"]
 
 
 @dataclasses.dataclass
@@ -41,9 +34,9 @@ class RunOptions:
             storage. A trial silent for twice as long (its process died) is marked
             FAIL by the next run, and its MLflow run is closed.
         recycle_after: hand over to a fresh process after this many trials
-            (bounds the memory TensorFlow leaks per trial); 0 = never. Only the
-            CLI can restart itself; ``run_search`` stops and sets
-            ``SearchResult.recycle``.
+            (bounds the memory TensorFlow leaks per trial); 0 = never; 50 as in
+            ``archsearch run``. Only the CLI can restart itself; ``run_search``
+            stops and sets ``SearchResult.recycle`` (call it again to go on).
         max_rss_mib: also hand over when the resident memory has grown by this
             many MiB since the start; 0 = never.
         parent_run_id: continue this MLflow parent run instead of opening one
@@ -67,7 +60,7 @@ class RunOptions:
     pruner: str = "none"
     repeats: int = 1
     heartbeat: int = 10
-    recycle_after: int = 0
+    recycle_after: int = 50
     max_rss_mib: int = 0
     parent_run_id: str | None = None
     worker_index: int = 0
@@ -89,3 +82,39 @@ class RunOptions:
                 raise UsageError(f"{flag} must be at least 1, but got {value}.")
         if self.timeout is not None and self.timeout <= 0:
             raise UsageError(f"--timeout must be a positive number of seconds, but got {self.timeout}.")
+
+
+def resume_args(space: str | Path, options: RunOptions, *, takeover: bool = False) -> list[str]:
+    """``archsearch run`` arguments that run the same search again (it resumes where the study stands).
+
+    The one place ``RunOptions`` become command-line flags: the resume line
+    printed on Ctrl-C and the command a recycled process continues with.
+
+    Args:
+        takeover: also the flags of a process that takes over from this one
+            (``--recycle-after``, ``--max-rss-mib``, ``--parent-run-id``,
+            ``--timeout``, ``--quiet``).
+
+    Example:
+        >>> resume_args("spaces/digits_quick.py", RunOptions(trials=20, pruner="median"))
+        ['archsearch', 'run', 'spaces/digits_quick.py', '--trials', '20', '--pruner', 'median']
+    """
+    parts = ["archsearch", "run", str(space)]
+    defaults = RunOptions()
+    for flag, value in (("--trials", options.trials), ("--epochs", options.epochs), ("--study", options.study_name),
+                        ("--storage", options.storage), ("--tracking-uri", options.tracking_uri),
+                        ("--dataset", options.dataset)):
+        if value is not None:
+            parts += [flag, str(value)]
+    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index"):
+        value = getattr(options, name)
+        if value != getattr(defaults, name):
+            parts += ["--" + name.replace("_", "-"), str(value)]
+    if takeover:
+        for flag, value in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
+                            ("--parent-run-id", options.parent_run_id), ("--timeout", options.timeout)):
+            if value is not None:
+                parts += [flag, str(value)]
+        if options.quiet:
+            parts.append("--quiet")
+    return parts

@@ -20,15 +20,15 @@ from typing import Any
 
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
+from archsearch.schema import Attr, StudyAttr, Tag
 from archsearch.space import FixedHyperParameters, Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
-from archsearch.study._options import RunOptions, resolve_storage
+from archsearch.stores import check_url, open_storage, redact, resolve_storage, resolve_tracking_uri
+from archsearch.study._options import RunOptions, resume_args
 from archsearch.study._owners import Owned, Owners
 from archsearch.study._progress import Progress, format_params
 from archsearch.study._signals import Terminated, sigterm_as_interrupt
-from archsearch.study._storage import open_storage
 from archsearch.study._target import TargetGate
-from archsearch.tracking import check_url, redact, resolve_tracking_uri
 
 __all__ = ["SearchResult", "run_search", "Interrupted"]
 
@@ -113,91 +113,129 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     options = options or RunOptions()
     options.validate()
     space = space if isinstance(space, Space) else load_space(space)
+    plan = _plan(space, options)
+    progress = Progress(plan.target, space.objective, space.direction, quiet=options.quiet)
+    from archsearch.tracking import prespawn
+
+    # The MLflow worker process imports MLflow on the other core while TensorFlow loads here;
+    # leaving the block stops it if no tracker took it (nothing to run, bad input, Ctrl-C).
+    with prespawn() as spare:
+        progress.say(f"archsearch {__version__}: space {space.path} -> study '{plan.study_name}'")
+        dataset = _load_data(space, options, plan, progress)
+        storage, study, owners, failed_here = _prepare_study(space, options, plan, dataset, enqueue)
+        finished, _ = _counts(study)
+        progress.seen(study)
+        if finished >= plan.target and not failed_here:  # (a dead trial's MLflow run is closed below)
+            progress.say(f"study '{plan.study_name}' already has {finished} finished trials (target {plan.target}); "
+                         "nothing to run. Raise --trials to run more.")
+            return _result(study, plan, 0, space)
+        progress.say(f"study '{plan.study_name}': {finished} finished, running until {plan.target} "
+                     f"({plan.epochs} epochs, batch {space.batch_size})")
+        _freeze()
+        tracker = _open_tracker(space, options, plan, spare)
+    # Runs left RUNNING by dead processes: now, and for each trial Optuna finds stale from here on.
+    storage.heartbeat_stale_trial_callback = on_stale = StaleTrials(tracker)
+    owners.on_failed = lambda failed_study: on_stale(failed_study, None)
+    on_stale(study, None)
+    return _optimize(space, options, plan, progress, dataset, study, tracker, finished, owners, on_stale)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    """What a search was asked to do, resolved and checked before anything is written."""
+
+    dataset: str
+    storage: str
+    tracking_uri: str
+    target: int
+    epochs: int
+    study_name: str
+
+
+def _plan(space: Space, options: RunOptions) -> _Plan:
     from archsearch.data import check_dataset_name
 
-    dataset_spec = options.dataset or space.dataset
-    check_dataset_name(dataset_spec)
-    storage_url = resolve_storage(options.storage)
-    tracking_uri = resolve_tracking_uri(options.tracking_uri)
-    check_url(storage_url, "Optuna storage", "--storage")
+    dataset = options.dataset or space.dataset
+    check_dataset_name(dataset)
+    storage, tracking_uri = resolve_storage(options.storage), resolve_tracking_uri(options.tracking_uri)
+    check_url(storage, "Optuna storage", "--storage")
     check_url(tracking_uri, "MLflow tracking", "--tracking-uri")
-    target = options.trials or space.trials
-    epochs = options.epochs or space.epochs
-    study_name = options.study_name or space.name
-    progress = Progress(target, space.objective, space.direction, quiet=options.quiet)
+    return _Plan(dataset, storage, tracking_uri, options.trials or space.trials, options.epochs or space.epochs,
+                 options.study_name or space.name)
 
-    from archsearch.tracking import RemoteTracker, discard_spare, prespawn
 
-    prespawn()  # the MLflow worker process imports MLflow on the other core while TensorFlow loads here
-    try:
-        progress.say(f"archsearch {__version__}: space {space.path} -> study '{study_name}'")
-        from archsearch.data import load_dataset
+def _load_data(space: Space, options: RunOptions, plan: _Plan, progress: Progress) -> Any:
+    from archsearch.data import load_dataset
 
-        # Data first: without TensorFlow loaded, image decoding and the cache's stats may use fork.
-        dataset = load_dataset(dataset_spec, input=space.input, validation_split=space.validation_split,
-                               seed=options.seed, image_size=space.image_size)
-        progress.say(f"data {dataset.describe()}")
-        _dry_build(space, dataset)
-        grid = None
-        if options.sampler == "grid":
-            from archsearch.study._strategies import grid_space
+    # Data first: without TensorFlow loaded, image decoding and the cache's stats may use fork.
+    dataset = load_dataset(plan.dataset, input=space.input, validation_split=space.validation_split,
+                           seed=options.seed, image_size=space.image_size)
+    progress.say(f"data {dataset.describe()}")
+    _dry_build(space, dataset)
+    return dataset
 
-            grid = grid_space(space, dataset)
 
-        import optuna
+def _prepare_study(space: Space, options: RunOptions, plan: _Plan, dataset: Any,
+                   enqueue: Sequence[tuple[Mapping[str, Any], int]]) -> tuple[Any, Any, Owners, bool]:
+    """The storage, the study and its owners; dead and stale trials failed, the design enqueued."""
+    grid = None
+    if options.sampler == "grid":
+        from archsearch.study._probe import grid_space
 
-        optuna.logging.set_verbosity(optuna.logging.ERROR)
-        # Heartbeats and stale-trial handling are marked experimental; they are what crash recovery relies on.
-        warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-        on_stale = StaleTrials()
-        storage = open_storage(storage_url, heartbeat=options.heartbeat, on_stale=on_stale)
-        study = _open_study(optuna, storage, storage_url, study_name, space, options, grid)
-        # Trials whose process died (kill -9, power loss) are RUNNING: fail them now, before
-        # the design below counts what is present. On this host by their owner (at once),
-        # elsewhere by their stale heartbeat.
-        owners = Owners(storage, on_failed=lambda s: on_stale(s, None))
-        optuna.storages.fail_stale_trials(study)
-        failed_here = owners.fail_dead(study)
-        study.set_user_attr("archsearch.sampler", options.sampler)  # the report says what kind of search it was
-        _enqueue(study, enqueue)
-        finished, failed = _counts(study)
-        progress.seen(study)
-        if finished >= target and not failed_here:  # (a dead trial's MLflow run is closed below)
-            progress.say(f"study '{study_name}' already has {finished} finished trials (target {target}); "
-                         "nothing to run. Raise --trials to run more.")
-            discard_spare()
-            return _result(study, storage_url, tracking_uri, target, 0, space)
-        progress.say(f"study '{study_name}': {finished} finished, running until {target} "
-                     f"({epochs} epochs, batch {space.batch_size})")
-    except BaseException:
-        discard_spare()
-        raise
+        grid = grid_space(space, dataset)
+    import optuna
 
-    from archsearch.study._objective import Objective
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    # Heartbeats and stale-trial handling are marked experimental; they are what crash recovery relies on.
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    storage = open_storage(plan.storage, heartbeat=options.heartbeat)
+    study = _open_study(optuna, storage, plan, space, options, grid)
+    # Trials whose process died (kill -9, power loss) are RUNNING: fail them now,
+    # before the design below counts what is present.
+    # On this host by their owner (at once), elsewhere by their stale heartbeat.
+    owners = Owners(storage)
+    optuna.storages.fail_stale_trials(study)
+    failed_here = owners.fail_dead(study)
+    study.set_user_attr(StudyAttr.SAMPLER, options.sampler)  # the report says what kind of search it was
+    _enqueue(study, enqueue)
+    return storage, study, owners, bool(failed_here)
 
+
+def _freeze() -> None:
     # Everything alive now (TensorFlow's modules, the dataset) lives for the whole
     # run: freezing it keeps clear_session()'s gc.collect() per trial at tens of
     # milliseconds instead of half a second, while trial objects are still freed.
     gc.collect()
     gc.freeze()
 
-    tracker = RemoteTracker(
-        tracking_uri, study_name, run_name=f"{study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
-        tags=_parent_tags(space, dataset_spec, study_name, storage_url),
-        params={"epochs": epochs, "batch_size": space.batch_size, "objective": space.objective,
-                "direction": space.direction, "trials": target, "seed": options.seed, "dataset": dataset_spec,
+
+def _open_tracker(space: Space, options: RunOptions, plan: _Plan, spare: Any) -> Any:
+    from archsearch.tracking import WorkerProcessTracker
+
+    return WorkerProcessTracker(
+        plan.tracking_uri, plan.study_name, run_name=f"{plan.study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
+        tags=_parent_tags(space, plan.dataset, plan.study_name, plan.storage),
+        params={"epochs": plan.epochs, "batch_size": space.batch_size, "objective": space.objective,
+                "direction": space.direction, "trials": plan.target, "seed": options.seed, "dataset": plan.dataset,
                 "sampler": options.sampler, "pruner": options.pruner, "repeats": options.repeats},
-        parent_run_id=options.parent_run_id)
-    on_stale.tracker = tracker
-    on_stale(study, None)  # MLflow runs left RUNNING by dead processes
-    objective = Objective(space, dataset, epochs=epochs, batch_size=space.batch_size, seed=options.seed,
+        parent_run_id=options.parent_run_id, spare=spare)
+
+
+def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress, dataset: Any, study: Any,
+              tracker: Any, finished: int, owners: Owners, on_stale: StaleTrials) -> SearchResult:
+    """Run trials until the target, a failure streak, a recycle, Ctrl-C or SIGTERM; close the tracker."""
+    import optuna
+
+    from archsearch.study._objective import Objective
+
+    objective = Objective(space, dataset, epochs=plan.epochs, batch_size=space.batch_size, seed=options.seed,
                           tracker=tracker, progress=progress, finished_before=finished,
                           prune=options.pruner != "none", repeats=options.repeats)
     stop_for_failures = FailureGuard(objective, options.max_failures)
     recycler = Recycler(objective, options.recycle_after, options.max_rss_mib)
-    gate = TargetGate(target, owners, progress.say, timeout=options.timeout, guards=(stop_for_failures, recycler))
+    gate = TargetGate(plan.target, owners, progress.say, timeout=options.timeout, guards=(stop_for_failures, recycler))
     status: str | None = "FINISHED"
-    resume = _resume_command(space, options)
+    resume = redact(" ".join(resume_args(space.path, options)))
     try:
         with sigterm_as_interrupt():
             if not gate.stop_before_next(study):
@@ -211,7 +249,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     finally:
         if stop_for_failures.tripped and status == "FINISHED":
             status = "FAILED"
-        elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < target:
+        elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < plan.target:
             status = None  # the next process continues this parent run
         _last_check(owners, study, on_stale)
         tracker.close(status)
@@ -219,7 +257,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
         raise FatalError(
             f"{space.path}: {options.max_failures} trials in a row failed; stopping. Last error: "
             f"{objective.last_error}. Fix the builder (see `archsearch show {space.path}`) or raise --max-failures.")
-    result = _result(study, storage_url, tracking_uri, target, objective.finished - finished, space)
+    result = _result(study, plan, objective.finished - finished, space)
     result.parent_run_id = tracker.parent_run_id
     result.recycle = status is None
     if result.recycle:
@@ -237,10 +275,10 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
         if t.state.name == "FAIL":
             continue  # failed repeats are tried again
         params = t.params if t.state.name != "WAITING" else t.system_attrs.get("fixed_params", {})
-        present.add(key(params, t.user_attrs.get("seed")))
+        present.add(key(params, t.user_attrs.get(Attr.SEED)))
     for params, seed in configs:
         if key(params, seed) not in present:
-            study.enqueue_trial(dict(params), user_attrs={"seed": int(seed)})
+            study.enqueue_trial(dict(params), user_attrs={Attr.SEED: int(seed)})
             present.add(key(params, seed))
 
 
@@ -260,17 +298,19 @@ def _last_check(owners: Owners, study: Any, on_stale: StaleTrials) -> None:
         warnings.warn(f"could not check for trials of dead processes ({redact(str(err))})", stacklevel=2)
 
 
-def _open_study(optuna: Any, storage: Any, url: str, name: str, space: Space, options: RunOptions,
+def _open_study(optuna: Any, storage: Any, plan: _Plan, space: Space, options: RunOptions,
                 grid: Mapping[str, Any] | None) -> Any:
     from archsearch.study._strategies import make_pruner, make_sampler
 
+    name = plan.study_name
     try:
         existing = optuna.load_study(study_name=name, storage=storage)
     except KeyError:
         existing = None
     if existing is not None and existing.direction.name.lower() != space.direction:
-        raise SpaceError(f"{space.path}: study '{name}' in {redact(url)} was created to {existing.direction.name.lower()} "
-                         f"but the space says {space.direction}. Use --study NAME for a new study.")
+        raise SpaceError(f"{space.path}: study '{name}' in {redact(plan.storage)} was created to "
+                         f"{existing.direction.name.lower()} but the space says {space.direction}. "
+                         "Use --study NAME for a new study.")
     done = 0 if existing is None else len(existing.get_trials(deepcopy=False))
     # Offset the sampler's seed by the trials already run so that a resumed
     # search does not propose the same startup points again.
@@ -279,9 +319,9 @@ def _open_study(optuna: Any, storage: Any, url: str, name: str, space: Space, op
                                pruner=make_pruner(options.pruner), load_if_exists=True)
 
 
-def _result(study: Any, storage: str, tracking_uri: str, target: int, ran: int, space: Space) -> SearchResult:
+def _result(study: Any, plan: _Plan, ran: int, space: Space) -> SearchResult:
     finished, failed = _counts(study)
-    result = SearchResult(study.study_name, storage, tracking_uri, target, finished, failed, ran,
+    result = SearchResult(study.study_name, plan.storage, plan.tracking_uri, plan.target, finished, failed, ran,
                           objective=space.objective)
     complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
     if complete:
@@ -308,26 +348,6 @@ def _dry_build(space: Space, dataset: Any) -> None:
 def _parent_tags(space: Space, dataset: str, study: str, storage: str) -> dict[str, str]:
     from archsearch.tracking import process_tag
 
-    return {"archsearch.process": process_tag(), "archsearch.space": str(space.path), "archsearch.space_sha256": space.sha256,
-            "archsearch.dataset": dataset, "archsearch.version": __version__, "archsearch.study": study,
-            "archsearch.storage": redact(storage), "mlflow.note.content": space.description[:5000]}
-
-
-def _resume_command(space: Space, options: RunOptions) -> str:
-    return redact(" ".join(resume_args(space.path, options)))
-
-
-def resume_args(space: str | Path, options: RunOptions) -> list[str]:
-    """``archsearch run`` arguments that run the same search again (it resumes where the study stands)."""
-    parts = ["archsearch", "run", str(space)]
-    defaults = RunOptions()
-    for flag, value in (("--trials", options.trials), ("--epochs", options.epochs), ("--study", options.study_name),
-                        ("--storage", options.storage), ("--tracking-uri", options.tracking_uri),
-                        ("--dataset", options.dataset)):
-        if value is not None:
-            parts += [flag, str(value)]
-    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index"):
-        value = getattr(options, name)
-        if value != getattr(defaults, name):
-            parts += ["--" + name.replace("_", "-"), str(value)]
-    return parts
+    return {Tag.PROCESS: process_tag(), Tag.SPACE: str(space.path), Tag.SPACE_SHA256: space.sha256,
+            Tag.DATASET: dataset, Tag.VERSION: __version__, Tag.STUDY: study, Tag.STORAGE: redact(storage),
+            Tag.NOTE: space.description[:5000]}

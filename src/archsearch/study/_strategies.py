@@ -1,4 +1,4 @@
-"""``--sampler`` and ``--pruner``: names mapped to Optuna's samplers and pruners.
+"""``--sampler`` and ``--pruner``: names mapped to Optuna's samplers and pruners (the grid comes from ``_probe``).
 
 Optuna's own classes do the work; this module only picks one, seeds it, and
 turns a missing optional dependency into one line naming the extra to install.
@@ -12,7 +12,7 @@ from typing import Any
 
 from archsearch.errors import UsageError
 
-__all__ = ["PRUNERS", "SAMPLERS", "make_pruner", "make_sampler", "check_sampler"]
+__all__ = ["PRUNERS", "SAMPLERS", "check_pruner", "check_sampler", "make_pruner", "make_sampler"]
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")
 PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
@@ -110,50 +110,3 @@ def _pruner(pruners: Any, name: str) -> Any:
     if name == "wilcoxon":
         return pruners.WilcoxonPruner(n_startup_steps=2)
     return pruners.NopPruner()
-
-
-def grid_space(space: Any, dataset: Any) -> dict[str, list[Any]]:
-    """Every hyperparameter the builder declares, with its grid of values (for ``--sampler grid``).
-
-    Builds with the default, smallest and largest values, then once per value
-    of each condition's parent, so that conditional hyperparameters are seen.
-
-    Raises:
-        UsageError: a hyperparameter is a continuous float (no finite grid).
-    """
-    from archsearch import train
-    from archsearch.space import FixedHyperParameters
-
-    seen: dict[str, Any] = {}
-
-    def visit(hp: Any) -> None:
-        try:
-            train.build_model(space, hp, dataset)
-        except UsageError:
-            raise
-        except Exception:  # a combination that fails to build still declared its hyperparameters
-            pass
-        for name, param in hp.space.items():
-            seen.setdefault(name, param)
-
-    for fallback in ("default", "min", "max"):
-        visit(FixedHyperParameters(fallback=fallback))
-    for parent in sorted({c.parent for p in list(seen.values()) for c in p.conditions}):
-        param = seen.get(parent)
-        if param is not None and not (param.kind == "float" and param.step is None):
-            for value in param.grid():
-                visit(FixedHyperParameters({parent: value}))
-    train.clear_session()
-    grid: dict[str, list[Any]] = {}
-    for name, param in seen.items():
-        if param.kind == "fixed":
-            continue
-        if param.kind == "boolean":
-            grid[name] = [False, True]
-            continue
-        try:
-            grid[name] = list(param.grid())
-        except ValueError:
-            raise UsageError(f"{space.path}: --sampler grid needs a finite grid, but {name!r} is a continuous "
-                             f"float ({param.describe()}). Give it step=... or use another --sampler.") from None
-    return grid

@@ -20,9 +20,10 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from archsearch.study._options import RunOptions, resolve_storage
-from archsearch.study._storage import check_workers_storage
-from archsearch.tracking import check_url, redact, resolve_tracking_uri
+from archsearch.stores import resolve_storage
+from archsearch.study._options import RunOptions
+from archsearch.stores import check_workers_storage
+from archsearch.stores import check_url, redact, resolve_tracking_uri
 
 __all__ = ["WorkersOutcome", "run_workers"]
 
@@ -123,7 +124,7 @@ def _wait(procs: list[subprocess.Popen]) -> list[int]:
 def _finished(storage_url: str, study_name: str) -> int:
     import optuna
 
-    from archsearch.study._storage import open_storage
+    from archsearch.stores import open_storage
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     try:
@@ -138,7 +139,7 @@ def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: 
     import optuna
 
     from archsearch.study._run import SearchResult, _result
-    from archsearch.study._storage import open_storage
+    from archsearch.stores import open_storage
 
     try:
         study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))

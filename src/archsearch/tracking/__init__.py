@@ -1,30 +1,24 @@
-"""MLflow tracking: parent run per study invocation, child run per trial."""
+"""MLflow tracking: parent run per study invocation, child run per trial; reading runs back.
 
-from archsearch.tracking._remote import RemoteTracker, discard_spare, prespawn
-from archsearch.tracking._tracker import Tracker, TrialLog, process_gone, process_tag
-from archsearch.tracking._uris import (
-    DEFAULT_TRACKING_URI,
-    POSTGRES_EXTRA,
-    artifact_root_for,
-    check_url,
-    resolve_tracking_uri,
-    redact,
-    sqlite_path,
-)
+:class:`Tracker` is the interface; :class:`MlflowTracker` writes from a thread
+of this process, :class:`WorkerProcessTracker` from a separate worker process.
+"""
+
+from archsearch.tracking._protocol import Tracker
+from archsearch.tracking._runs import log_report, newest_parent_run, verdict_tags
+from archsearch.tracking._tracker import MlflowTracker, TrialLog, process_gone, process_tag
+from archsearch.tracking._worker_tracker import Spare, WorkerProcessTracker, prespawn
 
 __all__ = [
-    "DEFAULT_TRACKING_URI",
-    "POSTGRES_EXTRA",
+    "MlflowTracker",
+    "Spare",
     "Tracker",
-    "RemoteTracker",
     "TrialLog",
-    "discard_spare",
+    "WorkerProcessTracker",
+    "log_report",
+    "newest_parent_run",
     "prespawn",
-    "artifact_root_for",
-    "check_url",
     "process_gone",
     "process_tag",
-    "redact",
-    "resolve_tracking_uri",
-    "sqlite_path",
+    "verdict_tags",
 ]

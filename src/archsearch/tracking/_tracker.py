@@ -3,7 +3,7 @@
 Every MLflow call runs on one background thread fed by a queue, so the caller
 never waits for logging. Each trial's epoch metrics go in a single
 ``log_batch`` call. ``close()`` drains the queue. A search runs this class in
-a separate worker process (``_remote``/``_worker``), off the training
+a separate worker process (``_worker_tracker``/``_worker``), off the training
 process's GIL.
 """
 
@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from archsearch.tracking._store import ensure_sqlite_store
-from archsearch.tracking._uris import artifact_root_for, redact, sqlite_path
+from archsearch.schema import Tag
+from archsearch.stores import artifact_root_for, mlflow_client, redact
 
-__all__ = ["Tracker", "TrialLog", "process_gone", "process_tag"]
+__all__ = ["MlflowTracker", "TrialLog", "process_gone", "process_tag"]
 
 _log = logging.getLogger("archsearch")
 _BATCH = {"metrics": 1000, "params": 100, "tags": 100}  # MLflow's per-call limits
@@ -39,8 +39,8 @@ class TrialLog:
         self.end_time_ms = end_time_ms or _now_ms()
 
 
-class Tracker:
-    """Records a search in MLflow without blocking the caller.
+class MlflowTracker:
+    """Records a search in MLflow from a thread of this process, without blocking the caller (a ``Tracker``).
 
     Args:
         tracking_uri: MLflow tracking URI (``sqlite:///mlruns/mlflow.db`` by default).
@@ -115,7 +115,7 @@ class Tracker:
         def finish() -> None:
             for number in list(self._child_runs):
                 run_id = self._child_runs.pop(number)
-                self._log(run_id, tags={"archsearch.state": "FAIL", "archsearch.error": note})
+                self._log(run_id, tags={Tag.STATE: "FAIL", Tag.ERROR: note})
                 self._client.set_terminated(run_id, status="FAILED")
             if self.parent_run_id is not None:
                 self._client.set_terminated(self.parent_run_id, status="KILLED")
@@ -152,16 +152,7 @@ class Tracker:
 
     def _start(self, run_name: str, tags: dict[str, str], params: dict[str, Any],
                parent_run_id: str | None = None) -> None:
-        for name in ("alembic", "mlflow"):  # schema-migration chatter on first use
-            logging.getLogger(name).setLevel(logging.WARNING)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from mlflow.tracking import MlflowClient
-        db = sqlite_path(self.tracking_uri)
-        if db is not None:
-            db.parent.mkdir(parents=True, exist_ok=True)
-            ensure_sqlite_store(self.tracking_uri)  # skips seconds of schema migrations
-        client = MlflowClient(tracking_uri=self.tracking_uri)
+        client = mlflow_client(self.tracking_uri, create=True)
         experiment = client.get_experiment_by_name(self.experiment)
         if experiment is None:
             root = artifact_root_for(self.tracking_uri)
@@ -181,7 +172,7 @@ class Tracker:
     def _start_trial(self, number: int, start_ms: int, tags: dict[str, str]) -> None:
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID
 
-        tags = {MLFLOW_PARENT_RUN_ID: self.parent_run_id, "archsearch.trial": str(number), **tags}
+        tags = {MLFLOW_PARENT_RUN_ID: self.parent_run_id, Tag.TRIAL: str(number), **tags}
         run = self._client.create_run(self.experiment_id, start_time=start_ms, tags=tags,
                                       run_name=f"trial-{number}")
         self._child_runs[number] = run.info.run_id
@@ -196,14 +187,14 @@ class Tracker:
                    for key, values in log.history.items() for step, v in enumerate(values) if _finite(v)]
         metrics += [Metric(key, float(v), log.end_time_ms, 0) for key, v in log.metrics.items() if _finite(v)]
         self._log(run_id, metrics=metrics, params=log.params,
-                  tags={"archsearch.state": log.state, **log.tags})
+                  tags={Tag.STATE: log.state, **log.tags})
         status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}.get(log.state, "FINISHED")
         self._client.set_terminated(run_id, status=status, end_time=log.end_time_ms)
 
     def _finish(self, status: str | None) -> None:
         for number in list(self._child_runs):  # trials cut off by an interrupt
             run_id = self._child_runs.pop(number)
-            self._log(run_id, tags={"archsearch.state": "INTERRUPTED"})
+            self._log(run_id, tags={Tag.STATE: "INTERRUPTED"})
             self._client.set_terminated(run_id, status="KILLED")
         if self.parent_run_id is not None and status is not None:
             self._client.set_terminated(self.parent_run_id, status=status)
@@ -213,31 +204,31 @@ class Tracker:
             return
         exp = [self.experiment_id]
         parents = {r.info.run_id: r for r in self._client.search_runs(
-            exp, f"tags.`archsearch.study` = '{study}'", max_results=50000)}
+            exp, f"tags.`{Tag.STUDY}` = '{study}'", max_results=50000)}
         running = self._client.search_runs(exp, "attributes.status = 'RUNNING'", max_results=50000)
         for run in running:
             run_id, tags = run.info.run_id, run.data.tags
             if run_id == self.parent_run_id or run_id in self._child_runs.values():
                 continue
             if run_id in parents:
-                if process_gone(tags.get("archsearch.process", "")) is True:
-                    self._log(run_id, tags={"archsearch.closed_by": process_tag()})
+                if process_gone(tags.get(Tag.PROCESS, "")) is True:
+                    self._log(run_id, tags={Tag.CLOSED_BY: process_tag()})
                     self._client.set_terminated(run_id, status="KILLED")
                 continue
-            parent = parents.get(tags.get("mlflow.parentRunId", ""))
-            if parent is None or "archsearch.trial" not in tags:
+            parent = parents.get(tags.get(Tag.PARENT_RUN_ID, ""))
+            if parent is None or Tag.TRIAL not in tags:
                 continue
-            state = states.get(int(tags["archsearch.trial"]), "FAIL")
+            state = states.get(int(tags[Tag.TRIAL]), "FAIL")
             if state in ("RUNNING", "WAITING"):
                 continue
             gone = parent.info.run_id == self.parent_run_id or process_gone(
-                parent.data.tags.get("archsearch.process", ""))
+                parent.data.tags.get(Tag.PROCESS, ""))
             if gone is False or (gone is None and state != "FAIL"):
                 continue  # its process may still be logging the end of the trial
-            note = {"archsearch.state": state, "archsearch.closed_by": process_tag()}
+            note = {Tag.STATE: state, Tag.CLOSED_BY: process_tag()}
             if state == "FAIL":
-                note["archsearch.error"] = ("the process running this trial died (its process is gone or its "
-                                            "heartbeat stopped); closed by a later run")
+                note[Tag.ERROR] = ("the process running this trial died (its process is gone or its "
+                                   "heartbeat stopped); closed by a later run")
             self._log(run_id, tags=note)
             status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED"}.get(state, "FAILED")
             self._client.set_terminated(run_id, status=status)

@@ -1,7 +1,7 @@
 """The MLflow worker process: ``python -m archsearch.tracking._worker REPLY_FD``.
 
 Reads ``(method, args, kwargs)`` messages pickled on stdin and applies them to
-a :class:`~archsearch.tracking.Tracker`; writes replies pickled on REPLY_FD.
+a :class:`~archsearch.tracking.MlflowTracker`; writes replies pickled on REPLY_FD.
 Importing MLflow and writing runs happen here, on another core, so the
 training process never pays for them (and its GIL is never held by them).
 
@@ -23,9 +23,9 @@ DIED = "the process running this trial died (killed or crashed); closed by its M
 
 
 def serve(inbox: BinaryIO, outbox: BinaryIO) -> None:
-    from archsearch.tracking._tracker import Tracker
+    from archsearch.tracking._tracker import MlflowTracker
 
-    tracker: Tracker | None = None
+    tracker: MlflowTracker | None = None
 
     def reply(*message: Any) -> None:
         pickle.dump(message, outbox)
@@ -39,7 +39,7 @@ def serve(inbox: BinaryIO, outbox: BinaryIO) -> None:
                 tracker.close_abandoned(DIED)
             return
         if method == "init":
-            tracker = Tracker(*args, **kwargs)
+            tracker = MlflowTracker(*args, **kwargs)
             tracker.wait()
             reply("started", tracker.parent_run_id, tracker.experiment_id)
         elif tracker is None:

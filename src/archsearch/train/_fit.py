@@ -1,7 +1,10 @@
 """One trial's model: build it, check it against the data, compile, fit, evaluate.
 
-This is the only module on the trial path that imports Keras (and so
-TensorFlow); the CLI and the space loader stay light.
+Imports Keras (and so TensorFlow) at module level, like the rest of
+``archsearch.train`` (``_feed.py`` imports TensorFlow, ``_monitor.py`` Keras);
+the builders in ``archsearch.blocks`` import Keras inside their functions. The
+CLI and the space loader import ``archsearch.train`` only inside functions, so
+they stay light.
 """
 
 from __future__ import annotations
@@ -141,7 +144,3 @@ def test_accuracy(model: keras.Model, x: Any, y: Any, batch_size: int = 1024) ->
 def clear_session() -> None:
     """Free the graph and layers of the last trial (TF leaks a little anyway)."""
     keras.backend.clear_session()
-
-
-def count_params(model: Any) -> int:
-    return int(model.count_params())

@@ -1,6 +1,6 @@
 """The Optuna RDB storage of a study, tuned for SQLite files shared by several processes.
 
-* A new SQLite file is a copy of a cached empty store (see :mod:`archsearch._cache`).
+* A new SQLite file is a copy of a cached empty store (see :mod:`archsearch.stores._template`).
 * Processes wait up to 60 s for the write lock instead of failing with
   "database is locked".
 * Write-ahead logging: readers never block the writer, and a trial's writes cost
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from archsearch._cache import store_from_template
 from archsearch.errors import UsageError
-from archsearch.tracking import redact, sqlite_path
+from archsearch.stores._template import store_from_template
+from archsearch.stores._urls import redact, sqlite_path
 
 __all__ = ["open_storage", "check_workers_storage", "LOCK_TIMEOUT_S", "SQLITE_MAX_WORKERS"]
 

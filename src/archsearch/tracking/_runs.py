@@ -1,26 +1,20 @@
-"""Log a report to the study's newest MLflow parent run: files as artifacts, verdicts as tags."""
+"""Reading runs back: the study's newest MLflow parent run; logging a report to it (files as artifacts, verdicts as tags)."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from archsearch.schema import Tag
 
 __all__ = ["log_report", "newest_parent_run", "verdict_tags"]
 
 
 def _client(tracking_uri: str | None) -> Any:
-    from archsearch.tracking import resolve_tracking_uri, sqlite_path
+    from archsearch.stores import mlflow_client, resolve_tracking_uri
 
-    uri = resolve_tracking_uri(tracking_uri)
-    db = sqlite_path(uri)
-    if db is not None and not db.exists():
-        return None  # never create an empty tracking store just to look into it
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from mlflow.tracking import MlflowClient
-    return MlflowClient(tracking_uri=uri)
+    return mlflow_client(resolve_tracking_uri(tracking_uri))  # None: never create a store just to look into it
 
 
 def newest_parent_run(study: str, tracking_uri: str | None = None) -> Any | None:
@@ -31,9 +25,9 @@ def newest_parent_run(study: str, tracking_uri: str | None = None) -> Any | None
     experiment = client.get_experiment_by_name(study)
     if experiment is None:
         return None
-    runs = client.search_runs([experiment.experiment_id], filter_string=f"tags.`archsearch.study` = '{study}'",
+    runs = client.search_runs([experiment.experiment_id], filter_string=f"tags.`{Tag.STUDY}` = '{study}'",
                               order_by=["attributes.start_time DESC"], max_results=200)
-    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    parents = [r for r in runs if Tag.PARENT_RUN_ID not in r.data.tags]
     return parents[0] if parents else None
 
 
@@ -42,7 +36,7 @@ def verdict_tags(data: dict[str, Any]) -> dict[str, str]:
     tags = {}
     for q in data["questions"]:
         parts = [f"{e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"]]
-        tags[f"archsearch.verdict.{q['param']}"] = ("; ".join(parts) or "no levels to compare")[:5000]
+        tags[Tag.VERDICT_PREFIX + q["param"]] = ("; ".join(parts) or "no levels to compare")[:5000]
     return tags
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from archsearch.errors import UsageError
-from archsearch.sweep import load_plan
+from archsearch.cli import load_plan
 from tests.conftest import REPO
 
 

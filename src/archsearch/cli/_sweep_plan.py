@@ -4,19 +4,7 @@ A plan is a TOML file: optional ``[defaults]`` (options for every step whose
 command has them) and a list of ``[[step]]`` tables. Each step names one
 command by its key (``run``, ``ask`` or ``report``, whose value is the space
 file) and gives that command's options by their long names (``trials = 20``,
-``max_failures = 3``; ``true`` for a flag)::
-
-    [defaults]
-    seed = 0
-
-    [[step]]
-    run = "spaces/digits_quick.py"
-    trials = 20
-    pruner = "median"
-
-    [[step]]
-    ask = "spaces/digits_quick.py"
-    factor = "layers"
+``max_failures = 3``; ``true`` for a flag). ``archsearch sweep --help`` shows an example.
 
 The whole plan is checked against the commands' own options before anything
 runs, so a typo stops the sweep at once instead of at 3 a.m.
@@ -146,8 +134,8 @@ def _to_args(where: str, option: Any, key: str, value: Any) -> list[str]:
 
 
 def _click_command(name: str) -> Any:
-    from archsearch.cli._main import cli
-
     import click
+
+    from archsearch.cli._main import cli
 
     return cli.get_command(click.Context(cli), name)

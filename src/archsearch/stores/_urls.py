@@ -1,8 +1,9 @@
-"""Where results go: defaults, environment variables, validation, and URLs made fit to show.
+"""Every storage and tracking URL: defaults, environment variables, validation, and URLs made fit to show.
 
-:func:`redact` is the one place that hides credentials: every storage or
-tracking URL that reaches a tag, a log line, a message or a report goes
-through it first.
+The one place a ``--storage`` (Optuna) or ``--tracking-uri`` (MLflow) value is
+turned into the URL used, and checked before anything is written. :func:`redact`
+is the one place that hides credentials: every storage or tracking URL that
+reaches a tag, a log line, a message or a report goes through it first.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from pathlib import Path
 
 from archsearch.errors import UsageError
 
-__all__ = ["DEFAULT_TRACKING_URI", "POSTGRES_EXTRA", "resolve_tracking_uri", "artifact_root_for", "sqlite_path",
-           "check_url", "redact"]
+__all__ = ["DEFAULT_STORAGE", "DEFAULT_TRACKING_URI", "POSTGRES_EXTRA", "resolve_storage", "resolve_tracking_uri",
+           "artifact_root_for", "sqlite_path", "check_url", "require_storage", "redact"]
 
+DEFAULT_STORAGE = "sqlite:///mlruns/optuna.db"
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
 POSTGRES_EXTRA = "pip install 'archsearch[postgres]'"
 
@@ -36,6 +38,11 @@ def redact(text: str) -> str:
     """
     text = _USERINFO.sub(r"\g<head>:***@", str(text))
     return _SECRET_PARAM.sub(r"\g<head>***", text)
+
+
+def resolve_storage(flag: str | None) -> str:
+    """The flag, else ``ARCHSEARCH_STORAGE``, else the SQLite default."""
+    return flag or os.environ.get("ARCHSEARCH_STORAGE") or DEFAULT_STORAGE
 
 
 def resolve_tracking_uri(flag: str | None) -> str:
@@ -98,3 +105,15 @@ def _missing_driver(shown: str, option: str, drivername: str, driver: str, err: 
     else:
         fix = f"install the Python package of the {driver} driver"
     return f"{option} {shown!r}: the database driver {driver!r} is not installed ({err}); {fix}."
+
+
+def require_storage(url: str) -> None:
+    """Fail on a SQLite storage whose file does not exist (reading a study must not create an empty one).
+
+    Raises:
+        UsageError: naming the file and how to create it.
+    """
+    db = sqlite_path(url)
+    if db is not None and not db.exists():
+        raise UsageError(f"--storage {url}: no such database ({db}). Run `archsearch run SPACE` first, "
+                         "or pass --storage URL.")

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import UsageError
+from archsearch.schema import Attr
 
 if TYPE_CHECKING:
     import optuna
@@ -29,19 +30,15 @@ def open_study(study: str | optuna.Study, storage: str | None = None) -> optuna.
 
     if isinstance(study, optuna.Study):
         return study
-    from archsearch.study import resolve_storage
-    from archsearch.tracking import sqlite_path
+    from archsearch.stores import require_storage, resolve_storage
 
     url = resolve_storage(storage)
-    db = sqlite_path(url)
-    if db is not None and not db.exists():
-        raise UsageError(f"--storage {url}: no such database ({db}). Run `archsearch run SPACE` first, "
-                         "or pass --storage URL.")
+    require_storage(url)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     names = optuna.get_all_study_names(storage=url)
     if study not in names:
         known = ", ".join(sorted(names)) or "none"
-        from archsearch.tracking import redact
+        from archsearch.stores import redact
 
         raise UsageError(f"no study {study!r} in {redact(url)} (studies: {known}). Pass --study NAME or --storage URL.")
     return optuna.load_study(study_name=study, storage=url)
@@ -90,24 +87,24 @@ def _rows(t: Any) -> list[dict[str, Any]]:
         "trial": t.number,
         "state": t.state.name,
         "trial_value": t.value,
-        "params_count": attrs.get("params_count"),
-        "at_chance": attrs.get("at_chance"),
-        "pruned_epoch": attrs.get("pruned_epoch"),
-        "error": attrs.get("error"),
+        "params_count": attrs.get(Attr.PARAMS_COUNT),
+        "at_chance": attrs.get(Attr.AT_CHANCE),
+        "pruned_epoch": attrs.get(Attr.PRUNED_EPOCH),
+        "error": attrs.get(Attr.ERROR),
         "duration_s": t.duration.total_seconds() if t.duration is not None else None,
-        "history": attrs.get("history"),
+        "history": attrs.get(Attr.HISTORY),
         **{f"params_{k}": v for k, v in t.params.items()},
     }
-    seeds = attrs.get("repeat_seeds") or []
-    values = attrs.get("repeat_values") or []
+    seeds = attrs.get(Attr.REPEAT_SEEDS) or []
+    values = attrs.get(Attr.REPEAT_VALUES) or []
     if seeds and len(values) == len(seeds):
-        metrics = attrs.get("repeat_metrics") or [{}] * len(seeds)
+        metrics = attrs.get(Attr.REPEAT_METRICS) or [{}] * len(seeds)
         return [{**base, "seed": int(s), "repeat": i, "value": _finite(v), **_metrics(m)}
                 for i, (s, v, m) in enumerate(zip(seeds, values, metrics, strict=False))]
-    seed = attrs.get("seed")
+    seed = attrs.get(Attr.SEED)
     value = t.value if t.state.name == "COMPLETE" else None
     return [{**base, "seed": None if seed is None else int(seed), "repeat": 0, "value": _finite(value),
-             **_metrics(attrs.get("metrics") or {})}]
+             **_metrics(attrs.get(Attr.METRICS) or {})}]
 
 
 def _metrics(m: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,8 @@
-"""The Tracker API, served by a separate process (see ``_worker``).
+"""The Tracker interface, served by a separate worker process (see ``_worker``).
 
 :func:`prespawn` starts the worker while the search process imports
 TensorFlow, so MLflow is imported on the other core in parallel; the worker
-writes nothing until :class:`RemoteTracker` sends it the run to open.
+writes nothing until :class:`WorkerProcessTracker` sends it the run to open.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RemoteTracker", "prespawn"]
+from archsearch.tracking._tracker import _now_ms
 
-_spare: subprocess.Popen | None = None
-_spare_reply: int | None = None
+__all__ = ["Spare", "WorkerProcessTracker", "prespawn"]
 
 
 def _spawn() -> tuple[subprocess.Popen, int]:
@@ -32,51 +31,67 @@ def _spawn() -> tuple[subprocess.Popen, int]:
     return proc, read_fd
 
 
-def prespawn() -> None:
-    """Start a worker now (it imports MLflow and waits) for the next :class:`RemoteTracker`."""
-    global _spare, _spare_reply
-    if _spare is None:
-        _spare, _spare_reply = _spawn()
+class Spare:
+    """A worker started ahead of time (it imports MLflow and waits) for the next :class:`WorkerProcessTracker`.
+
+    Use it as a context manager: on leaving, a spare no tracker took is stopped,
+    so every early exit (nothing to run, bad input, Ctrl-C) cleans up.
+    """
+
+    def __init__(self) -> None:
+        self._worker: tuple[subprocess.Popen, int] | None = _spawn()
+
+    def take(self) -> tuple[subprocess.Popen, int] | None:
+        """The worker and its reply pipe, once; None when already taken or discarded."""
+        worker, self._worker = self._worker, None
+        return worker
+
+    def discard(self) -> None:
+        """Stop the worker if no tracker took it."""
+        worker = self.take()
+        if worker is not None:
+            proc, reply_fd = worker
+            proc.stdin.close()
+            proc.wait()
+            os.close(reply_fd)
+
+    def __enter__(self) -> Spare:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.discard()
 
 
-def discard_spare() -> None:
-    """Stop a prespawned worker that will not be used (the search stopped before opening runs)."""
-    global _spare, _spare_reply
-    if _spare is not None:
-        _spare.stdin.close()
-        _spare.wait()
-        os.close(_spare_reply)
-        _spare = _spare_reply = None
+def prespawn() -> Spare:
+    """Start a worker now, to hand to a :class:`WorkerProcessTracker` later (``with prespawn() as spare:``)."""
+    return Spare()
 
 
-class RemoteTracker:
-    """Same interface as :class:`~archsearch.tracking.Tracker`; every call returns at once.
+class WorkerProcessTracker:
+    """A :class:`~archsearch.tracking.Tracker` whose MLflow writes run in a worker process; every call returns at once.
 
-    If the worker cannot be reached, the search goes on and ``errors`` says why.
+    Takes the arguments of :class:`~archsearch.tracking.MlflowTracker` (which the
+    worker runs), plus ``spare``: a worker from :func:`prespawn` to use instead of
+    starting one. If the worker cannot be reached, the search goes on and
+    ``errors`` says why.
     """
 
     def __init__(self, tracking_uri: str, experiment: str, *, run_name: str,
                  tags: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
-                 parent_run_id: str | None = None) -> None:
-        global _spare, _spare_reply
+                 parent_run_id: str | None = None, spare: Spare | None = None) -> None:
         self.tracking_uri, self.experiment = tracking_uri, experiment
         self.errors: list[str] = []
         self.parent_run_id: str | None = parent_run_id
         self.experiment_id: str | None = None
-        if _spare is not None:
-            self._proc, reply_fd, _spare, _spare_reply = _spare, _spare_reply, None, None
-        else:
-            self._proc, reply_fd = _spawn()
+        self._proc, reply_fd = (spare.take() if spare is not None else None) or _spawn()
         self._replies = os.fdopen(reply_fd, "rb")
         self._lock = threading.Lock()
         self._send("init", tracking_uri, experiment, run_name=run_name, tags=dict(tags or {}),
                    params=dict(params or {}), parent_run_id=parent_run_id)
         self._started = False
 
-    def start_trial(self, number: int, tags: Mapping[str, str] | None = None) -> None:
-        from archsearch.tracking._tracker import _now_ms
-
-        self._send("start_trial", number, dict(tags or {}), start_ms=_now_ms())
+    def start_trial(self, number: int, tags: Mapping[str, str] | None = None, start_ms: int | None = None) -> None:
+        self._send("start_trial", number, dict(tags or {}), start_ms=start_ms or _now_ms())
 
     def end_trial(self, log: Any) -> None:
         self._send("end_trial", log)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from archsearch.sweep._plan import Plan, Step
+from archsearch.cli._sweep_plan import Plan, Step
 
 __all__ = ["StepOutcome", "SweepResult", "run_plan"]
 

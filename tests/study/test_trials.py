@@ -7,7 +7,7 @@ import pytest
 from optuna.distributions import CategoricalDistribution, IntDistribution
 
 from archsearch.errors import UsageError
-from archsearch.results import load_trials, open_study
+from archsearch.study import load_trials, open_study
 
 DISTS = {"layers": IntDistribution(1, 3), "act": CategoricalDistribution(["relu", "tanh"])}
 

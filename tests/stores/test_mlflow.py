@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from archsearch.tracking._store import cache_dir, ensure_sqlite_store
+from archsearch.stores import cache_dir, ensure_sqlite_store
 
 
 def test_new_store_from_template_is_a_working_mlflow_store(tmp_path, monkeypatch):

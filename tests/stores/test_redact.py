@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from archsearch.cli import cli
 from archsearch.errors import UsageError
-from archsearch.tracking import check_url, redact
+from archsearch.stores import check_url, redact
 
 SECRET = "s3cr3t-Pw"
 

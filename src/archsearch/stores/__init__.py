@@ -1,0 +1,42 @@
+"""Where results are stored: every URL resolved and checked here, the Optuna storage, the MLflow client.
+
+Cheap to import: SQLAlchemy, Optuna and MLflow load inside the functions that need them.
+"""
+
+from archsearch.stores._mlflow import ensure_sqlite_store, mlflow_client
+from archsearch.stores._optuna import LOCK_TIMEOUT_S, SQLITE_MAX_WORKERS, check_workers_storage, open_storage
+from archsearch.stores._template import CACHE_ENV, cache_dir, store_from_template
+from archsearch.stores._urls import (
+    DEFAULT_STORAGE,
+    DEFAULT_TRACKING_URI,
+    POSTGRES_EXTRA,
+    artifact_root_for,
+    check_url,
+    require_storage,
+    resolve_storage,
+    resolve_tracking_uri,
+    redact,
+    sqlite_path,
+)
+
+__all__ = [
+    "CACHE_ENV",
+    "DEFAULT_STORAGE",
+    "DEFAULT_TRACKING_URI",
+    "LOCK_TIMEOUT_S",
+    "POSTGRES_EXTRA",
+    "SQLITE_MAX_WORKERS",
+    "artifact_root_for",
+    "cache_dir",
+    "check_url",
+    "check_workers_storage",
+    "ensure_sqlite_store",
+    "mlflow_client",
+    "open_storage",
+    "redact",
+    "require_storage",
+    "resolve_storage",
+    "resolve_tracking_uri",
+    "sqlite_path",
+    "store_from_template",
+]

@@ -1,0 +1,168 @@
+"""What a space declares, found by calling its builder without training: the one builder probe.
+
+``archsearch show``, ``--sampler grid`` and ``archsearch ask`` all need the
+hyperparameters a builder declares (conditional ones only show up when their
+parent has the right value) and the input shape it will be called with; both
+are found here, one way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from archsearch.errors import UsageError
+
+if TYPE_CHECKING:
+    from archsearch.space import FixedHyperParameters, Param, Space
+
+__all__ = ["Build", "built_hp", "declared", "declared_params", "grid_space", "input_shape", "probe_builds",
+           "FALLBACKS"]
+
+# (label, FixedHyperParameters fallback) of the three main builds, in the order `archsearch show` lists them.
+FALLBACKS = (("smallest", "min"), ("default", "default"), ("largest", "max"))
+
+
+@dataclasses.dataclass
+class Build:
+    """One call of the builder: the hp object it filled, the model (or the error it raised)."""
+
+    label: str
+    hp: FixedHyperParameters
+    model: Any = None
+    count: int | None = None
+    error: str | None = None
+
+    @property
+    def space(self) -> dict[str, Param]:
+        return self.hp.space
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return self.hp.values
+
+
+def input_shape(space: Space, dataset: str | None = None) -> tuple[tuple[int, ...], int]:
+    """Input shape and class count the builder is called with, for ``dataset`` (default: the space's).
+
+    Taken from the registry when it knows the image shape (``IMAGE_SIZE``
+    replaces height and width, as loading does); otherwise the data is loaded.
+
+    Example:
+        >>> input_shape(load_space("spaces/digits_quick.py"))  # doctest: +SKIP
+        ((64,), 10)
+    """
+    from archsearch.data import get_info, input_shape_for, load_dataset
+
+    spec = dataset or space.dataset
+    info = get_info(spec)
+    if info is not None and info.image_shape is not None and info.num_classes is not None:
+        return input_shape_for(info.image_shape, space.input, space.image_size), int(info.num_classes)
+    data = load_dataset(spec, input=space.input, validation_split=space.validation_split,
+                        image_size=space.image_size)
+    return tuple(data.input_shape), int(data.num_classes)
+
+
+def probe(space: Space, hp: FixedHyperParameters, shape: tuple[int, ...], num_classes: int, *,
+          label: str = "", keep_errors: bool = True, count: bool = True) -> Build:
+    """Call the builder once with ``hp``; a combination that raises is recorded (or re-raised without ``keep_errors``).
+
+    A :class:`~archsearch.errors.UsageError` (a bug of the space itself) is always raised.
+    """
+    result = Build(label, hp)
+    try:
+        model = space.call_build(hp, shape, num_classes)
+        result.model = model
+        if count:
+            result.count = int(model.count_params())
+    except UsageError:
+        raise
+    except Exception as err:  # one bad combination is worth reporting, not crashing on
+        if not keep_errors:
+            raise
+        result.error = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    return result
+
+
+def probe_builds(space: Space, shape: tuple[int, ...], num_classes: int, *,
+                 values_per_parent: int | None = None) -> list[Build]:
+    """Build with min/default/max values, then once per value of each parent of a condition.
+
+    The extra builds (no label, no model kept) reach conditional hyperparameters
+    that none of the three main builds activates (e.g. the middle branch of a Choice).
+
+    Args:
+        values_per_parent: try at most this many values of each parent (None: its whole grid).
+    """
+    from archsearch import train
+    from archsearch.space import FixedHyperParameters
+
+    out = [probe(space, FixedHyperParameters(fallback=fb), shape, num_classes, label=label) for label, fb in FALLBACKS]
+    try:
+        seen = declared(out)
+        for parent in sorted({c.parent for p in seen.values() for c in p.conditions}):
+            param = seen.get(parent)
+            if param is None or param.kind == "float" and param.step is None:
+                continue
+            for value in param.grid()[:values_per_parent]:
+                extra = probe(space, FixedHyperParameters({parent: value}), shape, num_classes)
+                extra.model = None
+                out.append(extra)
+    finally:
+        train.clear_session()
+    return out
+
+
+def declared(builds: Iterable[Build]) -> dict[str, Param]:
+    """Every hyperparameter the builds declared, first declaration first."""
+    out: dict[str, Param] = {}
+    for build in builds:
+        for name, param in build.space.items():
+            out.setdefault(name, param)
+    return out
+
+
+def built_hp(space: Space, values: Mapping[str, Any] | None = None) -> FixedHyperParameters:
+    """The hp object after one build with ``values`` (others at their defaults): ``.values`` and ``.space``.
+
+    Builds the model once (Keras is imported); inactive conditional branches are
+    only seen when ``values`` activates them. A builder that raises raises here.
+    """
+    from archsearch import train
+    from archsearch.space import FixedHyperParameters
+
+    hp = FixedHyperParameters(dict(values or {}))
+    shape, classes = input_shape(space)
+    try:
+        probe(space, hp, shape, classes, keep_errors=False, count=False)
+    finally:
+        train.clear_session()
+    return hp
+
+
+def declared_params(space: Space, values: Mapping[str, Any] | None = None) -> dict[str, Param]:
+    """Every hyperparameter the builder declares with ``values`` (others at their defaults)."""
+    return dict(built_hp(space, values).space)
+
+
+def grid_space(space: Space, dataset: Any) -> dict[str, list[Any]]:
+    """Every hyperparameter the builder declares, with its grid of values (for ``--sampler grid``).
+
+    Raises:
+        UsageError: a hyperparameter is a continuous float (no finite grid).
+    """
+    seen = declared(probe_builds(space, dataset.input_shape, dataset.num_classes))
+    grid: dict[str, list[Any]] = {}
+    for name, param in seen.items():
+        if param.kind == "fixed":
+            continue
+        if param.kind == "boolean":
+            grid[name] = [False, True]
+            continue
+        try:
+            grid[name] = list(param.grid())
+        except ValueError:
+            raise UsageError(f"{space.path}: --sampler grid needs a finite grid, but {name!r} is a continuous "
+                             f"float ({param.describe()}). Give it step=... or use another --sampler.") from None
+    return grid

@@ -1,0 +1,78 @@
+"""One contract, every tracker: the same tests run on the in-process and the worker-process tracker."""
+
+from __future__ import annotations
+
+import pytest
+
+from archsearch.tracking import MlflowTracker, Tracker, TrialLog, WorkerProcessTracker
+
+IMPLEMENTATIONS = {"in-process": MlflowTracker, "worker-process": WorkerProcessTracker}
+
+
+@pytest.fixture(params=sorted(IMPLEMENTATIONS))
+def make_tracker(request, tmp_path):
+    uri = f"sqlite:///{tmp_path}/m.db"
+
+    def make(**kwargs) -> Tracker:
+        return IMPLEMENTATIONS[request.param](uri, "exp", run_name="parent", **kwargs)
+
+    make.uri = uri
+    return make
+
+
+def _client(uri):
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(uri)
+
+
+def _children(client, tracker):
+    runs = client.search_runs([tracker.experiment_id], f"tags.mlflow.parentRunId = '{tracker.parent_run_id}'")
+    return {int(r.data.tags["archsearch.trial"]): r for r in runs}
+
+
+def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_tracker):
+    tracker = make_tracker(tags={"archsearch.study": "exp"}, params={"epochs": 2})
+    assert isinstance(tracker, Tracker)
+    tracker.start_trial(0, {"archsearch.seed": "7"})
+    tracker.end_trial(TrialLog(0, "COMPLETE", {"units": 16}, {"val_accuracy": [0.5, 0.75]},
+                               {"test_accuracy": 0.7, "params_count": 610}, {"archsearch.at_chance": "false"}))
+    tracker.start_trial(1)
+    tracker.end_trial(TrialLog(1, "FAIL", {"units": 8}, {}, {}, {"archsearch.error": "ValueError: bad"}))
+    tracker.set_parent_tags({"archsearch.note": "done"})
+    tracker.close()
+    assert tracker.errors == []
+
+    client = _client(make_tracker.uri)
+    parent = client.get_run(tracker.parent_run_id)
+    assert parent.info.status == "FINISHED" and parent.data.params == {"epochs": "2"}
+    assert parent.data.tags["archsearch.study"] == "exp" and parent.data.tags["archsearch.note"] == "done"
+    assert parent.info.experiment_id == tracker.experiment_id
+    children = _children(client, tracker)
+    assert sorted(children) == [0, 1]
+    done, failed = children[0], children[1]
+    assert done.info.status == "FINISHED" and done.data.params == {"units": "16"}
+    assert [m.value for m in client.get_metric_history(done.info.run_id, "val_accuracy")] == [0.5, 0.75]
+    assert done.data.metrics["test_accuracy"] == 0.7 and done.data.metrics["params_count"] == 610
+    assert done.data.tags["archsearch.seed"] == "7" and done.data.tags["archsearch.state"] == "COMPLETE"
+    assert failed.info.status == "FAILED" and failed.data.tags["archsearch.state"] == "FAIL"
+    assert failed.data.tags["archsearch.error"] == "ValueError: bad"
+
+
+def test_a_parent_left_running_is_continued_and_open_trials_are_killed(make_tracker):
+    first = make_tracker(params={"epochs": 2})
+    first.start_trial(0)
+    first.end_trial(TrialLog(0, "COMPLETE", {}, {"loss": [1.0]}, {}, {}))
+    first.close(None)  # a recycled process: the parent stays RUNNING for the next one
+    client = _client(make_tracker.uri)
+    assert client.get_run(first.parent_run_id).info.status == "RUNNING"
+
+    second = make_tracker(parent_run_id=first.parent_run_id, tags={"archsearch.process": "next"})
+    second.start_trial(1)  # cut off by an interrupt: never ended
+    second.close("KILLED")
+    assert second.parent_run_id == first.parent_run_id and second.errors == []
+    parent = client.get_run(first.parent_run_id)
+    assert parent.info.status == "KILLED" and parent.data.tags["archsearch.process"] == "next"
+    children = _children(client, second)
+    assert children[0].info.status == "FINISHED"
+    assert children[1].info.status == "KILLED" and children[1].data.tags["archsearch.state"] == "INTERRUPTED"
