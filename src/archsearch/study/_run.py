@@ -235,7 +235,7 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
     recycler = Recycler(objective, options.recycle_after, options.max_rss_mib)
     gate = TargetGate(plan.target, owners, progress.say, timeout=options.timeout, guards=(stop_for_failures, recycler))
     status: str | None = "FINISHED"
-    resume = redact(" ".join(resume_args(space.path, options)))
+    resume = _resume_command(space, options)
     try:
         with sigterm_as_interrupt():
             if not gate.stop_before_next(study):
@@ -264,6 +264,11 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
         progress.say(f"recycling the process after {objective.trials_run} trials ({recycler.reason}); "
                      "the study goes on in a fresh one")
     return result
+
+
+def _resume_command(space: Space, options: RunOptions) -> str:
+    """The command that resumes this search, as printed (passwords shown as ``***``)."""
+    return redact(" ".join(resume_args(space.path, options)))
 
 
 def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> None:
