@@ -29,7 +29,7 @@ def input_shape(space: Space) -> tuple[tuple[int, ...], int]:
 
 
 def built_hp(space: Space, values: dict | None = None) -> FixedHyperParameters:
-    """The hp object after one build with ``values`` (others at their defaults): ``.values`` and ``.space``.
+    """The hp object after one build with ``values`` (others at their defaults): ``.values`` and ``.params``.
 
     Builds the model once (Keras is imported); inactive conditional branches are
     only seen when ``values`` activates them.
@@ -49,4 +49,4 @@ def built_hp(space: Space, values: dict | None = None) -> FixedHyperParameters:
 
 def declared_params(space: Space, values: dict | None = None) -> dict[str, Param]:
     """Every hyperparameter the builder declares with ``values`` (others at their defaults)."""
-    return dict(built_hp(space, values).space)
+    return built_hp(space, values).params

@@ -79,9 +79,14 @@ class Space:
         """Call the builder with the arguments its signature asks for."""
         offered = {"hp": hp, "input_shape": tuple(input_shape), "num_classes": num_classes}
         params = inspect.signature(self.build).parameters
-        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            offered = {k: v for k, v in offered.items() if k in params}
+        try:
             return self.build(**offered)
-        return self.build(**{k: v for k, v in offered.items() if k in params})
+        except SpaceError as err:  # keras-tuner refused a declaration: say which file
+            if str(err).startswith(str(self.path)):
+                raise
+            raise type(err)(f"{self.path}: {err}") from err
 
 
 def load_space(path: str | Path) -> Space:

@@ -20,7 +20,7 @@ from typing import Any
 
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
-from archsearch.space import FixedHyperParameters, Space, load_space
+from archsearch.space import Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.study._options import RunOptions, resolve_storage
 from archsearch.study._progress import Progress, format_params
@@ -278,6 +278,7 @@ def _result(study: Any, storage: str, tracking_uri: str, target: int, ran: int, 
 def _dry_build(space: Space, dataset: Any) -> None:
     """Build once with default values: a wrong return type or output size is the space's bug."""
     from archsearch import train
+    from archsearch.space import FixedHyperParameters
 
     try:
         train.build_model(space, FixedHyperParameters(), dataset)

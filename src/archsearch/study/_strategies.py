@@ -133,7 +133,7 @@ def grid_space(space: Any, dataset: Any) -> dict[str, list[Any]]:
             raise
         except Exception:  # a combination that fails to build still declared its hyperparameters
             pass
-        for name, param in hp.space.items():
+        for name, param in hp.params.items():
             seen.setdefault(name, param)
 
     for fallback in ("default", "min", "max"):
