@@ -109,7 +109,7 @@ def _builds(space: Any, input_shape: tuple[int, ...], num_classes: int) -> list[
 def _build(space: Any, hp: Any, label: str, input_shape: tuple[int, ...], num_classes: int) -> dict[str, Any]:
     from archsearch.errors import SpaceError
 
-    result: dict[str, Any] = {"label": label, "space": hp.params, "values": hp.values, "model": None,
+    result: dict[str, Any] = {"label": label, "space": {}, "values": hp.values, "model": None,
                               "count": None, "error": None}
     try:
         model = space.call_build(hp, input_shape, num_classes)
@@ -118,6 +118,7 @@ def _build(space: Any, hp: Any, label: str, input_shape: tuple[int, ...], num_cl
         raise
     except Exception as err:  # one bad combination is worth reporting, not crashing on
         result["error"] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    result["space"] = hp.params  # what the build declared (a snapshot, read after it)
     return result
 
 
