@@ -15,9 +15,13 @@ from typing import Any
 
 from archsearch._version import __version__
 from archsearch.errors import ArchsearchError, FailedTrialError, FatalError, SpaceError, UsageError
-from archsearch.space import FixedHyperParameters, HyperParameters, OptunaHyperParameters, Question, load_space
+from archsearch.space import Question, load_space
 
 _LAZY = {
+    # keras-tuner's HyperParameters subclasses: importing keras-tuner imports TensorFlow.
+    "FixedHyperParameters": "archsearch.space",
+    "HyperParameters": "archsearch.space",
+    "OptunaHyperParameters": "archsearch.space",
     "RunOptions": "archsearch.study",
     "SearchResult": "archsearch.study",
     "run_search": "archsearch.study",

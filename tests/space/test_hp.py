@@ -117,14 +117,22 @@ def test_keras_tuner_build_model_runs_unchanged():
 
 
 @pytest.mark.parametrize(("declare", "message"), [
-    (lambda hp: hp.Int("units", 64, 8), r"hp.Int\(name='units'\).*min_value=64, max_value=8"),
-    (lambda hp: hp.Choice("act", []), r"hp.Choice\(name='act'\).*non-empty.*values=\[\]"),
-    (lambda hp: hp.Float("lr", 0.0, 1.0, sampling="log"), r"hp.Float\(name='lr'\).*log.*min_value=0.0"),
-    (lambda hp: hp.Int("units", 8, 64, default=128), r"hp.Int\(name='units'\).*default=128"),
-    (lambda hp: (hp.Int("units", 8, 64), hp.Int("units", 8, 128)),
-     r"'units' is declared twice with different ranges.*\[8, 64\].*\[8, 128\]"),
-    (lambda hp: hp.conditional_scope("missing", ["x"]).__enter__(), r"'missing' must be declared before"),
+    (lambda hp: hp.Int("units", 64, 8), r"Int\(name='units'\), min_value 64 is greater than the max_value 8"),
+    (lambda hp: hp.Choice("act", []), r"`values` must be provided"),
+    (lambda hp: hp.Float("lr", 0.0, 1.0, sampling="log"), r"Float\(name='lr'\), sampling='log' does not support"),
+    (lambda hp: hp.Choice("act", [1, 2], default=4), r"default value should be one of the choices"),
+    (lambda hp: hp.conditional_scope("missing", ["x"]).__enter__(), r"named: missing not defined"),
 ])
-def test_errors_name_the_hyperparameter_and_the_value(declare, message):
+def test_errors_are_keras_tuners_and_space_errors(declare, message):
     with pytest.raises(SpaceError, match=message):
         declare(FixedHyperParameters())
+
+
+def test_one_name_under_two_branches_keeps_both_ranges():
+    hp = FixedHyperParameters({"model": "b"})
+    hp.Choice("model", ["a", "b"])
+    with hp.conditional_scope("model", "a"):
+        assert hp.Int("units", 8, 64) is None
+    with hp.conditional_scope("model", "b"):
+        assert hp.Int("units", 100, 200) == 100
+    assert [(p.min_value, p.max_value) for p in hp.space if p.name == "units"] == [(8, 64), (100, 200)]

@@ -52,7 +52,7 @@ def test_questions_as_dict(write_space):
         ("raise RuntimeError('boom')\ndef build(hp): pass\n", r"space\.py:1: the space file raised RuntimeError: boom"),
         ("EPOCHS = 0\ndef build(hp): pass\n", r"EPOCHS must be a positive integer, but got 0"),
         ("INPUT = 'vector'\ndef build(hp): pass\n", r"INPUT must be one of flat, image, but got 'vector'"),
-        ("DIRECTION = 'up'\ndef build(hp): pass\n", r"DIRECTION must be 'maximize' or 'minimize'"),
+        ("DIRECTION = 'up'\ndef build(hp): pass\n", r"DIRECTION must be 'min', 'max', 'minimize' or 'maximize'"),
         ("IMAGE_SIZE = (28,)\ndef build(hp): pass\n", r"IMAGE_SIZE must be \(height, width\)"),
         ("QUESTIONS = ['depth?']\ndef build(hp): pass\n", r"each entry of QUESTIONS must be Question"),
         ("def build(hp, depth): pass\n", r"build\(\) has required argument\(s\) depth"),

@@ -7,10 +7,14 @@ import pytest
 from archsearch.space import Condition, Param
 
 
-def test_grids():
+def test_grids_are_keras_tuners():
+    assert Param.make_float("lr", 0.01, 10, 10, "log", None).grid() == pytest.approx([0.01, 0.1, 1.0, 10.0])
+    assert Param.make_int("u", 1, 10, 3, "reverse_log", None).grid() == [2, 8, 10]  # keras-tuner never samples 1
     assert Param.make_int("u", 16, 64, 16, "linear", None).grid() == [16, 32, 48, 64]
     assert Param.make_int("u", 8, 128, 2, "log", None).grid() == [8, 16, 32, 64, 128]
-    assert Param.make_float("d", 0.0, 0.3, 0.1, "linear", None).grid() == pytest.approx([0.0, 0.1, 0.2, 0.3])
+    assert Param.make_float("d", 0.0, 1.0, 0.25, "linear", None).grid() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    # keras-tuner counts 0.3 // 0.1 as 2: it never samples 0.3, and neither does the grid.
+    assert Param.make_float("d", 0.0, 0.3, 0.1, "linear", None).grid() == pytest.approx([0.0, 0.1, 0.2])
     assert Param.make_choice("a", ["x", "y"], None, None).grid() == ["x", "y"]
     with pytest.raises(ValueError, match="continuous float"):
         Param.make_float("lr", 1e-4, 1e-1, None, "log", None).grid()

@@ -238,7 +238,8 @@ def _config(space: Space, values: Mapping[str, Any]) -> dict[str, Any]:
     from archsearch.study import built_hp
 
     hp = built_hp(space, dict(values))
-    return {k: v for k, v in hp.values.items() if k in hp.space and hp.space[k].kind != "fixed"}
+    params = hp.params
+    return {k: v for k, v in hp.values.items() if k in params and params[k].kind != "fixed"}
 
 
 def _declared_with_everything(space: Space, base: dict[str, Any], known: dict[str, Param]) -> dict[str, Param]:

@@ -1,179 +1,171 @@
-"""keras-tuner's hyperparameter API, answered by Optuna or by fixed values.
+"""The hp object handed to builders: keras-tuner's ``HyperParameters``, answered by Optuna or by fixed values.
 
-A builder written for keras-tuner (``def build_model(hp): ...``) runs unchanged:
-``hp.Int``, ``hp.Float``, ``hp.Choice``, ``hp.Boolean``, ``hp.Fixed``,
-``hp.conditional_scope`` and ``hp.name_scope`` keep keras-tuner 1.4.8's names,
-signatures and defaults. Who picks the values is the only difference:
+:class:`HyperParameters` subclasses ``keras_tuner.HyperParameters`` and changes
+one thing: where the value of a newly declared, active hyperparameter comes
+from. Declaring, validating, name and conditional scopes, ``values``,
+``space`` (a list), ``get``, ``is_active``, ``copy``, ``merge``,
+``get_config`` and every error are keras-tuner's own code, so a builder written
+for keras-tuner sees exactly keras-tuner's behaviour. Values that are already
+populated (``hp.values[name] = ...`` before ``hp.Fixed(name, ...)``) win, as in
+keras-tuner.
 
-* :class:`OptunaHyperParameters` asks an Optuna trial (define-by-run), so every
-  Optuna sampler, pruner and storage works. Inactive (conditional) parameters
-  return ``None`` and are neither sampled nor recorded.
+* :class:`OptunaHyperParameters` asks an Optuna trial (define-by-run), each
+  keras-tuner type mapped to its Optuna distribution (see :meth:`_answer`).
+  Inactive (conditional) hyperparameters return ``None`` and are not sampled.
 * :class:`FixedHyperParameters` answers from a dict of values and falls back to
   each parameter's default (or its smallest or largest value). Like Optuna's
-  ``FixedTrial``, it rebuilds a model from saved params without a study.
+  ``FixedTrial``, it rebuilds a model from saved params without a study, and it
+  is the probe that discovers a builder's space.
+
+Importing this module imports keras-tuner (and so TensorFlow): the package
+exports these names lazily.
 """
 
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import keras_tuner
+
 from archsearch.errors import SpaceError
-from archsearch.space._params import Condition, Param
+from archsearch.space._params import Param, sampled_grid
 
 if TYPE_CHECKING:
     import optuna
 
-__all__ = ["HyperParameters", "OptunaHyperParameters", "FixedHyperParameters"]
+__all__ = [
+    "FixedHyperParameters",
+    "HyperParameterError",
+    "HyperParameterTypeError",
+    "HyperParameters",
+    "OptunaHyperParameters",
+    "REVERSE_LOG_SUFFIX",
+]
+
+# Optuna has no reverse-log distribution. A continuous reverse_log parameter x in
+# [lo, hi] is sampled as its mirror m = lo + hi - x on a log scale (the same
+# density keras-tuner uses) and recorded in Optuna under name + this suffix.
+REVERSE_LOG_SUFFIX = "~mirror"
 
 
-class HyperParameters:
-    """The hp object handed to a builder. Subclasses decide the values.
+class HyperParameterError(SpaceError, ValueError):
+    """keras-tuner refused a declaration (its ValueError, with its message)."""
 
-    Attributes:
-        values: the active values chosen so far, by full name.
-        space: every declared :class:`Param` (active or not), by full name.
+
+class HyperParameterTypeError(SpaceError, TypeError):
+    """keras-tuner refused a declaration's types (its TypeError, with its message)."""
+
+
+@contextlib.contextmanager
+def _declaration_errors() -> Iterator[None]:
+    # keras-tuner's own exception and message, also an archsearch SpaceError so
+    # that the CLI reports it as the space file's mistake (one line, exit 2).
+    try:
+        yield
+    except SpaceError:
+        raise
+    except TypeError as err:
+        raise HyperParameterTypeError(str(err)) from err
+    except ValueError as err:
+        raise HyperParameterError(str(err)) from err
+
+
+class HyperParameters(keras_tuner.HyperParameters):
+    """``keras_tuner.HyperParameters`` whose new active values come from :meth:`_answer`.
+
+    On this base class ``_answer`` returns keras-tuner's default, so it behaves
+    exactly like ``keras_tuner.HyperParameters``.
     """
 
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-        self.space: dict[str, Param] = {}
-        self._conditions: list[Condition] = []
-        self._name_scopes: list[str] = []
+    def Int(self, name, min_value, max_value, step=None, sampling="linear", default=None,
+            parent_name=None, parent_values=None):
+        """keras-tuner's ``Int``: ``max_value`` included; ``sampling="log"`` makes ``step`` a multiplier."""
+        with _declaration_errors():
+            return super().Int(name, min_value, max_value, step, sampling, default, parent_name, parent_values)
 
-    # -- scopes ---------------------------------------------------------------
+    def Float(self, name, min_value, max_value, step=None, sampling="linear", default=None,
+              parent_name=None, parent_values=None):
+        """keras-tuner's ``Float``; ``sampling="log"`` for rates."""
+        with _declaration_errors():
+            return super().Float(name, min_value, max_value, step, sampling, default, parent_name, parent_values)
+
+    def Choice(self, name, values, ordered=None, default=None, parent_name=None, parent_values=None):
+        """keras-tuner's ``Choice``: one of ``values`` (int, float, str or bool of one type)."""
+        with _declaration_errors():
+            return super().Choice(name, values, ordered, default, parent_name, parent_values)
+
+    def Boolean(self, name, default=False, parent_name=None, parent_values=None):
+        """keras-tuner's ``Boolean``."""
+        with _declaration_errors():
+            return super().Boolean(name, default, parent_name, parent_values)
+
+    def Fixed(self, name, value, parent_name=None, parent_values=None):
+        """keras-tuner's ``Fixed``: recorded with the trial, not searched."""
+        with _declaration_errors():
+            return super().Fixed(name, value, parent_name, parent_values)
 
     @contextlib.contextmanager
-    def name_scope(self, name: str) -> Iterator[None]:
-        """Prefix the names declared inside with ``name/``."""
-        self._name_scopes.append(name)
-        try:
-            yield
-        finally:
-            self._name_scopes.pop()
-
-    @contextlib.contextmanager
-    def conditional_scope(self, parent_name: str, parent_values: Any) -> Iterator[None]:
-        """Parameters declared inside are active only when the parent takes one of ``parent_values``.
+    def conditional_scope(self, parent_name, parent_values):
+        """keras-tuner's ``conditional_scope``: declarations inside are active only for ``parent_values``.
 
         Example:
-            >>> hp = FixedHyperParameters({"model": "cnn"})
-            >>> _ = hp.Choice("model", ["dense", "cnn"])
-            >>> with hp.conditional_scope("model", ["dense"]):
+            >>> hp = FixedHyperParameters({"model": "cnn"})  # doctest: +SKIP
+            >>> _ = hp.Choice("model", ["dense", "cnn"])  # doctest: +SKIP
+            >>> with hp.conditional_scope("model", ["dense"]):  # doctest: +SKIP
             ...     print(hp.Int("units", 32, 512))
             None
         """
-        full = self._full_name(parent_name)
-        if full not in self.space:
-            raise SpaceError(
-                f"conditional_scope({parent_name!r}, ...): the parent hyperparameter {full!r} must be "
-                "declared before the scope. Declare it first, e.g. hp.Choice(...)."
-            )
-        values = tuple(parent_values) if isinstance(parent_values, list | tuple | set) else (parent_values,)
-        self._conditions.append(Condition(full, values))
+        scope = super().conditional_scope(parent_name, parent_values)
+        with _declaration_errors():
+            scope.__enter__()
         try:
             yield
         finally:
-            self._conditions.pop()
+            scope.__exit__(None, None, None)
 
-    # -- the keras-tuner API ---------------------------------------------------
+    @property
+    def params(self) -> dict[str, Param]:
+        """Every declared hyperparameter as a :class:`Param`, by name.
 
-    def Int(self, name, min_value, max_value, step=None, sampling="linear", default=None,
-            parent_name=None, parent_values=None) -> int | None:
-        """Integer in ``[min_value, max_value]`` (both included)."""
-        return self._declare(
-            Param.make_int(self._full_name(name), min_value, max_value, step, sampling, default),
-            parent_name, parent_values)
+        A name declared under several conditions (keras-tuner keeps them apart)
+        maps to its active declaration, or to the first one when none is active.
+        """
+        out: dict[str, Param] = {}
+        for hp in self.space:
+            if hp.name not in out or (self.is_active(hp) and not self.is_active(out[hp.name].source)):
+                out[hp.name] = Param.of(hp)
+        return out
 
-    def Float(self, name, min_value, max_value, step=None, sampling="linear", default=None,
-              parent_name=None, parent_values=None) -> float | None:
-        """Float in ``[min_value, max_value]``; ``sampling="log"`` for rates."""
-        return self._declare(
-            Param.make_float(self._full_name(name), min_value, max_value, step, sampling, default),
-            parent_name, parent_values)
+    def _retrieve(self, hp: Any) -> Any:
+        # keras-tuner registers a new hyperparameter with its default unless the
+        # value is already populated: populate it first from this object's source.
+        if not self._exists(hp.name, hp.conditions) and hp.name not in self.values and self.is_active(hp):
+            self._validate_name(hp.name)
+            self.values[hp.name] = self._answer(hp)
+        return super()._retrieve(hp)
 
-    def Choice(self, name, values, ordered=None, default=None, parent_name=None,
-               parent_values=None) -> Any:
-        """One of ``values`` (int, float, str or bool)."""
-        return self._declare(
-            Param.make_choice(self._full_name(name), values, ordered, default),
-            parent_name, parent_values)
-
-    def Boolean(self, name, default=False, parent_name=None, parent_values=None) -> bool | None:
-        """True or False."""
-        return self._declare(Param.make_boolean(self._full_name(name), default), parent_name, parent_values)
-
-    def Fixed(self, name, value, parent_name=None, parent_values=None) -> Any:
-        """A constant that is recorded with the trial but not searched."""
-        return self._declare(Param.make_fixed(self._full_name(name), value), parent_name, parent_values)
-
-    def get(self, name: str) -> Any:
-        """The current value of an active hyperparameter."""
-        full = self._full_name(name)
-        if full in self.values:
-            return self.values[full]
-        if full in self.space:
-            raise ValueError(f"{full} is currently inactive.")
-        raise KeyError(f"{full} does not exist.")
-
-    def __getitem__(self, name: str) -> Any:
-        return self.get(name)
-
-    def __contains__(self, name: str) -> bool:
-        return self._full_name(name) in self.values
-
-    # -- internals --------------------------------------------------------------
-
-    def _full_name(self, name: str) -> str:
-        if not isinstance(name, str) or not name:
-            raise SpaceError(f"Hyperparameter names must be non-empty strings, but got name={name!r}.")
-        return "/".join([*self._name_scopes, name])
-
-    def _declare(self, param: Param, parent_name: str | None, parent_values: Any) -> Any:
-        conditions = list(self._conditions)
-        if parent_name is not None:
-            values = parent_values if isinstance(parent_values, list | tuple | set) else [parent_values]
-            conditions.append(Condition(self._full_name(parent_name), tuple(values)))
-        param = Param(**{**param.__dict__, "conditions": tuple(conditions)})
-        known = self.space.get(param.name)
-        if known is not None and not known.same_space(param):
-            raise SpaceError(
-                f"Hyperparameter {param.name!r} is declared twice with different ranges: "
-                f"first {known.describe()}, then {param.describe()}. Give the second one another name."
-            )
-        self.space.setdefault(param.name, param)
-        if not self._active(param):
-            return None
-        if param.name in self.values:  # re-declared with the same range: same value
-            return self.values[param.name]
-        value = param.default if param.kind == "fixed" else self._value_for(param)
-        self.values[param.name] = value
-        return value
-
-    def _active(self, param: Param) -> bool:
-        return all(self.values.get(c.parent, _MISSING) in c.values for c in param.conditions)
-
-    def _value_for(self, param: Param) -> Any:
-        raise NotImplementedError
-
-
-_MISSING = object()
+    def _answer(self, hp: Any) -> Any:
+        """The value of a new active hyperparameter ``hp`` (a keras-tuner object)."""
+        return hp.default
 
 
 class FixedHyperParameters(HyperParameters):
     """Answers from ``values``; parameters not in it take a fallback value.
 
     Args:
-        values: params by full name, e.g. ``study.best_params``.
+        values: params by full name, e.g. ``study.best_params`` (a continuous
+            ``reverse_log`` parameter may come as its Optuna mirror, see
+            :data:`REVERSE_LOG_SUFFIX`). They count as populated values: a
+            ``Fixed`` with a given value returns it, as in keras-tuner.
         fallback: for parameters not in ``values``: ``"default"`` (each one's
             default), ``"min"`` or ``"max"`` (the smallest or largest value; the
             last choice counts as largest).
 
     Example:
-        >>> hp = FixedHyperParameters({"units": 128})
-        >>> hp.Int("units", 32, 512), hp.Int("layers", 1, 5)
+        >>> hp = FixedHyperParameters({"units": 128})  # doctest: +SKIP
+        >>> hp.Int("units", 32, 512), hp.Int("layers", 1, 5)  # doctest: +SKIP
         (128, 1)
     """
 
@@ -184,50 +176,71 @@ class FixedHyperParameters(HyperParameters):
         self._given = dict(values or {})
         self._fallback = fallback
 
-    def _value_for(self, param: Param) -> Any:
-        if param.name in self._given:
-            return self._given[param.name]
+    def _answer(self, hp: Any) -> Any:
+        if hp.name in self._given:
+            return self._given[hp.name]
+        mirror = hp.name + REVERSE_LOG_SUFFIX
+        if mirror in self._given and getattr(hp, "sampling", None) == "reverse_log":
+            return type(hp.min_value)(hp.min_value + hp.max_value - self._given[mirror])
         if self._fallback == "default":
-            return param.default
-        if param.kind == "int" or (param.kind == "float" and param.step is not None):
-            grid = param.grid()  # the largest value on the step grid, not max_value off it
-            return grid[0] if self._fallback == "min" else grid[-1]
-        if param.kind == "float":
-            return param.min_value if self._fallback == "min" else param.max_value
-        if param.kind == "boolean":
-            return self._fallback == "max"
-        if param.kind == "choice":
-            ordered = sorted(param.values) if param.ordered else list(param.values)
-            return ordered[0] if self._fallback == "min" else ordered[-1]
-        return param.default
+            return hp.default
+        return _extreme(Param.of(hp), self._fallback == "max")
+
+
+def _extreme(param: Param, largest: bool) -> Any:
+    if param.kind in ("int", "float"):
+        if param.step is None:
+            return param.max_value if largest else param.min_value
+        grid = param.grid()  # the largest value on the step grid, not max_value off it
+        return grid[-1] if largest else grid[0]
+    if param.kind == "boolean":
+        return largest
+    if param.kind == "choice":
+        values = sorted(param.values) if param.ordered else list(param.values)
+        return values[-1] if largest else values[0]
+    return param.default
 
 
 class OptunaHyperParameters(HyperParameters):
-    """Asks an Optuna trial for each active hyperparameter (define-by-run).
+    """Asks an Optuna trial for each new active hyperparameter (define-by-run).
 
     Works with ``optuna.Trial``, ``optuna.trial.FixedTrial`` and enqueued trials.
+    Without a trial (``from_config``) it answers keras-tuner's defaults.
     """
 
-    def __init__(self, trial: optuna.trial.BaseTrial) -> None:
+    def __init__(self, trial: optuna.trial.BaseTrial | None = None) -> None:
         super().__init__()
         self.trial = trial
 
-    def _value_for(self, param: Param) -> Any:
-        t, name = self.trial, param.name
-        if param.kind == "boolean":
-            return t.suggest_categorical(name, [False, True])
-        if param.kind == "choice":
-            return t.suggest_categorical(name, list(param.values))
-        if param.sampling == "reverse_log" or (param.sampling == "log" and param.step is not None
-                                               and param.step != 1):
-            # Optuna has no reverse-log and no multiplicative step: offer the grid.
-            if param.step is None:
-                warnings.warn(
-                    f"{name}: Optuna has no reverse_log sampling; sampling linearly instead.",
-                    stacklevel=4)
-            else:
-                return t.suggest_categorical(name, param.grid())
-        log = param.sampling == "log"
-        if param.kind == "int":
-            return t.suggest_int(name, param.min_value, param.max_value, step=param.step or 1, log=log)
-        return t.suggest_float(name, param.min_value, param.max_value, step=param.step, log=log)
+    def _answer(self, hp: Any) -> Any:
+        """keras-tuner type -> Optuna distribution.
+
+        * ``Fixed``: its value, not sampled (recorded with the trial's values).
+        * ``Boolean``: categorical ``[False, True]``.
+        * ``Choice``: categorical over its values in keras-tuner's order.
+        * ``Int``/``Float``, linear: ``suggest_int``/``suggest_float`` with the
+          step (the high end on the step grid, as keras-tuner's last value).
+        * ``log`` without step: the same with ``log=True``.
+        * ``log``/``reverse_log`` with a step: keras-tuner's multiplicative grid,
+          as a categorical of its values.
+        * ``reverse_log`` without step: the mirror ``lo + hi - x`` on a log
+          scale, recorded under ``name + REVERSE_LOG_SUFFIX``.
+        """
+        trial, name, kind = self.trial, hp.name, type(hp).__name__
+        if trial is None or kind == "Fixed":
+            return hp.default
+        if kind == "Boolean":
+            return trial.suggest_categorical(name, [False, True])
+        if kind == "Choice":
+            return trial.suggest_categorical(name, list(hp.values))
+        suggest = trial.suggest_int if kind == "Int" else trial.suggest_float
+        low, high, step = hp.min_value, hp.max_value, hp.step
+        if step is not None and hp.sampling != "linear":
+            return trial.suggest_categorical(name, sampled_grid(hp))
+        if hp.sampling == "reverse_log":
+            mirror = suggest(name + REVERSE_LOG_SUFFIX, low, high, log=True)
+            return type(low)(low + high - mirror)
+        if step is not None:
+            high = low + (hp._get_n_values() - 1) * step  # keras-tuner's largest value on the grid
+            return suggest(name, low, high, step=step)
+        return suggest(name, low, high, log=hp.sampling == "log")

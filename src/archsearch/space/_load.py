@@ -9,7 +9,7 @@ A space file looks like this (see ``spaces/digits_quick.py``)::
     INPUT = "flat"              # "flat" (vectors) or "image" (H, W, C)
     EPOCHS = 10
     BATCH_SIZE = 32
-    OBJECTIVE = "val_accuracy"  # a Keras history key; direction is inferred
+    OBJECTIVE = "val_accuracy"  # a Keras history key or kt.Objective; direction inferred as keras-tuner does
     TRIALS = 10
     QUESTIONS = [Question("layers", "Does a deeper dense network help?", baseline=1)]
 
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from archsearch.errors import SpaceError
+from archsearch.space._objective import read_objective
 from archsearch.space._question import Question
 
 __all__ = ["Space", "load_space"]
@@ -79,9 +80,14 @@ class Space:
         """Call the builder with the arguments its signature asks for."""
         offered = {"hp": hp, "input_shape": tuple(input_shape), "num_classes": num_classes}
         params = inspect.signature(self.build).parameters
-        if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            offered = {k: v for k, v in offered.items() if k in params}
+        try:
             return self.build(**offered)
-        return self.build(**{k: v for k, v in offered.items() if k in params})
+        except SpaceError as err:  # keras-tuner refused a declaration: say which file
+            if str(err).startswith(str(self.path)):
+                raise
+            raise type(err)(f"{self.path}: {err}") from err
 
 
 def load_space(path: str | Path) -> Space:
@@ -174,15 +180,8 @@ def _settings(path: Path, ns: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(value, float) or not 0 < value < 1:
             raise SpaceError(f"{path}: VALIDATION_SPLIT must be a fraction in (0, 1), but got {value!r}.")
         out["validation_split"] = value
-    objective = ns.get("OBJECTIVE", "val_accuracy")
-    if not isinstance(objective, str) or not objective:
-        raise SpaceError(f"{path}: OBJECTIVE must be a metric name such as 'val_accuracy', but got {objective!r}.")
-    out["objective"] = objective
-    default_direction = "minimize" if "loss" in objective else "maximize"
-    direction = ns.get("DIRECTION", default_direction)
-    if direction not in ("maximize", "minimize"):
-        raise SpaceError(f"{path}: DIRECTION must be 'maximize' or 'minimize', but got {direction!r}.")
-    out["direction"] = direction
+    out["objective"], out["direction"] = read_objective(path, ns.get("OBJECTIVE", "val_accuracy"),
+                                                        ns.get("DIRECTION"))
     out["questions"] = _questions(path, ns.get("QUESTIONS", []))
     return out
 

@@ -1,21 +1,19 @@
 """Declared hyperparameters: what a builder asked for, independent of who answers.
 
-A :class:`Param` is the record of one ``hp.Int`` / ``hp.Float`` / ``hp.Choice`` /
-``hp.Boolean`` / ``hp.Fixed`` call: its range, default and the conditions under
-which it is active. It carries no value; the hp object decides the value.
+A :class:`Param` is a plain record of one keras-tuner hyperparameter object
+(``keras_tuner.engine.hyperparameters.Int`` / ``Float`` / ``Choice`` /
+``Boolean`` / ``Fixed``): its range, default and the conditions under which it
+is active. keras-tuner validates the declaration; a Param only reads it, so that
+``show``, ``--sampler grid``, reports and ablations can use it without keras-tuner's
+classes. Its grid is the set of values keras-tuner itself samples.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
-from archsearch.errors import SpaceError
-
-__all__ = ["Condition", "Param"]
-
-_SAMPLINGS = ("linear", "log", "reverse_log")
+__all__ = ["Condition", "Param", "sampled_grid"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +30,11 @@ class Condition:
 
 @dataclasses.dataclass(frozen=True)
 class Param:
-    """One declared hyperparameter (kind, range, default, conditions)."""
+    """One declared hyperparameter (kind, range, default, conditions).
+
+    Attributes:
+        source: the keras-tuner hyperparameter object it was read from.
+    """
 
     name: str
     kind: str  # "int" | "float" | "choice" | "boolean" | "fixed"
@@ -44,6 +46,21 @@ class Param:
     ordered: bool | None = None
     default: Any = None
     conditions: tuple[Condition, ...] = ()
+    source: Any = dataclasses.field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, hp: Any) -> Param:
+        """The record of a keras-tuner hyperparameter object."""
+        kind = type(hp).__name__.lower()
+        conditions = tuple(Condition(c.name, tuple(c.values)) for c in hp.conditions)
+        common = {"name": hp.name, "kind": kind, "default": hp.default, "conditions": conditions, "source": hp}
+        if kind in ("int", "float"):
+            return cls(min_value=hp.min_value, max_value=hp.max_value, step=hp.step, sampling=hp.sampling, **common)
+        if kind == "choice":
+            return cls(values=tuple(hp.values), ordered=hp.ordered, **common)
+        if kind in ("boolean", "fixed"):
+            return cls(**common)
+        raise TypeError(f"{hp.name}: unknown keras-tuner hyperparameter type {type(hp).__name__}.")
 
     def same_space(self, other: Param) -> bool:
         """True when two declarations describe the same search space."""
@@ -71,125 +88,64 @@ class Param:
         return text
 
     def grid(self) -> list[Any]:
-        """Every value the parameter can take, when that set is finite."""
+        """Every value the parameter can take, when that set is finite (keras-tuner's own grid)."""
         if self.kind == "choice":
             return list(self.values)
         if self.kind == "boolean":
             return [False, True]
         if self.kind == "fixed":
             return [self.default]
-        if self.kind == "int":
-            step = int(self.step or 1)
-            if self.sampling == "log" and self.step is not None and self.step > 1:
-                out, v = [], int(self.min_value)
-                while v <= self.max_value:
-                    out.append(v)
-                    v *= step
-                return out
-            return list(range(int(self.min_value), int(self.max_value) + 1, step))
-        if self.kind == "float" and self.step is not None:
-            n = int(math.floor((self.max_value - self.min_value) / self.step + 1e-9))
-            return [self.min_value + i * self.step for i in range(n + 1)]
-        raise ValueError(f"{self.name} is a continuous float: it has no finite grid.")
+        if self.step is None:
+            if self.kind == "int":  # log-sampled ints without a step: every integer
+                return list(range(int(self.min_value), int(self.max_value) + 1))
+            raise ValueError(f"{self.name} is a continuous float: it has no finite grid.")
+        return sampled_grid(self.source)
 
-    # -- constructors that validate like keras-tuner, with better messages ----
+    # -- constructors: keras-tuner validates, the record reads -----------------
 
     @classmethod
-    def make_int(cls, name, min_value, max_value, step, sampling, default) -> Param:
-        where = f"For hp.Int(name={name!r})"
-        for label, value in (("min_value", min_value), ("max_value", max_value)):
-            if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-                raise SpaceError(f"{where}, {label} must be an integer, but got {label}={value!r}.")
-        min_value, max_value = int(min_value), int(max_value)
-        _check_range(where, min_value, max_value)
-        sampling = _check_sampling(where, sampling, min_value)
-        if step is not None and (int(step) != step or step < 1):
-            raise SpaceError(f"{where}, step must be a positive integer, but got step={step!r}.")
-        if default is None:
-            default = min_value
-        elif not (min_value <= default <= max_value):
-            raise SpaceError(
-                f"{where}, default must lie in [min_value, max_value], but got "
-                f"default={default!r} for [{min_value}, {max_value}]."
-            )
-        return cls(name, "int", min_value, max_value, None if step is None else int(step),
-                   sampling, default=int(default))
+    def make_int(cls, name, min_value, max_value, step=None, sampling="linear", default=None) -> Param:
+        from keras_tuner.engine.hyperparameters import Int
+
+        return cls.of(Int(name, min_value, max_value, step=step, sampling=sampling, default=default))
 
     @classmethod
-    def make_float(cls, name, min_value, max_value, step, sampling, default) -> Param:
-        where = f"For hp.Float(name={name!r})"
-        for label, value in (("min_value", min_value), ("max_value", max_value)):
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise SpaceError(f"{where}, {label} must be a finite number, but got {label}={value!r}.")
-        _check_range(where, min_value, max_value)
-        sampling = _check_sampling(where, sampling, min_value)
-        if step is not None and not step > 0:
-            raise SpaceError(f"{where}, step must be > 0, but got step={step!r}.")
-        if default is None:
-            default = min_value
-        elif not (min_value <= default <= max_value):
-            raise SpaceError(
-                f"{where}, default must lie in [min_value, max_value], but got "
-                f"default={default!r} for [{min_value}, {max_value}]."
-            )
-        return cls(name, "float", float(min_value), float(max_value),
-                   None if step is None else float(step), sampling, default=float(default))
+    def make_float(cls, name, min_value, max_value, step=None, sampling="linear", default=None) -> Param:
+        from keras_tuner.engine.hyperparameters import Float
+
+        return cls.of(Float(name, min_value, max_value, step=step, sampling=sampling, default=default))
 
     @classmethod
-    def make_choice(cls, name, values, ordered, default) -> Param:
-        where = f"For hp.Choice(name={name!r})"
-        try:
-            values = tuple(values)
-        except TypeError:
-            raise SpaceError(f"{where}, values must be a list, but got values={values!r}.") from None
-        if not values:
-            raise SpaceError(f"{where}, values must be a non-empty list, but got values=[].")
-        types = {type(v) for v in values}
-        if not types <= {int, float, str, bool} or len(types) > 1 and types != {int, float}:
-            raise SpaceError(
-                f"{where}, values must all be int, float, str or bool of one type, "
-                f"but got values={list(values)!r}."
-            )
-        if len(set(values)) != len(values):
-            raise SpaceError(f"{where}, values must be unique, but got values={list(values)!r}.")
-        if default is None:
-            default = values[0]
-        elif default not in values:
-            raise SpaceError(
-                f"{where}, default must be one of the values, but got default={default!r} "
-                f"for values={list(values)!r}."
-            )
-        if ordered is None:
-            ordered = types <= {int, float}
-        return cls(name, "choice", values=values, ordered=ordered, default=default)
+    def make_choice(cls, name, values, ordered=None, default=None) -> Param:
+        from keras_tuner.engine.hyperparameters import Choice
+
+        return cls.of(Choice(name, values, ordered=ordered, default=default))
 
     @classmethod
-    def make_boolean(cls, name, default) -> Param:
-        if not isinstance(default, bool):
-            raise SpaceError(
-                f"For hp.Boolean(name={name!r}), default must be True or False, but got default={default!r}."
-            )
-        return cls(name, "boolean", default=default)
+    def make_boolean(cls, name, default=False) -> Param:
+        from keras_tuner.engine.hyperparameters import Boolean
+
+        return cls.of(Boolean(name, default=default))
 
     @classmethod
     def make_fixed(cls, name, value) -> Param:
-        return cls(name, "fixed", default=value)
+        from keras_tuner.engine.hyperparameters import Fixed
+
+        return cls.of(Fixed(name, value))
 
 
-def _check_range(where: str, low, high) -> None:
-    if low > high:
-        raise SpaceError(
-            f"{where}, min_value <= max_value must hold, but got min_value={low!r}, max_value={high!r}. "
-            "Swap them."
-        )
+def sampled_grid(hp: Any) -> list[Any]:
+    """The values a stepped keras-tuner ``Int``/``Float`` can take, smallest first.
 
+    Computed with keras-tuner's own ``prob_to_value`` at the centre of each of its
+    buckets, so a log step is multiplicative (``0.01, 0.1, 1``) and ``reverse_log``
+    is mirrored exactly as keras-tuner samples them.
 
-def _check_sampling(where: str, sampling: str | None, low) -> str:
-    sampling = (sampling or "linear").lower()
-    if sampling not in _SAMPLINGS:
-        raise SpaceError(
-            f"{where}, sampling must be one of {', '.join(_SAMPLINGS)}, but got sampling={sampling!r}."
-        )
-    if sampling != "linear" and low <= 0:
-        raise SpaceError(f"{where}, {sampling} sampling needs min_value > 0, but got min_value={low!r}.")
-    return sampling
+    Example:
+        >>> from keras_tuner.engine.hyperparameters import Float  # doctest: +SKIP
+        >>> sampled_grid(Float("lr", 0.001, 10, step=10, sampling="log"))  # doctest: +SKIP
+        [0.001, 0.01, 0.1, 1.0, 10.0]
+    """
+    n = hp._get_n_values()  # keras-tuner's count of values on its step grid
+    # (i + 0.5) / n is keras-tuner's hp_utils.index_to_prob: the centre of bucket i.
+    return sorted({hp.prob_to_value((i + 0.5) / n) for i in range(n)})

@@ -36,7 +36,7 @@ class Build:
 
     @property
     def space(self) -> dict[str, Param]:
-        return self.hp.space
+        return self.hp.params  # read after the build: what it declared
 
     @property
     def values(self) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def declared(builds: Iterable[Build]) -> dict[str, Param]:
 
 
 def built_hp(space: Space, values: Mapping[str, Any] | None = None) -> FixedHyperParameters:
-    """The hp object after one build with ``values`` (others at their defaults): ``.values`` and ``.space``.
+    """The hp object after one build with ``values`` (others at their defaults): ``.values`` and ``.params``.
 
     Builds the model once (Keras is imported); inactive conditional branches are
     only seen when ``values`` activates them. A builder that raises raises here.
@@ -143,7 +143,7 @@ def built_hp(space: Space, values: Mapping[str, Any] | None = None) -> FixedHype
 
 def declared_params(space: Space, values: Mapping[str, Any] | None = None) -> dict[str, Param]:
     """Every hyperparameter the builder declares with ``values`` (others at their defaults)."""
-    return dict(built_hp(space, values).space)
+    return built_hp(space, values).params
 
 
 def grid_space(space: Space, dataset: Any) -> dict[str, list[Any]]:

@@ -21,7 +21,7 @@ from typing import Any
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
 from archsearch.schema import Attr, StudyAttr, Tag
-from archsearch.space import FixedHyperParameters, Space, load_space
+from archsearch.space import Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.stores import check_url, open_storage, redact, resolve_storage, resolve_tracking_uri
 from archsearch.study._options import RunOptions, resume_args
@@ -339,6 +339,7 @@ def _result(study: Any, plan: _Plan, ran: int, space: Space) -> SearchResult:
 def _dry_build(space: Space, dataset: Any) -> None:
     """Build once with default values: a wrong return type or output size is the space's bug."""
     from archsearch import train
+    from archsearch.space import FixedHyperParameters
 
     try:
         train.build_model(space, FixedHyperParameters(), dataset)

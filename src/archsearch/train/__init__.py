@@ -7,9 +7,10 @@ from archsearch.train._fit import (
     check_output,
     clear_session,
     fit_model,
+    label_format,
     set_seed,
 )
 from archsearch.train._monitor import TrialMonitor
 
-__all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model", "set_seed",
-           "TrialMonitor"]
+__all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model",
+           "label_format", "set_seed", "TrialMonitor"]

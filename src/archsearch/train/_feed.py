@@ -19,26 +19,50 @@ import tensorflow as tf
 if TYPE_CHECKING:
     from archsearch.data import Dataset
 
-__all__ = ["train_batches", "val_batches"]
+__all__ = ["LABELS", "train_batches", "val_batches"]
+
+# How labels reach the loss: "sparse" integers (sparse_categorical_crossentropy),
+# "one_hot" rows (categorical_crossentropy, mse on a softmax, ...), or a float
+# "column" (n, 1) for a one-unit output (binary_crossentropy on a sigmoid).
+LABELS = ("sparse", "one_hot", "column")
 
 # Each live dataset's tensors, by id(dataset); an entry goes when its dataset does.
 _cached: dict[int, tuple[weakref.ref[Any], dict[str, tuple[tf.Tensor, tf.Tensor]]]] = {}
 
 
-def train_batches(dataset: Dataset, batch_size: int, seed: int | None) -> tf.data.Dataset:
-    """Training batches, reshuffled every epoch; the same seed gives the same order."""
+def train_batches(dataset: Dataset, batch_size: int, seed: int | None, labels: str = "sparse",
+                  shuffle: bool = True) -> tf.data.Dataset:
+    """Training batches, reshuffled every epoch; the same seed gives the same order.
+
+    ``labels`` is one of :data:`LABELS`; ``shuffle=False`` keeps the stored order.
+    """
     x, y = _tensors(dataset, "train")
     n = int(y.shape[0])
-    indices = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    return indices.map(lambda i: (tf.gather(x, i), tf.gather(y, i))).prefetch(tf.data.AUTOTUNE)
+    indices = tf.data.Dataset.range(n)
+    if shuffle:
+        indices = indices.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    shape = _labeller(labels, dataset.num_classes)
+    return indices.batch(batch_size).map(lambda i: (tf.gather(x, i), shape(tf.gather(y, i)))).prefetch(
+        tf.data.AUTOTUNE)
 
 
-def val_batches(dataset: Dataset, batch_size: int) -> tf.data.Dataset:
+def val_batches(dataset: Dataset, batch_size: int, labels: str = "sparse") -> tf.data.Dataset:
     """Validation batches in order."""
     x, y = _tensors(dataset, "val")
     n = int(y.shape[0])
     starts = tf.data.Dataset.range(0, n, batch_size)
-    return starts.map(lambda s: (x[s:s + batch_size], y[s:s + batch_size])).prefetch(tf.data.AUTOTUNE)
+    shape = _labeller(labels, dataset.num_classes)
+    return starts.map(lambda s: (x[s:s + batch_size], shape(y[s:s + batch_size]))).prefetch(tf.data.AUTOTUNE)
+
+
+def _labeller(labels: str, num_classes: int) -> Any:
+    if labels == "one_hot":
+        return lambda y: tf.one_hot(tf.cast(y, tf.int32), num_classes)
+    if labels == "column":
+        return lambda y: tf.reshape(tf.cast(y, tf.float32), (-1, 1))
+    if labels == "sparse":
+        return lambda y: y
+    raise ValueError(f"labels must be one of {', '.join(LABELS)}, but got {labels!r}.")
 
 
 def _tensors(dataset: Dataset, split: str) -> tuple[tf.Tensor, tf.Tensor]:

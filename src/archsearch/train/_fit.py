@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from archsearch.data import Dataset
     from archsearch.space import HyperParameters, Space
 
-__all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model", "set_seed"]
+__all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model",
+           "label_format", "set_seed"]
 
 
 @dataclasses.dataclass
@@ -71,6 +72,10 @@ def build_model(space: Space, hp: HyperParameters, dataset: Dataset) -> keras.Mo
     if not isinstance(model, keras.Model):
         raise SpaceError(f"{space.path}: build() must return a keras.Model, but returned "
                          f"{type(model).__name__}. End build() with `return model`.")
+    if isinstance(model, keras.Sequential) and not model.built:
+        # keras-tuner's examples often start a Sequential without an Input: give it the data's shape,
+        # so that its output can be checked and its parameters counted before the fit.
+        model.build((None, *dataset.input_shape))
     check_output(space, model, dataset.num_classes)
     if not getattr(model, "compiled", False):
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -86,7 +91,7 @@ def check_output(space: Space, model: keras.Model, num_classes: int) -> None:
     if isinstance(shape, list):
         shape = shape[0]
     units = shape[-1] if shape else None
-    if units is not None and units != num_classes:
+    if units is not None and units != num_classes and not (units == 1 and num_classes == 2):
         raise SpaceError(f"{space.path}: the model outputs {units} units but the dataset has {num_classes} "
                          f"classes. End the model with Dense(num_classes, activation='softmax').")
 
@@ -101,8 +106,10 @@ def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: 
     # Builders attach their own callbacks (e.g. ReduceLROnPlateau) with
     # archsearch.train.attach_callbacks(model, [...]).
     callbacks = [*callbacks, *getattr(model, "_archsearch_callbacks", [])]
+    labels = label_format(model)
     start = time.perf_counter()
-    history = model.fit(train_batches(dataset, batch_size, seed), validation_data=val_batches(dataset, batch_size),
+    history = model.fit(train_batches(dataset, batch_size, seed, labels),
+                        validation_data=val_batches(dataset, batch_size, labels),
                         epochs=epochs, shuffle=False, verbose=0, callbacks=list(callbacks))
     fit_seconds = time.perf_counter() - start
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
@@ -112,6 +119,41 @@ def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: 
     metrics["fit_seconds"] = fit_seconds
     return FitResult(history=hist, metrics=metrics, params_count=int(model.count_params()),
                      fit_seconds=fit_seconds)
+
+
+def label_format(model: keras.Model) -> str:
+    """How the compiled loss wants its labels: ``"sparse"``, ``"one_hot"`` or ``"column"``.
+
+    Sparse losses (``sparse_categorical_crossentropy``) take class integers; any
+    other loss compares labels with outputs of the same shape: one-hot rows for a
+    multi-unit output (``categorical_crossentropy``, ``mse``, ``kl_divergence``),
+    a float column for a one-unit output (``binary_crossentropy`` on a sigmoid).
+
+    Example:
+        >>> model.compile(loss="categorical_crossentropy"); label_format(model)  # doctest: +SKIP
+        'one_hot'
+    """
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, dict):
+        loss = next(iter(loss.values()), None)
+    if isinstance(loss, list | tuple):
+        loss = loss[0] if loss else None
+    if loss is None:
+        return "sparse"
+    if isinstance(loss, str):
+        name = loss
+    else:  # a Loss instance (its .name, e.g. "categorical_crossentropy") or a loss function
+        name = getattr(loss, "name", None) or getattr(loss, "__name__", "") or type(loss).__name__
+    name = name.lower().replace("categoricalcrossentropy", "categorical_crossentropy")
+    if "sparse" in name:
+        return "sparse"
+    try:
+        shape = model.output_shape
+    except (AttributeError, ValueError):
+        return "one_hot"
+    if isinstance(shape, list):
+        shape = shape[0]
+    return "column" if shape and shape[-1] == 1 else "one_hot"
 
 
 def attach_callbacks(model: keras.Model, callbacks: Sequence[keras.callbacks.Callback]) -> keras.Model:
