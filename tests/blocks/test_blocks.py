@@ -23,11 +23,11 @@ def _dense_model(hp, **kwargs) -> keras.Model:
 
 def test_pick_specs():
     hp = FixedHyperParameters({"b": 32})
-    assert pick(hp, "a", 7) == 7 and "a" not in hp.space  # a plain value is not a hyperparameter
+    assert pick(hp, "a", 7) == 7 and "a" not in hp.params  # a plain value is not a hyperparameter
     assert pick(hp, "b", [16, 32]) == 32
-    assert pick(hp, "c", (1, 5)) == 1 and hp.space["c"].kind == "int"
-    assert pick(hp, "d", (0.0, 0.5, 0.1)) == 0.0 and hp.space["d"].kind == "float"
-    assert pick(hp, "e", Log(1e-4, 1e-1, default=1e-3)) == 1e-3 and hp.space["e"].sampling == "log"
+    assert pick(hp, "c", (1, 5)) == 1 and hp.params["c"].kind == "int"
+    assert pick(hp, "d", (0.0, 0.5, 0.1)) == 0.0 and hp.params["d"].kind == "float"
+    assert pick(hp, "e", Log(1e-4, 1e-1, default=1e-3)) == 1e-3 and hp.params["e"].sampling == "log"
     assert pick(hp, "f", Choice([16, 32, 64], default=32)) == 32
     assert pick(hp, "g", Per([11, 8, 5]), index=5) == 5
     assert pick(hp, "h", lambda hp, name: hp.Int(name, 2, 8, step=2, sampling="log", default=4)) == 4
@@ -43,8 +43,8 @@ def test_dense_stack_per_layer_width_activation_and_conditions():
     assert [d.activation.__name__ for d in dense[:3]] == ["relu", "tanh", "relu"]
     assert len(_layers(model, keras.layers.Dropout)) == 3
     assert dense[0].kernel_regularizer is not None
-    assert hp.space["units_0"].conditions == ()  # always active
-    assert hp.space["units_2"].conditions[0].values == (3, 4, 5)
+    assert hp.params["units_0"].conditions == ()  # always active
+    assert hp.params["units_2"].conditions[0].values == (3, 4, 5)
 
 
 def test_dense_stack_with_five_layers_and_every_activation():
@@ -65,7 +65,7 @@ def test_conv_stack_pool_block_replaces_a_convolution_and_skips_its_filters():
     assert len(_layers(model, keras.layers.BatchNormalization)) == 1
     assert len(_layers(model, keras.layers.Dropout)) == 2
     assert model.output_shape == (None, 8, 8, 4)
-    assert [c.parent for c in hp.space["pool"].conditions] == ["block_type_1"]
+    assert [c.parent for c in hp.params["pool"].conditions] == ["block_type_1"]
 
 
 def test_conv_stack_shrinking_kernels_and_strides():
@@ -136,7 +136,7 @@ def test_reduce_on_plateau_is_attached_as_a_callback():
     (callback,) = model._archsearch_callbacks
     assert isinstance(callback, keras.callbacks.ReduceLROnPlateau)
     assert (callback.factor, callback.patience) == (0.2, 3)
-    assert "step_epochs" not in hp.space  # only declared for the step schedule
+    assert "step_epochs" not in hp.params  # only declared for the step schedule
 
 
 def test_blocks_under_optuna_sample_only_active_layers():
