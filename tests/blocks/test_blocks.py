@@ -152,3 +152,45 @@ def test_blocks_under_optuna_sample_only_active_layers():
 
     study.optimize(objective, n_trials=6)
     assert len(study.trials) == 6
+
+
+def test_conv_stack_per_block_padding_pooling_and_dropout():
+    """Lab L1's CNN and L3's two-conv net: settings per block, not one for the whole stack."""
+    inputs = keras.Input((28, 28, 1))
+    x = blocks.conv_stack(FixedHyperParameters(), inputs, blocks=2, filters=Per([10, 20]), kernel_size=5,
+                          padding="valid", pool_after_conv=Per([True, False]), dropout=Per([0.0, 0.25]))
+    kinds = [blocks.describe_layer(layer) for layer in keras.Model(inputs, x).layers[1:]]
+    assert kinds == ["Conv2D(10, 5x5, stride 1, valid, relu)", "MaxPooling2D(2, stride 2, valid)",
+                     "Conv2D(20, 5x5, stride 1, valid, relu)", "Dropout(0.25)"]
+    inputs = keras.Input((28, 28, 1))
+    x = blocks.conv_stack(FixedHyperParameters(), inputs, blocks=2, padding=Per(["valid", "same"]),
+                          pool_after_conv=False)
+    assert [layer.output.shape[1] for layer in keras.Model(inputs, x).layers[1:]] == [26, 26]
+
+
+def test_searched_per_layer_dropout_declares_one_rate_per_layer():
+    hp = FixedHyperParameters({"layers": 2, "dropout_0": 0.25, "dropout_1": 0.0})
+    model = _dense_model(hp, layers=(1, 3), units=8, dropout=Per([[0.0, 0.2, 0.25]]))
+    assert [blocks.describe_layer(layer) for layer in model.layers[1:]] == [
+        "Dense(8, relu)", "Dropout(0.25)", "Dense(8, relu)", "Dense(3, softmax)"]
+    assert {"dropout_0", "dropout_1"} <= set(hp.space) and "dropout" not in hp.space
+    assert hp.space["dropout_1"].conditions  # only while layers >= 2
+
+
+def test_softmax_hidden_layer_and_logits_output_are_named_as_pitfalls():
+    hp = FixedHyperParameters()
+    inputs = keras.Input((6,))
+    x = blocks.dense_stack(hp, inputs, layers=2, units=4, activation=Per(["relu", "softmax"]))
+    model = blocks.compile_model(hp, keras.Model(inputs, blocks.classifier(x, 3, activation="linear")))
+    assert "softmax" in blocks.ACTIVATIONS and "linear" in blocks.ACTIVATIONS
+    assert model.loss.get_config()["from_logits"] is True  # a linear output is trained as logits
+    found = blocks.model_pitfalls(model)
+    assert len(found) == 1 and found[0].startswith("hidden layer 2") and "chance" in found[0]
+    model = blocks.compile_model(hp, keras.Model(inputs, blocks.classifier(x, 3)), from_logits=True)
+    assert any("softmax is applied twice" in text for text in blocks.model_pitfalls(model))
+
+
+def test_alexnet_dense_head_is_optional():
+    model = blocks.alexnet_style(FixedHyperParameters(), (32, 32, 3), 10, dense_units=0)
+    assert [type(layer).__name__ for layer in model.layers[-2:]] == ["Flatten", "Dense"]
+    assert model.count_params() == 125_258 - 16_896 - 5_130 + 32 * 10 + 10

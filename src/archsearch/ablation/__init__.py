@@ -8,5 +8,7 @@ from archsearch.ablation._design import (
     plan_ablation,
     run_ablation,
 )
+from archsearch.ablation._size import DEFAULT_PAIRS, SIZE_TOLERANCE, match_sizes, size_partner
 
-__all__ = ["AblationPlan", "AblationResult", "ablation_study_name", "parse_levels", "plan_ablation", "run_ablation"]
+__all__ = ["DEFAULT_PAIRS", "SIZE_TOLERANCE", "AblationPlan", "AblationResult", "ablation_study_name", "match_sizes",
+           "parse_levels", "plan_ablation", "run_ablation", "size_partner"]

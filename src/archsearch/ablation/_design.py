@@ -30,11 +30,19 @@ class AblationPlan:
     base: dict[str, Any]
     seeds: list[int]
     pairs: list[tuple[dict[str, Any], int]]
+    # Set by --base reference:NAME and --match-size (see _reference_base and _size.match_sizes).
+    reference: str | None = None
+    matched: dict[str, Any] | None = None
 
     def design(self) -> dict[str, Any]:
         """The study user attribute :attr:`archsearch.schema.StudyAttr.DESIGN` the report reads."""
-        return {"kind": "ablation", "factor": self.factor, "levels": self.levels, "baseline": self.baseline,
-                "base": self.base, "seeds": self.seeds}
+        out = {"kind": "ablation", "factor": self.factor, "levels": self.levels, "baseline": self.baseline,
+               "base": self.base, "seeds": self.seeds}
+        if self.reference is not None:
+            out["reference"] = self.reference
+        if self.matched is not None:
+            out["matched_size"] = self.matched
+        return out
 
 
 @dataclasses.dataclass
@@ -89,7 +97,7 @@ def parse_levels(param: Param, text: str) -> list[Any]:
 
 def plan_ablation(space: Space, factor: str, *, levels: Sequence[Any] | str | None = None, repeats: int = 3,
                   base: str | Mapping[str, Any] = "default", seed: int = 0, storage: str | None = None,
-                  first_seed: int = 0) -> AblationPlan:
+                  first_seed: int = 0, match_size: str | None = None) -> AblationPlan:
     """Build the (params, seed) pairs of an ablation.
 
     Args:
@@ -98,9 +106,13 @@ def plan_ablation(space: Space, factor: str, *, levels: Sequence[Any] | str | No
         levels: its levels (a list, or ``"1,2,3"``); default: every value of a finite grid.
         repeats: seeds per level (the same seeds at every level, so differences are paired).
         base: ``"default"`` (each hyperparameter's default), ``"best"`` (the best trial of the
-            space's search study in ``storage``), a JSON file path, or a dict.
+            space's search study in ``storage``), ``"reference:NAME"`` (one of the space's
+            ``REFERENCES``, a lab's own model), a JSON file path, or a dict.
         seed: seeds the randomized run order; trial seeds are ``1000 + seed + i``.
         first_seed: index of the first seed (later rounds of ``until_decided`` add seeds).
+        match_size: adjust this hyperparameter (``"auto"``: the factor's size partner, e.g.
+            ``filters`` for ``blocks``) at every level so its parameter count is within 5% of
+            the baseline level's (see :func:`archsearch.ablation.match_sizes`).
 
     Example:
         >>> plan = plan_ablation(load_space("spaces/digits_quick.py"), "layers", repeats=2)  # doctest: +SKIP
@@ -130,17 +142,31 @@ def plan_ablation(space: Space, factor: str, *, levels: Sequence[Any] | str | No
     question = next((q for q in space.questions if q.param == factor), None)
     baseline = question.baseline if question is not None and question.baseline in levels else levels[0]
     seeds = [1000 + seed + first_seed + i for i in range(repeats)]
-    configs = {_key(lv): _config(space, {**base_values, factor: lv}) for lv in levels}
+    overrides, matched = _matched_overrides(space, factor, levels, baseline, base_values, match_size)
+    configs = {_key(lv): _config(space, {**base_values, factor: lv, **overrides.get(str(lv), {})}) for lv in levels}
     pairs = [(configs[_key(lv)], s) for lv in levels for s in seeds]
     random.Random(seed + first_seed).shuffle(pairs)  # order effects (warm caches, load) spread over levels
     clean_base = {k: v for k, v in _config(space, base_values).items() if k != factor}
-    return AblationPlan(factor, levels, baseline, clean_base, seeds, pairs)
+    reference = base.partition(":")[2] if isinstance(base, str) and base.startswith(_REFERENCE) else None
+    return AblationPlan(factor, levels, baseline, clean_base, seeds, pairs, reference=reference, matched=matched)
+
+
+def _matched_overrides(space: Space, factor: str, levels: list[Any], baseline: Any, base: dict[str, Any],
+                       match_size: str | None) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
+    """Per level, the partner value that keeps the size (``{}`` without --match-size), and the design record."""
+    if not match_size:
+        return {}, None
+    from archsearch.ablation._size import match_sizes, size_partner
+
+    partner = size_partner(space, factor, match_size)
+    found = match_sizes(space, factor, levels, baseline, base, partner)
+    return {lv: {partner: row["value"]} for lv, row in found.items()}, {"adjusted": partner, "levels": found}
 
 
 def run_ablation(space: str | Path | Space, factor: str, options: RunOptions | None = None, *,
                  levels: Sequence[Any] | str | None = None, repeats: int = 3,
                  base: str | Mapping[str, Any] = "default", until_decided: bool = False,
-                 max_seeds: int = 10) -> AblationResult:
+                 max_seeds: int = 10, match_size: str | None = None) -> AblationResult:
     """Run an ablation in its own study (``<space>-ablation-<factor>``), resuming what is missing.
 
     With ``until_decided``, seeds are added ``repeats`` at a time until every
@@ -155,13 +181,14 @@ def run_ablation(space: str | Path | Space, factor: str, options: RunOptions | N
 
     options = dataclasses.replace(options) if options is not None else RunOptions()
     space = space if isinstance(space, Space) else load_space(space)
+    space = _with_run_settings(space, options, base)
     if until_decided and max_seeds < repeats:
         raise UsageError(f"--max-seeds {max_seeds} is smaller than --repeats {repeats}; raise --max-seeds.")
     options.study_name = options.study_name or ablation_study_name(space, factor)
     n_seeds, rounds = repeats, 0
     while True:
         plan = plan_ablation(space, factor, levels=levels, repeats=n_seeds, base=base, seed=options.seed,
-                             storage=options.storage)
+                             storage=options.storage, match_size=match_size)
         _mark_study(space, options, plan)
         options.trials = len(plan.pairs)
         search = run_search(space, options, enqueue=plan.pairs)
@@ -208,11 +235,43 @@ def _mark_study(space: Space, options: RunOptions, plan: AblationPlan) -> None:
     study.set_user_attr(StudyAttr.DESIGN, json.loads(json.dumps(plan.design(), default=str)))
 
 
+_REFERENCE = "reference:"
+
+
+def _with_run_settings(space: Space, options: RunOptions, base: str | Mapping[str, Any]) -> Space:
+    """The space as this ablation trains it: on ``options.dataset``, and with a reference base, at the
+    reference's epochs and batch size (the lab's settings) unless ``--epochs`` says otherwise."""
+    changes: dict[str, Any] = {}
+    if options.dataset:
+        changes["dataset"] = options.dataset
+    if isinstance(base, str) and base.startswith(_REFERENCE):
+        from archsearch.blocks import get_reference
+
+        ref = get_reference(space, base[len(_REFERENCE):])
+        if ref.epochs and options.epochs is None:
+            options.epochs = ref.epochs
+        if ref.batch_size:
+            changes["batch_size"] = ref.batch_size
+    return dataclasses.replace(space, **changes) if changes else space
+
+
+def _reference_base(space: Space, base: str) -> dict[str, Any]:
+    """``reference:NAME``: the reference's hyperparameter values (checked to be a point of the space)."""
+    from archsearch.blocks import get_reference
+
+    name = base[len(_REFERENCE):]
+    if not name:
+        raise UsageError(f"--base {base!r}: name the reference, e.g. --base reference:L4-base.")
+    return dict(get_reference(space, name).values)
+
+
 def _base(space: Space, base: str | Mapping[str, Any], storage: str | None) -> dict[str, Any]:
     if isinstance(base, Mapping):
         return dict(base)
     if base == "default":
         return {}
+    if base.startswith(_REFERENCE):
+        return _reference_base(space, base)
     if base == "best":
         from archsearch.study import open_study
 
@@ -223,7 +282,8 @@ def _base(space: Space, base: str | Mapping[str, Any], storage: str | None) -> d
         return dict(study.best_params)
     path = Path(base)
     if not path.is_file():
-        raise UsageError(f"--base {base!r}: use best, default or a PARAMS.json file (no such file).")
+        raise UsageError(f"--base {base!r}: use best, default, reference:NAME or a PARAMS.json file "
+                         "(no such file).")
     try:
         values = json.loads(path.read_text())
     except json.JSONDecodeError as err:

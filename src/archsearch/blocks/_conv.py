@@ -5,15 +5,15 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from archsearch.blocks._spec import at, count_condition, is_searched, per_name, pick
+from archsearch.blocks._spec import Per, at, count_condition, is_searched, per_name, pick
 
 __all__ = ["conv_stack", "pooling"]
 
 
 def conv_stack(hp: Any, x: Any, *, blocks: Any = (1, 3), filters: Any = 32, kernel_size: Any = 3,
-               strides: Any = 1, padding: str = "same", activation: Any = "relu", batch_norm: Any = False,
+               strides: Any = 1, padding: Any = "same", activation: Any = "relu", batch_norm: Any = False,
                block_type: Any = "conv", pool: Any = "max", pool_after_conv: Any = True, pool_size: Any = 2,
-               pool_strides: Any = None, pool_padding: str = "valid", dropout: Any = 0.0,
+               pool_strides: Any = None, pool_padding: Any = "valid", dropout: Any = 0.0,
                per_block: bool = False) -> Any:
     """A stack of blocks; each is a convolution block or a pooling block.
 
@@ -24,8 +24,14 @@ def conv_stack(hp: Any, x: Any, *, blocks: Any = (1, 3), filters: Any = 32, kern
     Declares ``blocks``; per block ``i`` (only while ``blocks > i``)
     ``filters_i``, ``kernel_size_i``, ``block_type_i`` (or shared names with
     ``per_block=False``); ``filters``/``kernel_size`` only for conv blocks.
-    ``pool``, ``batch_norm``, ``dropout`` etc. are shared. Each argument is a
-    spec (a value, a list, a range tuple, ``Per(...)``, ``Log(...)``, a callable).
+    ``pool``, ``batch_norm`` etc. are shared. Each argument is a spec (a value,
+    a list, a range tuple, ``Per(...)``, ``Log(...)``, a callable); ``padding``,
+    ``strides``, ``filters``, ``kernel_size``, ``pool_after_conv`` and
+    ``dropout`` take ``Per`` (one spec per block, ``last=`` for the last block),
+    which is how the lab's own nets are said: lab L4's depth-5 net pools only
+    after convolutions 1, 2 and 5 (``pool_after_conv=Per([True, True, False],
+    last=True)``), lab L3's two-conv net pads the first convolution "valid" and
+    the second "same" (``padding=Per(["valid", "same"])``).
 
     Args:
         hp: the hp object.
@@ -34,15 +40,15 @@ def conv_stack(hp: Any, x: Any, *, blocks: Any = (1, 3), filters: Any = 32, kern
         filters: filters per conv block (width).
         kernel_size: kernel per conv block; ``Per([11, 8, 5])`` shrinks them.
         strides: conv strides per block, e.g. ``Per([4, 1])`` for AlexNet's stem.
-        padding: conv padding, ``"same"`` or ``"valid"``.
+        padding: conv padding per block, ``"same"`` or ``"valid"``.
         activation: conv activation.
         batch_norm: BatchNormalization after each convolution.
         block_type: ``"conv"`` or ``"pool"`` per block (e.g. ``Per(["conv", ["conv", "pool"]])``).
         pool: pooling kind, ``"max"`` or ``"avg"``.
-        pool_after_conv: pool after each convolution (conv-pool blocks).
+        pool_after_conv: pool after the convolution (conv-pool blocks); per block with ``Per``.
         pool_size, pool_strides, pool_padding: the pooling window, its stride
             (None: the window) and padding.
-        dropout: dropout rate after each block (0 adds no layer).
+        dropout: dropout rate after each block (0 adds no layer); per block with ``Per``.
         per_block: one ``filters``/``kernel_size``/``block_type`` hyperparameter per block.
 
     Returns:
@@ -57,10 +63,12 @@ def conv_stack(hp: Any, x: Any, *, blocks: Any = (1, 3), filters: Any = 32, kern
     import keras
 
     n = pick(hp, "blocks", blocks)
-    after = pick(hp, "pool_after_conv", pool_after_conv)
     norm = pick(hp, "batch_norm", batch_norm)
-    rate = pick(hp, "dropout", dropout)
     act = pick(hp, "conv_activation", activation)
+    # Shared (non-Per) settings are declared once, up front, as they always were.
+    shared = {name: pick(hp, name, spec) for name, spec in
+              (("pool_after_conv", pool_after_conv), ("dropout", dropout), ("padding", padding))
+              if not isinstance(spec, Per)}
     chosen: dict[str, Any] = {}
 
     def pool_layer() -> Any:
@@ -68,7 +76,14 @@ def conv_stack(hp: Any, x: Any, *, blocks: Any = (1, 3), filters: Any = 32, kern
         if not chosen:
             chosen.update(kind=pick(hp, "pool", pool), size=pick(hp, "pool_size", pool_size),
                           strides=pick(hp, "pool_strides", pool_strides))
-        return pooling(chosen["kind"], chosen["size"], chosen["strides"], pool_padding)
+            chosen["padding"] = pick(hp, "pool_padding", pool_padding)
+        return pooling(chosen["kind"], chosen["size"], chosen["strides"], chosen["padding"])
+
+    def per(base: str, spec: Any, i: int) -> Any:
+        # A per-block value; a Per spec (or per_block) gives each block its own name, e.g. padding_1.
+        if base in shared:
+            return shared[base]
+        return pick(hp, per_name(base, spec, i, per_block and base in _PER_BLOCK), spec, i, n)
 
     for i in range(n):
         with count_condition(hp, "blocks", blocks, i):
@@ -83,17 +98,24 @@ def conv_stack(hp: Any, x: Any, *, blocks: Any = (1, 3), filters: Any = 32, kern
             else:
                 # A pooling block has no filters or kernel: don't sample them.
                 with hp.conditional_scope(type_name, ["conv"]) if searched_type else contextlib.nullcontext():
-                    width = pick(hp, per_name("filters", filters, i, per_block), filters, i)
-                    kernel = pick(hp, per_name("kernel_size", kernel_size, i, per_block), kernel_size, i)
-                    stride = pick(hp, per_name("strides", strides, i, per_block), strides, i)
-                x = keras.layers.Conv2D(width, kernel, strides=stride, padding=padding, activation=act)(x)
+                    width = per("filters", filters, i)
+                    kernel = per("kernel_size", kernel_size, i)
+                    stride = per("strides", strides, i)
+                    pad = per("padding", padding, i)
+                    after = per("pool_after_conv", pool_after_conv, i)
+                x = keras.layers.Conv2D(width, kernel, strides=stride, padding=pad, activation=act)(x)
                 if norm:
                     x = keras.layers.BatchNormalization()(x)
                 if after:
                     x = pool_layer()(x)
+            rate = per("dropout", dropout, i)
         if rate:
             x = keras.layers.Dropout(rate)(x)
     return x
+
+
+# Arguments that ``per_block=True`` turns into one hyperparameter per block (as before Per existed).
+_PER_BLOCK = ("filters", "kernel_size", "strides", "block_type")
 
 
 def pooling(kind: str, pool_size: Any = 2, strides: Any = None, padding: str = "valid") -> Any:

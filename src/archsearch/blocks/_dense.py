@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from archsearch.blocks._spec import count_condition, per_name, pick
+from archsearch.blocks._spec import Per, count_condition, per_name, pick
 
 __all__ = ["ACTIVATIONS", "dense_stack", "logistic_regression", "classifier"]
 
-#: Activations a dense stack can search over (Keras names; "leaky_relu" included).
-ACTIVATIONS = ["relu", "sigmoid", "tanh", "elu", "selu", "leaky_relu", "gelu", "swish", "linear"]
+#: Activations a dense stack can search over (Keras names; "leaky_relu" included). "softmax" is here
+#: because lab L2 put one in a hidden layer (the model stayed at chance); "linear" is a plain affine layer.
+ACTIVATIONS = ["relu", "sigmoid", "tanh", "elu", "selu", "leaky_relu", "gelu", "swish", "linear", "softmax"]
 
 
 def dense_stack(hp: Any, x: Any, *, layers: Any = (1, 5), units: Any = (32, 512, 32), activation: Any = "relu",
@@ -28,7 +29,8 @@ def dense_stack(hp: Any, x: Any, *, layers: Any = (1, 5), units: Any = (32, 512,
         layers: number of hidden layers.
         units: units per layer.
         activation: activation per layer (see :data:`ACTIVATIONS`).
-        dropout: dropout rate after each hidden layer (0 adds no layer).
+        dropout: dropout rate after each hidden layer (0 adds no layer); ``Per([0.2, 0.0])`` gives
+            each layer its own rate (``dropout_i``), as lab L1's 256-Dropout(0.2)-256 net has.
         l1, l2: kernel regularization factors (0 adds none).
         per_layer: one hyperparameter per layer for ``units`` and ``activation``.
 
@@ -46,26 +48,33 @@ def dense_stack(hp: Any, x: Any, *, layers: Any = (1, 5), units: Any = (32, 512,
     if len(x.shape) > 2:
         x = keras.layers.Flatten()(x)
     n = pick(hp, "layers", layers)
-    rate = pick(hp, "dropout", dropout)
+    per_dropout = isinstance(dropout, Per)
+    rate = None if per_dropout else pick(hp, "dropout", dropout)
     l1_value, l2_value = pick(hp, "l1", l1), pick(hp, "l2", l2)
     regularizer = keras.regularizers.L1L2(l1=l1_value, l2=l2_value) if (l1_value or l2_value) else None
     for i in range(n):
         with count_condition(hp, "layers", layers, i):
             width = pick(hp, per_name("units", units, i, per_layer), units, i)
             act = pick(hp, per_name("activation", activation, i, per_layer), activation, i)
+            if per_dropout:
+                rate = pick(hp, f"dropout_{i}", dropout, i, n)
         x = keras.layers.Dense(width, activation=act, kernel_regularizer=regularizer)(x)
         if rate:
             x = keras.layers.Dropout(rate)(x)
     return x
 
 
-def classifier(x: Any, num_classes: int) -> Any:
-    """The output layer: ``Dense(num_classes, softmax)`` (flattening images first)."""
+def classifier(x: Any, num_classes: int, activation: str = "softmax") -> Any:
+    """The output layer: ``Dense(num_classes, softmax)`` (flattening images first).
+
+    ``activation="linear"`` outputs logits (``compile_model`` then uses
+    ``from_logits=True``); lab L3 used ``"sigmoid"``.
+    """
     import keras
 
     if len(x.shape) > 2:
         x = keras.layers.Flatten()(x)
-    return keras.layers.Dense(num_classes, activation="softmax", name="output")(x)
+    return keras.layers.Dense(num_classes, activation=activation, name="output")(x)
 
 
 def logistic_regression(input_shape: tuple[int, ...], num_classes: int, *, hp: Any = None, l2: Any = 0.0) -> Any:

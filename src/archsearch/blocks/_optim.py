@@ -96,11 +96,17 @@ def lr_schedule(hp: Any, *, schedule: Any = "constant", decay_rate: Any = 0.5, s
 def compile_model(hp: Any, model: Any, *, optimizer_name: Any = "adam",
                   learning_rate: Any = Log(1e-4, 1e-1, default=1e-3), momentum: Any = 0.9,
                   schedule: Any = "constant", decay_rate: Any = 0.5, step_epochs: Any = 3, epochs: int = 10,
-                  patience: Any = 2) -> Any:
+                  patience: Any = 2, from_logits: bool | None = None) -> Any:
     """Compile ``model`` with a searched optimizer and schedule; attach the schedule's callbacks.
 
     Uses sparse categorical cross-entropy (integer labels) and accuracy. See
-    :func:`optimizer` and :func:`lr_schedule` for the arguments.
+    :func:`optimizer` and :func:`lr_schedule` for the arguments. Plain SGD (as
+    lab L4 used) is ``optimizer_name="sgd", momentum=0.0``.
+
+    Args:
+        from_logits: the loss's ``from_logits``; None (default) sets it from the
+            output layer: True when it is linear (logits), else False. Setting it
+            against the output reproduces a lab mistake (see ``model_pitfalls``).
 
     Example:
         >>> compile_model(hp, model, optimizer_name=["sgd", "adam"], schedule=["constant", "cosine"])  # doctest: +SKIP
@@ -110,7 +116,14 @@ def compile_model(hp: Any, model: Any, *, optimizer_name: Any = "adam",
     opt = optimizer(hp, name=optimizer_name, learning_rate=learning_rate, momentum=momentum)
     callbacks = lr_schedule(hp, schedule=schedule, decay_rate=decay_rate, step_epochs=step_epochs,
                             epochs=epochs, patience=patience)
-    model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    import keras
+
+    if from_logits is None:
+        last = model.layers[-1] if model.layers else None
+        act = getattr(getattr(last, "activation", None), "__name__", "")
+        from_logits = act == "linear"
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
+    model.compile(optimizer=opt, loss=loss, metrics=["accuracy"])
     if callbacks:
         attach_callbacks(model, callbacks)
     return model

@@ -7,7 +7,9 @@ Every tunable argument of a block takes a *spec*:
 * a tuple ``(low, high)`` or ``(low, high, step)``: ``hp.Int`` when both ends are
   ints, else ``hp.Float``;
 * :class:`Per` (``Per([11, 8, 5])``): one spec per layer or block, the last one
-  repeating (AlexNet's shrinking kernels);
+  repeating (AlexNet's shrinking kernels); ``Per([True, True, False], last=True)``
+  gives the last layer its own spec whatever the depth (pool after the first two
+  convolutions and after the last, as lab L4 does at depth 3 and at depth 5);
 * :class:`Log` (``Log(1e-4, 1e-1)``): ``hp.Float`` with log sampling;
 * :class:`Choice` (``Choice([16, 32, 64], default=32)``): ``hp.Choice`` with a
   default other than the first value;
@@ -28,18 +30,29 @@ __all__ = ["Choice", "Log", "Per", "at", "count_condition", "is_searched", "larg
 class Per:
     """One spec per layer/block; layers past the end reuse the last spec.
 
+    ``last`` (when given) is the spec of the last layer of the stack, whatever its
+    depth, so one ``Per`` describes a placement such as "pool after the first two
+    blocks and after the last one" at every depth.
+
     Example:
         >>> Per([11, 8, 5]).at(4)
         5
+        >>> pools = Per([True, True, False], last=True)
+        >>> [pools.at(i, count=3) for i in range(3)], [pools.at(i, count=5) for i in range(5)]
+        ([True, True, True], [True, True, False, False, True])
     """
 
     specs: Sequence[Any]
+    last: Any = None
 
     def __post_init__(self) -> None:
         if not self.specs:
             raise ValueError("Per() needs at least one spec, e.g. Per([11, 8, 5]).")
 
-    def at(self, index: int) -> Any:
+    def at(self, index: int, count: int | None = None) -> Any:
+        """The spec of layer ``index`` in a stack of ``count`` layers (``count`` matters only with ``last``)."""
+        if self.last is not None and count is not None and index == count - 1:
+            return self.last
         return self.specs[min(index, len(self.specs) - 1)]
 
 
@@ -60,7 +73,7 @@ class Choice:
     default: Any = None
 
 
-def pick(hp: Any, name: str, spec: Any, index: int | None = None) -> Any:
+def pick(hp: Any, name: str, spec: Any, index: int | None = None, count: int | None = None) -> Any:
     """The value of ``spec`` for this trial, declaring it on ``hp`` when searched.
 
     Args:
@@ -68,6 +81,7 @@ def pick(hp: Any, name: str, spec: Any, index: int | None = None) -> Any:
         name: hyperparameter name (see :func:`per_name` for per-layer names).
         spec: see the module docstring.
         index: the layer/block index, for :class:`Per` specs.
+        count: the number of layers/blocks in the stack, for ``Per(..., last=...)``.
 
     Example:
         >>> from archsearch.space import FixedHyperParameters
@@ -76,7 +90,7 @@ def pick(hp: Any, name: str, spec: Any, index: int | None = None) -> Any:
         (64, 0.5, 1)
     """
     if isinstance(spec, Per):
-        spec = spec.at(index or 0)
+        spec = spec.at(index or 0, count)
     if isinstance(spec, Log):
         return hp.Float(name, spec.low, spec.high, sampling="log", default=spec.default)
     if isinstance(spec, list):
@@ -98,7 +112,7 @@ def pick(hp: Any, name: str, spec: Any, index: int | None = None) -> Any:
 def is_searched(spec: Any) -> bool:
     """True when ``spec`` declares a hyperparameter (anything but a plain value)."""
     if isinstance(spec, Per):
-        return any(is_searched(s) for s in spec.specs)
+        return any(is_searched(s) for s in spec.specs) or is_searched(spec.last)
     return isinstance(spec, list | tuple | Log | Choice) or (callable(spec) and not isinstance(spec, type))
 
 
@@ -133,9 +147,9 @@ def count_condition(hp: Any, name: str, spec: Any, index: int) -> Any:
     return hp.conditional_scope(name, list(range(index + 1, largest(spec) + 1)))
 
 
-def at(spec: Any, index: int) -> Any:
-    """The spec that applies to layer ``index`` (unwraps :class:`Per`)."""
-    return spec.at(index) if isinstance(spec, Per) else spec
+def at(spec: Any, index: int, count: int | None = None) -> Any:
+    """The spec that applies to layer ``index`` of ``count`` (unwraps :class:`Per`)."""
+    return spec.at(index, count) if isinstance(spec, Per) else spec
 
 
 def per_name(base: str, spec: Any, index: int, per_layer: bool) -> str:

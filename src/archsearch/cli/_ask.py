@@ -13,23 +13,29 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @click.option("--levels", metavar="A,B,...", help="Its levels, comma-separated (default: its whole grid).")
 @click.option("--repeats", "-k", type=int, default=3, show_default=True, metavar="K",
               help="Seeds per level; every level runs with the same K seeds (paired).")
-@click.option("--base", default="default", show_default=True, metavar="best|default|PARAMS.json",
+@click.option("--base", default="default", show_default=True, metavar="best|default|reference:NAME|PARAMS.json",
               help="Where every other hyperparameter is held: its default, the best trial of the space's "
-                   "search study, or values from a JSON file.")
+                   "search study, one of the space's REFERENCES (a lab's own model, trained with its epochs "
+                   "and batch size), or values from a JSON file.")
+@click.option("--match-size", is_flag=False, flag_value="auto", default=None, metavar="[PARAM]",
+              help="Hold model size: at every level, set PARAM (default: the factor's partner, e.g. filters "
+                   "for blocks) so the parameter count is within 5% of the baseline level's.")
 @click.option("--until-decided", is_flag=True,
               help="Add K seeds per round until every level's interval excludes zero or --max-seeds is reached.")
 @click.option("--max-seeds", type=int, default=10, show_default=True, metavar="N",
               help="With --until-decided: stop after N seeds per level.")
-@click.option("--epochs", type=int, metavar="E", help="Override the space's EPOCHS.")
+@click.option("--epochs", type=int, metavar="E", help="Override the space's EPOCHS (and a reference base's).")
+@click.option("--dataset", metavar="NAME", help="Ask on another dataset than the space declares "
+              "(a registered name, folder:PATH or npz:PATH).")
 @click.option("--seed", type=int, default=0, show_default=True, metavar="S",
               help="Seeds the run order and the data split; trial seeds are 1000 + S + i.")
 @study_option
 @storage_option
 @tracking_uri_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the verdicts.")
-def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, until_decided: bool, max_seeds: int,
-        epochs: int | None, seed: int, study_name: str | None, storage: str | None, tracking_uri: str | None,
-        quiet: bool) -> None:
+def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, match_size: str | None,
+        until_decided: bool, max_seeds: int, epochs: int | None, dataset: str | None, seed: int,
+        study_name: str | None, storage: str | None, tracking_uri: str | None, quiet: bool) -> None:
     """Answer one question with a controlled ablation of FACTOR.
 
     Every other hyperparameter is held at a base configuration; each level of
@@ -42,18 +48,30 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, un
     Examples:
       archsearch ask spaces/digits_quick.py --factor layers --repeats 3
       archsearch ask spaces/digits_quick.py --factor activation --base best --until-decided
+      archsearch ask spaces/cifar_alexnet.py --factor blocks --levels 3,5 --base reference:L4-base --match-size
     """
     from archsearch.ablation import run_ablation
     from archsearch.report import verdict_lines
     from archsearch.study import Interrupted, RunOptions
 
     options = RunOptions(epochs=epochs, seed=seed, study_name=study_name, storage=storage,
-                         tracking_uri=tracking_uri, quiet=quiet)
+                         tracking_uri=tracking_uri, quiet=quiet, dataset=dataset)
     try:
         result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
-                              until_decided=until_decided, max_seeds=max_seeds)
+                              until_decided=until_decided, max_seeds=max_seeds, match_size=match_size)
     except Interrupted as err:
         raise SystemExit(err.exit_code) from None
     click.echo(f"Ablation of {factor} in study '{result.study_name}': {result.message}")
+    _echo_matched(result.plan)
     for line in verdict_lines(result.study_name, storage, space):
         click.echo(line)
+
+
+def _echo_matched(plan: object) -> None:
+    """With --match-size: the adjusted value and parameter count of every level."""
+    matched = getattr(plan, "matched", None)
+    if not matched:
+        return
+    rows = ", ".join(f"{lv}: {matched['adjusted']}={row['value']} ({row['params']:,})"
+                     for lv, row in matched["levels"].items())
+    click.echo(f"Sizes matched within 5% by {matched['adjusted']}: {rows}")

@@ -12,7 +12,12 @@ import click
 @click.option("--dataset", metavar="NAME", help="Show the space on another dataset than it declares.")
 @click.option("--summary/--no-summary", default=True, show_default=True,
               help="Print the Keras summary of the smallest, default and largest models.")
-def show(space: str, dataset: str | None, summary: bool) -> None:
+@click.option("--reference", metavar="NAME",
+              help="Show one of the space's REFERENCES (a lab's own model): its layers, counts and pitfalls.")
+@click.option("--json", "as_json", is_flag=True,
+              help="With --reference: print {\"params\": N, \"layers\": [...]} as JSON (batch axis and "
+                   "InputLayer left out).")
+def show(space: str, dataset: str | None, summary: bool, reference: str | None, as_json: bool) -> None:
     """Print what SPACE searches, without training.
 
     The dataset and training settings, every hyperparameter with its range
@@ -22,11 +27,18 @@ def show(space: str, dataset: str | None, summary: bool) -> None:
     \b
     Example:
       archsearch show spaces/cifar_depth.py --no-summary
+      archsearch show spaces/cifar_alexnet.py --reference L4-depth --json
     """
+    from archsearch.errors import UsageError
     from archsearch.space import load_space
     from archsearch.study import declared, input_shape, probe_builds
 
     loaded = load_space(space)
+    if as_json and reference is None:
+        raise UsageError("--json needs --reference NAME (e.g. --reference L4-base).")
+    if reference is not None:
+        _show_reference(loaded, reference, dataset, as_json)
+        return
     spec = dataset or loaded.dataset
     shape, num_classes = input_shape(loaded, spec)
     out = click.echo
@@ -58,6 +70,43 @@ def show(space: str, dataset: str | None, summary: bool) -> None:
             if b.model is not None:
                 out(f"\n{b.label} model:")
                 b.model.summary(print_fn=lambda line, *a, **k: out(line))
+
+
+def _show_reference(space: Any, name: str, dataset: str | None, as_json: bool) -> None:
+    """One reference model: its layer table, settings and the lab mistakes it keeps."""
+    import json
+
+    from archsearch.blocks import reference_summary
+    from archsearch.study import input_shape
+
+    info = reference_summary(space, name, *input_shape(space, dataset))
+    model = info.pop("model")
+    if as_json:
+        click.echo(json.dumps({"params": info["params"],
+                               "layers": [{k: row[k] for k in ("layer", "output_shape", "params")}
+                                          for row in info["layers"]]}))
+        return
+    out = click.echo
+    out(f"reference  {name} of {space.path}: {info['params']:,} parameters")
+    if info["lab"] or info["reported"]:
+        out(f"lab        {info['lab']}: reported {info['reported'] or 'nothing'}")
+    out(f"training   {info['epochs']} epochs, batch {info['batch_size']}"
+        + (f"; the lab: {info['training']}" if info["training"] else ""))
+    out(f"values     {_fmt(info['values'])}")
+    width = max(len(row["spec"]) for row in info["layers"])
+    out("\nlayers")
+    for row in info["layers"]:
+        shape = "(" + ", ".join(map(str, row["output_shape"])) + ("," if len(row["output_shape"]) == 1 else "") + ")"
+        out(f"  {row['spec']:<{width}}  {shape:<16} {row['params']:>12,}")
+    out(f"  {'total':<{width}}  {'':<16} {info['params']:>12,}")
+    if info["pitfalls"]:
+        out("\npitfalls (the lab's mistakes this reference keeps or names)")
+        for text in info["pitfalls"]:
+            out(f"  - {text}")
+    del model
+    import keras
+
+    keras.backend.clear_session()
 
 
 def _fmt(values: dict[str, Any]) -> str:
