@@ -173,8 +173,8 @@ def test_searched_per_layer_dropout_declares_one_rate_per_layer():
     model = _dense_model(hp, layers=(1, 3), units=8, dropout=Per([[0.0, 0.2, 0.25]]))
     assert [blocks.describe_layer(layer) for layer in model.layers[1:]] == [
         "Dense(8, relu)", "Dropout(0.25)", "Dense(8, relu)", "Dense(3, softmax)"]
-    assert {"dropout_0", "dropout_1"} <= set(hp.space) and "dropout" not in hp.space
-    assert hp.space["dropout_1"].conditions  # only while layers >= 2
+    assert {"dropout_0", "dropout_1"} <= set(hp.params) and "dropout" not in hp.params
+    assert hp.params["dropout_1"].conditions  # only while layers >= 2
 
 
 def test_softmax_hidden_layer_and_logits_output_are_named_as_pitfalls():

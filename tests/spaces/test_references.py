@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from archsearch.blocks import reference_summary, space_references
+from archsearch.study import input_shape
 from archsearch.cli import cli
 from archsearch.space import load_space
 
@@ -38,7 +39,8 @@ def test_reference_matches_its_table_layer_for_layer(space, name, stand_in_data)
     import keras
 
     total, expected = TABLES[name]
-    info = reference_summary(load_space(SPACES / space), name)
+    loaded = load_space(SPACES / space)
+    info = reference_summary(loaded, name, *input_shape(loaded))
     keras.backend.clear_session()
     assert _rows(info, expected) == expected  # class and settings, output shape, parameters, row by row
     assert info["params"] == total
