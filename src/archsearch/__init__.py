@@ -25,6 +25,7 @@ _LAZY = {
     "load_trials": "archsearch.results",
     "study_report": "archsearch.report",
     "run_ablation": "archsearch.ablation",
+    "analyze_table": "archsearch.analysis",
 }
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "SpaceError",
     "UsageError",
     "__version__",
+    "analyze_table",
     "load_dataset",
     "load_space",
     "load_trials",
