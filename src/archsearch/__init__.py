@@ -29,6 +29,7 @@ _LAZY = {
     "load_trials": "archsearch.study",
     "study_report": "archsearch.report",
     "run_ablation": "archsearch.ablation",
+    "analyze_table": "archsearch.analysis",
 }
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "SpaceError",
     "UsageError",
     "__version__",
+    "analyze_table",
     "load_dataset",
     "load_space",
     "load_trials",

@@ -1,8 +1,9 @@
 """Statistics over a table of trials: effects with confidence intervals, verdicts, best trials.
 
 Pure functions over pandas tables (one row per trial and seed): nothing here
-imports Keras, Optuna or MLflow. :mod:`archsearch.study` builds the table
-from a study; :mod:`archsearch.report` renders what these functions compute.
+imports Keras, Optuna or MLflow. :func:`analyze_table` is the entry point;
+:mod:`archsearch.study` builds the table from a study and
+:mod:`archsearch.report` renders what it computes.
 """
 
 from archsearch.analysis._effects import (
@@ -10,30 +11,59 @@ from archsearch.analysis._effects import (
     LevelSummary,
     QuestionResult,
     analyze_question,
-    mean_interval,
-    paired_interval,
     seeds_needed,
     size_adjusted_interval,
-    verdict,
-    welch_interval,
 )
 # _clean keeps its private name inside _effects; report needs it to make its dict valid JSON.
 from archsearch.analysis._effects import _clean as json_ready
+from archsearch.analysis._estimation import clean
+from archsearch.analysis._intervals import (
+    Comparison,
+    mean_interval,
+    paired_interval,
+    paired_test,
+    welch_interval,
+    welch_test,
+)
+from archsearch.analysis._multiplicity import adjust
+from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
+from archsearch.analysis._sequential import CAP, CONTINUE, DECIDED, SequentialPlan, sequential_decision
+from archsearch.analysis._table import SCHEMA, analyze_table
 from archsearch.analysis._trials import best_trials, chance_trials, state_counts
+from archsearch.analysis._verdicts import HELPS, HURTS, NOT_ENOUGH, UNCLEAR, decide, verdict
 
 __all__ = [
+    "CAP",
+    "CONTINUE",
+    "DECIDED",
+    "DEFAULT_MIN_EFFECT",
+    "HELPS",
+    "HURTS",
+    "NOT_ENOUGH",
+    "SCHEMA",
+    "UNCLEAR",
+    "Comparison",
     "Effect",
     "LevelSummary",
     "QuestionResult",
     "analyze_question",
-    "best_trials",
-    "chance_trials",
     "json_ready",
-    "mean_interval",
-    "paired_interval",
     "seeds_needed",
     "size_adjusted_interval",
+    "SequentialPlan",
+    "adjust",
+    "analyze_table",
+    "best_trials",
+    "chance_trials",
+    "clean",
+    "decide",
+    "mean_interval",
+    "paired_interval",
+    "paired_test",
+    "sequential_decision",
     "state_counts",
+    "units_needed",
     "verdict",
     "welch_interval",
+    "welch_test",
 ]

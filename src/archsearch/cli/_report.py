@@ -8,7 +8,13 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 
 
 @click.command()
-@click.argument("space_or_study", metavar="SPACE_OR_STUDY")
+@click.argument("space_or_study", metavar="SPACE_OR_STUDY", required=False)
+@click.option("--table", "table_file", type=click.Path(dir_okay=False, path_type=str), metavar="FILE.csv",
+              help="Analyse your own results: one row per trial and seed (see docs/report-schema.md); prints JSON.")
+@click.option("--design", type=click.Choice(["search", "ablation"]), default="search", show_default=True,
+              help="With --table: a search (exploratory) or a controlled ablation (confirmatory).")
+@click.option("--fdr", is_flag=True, help="With --table: control the false discovery rate (Benjamini-Hochberg) "
+              "instead of the family-wise error rate (Holm).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True,
               help="What to print on stdout (without --out).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=str), metavar="DIR",
@@ -17,7 +23,7 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @storage_option
 @tracking_uri_option
 @click.option("--no-mlflow", is_flag=True, help="Do not attach the report and verdict tags to the MLflow parent run.")
-def report(space_or_study: str, fmt: str, out: str | None, study_name: str | None, storage: str | None,
+def report(space_or_study: str | None, table_file: str | None, design: str, fdr: bool, fmt: str, out: str | None, study_name: str | None, storage: str | None,
            tracking_uri: str | None, no_mlflow: bool) -> None:
     """Answer the space's questions: effects with 95% intervals and verdicts.
 
@@ -38,6 +44,12 @@ def report(space_or_study: str, fmt: str, out: str | None, study_name: str | Non
     """
     import tempfile
     from pathlib import Path
+
+    if table_file is not None:
+        _report_table(table_file, design, fdr)
+        return
+    if space_or_study is None:
+        raise click.UsageError("give SPACE_OR_STUDY, or --table FILE.csv.")
 
     from archsearch.report import build_report
     from archsearch.tracking import log_report
@@ -60,3 +72,22 @@ def report(space_or_study: str, fmt: str, out: str | None, study_name: str | Non
             if run_id is not None:
                 click.echo(f"report attached to MLflow run {run_id} (experiment '{rep.to_dict()['study']}')",
                            err=True)
+
+
+def _report_table(path: str, design: str, fdr: bool) -> None:
+    """``--table``: the same analysis on a CSV of someone else's results, as JSON on stdout."""
+    import json
+
+    import pandas as pd
+
+    from archsearch.analysis import analyze_table
+    from archsearch.errors import UsageError
+
+    try:
+        table = pd.read_csv(path)
+        data = analyze_table(table, design=design, adjust_method="fdr_bh" if fdr else "holm")
+    except FileNotFoundError:
+        raise UsageError(f"--table {path}: no such file.") from None
+    except ValueError as err:
+        raise UsageError(f"--table {path}: {err}") from None
+    click.echo(json.dumps(data, indent=2, allow_nan=False))

@@ -1,0 +1,232 @@
+"""``analyze_table``: the one entry point from a table of trials to the report's statistics."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from archsearch.analysis._estimation import clean, label, normalize_table, num
+from archsearch.analysis._multiplicity import METHODS, adjust
+from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
+from archsearch.analysis._question import per_seed, question_parts
+from archsearch.analysis._sequential import SequentialPlan, interval_of, sequential_decision
+from archsearch.analysis._time import time_effects
+from archsearch.analysis._verdicts import HELPS, HURTS, NOT_ENOUGH, UNCLEAR, decide
+
+__all__ = ["SCHEMA", "analyze_table"]
+
+SCHEMA = "archsearch.report/2"
+
+
+def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequence[Any] | None = None,
+                  direction: str = "maximize", *, plan: Mapping[str, Any] | None = None, alpha: float = 0.05,
+                  adjust_method: str = "holm", min_effect: float | None = None, time_target: float | None = None,
+                  space: str | None = None, max_levels: int = 6, bins: int = 4) -> dict[str, Any]:
+    """Effects, intervals and verdicts for every question, from a plain table (one row per trial and seed).
+
+    Args:
+        table: columns ``trial``, ``seed``, ``value``, ``state`` (COMPLETE / PRUNED /
+            FAIL), ``params_count``, ``fit_seconds``, ``params_<name>`` per
+            hyperparameter, optionally ``epoch_values`` (JSON list per epoch) and ``error``.
+        design: "search" (exploratory: effects adjusted by regression on the other
+            hyperparameters) or "ablation" (confirmatory: paired per seed).
+        questions: parameter names, or dicts ``{"param", "baseline", "text", "order"}``;
+            None analyses every ``params_`` column (an ablation: its factor).
+        direction: "maximize" or "minimize".
+        plan: an ablation's design (``factor``, ``levels``, ``baseline``, ``base``,
+            ``seeds``, optionally ``sequential``: ``{"repeats", "max_seeds", "alpha"}``);
+            rows outside it are excluded and counted.
+        alpha: the family's error rate.
+        adjust_method: "holm" (family-wise, default), "fdr_bh" (``--fdr``) or "none".
+        min_effect: the smallest effect worth detecting for "seeds needed" (default 0.01).
+        time_target: also compare the time to first reach this objective value.
+        space: the space file named in suggested commands.
+
+    Returns:
+        the report's statistics as JSON-ready data (docs/report-schema.md).
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> t = pd.DataFrame({"trial": range(12), "seed": range(12), "state": "COMPLETE",
+        ...                   "value": np.r_[rng.normal(.90, .01, 6), rng.normal(.95, .01, 6)],
+        ...                   "params_layers": [1] * 6 + [2] * 6})
+        >>> analyze_table(t)["questions"][0]["effects"][0]["verdict"]
+        'helps'
+    """
+    if design not in ("search", "ablation"):
+        raise ValueError(f"design must be 'search' or 'ablation', but got {design!r}.")
+    if direction not in ("maximize", "minimize"):
+        raise ValueError(f"direction must be 'maximize' or 'minimize', but got {direction!r}.")
+    if adjust_method not in METHODS:
+        raise ValueError(f"adjust_method must be one of {', '.join(METHODS)}, but got {adjust_method!r}.")
+    t = normalize_table(table)
+    paired = design == "ablation"
+    notes: list[str] = []
+    excluded = 0
+    if paired and plan:
+        t, excluded = _in_design(t, plan)
+        if excluded:
+            notes.append(f"{excluded} trial(s) outside the ablation's design (another base, level or seed, e.g. "
+                         "added by the sampler after an enqueued trial failed) are left out of every level.")
+    specs = _specs(t, questions, plan, paired)
+    parts = [question_parts(t, s, paired=paired, max_levels=max_levels, bins=bins) for s in specs]
+    min_effect = DEFAULT_MIN_EFFECT if min_effect is None else float(min_effect)
+    seq = _sequential(plan) if paired else None
+    family = [(q, e) for q in parts for e in q["effects"]]
+    if seq is not None:
+        _apply_sequential(parts, seq, direction)
+        family_text = "each look's comparisons (Holm), looks bound by alpha spending"
+    else:
+        _apply_family(family, adjust_method, alpha, direction)
+        family_text = f"{len([1 for _, e in family if e['p'] is not None])} comparisons"
+    for q, e in family:
+        _power(q, e, paired, alpha, len(family), min_effect)
+    timing = time_effects(parts, paired=paired, alpha=alpha, method=adjust_method, target=time_target,
+                          direction=direction, max_levels=max_levels)
+    for q in parts:
+        q["time_effects"] = timing.get(q["param"], [])
+        if not paired and any(b["poor"] for b in q["balance"]):
+            bad = ", ".join(b["param"] for b in q["balance"] if b["poor"])
+            q["note"] = (q["note"] + " " if q["note"] else "") + (
+                f"Poor balance on {bad} (|standardized mean difference| > 0.25): the adjustment leans on the "
+                f"regression model. A controlled answer: archsearch ask {space or 'SPACE.py'} --factor "
+                f"{q['param']} --repeats 3 --base best")
+        for key in ("_units", "_others", "_rows"):
+            q.pop(key, None)
+    counts = {s: int(t.drop_duplicates("trial")["state"].eq(s).sum()) for s in ("COMPLETE", "PRUNED", "FAIL")}
+    return clean({
+        "schema": SCHEMA, "design": {"kind": design}, "direction": direction, "exploratory": not paired,
+        "alpha": alpha,
+        "multiplicity": {"method": "group-sequential" if seq is not None else adjust_method,
+                         "description": (seq.to_dict()["spending"] if seq is not None else METHODS[adjust_method]),
+                         "family": family_text, "m": len(family)},
+        "min_effect": min_effect, "counts": {**counts, "excluded": excluded}, "questions": parts, "notes": notes,
+    })
+
+
+def _specs(t: pd.DataFrame, questions: Sequence[Any] | None, plan: Mapping[str, Any] | None,
+           paired: bool) -> list[dict[str, Any]]:
+    if questions is None:
+        if paired and plan and plan.get("factor"):
+            return [{"param": plan["factor"], "baseline": plan.get("baseline"), "order": plan.get("levels")}]
+        return [{"param": c[7:]} for c in t.columns if c.startswith("params_") and c != "params_count"]
+    out = []
+    for q in questions:
+        spec = dict(q) if isinstance(q, Mapping) else {"param": str(q)}
+        if paired and plan and spec["param"] == plan.get("factor"):
+            spec.setdefault("baseline", plan.get("baseline"))
+            spec.setdefault("order", plan.get("levels"))
+        out.append(spec)
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float | int | np.number) and isinstance(b, float | int) and not isinstance(b, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
+    return label(a) == label(b)
+
+
+def _in_design(t: pd.DataFrame, plan: Mapping[str, Any]) -> tuple[pd.DataFrame, int]:
+    factor = plan.get("factor")
+    col = f"params_{factor}"
+    ok = pd.Series(True, index=t.index)
+    if col in t.columns and plan.get("levels") is not None:
+        ok &= t[col].map(lambda v: any(_same(v, lv) for lv in plan["levels"]))
+    if plan.get("seeds"):
+        seeds = {int(s) for s in plan["seeds"]}
+        ok &= t["seed"].map(lambda s: pd.notna(s) and int(s) in seeds) | t["state"].eq("FAIL")
+    for k, v in (plan.get("base") or {}).items():
+        c = f"params_{k}"
+        if c in t.columns:
+            ok &= t[c].isna() | t[c].map(lambda x, v=v: _same(x, v))
+    bad = set(t.loc[~ok, "trial"])
+    return t[~t["trial"].isin(bad)], len(bad)
+
+
+def _sequential(plan: Mapping[str, Any] | None) -> SequentialPlan | None:
+    s = (plan or {}).get("sequential")
+    if not s:
+        return None
+    return SequentialPlan(int(s["repeats"]), int(s["max_seeds"]), float(s.get("alpha", 0.05)))
+
+
+def _apply_family(family: list[tuple[dict[str, Any], dict[str, Any]]], method: str, alpha: float,
+                  direction: str) -> None:
+    comps = [e.pop("_comparison") for _, e in family]
+    p_adj, levels = adjust([c.p if c is not None else math.nan for c in comps], method, alpha)
+    for (q, e), c, pa, a_each in zip(family, comps, p_adj, levels, strict=True):
+        _fill(e, c, pa, a_each, alpha, direction)
+        sc = e.pop("_size_comparison", None)
+        if sc is not None and math.isfinite(a_each):
+            lo, hi = sc.interval(a_each)
+            e.update({"adjusted_diff": sc.diff, "adjusted_ci_low": lo, "adjusted_ci_high": hi,
+                      "survives_size": e["verdict"] in (HELPS, HURTS) and (lo > 0 or hi < 0)
+                      and (lo > 0) == (e["diff"] > 0)})
+
+
+def _fill(e: dict[str, Any], c: Any, p_adj: float, a_each: float, alpha: float, direction: str) -> None:
+    if c is None or not math.isfinite(c.diff):
+        e.update({"diff": None, "ci_low": None, "ci_high": None, "ci_low_raw": None, "ci_high_raw": None,
+                  "se": None, "df": None, "p": None, "p_adjusted": None, "alpha_interval": None,
+                  "verdict": NOT_ENOUGH})
+        return
+    lo_raw, hi_raw = c.interval(alpha)
+    lo, hi = c.interval(a_each) if math.isfinite(a_each) else (math.nan, math.nan)
+    v = decide(c.diff, num(p_adj), direction, alpha)
+    if e.get("withheld") and v in (HELPS, HURTS):
+        v = NOT_ENOUGH
+    e.update({"diff": c.diff, "ci_low": lo, "ci_high": hi, "ci_low_raw": lo_raw, "ci_high_raw": hi_raw,
+              "se": c.se, "df": c.df, "p": c.p, "p_adjusted": p_adj, "alpha_interval": a_each, "verdict": v})
+
+
+def _apply_sequential(parts: list[dict[str, Any]], plan: SequentialPlan, direction: str) -> None:
+    for q in parts:
+        units = q.get("_units")
+        if units is None or not q["effects"]:
+            continue
+        levels = [q["reference"], *[e["level"] for e in q["effects"]]]
+        result = sequential_decision({lv: per_seed(units, lv) for lv in levels}, q["reference"], plan, direction)
+        q["sequential"] = {k: result[k] for k in ("status", "n_seeds", "looks", "plan")}
+        for e in q["effects"]:
+            e.pop("_size_comparison", None)
+            c = e.pop("_comparison")
+            entry = result["effects"].get(e["level"])
+            if entry is None:
+                _fill(e, c, math.nan, math.nan, plan.alpha, direction)
+                continue
+            _fill(e, entry["comparison"], entry["p_adjusted"], entry["alpha_interval"], entry["alpha_look"],
+                  direction)
+            if entry["verdict"] in (HELPS, HURTS) and not e.get("withheld"):
+                e["verdict"] = entry["verdict"]
+            elif e["verdict"] in (HELPS, HURTS):
+                e["verdict"] = UNCLEAR
+            e["ci_low"], e["ci_high"] = interval_of(entry)
+            e["look"] = entry["look"]
+
+
+def _power(q: dict[str, Any], e: dict[str, Any], paired: bool, alpha: float, m: int, min_effect: float) -> None:
+    e.update({"min_effect": min_effect, "seeds_needed": None, "more_needed": None})
+    if e["verdict"] in (HELPS, HURTS):
+        return
+    units = q.get("_units")
+    if units is None:
+        return
+    if paired:
+        a, b = per_seed(units, e["level"]), per_seed(units, e["reference"])
+        common = sorted(set(a.index) & set(b.index))
+        d = (a.loc[common] - b.loc[common]).to_numpy(float)
+        sd, df = (float(np.std(d, ddof=1)), len(d) - 1) if len(d) > 1 else (math.nan, 0)
+    else:
+        groups = [units.loc[units["_level"] == lv, "value"].to_numpy(float) for lv in (e["level"], e["reference"])]
+        ss = sum(float(((g - g.mean()) ** 2).sum()) for g in groups if len(g) > 1)
+        df = sum(len(g) - 1 for g in groups if len(g) > 1)
+        sd = math.sqrt(ss / df) if df > 0 else math.nan
+    # Bonferroni's level for the family: conservative for Holm, so the power is at least 80%.
+    need = units_needed(sd, min_effect, paired=paired, alpha=alpha / max(m, 1), sd_df=df if df > 0 else None)
+    if need is not None:
+        e["seeds_needed"] = need
+        e["more_needed"] = max(need - min(e["n"], e["n_ref"]), 0)

@@ -1,0 +1,79 @@
+"""Time is a question too: fit time per epoch (and time to reach a target) as a ratio with an interval.
+
+Times are compared on the log scale with the same machinery as the objective
+(paired per seed in an ablation, regression on the other hyperparameters in a
+search) and reported as ratios ``exp(diff)``: 0.33 [0.30, 0.37] means the level
+takes a third of the reference's time. The time comparisons form their own
+family for the multiplicity adjustment.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from archsearch.analysis._multiplicity import adjust
+from archsearch.analysis._verdicts import HELPS, HURTS, NOT_ENOUGH, decide
+
+__all__ = ["FASTER", "SLOWER", "time_effects"]
+
+FASTER, SLOWER = "faster", "slower"
+
+
+def _reach_epoch(curve: Any, target: float, direction: str) -> float:
+    if not isinstance(curve, list):
+        return math.nan
+    for i, v in enumerate(curve, start=1):
+        if (v >= target) if direction == "maximize" else (v <= target):
+            return float(i)
+    return math.inf
+
+
+def time_effects(parts: list[dict[str, Any]], *, paired: bool, alpha: float, method: str, target: float | None,
+                 direction: str, max_levels: int) -> dict[str, list[dict[str, Any]]]:
+    """Per question, ``level / reference`` ratios of fit seconds per epoch (and of time to ``target``)."""
+    from archsearch.analysis._question import _comparisons, _units
+
+    pending: list[tuple[str, dict[str, Any], Any]] = []
+    for q in parts:
+        rows = q.get("_rows")
+        if rows is None or not q["effects"] or rows["fit_seconds"].notna().sum() < 2:
+            continue
+        epochs = rows["_epochs"].where(rows["_epochs"] > 0)
+        per_epoch = rows["fit_seconds"] / epochs
+        kinds = [("seconds per epoch", per_epoch)] if per_epoch.notna().any() else [
+            ("seconds per fit", rows["fit_seconds"])]
+        if target is not None:
+            reach = [_reach_epoch(c, target, direction) for c in rows["epoch_values"]]
+            kinds.append((f"seconds to reach {target:g}", per_epoch * pd.Series(reach, index=rows.index)))
+        for what, secs in kinds:
+            secs = secs.where(secs > 0)
+            r = rows.assign(value=np.log(secs.astype(float)))
+            never = rows.loc[np.isinf(r["value"]), "trial"].nunique()
+            units = _units(r[np.isfinite(r["value"])], paired, q["_others"] if not paired else [])
+            comps, _, _ = _comparisons(units, [lv["level"] for lv in q["levels"]], q["reference"],
+                                       q["_others"], paired, max_levels)
+            for e in q["effects"]:
+                entry = {"level": e["level"], "reference": q["reference"], "measure": what,
+                         "n": int((units["_level"] == e["level"]).sum()),
+                         "n_ref": int((units["_level"] == q["reference"]).sum()),
+                         "reason": (f"{never} trial(s) never reached {target:g}; they are left out."
+                                    if never and what.startswith("seconds to") else "")}
+                pending.append((q["param"], entry, comps.get(e["level"])))
+    p_adj, levels = adjust([c.p if c is not None and c.ok else math.nan for _, _, c in pending], method, alpha)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (param, entry, c), pa, a_each in zip(pending, p_adj, levels, strict=True):
+        if c is None or not math.isfinite(c.diff):
+            entry.update({"ratio": None, "ci_low": None, "ci_high": None, "p": None, "p_adjusted": None,
+                          "verdict": NOT_ENOUGH})
+        else:
+            lo, hi = c.interval(a_each) if math.isfinite(a_each) else (math.nan, math.nan)
+            v = decide(c.diff, pa if math.isfinite(pa) else None, "minimize", alpha)
+            entry.update({"ratio": math.exp(c.diff), "ci_low": math.exp(lo) if math.isfinite(lo) else None,
+                          "ci_high": math.exp(hi) if math.isfinite(hi) else None, "p": c.p, "p_adjusted": pa,
+                          "verdict": {HELPS: FASTER, HURTS: SLOWER}.get(v, v)})
+        out.setdefault(param, []).append(entry)
+    return out
