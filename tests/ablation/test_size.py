@@ -90,7 +90,7 @@ def test_ask_takes_the_run_options_instead_of_no_such_option():
 
 @pytest.mark.slow
 def test_ask_from_a_reference_trains_with_its_epochs_and_batch_on_the_given_dataset(write_space, tmp_path):
-    from archsearch.results import load_trials
+    from archsearch.study import load_trials
 
     path = write_space(DENSE.replace('DATASET = "digits"', 'DATASET = "mnist"'), "dense.py")
     storage = f"sqlite:///{tmp_path}/o.db"

@@ -138,13 +138,14 @@ def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: 
                   before: int) -> Any:
     import optuna
 
-    from archsearch.study._run import SearchResult, _result
+    from archsearch.study._run import SearchResult, _Plan, _result
     from archsearch.stores import open_storage
 
     try:
         study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
     except KeyError:  # every worker failed before creating it
         return SearchResult(study_name, storage_url, tracking_uri, target, 0, 0, 0, objective=space.objective)
-    result = _result(study, storage_url, tracking_uri, target, 0, space)
+    plan = _Plan(space.dataset, storage_url, tracking_uri, target, space.epochs, study_name)
+    result = _result(study, plan, 0, space)
     result.ran = result.finished - before
     return result
