@@ -14,26 +14,11 @@ import optuna
 import pytest
 
 from tests.conftest import TINY_SPACE
+from tests.procs import SLOW_SPACE
+from tests.procs import command as _command
+from tests.procs import env as _env
 
 pytestmark = pytest.mark.slow
-
-# TINY_SPACE, plus a pause after each epoch while SLOW_EPOCH is set: time to hit a trial mid-fit.
-SLOW_SPACE = TINY_SPACE.replace("    return model\n", '''    import os, time
-    from archsearch.train import attach_callbacks
-
-    pause = float(os.environ.get("SLOW_EPOCH", "0"))
-    if pause:
-        attach_callbacks(model, [keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: time.sleep(pause))])
-    return model
-''')
-
-
-def _command(space: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "archsearch", "run", str(space), *args]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONUNBUFFERED": "1", **extra}
 
 
 def _query(db: Path, sql: str) -> int:

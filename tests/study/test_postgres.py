@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TINY_SPACE
-from tests.study.procs import (
+from tests.procs import (
     SLOW_SPACE,
     command,
     env,

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from archsearch.cli import cli
 from tests.conftest import TINY_SPACE
-from tests.study.procs import SLOW_SPACE, command, kill_all, mlflow_runs, running_trials, start, wait_for_running_trial
+from tests.procs import SLOW_SPACE, command, kill_all, mlflow_runs, running_trials, start, wait_for_running_trial
 
 
 def test_too_many_workers_for_sqlite_is_one_error_before_anything_is_written(tmp_path, write_space, monkeypatch):

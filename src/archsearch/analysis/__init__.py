@@ -14,9 +14,8 @@ from archsearch.analysis._effects import (
     seeds_needed,
     size_adjusted_interval,
 )
-# _clean keeps its private name inside _effects; report needs it to make its dict valid JSON.
-from archsearch.analysis._effects import _clean as json_ready
 from archsearch.analysis._estimation import clean
+from archsearch.analysis._estimation import clean as json_ready  # the report's name for it
 from archsearch.analysis._intervals import (
     Comparison,
     mean_interval,

@@ -26,6 +26,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from archsearch.analysis._estimation import clean as _clean
+from archsearch.analysis._estimation import label as _label
+from archsearch.analysis._estimation import level_labels as _levels
+from archsearch.analysis._estimation import median as _median
+from archsearch.analysis._estimation import num as _num
+from archsearch.analysis._intervals import mean_interval
+from archsearch.analysis._verdicts import HELPS, HURTS, NOT_ENOUGH, UNCLEAR, _nan, verdict
+
 __all__ = [
     "Effect",
     "LevelSummary",
@@ -39,7 +47,6 @@ __all__ = [
     "welch_interval",
 ]
 
-HELPS, HURTS, UNCLEAR, NOT_ENOUGH = "helps", "hurts", "no clear effect", "not enough data"
 UNPAIRED_METHOD = "Welch t interval on the difference of trial means"
 PAIRED_METHOD = "paired t interval on per-seed differences (same seeds at every level)"
 
@@ -110,23 +117,6 @@ class QuestionResult:
 # -- intervals ---------------------------------------------------------------
 
 
-def mean_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean with a t interval; the bounds are NaN with fewer than 2 values.
-
-    Example:
-        >>> m, lo, hi = mean_interval([0.9, 0.92, 0.94])
-        >>> round(m, 2), lo < m < hi
-        (0.92, True)
-    """
-    x = np.asarray(values, dtype=float)
-    if x.size == 0:
-        return math.nan, math.nan, math.nan
-    m = float(x.mean())
-    if x.size < 2:
-        return m, math.nan, math.nan
-    half = stats.t.ppf(0.5 + confidence / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size)
-    return m, float(m - half), float(m + half)
-
 
 def welch_interval(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
     """``mean(a) - mean(b)`` with Welch's t interval (unequal variances).
@@ -193,21 +183,6 @@ def size_adjusted_interval(values: Sequence[float], is_level: Sequence[bool], pa
 
 # -- verdicts ----------------------------------------------------------------
 
-
-def verdict(diff: float | None, low: float | None, high: float | None, direction: str = "maximize",
-            *, n: int = 2, n_ref: int = 2, min_n: int = 2) -> str:
-    """"helps", "hurts", "no clear effect" (interval crosses zero) or "not enough data".
-
-    Example:
-        >>> verdict(0.02, 0.01, 0.03), verdict(0.02, 0.01, 0.03, "minimize"), verdict(0.0, -0.01, 0.01)
-        ('helps', 'hurts', 'no clear effect')
-    """
-    if n < min_n or n_ref < min_n or diff is None or _nan(low) or _nan(high):
-        return NOT_ENOUGH
-    if low <= 0 <= high:
-        return UNCLEAR
-    better = (low > 0) == (direction == "maximize")
-    return HELPS if better else HURTS
 
 
 def seeds_needed(diff: float, sd: float, *, paired: bool, confidence: float = 0.95, cap: int = 10_000) -> int | None:
@@ -352,24 +327,6 @@ def _size_check(effect: Effect, lev: pd.DataFrame, ref: pd.DataFrame, confidence
                         else "not clear at equal model size: part of it may be a size effect.")
 
 
-def _levels(values: pd.Series, max_levels: int, bins: int,
-            order: Sequence[Any] | None) -> tuple[pd.Series, list[str], bool]:
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-    if numeric and values.nunique() > max_levels:
-        cut = pd.qcut(values.astype(float), q=bins, duplicates="drop")
-        labels = cut.map(lambda iv: f"[{_fmt(iv.left)}, {_fmt(iv.right)}]").astype(str)
-        order_ = [f"[{_fmt(iv.left)}, {_fmt(iv.right)}]" for iv in cut.cat.categories]
-        return labels, [lv for lv in order_ if (labels == lv).any()], True
-    labels = values.map(_label)
-    present = list(dict.fromkeys(labels))
-    if order is not None:
-        ranked = [_label(v) for v in order]
-        present.sort(key=lambda lv: ranked.index(lv) if lv in ranked else len(ranked))
-    else:
-        raw = {_label(v): v for v in values}
-        present.sort(key=lambda lv: _sort_key(raw[lv]))
-    return labels, present, False
-
 
 def _reference(rows: pd.DataFrame, column: str, baseline: Any, order: list[str], binned: bool) -> str:
     if baseline is not None:
@@ -384,49 +341,3 @@ def _reference(rows: pd.DataFrame, column: str, baseline: Any, order: list[str],
             if hits is not None:
                 return str(hits)
     return order[0]
-
-
-def _label(value: Any) -> str:
-    if isinstance(value, float | np.floating) and float(value).is_integer() and not isinstance(value, bool):
-        return _fmt(float(value))
-    if isinstance(value, float | np.floating):
-        return _fmt(float(value))
-    return str(value.item() if isinstance(value, np.generic) else value)
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def _sort_key(value: Any) -> tuple[int, Any]:
-    if isinstance(value, bool | np.bool_):
-        return (0, int(value))
-    if isinstance(value, int | float | np.integer | np.floating):
-        return (0, float(value))
-    return (1, str(value))
-
-
-def _median(s: pd.Series) -> float | None:
-    s = pd.to_numeric(s, errors="coerce").dropna()
-    return None if s.empty else float(s.median())
-
-
-def _nan(x: Any) -> bool:
-    return x is None or (isinstance(x, float | np.floating) and math.isnan(x))
-
-
-def _num(x: Any) -> float | None:
-    return None if _nan(x) else float(x)
-
-
-def _clean(obj: Any) -> Any:
-    """NaN -> None and numpy scalars -> Python, so the dict is valid JSON."""
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
