@@ -22,14 +22,16 @@ from __future__ import annotations
 import base64
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from archsearch.analysis._intervals import Comparison
 
-__all__ = ["EXAMPLES_METHOD", "SEEDS_ONLY_METHOD", "correctness_matrix", "crossed_test", "pack_correct",
-           "unpack_correct", "variance_components"]
+__all__ = ["EXAMPLES_METHOD", "SEEDS_ONLY_METHOD", "correctness_matrix", "crossed_test", "on_test_split",
+           "pack_correct", "seeds_for_power", "unpack_correct", "variance_components"]
 
 EXAMPLES_METHOD = ("paired over seeds and test examples: two-way crossed random effects (seed, example; "
                    "ANOVA moments), Satterthwaite t")
@@ -132,3 +134,94 @@ def crossed_test(a: np.ndarray, b: np.ndarray) -> Comparison:
     se = math.sqrt(var)
     p = float(2 * stats.t.sf(abs(diff / se), df))
     return Comparison(diff, se, float(df), p, "crossed")
+
+
+def on_test_split(q: dict[str, Any], direction: str, alpha: float = 0.05) -> None:
+    """Point a paired question's effects at the test split, with the crossed interval, where the rows allow it.
+
+    Each effect gets ``split`` ("test" or "validation"), ``method`` and, on the
+    test split, ``n_test`` plus the seeds-only validation answer it replaces
+    (``validation_diff``, ``validation_ci_low``, ``validation_ci_high``, 95%).
+    Otherwise ``split_note`` says why the answer stays on validation.
+    """
+    for e in q["effects"]:
+        e.update({"split": "validation", "method": SEEDS_ONLY_METHOD})
+    rows = q.get("_rows")
+    if not q["effects"] or rows is None:
+        return
+    levels = {q["reference"], *(e["level"] for e in q["effects"])}
+    rows = rows[rows["_level"].isin(levels)]
+    why, n = _why_not(rows, q, direction)
+    if why:
+        for e in q["effects"]:
+            e["split_note"] = why
+        return
+    per_level = {lv: _per_seed_matrix(rows[rows["_level"] == lv], n) for lv in levels}
+    ref = per_level[q["reference"]]
+    for e in q["effects"]:
+        cur = per_level[e["level"]]
+        seeds = [s for s in cur if s in ref]
+        if not seeds:
+            continue
+        old: Comparison | None = e.get("_comparison")
+        lo, hi = old.interval(alpha) if old is not None else (math.nan, math.nan)
+        a, b = np.stack([cur[s] for s in seeds]), np.stack([ref[s] for s in seeds])
+        e.update({"split": "test", "method": EXAMPLES_METHOD, "n_test": n,
+                  "validation_diff": old.diff if old is not None else math.nan,
+                  "validation_ci_low": lo, "validation_ci_high": hi, "_comparison": crossed_test(a, b),
+                  "_components": variance_components(a - b) if len(seeds) > 1 and n > 1 else None})
+
+
+def seeds_for_power(components: dict[str, float], n: int, min_effect: float, alpha: float,
+                    power: float = 0.8) -> int | None:
+    """Seeds per level for ``power`` at ``min_effect`` on a test split of ``n`` examples; None: no number will do.
+
+    The estimate's variance is ``(v_seed + v_cell / n) / S + v_example / n``:
+    seeds shrink the first part only. With the normal approximation the
+    interval's half-width at ``alpha`` plus the power margin must fit in
+    ``min_effect``; when the example term alone is too large, more seeds cannot
+    settle it (a larger test split can).
+
+    Example:
+        >>> seeds_for_power({"seed": 1e-4, "example": 0.0, "cell": 0.02}, 400, 0.01, 0.05)
+        12
+        >>> seeds_for_power({"seed": 1e-4, "example": 0.05, "cell": 0.02}, 400, 0.01, 0.05) is None
+        True
+    """
+    z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
+    room = (min_effect / z) ** 2 - components["example"] / n
+    per_seed = components["seed"] + components["cell"] / n
+    if room <= 0:
+        return None
+    return max(int(math.ceil(per_seed / room)), 2)
+
+
+def _why_not(rows: pd.DataFrame, q: dict[str, Any], direction: str) -> tuple[str, int]:
+    if "correct_test" not in rows.columns or "n_test" not in rows.columns:
+        return "the table has no per-example test correctness (columns correct_test, n_test).", 0
+    if q.get("outcome") not in (None, "value"):
+        return f"pruned trials are compared on validation at {q['outcome']}.", 0
+    if direction != "maximize":
+        return "the objective is minimized; per-example correctness measures accuracy.", 0
+    if not all(isinstance(p, str) and p for p in rows["correct_test"]):
+        return "some seeds have no per-example test correctness (trials written before it was stored).", 0
+    sizes = set(pd.to_numeric(rows["n_test"], errors="coerce"))
+    if len(sizes) != 1 or not all(math.isfinite(s) and s >= 1 for s in sizes):
+        return f"the seeds were scored on test splits of different sizes ({sorted(sizes)}).", 0
+    n = int(sizes.pop())
+    if {"correct_val", "n_val"} <= set(rows.columns):
+        for packed, n_val, value in zip(rows["correct_val"], rows["n_val"], rows["value"], strict=True):
+            if isinstance(packed, str) and pd.notna(n_val) and pd.notna(value) and int(n_val) > 0:
+                acc = float(unpack_correct(packed, int(n_val)).mean())
+                if abs(acc - float(value)) > 0.5 / int(n_val) + 1e-6:
+                    return (f"the objective is not validation accuracy (a seed's objective {float(value):.4g}, its "
+                            f"validation accuracy {acc:.4g}); per-example correctness measures accuracy."), 0
+    return "", n
+
+
+def _per_seed_matrix(rows: pd.DataFrame, n: int) -> dict[Any, np.ndarray]:
+    """Seed -> that seed's correctness (the mean over a level's duplicate rows of one seed)."""
+    out: dict[Any, np.ndarray] = {}
+    for seed, group in rows.groupby("seed", sort=True):
+        out[seed] = correctness_matrix(list(group["correct_test"]), n).mean(axis=0)
+    return out
