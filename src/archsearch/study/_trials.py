@@ -58,7 +58,7 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
     test_accuracy, fit_seconds``), ``at_chance, pruned_epoch, error, duration_s,
     history`` (a dict of per-epoch lists), ``correct_val, n_val, correct_test,
     n_test`` (that seed's per-example correctness, base64 of ``numpy.packbits``
-    over ``n_*`` examples; None for trials written before they were stored) and
+    over ``n_*`` examples; missing for trials written before they were stored) and
     ``params_<name>`` per hyperparameter (missing where it was inactive).
 
     Example:
