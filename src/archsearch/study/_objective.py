@@ -219,8 +219,8 @@ class Objective:
 def set_correctness(trial: optuna.Trial, results: Sequence[Any]) -> None:
     """Store each seed's per-example correctness on validation and test (packed bits, ``correct_*``/``n_*``).
 
-    A few bytes per seed on small splits (digits: 144 validation and 360 test
-    examples, 24 and 48 base64 characters); 1,668 characters for 10,000 test
+    A few bytes per seed on small splits (digits: 144 validation and 359 test
+    examples, 24 and 60 base64 characters); 1,668 characters for 10,000 test
     examples. Left out when a fit has no vectors (it diverged).
     """
     from archsearch.analysis import pack_correct
