@@ -89,13 +89,17 @@ def test_interval_covers_the_population_difference_93_to_97_percent(seeds):
 
 def test_ablation_effects_use_the_test_split_with_the_combined_interval():
     table, _ = correctness_ablation(np.random.default_rng(5), 5, 360, shift=0.3)
-    effect = analyze_table(table, design="ablation", questions=[{"param": "model", "baseline": "old"}]
-                           )["questions"][0]["effects"][0]
+    question = analyze_table(table, design="ablation", questions=[{"param": "model", "baseline": "old"}]
+                             )["questions"][0]
+    effect = question["effects"][0]
     a = np.stack([unpack_correct(p, 360) for p in table.loc[table["params_model"] == "new", "correct_test"]])
     b = np.stack([unpack_correct(p, 360) for p in table.loc[table["params_model"] == "old", "correct_test"]])
     c = crossed_test(a, b)
     assert (effect["split"], effect["method"], effect["n_test"]) == ("test", EXAMPLES_METHOD, 360)
     assert effect["diff"] == pytest.approx(a.mean() - b.mean())
+    assert {lv["level"]: lv["test_mean"] for lv in question["levels"]} == pytest.approx({"new": a.mean(),
+                                                                                         "old": b.mean()})
+    assert question["split"] == "test"
     assert (effect["ci_low"], effect["ci_high"]) == pytest.approx(c.interval())
     vals = table.groupby("params_model")["value"].apply(list)
     assert effect["validation_diff"] == pytest.approx(np.mean(vals["new"]) - np.mean(vals["old"]))

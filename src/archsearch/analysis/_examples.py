@@ -141,6 +141,7 @@ def on_test_split(q: dict[str, Any], direction: str, alpha: float = 0.05) -> Non
 
     Each effect gets ``split`` ("test" or "validation"), ``method`` and, on the
     test split, ``n_test`` plus the seeds-only validation answer it replaces
+    (each level also gets ``test_mean``, its mean test accuracy over seeds)
     (``validation_diff``, ``validation_ci_low``, ``validation_ci_high``, 95%).
     Otherwise ``split_note`` says why the answer stays on validation.
     """
@@ -157,6 +158,9 @@ def on_test_split(q: dict[str, Any], direction: str, alpha: float = 0.05) -> Non
             e["split_note"] = why
         return
     per_level = {lv: _per_seed_matrix(rows[rows["_level"] == lv], n) for lv in levels}
+    for entry in q.get("levels", []):
+        if per_level.get(entry["level"]):
+            entry["test_mean"] = float(np.mean([v.mean() for v in per_level[entry["level"]].values()]))
     ref = per_level[q["reference"]]
     for e in q["effects"]:
         cur = per_level[e["level"]]

@@ -32,7 +32,10 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
     Args:
         table: columns ``trial``, ``seed``, ``value``, ``state`` (COMPLETE / PRUNED /
             FAIL), ``params_count``, ``fit_seconds``, ``params_<name>`` per
-            hyperparameter, optionally ``epoch_values`` (JSON list per epoch) and ``error``.
+            hyperparameter, optionally ``epoch_values`` (JSON list per epoch) and ``error``,
+            and per-example correctness ``correct_test``, ``n_test`` (``correct_val``,
+            ``n_val``): base64 of ``numpy.packbits``, with which an ablation's effects
+            are measured on the test split over seeds and examples (docs/statistics.md).
         design: "search" (exploratory: effects adjusted by regression on the other
             hyperparameters) or "ablation" (confirmatory: paired per seed).
         questions: parameter names, or dicts ``{"param", "baseline", "text", "order"}``;
