@@ -27,6 +27,12 @@ class Attr:
     REPEAT_SEEDS = "repeat_seeds"
     REPEAT_VALUES = "repeat_values"  # the objective of each repeat
     REPEAT_METRICS = "repeat_metrics"
+    # Per-example "prediction correct" of the final model, one entry per seed (aligned with repeat_seeds;
+    # one entry without repeats): base64 of numpy.packbits, N_VAL / N_TEST examples each.
+    CORRECT_VAL = "correct_val"
+    CORRECT_TEST = "correct_test"
+    N_VAL = "n_val"
+    N_TEST = "n_test"
 
 
 class StudyAttr:

@@ -65,3 +65,55 @@ def pruned_search(rng: np.random.Generator, n: int = 40, epochs: int = 10) -> pd
         rows.append({"trial": i, "seed": i, "state": state, "value": curve[reached - 1] if state == "COMPLETE"
                      else np.nan, "epoch_values": list(map(float, curve[:reached])), "params_init": level})
     return pd.DataFrame(rows)
+
+
+# The evaluation-noise case of issue 13: two models that disagree on 3-6% of the test examples.
+# A probit model per level, seed s and example i: correct = z_i + shift + w_i + u_s + e_si > 0, with a
+# shared difficulty z_i, a level-specific example effect w_i (what one fixed test set does not average
+# out), a seed effect u_s and cell noise e_si. Each term is normal, so the population accuracy of a level
+# is Phi((MU + shift) / TAU) and the true difference is known exactly.
+EXAMPLE_CASES = {  # (sd of w, sd of e, sd of u)
+    "example-heavy": (0.45, 0.15, 0.03),
+    "balanced": (0.35, 0.25, 0.05),
+    "seed-heavy": (0.30, 0.30, 0.10),
+}
+MU, DIFFICULTY_SD = 2.0, 1.2
+
+
+def correctness_pair(rng: np.random.Generator, seeds: int, n: int, shift: float = 0.0,
+                     case: str = "example-heavy") -> tuple[np.ndarray, np.ndarray, float]:
+    """Seeds x examples correctness of level ``a`` (logit-like ``shift``) and reference ``b``, and the truth.
+
+    Returns ``(a, b, truth)`` with ``truth`` the population accuracy of ``a`` minus that of ``b``.
+    """
+    from scipy import stats
+
+    sw, se, su = EXAMPLE_CASES[case]
+    z = rng.normal(MU, DIFFICULTY_SD, n)
+    out = []
+    for d in (shift, 0.0):
+        w = rng.normal(0, sw, n)
+        u = rng.normal(0, su, seeds)[:, None]
+        out.append(z + d + w + u + rng.normal(0, se, (seeds, n)) > 0)
+    tau = float(np.sqrt(DIFFICULTY_SD**2 + sw**2 + se**2 + su**2))
+    truth = float(stats.norm.cdf((MU + shift) / tau) - stats.norm.cdf(MU / tau))
+    return out[0], out[1], truth
+
+
+def correctness_ablation(rng: np.random.Generator, seeds: int, n: int, shift: float = 0.0,
+                         case: str = "example-heavy", n_val: int = 144) -> tuple[pd.DataFrame, float]:
+    """An ablation table (levels ``new`` and ``old``) whose rows carry packed test and validation correctness.
+
+    ``value`` is the validation accuracy, drawn from the same model on ``n_val`` other examples.
+    """
+    from archsearch.analysis import pack_correct
+
+    a, b, truth = correctness_pair(rng, seeds, n, shift, case)
+    va, vb, _ = correctness_pair(rng, seeds, n_val, shift, case)
+    rows = []
+    for s in range(seeds):
+        for level, test, val in (("old", b, vb), ("new", a, va)):
+            rows.append({"trial": len(rows), "seed": 1000 + s, "state": "COMPLETE", "value": float(val[s].mean()),
+                         "params_model": level, "correct_test": pack_correct(test[s]), "n_test": n,
+                         "correct_val": pack_correct(val[s]), "n_val": n_val})
+    return pd.DataFrame(rows), truth

@@ -28,7 +28,8 @@ def storage(tmp_path):
     study.add_trial(optuna.trial.create_trial(
         params={"layers": 2, "act": "tanh"}, distributions=DISTS, value=0.85,
         user_attrs={"seed": 8, "params_count": 200, "repeat_seeds": [1, 2], "repeat_values": [0.84, 0.86],
-                    "repeat_metrics": [_metrics(0.84), _metrics(0.86)], "metrics": _metrics(0.85)}))
+                    "repeat_metrics": [_metrics(0.84), _metrics(0.86)], "metrics": _metrics(0.85),
+                    "correct_val": ["oA==", "QA=="], "n_val": 3, "correct_test": ["gA==", "wA=="], "n_test": 2}))
     study.add_trial(optuna.trial.create_trial(
         params={"layers": 3}, distributions={"layers": DISTS["layers"]}, state=optuna.trial.TrialState.FAIL,
         user_attrs={"seed": 9, "error": "ValueError: boom"}))
@@ -47,6 +48,33 @@ def test_rows_per_trial_and_seed(storage):
     assert df.loc[3, "error"] == "ValueError: boom" and df["value"].isna().iloc[3]
     assert df.loc[0, "history"] == {"val_accuracy": [0.7, 0.8]}
     assert df["params_act"].tolist()[:3] == ["relu", "tanh", "tanh"] and df["params_act"].isna().iloc[3]
+    # per-example correctness: one packed vector per seed; missing for trials without it
+    assert df["correct_val"].tolist()[1:3] == ["oA==", "QA=="] and df["correct_val"].isna().tolist()[::3] == [True] * 2
+    assert df["correct_test"].tolist()[1:3] == ["gA==", "wA=="] and df["n_test"].tolist()[1:3] == [2, 2]
+    assert df["n_val"].isna().tolist() == [True, False, False, True]
+
+
+def test_the_objective_stores_one_packed_vector_per_seed():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from archsearch.analysis import unpack_correct
+    from archsearch.schema import Attr
+    from archsearch.study._objective import set_correctness
+
+    trial = optuna.create_study().ask()
+    fits = [SimpleNamespace(correct_val=np.array([True, False, True]), correct_test=np.array([True] * 9)),
+            SimpleNamespace(correct_val=np.array([False, False, True]), correct_test=np.array([False] * 9))]
+    set_correctness(trial, fits)
+    attrs = trial.user_attrs
+    assert attrs[Attr.N_VAL] == 3 and attrs[Attr.N_TEST] == 9
+    assert [unpack_correct(p, 3).tolist() for p in attrs[Attr.CORRECT_VAL]] == [[True, False, True],
+                                                                                [False, False, True]]
+    assert [unpack_correct(p, 9).sum() for p in attrs[Attr.CORRECT_TEST]] == [9, 0]
+    diverged = optuna.create_study().ask()
+    set_correctness(diverged, [SimpleNamespace(correct_val=None, correct_test=None)])
+    assert Attr.CORRECT_TEST not in diverged.user_attrs
 
 
 def test_unknown_study_and_missing_database_are_usage_errors(storage, tmp_path):

@@ -7,6 +7,7 @@ import weakref
 
 import keras
 import numpy as np
+import pytest
 
 from archsearch.data import Dataset
 from archsearch.train import fit_model
@@ -88,3 +89,18 @@ def test_fit_model_trains_on_the_pipeline_and_the_seed_repeats_the_fit():
     assert a.history["loss"] == b.history["loss"]
     assert a.history["loss"] != c.history["loss"]
     assert 0.0 <= a.metrics["test_accuracy"] <= 1.0
+
+
+def test_fit_model_scores_every_validation_and_test_example_once():
+    ds = _dataset(n_train=120)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    r = fit_model(model, ds, epochs=3, batch_size=16, seed=1)
+    assert r.correct_val.dtype == bool and r.correct_val.shape == (13,) and r.correct_test.shape == (5,)
+    pred = model.predict(ds.x_val, verbose=0).argmax(axis=1)
+    np.testing.assert_array_equal(r.correct_val, pred == ds.y_val)
+    # the validation vector is what Keras measured at the last epoch: the analysis checks objectives with it
+    assert r.correct_val.mean() == pytest.approx(r.history["val_accuracy"][-1], abs=1e-6)
+    assert r.metrics["test_accuracy"] == pytest.approx(r.correct_test.mean())

@@ -15,6 +15,15 @@ from archsearch.analysis._effects import (
     size_adjusted_interval,
 )
 from archsearch.analysis._estimation import clean
+from archsearch.analysis._examples import (
+    EXAMPLES_METHOD,
+    SEEDS_ONLY_METHOD,
+    correctness_matrix,
+    crossed_test,
+    pack_correct,
+    unpack_correct,
+    variance_components,
+)
 from archsearch.analysis._estimation import clean as json_ready  # the report's name for it
 from archsearch.analysis._intervals import (
     Comparison,
@@ -36,6 +45,8 @@ __all__ = [
     "CONTINUE",
     "DECIDED",
     "DEFAULT_MIN_EFFECT",
+    "EXAMPLES_METHOD",
+    "SEEDS_ONLY_METHOD",
     "HELPS",
     "HURTS",
     "NOT_ENOUGH",
@@ -55,13 +66,18 @@ __all__ = [
     "best_trials",
     "chance_trials",
     "clean",
+    "correctness_matrix",
+    "crossed_test",
     "decide",
     "mean_interval",
+    "pack_correct",
     "paired_interval",
     "paired_test",
     "sequential_decision",
     "state_counts",
     "units_needed",
+    "unpack_correct",
+    "variance_components",
     "verdict",
     "welch_interval",
     "welch_test",

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from archsearch.analysis._estimation import clean, label, normalize_table, num
+from archsearch.analysis._examples import SEEDS_ONLY_METHOD, on_test_split, seeds_for_power
 from archsearch.analysis._multiplicity import METHODS, adjust
 from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
 from archsearch.analysis._question import per_seed, question_parts
@@ -31,7 +32,10 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
     Args:
         table: columns ``trial``, ``seed``, ``value``, ``state`` (COMPLETE / PRUNED /
             FAIL), ``params_count``, ``fit_seconds``, ``params_<name>`` per
-            hyperparameter, optionally ``epoch_values`` (JSON list per epoch) and ``error``.
+            hyperparameter, optionally ``epoch_values`` (JSON list per epoch) and ``error``,
+            and per-example correctness ``correct_test``, ``n_test`` (``correct_val``,
+            ``n_val``): base64 of ``numpy.packbits``, with which an ablation's effects
+            are measured on the test split over seeds and examples (docs/statistics.md).
         design: "search" (exploratory: effects adjusted by regression on the other
             hyperparameters) or "ablation" (confirmatory: paired per seed).
         questions: parameter names, or dicts ``{"param", "baseline", "text", "order"}``;
@@ -76,6 +80,7 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
     parts = [question_parts(t, s, paired=paired, max_levels=max_levels, bins=bins) for s in specs]
     min_effect = DEFAULT_MIN_EFFECT if min_effect is None else float(min_effect)
     seq = _sequential(plan) if paired else None
+    _splits(parts, paired, seq is not None, direction, alpha)
     family = [(q, e) for q in parts for e in q["effects"]]
     if seq is not None:
         _apply_sequential(parts, seq, direction)
@@ -147,6 +152,20 @@ def _in_design(t: pd.DataFrame, plan: Mapping[str, Any]) -> tuple[pd.DataFrame, 
     return t[~t["trial"].isin(bad)], len(bad)
 
 
+def _splits(parts: list[dict[str, Any]], paired: bool, sequential: bool, direction: str, alpha: float) -> None:
+    """Which split each effect is measured on: an ablation's on test (example noise included) where it can."""
+    for q in parts:
+        if paired and not sequential:
+            on_test_split(q, direction, alpha)
+        else:
+            for e in q["effects"]:
+                e.update({"split": "validation", "method": SEEDS_ONLY_METHOD if paired else q["method"]})
+                if sequential:
+                    e["split_note"] = "sequential looks judge the per-seed validation values."
+        splits = {e["split"] for e in q["effects"]}
+        q["split"] = splits.pop() if len(splits) == 1 else ("mixed" if splits else "validation")
+
+
 def _sequential(plan: Mapping[str, Any] | None) -> SequentialPlan | None:
     s = (plan or {}).get("sequential")
     if not s:
@@ -210,10 +229,22 @@ def _apply_sequential(parts: list[dict[str, Any]], plan: SequentialPlan, directi
 
 def _power(q: dict[str, Any], e: dict[str, Any], paired: bool, alpha: float, m: int, min_effect: float) -> None:
     e.update({"min_effect": min_effect, "seeds_needed": None, "more_needed": None})
+    components = e.pop("_components", None)
     if e["verdict"] in (HELPS, HURTS):
         return
     units = q.get("_units")
     if units is None:
+        return
+    if e.get("split") == "test":
+        if components is None:
+            return
+        need = seeds_for_power(components, e["n_test"], min_effect, alpha / max(m, 1))
+        if need is None:
+            e["power_note"] = (f"the test split's {e['n_test']} examples alone leave too much noise to detect "
+                               f"{min_effect:g} at 80% power: more seeds cannot settle it, a larger test split can.")
+        else:
+            e["seeds_needed"] = need
+            e["more_needed"] = max(need - min(e["n"], e["n_ref"]), 0)
         return
     if paired:
         a, b = per_seed(units, e["level"]), per_seed(units, e["reference"])

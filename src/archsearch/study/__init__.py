@@ -14,11 +14,12 @@ from archsearch.study._probe import (
 )
 from archsearch.study._progress import format_params
 from archsearch.study._run import Interrupted, SearchResult, resume_args, run_search
-from archsearch.study._trials import METRIC_COLUMNS, load_trials, open_study
+from archsearch.study._trials import CORRECTNESS_COLUMNS, METRIC_COLUMNS, load_trials, open_study
 from archsearch.study._workers import WorkersOutcome, run_workers
 
 __all__ = [
     "FALLBACKS",
+    "CORRECTNESS_COLUMNS",
     "METRIC_COLUMNS",
     "Build",
     "Interrupted",

@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     import optuna
     import pandas as pd
 
-__all__ = ["METRIC_COLUMNS", "load_trials", "open_study"]
+__all__ = ["CORRECTNESS_COLUMNS", "METRIC_COLUMNS", "load_trials", "open_study"]
 
+CORRECTNESS_COLUMNS = (Attr.CORRECT_VAL, Attr.N_VAL, Attr.CORRECT_TEST, Attr.N_TEST)
 METRIC_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "fit_seconds")
 
 
@@ -55,8 +56,10 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
     Columns: ``trial, state, seed, repeat, value, trial_value, params_count``,
     the metrics (``loss, accuracy, val_loss, val_accuracy, test_loss,
     test_accuracy, fit_seconds``), ``at_chance, pruned_epoch, error, duration_s,
-    history`` (a dict of per-epoch lists) and ``params_<name>`` per
-    hyperparameter (missing where it was inactive).
+    history`` (a dict of per-epoch lists), ``correct_val, n_val, correct_test,
+    n_test`` (that seed's per-example correctness, base64 of ``numpy.packbits``
+    over ``n_*`` examples; missing for trials written before they were stored) and
+    ``params_<name>`` per hyperparameter (missing where it was inactive).
 
     Example:
         >>> df = load_trials("digits_quick")  # doctest: +SKIP
@@ -69,14 +72,14 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
     for t in study.get_trials(deepcopy=False):
         rows.extend(_rows(t))
     columns = ["trial", "state", "seed", "repeat", "value", "trial_value", "params_count", *METRIC_COLUMNS,
-               "at_chance", "pruned_epoch", "error", "duration_s", "history"]
+               "at_chance", "pruned_epoch", "error", "duration_s", "history", *CORRECTNESS_COLUMNS]
     table = pd.DataFrame(rows)
     for c in columns:
         if c not in table.columns:
             table[c] = None
     params = sorted(c for c in table.columns if c.startswith("params_") and c != "params_count")
     table = table[[*columns, *params]]
-    for c in ("value", "trial_value", "params_count", *METRIC_COLUMNS, "duration_s"):
+    for c in ("value", "trial_value", "params_count", *METRIC_COLUMNS, "duration_s", Attr.N_VAL, Attr.N_TEST):
         table[c] = pd.to_numeric(table[c], errors="coerce")
     return table
 
@@ -99,12 +102,21 @@ def _rows(t: Any) -> list[dict[str, Any]]:
     values = attrs.get(Attr.REPEAT_VALUES) or []
     if seeds and len(values) == len(seeds):
         metrics = attrs.get(Attr.REPEAT_METRICS) or [{}] * len(seeds)
-        return [{**base, "seed": int(s), "repeat": i, "value": _finite(v), **_metrics(m)}
+        return [{**base, "seed": int(s), "repeat": i, "value": _finite(v), **_metrics(m), **_correctness(attrs, i)}
                 for i, (s, v, m) in enumerate(zip(seeds, values, metrics, strict=False))]
     seed = attrs.get(Attr.SEED)
     value = t.value if t.state.name == "COMPLETE" else None
     return [{**base, "seed": None if seed is None else int(seed), "repeat": 0, "value": _finite(value),
-             **_metrics(attrs.get(Attr.METRICS) or {})}]
+             **_metrics(attrs.get(Attr.METRICS) or {}), **_correctness(attrs, 0)}]
+
+
+def _correctness(attrs: dict[str, Any], i: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, n_key in ((Attr.CORRECT_VAL, Attr.N_VAL), (Attr.CORRECT_TEST, Attr.N_TEST)):
+        packed, n = attrs.get(key), attrs.get(n_key)
+        ok = isinstance(packed, list) and i < len(packed) and n is not None
+        out[key], out[n_key] = (packed[i], int(n)) if ok else (None, None)
+    return out
 
 
 def _metrics(m: dict[str, Any]) -> dict[str, Any]:

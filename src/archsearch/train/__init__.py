@@ -8,9 +8,10 @@ from archsearch.train._fit import (
     clear_session,
     fit_model,
     label_format,
+    predictions_correct,
     set_seed,
 )
 from archsearch.train._monitor import TrialMonitor
 
 __all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model",
-           "label_format", "set_seed", "TrialMonitor"]
+           "label_format", "predictions_correct", "set_seed", "TrialMonitor"]

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from archsearch.space import HyperParameters, Space
 
 __all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model",
-           "label_format", "set_seed"]
+           "label_format", "predictions_correct", "set_seed"]
 
 
 @dataclasses.dataclass
@@ -39,6 +39,9 @@ class FitResult:
     metrics: dict[str, float]
     params_count: int
     fit_seconds: float
+    # Per-example "prediction correct" on the validation and test splits (None: the fit diverged).
+    correct_val: Any = None
+    correct_test: Any = None
 
     @property
     def epochs_run(self) -> int:
@@ -98,7 +101,11 @@ def check_output(space: Space, model: keras.Model, num_classes: int) -> None:
 
 def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: int,
               callbacks: Sequence[keras.callbacks.Callback] = (), seed: int | None = None) -> FitResult:
-    """Fit on train, validate each epoch, then evaluate once on test.
+    """Fit on train, validate each epoch, then score every validation and test example once.
+
+    The final model predicts each split once (one forward pass per split):
+    ``correct_val`` and ``correct_test`` are its per-example "prediction
+    correct" vectors, and ``test_accuracy`` is the mean of the latter.
 
     Batches come from ``tf.data`` pipelines (see ``_feed.py``); ``seed`` fixes the
     order of the training examples in every epoch.
@@ -114,11 +121,14 @@ def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: 
     fit_seconds = time.perf_counter() - start
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     metrics: dict[str, float] = {k: vals[-1] for k, vals in hist.items() if vals}
+    correct_val = correct_test = None
     if hist and all(math.isfinite(v) for v in metrics.values()):
-        metrics["test_accuracy"] = test_accuracy(model, dataset.x_test, dataset.y_test)
+        correct_val = predictions_correct(model, dataset.x_val, dataset.y_val)
+        correct_test = predictions_correct(model, dataset.x_test, dataset.y_test)
+        metrics["test_accuracy"] = float(correct_test.mean()) if len(correct_test) else 0.0
     metrics["fit_seconds"] = fit_seconds
     return FitResult(history=hist, metrics=metrics, params_count=int(model.count_params()),
-                     fit_seconds=fit_seconds)
+                     fit_seconds=fit_seconds, correct_val=correct_val, correct_test=correct_test)
 
 
 def label_format(model: keras.Model) -> str:
@@ -166,21 +176,27 @@ def attach_callbacks(model: keras.Model, callbacks: Sequence[keras.callbacks.Cal
     return model
 
 
-def test_accuracy(model: keras.Model, x: Any, y: Any, batch_size: int = 1024) -> float:
-    """Accuracy of the model's predictions on (x, y).
+def predictions_correct(model: keras.Model, x: Any, y: Any, batch_size: int = 1024) -> Any:
+    """Per example of (x, y): is the model's prediction (argmax, or > 0.5 for one unit) the label? A bool array.
 
-    Calls the model eagerly in chunks instead of ``model.evaluate``: evaluate
-    traces a new test function for every new model, which costs more than the
-    forward pass itself on small test sets.
+    Calls the model eagerly in chunks instead of ``model.predict``/``evaluate``:
+    those trace a new function for every new model, which costs more than the
+    forward pass itself on small splits.
     """
     import numpy as np
 
-    correct = 0
+    correct = np.zeros(len(x), dtype=bool)
     for start in range(0, len(x), batch_size):
         out = keras.ops.convert_to_numpy(model(x[start:start + batch_size], training=False))
         pred = out.argmax(axis=-1) if out.shape[-1] > 1 else (out[..., 0] > 0.5).astype(int)
-        correct += int(np.sum(pred == np.asarray(y[start:start + batch_size])))
-    return correct / max(len(x), 1)
+        correct[start:start + len(out)] = pred.ravel() == np.asarray(y[start:start + batch_size]).ravel()
+    return correct
+
+
+def test_accuracy(model: keras.Model, x: Any, y: Any, batch_size: int = 1024) -> float:
+    """Accuracy of the model's predictions on (x, y): the mean of :func:`predictions_correct`."""
+    correct = predictions_correct(model, x, y, batch_size)
+    return float(correct.mean()) if len(correct) else 0.0
 
 
 def clear_session() -> None:
