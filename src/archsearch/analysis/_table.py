@@ -82,7 +82,8 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
         family_text = "each look's comparisons (Holm), looks bound by alpha spending"
     else:
         _apply_family(family, adjust_method, alpha, direction)
-        family_text = f"{len([1 for _, e in family if e['p'] is not None])} comparisons"
+        k = len([1 for _, e in family if e["p"] is not None])
+        family_text = f"{k} comparison{'' if k == 1 else 's'}"
     for q, e in family:
         _power(q, e, paired, alpha, len(family), min_effect)
     timing = time_effects(parts, paired=paired, alpha=alpha, method=adjust_method, target=time_target,

@@ -120,7 +120,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
     direction = study.direction.name.lower()
     design = dict(study.user_attrs.get(StudyAttr.DESIGN)
                   or {"kind": "search", "sampler": study.user_attrs.get(StudyAttr.SAMPLER, "tpe")})
-    objective = space.objective if space is not None else "objective"
+    objective = space.objective if space is not None else _objective_from_history(table)
     paired = design.get("kind") == "ablation"
     questions = _questions(space, table, design)
     stats = analyze_table(analysis_table(table, objective), design="ablation" if paired else "search",
@@ -148,8 +148,9 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         "design": design,
         "counts": {**state_counts(table), "excluded": stats["counts"]["excluded"], "rows": int(len(done))},
         "best_trials": _records(best.drop(columns=[c for c in ("history",) if c in best.columns])),
-        "importance": (importance(study, importance_resamples) if importance_resamples
-                       else {"evaluator": None, "params": {}, "error": "not requested."}),
+        "importance": (importance(study, importance_resamples) if importance_resamples and not paired
+                       else {"evaluator": None, "params": {}, "error": "an ablation varies one factor by design: "
+                             "its effect is the answer." if paired else "not requested."}),
         "at_chance": chance_trials(done, _num_classes(space)),
         "failed": [{"trial": int(r.trial), "error": r.error}
                    for r in table[table["state"] == "FAIL"].drop_duplicates("trial").itertuples()],
@@ -182,6 +183,19 @@ def analysis_table(table: pd.DataFrame, objective: str) -> pd.DataFrame:
         curves.append(list(curve) if curve else None)
     out["epoch_values"] = curves
     return out
+
+
+def _objective_from_history(table: pd.DataFrame) -> str:
+    """Without a space: the history curve whose last value is the objective of every complete trial."""
+    import math
+
+    done = table[(table["state"] == "COMPLETE") & table["history"].map(lambda h: isinstance(h, dict))]
+    done = done[done.groupby("trial")["trial"].transform("size") == 1]
+    names = None
+    for h, v in zip(done["history"], done["value"], strict=True):
+        hits = {k for k, c in h.items() if c and v is not None and math.isclose(float(c[-1]), float(v))}
+        names = hits if names is None else names & hits
+    return sorted(names)[0] if names else "objective"
 
 
 def format_effect(effect: dict[str, Any], objective: str) -> str:
