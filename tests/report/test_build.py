@@ -87,3 +87,27 @@ def test_verdict_lines_say_which_kind_of_answer(url):
     assert body and all(ln.count("exploratory (search)") == ln.count(" vs ") for ln in body)
     lines = verdict_lines("synthetic-ablation-act", url)
     assert "confirmatory (ask)" in lines[0] and "confirmatory (ask)" in lines[1]
+
+
+def test_a_level_that_always_failed_is_reported_and_plotted(tmp_path):
+    import optuna
+    from optuna.distributions import CategoricalDistribution
+
+    url = f"sqlite:///{tmp_path}/o.db"
+    s = optuna.create_study(study_name="fails", storage=url, direction="maximize")
+    dist = {"act": CategoricalDistribution(["relu", "tanh"])}
+    for i in range(8):
+        if i % 2:
+            s.add_trial(optuna.trial.create_trial(params={"act": "tanh"}, distributions=dist,
+                                                  state=optuna.trial.TrialState.FAIL,
+                                                  user_attrs={"seed": i, "error": "ValueError: boom\nTraceback"}))
+        else:
+            s.add_trial(optuna.trial.create_trial(params={"act": "relu"}, distributions=dist, value=0.8 + i / 100,
+                                                  user_attrs={"seed": i, "params_count": 10}))
+    rep = build_report("fails", storage=url, tracking_uri=f"sqlite:///{tmp_path}/m.db", importance_resamples=0)
+    (e,) = rep.to_dict()["questions"][0]["effects"]
+    assert e["summary"] == "not enough data: tanh: 4 trial(s), all failed: ValueError: boom; exploratory (search)"
+    assert e["size_note"] == "no usable trial at this level."
+    names = {f.name for f in rep.save(tmp_path / "out")}
+    assert {"report.md", "report.html", "effect_act.png"} <= names
+    assert "0 / 0 / 4" in (tmp_path / "out" / "report.md").read_text()
