@@ -83,8 +83,10 @@ def test_verdict_lines_say_which_kind_of_answer(url):
     lines = verdict_lines("synthetic", url)
     assert lines[0].startswith("Verdicts (val_accuracy; exploratory (search): a random search")
     assert "Holm" in lines[0]
-    body = [ln for ln in lines[1:-1] if "vs" in ln]
-    assert body and all(ln.count("exploratory (search)") == ln.count(" vs ") for ln in body)
+    questions = _report(url, "synthetic").to_dict()["questions"]
+    assert len(lines) == len(questions) + 2
+    for q, line in zip(questions, lines[1:-1], strict=True):
+        assert line.startswith(f"  {q['param']}: ") and line.count("exploratory (search)") == len(q["effects"])
     lines = verdict_lines("synthetic-ablation-act", url)
     assert "confirmatory (ask)" in lines[0] and "confirmatory (ask)" in lines[1]
 
