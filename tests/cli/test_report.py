@@ -38,7 +38,11 @@ def test_json_format_has_the_verdict(study):
     assert q["param"] == "act" and q["reference"] == "relu"
     (effect,) = q["effects"]
     assert effect["verdict"] == "helps" and effect["diff"] == pytest.approx(0.10)
-    assert effect["survives_size"] is True  # all models have the same size
+    assert effect["size_note"] == "same model size."  # nothing to adjust for
+    assert effect["exploratory"] is True and effect["summary"].endswith("; exploratory (search)")
+    assert data["multiplicity"]["method"] == "holm"
+    fdr = json.loads(_invoke("synthetic", "--format", "json", "--no-mlflow", "--fdr").stdout)
+    assert fdr["multiplicity"]["method"] == "fdr_bh" and fdr["schema"] == "archsearch.report/2"
 
 
 def test_markdown_on_stdout_and_files_with_out(study, tmp_path):

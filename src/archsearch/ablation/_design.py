@@ -211,13 +211,13 @@ def run_ablation(space: str | Path | Space, factor: str, options: RunOptions | N
 
 
 def _undecided(space: Space, options: RunOptions, plan: AblationPlan) -> list[str]:
-    from archsearch.analysis import analyze_question
+    from archsearch.analysis import analyze_table
     from archsearch.study import load_trials
 
     table = load_trials(options.study_name, options.storage)
-    done = table[table["state"] == "COMPLETE"]
-    result = analyze_question(done, plan.factor, baseline=plan.baseline, direction=space.direction, paired=True)
-    return [f"{e.level} vs {e.reference}" for e in result.effects if e.verdict not in ("helps", "hurts")]
+    result = analyze_table(table, design="ablation", direction=space.direction, plan=plan.design())
+    return [f"{e['level']} vs {e['reference']}" for q in result["questions"] for e in q["effects"]
+            if e["verdict"] not in ("helps", "hurts")]
 
 
 def _mark_study(space: Space, options: RunOptions, plan: AblationPlan) -> None:

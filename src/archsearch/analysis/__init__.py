@@ -6,14 +6,6 @@ imports Keras, Optuna or MLflow. :func:`analyze_table` is the entry point;
 :mod:`archsearch.report` renders what it computes.
 """
 
-from archsearch.analysis._effects import (
-    Effect,
-    LevelSummary,
-    QuestionResult,
-    analyze_question,
-    seeds_needed,
-    size_adjusted_interval,
-)
 from archsearch.analysis._estimation import clean
 from archsearch.analysis._examples import (
     EXAMPLES_METHOD,
@@ -53,13 +45,7 @@ __all__ = [
     "SCHEMA",
     "UNCLEAR",
     "Comparison",
-    "Effect",
-    "LevelSummary",
-    "QuestionResult",
-    "analyze_question",
     "json_ready",
-    "seeds_needed",
-    "size_adjusted_interval",
     "SequentialPlan",
     "adjust",
     "analyze_table",

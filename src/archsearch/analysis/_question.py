@@ -187,7 +187,9 @@ def _size(out: dict[str, Any], units: pd.DataFrame, order: list[str], reference:
                   "survives_size": None, "_size_comparison": None})
         both = units[units["_level"].isin([e["level"], reference])]
         s = both["params_count"].dropna()
-        if s.empty:
+        if not (both["_level"] == e["level"]).any():
+            e["size_note"] = "no usable trial at this level."
+        elif s.empty:
             e["size_note"] = "parameter counts unknown."
         elif s.nunique() == 1:
             e["size_note"] = "same model size."

@@ -87,7 +87,8 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
         family_text = "each look's comparisons (Holm), looks bound by alpha spending"
     else:
         _apply_family(family, adjust_method, alpha, direction)
-        family_text = f"{len([1 for _, e in family if e['p'] is not None])} comparisons"
+        k = len([1 for _, e in family if e["p"] is not None])
+        family_text = f"{k} comparison{'' if k == 1 else 's'}"
     for q, e in family:
         _power(q, e, paired, alpha, len(family), min_effect)
     timing = time_effects(parts, paired=paired, alpha=alpha, method=adjust_method, target=time_target,
@@ -144,8 +145,11 @@ def _in_design(t: pd.DataFrame, plan: Mapping[str, Any]) -> tuple[pd.DataFrame, 
     if plan.get("seeds"):
         seeds = {int(s) for s in plan["seeds"]}
         ok &= t["seed"].map(lambda s: pd.notna(s) and int(s) in seeds) | t["state"].eq("FAIL")
-    for k, v in (plan.get("base") or {}).items():
+    base = plan.get("base")
+    for k, v in (base.items() if isinstance(base, Mapping) else ()):
         c = f"params_{k}"
+        if k == factor:
+            continue
         if c in t.columns:
             ok &= t[c].isna() | t[c].map(lambda x, v=v: _same(x, v))
     bad = set(t.loc[~ok, "trial"])

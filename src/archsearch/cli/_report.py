@@ -13,8 +13,8 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
               help="Analyse your own results: one row per trial and seed (see docs/report-schema.md); prints JSON.")
 @click.option("--design", type=click.Choice(["search", "ablation"]), default="search", show_default=True,
               help="With --table: a search (exploratory) or a controlled ablation (confirmatory).")
-@click.option("--fdr", is_flag=True, help="With --table: control the false discovery rate (Benjamini-Hochberg) "
-              "instead of the family-wise error rate (Holm).")
+@click.option("--fdr", is_flag=True, help="Control the false discovery rate (Benjamini-Hochberg) over the report's "
+              "comparisons instead of the family-wise error rate (Holm, the default).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True,
               help="What to print on stdout (without --out).")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=str), metavar="DIR",
@@ -25,16 +25,20 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @click.option("--no-mlflow", is_flag=True, help="Do not attach the report and verdict tags to the MLflow parent run.")
 def report(space_or_study: str | None, table_file: str | None, design: str, fdr: bool, fmt: str, out: str | None, study_name: str | None, storage: str | None,
            tracking_uri: str | None, no_mlflow: bool) -> None:
-    """Answer the space's questions: effects with 95% intervals and verdicts.
+    """Answer the space's questions: effects with adjusted intervals and verdicts.
 
     SPACE_OR_STUDY is a space file (its QUESTIONS are answered) or a study
-    name. For each question: level means with intervals, trials and seeds,
-    median parameter count and fit time, the effect against the baseline with
-    its interval and a verdict (helps / hurts / no clear effect / not enough
-    data), and whether it holds at equal model size. Also the best trials,
-    fANOVA importance with its spread over seeds, trials at chance level and
-    failed trials. The files are attached to the study's newest MLflow parent
-    run (artifacts under report/) and the verdicts set as tags.
+    name. A search gives exploratory answers (each effect adjusted by
+    regression on the other hyperparameters); an ablation from `archsearch
+    ask` gives confirmatory ones (paired per seed). For each question: level
+    means, complete / pruned / failed trials per level, the effect against the
+    baseline with its interval and a verdict (helps / hurts / no clear effect
+    / not enough data), and the estimate at equal model size. The report's
+    comparisons are one family: Holm-adjusted (--fdr: Benjamini-Hochberg).
+    Also the best trials, fANOVA importance with a bootstrap interval and a
+    permutation-null baseline, trials at chance level and failed trials. The
+    files are attached to the study's newest MLflow parent run (artifacts
+    under report/) and the verdicts set as tags.
 
     \b
     Examples:
@@ -54,7 +58,7 @@ def report(space_or_study: str | None, table_file: str | None, design: str, fdr:
     from archsearch.report import build_report
     from archsearch.tracking import log_report
 
-    rep = build_report(space_or_study, study_name=study_name, storage=storage, tracking_uri=tracking_uri)
+    rep = build_report(space_or_study, study_name=study_name, storage=storage, tracking_uri=tracking_uri, fdr=fdr)
     with tempfile.TemporaryDirectory(prefix="archsearch-report-") as tmp:
         if out is not None:
             files = rep.save(out)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from archsearch.analysis import SCHEMA
 from archsearch.errors import UsageError
 from archsearch.schema import StudyAttr, Tag
 
@@ -15,9 +16,7 @@ if TYPE_CHECKING:
 
     from archsearch.space import Space
 
-__all__ = ["search_name", "SCHEMA", "Report", "build_report", "format_effect"]
-
-SCHEMA = "archsearch.report/1"
+__all__ = ["SCHEMA", "Report", "analysis_table", "answer_kind", "build_report", "format_effect", "search_name"]
 
 
 @dataclasses.dataclass
@@ -84,9 +83,16 @@ class Report:
 
 
 def build_report(space_or_study: str | Path | Space, *, study_name: str | None = None, storage: str | None = None,
-                 tracking_uri: str | None = None, importance_seeds: tuple[int, ...] = (0, 1, 2),
-                 top: int = 5) -> Report:
+                 tracking_uri: str | None = None, importance_resamples: int = 20, top: int = 5,
+                 fdr: bool = False) -> Report:
     """Load a study and compute everything the report shows.
+
+    The statistics are :func:`archsearch.analyze_table`'s on the study's trial
+    table: a search is analysed as ``design="search"`` (exploratory: effects
+    adjusted by regression on the other hyperparameters), an ablation (the
+    study's ``archsearch.design`` attribute) as ``design="ablation"``
+    (confirmatory: paired per seed). One family of comparisons per report,
+    Holm-adjusted, or Benjamini-Hochberg with ``fdr``.
 
     Args:
         space_or_study: a space file (its questions are answered; the study is
@@ -94,15 +100,16 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         study_name: the study, when it is not the space's name.
         storage: Optuna storage URL (default as in ``archsearch run``).
         tracking_uri: MLflow tracking URI; used to find the space file of a study given by name.
-        importance_seeds: fANOVA evaluator seeds (the spread is reported).
+        importance_resamples: bootstrap and permutation refits of fANOVA (0: no importance).
         top: number of best trials listed.
+        fdr: control the false discovery rate (Benjamini-Hochberg) instead of Holm's family-wise rate.
 
     Example:
         >>> report = build_report("spaces/digits_quick.py")  # doctest: +SKIP
         >>> report.to_dict()["questions"][0]["effects"][0]["verdict"]  # doctest: +SKIP
         'no clear effect'
     """
-    from archsearch.analysis import analyze_question, best_trials, chance_trials, json_ready, state_counts
+    from archsearch.analysis import analyze_table, best_trials, chance_trials, json_ready, state_counts
     from archsearch.study import importance, load_trials, open_study
 
     space, name = _resolve(space_or_study, study_name)
@@ -113,41 +120,38 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
     direction = study.direction.name.lower()
     design = dict(study.user_attrs.get(StudyAttr.DESIGN)
                   or {"kind": "search", "sampler": study.user_attrs.get(StudyAttr.SAMPLER, "tpe")})
-    objective = space.objective if space is not None else "objective"
-    done = table[table["state"] == "COMPLETE"]
+    objective = space.objective if space is not None else _objective_from_history(table)
     paired = design.get("kind") == "ablation"
     questions = _questions(space, table, design)
-    answered = []
-    for q in questions:
-        param, baseline = q["param"], q.get("baseline")
-        result = analyze_question(done, param, baseline=baseline, direction=direction, paired=paired)
-        entry = {"param": param, "text": q["text"], "baseline": baseline, **result.to_dict()}
-        for e in entry["effects"]:
+    stats = analyze_table(analysis_table(table, objective), design="ablation" if paired else "search",
+                          questions=questions, direction=direction, plan=design if paired else None,
+                          adjust_method="fdr_bh" if fdr else "holm",
+                          space=None if space is None else str(space.path))
+    for q in stats["questions"]:
+        for e in q["effects"]:
             e["summary"] = format_effect(e, objective)
-        answered.append(entry)
-    num_classes = _num_classes(space)
-    best = best_trials(done, direction, top)
-    notes = []
+    done = table[table["state"] == "COMPLETE"]
+    notes = list(stats["notes"])
     if not paired:
         notes.append(_search_note(space, questions, design.get("sampler", "tpe")))
     if space is not None and not space.questions and not paired:
         notes.append("The space declares no QUESTIONS: every hyperparameter is reported.")
     from archsearch.stores import redact
 
+    best = best_trials(done, direction, top)
     data = {
-        "schema": SCHEMA,
+        **stats,
         "study": study.study_name,
         "storage": redact(str(storage or "")),  # reports are shared: never the password
         "space": None if space is None else str(space.path),
         "objective": objective,
-        "direction": direction,
         "design": design,
-        "counts": {**state_counts(table), "rows": int(len(done))},
-        "questions": answered,
+        "counts": {**state_counts(table), "excluded": stats["counts"]["excluded"], "rows": int(len(done))},
         "best_trials": _records(best.drop(columns=[c for c in ("history",) if c in best.columns])),
-        "importance": (importance(study, importance_seeds) if importance_seeds
-                       else {"evaluator": None, "seeds": [], "params": {}, "error": "not requested."}),
-        "at_chance": chance_trials(done, num_classes),
+        "importance": (importance(study, importance_resamples) if importance_resamples and not paired
+                       else {"evaluator": None, "params": {}, "error": "an ablation varies one factor by design: "
+                             "its effect is the answer." if paired else "not requested."}),
+        "at_chance": chance_trials(done, _num_classes(space)),
         "failed": [{"trial": int(r.trial), "error": r.error}
                    for r in table[table["state"] == "FAIL"].drop_duplicates("trial").itertuples()],
         "notes": notes,
@@ -155,27 +159,75 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
     return Report(json_ready(data), table)
 
 
+def analysis_table(table: pd.DataFrame, objective: str) -> pd.DataFrame:
+    """The study's trial table as :func:`archsearch.analyze_table` reads it.
+
+    Columns ``trial, seed, value, state, params_count, fit_seconds, error,
+    params_<name>`` and ``epoch_values``: the objective per epoch from the
+    trial's ``history``, for trials trained once (a repeated trial's history is
+    its first fit's, not each seed's, so it gets none).
+
+    Example:
+        >>> import pandas as pd
+        >>> t = pd.DataFrame({"trial": [0], "seed": [1], "value": [.9], "state": ["COMPLETE"], "params_count": [10],
+        ...                   "fit_seconds": [1.0], "error": [None], "history": [{"val_accuracy": [.8, .9]}]})
+        >>> analysis_table(t, "val_accuracy")["epoch_values"].tolist()
+        [[0.8, 0.9]]
+    """
+    params = [c for c in table.columns if c.startswith("params_") and c != "params_count"]
+    out = table[["trial", "seed", "value", "state", "params_count", "fit_seconds", "error", *params]].copy()
+    rows_per_trial = table.groupby("trial")["trial"].transform("size")
+    curves = []
+    for h, n in zip(table["history"], rows_per_trial, strict=True):
+        curve = h.get(objective) if isinstance(h, dict) and n == 1 else None
+        curves.append(list(curve) if curve else None)
+    out["epoch_values"] = curves
+    return out
+
+
+def _objective_from_history(table: pd.DataFrame) -> str:
+    """Without a space: the history curve whose last value is the objective of every complete trial."""
+    import math
+
+    done = table[(table["state"] == "COMPLETE") & table["history"].map(lambda h: isinstance(h, dict))]
+    done = done[done.groupby("trial")["trial"].transform("size") == 1]
+    names = None
+    for h, v in zip(done["history"], done["value"], strict=True):
+        hits = {k for k, c in h.items() if c and v is not None and math.isclose(float(c[-1]), float(v))}
+        names = hits if names is None else names & hits
+    return sorted(names)[0] if names else "objective"
+
+
 def format_effect(effect: dict[str, Any], objective: str) -> str:
-    """One line: ``helps: +2.1 pts [0.8, 3.4]`` (points for accuracies, raw units otherwise).
+    """One line: ``helps: +2.1 pts [0.8, 3.4]; exploratory (search)`` (points for accuracies, raw units otherwise).
+
+    The interval is the family-adjusted one (Holm or Benjamini-Hochberg); the
+    label says whether the answer comes from a search or from a controlled ``ask``.
 
     Example:
         >>> format_effect({"verdict": "helps", "diff": 0.021, "ci_low": 0.008, "ci_high": 0.034,
-        ...                "more_needed": None, "n": 5, "n_ref": 5}, "val_accuracy")
-        'helps: +2.1 pts [0.8, 3.4]'
+        ...                "more_needed": None, "n": 5, "n_ref": 5, "exploratory": True}, "val_accuracy")
+        'helps: +2.1 pts [0.8, 3.4]; exploratory (search)'
     """
+    kind = "exploratory (search)" if effect.get("exploratory", True) else "confirmatory (ask)"
     scale, unit = (100.0, " pts") if "accuracy" in objective else (1.0, "")
     if effect["diff"] is None:
-        return "not enough data: no finished trial at one of the levels"
+        why = effect.get("reason") or "no usable trial at one of the levels"
+        return f"not enough data: {why}; {kind}"
     fmt = ".1f" if scale == 100 else ".4g"
     diff = f"{effect['diff'] * scale:+{fmt}}"
     if effect["ci_low"] is None:
         more = effect.get("more_needed")
-        return f"not enough data: {diff}{unit}, no interval with {effect['n']} vs {effect['n_ref']}" + (
-            f"; run at least {more} more per level" if more else "")
+        return (f"not enough data: {diff}{unit}, no interval with {effect['n']} vs {effect['n_ref']}"
+                + (f"; run at least {more} more per level" if more else "") + f"; {kind}")
     text = f"{effect['verdict']}: {diff}{unit} [{effect['ci_low'] * scale:{fmt}}, {effect['ci_high'] * scale:{fmt}}]"
+    if effect.get("reason"):  # e.g. a fail or prune rate that differs from the reference's
+        text += f" ({effect['reason']})"
     if effect["verdict"] == "no clear effect" and effect.get("more_needed"):
-        text += f" (about {effect['more_needed']} more per level would settle an effect this size)"
-    return text
+        text += (f" (about {effect['more_needed']} more per level would detect "
+                 f"{effect['min_effect'] * scale:{fmt}}{unit} at 80% power)" if effect.get("min_effect")
+                 else f" (about {effect['more_needed']} more per level)")
+    return f"{text}; {kind}"
 
 
 def _resolve(space_or_study: Any, study_name: str | None) -> tuple[Space | None, str]:
@@ -243,6 +295,23 @@ def search_name(sampler: str) -> str:
     """``"TPE search"``, ``"random search"``, ... for the notes and verdict lines."""
     return {"tpe": "TPE", "cmaes": "CMA-ES", "gp": "Gaussian-process", "qmc": "quasi-random"}.get(
         sampler, sampler) + " search"
+
+
+def answer_kind(data: dict[str, Any]) -> str:
+    """What kind of answer a report gives, in words: exploratory (search) or confirmatory (ask), and how.
+
+    Example:
+        >>> answer_kind({"exploratory": False, "design": {"kind": "ablation"}, "alpha": 0.05,
+        ...              "multiplicity": {"method": "holm", "description": "Holm (family-wise error rate)",
+        ...                           "family": "2 comparisons", "m": 2}}).split(";")[0]
+        'confirmatory (ask): a controlled ablation, paired t intervals per seed'
+    """
+    m = data["multiplicity"]
+    family = f"{m['description']} over {m['family']}, alpha {data['alpha']:g}"
+    if not data["exploratory"]:
+        return f"confirmatory (ask): a controlled ablation, paired t intervals per seed; {family}"
+    return (f"exploratory (search): a {search_name(data['design'].get('sampler', 'tpe'))}, effects adjusted "
+            f"for the other hyperparameters by regression; {family}")
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ def make_plots(data: dict[str, Any], table: pd.DataFrame) -> dict[str, bytes]:
     plots: dict[str, bytes] = {}
     objective = data["objective"]
     for q in data["questions"]:
-        if q["levels"]:
+        if any(lv["mean"] is not None for lv in q["levels"]):
             plots[f"effect_{safe_name(q['param'])}"] = _effect_plot(plt, q, objective)
     done = table[(table["state"] == "COMPLETE") & table["value"].notna()]
     if done.empty:
@@ -57,7 +57,7 @@ def _finish(plt: Any, fig: Any, ax: Any, xlabel: str, ylabel: str, title: str, l
 
 
 def _effect_plot(plt: Any, q: dict[str, Any], objective: str) -> bytes:
-    levels = q["levels"]
+    levels = [lv for lv in q["levels"] if lv["mean"] is not None]  # a level whose trials all failed has none
     fig, ax = plt.subplots(figsize=(max(4, 1.1 * len(levels) + 2), 3.2))
     xs = range(len(levels))
     means = [lv["mean"] for lv in levels]

@@ -6,6 +6,7 @@ import base64
 import html
 from typing import Any
 
+from archsearch.report._build import answer_kind
 from archsearch.report._files import safe_name
 
 __all__ = ["render_html", "render_markdown"]
@@ -37,6 +38,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
             + f": {data['direction']} {data['objective']}.",
             f"Trials: {c['COMPLETE']} complete, {c['PRUNED']} pruned, {c['FAIL']} failed"
             + (f", {c['RUNNING']} running" if c["RUNNING"] else "") + ".",
+            f"Answers: {answer_kind(data)}. Intervals are adjusted for the family; raw ones are in the JSON.",
             ""]
     design = data["design"]
     if design.get("kind") == "ablation":
@@ -50,22 +52,27 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
             lines += [f"_{q['note']}_", ""]
         if q["levels"]:
             lines += _table(
-                ["level", "mean", "95% CI", "trials", "seeds", "median params", "median fit s"],
+                ["level", "mean", "95% CI", "trials", "complete / pruned / failed", "seeds", "median params",
+                 "median fit s"],
                 [[("**" + lv["level"] + "** (ref)") if lv["level"] == q["reference"] else lv["level"],
                   _num(lv["mean"]), f"[{_num(lv['ci_low'])}, {_num(lv['ci_high'])}]", str(lv["n_trials"]),
+                  f"{lv['n_complete']} / {lv['n_pruned']} / {lv['n_failed']}",
                   str(lv["n_seeds"]), _int(lv["params_count"]), _num(lv["fit_seconds"], 3)] for lv in q["levels"]])
             lines.append("")
         if q["effects"]:
             lines += _table(
-                ["vs " + str(q["reference"]), "verdict", "n / n ref", "params (level vs ref)", "at equal size"],
-                [[e["level"], e["summary"], f"{e['n']} / {e['n_ref']}",
+                ["vs " + str(q["reference"]), "verdict", "p / adjusted", "n / n ref", "params (level vs ref)",
+                 "at equal size"],
+                [[e["level"], e["summary"], f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}", f"{e['n']} / {e['n_ref']}",
                   f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
                   (_size_text(e))] for e in q["effects"]])
-            lines += ["", f"Intervals: {q['method']}, 95%."]
+            m = data["multiplicity"]
+            lines += ["", f"Intervals: {q['method']}; adjusted by {m['description']} over the report's family "
+                          f"({m['family']}), family alpha {data['alpha']:g}."]
         out.append((f"Question: {q['param']}", lines, f"effect_{safe_name(q['param'])}"))
     best = data["best_trials"]
     if best:
-        params = [k for k in best[0] if k.startswith("params_")]
+        params = [k for k in best[0] if k.startswith("params_") and k != "params_count"]
         rows = [[str(b["trial"]), _num(b.get("value")), str(b.get("n_seeds", 1)), _int(b.get("params_count")),
                  _num(b.get("accuracy")), _num(b.get("val_accuracy")), _num(b.get("test_accuracy")),
                  _num(b.get("fit_seconds"), 3),
@@ -74,10 +81,15 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
                                            "test acc", "fit s", "hyperparameters"], rows), "learning_curves"))
     imp = data["importance"]
     if imp.get("params"):
-        lines = _table(["hyperparameter", "importance (mean)", "min-max over seeds"],
-                       [[k, _num(v["mean"], 3), f"{_num(v['min'], 3)}-{_num(v['max'], 3)}"]
+        lines = _table(["hyperparameter", "importance", "95% bootstrap interval", "null upper", "above null"],
+                       [[k, _num(v["importance"], 3), f"[{_num(v['ci_low'], 3)}, {_num(v['ci_high'], 3)}]",
+                         _num(v["null_upper"], 3), {True: "yes", False: "no"}.get(v["exceeds_null"], "-")]
                         for k, v in imp["params"].items()])
-        lines += ["", f"{imp['evaluator']}, evaluator seeds {imp['seeds']}."]
+        lines += ["", f"{imp['evaluator']} ({imp['n_trees']} trees) on {imp['n_trials']} complete trials; interval "
+                      f"over {imp['resamples']} bootstrap resamples of trials; null: the {imp['quantile']:.0%} "
+                      f"quantile over {imp['resamples']} refits with the objective shuffled."]
+        if imp.get("warning"):
+            lines += ["", f"> {imp['warning']}"]
     else:
         lines = [f"Not computed: {imp.get('error', 'no data')}"]
     out.append(("Hyperparameter importance", lines, None))

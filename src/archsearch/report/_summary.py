@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archsearch.report._build import Report, build_report, search_name
+from archsearch.report._build import Report, answer_kind, build_report
 
 if TYPE_CHECKING:
     from archsearch.space import Space
@@ -34,17 +34,15 @@ def verdict_lines(study_name: str, storage: str | None, space: Space | str | Pat
         ...     print(line)
     """
     r = build_report(space if space is not None else study_name, study_name=study_name, storage=storage,
-                     importance_seeds=())
+                     importance_resamples=0)
     data = r.to_dict()
     if not data["questions"]:
         return []
-    paired = data["design"].get("kind") == "ablation"
-    lines = [f"Verdicts ({data['objective']}, 95% {'paired ' if paired else ''}t intervals"
-             + ("" if paired else f"; a {search_name(data['design'].get('sampler', 'tpe'))}, so effects are "
-                                  "conditional on its trials") + "):"]
+    lines = [f"Verdicts ({data['objective']}; {answer_kind(data)}):"]
     for q in data["questions"]:
         effects = "; ".join(f"{e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"])
         lines.append(f"  {q['param']}: {effects or 'only one level tried'}")
     target = data["space"] or data["study"]
     lines.append(f"Full report: archsearch report {target}" + (f" --study {data['study']}" if data["space"] else ""))
     return lines
+

@@ -1,0 +1,115 @@
+"""build_report on studies written straight to Optuna (no Keras): analyze_table's verdicts, labels, rendering."""
+
+from __future__ import annotations
+
+import pytest
+
+from archsearch.report import analysis_table, build_report, verdict_lines
+from archsearch.study import load_trials
+from tests.report.studies import ablation_study, search_study
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("build")
+    url = f"sqlite:///{tmp}/o.db"
+    search_study(url)
+    ablation_study(url)
+    return url
+
+
+def _report(url, name, **kw):
+    return build_report(name, storage=url, tracking_uri=f"{url[:-4]}m.db", importance_resamples=0, **kw)
+
+
+def test_search_is_exploratory_adjusted_and_holm_controlled(url):
+    data = _report(url, "synthetic").to_dict()
+    assert data["exploratory"] is True and data["multiplicity"]["method"] == "holm"
+    assert data["multiplicity"]["m"] == sum(len(q["effects"]) for q in data["questions"])
+    act = next(q for q in data["questions"] if q["param"] == "act")
+    assert act["method"].startswith("OLS") and act["adjusted_for"]
+    tanh = next(e for e in act["effects"] if e["level"] == "tanh")
+    assert tanh["verdict"] == "helps" and tanh["ci_low"] <= 0.05 <= tanh["ci_high"]
+    assert tanh["p"] <= tanh["p_adjusted"] and tanh["ci_low"] <= tanh["ci_low_raw"]
+    assert tanh["summary"].startswith("helps: ") and tanh["summary"].endswith("; exploratory (search)")
+    sig = next(e for e in act["effects"] if e["level"] == "sig")
+    assert sig["n_failed"] == 5 and sig["withheld"] and sig["verdict"] not in ("helps", "hurts")
+    assert "fail rate" in sig["summary"]
+    levels = {lv["level"]: lv for lv in act["levels"]}
+    assert (levels["sig"]["n_failed"], levels["relu"]["n_failed"]) == (5, 0)
+    assert sum(lv["n_pruned"] for lv in act["levels"]) == data["counts"]["PRUNED"] == 3
+    assert act["outcome"] == "epoch 2"  # pruned trials count, compared where all of them got to
+
+
+def test_fdr_switches_the_family_method(url):
+    data = _report(url, "synthetic", fdr=True).to_dict()
+    assert data["multiplicity"]["method"] == "fdr_bh"
+
+
+def test_ablation_is_confirmatory_and_drops_trials_outside_the_design(url):
+    data = _report(url, "synthetic-ablation-act").to_dict()
+    assert data["exploratory"] is False and data["counts"]["excluded"] == 1
+    (q,) = data["questions"]
+    (e,) = q["effects"]
+    assert q["paired"] and e["n"] == e["n_ref"] == 5
+    assert e["verdict"] == "helps" and e["ci_low"] <= 0.02 <= e["ci_high"]
+    assert e["summary"].endswith("; confirmatory (ask)")
+
+
+def test_markdown_shows_counts_family_labels_and_balance_command(url):
+    md = _report(url, "synthetic").to_markdown()
+    assert "complete / pruned / failed" in md and "Holm (family-wise error rate)" in md
+    assert "Answers: exploratory (search)" in md and "exploratory (search)" in md.split("## Question: act")[1]
+    verdict_rows = [ln for ln in md.splitlines() if ln.startswith("| ") and ("helps:" in ln or "no clear" in ln)]
+    assert verdict_rows and all("exploratory (search)" in r for r in verdict_rows)
+    ablation = _report(url, "synthetic-ablation-act").to_markdown()
+    assert "confirmatory (ask)" in ablation and "exploratory" not in ablation
+
+
+def test_poor_balance_note_gives_the_ask_command(url, tmp_path):
+    import numpy as np
+
+    table = analysis_table(load_trials("synthetic", url), "val_accuracy")
+    from archsearch.analysis import analyze_table
+
+    rng = np.random.default_rng(0)
+    table["params_units"] = np.where(table["params_act"] == "tanh", rng.integers(50, 64, len(table)),
+                                     rng.integers(8, 20, len(table)))
+    q = next(q for q in analyze_table(table, space="s.py")["questions"] if q["param"] == "act")
+    assert "Poor balance on units" in q["note"] and "archsearch ask s.py --factor act" in q["note"]
+
+
+def test_verdict_lines_say_which_kind_of_answer(url):
+    lines = verdict_lines("synthetic", url)
+    assert lines[0].startswith("Verdicts (val_accuracy; exploratory (search): a random search")
+    assert "Holm" in lines[0]
+    questions = _report(url, "synthetic").to_dict()["questions"]
+    assert len(lines) == len(questions) + 2
+    for q, line in zip(questions, lines[1:-1], strict=True):
+        assert line.startswith(f"  {q['param']}: ") and line.count("exploratory (search)") == len(q["effects"])
+    lines = verdict_lines("synthetic-ablation-act", url)
+    assert "confirmatory (ask)" in lines[0] and "confirmatory (ask)" in lines[1]
+
+
+def test_a_level_that_always_failed_is_reported_and_plotted(tmp_path):
+    import optuna
+    from optuna.distributions import CategoricalDistribution
+
+    url = f"sqlite:///{tmp_path}/o.db"
+    s = optuna.create_study(study_name="fails", storage=url, direction="maximize")
+    dist = {"act": CategoricalDistribution(["relu", "tanh"])}
+    for i in range(8):
+        if i % 2:
+            s.add_trial(optuna.trial.create_trial(params={"act": "tanh"}, distributions=dist,
+                                                  state=optuna.trial.TrialState.FAIL,
+                                                  user_attrs={"seed": i, "error": "ValueError: boom\nTraceback"}))
+        else:
+            s.add_trial(optuna.trial.create_trial(params={"act": "relu"}, distributions=dist, value=0.8 + i / 100,
+                                                  user_attrs={"seed": i, "params_count": 10}))
+    rep = build_report("fails", storage=url, tracking_uri=f"sqlite:///{tmp_path}/m.db", importance_resamples=0)
+    (e,) = rep.to_dict()["questions"][0]["effects"]
+    assert e["summary"] == "not enough data: tanh: 4 trial(s), all failed: ValueError: boom; exploratory (search)"
+    assert e["size_note"] == "no usable trial at this level."
+    names = {f.name for f in rep.save(tmp_path / "out")}
+    assert {"report.md", "report.html", "effect_act.png"} <= names
+    assert "0 / 0 / 4" in (tmp_path / "out" / "report.md").read_text()
