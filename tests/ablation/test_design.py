@@ -83,6 +83,9 @@ def test_report_on_the_ablation_is_paired(ablation, tiny):
     assert effect["n"] == effect["n_ref"] == 2
     assert [lv["n_seeds"] for lv in q["levels"]] == [2, 2]
     assert not any("TPE" in n for n in data["notes"])
+    # Confirmatory: the answer is measured on the test split, seeds and examples both counted.
+    assert effect["split"] == "test" and effect["n_test"] > 0
+    assert "validation_diff" in effect and effect["method"] != "seeds only (example noise not included)"
     json.dumps(data, allow_nan=False)
 
 

@@ -163,7 +163,9 @@ def analysis_table(table: pd.DataFrame, objective: str) -> pd.DataFrame:
     """The study's trial table as :func:`archsearch.analyze_table` reads it.
 
     Columns ``trial, seed, value, state, params_count, fit_seconds, error,
-    params_<name>`` and ``epoch_values``: the objective per epoch from the
+    params_<name>``, the per-example correctness columns where the study has them
+    (``correct_val, n_val, correct_test, n_test``: confirmatory answers use the
+    test split), and ``epoch_values``: the objective per epoch from the
     trial's ``history``, for trials trained once (a repeated trial's history is
     its first fit's, not each seed's, so it gets none).
 
@@ -175,7 +177,8 @@ def analysis_table(table: pd.DataFrame, objective: str) -> pd.DataFrame:
         [[0.8, 0.9]]
     """
     params = [c for c in table.columns if c.startswith("params_") and c != "params_count"]
-    out = table[["trial", "seed", "value", "state", "params_count", "fit_seconds", "error", *params]].copy()
+    examples = [c for c in ("correct_val", "n_val", "correct_test", "n_test") if c in table.columns]
+    out = table[["trial", "seed", "value", "state", "params_count", "fit_seconds", "error", *params, *examples]].copy()
     rows_per_trial = table.groupby("trial")["trial"].transform("size")
     curves = []
     for h, n in zip(table["history"], rows_per_trial, strict=True):
