@@ -1,4 +1,5 @@
 # keras-tuner examples (mnist / "tune the search" conv model): conv blocks, pooling choice, optimizer choice.
+# One change: AveragePooling2D(pool_size=2), as Keras 3 requires pool_size (the Keras 2 example had no argument).
 import keras
 from keras import layers
 
@@ -16,7 +17,7 @@ def build_model(hp):
         if hp.Choice("pooling" + str(i), ["max", "avg"]) == "max":
             x = layers.MaxPooling2D()(x)
         else:
-            x = layers.AveragePooling2D()(x)
+            x = layers.AveragePooling2D(pool_size=2)(x)
         x = layers.BatchNormalization()(x)
         x = layers.ReLU()(x)
     if hp.Choice("global_pooling", ["max", "avg"]) == "max":
