@@ -88,6 +88,11 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
 
         def _build_and_fit_model(self, trial: Any, *args: Any, **kwargs: Any) -> float:
             hp = trial.hyperparameters
+            # A dry build first: hyperparameters declared under a plain `if` (not a conditional scope) join hp
+            # only when built, and every value must be enqueued before the Optuna trial exists.
+            with contextlib.suppress(Exception):  # a build that raises fails in the trial itself, recorded
+                self.hypermodel.build(hp)
+            train.clear_session()
             study.enqueue_trial(record_on_trial(None, hp), user_attrs={Attr.ENGINE_TRIAL: str(trial.trial_id)})
             optuna_trial = study.ask()
             claim(optuna_trial)
@@ -111,7 +116,8 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
     kwargs: dict[str, Any] = {"hypermodel": SpaceHyperModel(), "objective": kt_objective, "seed": seed,
                               "max_consecutive_failed_trials": None}
     if engine == "keras-tuner:hyperband":
-        kwargs.update(max_epochs=epochs, factor=HYPERBAND_FACTOR)
+        # --trials is the budget: enough Hyperband iterations that the trial count, not the brackets, ends it.
+        kwargs.update(max_epochs=epochs, factor=HYPERBAND_FACTOR, hyperband_iterations=max(trials, 1))
     else:
         kwargs["max_trials"] = trials
     with tempfile.TemporaryDirectory(prefix="archsearch-keras-tuner-") as directory, warnings.catch_warnings():
