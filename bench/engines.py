@@ -9,7 +9,8 @@ value any method found on that space, and the engine's overhead against the
 plain Keras fits of the same run: wall time of all trials / sum of their
 `model.fit` seconds (the trials' `fit_seconds`).
 
-    python bench/engines.py --seeds 2 --trials 10      # prints a Markdown table
+    python bench/engines.py --seeds 2 --trials 8 --json runs.json   # prints a Markdown table
+    python bench/engines.py --table runs.json                         # the table of the runs so far
 """
 
 from __future__ import annotations
@@ -104,8 +105,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--spaces", default="dense,conv")
-    parser.add_argument("--json", type=Path, help="also write every run's trials here")
+    parser.add_argument("--json", type=Path, help="also write every run's trials here (after each run)")
+    parser.add_argument("--table", type=Path, help="only print the table of the runs in this --json file")
     args = parser.parse_args()
+    if args.table:
+        print(_table(json.loads(args.table.read_text())))
+        return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     runs = []
     started = time.perf_counter()
@@ -114,10 +119,10 @@ def main() -> None:
             for method in METHODS:
                 run = _one(SPACES[space], method, seed, args.trials)
                 runs.append(run)
+                if args.json:
+                    args.json.write_text(json.dumps(runs, indent=1, default=str))
                 print(f"{space} {method} seed {seed}: {len(run['rows'])} trials, {run['wall']:.0f}s", file=sys.stderr,
                       flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(runs, indent=1, default=str))
     uname = " ".join(platform.uname()[:3] + platform.uname()[4:5])
     print(f"command: python bench/engines.py {' '.join(sys.argv[1:])}")
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {uname}, nproc {os.cpu_count()}; "
