@@ -71,7 +71,7 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
     import optuna
 
     from archsearch import train
-    from archsearch.space import record_on_trial
+    from archsearch.space import FixedHyperParameters, record_on_trial
 
     space, dataset = objective.space, objective.dataset
 
@@ -88,15 +88,17 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
 
         def _build_and_fit_model(self, trial: Any, *args: Any, **kwargs: Any) -> float:
             hp = trial.hyperparameters
-            # A dry build first: hyperparameters declared under a plain `if` (not a conditional scope) join hp
-            # only when built, and every value must be enqueued before the Optuna trial exists.
+            # A dry build first, on archsearch's hp with keras-tuner's values: what this build declares is what
+            # the trial records (keras-tuner's hp also holds values of hyperparameters this build does not ask
+            # for, e.g. one under a plain `if` that is false now), and it must be enqueued before the trial exists.
+            asked = FixedHyperParameters(dict(hp.values))
             with contextlib.suppress(Exception):  # a build that raises fails in the trial itself, recorded
-                self.hypermodel.build(hp)
+                self.hypermodel.build(asked)
             train.clear_session()
-            study.enqueue_trial(record_on_trial(None, hp), user_attrs={Attr.ENGINE_TRIAL: str(trial.trial_id)})
+            study.enqueue_trial(record_on_trial(None, asked), user_attrs={Attr.ENGINE_TRIAL: str(trial.trial_id)})
             optuna_trial = study.ask()
             claim(optuna_trial)
-            record_on_trial(optuna_trial, hp)
+            record_on_trial(optuna_trial, asked)
             try:
                 value = objective.run(optuna_trial, hp, build=self._try_build,
                                       callbacks=list(kwargs.get("callbacks", [])),
