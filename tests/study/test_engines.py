@@ -154,6 +154,11 @@ def test_engine_end_to_end_records_the_study_and_mlflow_runs(tmp_path, write_spa
         assert by_trial[t.number].data.params["units"] == str(t.params["units"])
         assert by_trial[t.number].data.metrics["val_accuracy"] == pytest.approx(t.value)
 
-    # The same storage, another engine: its own study, side by side.
+    # `report` reads the engine's study like any other.
+    rep = CliRunner().invoke(cli, ["report", name, "--format", "json", "--no-mlflow"], catch_exceptions=False)
+    assert rep.exit_code == 0, rep.output
+    assert f'"study": "{name}"' in rep.stdout
+
+    # A study searched with one engine refuses another.
     again = CliRunner().invoke(cli, ["run", str(space), "--study", name, "--trials", str(trials + 1)])
     assert again.exit_code == 2 and f"was searched with --engine {engine}" in again.output

@@ -69,6 +69,7 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
     """
     import keras_tuner
     import optuna
+    from keras_tuner.src import utils as kt_utils  # save_json: not re-exported by keras-tuner
 
     from archsearch import train
     from archsearch.space import FixedHyperParameters, record_on_trial
@@ -99,14 +100,22 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
             optuna_trial = study.ask()
             claim(optuna_trial)
             record_on_trial(optuna_trial, asked)
+            built: list[Any] = []
+
+            def build(values: Any) -> Any:
+                built.append(self._try_build(values))  # Hyperband's warm start loads the weights here
+                return built[-1]
+
             try:
-                value = objective.run(optuna_trial, hp, build=self._try_build,
+                value = objective.run(optuna_trial, hp, build=build,
                                       callbacks=list(kwargs.get("callbacks", [])),
                                       epochs=kwargs.get("epochs"), initial_epoch=kwargs.get("initial_epoch", 0))
             except BaseException:
                 study.tell(optuna_trial, state=optuna.trial.TrialState.FAIL)
                 raise
             study.tell(optuna_trial, value)
+            # What keras-tuner's own _build_and_fit_model saves: Hyperband rebuilds a warm-started model from it.
+            kt_utils.save_json(self._get_build_config_fname(trial.trial_id), built[-1].get_build_config())
             return value
 
         def on_trial_end(self, trial: Any) -> None:
