@@ -33,6 +33,7 @@ class Attr:
     CORRECT_TEST = "correct_test"
     N_VAL = "n_val"
     N_TEST = "n_test"
+    ENGINE_TRIAL = "engine_trial"  # the trial's id in the engine that chose it (keras-tuner's trial_id)
 
 
 class StudyAttr:
@@ -40,6 +41,7 @@ class StudyAttr:
 
     DESIGN = "archsearch.design"  # a controlled design (ablation): factor, levels, baseline, base, seeds
     SAMPLER = "archsearch.sampler"  # the --sampler of a search
+    ENGINE = "archsearch.engine"  # the --engine that chose the trials: optuna or keras-tuner:random|bayesian|hyperband
 
 
 class Tag:
@@ -54,6 +56,7 @@ class Tag:
     STUDY = "archsearch.study"
     STORAGE = "archsearch.storage"
     NOTE = "mlflow.note.content"
+    ENGINE = "archsearch.engine"  # the --engine of the search
     PARENT_RUN_ID = "mlflow.parentRunId"
     VERDICT_PREFIX = "archsearch.verdict."  # + the question's parameter
     # trial (child) runs

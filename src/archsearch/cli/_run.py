@@ -14,6 +14,7 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")  # mirrors archsearch.study._strategies (no import here)
 PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
+ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:hyperband")  # study._engines
 
 
 @click.command()
@@ -32,6 +33,10 @@ PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
               help="Optuna sampler. cmaes and gp need extras: pip install 'archsearch[cmaes]' / '[gp]'.")
 @click.option("--pruner", type=click.Choice(PRUNERS), default="none", show_default=True,
               help="Optuna pruner, fed the objective after each epoch; pruned trials keep their curves.")
+@click.option("--engine", type=click.Choice(ENGINES), default="optuna", show_default=True,
+              help="What picks the trials: Optuna (--sampler, --pruner), or keras-tuner's own RandomSearch, "
+                   "BayesianOptimization or Hyperband (max_epochs = --epochs) on the same space file, recorded in "
+                   "the same Optuna storage and MLflow store. Default study: SPACE-keras-tuner-random etc.")
 @click.option("--repeats", type=int, default=1, show_default=True, metavar="K",
               help="Train each sampled configuration K times with different seeds; the sampler sees the mean, "
                    "each seed's metrics are kept for the report's intervals.")
@@ -56,7 +61,7 @@ PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
 @click.option("--worker-index", type=int, default=0, hidden=True, help="Set by --workers for each worker.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
 def run(space: str, trials: int | None, timeout: float | None, epochs: int | None, seed: int,
-        dataset: str | None, sampler: str, pruner: str, repeats: int, study_name: str | None,
+        dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, study_name: str | None,
         storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int,
         max_rss_mib: int, heartbeat: int, workers: int, parent_run_id: str | None, worker_index: int,
         quiet: bool) -> None:
@@ -77,6 +82,7 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
       archsearch run spaces/digits_quick.py --trials 30 --epochs 5
       archsearch run spaces/cifar_depth.py --pruner median --repeats 3
       archsearch run spaces/digits_quick.py --trials 40 --workers 2
+      archsearch run spaces/digits_quick.py --engine keras-tuner:hyperband
     """
     from archsearch.study import Interrupted, RunOptions, run_search
 
@@ -85,7 +91,9 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
                          storage=storage, tracking_uri=tracking_uri, dataset=dataset, quiet=quiet,
                          max_failures=max_failures, sampler=sampler, pruner=pruner, repeats=repeats,
                          heartbeat=heartbeat, recycle_after=recycle_after, max_rss_mib=max_rss_mib,
-                         parent_run_id=parent_run_id, worker_index=worker_index)
+                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine)
+    if workers > 1 and engine != "optuna":
+        raise click.UsageError(f"--workers {workers} needs --engine optuna: keras-tuner's tuner runs in one process.")
     if workers > 1:
         _run_workers(space, options, workers)
         return

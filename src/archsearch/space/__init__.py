@@ -20,6 +20,7 @@ _LAZY = {
     "HyperParameters": "archsearch.space._hp",
     "OptunaHyperParameters": "archsearch.space._hp",
     "REVERSE_LOG_SUFFIX": "archsearch.space._hp",
+    "record_on_trial": "archsearch.space._hp",
 }
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "REVERSE_LOG_SUFFIX",
     "Space",
     "load_space",
+    "record_on_trial",
     "sampled_grid",
 ]
 

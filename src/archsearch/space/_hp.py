@@ -42,6 +42,7 @@ __all__ = [
     "HyperParameters",
     "OptunaHyperParameters",
     "REVERSE_LOG_SUFFIX",
+    "record_on_trial",
 ]
 
 # Optuna has no reverse-log distribution. A continuous reverse_log parameter x in
@@ -199,6 +200,35 @@ def _extreme(param: Param, largest: bool) -> Any:
         values = sorted(param.values) if param.ordered else list(param.values)
         return values[-1] if largest else values[0]
     return param.default
+
+
+def record_on_trial(trial: optuna.trial.BaseTrial | None, hp: keras_tuner.HyperParameters) -> dict[str, Any]:
+    """The Optuna params of ``hp``'s active values; with a trial, also suggested on it (values and distributions).
+
+    For values chosen elsewhere (keras-tuner's oracles): enqueue the returned
+    params, ask the study for the trial, then call this with it, so that the
+    trial stores each value with the distribution :class:`OptunaHyperParameters`
+    would have sampled it from (``Fixed`` values are not params, as there).
+
+    Example:
+        >>> study.enqueue_trial(record_on_trial(None, kt_hp))  # doctest: +SKIP
+        >>> record_on_trial(study.ask(), kt_hp)  # doctest: +SKIP
+    """
+    params: dict[str, Any] = {}
+    answerer = OptunaHyperParameters(trial)
+    for declared in hp.space:
+        kind = type(declared).__name__
+        if declared.name not in hp.values or kind == "Fixed" or not hp.is_active(declared):
+            continue
+        value = hp.values[declared.name]
+        if kind in ("Int", "Float") and declared.sampling == "reverse_log" and declared.step is None:
+            low, high = declared.min_value, declared.max_value
+            params[declared.name + REVERSE_LOG_SUFFIX] = type(low)(low + high - value)
+        else:
+            params[declared.name] = value
+        if trial is not None:
+            answerer._answer(declared)
+    return params
 
 
 class OptunaHyperParameters(HyperParameters):

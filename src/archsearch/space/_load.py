@@ -16,6 +16,12 @@ A space file looks like this (see ``spaces/digits_quick.py``)::
     def build(hp, input_shape, num_classes):
         ...  # keras-tuner hp API; return a keras.Model (compiled or not)
 
+Instead of ``build`` (or keras-tuner's ``build_model(hp)``), a file may define a
+``keras_tuner.HyperModel`` subclass (made with no arguments) or instance
+(``HYPERMODEL = MyHyperModel(classes=10)`` when there are several): its
+``build(hp)`` builds each trial's model and a ``fit(hp, model, *args, **kwargs)``
+override trains it (see ``archsearch.train.fit_hypermodel``).
+
 Loading a space never imports TensorFlow: the builder imports Keras itself.
 """
 
@@ -58,6 +64,7 @@ class Space:
         questions: what the report answers.
         sha256: content hash of the file (logged as a tag).
         description: the module docstring.
+        hypermodel: the file's ``keras_tuner.HyperModel``, or None (``build`` is then its ``build``).
     """
 
     path: Path
@@ -76,11 +83,24 @@ class Space:
     sha256: str = ""
     description: str = ""
 
+    hypermodel: Any = None
+
+    @property
+    def custom_fit(self) -> bool:
+        """The space's ``keras_tuner.HyperModel`` overrides ``fit``: trials train through it."""
+        if self.hypermodel is None:
+            return False
+        import keras_tuner  # loaded already: the space file made the HyperModel
+
+        return type(self.hypermodel).fit is not keras_tuner.HyperModel.fit
+
     def call_build(self, hp: Any, input_shape: tuple[int, ...], num_classes: int) -> Any:
         """Call the builder with the arguments its signature asks for."""
         offered = {"hp": hp, "input_shape": tuple(input_shape), "num_classes": num_classes}
         params = inspect.signature(self.build).parameters
-        if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        if self.hypermodel is not None:  # HyperModel.build(hp), as keras-tuner calls it (its wrapper takes **kwargs)
+            offered = {"hp": hp}
+        elif not any(p.kind is p.VAR_KEYWORD for p in params.values()):
             offered = {k: v for k, v in offered.items() if k in params}
         try:
             return self.build(**offered)
@@ -113,13 +133,47 @@ def load_space(path: str | Path) -> Space:
     build = namespace.get("build")
     if build is None and callable(namespace.get("build_model")):
         build = namespace["build_model"]  # a keras-tuner file, unchanged
+    hypermodel = None
+    if not callable(build):
+        hypermodel = _hypermodel(path, module)
+        build = None if hypermodel is None else hypermodel.build
     if not callable(build):
         raise SpaceError(f"{path}: no builder. Define `def build(hp, input_shape, num_classes): ...` "
-                         "returning a keras.Model.")
+                         "returning a keras.Model, or a keras_tuner.HyperModel subclass.")
     _check_build_signature(path, build)
     settings = _settings(path, namespace)
     return Space(path=path, name=path.stem, build=build, sha256=hashlib.sha256(source).hexdigest(),
-                 description=(module.__doc__ or "").strip(), **settings)
+                 description=(module.__doc__ or "").strip(), hypermodel=hypermodel, **settings)
+
+
+def _hypermodel(path: Path, module: Any) -> Any:
+    """The file's ``keras_tuner.HyperModel``: ``HYPERMODEL``, else an instance, else a subclass defined there.
+
+    keras-tuner is only looked at when the file imported it, so loading other
+    space files stays free of TensorFlow.
+    """
+    kt = sys.modules.get("keras_tuner")
+    if kt is None:
+        return None
+    namespace = vars(module)
+    named = namespace.get("HYPERMODEL")
+    if isinstance(named, kt.HyperModel):
+        return named
+    instances = [v for k, v in namespace.items() if isinstance(v, kt.HyperModel) and not k.startswith("_")]
+    if len(instances) == 1:
+        return instances[0]
+    classes = [v for v in namespace.values() if isinstance(v, type) and issubclass(v, kt.HyperModel)
+               and v.__module__ == module.__name__]
+    if len(instances) > 1 or len(classes) > 1:
+        raise SpaceError(f"{path}: several keras_tuner.HyperModel objects; set HYPERMODEL = ... to the one "
+                         "to search.")
+    if not classes:
+        return None
+    try:
+        return classes[0]()
+    except TypeError as err:
+        raise SpaceError(f"{path}: {classes[0].__name__}() needs arguments ({err}); set "
+                         f"HYPERMODEL = {classes[0].__name__}(...) in the space file.") from None
 
 
 def _import(path: Path, source: bytes) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import FailedTrialError
@@ -93,10 +93,25 @@ class Objective:
         self.trials_run = 0
 
     def __call__(self, trial: optuna.Trial) -> float:
+        return self.run(trial, OptunaHyperParameters(trial))
+
+    def run(self, trial: optuna.Trial, hp: Any, *, build: Callable[[Any], Any] | None = None,
+            callbacks: Sequence[Any] = (), epochs: int | None = None, initial_epoch: int = 0) -> float:
+        """One trial with ``hp`` (its values already chosen, or answered by ``trial`` as the builder asks).
+
+        Args:
+            build: makes the model from ``hp`` (default: the space's builder,
+                checked and compiled); another engine passes its own, e.g. a
+                keras-tuner tuner that restores Hyperband's warm-started weights.
+            callbacks: more Keras callbacks for the fit (an engine's own).
+            epochs, initial_epoch: this trial's epochs (default: the study's) and
+                where a warm-started fit resumes.
+        """
         import optuna
 
         from archsearch import train
 
+        epochs = epochs or self.epochs
         self.trials_run += 1
         # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get seed + number.
         seed = int(trial.user_attrs.get(Attr.SEED, self.seed + trial.number))
@@ -107,16 +122,21 @@ class Objective:
             tags[Tag.REPEAT_SEEDS] = ",".join(map(str, seeds))
         self.tracker.start_trial(trial.number, tags)
         start = time.perf_counter()
-        hp = OptunaHyperParameters(trial)
         results: list[Any] = []
         try:
             for r, run_seed in enumerate(seeds):
                 train.clear_session()
                 train.set_seed(run_seed)
-                model = train.build_model(self.space, hp, self.dataset)
+                model = build(hp) if build else train.build_model(self.space, hp, self.dataset)
                 monitor = train.TrialMonitor(trial if self.prune and r == 0 else None, self.space.objective)
-                result = train.fit_model(model, self.dataset, epochs=self.epochs, batch_size=self.batch_size,
-                                         callbacks=[monitor], seed=run_seed)
+                fit_callbacks = [monitor, *callbacks]
+                if self.space.custom_fit:  # the space's HyperModel.fit trains, as keras-tuner would call it
+                    result = train.fit_hypermodel(self.space, hp, model, self.dataset, epochs=epochs,
+                                                  batch_size=self.batch_size, callbacks=fit_callbacks,
+                                                  initial_epoch=initial_epoch)
+                else:
+                    result = train.fit_model(model, self.dataset, epochs=epochs, batch_size=self.batch_size,
+                                             callbacks=fit_callbacks, seed=run_seed, initial_epoch=initial_epoch)
                 del model
                 results.append(result)
                 if monitor.diverged_epoch is not None:

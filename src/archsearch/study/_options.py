@@ -41,6 +41,9 @@ class RunOptions:
             many MiB since the start; 0 = never.
         parent_run_id: continue this MLflow parent run instead of opening one
             (set by a recycled process).
+        engine: what picks the trials: ``optuna`` (the sampler and pruner above) or
+            keras-tuner's own tuner, ``keras-tuner:random``, ``keras-tuner:bayesian``
+            or ``keras-tuner:hyperband`` (see ``archsearch.study._engines``).
         worker_index: which of ``archsearch run --workers N``'s processes this is
             (0 for a lone run); offsets the sampler's seed so that workers that
             start together do not propose the same configurations.
@@ -64,12 +67,21 @@ class RunOptions:
     max_rss_mib: int = 0
     parent_run_id: str | None = None
     worker_index: int = 0
+    engine: str = "optuna"
 
     def validate(self) -> None:
+        from archsearch.study._engines import check_engine
         from archsearch.study._strategies import check_pruner, check_sampler
 
         check_sampler(self.sampler)
         check_pruner(self.pruner)
+        check_engine(self.engine)
+        if self.engine != "optuna":
+            for flag, value, plain in (("--pruner", self.pruner, "none"), ("--repeats", self.repeats, 1),
+                                       ("--sampler", self.sampler, "tpe")):
+                if value != plain:
+                    raise UsageError(f"{flag} {value} is an Optuna setting; --engine {self.engine} picks and stops "
+                                     f"trials itself. Drop {flag}, or use --engine optuna.")
         for name in ("recycle_after", "max_rss_mib"):
             value = getattr(self, name)
             if value < 0:
@@ -106,7 +118,7 @@ def resume_args(space: str | Path, options: RunOptions, *, takeover: bool = Fals
                         ("--dataset", options.dataset)):
         if value is not None:
             parts += [flag, str(value)]
-    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index"):
+    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index", "engine"):
         value = getattr(options, name)
         if value != getattr(defaults, name):
             parts += ["--" + name.replace("_", "-"), str(value)]

@@ -160,8 +160,10 @@ def _plan(space: Space, options: RunOptions) -> _Plan:
     storage, tracking_uri = resolve_storage(options.storage), resolve_tracking_uri(options.tracking_uri)
     check_url(storage, "Optuna storage", "--storage")
     check_url(tracking_uri, "MLflow tracking", "--tracking-uri")
+    # Each engine gets its own study by default (same storage), so that `report` can set them side by side.
+    default_name = space.name if options.engine == "optuna" else f"{space.name}-{options.engine.replace(':', '-')}"
     return _Plan(dataset, storage, tracking_uri, options.trials or space.trials, options.epochs or space.epochs,
-                 options.study_name or space.name)
+                 options.study_name or default_name)
 
 
 def _load_data(space: Space, options: RunOptions, plan: _Plan, progress: Progress) -> Any:
@@ -196,7 +198,13 @@ def _prepare_study(space: Space, options: RunOptions, plan: _Plan, dataset: Any,
     owners = Owners(storage)
     optuna.storages.fail_stale_trials(study)
     failed_here = owners.fail_dead(study)
-    study.set_user_attr(StudyAttr.SAMPLER, options.sampler)  # the report says what kind of search it was
+    engine = study.user_attrs.get(StudyAttr.ENGINE, "optuna" if study.get_trials(deepcopy=False) else None)
+    if engine not in (None, options.engine):
+        raise SpaceError(f"{space.path}: study '{plan.study_name}' was searched with --engine {engine}, not "
+                         f"{options.engine}. Use --study NAME for a new study.")
+    study.set_user_attr(StudyAttr.ENGINE, options.engine)
+    # The report says what kind of search it was.
+    study.set_user_attr(StudyAttr.SAMPLER, options.sampler if options.engine == "optuna" else options.engine)
     _enqueue(study, enqueue)
     return storage, study, owners, bool(failed_here)
 
@@ -214,10 +222,11 @@ def _open_tracker(space: Space, options: RunOptions, plan: _Plan, spare: Any) ->
 
     return WorkerProcessTracker(
         plan.tracking_uri, plan.study_name, run_name=f"{plan.study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
-        tags=_parent_tags(space, plan.dataset, plan.study_name, plan.storage),
+        tags={**_parent_tags(space, plan.dataset, plan.study_name, plan.storage), Tag.ENGINE: options.engine},
         params={"epochs": plan.epochs, "batch_size": space.batch_size, "objective": space.objective,
                 "direction": space.direction, "trials": plan.target, "seed": options.seed, "dataset": plan.dataset,
-                "sampler": options.sampler, "pruner": options.pruner, "repeats": options.repeats},
+                "sampler": options.sampler, "pruner": options.pruner, "repeats": options.repeats,
+                "engine": options.engine},
         parent_run_id=options.parent_run_id, spare=spare)
 
 
@@ -238,9 +247,13 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
     resume = _resume_command(space, options)
     try:
         with sigterm_as_interrupt():
-            if not gate.stop_before_next(study):
+            if gate.stop_before_next(study):
+                pass
+            elif options.engine == "optuna":
                 study.optimize(Owned(objective, owners), timeout=options.timeout, catch=(Exception,),
                                callbacks=[stop_for_failures, recycler, gate])
+            else:
+                _keras_tuner(options, plan, objective, study, finished, owners, stop_for_failures, gate)
     except KeyboardInterrupt as err:
         status = "KILLED"
         code = 143 if isinstance(err, Terminated) else 130
@@ -264,6 +277,22 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
         progress.say(f"recycling the process after {objective.trials_run} trials ({recycler.reason}); "
                      "the study goes on in a fresh one")
     return result
+
+
+def _keras_tuner(options: RunOptions, plan: _Plan, objective: Any, study: Any, finished: int, owners: Owners,
+                 stop_for_failures: FailureGuard, gate: TargetGate) -> None:
+    """Hand the trials still missing to keras-tuner's tuner; the same guards stop it (after a trial)."""
+    from archsearch.study._engines import search_with_keras_tuner, timer
+
+    late = timer(options.timeout)
+
+    def should_stop() -> bool:
+        stop_for_failures.tripped |= objective.consecutive_failures >= options.max_failures
+        return stop_for_failures.tripped or late() or gate.stop_before_next(study)
+
+    search_with_keras_tuner(options.engine, objective, study, trials=plan.target - finished, epochs=plan.epochs,
+                            seed=options.seed + len(study.get_trials(deepcopy=False)), should_stop=should_stop,
+                            claim=owners.claim)
 
 
 def _resume_command(space: Space, options: RunOptions) -> str:

@@ -11,7 +11,8 @@ from archsearch.train._fit import (
     predictions_correct,
     set_seed,
 )
+from archsearch.train._hypermodel import fit_hypermodel, kt_objective
 from archsearch.train._monitor import TrialMonitor
 
 __all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model",
-           "label_format", "predictions_correct", "set_seed", "TrialMonitor"]
+           "label_format", "predictions_correct", "set_seed", "TrialMonitor", "fit_hypermodel", "kt_objective"]

@@ -42,13 +42,19 @@ class FitResult:
     # Per-example "prediction correct" on the validation and test splits (None: the fit diverged).
     correct_val: Any = None
     correct_test: Any = None
+    value: float | None = None  # the objective as a HyperModel.fit override returned it (keras-tuner's reading)
 
     @property
     def epochs_run(self) -> int:
         return len(next(iter(self.history.values()), []))
 
     def objective(self, name: str) -> float:
-        """The objective's value at the last epoch (what the test metrics also measure)."""
+        """The objective's value at the last epoch (what the test metrics also measure).
+
+        A ``HyperModel.fit`` override's result counts as keras-tuner reads it (see ``_hypermodel.py``).
+        """
+        if self.value is not None:
+            return self.value
         values = self.history.get(name)
         if not values:
             raise SpaceError(
@@ -86,7 +92,7 @@ def build_model(space: Space, hp: HyperParameters, dataset: Dataset) -> keras.Mo
 
 
 def check_output(space: Space, model: keras.Model, num_classes: int) -> None:
-    """The last layer must have one unit per class."""
+    """The last layer must have one unit per class, or one unit for a regression loss (``mse`` on the label)."""
     try:
         shape = model.output_shape
     except (AttributeError, ValueError):  # subclassed models that were never called
@@ -94,13 +100,15 @@ def check_output(space: Space, model: keras.Model, num_classes: int) -> None:
     if isinstance(shape, list):
         shape = shape[0]
     units = shape[-1] if shape else None
-    if units is not None and units != num_classes and not (units == 1 and num_classes == 2):
+    regression = units == 1 and "crossentropy" not in (_loss_name(model) or "crossentropy")
+    if units is not None and units != num_classes and not (units == 1 and num_classes == 2) and not regression:
         raise SpaceError(f"{space.path}: the model outputs {units} units but the dataset has {num_classes} "
                          f"classes. End the model with Dense(num_classes, activation='softmax').")
 
 
 def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: int,
-              callbacks: Sequence[keras.callbacks.Callback] = (), seed: int | None = None) -> FitResult:
+              callbacks: Sequence[keras.callbacks.Callback] = (), seed: int | None = None,
+              initial_epoch: int = 0) -> FitResult:
     """Fit on train, validate each epoch, then score every validation and test example once.
 
     The final model predicts each split once (one forward pass per split):
@@ -117,7 +125,8 @@ def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: 
     start = time.perf_counter()
     history = model.fit(train_batches(dataset, batch_size, seed, labels),
                         validation_data=val_batches(dataset, batch_size, labels),
-                        epochs=epochs, shuffle=False, verbose=0, callbacks=list(callbacks))
+                        epochs=epochs, initial_epoch=initial_epoch, shuffle=False, verbose=0,
+                        callbacks=list(callbacks))
     fit_seconds = time.perf_counter() - start
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     metrics: dict[str, float] = {k: vals[-1] for k, vals in hist.items() if vals}
@@ -143,18 +152,9 @@ def label_format(model: keras.Model) -> str:
         >>> model.compile(loss="categorical_crossentropy"); label_format(model)  # doctest: +SKIP
         'one_hot'
     """
-    loss = getattr(model, "loss", None)
-    if isinstance(loss, dict):
-        loss = next(iter(loss.values()), None)
-    if isinstance(loss, list | tuple):
-        loss = loss[0] if loss else None
-    if loss is None:
+    name = _loss_name(model)
+    if name is None:
         return "sparse"
-    if isinstance(loss, str):
-        name = loss
-    else:  # a Loss instance (its .name, e.g. "categorical_crossentropy") or a loss function
-        name = getattr(loss, "name", None) or getattr(loss, "__name__", "") or type(loss).__name__
-    name = name.lower().replace("categoricalcrossentropy", "categorical_crossentropy")
     if "sparse" in name:
         return "sparse"
     try:
@@ -164,6 +164,22 @@ def label_format(model: keras.Model) -> str:
     if isinstance(shape, list):
         shape = shape[0]
     return "column" if shape and shape[-1] == 1 else "one_hot"
+
+
+def _loss_name(model: keras.Model) -> str | None:
+    """The compiled loss's name in lower case (``"categorical_crossentropy"``, ``"mse"``), None if not compiled."""
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, dict):
+        loss = next(iter(loss.values()), None)
+    if isinstance(loss, list | tuple):
+        loss = loss[0] if loss else None
+    if loss is None:
+        return None
+    if isinstance(loss, str):
+        name = loss
+    else:  # a Loss instance (its .name, e.g. "categorical_crossentropy") or a loss function
+        name = getattr(loss, "name", None) or getattr(loss, "__name__", "") or type(loss).__name__
+    return name.lower().replace("categoricalcrossentropy", "categorical_crossentropy")
 
 
 def attach_callbacks(model: keras.Model, callbacks: Sequence[keras.callbacks.Callback]) -> keras.Model:

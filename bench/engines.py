@@ -1,0 +1,136 @@
+"""Optuna TPE + median pruning vs random search vs keras-tuner Hyperband on the MNIST sample.
+
+For each space (bench/engines_dense.py, bench/engines_conv.py), method and
+seed, one `run_search` in this process (fresh SQLite storage and MLflow store
+in a temporary folder) with the same trial budget. From the Optuna study of
+each run: the time (from the first trial's start) and the number of trials
+until its best objective came within 0.5 points (0.005 accuracy) of the best
+value any method found on that space, and the engine's overhead against the
+plain Keras fits of the same run: wall time of all trials / sum of their
+`model.fit` seconds (the trials' `fit_seconds`).
+
+    python bench/engines.py --seeds 2 --trials 8 --json runs.json   # prints a Markdown table
+    python bench/engines.py --table runs.json                         # the table of the runs so far
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SPACES = {"dense": HERE / "engines_dense.py", "conv": HERE / "engines_conv.py"}
+METHODS = {  # name -> RunOptions fields
+    "tpe+median": {"sampler": "tpe", "pruner": "median"},
+    "random": {"sampler": "random", "pruner": "none"},
+    "kt-hyperband": {"engine": "keras-tuner:hyperband"},
+}
+WITHIN = 0.005  # 0.5 points of accuracy
+
+
+def _one(space: Path, method: str, seed: int, trials: int) -> dict:
+    import optuna
+
+    from archsearch.study import RunOptions, run_search
+
+    with tempfile.TemporaryDirectory() as tmp:
+        options = RunOptions(trials=trials, seed=seed, quiet=True, storage=f"sqlite:///{tmp}/o.db",
+                             tracking_uri=f"sqlite:///{tmp}/m.db", study_name="bench", **METHODS[method])
+        start = time.perf_counter()
+        run_search(space, options)
+        wall = time.perf_counter() - start
+        study = optuna.load_study(study_name="bench", storage=options.storage)
+        done = [t for t in study.get_trials(deepcopy=False) if t.datetime_complete is not None]
+    t0 = min(t.datetime_start for t in done)
+    rows = [{"t": (t.datetime_complete - t0).total_seconds(), "value": t.value,
+             "fit": t.user_attrs.get("metrics", {}).get("fit_seconds", 0.0), "state": t.state.name}
+            for t in sorted(done, key=lambda t: t.datetime_complete)]
+    trials_span = rows[-1]["t"]
+    fit = sum(r["fit"] for r in rows)
+    return {"space": space.stem, "method": method, "seed": seed, "rows": rows, "wall": wall,
+            "trials_span": trials_span, "fit_sum": fit}
+
+
+def _reach(run: dict, target: float) -> tuple[float | None, int | None]:
+    best = float("-inf")
+    for i, row in enumerate(run["rows"], 1):
+        if row["value"] is not None and row["state"] == "COMPLETE":
+            best = max(best, row["value"])
+        if best >= target:
+            return row["t"], i
+    return None, None
+
+
+def _table(runs: list[dict]) -> str:
+    lines = ["| space | method | seeds reaching target | median time to target (s) | median trials to target "
+             "| best found (mean) | trials' wall / fit time (median) |", "|---|---|---|---|---|---|---|"]
+    summary = {}
+    for space in SPACES:
+        in_space = [r for r in runs if r["space"] == f"engines_{space}"]
+        if not in_space:
+            continue
+        top = max(row["value"] for r in in_space for row in r["rows"] if row["value"] is not None
+                  and row["state"] == "COMPLETE")
+        for method in METHODS:
+            mine = [r for r in in_space if r["method"] == method]
+            reach = [_reach(r, top - WITHIN) for r in mine]
+            # A run that never reaches the target counts as its whole span (a lower bound on its time).
+            times = [t if t is not None else r["trials_span"] for (t, _), r in zip(reach, mine)]
+            counts = [n if n is not None else len(r["rows"]) for (_, n), r in zip(reach, mine)]
+            bests = [max(row["value"] for row in r["rows"] if row["value"] is not None and row["state"] == "COMPLETE")
+                     for r in mine]
+            overhead = statistics.median(r["trials_span"] / r["fit_sum"] for r in mine)
+            hits = sum(t is not None for t, _ in reach)
+            summary[(space, method)] = statistics.median(times)
+            lines.append(f"| {space} (top {top:.4f}) | {method} | {hits}/{len(mine)} | {statistics.median(times):.1f} "
+                         f"| {statistics.median(counts):.0f} | {statistics.mean(bests):.4f} | {overhead:.2f} |")
+    for space in SPACES:
+        if (space, "tpe+median") in summary:
+            ratio = summary[(space, "tpe+median")] / summary[(space, "random")]
+            lines.append(f"\n{space}: TPE+median / random median time to target = {ratio:.2f} "
+                         f"(target <= 0.5: {'met' if ratio <= 0.5 else 'NOT met'})")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--trials", type=int, default=10)
+    parser.add_argument("--spaces", default="dense,conv")
+    parser.add_argument("--json", type=Path, help="also write every run's trials here (after each run)")
+    parser.add_argument("--table", type=Path, help="only print the table of the runs in this --json file")
+    args = parser.parse_args()
+    if args.table:
+        print(_table(json.loads(args.table.read_text())))
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    runs = []
+    started = time.perf_counter()
+    for seed in range(args.seeds):  # seeds outermost: an interrupted run still covers every method
+        for space in args.spaces.split(","):
+            for method in METHODS:
+                run = _one(SPACES[space], method, seed, args.trials)
+                runs.append(run)
+                if args.json:
+                    args.json.write_text(json.dumps(runs, indent=1, default=str))
+                print(f"{space} {method} seed {seed}: {len(run['rows'])} trials, {run['wall']:.0f}s", file=sys.stderr,
+                      flush=True)
+    uname = " ".join(platform.uname()[:3] + platform.uname()[4:5])
+    print(f"command: python bench/engines.py {' '.join(sys.argv[1:])}")
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {uname}, nproc {os.cpu_count()}; "
+          f"load average at the end {os.getloadavg()[0]:.1f}; total {time.perf_counter() - started:.0f}s")
+    print(f"git: {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}")
+    print()
+    print(_table(runs))
+
+
+if __name__ == "__main__":
+    main()
