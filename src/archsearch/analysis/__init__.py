@@ -26,6 +26,7 @@ from archsearch.analysis._intervals import (
 )
 from archsearch.analysis._multiplicity import adjust
 from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
+from archsearch.analysis._study import analyze_trials, time_answers
 from archsearch.analysis._sequential import CAP, CONTINUE, DECIDED, SequentialPlan, sequential_decision
 from archsearch.analysis._table import SCHEMA, analyze_table
 from archsearch.analysis._trials import best_trials, chance_trials, state_counts
@@ -46,6 +47,7 @@ __all__ = [
     "LevelSummary",
     "QuestionResult",
     "analyze_question",
+    "analyze_trials",
     "json_ready",
     "seeds_needed",
     "size_adjusted_interval",
@@ -60,6 +62,7 @@ __all__ = [
     "paired_interval",
     "paired_test",
     "sequential_decision",
+    "time_answers",
     "state_counts",
     "units_needed",
     "verdict",

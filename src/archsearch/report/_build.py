@@ -102,7 +102,8 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         >>> report.to_dict()["questions"][0]["effects"][0]["verdict"]  # doctest: +SKIP
         'no clear effect'
     """
-    from archsearch.analysis import analyze_question, best_trials, chance_trials, json_ready, state_counts
+    from archsearch.analysis import analyze_question, best_trials, chance_trials, json_ready, state_counts, time_answers
+    from archsearch.report._lab import lab_context
     from archsearch.study import importance, load_trials, open_study
 
     space, name = _resolve(space_or_study, study_name)
@@ -125,6 +126,9 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         for e in entry["effects"]:
             e["summary"] = format_effect(e, objective)
         answered.append(entry)
+    timing = time_answers(done, questions, paired=paired, direction=direction, objective=objective)
+    for entry in answered:  # fit time per epoch as a ratio with an interval (analysis._time)
+        entry["time_effects"] = timing.get(entry["param"], [])
     num_classes = _num_classes(space)
     best = best_trials(done, direction, top)
     notes = []
@@ -144,6 +148,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         "design": design,
         "counts": {**state_counts(table), "rows": int(len(done))},
         "questions": answered,
+        "lab": lab_context(space, design),
         "best_trials": _records(best.drop(columns=[c for c in ("history",) if c in best.columns])),
         "importance": (importance(study, importance_seeds) if importance_seeds
                        else {"evaluator": None, "seeds": [], "params": {}, "error": "not requested."}),

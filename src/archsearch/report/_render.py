@@ -7,6 +7,7 @@ import html
 from typing import Any
 
 from archsearch.report._files import safe_name
+from archsearch.report._lab import lab_lines
 
 __all__ = ["render_html", "render_markdown"]
 
@@ -29,6 +30,19 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
+def time_lines(q: dict[str, Any]) -> list[str]:
+    """One line per time effect: ``Fit time (seconds per epoch), pool / conv: 0.33x [0.30, 0.37], faster.``"""
+    out = []
+    for t in q.get("time_effects") or []:
+        if t.get("ratio") is None:
+            text = t.get("verdict", "not enough data")
+        else:
+            text = (f"{t['ratio']:.2f}x [{_num(t['ci_low'], 3)}, {_num(t['ci_high'], 3)}], {t['verdict']}")
+        out.append(f"Fit time ({t['measure']}), {t['level']} / {t['reference']}: {text}."
+                   + (f" {t['reason']}" if t.get("reason") else ""))
+    return ([""] + out) if out else []
+
+
 def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     """(title, markdown lines, plot name or None) in report order."""
     out = []
@@ -42,6 +56,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     if design.get("kind") == "ablation":
         head.append(f"Controlled ablation of `{design['factor']}`: levels {design.get('levels')}, "
                     f"seeds {design.get('seeds')}, every other hyperparameter held at {design.get('base')}.")
+    head += lab_lines(data.get("lab"))
     head += [f"> {n}" for n in data["notes"]]
     out.append(("Summary", head, None))
     for q in data["questions"]:
@@ -62,6 +77,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
                   f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
                   (_size_text(e))] for e in q["effects"]])
             lines += ["", f"Intervals: {q['method']}, 95%."]
+        lines += time_lines(q)
         out.append((f"Question: {q['param']}", lines, f"effect_{safe_name(q['param'])}"))
     best = data["best_trials"]
     if best:
