@@ -148,7 +148,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         "design": design,
         "counts": {**state_counts(table), "rows": int(len(done))},
         "questions": answered,
-        "lab": lab_context(space, design),
+        "lab": lab_context(space, design, table=table),
         "best_trials": _records(best.drop(columns=[c for c in ("history",) if c in best.columns])),
         "importance": (importance(study, importance_seeds) if importance_seeds
                        else {"evaluator": None, "seeds": [], "params": {}, "error": "not requested."}),

@@ -79,7 +79,8 @@ def _level_matches(space: Space, design: Mapping[str, Any]) -> dict[str, tuple[s
     return out
 
 
-def lab_context(space: Space | None, design: Mapping[str, Any], *, build: bool = True) -> dict[str, Any] | None:
+def lab_context(space: Space | None, design: Mapping[str, Any], *, build: bool = True,
+                table: Any = None) -> dict[str, Any] | None:
     """The report's ``lab`` entry for an ablation (None for a search, or without a space).
 
     Keys: ``reference`` (the base reference's name or None), ``lab``,
@@ -90,6 +91,11 @@ def lab_context(space: Space | None, design: Mapping[str, Any], *, build: bool =
     (:func:`dataset_context`), ``epochs``, ``batch_size``. With ``build``, the
     references are built (no training) so that mistakes visible in the model
     (a softmax hidden layer, a loss that does not match the output) are named.
+
+    A reference that differs from a level only in training values (the lab's
+    CNN trained with Adam, asked here at the base's RMSprop) is listed with
+    ``differs`` when ``table`` (the study's trials) shows that level has the
+    reference's parameter count: the same model, trained otherwise.
     """
     if space is None or design.get("kind") != "ablation":
         return None
@@ -98,6 +104,11 @@ def lab_context(space: Space | None, design: Mapping[str, Any], *, build: bool =
     refs = space_references(space)
     base_name = design.get("reference")
     matches = _level_matches(space, design) if refs else {}
+    built = {name: _built(space, name, design) if build else ([], None)
+             for name in dict.fromkeys([design.get("reference"), *(n for n, _ in matches.values())]) if name in refs}
+    sizes = _level_sizes(table, design.get("factor"))
+    matches = {lv: (name, differs) for lv, (name, differs) in matches.items()
+               if not differs or (built[name][1] is not None and sizes.get(lv) == built[name][1])}
     levels = {lv: name for lv, (name, _) in matches.items()}
     names = [n for n in [base_name, *levels.values()] if n]
     if not names and not design.get("dataset"):
@@ -111,15 +122,25 @@ def lab_context(space: Space | None, design: Mapping[str, Any], *, build: bool =
         involved.append({"name": name, "level": level, "differs": matches[level][1] if level is not None else {},
                          "lab": ref.lab, "reported": ref.reported, "reported_value": ref.reported_value,
                          "training": ref.training,
-                         "pitfalls": [*(_model_pitfalls(space, name, design) if build else []), *ref.pitfalls]})
+                         "params": built[name][1], "pitfalls": [*built[name][0], *ref.pitfalls]})
     lab = next((r["lab"] for r in involved if r["lab"]), "")
     return {"reference": base_name, "lab": lab, "references": involved,
             "dataset": dataset_context(design.get("dataset") or space.dataset),
             "epochs": design.get("epochs"), "batch_size": design.get("batch_size")}
 
 
-def _model_pitfalls(space: Space, name: str, design: Mapping[str, Any]) -> list[str]:
-    """The mistakes visible in reference ``name`` as built for the design's dataset; [] if it cannot be built."""
+def _level_sizes(table: Any, factor: Any) -> dict[str, int]:
+    """Level (as text) -> the parameter count its complete trials had (from a study's trial table)."""
+    column = f"params_{factor}"
+    if table is None or column not in getattr(table, "columns", ()) or "params_count" not in table.columns:
+        return {}
+    done = table[(table["state"] == "COMPLETE") & table["params_count"].notna()]
+    return {str(lv): int(v) for lv, v in done.groupby(column)["params_count"].median().items()}
+
+
+def _built(space: Space, name: str, design: Mapping[str, Any]) -> tuple[list[str], int | None]:
+    """The mistakes visible in reference ``name`` as built for the design's dataset, and its parameter count;
+    ``([], None)`` if it cannot be built."""
     from archsearch.blocks import build_reference, model_pitfalls
     from archsearch.errors import ArchsearchError
     from archsearch.study import input_shape
@@ -128,13 +149,13 @@ def _model_pitfalls(space: Space, name: str, design: Mapping[str, Any]) -> list[
         shape, classes = input_shape(space, design.get("dataset") or None)
         model, _ = build_reference(space, name, shape, classes)
     except (ArchsearchError, ValueError):
-        return []
-    found = model_pitfalls(model)
+        return [], None
+    found, count = model_pitfalls(model), int(model.count_params())
     del model
     import keras
 
     keras.backend.clear_session()
-    return found
+    return found, count
 
 
 def lab_lines(lab: Mapping[str, Any] | None) -> list[str]:
@@ -154,7 +175,7 @@ def lab_lines(lab: Mapping[str, Any] | None) -> list[str]:
         role = "base" if r["name"] == lab.get("reference") else f"level {r['level']}"
         if r.get("differs"):
             held = ", ".join(f"{k}={v}" for k, v in r["differs"].items())
-            role += f"; the lab's model, but the lab trained it with {held}, held at the base's value here"
+            role += f"; the same model, which the lab trained with {held} (held at the base's value here)"
         reported = f": the lab reported {r['reported']}" if r["reported"] else ""
         training = f" (lab training: {r['training']})" if r["training"] else ""
         lines.append(f"Reference `{r['name']}` ({role}, lab {r['lab'] or '?'}){reported}{training}.")

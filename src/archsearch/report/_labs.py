@@ -72,7 +72,7 @@ def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
                          max(t.datetime_complete for t in times).strftime("%Y-%m-%d %H:%M")]
     planned = ask.planned_trials
     row["status"] = "done" if planned is None or row["complete"] >= planned else "partial"
-    row["lab"] = lab_context(space, design or {"kind": "ablation", "factor": ask.factor}, build=True)
+    row["lab"] = lab_context(space, design or {"kind": "ablation", "factor": ask.factor}, build=True, table=table)
     if done.empty or design.get("kind") != "ablation":
         return row
     spec = {"param": ask.factor, "baseline": design.get("baseline"), "text": question}
@@ -162,7 +162,8 @@ def _lab_cell(c: dict[str, Any]) -> str:
         diff = lv["reported_value"] - base["reported_value"]
         parts.append(f"difference {diff * 100:+.1f} pts")
     if lv and lv.get("differs"):
-        parts.append("the lab's level also had " + ", ".join(f"{k}={v}" for k, v in lv["differs"].items()))
+        parts.append(f"the lab trained {lv['name']} with " + ", ".join(f"{k}={v}" for k, v in lv["differs"].items())
+                     + " (held at the base's here)")
     return "; ".join(parts) or "-"
 
 
@@ -173,8 +174,10 @@ def _time_cell(t: dict[str, Any] | None) -> str:
 
 
 def _data_cell(r: dict[str, Any]) -> str:
+    from archsearch.report._lab import dataset_context
+
     lab = r["lab"] or {}
-    data = lab.get("dataset") or {}
+    data = lab.get("dataset") or dataset_context(r["ask"].get("dataset")) or {}
     name = data.get("name") or r["ask"].get("dataset") or "?"
     epochs = f", {lab['epochs']} epochs" if lab.get("epochs") else ""
     if data.get("stand_in_for"):
@@ -183,9 +186,11 @@ def _data_cell(r: dict[str, Any]) -> str:
 
 
 def _data_notes(rows: Sequence[dict[str, Any]]) -> list[str]:
+    from archsearch.report._lab import dataset_context
+
     seen: dict[str, dict[str, Any]] = {}
     for r in rows:
-        data = (r["lab"] or {}).get("dataset")
+        data = (r["lab"] or {}).get("dataset") or dataset_context(r["ask"].get("dataset"))
         if data:
             seen.setdefault(data["name"], data)
     if not seen:
