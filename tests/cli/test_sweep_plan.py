@@ -87,12 +87,18 @@ seed = 1
 [smoke]
 epochs = 1
 repeats = 2
+dataset = "subset:100:{value}"
 
 [[step]]
 ask = "spaces/digits_quick.py"
 factor = "layers"
 repeats = 5
 epochs = 4
+dataset = "digits"
+
+[[step]]
+ask = "spaces/digits_quick.py"
+factor = "activation"
 
 [[step]]
 report = "spaces/digits_quick.py"
@@ -102,11 +108,14 @@ report = "spaces/digits_quick.py"
 def test_smoke_options_override_every_step_that_has_them_and_only_with_smoke(tmp_path):
     path = _plan(tmp_path, SMOKE_PLAN)
     assert load_plan(path).steps[0].describe() == (
-        "archsearch ask spaces/digits_quick.py --seed 1 --factor layers --repeats 5 --epochs 4")
+        "archsearch ask spaces/digits_quick.py --seed 1 --factor layers --repeats 5 --epochs 4 --dataset digits")
     smoke = load_plan(path, smoke=True)
-    assert smoke.steps[0].describe() == (
-        "archsearch ask spaces/digits_quick.py --seed 1 --factor layers --repeats 2 --epochs 1")
-    assert smoke.steps[1].describe() == "archsearch report spaces/digits_quick.py"  # report has neither option
+    assert smoke.steps[0].describe() == ("archsearch ask spaces/digits_quick.py --seed 1 --factor layers "
+                                         "--repeats 2 --epochs 1 --dataset subset:100:digits")
+    # {value}: the step's own value; a step without one keeps the space's dataset
+    assert smoke.steps[1].describe() == (
+        "archsearch ask spaces/digits_quick.py --seed 1 --factor activation --epochs 1 --repeats 2")
+    assert smoke.steps[2].describe() == "archsearch report spaces/digits_quick.py"  # report has none of them
 
 
 def test_smoke_needs_a_smoke_table(tmp_path):

@@ -3,7 +3,9 @@
 A plan is a TOML file: optional ``[defaults]`` (options for every step whose
 command has them), optional ``[smoke]`` (options that override every step's,
 where its command has them, with ``archsearch sweep --smoke``: a quick check of
-the whole plan, e.g. ``epochs = 1``) and a list of ``[[step]]`` tables. Each step names one
+the whole plan, e.g. ``epochs = 1``; ``{value}`` in a text stands for the
+step's own value, e.g. ``dataset = "subset:400:{value}"``) and a list of
+``[[step]]`` tables. Each step names one
 command by its key (``run``, ``ask`` or ``report``, whose value is the space
 file) and gives that command's options by their long names (``trials = 20``,
 ``max_failures = 3``; ``true`` for a flag). ``archsearch sweep --help`` shows an example.
@@ -125,9 +127,14 @@ def _step(path: Path, number: int, table: dict[str, Any], defaults: dict[str, An
             raise UsageError(f"{where}: `archsearch {command}` has no option {key!r}. Its options: {names}.")
         merged[_key(key)] = value
     for key, value in overrides.items():
-        if _key(key) in options:
-            merged[_key(key)] = value
-            overrides_used.add(key)
+        if _key(key) not in options:
+            continue
+        overrides_used.add(key)
+        if isinstance(value, str) and _OWN in value:  # e.g. dataset = "subset:400:{value}"
+            if _key(key) not in merged:
+                continue  # the step does not set it: nothing to rewrite
+            value = value.replace(_OWN, str(merged[_key(key)]))
+        merged[_key(key)] = value
     args: list[str] = []
     for key, value in merged.items():
         args += _to_args(where, options[key], key, value)
@@ -137,6 +144,9 @@ def _step(path: Path, number: int, table: dict[str, Any], defaults: dict[str, An
         message = getattr(err, "format_message", lambda: str(err))()
         raise UsageError(f"{where}: {message}") from None
     return Step(number, command, space, tuple(args))
+
+
+_OWN = "{value}"  # in a [smoke] value: the step's own value of that option
 
 
 def _key(key: str) -> str:

@@ -28,16 +28,14 @@ def dataset_context(name: str | None) -> dict[str, Any] | None:
     """
     if not name:
         return None
-    from archsearch.data import get_info
+    from archsearch.data import dataset_label
     from archsearch.errors import DatasetError
 
     try:
-        info = get_info(name)
+        description, stand_in = dataset_label(name)
     except DatasetError:
-        info = None
-    if info is None:  # folder:PATH, npz:PATH, or a name this install does not know
-        return {"name": name, "description": "", "stand_in_for": None}
-    return {"name": name, "description": info.description, "stand_in_for": info.stand_in_for}
+        description, stand_in = "", None
+    return {"name": name, "description": description, "stand_in_for": stand_in}
 
 
 def level_references(space: Space, design: Mapping[str, Any]) -> dict[str, str]:
