@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archsearch.report._build import Report, build_report, search_name
+from archsearch.report._render import time_lines
 
 if TYPE_CHECKING:
     from archsearch.space import Space
@@ -45,6 +46,7 @@ def verdict_lines(study_name: str, storage: str | None, space: Space | str | Pat
     for q in data["questions"]:
         effects = "; ".join(f"{e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"])
         lines.append(f"  {q['param']}: {effects or 'only one level tried'}")
+        lines += [f"  {line}" for line in time_lines(q)[1:]]  # fit time per epoch, as ratios with intervals
     target = data["space"] or data["study"]
     lines.append(f"Full report: archsearch report {target}" + (f" --study {data['study']}" if data["space"] else ""))
     return lines
