@@ -47,6 +47,6 @@ def time_answers(table: pd.DataFrame, questions: Sequence[Any], *, paired: bool,
         return {}
     try:
         data = analyze_trials(table, questions, paired=paired, direction=direction, objective=objective)
-    except ValueError:  # e.g. a question on a column the table lacks
+    except (ValueError, KeyError):  # e.g. a question on a column the table lacks
         return {}
     return {q["param"]: q.get("time_effects", []) for q in data["questions"]}
