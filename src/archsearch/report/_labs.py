@@ -170,6 +170,8 @@ def _lab_cell(c: dict[str, Any]) -> str:
 def _time_cell(t: dict[str, Any] | None) -> str:
     if not t or t.get("ratio") is None:
         return "-"
+    if t.get("ci_low") is None or t.get("ci_high") is None:
+        return f"{t['ratio']:.2f}x (no interval) {t['verdict']}"
     return f"{t['ratio']:.2f}x [{t['ci_low']:.2f}, {t['ci_high']:.2f}] {t['verdict']}"
 
 

@@ -36,8 +36,10 @@ def time_lines(q: dict[str, Any]) -> list[str]:
     for t in q.get("time_effects") or []:
         if t.get("ratio") is None:
             text = t.get("verdict", "not enough data")
+        elif t.get("ci_low") is None or t.get("ci_high") is None:
+            text = f"{t['ratio']:.2f}x (no interval), {t['verdict']}"
         else:
-            text = (f"{t['ratio']:.2f}x [{_num(t['ci_low'], 3)}, {_num(t['ci_high'], 3)}], {t['verdict']}")
+            text = f"{t['ratio']:.2f}x [{_num(t['ci_low'], 3)}, {_num(t['ci_high'], 3)}], {t['verdict']}"
         out.append(f"Fit time ({t['measure']}), {t['level']} / {t['reference']}: {text}."
                    + (f" {t['reason']}" if t.get("reason") else ""))
     return ([""] + out) if out else []

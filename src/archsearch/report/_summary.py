@@ -46,7 +46,8 @@ def verdict_lines(study_name: str, storage: str | None, space: Space | str | Pat
     for q in data["questions"]:
         effects = "; ".join(f"{e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"])
         lines.append(f"  {q['param']}: {effects or 'only one level tried'}")
-        lines += [f"  {line}" for line in time_lines(q)[1:]]  # fit time per epoch, as ratios with intervals
+        if paired:  # an ablation (ask): fit time per epoch too, as ratios with intervals
+            lines += [f"  {line}" for line in time_lines(q)[1:]]
     target = data["space"] or data["study"]
     lines.append(f"Full report: archsearch report {target}" + (f" --study {data['study']}" if data["space"] else ""))
     return lines
