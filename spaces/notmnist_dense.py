@@ -37,6 +37,13 @@ REFERENCES = {
                          lab="L2-T1", reported="accuracy 0.10 (chance)", reported_value=0.10, epochs=10,
                          training="SGD, logits + categorical cross-entropy, 10 epochs",
                          pitfalls=(_SORTED_SPLIT,)),
+    # Not a lab model: L2-deep's layer list at 512 units, for CPU runs (labelled as such in every report).
+    "L2-deep-512": Reference({"layers": 5, **{f"units_{i}": 512 for i in range(5)},
+                              "activation_0": "relu", "activation_1": "sigmoid", "activation_2": "tanh",
+                              "activation_3": "elu", "activation_4": "softmax", "output": "linear",
+                              "momentum": 0.0, "learning_rate": 0.01},
+                             lab="L2-T1", training="as L2-deep, 512 units per layer (not the lab's size)",
+                             pitfalls=(_SORTED_SPLIT,)),
 }
 
 

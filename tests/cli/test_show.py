@@ -47,3 +47,41 @@ def test_show_bad_space_exits_2_with_one_line(write_space):
     result = CliRunner().invoke(cli, ["show", str(path)])
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and "no builder" in result.output
+
+
+PITFALL_SPACE = '''
+from archsearch import blocks
+from archsearch.blocks import Reference
+
+DATASET = "digits"
+INPUT = "flat"
+REFERENCES = {
+    "lab-logits": Reference({"out": "softmax", "logits": True}, lab="T", reported="accuracy 0.11",
+                            pitfalls=("the lab's validation split was the last 10% of label-sorted data, so its "
+                                      "validation accuracy was 0.0",)),
+    "fixed": {"out": "softmax", "logits": False},
+    "sigmoid-out": {"out": "sigmoid", "logits": False},
+}
+
+
+def build(hp, input_shape, num_classes):
+    import keras
+    inputs = keras.Input(input_shape)
+    x = blocks.dense_stack(hp, inputs, layers=1, units=8)
+    model = keras.Model(inputs, blocks.classifier(x, num_classes, activation=hp.Choice("out", ["softmax", "sigmoid"])))
+    return blocks.compile_model(hp, model, optimizer_name="sgd", learning_rate=0.1,
+                                from_logits=hp.Boolean("logits", default=False))
+'''
+
+
+def test_show_reference_names_each_lab_mistake_and_what_it_does(write_space):
+    path = write_space(PITFALL_SPACE, "lab_space.py")
+    runner = CliRunner()
+    shown = {name: runner.invoke(cli, ["show", str(path), "--reference", name], catch_exceptions=False)
+             for name in ("lab-logits", "fixed", "sigmoid-out")}
+    assert all(r.exit_code == 0 for r in shown.values()), {n: r.output for n, r in shown.items()}
+    logits = shown["lab-logits"].output
+    assert "pitfalls" in logits and "from_logits=True" in logits and "softmax is applied twice" in logits
+    assert "label-sorted" in logits and "validation accuracy was 0.0" in logits  # named by the reference
+    assert "pitfalls (" not in shown["fixed"].output  # the same model compiled right has none
+    assert "sigmoid trained with categorical cross-entropy" in shown["sigmoid-out"].output

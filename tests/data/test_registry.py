@@ -15,7 +15,7 @@ def test_every_registered_name_has_shape_classes_and_an_offline_check(keras_data
     assert set(ISSUE_NAMES) <= set(dataset_names())
     assert {"folder:PATH", "npz:PATH"} <= set(dataset_names())
     for name in dataset_names():
-        if name.endswith(":PATH"):
+        if ":" in name:  # prefix forms: folder:PATH, npz:PATH, subset:N:NAME
             continue
         info = get_info(name)
         assert len(info.image_shape) == 3 and info.num_classes >= 10
@@ -72,3 +72,35 @@ def test_load_dataset_is_shared_between_calls():
     a = load_dataset("digits", input="flat", seed=3)
     assert load_dataset("digits", input="flat", seed=3) is a
     load_dataset.cache_clear()
+
+
+def test_stand_ins_have_the_lab_datasets_shape_and_say_they_are_stand_ins():
+    for name, real in (("notmnist_standin", "notmnist"), ("cifar10_standin", "cifar10")):
+        info, lab = get_info(name), get_info(real)
+        assert info.stand_in_for == real and lab.stand_in_for is None
+        assert info.image_shape == lab.image_shape and info.num_classes == lab.num_classes
+        assert info.description.startswith("STAND-IN for") and "not " in info.description
+        ds = load_dataset(name, input="image")
+        assert ds.input_shape == lab.image_shape and ds.num_classes == 10
+        assert ds.x_train.min() >= 0 and ds.x_train.max() <= 1
+
+
+def test_subset_is_a_stratified_seeded_sample_that_keeps_the_label():
+    from archsearch.data import dataset_label
+
+    full = load_dataset("digits", input="flat")
+    a = load_dataset("subset:200:digits", input="flat")
+    b = load_dataset("subset:200:digits", input="flat", seed=0)
+    n = len(a.y_train) + len(a.y_val) + len(a.y_test)
+    assert n == 200 and a.input_shape == full.input_shape
+    assert np.array_equal(a.x_train, b.x_train)  # the same images every time
+    counts = np.bincount(np.r_[a.y_train, a.y_val, a.y_test], minlength=10)
+    assert counts.min() >= 18 and counts.max() <= 22  # every class keeps its share (digits: about 10% each)
+    text, stand_in = dataset_label("subset:300:cifar10_standin")
+    assert stand_in == "cifar10" and text.startswith("a 300-image stratified sample of cifar10_standin (STAND-IN")
+    assert dataset_label("mnist_sample")[1] is None and dataset_label("npz:/x.npz") == ("", None)
+    for bad in ("subset:ten:digits", "subset:5:digits", "subset:300"):
+        with pytest.raises(DatasetError, match=r"write subset:N:NAME"):
+            check_dataset_name(bad)
+    with pytest.raises(DatasetError, match="unknown dataset 'nope'"):
+        check_dataset_name("subset:300:nope")

@@ -232,7 +232,10 @@ def _mark_study(space: Space, options: RunOptions, plan: AblationPlan) -> None:
     storage = open_storage(resolve_storage(options.storage))
     study = optuna.create_study(study_name=options.study_name, storage=storage, direction=space.direction,
                                 load_if_exists=True)
-    study.set_user_attr(StudyAttr.DESIGN, json.loads(json.dumps(plan.design(), default=str)))
+    # What it trained on and for how long, so a report can say (e.g. a stand-in dataset, fewer epochs than the lab).
+    design = {**plan.design(), "dataset": space.dataset, "epochs": options.epochs or space.epochs,
+              "batch_size": space.batch_size}
+    study.set_user_attr(StudyAttr.DESIGN, json.loads(json.dumps(design, default=str)))
 
 
 _REFERENCE = "reference:"

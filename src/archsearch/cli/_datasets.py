@@ -25,12 +25,13 @@ def datasets(paths: bool) -> None:
     Also accepted:
       folder:PATH   one subfolder of images per class (or a .tar.gz of it); IMAGE_SIZE resizes
       npz:PATH      arrays x_train, y_train[, x_test, y_test] or x, y
+      subset:N:NAME a seeded, stratified N-image sample of NAME (quick checks)
     """
     from archsearch.data import dataset_names, get_info
 
     rows = [("NAME", "SHAPE", "CLASSES", "OFFLINE", "DESCRIPTION") + (("PATH",) if paths else ())]
     for name in dataset_names():
-        info = get_info(name) if not name.endswith(":PATH") else None
+        info = get_info(name) if ":" not in name else None
         if info is None:
             continue
         shape = "x".join(str(d) for d in info.image_shape) if info.image_shape else "-"

@@ -11,6 +11,10 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @click.argument("space_or_study", metavar="SPACE_OR_STUDY", required=False)
 @click.option("--table", "table_file", type=click.Path(dir_okay=False, path_type=str), metavar="FILE.csv",
               help="Analyse your own results: one row per trial and seed (see docs/report-schema.md); prints JSON.")
+@click.option("--labs", "labs_plan", type=click.Path(dir_okay=False, path_type=str), metavar="PLAN.toml",
+              help="Each lab's reported number next to archsearch's answer, for every ask step of a lab plan "
+                   "(search/labs_offline.toml): effect, interval, seeds, parameters, verdict, fit-time ratio, real "
+                   "data or stand-in; prints Markdown (docs/labs-results.md).")
 @click.option("--design", type=click.Choice(["search", "ablation"]), default="search", show_default=True,
               help="With --table: a search (exploratory) or a controlled ablation (confirmatory).")
 @click.option("--fdr", is_flag=True, help="Control the false discovery rate (Benjamini-Hochberg) over the report's "
@@ -23,7 +27,7 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @storage_option
 @tracking_uri_option
 @click.option("--no-mlflow", is_flag=True, help="Do not attach the report and verdict tags to the MLflow parent run.")
-def report(space_or_study: str | None, table_file: str | None, design: str, fdr: bool, fmt: str, out: str | None, study_name: str | None, storage: str | None,
+def report(space_or_study: str | None, table_file: str | None, labs_plan: str | None, design: str, fdr: bool, fmt: str, out: str | None, study_name: str | None, storage: str | None,
            tracking_uri: str | None, no_mlflow: bool) -> None:
     """Answer the space's questions: effects with adjusted intervals and verdicts.
 
@@ -45,12 +49,18 @@ def report(space_or_study: str | None, table_file: str | None, design: str, fdr:
       archsearch report spaces/digits_quick.py
       archsearch report spaces/digits_quick.py --out reports/digits
       archsearch report digits_quick-ablation-layers --format json
+      archsearch report --labs search/labs_offline.toml > docs/labs-results.md
     """
     import tempfile
     from pathlib import Path
 
     if table_file is not None:
         _report_table(table_file, design, fdr)
+        return
+    if labs_plan is not None:
+        from archsearch.cli._labs import labs_document
+
+        click.echo(labs_document(labs_plan, storage), nl=False)
         return
     if space_or_study is None:
         raise click.UsageError("give SPACE_OR_STUDY, or --table FILE.csv.")

@@ -9,11 +9,14 @@ import click
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--dry-run", is_flag=True, help="Check the plan and print its commands; run nothing.")
 @click.option("--stop-on-failure", is_flag=True, help="Stop at the first failing step (default: go on).")
-def sweep(plan: str, dry_run: bool, stop_on_failure: bool) -> None:
+@click.option("--smoke", is_flag=True, help="Apply the plan's [smoke] options to every step (e.g. epochs = 1): "
+              "a quick check that the whole plan runs.")
+def sweep(plan: str, dry_run: bool, stop_on_failure: bool, smoke: bool) -> None:
     """Run the steps of PLAN, a TOML sweep plan, one after the other.
 
     Each step is an `archsearch run`, `ask` or `report` command with its
-    options; [defaults] gives options to every step whose command has them.
+    options; [defaults] gives options to every step whose command has them,
+    and with --smoke the plan's [smoke] options override every step's.
     The whole plan is checked first (a bad option stops it before anything
     runs). Each step runs in its own process; a failing step is reported and
     the next one starts. Running the plan again resumes every study, so a
@@ -40,7 +43,7 @@ def sweep(plan: str, dry_run: bool, stop_on_failure: bool) -> None:
     from archsearch.cli._sweep_plan import load_plan
     from archsearch.cli._sweep_run import run_plan
 
-    loaded = load_plan(plan)
+    loaded = load_plan(plan, smoke=smoke)
     if dry_run:
         for step in loaded.steps:
             click.echo(step.describe())

@@ -1,7 +1,11 @@
 """Reading and checking a sweep plan.
 
 A plan is a TOML file: optional ``[defaults]`` (options for every step whose
-command has them) and a list of ``[[step]]`` tables. Each step names one
+command has them), optional ``[smoke]`` (options that override every step's,
+where its command has them, with ``archsearch sweep --smoke``: a quick check of
+the whole plan, e.g. ``epochs = 1``; ``{value}`` in a text stands for the
+step's own value, e.g. ``dataset = "subset:400:{value}"``) and a list of
+``[[step]]`` tables. Each step names one
 command by its key (``run``, ``ask`` or ``report``, whose value is the space
 file) and gives that command's options by their long names (``trials = 20``,
 ``max_failures = 3``; ``true`` for a flag). ``archsearch sweep --help`` shows an example.
@@ -46,8 +50,11 @@ class Plan:
     steps: tuple[Step, ...]
 
 
-def load_plan(path: str | Path) -> Plan:
+def load_plan(path: str | Path, *, smoke: bool = False) -> Plan:
     """Read and check a plan; spaces are resolved against the current folder, like on the command line.
+
+    With ``smoke``, the plan's ``[smoke]`` options override every step's (where its
+    command has them); a plan without ``[smoke]`` cannot be run as a smoke test.
 
     Raises:
         UsageError: unreadable TOML, a step without exactly one command, an option
@@ -65,22 +72,34 @@ def load_plan(path: str | Path) -> Plan:
         data = tomllib.loads(path.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise UsageError(f"{path}: not valid TOML ({err}).") from None
-    unknown = sorted(set(data) - {"defaults", "step"})
+    unknown = sorted(set(data) - {"defaults", "smoke", "step"})
     if unknown:
-        raise UsageError(f"{path}: unknown table {unknown[0]!r}; a plan has [defaults] and [[step]] tables.")
+        raise UsageError(f"{path}: unknown table {unknown[0]!r}; a plan has [defaults], [smoke] and [[step]] tables.")
     defaults = data.get("defaults", {})
+    overrides = data.get("smoke", {})
+    if not isinstance(overrides, dict):
+        raise UsageError(f"{path}: [smoke] must be a table of options, e.g. [smoke] epochs = 1.")
+    if smoke and not overrides:
+        raise UsageError(f"{path}: --smoke needs a [smoke] table of options (e.g. epochs = 1) in the plan.")
     tables = data.get("step", [])
     if not isinstance(defaults, dict) or not isinstance(tables, list) or not tables:
         raise UsageError(f"{path}: no steps. Add [[step]] tables, each with run = \"SPACE\" (or ask/report).")
     used: set[str] = set()
-    steps = tuple(_step(path, n, table, defaults, used) for n, table in enumerate(tables, 1))
-    unused = sorted(set(defaults) - used)
-    if unused:
-        raise UsageError(f"{path}: [defaults] {unused[0]!r} is an option of none of the steps' commands.")
+    smoke_used: set[str] = set()
+    steps = tuple(_step(path, n, table, defaults, used, overrides if smoke else {}, smoke_used)
+                  for n, table in enumerate(tables, 1))
+    if not smoke:  # check [smoke] too, so a typo there does not wait for the CI run
+        for n, table in enumerate(tables, 1):
+            _step(path, n, table, defaults, set(), overrides, smoke_used)
+    for name, given, seen in (("defaults", defaults, used), ("smoke", overrides, smoke_used)):
+        unused = sorted(set(given) - seen)
+        if unused:
+            raise UsageError(f"{path}: [{name}] {unused[0]!r} is an option of none of the steps' commands.")
     return Plan(path, steps)
 
 
-def _step(path: Path, number: int, table: dict[str, Any], defaults: dict[str, Any], used: set[str]) -> Step:
+def _step(path: Path, number: int, table: dict[str, Any], defaults: dict[str, Any], used: set[str],
+          overrides: dict[str, Any], overrides_used: set[str]) -> Step:
     where = f"{path}: step {number}"
     commands = [c for c in COMMANDS if c in table]
     if len(commands) != 1:
@@ -107,6 +126,15 @@ def _step(path: Path, number: int, table: dict[str, Any], defaults: dict[str, An
             names = ", ".join(sorted(options))
             raise UsageError(f"{where}: `archsearch {command}` has no option {key!r}. Its options: {names}.")
         merged[_key(key)] = value
+    for key, value in overrides.items():
+        if _key(key) not in options:
+            continue
+        overrides_used.add(key)
+        if isinstance(value, str) and _OWN in value:  # e.g. dataset = "subset:400:{value}"
+            if _key(key) not in merged:
+                continue  # the step does not set it: nothing to rewrite
+            value = value.replace(_OWN, str(merged[_key(key)]))
+        merged[_key(key)] = value
     args: list[str] = []
     for key, value in merged.items():
         args += _to_args(where, options[key], key, value)
@@ -116,6 +144,9 @@ def _step(path: Path, number: int, table: dict[str, Any], defaults: dict[str, An
         message = getattr(err, "format_message", lambda: str(err))()
         raise UsageError(f"{where}: {message}") from None
     return Step(number, command, space, tuple(args))
+
+
+_OWN = "{value}"  # in a [smoke] value: the step's own value of that option
 
 
 def _key(key: str) -> str:

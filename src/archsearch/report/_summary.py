@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archsearch.report._build import Report, answer_kind, build_report
+from archsearch.report._render import time_lines
 
 if TYPE_CHECKING:
     from archsearch.space import Space
@@ -42,6 +43,8 @@ def verdict_lines(study_name: str, storage: str | None, space: Space | str | Pat
     for q in data["questions"]:
         effects = "; ".join(f"{e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"])
         lines.append(f"  {q['param']}: {effects or 'only one level tried'}")
+        if data["design"].get("kind") == "ablation":  # an ask: fit time per epoch too, as ratios with intervals
+            lines += [f"  {line}" for line in time_lines(q)[1:]]
     target = data["space"] or data["study"]
     lines.append(f"Full report: archsearch report {target}" + (f" --study {data['study']}" if data["space"] else ""))
     return lines
