@@ -3,13 +3,13 @@
 Written in one place and read in another (a trial's attributes by
 ``study/_objective.py`` and ``study/_trials.py``, the design by ``ablation``
 and ``report``, the tags by ``study``, ``tracking`` and ``report``), so they
-are spelled once, here. Changing a value breaks reading studies and runs
+are spelled once, here (MLflow metric names too: ``Metric``). Changing a value breaks reading studies and runs
 written before.
 """
 
 from __future__ import annotations
 
-__all__ = ["Attr", "StudyAttr", "Tag"]
+__all__ = ["Attr", "Metric", "StudyAttr", "Tag"]
 
 
 class Attr:
@@ -59,3 +59,36 @@ class Tag:
     PRUNED_EPOCH = "archsearch.pruned_epoch"
     ERROR = "archsearch.error"
     CLOSED_BY = "archsearch.closed_by"
+    DATASET_CONTEXT = "mlflow.data.context"  # on a logged dataset input: training, validation, testing
+
+
+class Metric:
+    """MLflow metric names of trial (child) and parent runs.
+
+    Per-epoch curves keep Keras's names (``loss``, ``val_accuracy``) with one
+    value per step, step = epoch (1, 2, ...). A run's single values have their
+    own names, so tables show them and no curve jumps: :data:`OBJECTIVE` (the
+    trial's objective, the mean over seeds with repeats), ``final/<metric>``
+    (the last epoch's value, the mean over seeds), the counters below. With
+    repeats, each seed's curves go under ``seed_<r>/`` (a chart group of their
+    own, after the main charts).
+    """
+
+    OBJECTIVE = "objective"
+    PARAMS_COUNT = "params_count"
+    FIT_SECONDS = "fit_seconds"  # training time of the trial, all its fits
+    RSS_MIB = Attr.RSS_MIB  # resident memory of the training process after the trial, MiB
+    BEST_OBJECTIVE = "best_objective"  # parent run: the study's best objective so far
+    TRIALS_COMPLETE = "trials_complete"  # parent run
+    FINAL_PREFIX = "final/"
+    SEED_PREFIX = "seed_"
+
+    @staticmethod
+    def final(name: str) -> str:
+        """``final/<name>``: a metric's value after the last epoch."""
+        return Metric.FINAL_PREFIX + name
+
+    @staticmethod
+    def seed(r: int, name: str) -> str:
+        """``seed_<r>/<name>``: repeat ``r``'s curve or value."""
+        return f"{Metric.SEED_PREFIX}{r}/{name}"

@@ -30,7 +30,8 @@ def test_parent_and_child_runs_with_long_histories(tmp_path):
     by_trial = {r.data.tags["archsearch.trial"]: r for r in children}
     assert len(client.get_metric_history(by_trial["0"].info.run_id, "loss")) == 1200
     assert len(by_trial["0"].data.params) == 150
-    assert "nan" not in by_trial["0"].data.metrics  # non-finite values are not logged
+    assert "final/nan" not in by_trial["0"].data.metrics  # non-finite values are not logged
+    assert by_trial["0"].data.metrics["final/test_accuracy"] == 0.9
     assert by_trial["0"].data.tags["archsearch.state"] == "COMPLETE"
     assert by_trial["1"].info.status == "KILLED"
 

@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 from archsearch.space._load import Space, load_space
-from archsearch.space._params import Condition, Param, sampled_grid
+from archsearch.space._params import Condition, Param, sampled_grid, shown_value
 from archsearch.space._question import Question
 
 _LAZY = {
@@ -35,6 +35,7 @@ __all__ = [
     "Space",
     "load_space",
     "sampled_grid",
+    "shown_value",
 ]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
-from archsearch.schema import Attr, StudyAttr, Tag
+from archsearch.schema import Attr, Metric, StudyAttr, Tag
 from archsearch.space import Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.stores import check_url, open_storage, redact, resolve_storage, resolve_tracking_uri
@@ -132,7 +132,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
         progress.say(f"study '{plan.study_name}': {finished} finished, running until {plan.target} "
                      f"({plan.epochs} epochs, batch {space.batch_size})")
         _freeze()
-        tracker = _open_tracker(space, options, plan, spare)
+        tracker = _open_tracker(space, options, plan, spare, dataset, study.user_attrs.get(StudyAttr.DESIGN))
     # Runs left RUNNING by dead processes: now, and for each trial Optuna finds stale from here on.
     storage.heartbeat_stale_trial_callback = on_stale = StaleTrials(tracker)
     owners.on_failed = lambda failed_study: on_stale(failed_study, None)
@@ -209,16 +209,20 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def _open_tracker(space: Space, options: RunOptions, plan: _Plan, spare: Any) -> Any:
-    from archsearch.tracking import WorkerProcessTracker
+def _open_tracker(space: Space, options: RunOptions, plan: _Plan, spare: Any, dataset: Any,
+                  design: Mapping[str, Any] | None) -> Any:
+    from archsearch.tracking import DatasetInfo, WorkerProcessTracker
 
+    info = DatasetInfo(plan.dataset, dataset.digest(), dataset.splits, dataset.input_shape, dataset.num_classes)
+    # A controlled design enqueues every trial: the sampler never proposes one, so the parent says the design.
+    sampler = options.sampler if not design else f"{design.get('kind', 'design')} of {design.get('factor', '?')}"
     return WorkerProcessTracker(
         plan.tracking_uri, plan.study_name, run_name=f"{plan.study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
         tags=_parent_tags(space, plan.dataset, plan.study_name, plan.storage),
         params={"epochs": plan.epochs, "batch_size": space.batch_size, "objective": space.objective,
                 "direction": space.direction, "trials": plan.target, "seed": options.seed, "dataset": plan.dataset,
-                "sampler": options.sampler, "pruner": options.pruner, "repeats": options.repeats},
-        parent_run_id=options.parent_run_id, spare=spare)
+                "sampler": sampler, "pruner": options.pruner, "repeats": options.repeats},
+        parent_run_id=options.parent_run_id, dataset=info, spare=spare)
 
 
 def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress, dataset: Any, study: Any,
@@ -252,6 +256,7 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
         elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < plan.target:
             status = None  # the next process continues this parent run
         _last_check(owners, study, on_stale)
+        tracker.log_parent_metrics(_parent_metrics(study))
         tracker.close(status)
     if stop_for_failures.tripped:
         raise FatalError(
@@ -264,6 +269,16 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
         progress.say(f"recycling the process after {objective.trials_run} trials ({recycler.reason}); "
                      "the study goes on in a fresh one")
     return result
+
+
+def _parent_metrics(study: Any) -> dict[str, float]:
+    """The parent run's single values: the study's best objective and its complete trials."""
+    done = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE" and t.value is not None]
+    out = {Metric.TRIALS_COMPLETE: float(len(done))}
+    if done:
+        best = max if study.direction.name == "MAXIMIZE" else min
+        out[Metric.BEST_OBJECTIVE] = best(t.value for t in done)
+    return out
 
 
 def _resume_command(space: Space, options: RunOptions) -> str:

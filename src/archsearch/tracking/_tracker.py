@@ -9,6 +9,7 @@ process's GIL.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import queue
@@ -20,23 +21,69 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from archsearch.schema import Tag
+from archsearch.schema import Metric, Tag
 from archsearch.stores import artifact_root_for, mlflow_client, redact
 
-__all__ = ["MlflowTracker", "TrialLog", "process_gone", "process_tag"]
+__all__ = ["DatasetInfo", "MlflowTracker", "TrialLog", "process_gone", "process_tag"]
 
 _log = logging.getLogger("archsearch")
 _BATCH = {"metrics": 1000, "params": 100, "tags": 100}  # MLflow's per-call limits
 
 
+@dataclasses.dataclass
+class DatasetInfo:
+    """What a search trains on, as logged with ``mlflow.log_input`` on the parent and every trial run.
+
+    Attributes:
+        name: the dataset's name (``digits``, a folder, ``keras:mnist``).
+        digest: a short hash of its arrays (see :meth:`archsearch.data.Dataset.digest`).
+        splits: examples per split (``train``, ``validation``, ``test``).
+        input_shape: one example's shape; num_classes: the number of classes.
+    """
+
+    name: str
+    digest: str
+    splits: dict[str, int]
+    input_shape: tuple[int, ...]
+    num_classes: int
+
+
 class TrialLog:
-    """What one finished trial logs to its child run."""
+    """What one finished trial logs to its child run.
+
+    Args:
+        history: per-epoch curves, logged under their own names, step = epoch (1, 2, ...).
+        metrics: the final values (mean over seeds), logged as ``final/<name>``.
+        tags: tags of the child run.
+        summary: single values logged under their own names (``objective``,
+            ``params_count``, ``fit_seconds``, ``rss_mib``: :class:`archsearch.schema.Metric`).
+        seeds: with repeats, each fit's ``(curves, final values)``, logged under ``seed_<r>/``.
+        run_name: the run's name once its params are known (``trial-12 layers=3 units=128``).
+        description: the run's description (``mlflow.note.content``).
+        traceback: a failed trial's traceback, attached as ``traceback.txt``.
+    """
 
     def __init__(self, number: int, state: str, params: Mapping[str, Any], history: Mapping[str, Sequence[float]],
-                 metrics: Mapping[str, float], tags: Mapping[str, str], end_time_ms: int | None = None) -> None:
+                 metrics: Mapping[str, float], tags: Mapping[str, str], end_time_ms: int | None = None, *,
+                 summary: Mapping[str, float] | None = None,
+                 seeds: Sequence[tuple[Mapping[str, Sequence[float]], Mapping[str, float]]] = (),
+                 run_name: str | None = None, description: str | None = None, traceback: str | None = None) -> None:
         self.number, self.state, self.params = number, state, dict(params)
         self.history, self.metrics, self.tags = history, dict(metrics), dict(tags)
         self.end_time_ms = end_time_ms or _now_ms()
+        self.summary = dict(summary or {})
+        self.seeds = [(dict(h), dict(m)) for h, m in seeds]
+        self.run_name, self.description, self.traceback = run_name, description, traceback
+
+    def mlflow_metrics(self) -> list[tuple[str, float, int]]:
+        """``(name, value, step)`` for every finite value, named as :class:`archsearch.schema.Metric` says."""
+        out = [(key, v, step) for key, values in self.history.items() for step, v in enumerate(values, 1)]
+        out += [(Metric.final(key), v, 0) for key, v in self.metrics.items()]
+        out += [(key, v, 0) for key, v in self.summary.items()]
+        for r, (history, values) in enumerate(self.seeds):
+            out += [(Metric.seed(r, key), v, step) for key, vs in history.items() for step, v in enumerate(vs, 1)]
+            out += [(Metric.seed(r, key), v, 0) for key, v in values.items() if key not in history]
+        return [(key, float(v), step) for key, v, step in out if _finite(v)]
 
 
 class MlflowTracker:
@@ -51,11 +98,12 @@ class MlflowTracker:
         parent_run_id: continue this parent run (a process that took over from
             another one) instead of creating one; ``tags`` are updated, ``params``
             are not logged again.
+        dataset: logged as the input of the parent run and of every trial run.
     """
 
     def __init__(self, tracking_uri: str, experiment: str, *, run_name: str,
                  tags: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
-                 parent_run_id: str | None = None) -> None:
+                 parent_run_id: str | None = None, dataset: DatasetInfo | None = None) -> None:
         self.tracking_uri = tracking_uri
         self.experiment = experiment
         self.parent_run_id: str | None = None
@@ -65,8 +113,9 @@ class MlflowTracker:
         self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="archsearch-mlflow", daemon=True)
         self._client: Any = None
+        self._inputs: list[Any] = []
         self._thread.start()
-        self._submit(lambda: self._start(run_name, dict(tags or {}), dict(params or {}), parent_run_id))
+        self._submit(lambda: self._start(run_name, dict(tags or {}), dict(params or {}), parent_run_id, dataset))
 
     # -- public, non-blocking -------------------------------------------------
 
@@ -81,6 +130,14 @@ class MlflowTracker:
 
     def set_parent_tags(self, tags: Mapping[str, str]) -> None:
         self._submit(lambda: self._log(self.parent_run_id, tags=dict(tags)))
+
+    def log_parent_metrics(self, metrics: Mapping[str, float]) -> None:
+        """Single values on the parent run (the study's best objective, trials complete)."""
+        from mlflow.entities import Metric as MlflowMetric
+
+        now = _now_ms()
+        values = [MlflowMetric(k, float(v), now, 0) for k, v in metrics.items() if _finite(v)]
+        self._submit(lambda: self._log(self.parent_run_id, metrics=values))
 
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
         self._submit(lambda: self._client.log_artifact(self.parent_run_id, str(path), artifact_path))
@@ -151,7 +208,7 @@ class MlflowTracker:
                     return  # cannot even connect: drop the rest
 
     def _start(self, run_name: str, tags: dict[str, str], params: dict[str, Any],
-               parent_run_id: str | None = None) -> None:
+               parent_run_id: str | None = None, dataset: DatasetInfo | None = None) -> None:
         client = mlflow_client(self.tracking_uri, create=True)
         experiment = client.get_experiment_by_name(self.experiment)
         if experiment is None:
@@ -161,6 +218,7 @@ class MlflowTracker:
         else:
             self.experiment_id = experiment.experiment_id
         self._client = client
+        self._inputs = [] if dataset is None else _dataset_inputs(dataset)
         if parent_run_id is not None:
             self.parent_run_id = parent_run_id
             self._log(parent_run_id, tags=tags)
@@ -168,6 +226,8 @@ class MlflowTracker:
         run = client.create_run(self.experiment_id, run_name=run_name, tags=tags)
         self.parent_run_id = run.info.run_id
         self._log(self.parent_run_id, params=params)
+        if self._inputs:
+            client.log_inputs(self.parent_run_id, datasets=self._inputs)
 
     def _start_trial(self, number: int, start_ms: int, tags: dict[str, str]) -> None:
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID
@@ -176,19 +236,25 @@ class MlflowTracker:
         run = self._client.create_run(self.experiment_id, start_time=start_ms, tags=tags,
                                       run_name=f"trial-{number}")
         self._child_runs[number] = run.info.run_id
+        if self._inputs:
+            self._client.log_inputs(run.info.run_id, datasets=self._inputs)
 
     def _end_trial(self, log: TrialLog) -> None:
-        from mlflow.entities import Metric
+        from mlflow.entities import Metric as MlflowMetric
 
         run_id = self._child_runs.pop(log.number, None)
         if run_id is None:
             return
-        metrics = [Metric(key, float(v), log.end_time_ms, step)
-                   for key, values in log.history.items() for step, v in enumerate(values) if _finite(v)]
-        metrics += [Metric(key, float(v), log.end_time_ms, 0) for key, v in log.metrics.items() if _finite(v)]
-        self._log(run_id, metrics=metrics, params=log.params,
-                  tags={Tag.STATE: log.state, **log.tags})
+        metrics = [MlflowMetric(key, v, log.end_time_ms, step) for key, v, step in log.mlflow_metrics()]
+        tags = {Tag.STATE: log.state, **log.tags}
+        if log.description:
+            tags[Tag.NOTE] = log.description[:5000]
+        self._log(run_id, metrics=metrics, params=log.params, tags=tags)
+        if log.traceback:
+            self._client.log_text(run_id, log.traceback, "traceback.txt")
         status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}.get(log.state, "FINISHED")
+        if log.run_name:
+            self._client.update_run(run_id, name=log.run_name)
         self._client.set_terminated(run_id, status=status, end_time=log.end_time_ms)
 
     def _finish(self, status: str | None) -> None:
@@ -246,6 +312,28 @@ class MlflowTracker:
             metrics = metrics[_BATCH["metrics"]:]
             params_list = params_list[_BATCH["params"]:]
             tags_list = tags_list[_BATCH["tags"]:]
+
+
+def _dataset_inputs(info: DatasetInfo) -> list[Any]:
+    """The dataset as an MLflow input (context ``training``), its split sizes as the profile and as tags."""
+    import json
+
+    import numpy as np
+    from mlflow.data import from_numpy
+    from mlflow.data.code_dataset_source import CodeDatasetSource
+    from mlflow.entities import Dataset, DatasetInput, InputTag
+
+    # An example-shaped sample gives MLflow the schema (dtype, shape); digest and profile are the real arrays'.
+    sample = from_numpy(np.zeros((1, *info.input_shape), dtype=np.float32), targets=np.zeros(1, dtype=np.int64),
+                        source=CodeDatasetSource({Tag.DATASET: info.name}), name=info.name,
+                        digest=info.digest)._to_mlflow_entity()
+    profile = {**{f"{split}_examples": n for split, n in info.splits.items()},
+               "input_shape": list(info.input_shape), "num_classes": info.num_classes}
+    entity = Dataset(name=sample.name, digest=sample.digest, source_type=sample.source_type, source=sample.source,
+                     schema=sample.schema, profile=json.dumps(profile))
+    tags = [InputTag(Tag.DATASET_CONTEXT, "training")]
+    tags += [InputTag(f"{split}_examples", str(n)) for split, n in info.splits.items()]
+    return [DatasetInput(entity, tags=tags)]
 
 
 def process_tag() -> str:
