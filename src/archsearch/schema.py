@@ -59,19 +59,23 @@ class Tag:
     PRUNED_EPOCH = "archsearch.pruned_epoch"
     ERROR = "archsearch.error"
     CLOSED_BY = "archsearch.closed_by"
+    # experiment: the runs table's columns, as a view the MLflow UI opens with ?viewStateShareKey=archsearch
+    VIEW_KEY = "archsearch"
+    SHARED_VIEW = "mlflow.sharedViewState." + VIEW_KEY
     DATASET_CONTEXT = "mlflow.data.context"  # on a logged dataset input: training, validation, testing
 
 
 class Metric:
     """MLflow metric names of trial (child) and parent runs.
 
-    Per-epoch curves keep Keras's names (``loss``, ``val_accuracy``) with one
-    value per step, step = epoch (1, 2, ...). A run's single values have their
-    own names, so tables show them and no curve jumps: :data:`OBJECTIVE` (the
-    trial's objective, the mean over seeds with repeats), ``final/<metric>``
-    (the last epoch's value, the mean over seeds), the counters below. With
-    repeats, each seed's curves go under ``seed_<r>/`` (a chart group of their
-    own, after the main charts).
+    MLflow's run page groups charts by the prefix before ``/``, sections sorted
+    by name, and puts the metrics without a prefix last ("Model metrics"). So:
+    per-epoch curves go under ``curves/<Keras name>`` (first; one value per
+    step, step = epoch 1, 2, ...), the last epoch's values (the mean over seeds)
+    under ``final/<name>``, each seed's curves (with repeats) under
+    ``seed_<r>/<name>``, and a run's single values under their own names
+    (:data:`OBJECTIVE`, :data:`PARAMS_COUNT`, ...), which the runs table shows
+    as columns and no curve mixes with.
     """
 
     OBJECTIVE = "objective"
@@ -80,8 +84,14 @@ class Metric:
     RSS_MIB = Attr.RSS_MIB  # resident memory of the training process after the trial, MiB
     BEST_OBJECTIVE = "best_objective"  # parent run: the study's best objective so far
     TRIALS_COMPLETE = "trials_complete"  # parent run
+    CURVE_PREFIX = "curves/"
     FINAL_PREFIX = "final/"
     SEED_PREFIX = "seed_"
+
+    @staticmethod
+    def curve(name: str) -> str:
+        """``curves/<name>``: a metric's per-epoch curve (the mean over seeds with repeats)."""
+        return Metric.CURVE_PREFIX + name
 
     @staticmethod
     def final(name: str) -> str:

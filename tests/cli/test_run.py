@@ -70,7 +70,7 @@ def test_run_records_study_and_mlflow_runs_then_resumes(tmp_path, tiny_space):
         assert run.data.metrics["final/val_accuracy"] == pytest.approx(t.value)
         assert run.data.metrics["final/test_accuracy"] == pytest.approx(t.user_attrs["metrics"]["test_accuracy"])
         assert run.data.metrics["fit_seconds"] > 0
-        curve = client.get_metric_history(run.info.run_id, "val_loss")
+        curve = client.get_metric_history(run.info.run_id, "curves/val_loss")
         assert [m.step for m in curve] == [1]  # one epoch
         (dataset,) = run.inputs.dataset_inputs
         assert dataset.dataset.name == "digits" and len(dataset.dataset.digest) == 8

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from archsearch.tracking import DatasetInfo, MlflowTracker, Tracker, TrialLog, WorkerProcessTracker
@@ -62,11 +64,11 @@ def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_
     assert done.info.status == "FINISHED" and done.data.params == {"units": "16"}
     assert done.info.run_name == "trial-0 units=16" and done.data.tags["mlflow.note.content"] == "**Trial 0**: complete."
     # Curves: one value per step, step = epoch; single values under names of their own.
-    curve = client.get_metric_history(done.info.run_id, "val_accuracy")
+    curve = client.get_metric_history(done.info.run_id, "curves/val_accuracy")
     assert [(m.step, m.value) for m in curve] == [(1, 0.5), (2, 0.75)]
     assert [(m.step, m.value) for m in client.get_metric_history(done.info.run_id, "seed_1/val_accuracy")] == [
         (1, 0.6), (2, 0.7)]
-    assert done.data.metrics == {"val_accuracy": 0.75, "final/test_accuracy": 0.7, "final/val_accuracy": 0.75,
+    assert done.data.metrics == {"curves/val_accuracy": 0.75, "final/test_accuracy": 0.7, "final/val_accuracy": 0.75,
                                  "objective": 0.74, "params_count": 610, "rss_mib": 512.5,
                                  "seed_0/val_accuracy": 0.8, "seed_1/val_accuracy": 0.7,
                                  "seed_0/objective": 0.8, "seed_1/objective": 0.7}
@@ -82,6 +84,9 @@ def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_
     assert failed.info.run_name == "trial-1"  # no name given at the end: the one it started with
     trace = client.download_artifacts(failed.info.run_id, "traceback.txt", str(tmp_path))
     assert "ValueError: bad" in open(trace).read()
+    # The runs table's columns, as the experiment's shared view (`archsearch ui` opens it).
+    view = json.loads(client.get_experiment(tracker.experiment_id).tags["mlflow.sharedViewState.archsearch"])
+    assert view["selectedColumns"][0] == "metrics.`objective`" and "params.`units`" in view["selectedColumns"]
 
 
 def test_a_parent_left_running_is_continued_and_open_trials_are_killed(make_tracker):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from archsearch.tracking._tracker import TrialLog
+    from archsearch.tracking._records import TrialLog
 
 __all__ = ["Tracker"]
 

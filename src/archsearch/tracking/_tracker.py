@@ -9,13 +9,11 @@ process's GIL.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import queue
 import socket
 import threading
-import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -23,67 +21,12 @@ from typing import Any
 
 from archsearch.schema import Metric, Tag
 from archsearch.stores import artifact_root_for, mlflow_client, redact
+from archsearch.tracking._records import DatasetInfo, TrialLog, _finite, _now_ms, dataset_inputs
 
 __all__ = ["DatasetInfo", "MlflowTracker", "TrialLog", "process_gone", "process_tag"]
 
 _log = logging.getLogger("archsearch")
 _BATCH = {"metrics": 1000, "params": 100, "tags": 100}  # MLflow's per-call limits
-
-
-@dataclasses.dataclass
-class DatasetInfo:
-    """What a search trains on, as logged with ``mlflow.log_input`` on the parent and every trial run.
-
-    Attributes:
-        name: the dataset's name (``digits``, a folder, ``keras:mnist``).
-        digest: a short hash of its arrays (see :meth:`archsearch.data.Dataset.digest`).
-        splits: examples per split (``train``, ``validation``, ``test``).
-        input_shape: one example's shape; num_classes: the number of classes.
-    """
-
-    name: str
-    digest: str
-    splits: dict[str, int]
-    input_shape: tuple[int, ...]
-    num_classes: int
-
-
-class TrialLog:
-    """What one finished trial logs to its child run.
-
-    Args:
-        history: per-epoch curves, logged under their own names, step = epoch (1, 2, ...).
-        metrics: the final values (mean over seeds), logged as ``final/<name>``.
-        tags: tags of the child run.
-        summary: single values logged under their own names (``objective``,
-            ``params_count``, ``fit_seconds``, ``rss_mib``: :class:`archsearch.schema.Metric`).
-        seeds: with repeats, each fit's ``(curves, final values)``, logged under ``seed_<r>/``.
-        run_name: the run's name once its params are known (``trial-12 layers=3 units=128``).
-        description: the run's description (``mlflow.note.content``).
-        traceback: a failed trial's traceback, attached as ``traceback.txt``.
-    """
-
-    def __init__(self, number: int, state: str, params: Mapping[str, Any], history: Mapping[str, Sequence[float]],
-                 metrics: Mapping[str, float], tags: Mapping[str, str], end_time_ms: int | None = None, *,
-                 summary: Mapping[str, float] | None = None,
-                 seeds: Sequence[tuple[Mapping[str, Sequence[float]], Mapping[str, float]]] = (),
-                 run_name: str | None = None, description: str | None = None, traceback: str | None = None) -> None:
-        self.number, self.state, self.params = number, state, dict(params)
-        self.history, self.metrics, self.tags = history, dict(metrics), dict(tags)
-        self.end_time_ms = end_time_ms or _now_ms()
-        self.summary = dict(summary or {})
-        self.seeds = [(dict(h), dict(m)) for h, m in seeds]
-        self.run_name, self.description, self.traceback = run_name, description, traceback
-
-    def mlflow_metrics(self) -> list[tuple[str, float, int]]:
-        """``(name, value, step)`` for every finite value, named as :class:`archsearch.schema.Metric` says."""
-        out = [(key, v, step) for key, values in self.history.items() for step, v in enumerate(values, 1)]
-        out += [(Metric.final(key), v, 0) for key, v in self.metrics.items()]
-        out += [(key, v, 0) for key, v in self.summary.items()]
-        for r, (history, values) in enumerate(self.seeds):
-            out += [(Metric.seed(r, key), v, step) for key, vs in history.items() for step, v in enumerate(vs, 1)]
-            out += [(Metric.seed(r, key), v, 0) for key, v in values.items() if key not in history]
-        return [(key, float(v), step) for key, v, step in out if _finite(v)]
 
 
 class MlflowTracker:
@@ -114,6 +57,7 @@ class MlflowTracker:
         self._thread = threading.Thread(target=self._work, name="archsearch-mlflow", daemon=True)
         self._client: Any = None
         self._inputs: list[Any] = []
+        self._param_keys: dict[str, None] = {}  # every trial param seen, in order: columns of the runs view
         self._thread.start()
         self._submit(lambda: self._start(run_name, dict(tags or {}), dict(params or {}), parent_run_id, dataset))
 
@@ -218,7 +162,7 @@ class MlflowTracker:
         else:
             self.experiment_id = experiment.experiment_id
         self._client = client
-        self._inputs = [] if dataset is None else _dataset_inputs(dataset)
+        self._inputs = [] if dataset is None else dataset_inputs(dataset)
         if parent_run_id is not None:
             self.parent_run_id = parent_run_id
             self._log(parent_run_id, tags=tags)
@@ -250,6 +194,7 @@ class MlflowTracker:
         if log.description:
             tags[Tag.NOTE] = log.description[:5000]
         self._log(run_id, metrics=metrics, params=log.params, tags=tags)
+        self._param_keys.update(dict.fromkeys(log.params))
         if log.traceback:
             self._client.log_text(run_id, log.traceback, "traceback.txt")
         status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}.get(log.state, "FINISHED")
@@ -262,8 +207,24 @@ class MlflowTracker:
             run_id = self._child_runs.pop(number)
             self._log(run_id, tags={Tag.STATE: "INTERRUPTED"})
             self._client.set_terminated(run_id, status="KILLED")
+        if self.experiment_id is not None:
+            self._share_view()
         if self.parent_run_id is not None and status is not None:
             self._client.set_terminated(self.parent_run_id, status=status)
+
+    def _share_view(self) -> None:
+        """The runs table's columns (objective, sizes, times, params) as the experiment's shared view."""
+        import json
+
+        old = self._client.get_experiment(self.experiment_id).tags.get(Tag.SHARED_VIEW)
+        try:
+            columns = list(json.loads(old)["selectedColumns"]) if old else []
+        except (ValueError, KeyError, TypeError):
+            columns = []
+        metrics = (Metric.OBJECTIVE, Metric.BEST_OBJECTIVE, Metric.PARAMS_COUNT, Metric.FIT_SECONDS, Metric.RSS_MIB)
+        wanted = [f"metrics.`{m}`" for m in metrics] + [f"params.`{p}`" for p in self._param_keys]
+        columns += [c for c in wanted if c not in columns]
+        self._client.set_experiment_tag(self.experiment_id, Tag.SHARED_VIEW, json.dumps({"selectedColumns": columns}))
 
     def _close_orphans(self, study: str, states: dict[int, str]) -> None:
         if self._client is None:
@@ -314,28 +275,6 @@ class MlflowTracker:
             tags_list = tags_list[_BATCH["tags"]:]
 
 
-def _dataset_inputs(info: DatasetInfo) -> list[Any]:
-    """The dataset as an MLflow input (context ``training``), its split sizes as the profile and as tags."""
-    import json
-
-    import numpy as np
-    from mlflow.data import from_numpy
-    from mlflow.data.code_dataset_source import CodeDatasetSource
-    from mlflow.entities import Dataset, DatasetInput, InputTag
-
-    # An example-shaped sample gives MLflow the schema (dtype, shape); digest and profile are the real arrays'.
-    sample = from_numpy(np.zeros((1, *info.input_shape), dtype=np.float32), targets=np.zeros(1, dtype=np.int64),
-                        source=CodeDatasetSource({Tag.DATASET: info.name}), name=info.name,
-                        digest=info.digest)._to_mlflow_entity()
-    profile = {**{f"{split}_examples": n for split, n in info.splits.items()},
-               "input_shape": list(info.input_shape), "num_classes": info.num_classes}
-    entity = Dataset(name=sample.name, digest=sample.digest, source_type=sample.source_type, source=sample.source,
-                     schema=sample.schema, profile=json.dumps(profile))
-    tags = [InputTag(Tag.DATASET_CONTEXT, "training")]
-    tags += [InputTag(f"{split}_examples", str(n)) for split, n in info.splits.items()]
-    return [DatasetInput(entity, tags=tags)]
-
-
 def process_tag() -> str:
     """``host/pid/start-time`` of this process: a later run can tell whether it is still alive.
 
@@ -376,15 +315,3 @@ def _host_id() -> str:
 
 def _param_str(value: Any) -> str:
     return str(value)[:6000]
-
-
-def _finite(value: Any) -> bool:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return False
-    return v == v and v not in (float("inf"), float("-inf"))
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from archsearch.tracking._tracker import _now_ms
+from archsearch.tracking._records import _now_ms
 
 __all__ = ["Spare", "WorkerProcessTracker", "prespawn"]
 
