@@ -3,13 +3,13 @@
 Written in one place and read in another (a trial's attributes by
 ``study/_objective.py`` and ``study/_trials.py``, the design by ``ablation``
 and ``report``, the tags by ``study``, ``tracking`` and ``report``), so they
-are spelled once, here. Changing a value breaks reading studies and runs
+are spelled once, here (MLflow metric names too: ``Metric``). Changing a value breaks reading studies and runs
 written before.
 """
 
 from __future__ import annotations
 
-__all__ = ["Attr", "StudyAttr", "Tag"]
+__all__ = ["Attr", "Metric", "StudyAttr", "Tag"]
 
 
 class Attr:
@@ -68,3 +68,46 @@ class Tag:
     PRUNED_EPOCH = "archsearch.pruned_epoch"
     ERROR = "archsearch.error"
     CLOSED_BY = "archsearch.closed_by"
+    # experiment: the runs table's columns, as a view the MLflow UI opens with ?viewStateShareKey=archsearch
+    VIEW_KEY = "archsearch"
+    SHARED_VIEW = "mlflow.sharedViewState." + VIEW_KEY
+    DATASET_CONTEXT = "mlflow.data.context"  # on a logged dataset input: training, validation, testing
+
+
+class Metric:
+    """MLflow metric names of trial (child) and parent runs.
+
+    MLflow's run page groups charts by the prefix before ``/``, sections sorted
+    by name, and puts the metrics without a prefix last ("Model metrics"). So:
+    per-epoch curves go under ``curves/<Keras name>`` (first; one value per
+    step, step = epoch 1, 2, ...), the last epoch's values (the mean over seeds)
+    under ``final/<name>``, each seed's curves (with repeats) under
+    ``seed_<r>/<name>``, and a run's single values under their own names
+    (:data:`OBJECTIVE`, :data:`PARAMS_COUNT`, ...), which the runs table shows
+    as columns and no curve mixes with.
+    """
+
+    OBJECTIVE = "objective"
+    PARAMS_COUNT = "params_count"
+    FIT_SECONDS = "fit_seconds"  # training time of the trial, all its fits
+    RSS_MIB = Attr.RSS_MIB  # resident memory of the training process after the trial, MiB
+    BEST_OBJECTIVE = "best_objective"  # parent run: the study's best objective so far
+    TRIALS_COMPLETE = "trials_complete"  # parent run
+    CURVE_PREFIX = "curves/"
+    FINAL_PREFIX = "final/"
+    SEED_PREFIX = "seed_"
+
+    @staticmethod
+    def curve(name: str) -> str:
+        """``curves/<name>``: a metric's per-epoch curve (the mean over seeds with repeats)."""
+        return Metric.CURVE_PREFIX + name
+
+    @staticmethod
+    def final(name: str) -> str:
+        """``final/<name>``: a metric's value after the last epoch."""
+        return Metric.FINAL_PREFIX + name
+
+    @staticmethod
+    def seed(r: int, name: str) -> str:
+        """``seed_<r>/<name>``: repeat ``r``'s curve or value."""
+        return f"{Metric.SEED_PREFIX}{r}/{name}"

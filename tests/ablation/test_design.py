@@ -69,6 +69,10 @@ def test_ablation_runs_paired_trials_and_records_its_design(ablation, tiny):
     design = study.user_attrs["archsearch.design"]
     assert design["kind"] == "ablation" and design["factor"] == "units" and design["seeds"] == [1000, 1001]
     assert ablation.decided is None and "2 levels x 2 seeds" in ablation.message
+    from mlflow.tracking import MlflowClient
+
+    parent = MlflowClient(tiny[2]).get_run(ablation.search.parent_run_id)
+    assert parent.data.params["sampler"] == "ablation of units"  # enqueued trials: no sampler proposed them
 
 
 @pytest.mark.slow

@@ -62,11 +62,20 @@ def test_run_records_study_and_mlflow_runs_then_resumes(tmp_path, tiny_space):
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
         assert run.info.status == "FINISHED"
         assert run.data.params["units"] == str(t.params["units"])
+        assert run.info.run_name == f"trial-{t.number} units={t.params['units']}"
+        assert f"**Trial {t.number}**: complete." in run.data.tags["mlflow.note.content"]
         assert run.data.metrics["params_count"] == t.user_attrs["params_count"]
-        assert run.data.metrics["val_accuracy"] == pytest.approx(t.value)
-        assert {"test_accuracy", "fit_seconds"} <= set(run.data.metrics)
-        curve = client.get_metric_history(run.info.run_id, "val_loss")
-        assert [m.step for m in curve] == [0]  # one epoch
+        assert run.data.metrics["rss_mib"] == t.user_attrs["rss_mib"] > 0
+        assert run.data.metrics["objective"] == pytest.approx(t.value)
+        assert run.data.metrics["final/val_accuracy"] == pytest.approx(t.value)
+        assert run.data.metrics["final/test_accuracy"] == pytest.approx(t.user_attrs["metrics"]["test_accuracy"])
+        assert run.data.metrics["fit_seconds"] > 0
+        curve = client.get_metric_history(run.info.run_id, "curves/val_loss")
+        assert [m.step for m in curve] == [1]  # one epoch
+        (dataset,) = run.inputs.dataset_inputs
+        assert dataset.dataset.name == "digits" and len(dataset.dataset.digest) == 8
+    assert parent.data.metrics["best_objective"] == pytest.approx(max(t.value for t in trials))
+    assert parent.data.params["sampler"] == "tpe"
 
     # Same command with a higher target resumes: one more trial, none repeated.
     result = _run(tiny_space, "--trials", 3, "--seed", 3)
@@ -94,6 +103,10 @@ def test_failing_trials_are_recorded_and_the_run_stops_after_max_failures(tmp_pa
     assert trials[0].user_attrs["error"] == "ValueError: no such layer"
     runs = _mlflow(tmp_path).search_runs([_mlflow(tmp_path).get_experiment_by_name("space").experiment_id])
     assert sorted(r.info.status for r in runs) == ["FAILED", "FAILED", "FAILED"]
+    failed = next(r for r in runs if r.data.tags.get("archsearch.trial") == "0")
+    assert "ValueError: no such layer" in failed.data.tags["mlflow.note.content"]
+    trace = _mlflow(tmp_path).download_artifacts(failed.info.run_id, "traceback.txt", str(tmp_path))
+    assert "Traceback (most recent call last)" in Path(trace).read_text()
 
 
 BAD_BUILDERS = {
@@ -147,3 +160,30 @@ def test_debug_shows_the_traceback(tiny_space):
     result = CliRunner().invoke(cli, ["--debug", "run", "missing.py"])
     assert result.exit_code != 0
     assert type(result.exception).__name__ == "SpaceError"
+
+
+TF_START_UP_LINES = ("absl::InitializeLog", "oneDNN", "cpu_feature_guard")
+
+
+@pytest.mark.parametrize(("args", "level"), [((), "2"), (("--debug",), "0")])
+def test_tensorflow_start_up_lines_are_silenced_unless_debug(monkeypatch, args, level):
+    import os
+
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    result = CliRunner().invoke(cli, [*args, "datasets"])
+    assert result.exit_code == 0, result.output
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == level  # set before any command imports TensorFlow
+
+
+@pytest.mark.slow
+def test_run_prints_no_tensorflow_start_up_lines(tmp_path, tiny_space):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    done = subprocess.run([sys.executable, "-m", "archsearch", "run", str(tiny_space), "--trials", "1"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "[1/1] trial 0" in done.stderr
+    assert not [line for line in done.stderr.splitlines() if any(s in line for s in TF_START_UP_LINES)], done.stderr

@@ -63,6 +63,8 @@ def test_loopback_rule_and_runs_view_url():
     assert _is_loopback("127.0.0.1") and _is_loopback("::1") and _is_loopback("localhost")
     assert not _is_loopback("0.0.0.0") and not _is_loopback("192.0.2.7")
     assert runs_url("http://127.0.0.1:5000", "3").endswith("#/experiments/3/runs?workflowType=machine_learning")
+    assert runs_url("http://127.0.0.1:5000", "3", view=True).endswith(
+        "#/experiments/3/runs?viewStateShareKey=archsearch&workflowType=machine_learning")
 
 
 @pytest.mark.slow

@@ -65,6 +65,10 @@ def test_saved_files_html_embeds_plots_and_mlflow_gets_them(digits, tmp_path):
     assert tags["archsearch.verdict.layers"].startswith(tuple(f"{lv['level']} vs" for lv in
                                                               rep.to_dict()["questions"][0]["levels"]))
     assert "report/report.html" in {a.path for a in client.list_artifacts(run_id, "report")}
+    note = tags["mlflow.note.content"]  # the verdict lines in the parent run's description
+    assert "### Verdicts (archsearch report)" in note and "- **layers**: " in note
+    assert "count=" not in (tmp_path / "out" / "report.md").read_text().split("## Best trials")[1]
+    assert "`" not in html
 
 
 def test_verdict_lines_for_the_end_of_run(digits):

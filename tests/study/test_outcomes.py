@@ -73,8 +73,8 @@ def test_median_pruner_prunes_the_bad_region_and_keeps_its_curves(tmp_path, writ
             assert run.info.status == "KILLED"
             assert run.data.tags["archsearch.state"] == "PRUNED"
             assert run.data.tags["archsearch.pruned_epoch"] == "2"
-            curve = runs["client"].get_metric_history(run.info.run_id, "val_accuracy")
-            assert [m.step for m in curve] == [0, 1]
+            curve = runs["client"].get_metric_history(run.info.run_id, "curves/val_accuracy")
+            assert [m.step for m in curve] == [1, 2]  # step = epoch
         else:
             assert run.info.status == "FINISHED"
             assert sorted(t.intermediate_values) == [0, 1, 2]
@@ -138,7 +138,8 @@ def test_repeats_keep_every_seed_and_the_sampler_sees_the_mean(tmp_path, write_s
         assert len(values) == 3 and len(t.user_attrs["repeat_metrics"]) == 3
         assert t.value == pytest.approx(sum(values) / 3)
         metrics = runs[t.number].data.metrics
-        assert [metrics[f"repeat_{r}/val_accuracy"] for r in range(3)] == pytest.approx(values)
+        assert [metrics[f"seed_{r}/objective"] for r in range(3)] == pytest.approx(values)
+        assert metrics["objective"] == pytest.approx(t.value)
         assert runs[t.number].data.tags["archsearch.repeat_seeds"] == ",".join(map(str, seeds))
     table = load_trials("tiny", f"sqlite:///{tmp_path}/mlruns/optuna.db")
     assert len(table) == 6

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from archsearch.tracking import MlflowTracker, Tracker, TrialLog, WorkerProcessTracker
+from archsearch.tracking import DatasetInfo, MlflowTracker, Tracker, TrialLog, WorkerProcessTracker
 
 IMPLEMENTATIONS = {"in-process": MlflowTracker, "worker-process": WorkerProcessTracker}
 
@@ -31,15 +33,22 @@ def _children(client, tracker):
     return {int(r.data.tags["archsearch.trial"]): r for r in runs}
 
 
-def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_tracker):
-    tracker = make_tracker(tags={"archsearch.study": "exp"}, params={"epochs": 2})
+def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_tracker, tmp_path):
+    dataset = DatasetInfo("digits", "0a1b2c3d", {"train": 100, "validation": 20, "test": 30}, (8, 8, 1), 10)
+    tracker = make_tracker(tags={"archsearch.study": "exp"}, params={"epochs": 2}, dataset=dataset)
     assert isinstance(tracker, Tracker)
     tracker.start_trial(0, {"archsearch.seed": "7"})
     tracker.end_trial(TrialLog(0, "COMPLETE", {"units": 16}, {"val_accuracy": [0.5, 0.75]},
-                               {"test_accuracy": 0.7, "params_count": 610}, {"archsearch.at_chance": "false"}))
+                               {"test_accuracy": 0.7, "val_accuracy": 0.75}, {"archsearch.at_chance": "false"},
+                               summary={"objective": 0.74, "params_count": 610, "rss_mib": 512.5},
+                               seeds=[({"val_accuracy": [0.4, 0.8]}, {"objective": 0.8}),
+                                      ({"val_accuracy": [0.6, 0.7]}, {"objective": 0.7})],
+                               run_name="trial-0 units=16", description="**Trial 0**: complete."))
     tracker.start_trial(1)
-    tracker.end_trial(TrialLog(1, "FAIL", {"units": 8}, {}, {}, {"archsearch.error": "ValueError: bad"}))
+    tracker.end_trial(TrialLog(1, "FAIL", {"units": 8}, {}, {}, {"archsearch.error": "ValueError: bad"},
+                               traceback="Traceback (most recent call last):\nValueError: bad\n"))
     tracker.set_parent_tags({"archsearch.note": "done"})
+    tracker.log_parent_metrics({"best_objective": 0.74, "trials_complete": 1})
     tracker.close()
     assert tracker.errors == []
 
@@ -47,16 +56,37 @@ def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_
     parent = client.get_run(tracker.parent_run_id)
     assert parent.info.status == "FINISHED" and parent.data.params == {"epochs": "2"}
     assert parent.data.tags["archsearch.study"] == "exp" and parent.data.tags["archsearch.note"] == "done"
+    assert parent.data.metrics == {"best_objective": 0.74, "trials_complete": 1}
     assert parent.info.experiment_id == tracker.experiment_id
     children = _children(client, tracker)
     assert sorted(children) == [0, 1]
     done, failed = children[0], children[1]
     assert done.info.status == "FINISHED" and done.data.params == {"units": "16"}
-    assert [m.value for m in client.get_metric_history(done.info.run_id, "val_accuracy")] == [0.5, 0.75]
-    assert done.data.metrics["test_accuracy"] == 0.7 and done.data.metrics["params_count"] == 610
+    assert done.info.run_name == "trial-0 units=16" and done.data.tags["mlflow.note.content"] == "**Trial 0**: complete."
+    # Curves: one value per step, step = epoch; single values under names of their own.
+    curve = client.get_metric_history(done.info.run_id, "curves/val_accuracy")
+    assert [(m.step, m.value) for m in curve] == [(1, 0.5), (2, 0.75)]
+    assert [(m.step, m.value) for m in client.get_metric_history(done.info.run_id, "seed_1/val_accuracy")] == [
+        (1, 0.6), (2, 0.7)]
+    assert done.data.metrics == {"curves/val_accuracy": 0.75, "final/test_accuracy": 0.7, "final/val_accuracy": 0.75,
+                                 "objective": 0.74, "params_count": 610, "rss_mib": 512.5,
+                                 "seed_0/val_accuracy": 0.8, "seed_1/val_accuracy": 0.7,
+                                 "seed_0/objective": 0.8, "seed_1/objective": 0.7}
     assert done.data.tags["archsearch.seed"] == "7" and done.data.tags["archsearch.state"] == "COMPLETE"
+    for run in (parent, done, failed):  # the dataset, on every run
+        inputs = client.get_run(run.info.run_id).inputs.dataset_inputs
+        assert [(i.dataset.name, i.dataset.digest) for i in inputs] == [("digits", "0a1b2c3d")]
+        tags = {t.key: t.value for t in inputs[0].tags}
+        assert tags == {"mlflow.data.context": "training", "train_examples": "100", "validation_examples": "20",
+                        "test_examples": "30"}
     assert failed.info.status == "FAILED" and failed.data.tags["archsearch.state"] == "FAIL"
     assert failed.data.tags["archsearch.error"] == "ValueError: bad"
+    assert failed.info.run_name == "trial-1"  # no name given at the end: the one it started with
+    trace = client.download_artifacts(failed.info.run_id, "traceback.txt", str(tmp_path))
+    assert "ValueError: bad" in open(trace).read()
+    # The runs table's columns, as the experiment's shared view (`archsearch ui` opens it).
+    view = json.loads(client.get_experiment(tracker.experiment_id).tags["mlflow.sharedViewState.archsearch"])
+    assert view["selectedColumns"][0] == "metrics.`objective`" and "params.`units`" in view["selectedColumns"]
 
 
 def test_a_parent_left_running_is_continued_and_open_trials_are_killed(make_tracker):

@@ -59,7 +59,7 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="archsearch")
 @click.option("--debug", is_flag=True, envvar="ARCHSEARCH_DEBUG", show_envvar=True,
-              help="Show full tracebacks instead of one-line errors.")
+              help="Show full tracebacks instead of one-line errors, and TensorFlow's start-up log lines.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """Hyperparameter and architecture search for Keras models.
@@ -72,6 +72,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
       archsearch run spaces/digits_quick.py
       archsearch ui
     """
+    from archsearch._quiet import quiet_tensorflow
+
+    quiet_tensorflow(debug)  # before any command imports TensorFlow; trial workers inherit it
     ctx.obj = {"debug": debug}
 
 

@@ -25,6 +25,7 @@ import click
 
 from archsearch.cli._options import tracking_uri_option
 from archsearch.errors import UsageError
+from archsearch.schema import Tag
 from archsearch.stores import artifact_root_for, redact, resolve_tracking_uri, sqlite_path
 
 __all__ = ["ui", "runs_url"]
@@ -33,8 +34,10 @@ _START_TIMEOUT_S = 120.0  # a cold MLflow import on a busy 2-core machine takes 
 _STOP_TIMEOUT_S = 20.0
 
 
-def runs_url(base: str, experiment_id: str | None) -> str:
+def runs_url(base: str, experiment_id: str | None, view: bool = False) -> str:
     """The page to open: an experiment's runs view (not the GenAI traces view a fresh browser gets).
+
+    ``view``: open the experiment's archsearch view (its objective, sizes, times and params as columns).
 
     Example:
         >>> runs_url("http://127.0.0.1:5000", "1")
@@ -42,7 +45,8 @@ def runs_url(base: str, experiment_id: str | None) -> str:
     """
     if experiment_id is None:
         return f"{base}/#/experiments"
-    return f"{base}/#/experiments/{experiment_id}/runs?workflowType=machine_learning"
+    shared = f"viewStateShareKey={Tag.VIEW_KEY}&" if view else ""
+    return f"{base}/#/experiments/{experiment_id}/runs?{shared}workflowType=machine_learning"
 
 
 @click.command()
@@ -64,7 +68,7 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
     if uri.startswith(("http://", "https://")):
         raise UsageError(f"--tracking-uri {redact(uri)}: the runs are on an MLflow server already; open {redact(uri)} "
                          "in a browser instead.")
-    experiment_id = _newest_experiment(uri)
+    experiment_id, view = _newest_experiment(uri)
     _check_port(host, port)
     if not _is_loopback(host):
         click.echo(f"warning: --host {host}: the UI is reachable from other machines, without a login; "
@@ -95,7 +99,7 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
     signal.signal(signal.SIGINT, forward)
     try:
         if _wait_ready(proc, base, stopping):
-            click.echo(f"MLflow UI: {runs_url(base, experiment_id)}", err=False)
+            click.echo(f"MLflow UI: {runs_url(base, experiment_id, view)}", err=False)
             click.echo("(Ctrl-C to stop)", err=True)
         code = _wait(proc, stopping)
     finally:
@@ -108,8 +112,8 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
         raise SystemExit(f"error: the MLflow server exited with code {code}; run with --verbose to see why.")
 
 
-def _newest_experiment(uri: str) -> str | None:
-    """The experiment of the newest run, without creating a store that is not there."""
+def _newest_experiment(uri: str) -> tuple[str | None, bool]:
+    """The experiment of the newest run and whether it has archsearch's view, without creating a store."""
     db = sqlite_path(uri)
     if db is not None:
         if not db.exists():
@@ -120,6 +124,9 @@ def _newest_experiment(uri: str) -> str | None:
                 row = con.execute("SELECT runs.experiment_id FROM runs JOIN experiments USING (experiment_id) "
                                   "WHERE runs.lifecycle_stage = 'active' AND experiments.lifecycle_stage = 'active' "
                                   "ORDER BY runs.start_time DESC LIMIT 1").fetchone()
+                if row is not None:
+                    row = (row[0], con.execute("SELECT 1 FROM experiment_tags WHERE experiment_id = ? AND key = ?",
+                                               (row[0], Tag.SHARED_VIEW)).fetchone() is not None)
             finally:
                 con.close()
         except sqlite3.Error as err:
@@ -133,11 +140,14 @@ def _newest_experiment(uri: str) -> str | None:
         client = MlflowClient(tracking_uri=uri)
         ids = [e.experiment_id for e in client.search_experiments()]
         runs = client.search_runs(ids, order_by=["attributes.start_time DESC"], max_results=1) if ids else []
-        row = (runs[0].info.experiment_id,) if runs else None
+        row = None
+        if runs:
+            experiment_id = runs[0].info.experiment_id
+            row = (experiment_id, Tag.SHARED_VIEW in client.get_experiment(experiment_id).tags)
     if row is None:
         click.echo(f"note: {_no_runs(uri, 'the store has no runs')}", err=True)
-        return None
-    return str(row[0])
+        return None, False
+    return str(row[0]), bool(row[1])
 
 
 def _no_runs(uri: str, why: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import numpy as np
 
@@ -49,6 +50,20 @@ class Dataset:
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.x_train.shape[1:])
+
+    @property
+    def splits(self) -> dict[str, int]:
+        """Examples per split: ``{"train": ..., "validation": ..., "test": ...}``."""
+        return {"train": len(self.y_train), "validation": len(self.y_val), "test": len(self.y_test)}
+
+    def digest(self) -> str:
+        """8 hex digits of a SHA-256 over every split's arrays (shapes, dtypes, bytes): same data, same digest."""
+        sha = hashlib.sha256()
+        for array in (self.x_train, self.y_train, self.x_val, self.y_val, self.x_test, self.y_test):
+            array = np.ascontiguousarray(array)
+            sha.update(f"{array.shape}{array.dtype}".encode())
+            sha.update(memoryview(array).cast("B"))
+        return sha.hexdigest()[:8]
 
     def describe(self) -> str:
         shape = "x".join(str(d) for d in self.input_shape)

@@ -50,8 +50,6 @@ def level_references(space: Space, design: Mapping[str, Any]) -> dict[str, str]:
         ... # doctest: +SKIP
         {'32': 'L4-base', '64': 'L4-width'}
     """
-    from archsearch.blocks import space_references
-
     return {lv: name for lv, (name, differs) in _level_matches(space, design).items() if not differs}
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from typing import Any
 
 from archsearch.report._build import answer_kind
 from archsearch.report._files import safe_name
 from archsearch.report._lab import lab_lines
+from archsearch.schema import Attr
 
 __all__ = ["render_html", "render_markdown"]
 
@@ -90,7 +92,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
         out.append((f"Question: {q['param']}", lines, f"effect_{safe_name(q['param'])}"))
     best = data["best_trials"]
     if best:
-        params = [k for k in best[0] if k.startswith("params_") and k != "params_count"]
+        params = [k for k in best[0] if k.startswith("params_") and k != Attr.PARAMS_COUNT]  # the model size
         rows = [[str(b["trial"]), _num(b.get("value")), str(b.get("n_seeds", 1)), _int(b.get("params_count")),
                  _num(b.get("accuracy")), _num(b.get("val_accuracy")), _num(b.get("test_accuracy")),
                  _num(b.get("fit_seconds"), 3),
@@ -134,6 +136,9 @@ def render_markdown(data: dict[str, Any], images: dict[str, str] | None = None) 
     """The report as Markdown; plots are linked when ``images`` names their files."""
     images = images or {}
     lines = [f"# archsearch report: {data['study']}", ""]
+    if images:  # MLflow's artifact viewer shows a Markdown file's images as text; its HTML view shows them
+        lines += ["_The plots are the PNG files beside this one; report.html has them inline (open it in "
+                  "MLflow's artifact view or a browser)._", ""]
     for title, body, plot in _sections(data):
         if not body and plot not in images:
             continue
@@ -166,7 +171,7 @@ def _html_body(lines: list[str]) -> str:
     for line in [*lines, ""]:
         if line.startswith("|"):
             if not line.startswith("|---"):
-                table.append([html.escape(c.strip()).replace("**", "") for c in line.strip("|").split(" | ")])
+                table.append([_inline(c.strip()) for c in line.strip("|").split(" | ")])
             continue
         if table:
             head, *rows = table
@@ -174,7 +179,22 @@ def _html_body(lines: list[str]) -> str:
                        + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows) + "</table>")
             table = []
         if line.startswith("> "):
-            out.append(f"<blockquote>{html.escape(line[2:])}</blockquote>")
+            out.append(f"<blockquote>{_inline(line[2:])}</blockquote>")
         elif line:
-            out.append(f"<p>{html.escape(line).replace('**', '')}</p>")
+            out.append(f"<p>{_inline(line)}</p>")
     return "\n".join(out)
+
+
+def _inline(text: str) -> str:
+    """Markdown's inline marks as HTML: `code`, **bold**, _emphasis_ (whole-line); the rest escaped.
+
+    Example:
+        >>> _inline("Study `tiny`: **8** (ref)")
+        'Study <code>tiny</code>: <strong>8</strong> (ref)'
+    """
+    out = html.escape(text, quote=False)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    out = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", out)
+    if len(out) > 2 and out.startswith("_") and out.endswith("_"):
+        out = f"<em>{out[1:-1]}</em>"
+    return out

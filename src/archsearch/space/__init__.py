@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 from archsearch.space._load import Space, load_space
-from archsearch.space._params import Condition, Param, sampled_grid
+from archsearch.space._params import Condition, Param, sampled_grid, shown_value
 from archsearch.space._question import Question
 
 _LAZY = {
@@ -37,6 +37,7 @@ __all__ = [
     "load_space",
     "record_on_trial",
     "sampled_grid",
+    "shown_value",
 ]
 
 

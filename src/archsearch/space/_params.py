@@ -11,9 +11,10 @@ classes. Its grid is the set of values keras-tuner itself samples.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
-__all__ = ["Condition", "Param", "sampled_grid"]
+__all__ = ["Condition", "Param", "sampled_grid", "shown_value"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +88,16 @@ class Param:
             text += "; only if " + " and ".join(c.describe() for c in self.conditions)
         return text
 
+    def shown(self, value: Any) -> Any:
+        """``value`` as people read it: a float rounded to the step's decimals (0.3, not
+        0.30000000000000004), or to 4 significant digits without a step; anything else as is.
+
+        Example:
+            >>> Param("dropout", "float", 0.0, 0.5, step=0.1).shown(0.30000000000000004)
+            0.3
+        """
+        return shown_value(value, self.step if self.sampling == "linear" else None)  # a log step multiplies
+
     def grid(self) -> list[Any]:
         """Every value the parameter can take, when that set is finite (keras-tuner's own grid)."""
         if self.kind == "choice":
@@ -149,3 +160,21 @@ def sampled_grid(hp: Any) -> list[Any]:
     n = hp._get_n_values()  # keras-tuner's count of values on its step grid
     # (i + 0.5) / n is keras-tuner's hp_utils.index_to_prob: the centre of bucket i.
     return sorted({hp.prob_to_value((i + 0.5) / n) for i in range(n)})
+
+
+def shown_value(value: Any, step: float | int | None = None) -> Any:
+    """A float rounded to ``step``'s decimals, or to 4 significant digits without one (see :meth:`Param.shown`).
+
+    Example:
+        >>> shown_value(0.1 + 0.2, 0.05), shown_value(0.000316227766), shown_value(3)
+        (0.3, 0.0003162, 3)
+    """
+    if not isinstance(value, float) or not math.isfinite(value):
+        return value
+    if step is not None and float(step) != 0:
+        text = f"{float(step):.10f}".rstrip("0")
+        decimals = len(text.split(".")[1]) if "." in text else 0
+        rounded = round(value, decimals)
+        # log grids multiply by the step: keep the significant digits such a value needs
+        return rounded if rounded != 0 or value == 0 else float(f"{value:.4g}")
+    return float(f"{value:.4g}")

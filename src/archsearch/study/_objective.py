@@ -18,8 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import FailedTrialError
-from archsearch.schema import Attr, Tag
+from archsearch.schema import Attr, Metric, Tag
 from archsearch.space import OptunaHyperParameters
+from archsearch.study._describe import mean_curves, run_name, shown_params, trial_description
 from archsearch.tracking import TrialLog
 
 if TYPE_CHECKING:
@@ -91,6 +92,7 @@ class Objective:
         self.consecutive_failures = 0
         self.last_error = ""
         self.trials_run = 0
+        self._hp: OptunaHyperParameters | None = None
 
     def __call__(self, trial: optuna.Trial) -> float:
         return self.run(trial, OptunaHyperParameters(trial))
@@ -122,6 +124,7 @@ class Objective:
             tags[Tag.REPEAT_SEEDS] = ",".join(map(str, seeds))
         self.tracker.start_trial(trial.number, tags)
         start = time.perf_counter()
+        self._hp = hp
         results: list[Any] = []
         try:
             for r, run_seed in enumerate(seeds):
@@ -159,6 +162,13 @@ class Objective:
             raise
         return self._complete(trial, hp.values, seeds, results, tags, start)
 
+    def _shown(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            declared = self._hp.params if self._hp is not None else {}
+        except Exception:  # a builder that failed half-way: what it declared may not read back
+            declared = {}
+        return shown_params(params, declared)
+
     def _complete(self, trial: optuna.Trial, params: dict[str, Any], seeds: list[int], results: list[Any],
                   tags: dict[str, str], start: float) -> float:
         objective = self.space.objective
@@ -167,26 +177,32 @@ class Objective:
         metrics = _mean_metrics([r.metrics for r in results])
         chance = at_chance([r.history for r in results], self.dataset.num_classes)
         first = results[0]
+        rss = rss_mib()
         trial.set_user_attr(Attr.PARAMS_COUNT, first.params_count)
-        trial.set_user_attr(Attr.RSS_MIB, rss_mib())
+        trial.set_user_attr(Attr.RSS_MIB, rss)
         trial.set_user_attr(Attr.METRICS, metrics)
         trial.set_user_attr(Attr.HISTORY, first.history)
         set_correctness(trial, results)
         if chance is not None:
             trial.set_user_attr(Attr.AT_CHANCE, chance)
             tags[Tag.AT_CHANCE] = str(chance).lower()
-        history = dict(first.history)
-        logged = {**metrics, "params_count": first.params_count, "objective": value}
         if self.repeats > 1:
             trial.set_user_attr(Attr.REPEAT_SEEDS, seeds)
             trial.set_user_attr(Attr.REPEAT_VALUES, values)
             trial.set_user_attr(Attr.REPEAT_METRICS, [r.metrics for r in results])
-            for r, result in enumerate(results):
-                # Per-seed curves and final metrics, so that a report can compute intervals from MLflow alone.
-                history.update({f"repeat_{r}/{k}": v for k, v in result.history.items()})
-                logged.update({f"repeat_{r}/{k}": v for k, v in result.metrics.items()})
-                logged[f"repeat_{r}/objective"] = values[r]
-        self.tracker.end_trial(TrialLog(trial.number, "COMPLETE", params, history, logged, tags))
+        fit_seconds = sum(r.fit_seconds for r in results)
+        summary = {Metric.OBJECTIVE: value, Metric.PARAMS_COUNT: first.params_count,
+                   Metric.FIT_SECONDS: fit_seconds, Metric.RSS_MIB: rss}
+        # Per-seed curves and final values, so that a report can compute intervals from MLflow alone.
+        per_seed = [(r.history, {**_final(r.metrics), Metric.OBJECTIVE: v, Metric.FIT_SECONDS: r.fit_seconds})
+                    for r, v in zip(results, values)] if self.repeats > 1 else []
+        shown = self._shown(params)
+        self.tracker.end_trial(TrialLog(
+            trial.number, "COMPLETE", shown, mean_curves([r.history for r in results]), _final(metrics), tags,
+            summary=summary, seeds=per_seed, run_name=run_name(trial.number, shown),
+            description=trial_description(trial.number, "COMPLETE", objective, value=value, seed_values=values,
+                                          params_count=first.params_count, fit_seconds=fit_seconds,
+                                          seed=seeds[0], note="At chance: it never learned." if chance else "")))
         self.finished += 1
         self.consecutive_failures = 0
         extra = f"  {first.params_count:,} params"
@@ -201,8 +217,9 @@ class Objective:
     def _pruned(self, trial: optuna.Trial, params: dict[str, Any], result: Any, epoch: int,
                 tags: dict[str, str], start: float) -> None:
         chance = at_chance([result.history], self.dataset.num_classes)
+        rss = rss_mib()
         trial.set_user_attr(Attr.PARAMS_COUNT, result.params_count)
-        trial.set_user_attr(Attr.RSS_MIB, rss_mib())
+        trial.set_user_attr(Attr.RSS_MIB, rss)
         trial.set_user_attr(Attr.METRICS, result.metrics)
         trial.set_user_attr(Attr.HISTORY, result.history)
         trial.set_user_attr(Attr.PRUNED_EPOCH, epoch)
@@ -211,8 +228,16 @@ class Objective:
         if chance is not None:
             trial.set_user_attr(Attr.AT_CHANCE, chance)
             tags[Tag.AT_CHANCE] = str(chance).lower()
-        self.tracker.end_trial(TrialLog(trial.number, "PRUNED", params, result.history,
-                                        {**result.metrics, "params_count": result.params_count}, tags))
+        shown = self._shown(params)
+        summary = {Metric.PARAMS_COUNT: result.params_count, Metric.FIT_SECONDS: result.fit_seconds,
+                   Metric.RSS_MIB: rss}
+        self.tracker.end_trial(TrialLog(
+            trial.number, "PRUNED", shown, result.history, _final(result.metrics), tags, summary=summary,
+            run_name=run_name(trial.number, shown),
+            description=trial_description(trial.number, "PRUNED", self.space.objective,
+                                          params_count=result.params_count, fit_seconds=result.fit_seconds,
+                                          seed=int(trial.user_attrs[Attr.SEED]),
+                                          note=f"The pruner stopped it after epoch {epoch}.")))
         self.finished += 1
         self.consecutive_failures = 0
         self.progress.trial_done(self.finished, trial.number, "PRUNED", None, params, time.perf_counter() - start,
@@ -226,12 +251,22 @@ class Objective:
         self.last_error = message
         self.consecutive_failures += 1
         trial.set_user_attr(Attr.ERROR, message)
-        trial.set_user_attr(Attr.TRACEBACK, "".join(traceback.format_exception(err))[-4000:])
+        trace = "".join(traceback.format_exception(err))
+        trial.set_user_attr(Attr.TRACEBACK, trace[-4000:])
         history = results[-1].history if results else {}
         if history:  # a diverged fit keeps its curves: they show where it went wrong
             trial.set_user_attr(Attr.HISTORY, history)
-        self.tracker.end_trial(TrialLog(trial.number, "FAIL", params, history, {},
-                                        {Tag.ERROR: message[:5000]}))
+        shown = self._shown(params)
+        summary = {Metric.FIT_SECONDS: seconds, Metric.RSS_MIB: rss_mib()}
+        if results:
+            summary[Metric.PARAMS_COUNT] = results[-1].params_count
+        self.tracker.end_trial(TrialLog(
+            trial.number, "FAIL", shown, history, {}, {Tag.ERROR: message[:5000]}, summary=summary,
+            run_name=run_name(trial.number, shown), traceback=trace,
+            description=trial_description(trial.number, "FAIL", self.space.objective,
+                                          seed=int(trial.user_attrs.get(Attr.SEED, self.seed + trial.number)),
+                                          note=f"Error: {message}\n\nThe traceback is the run's artifact "
+                                               "`traceback.txt`.")))
         self.progress.trial_done(self.finished, trial.number, "FAIL", None, params, seconds,
                                  f"\n    {message.splitlines()[0] if message else ''}")
 
@@ -252,6 +287,11 @@ def set_correctness(trial: optuna.Trial, results: Sequence[Any]) -> None:
             continue
         trial.set_user_attr(key, [pack_correct(v) for v in vectors])
         trial.set_user_attr(n_key, len(vectors[0]))
+
+
+def _final(metrics: Mapping[str, float]) -> dict[str, float]:
+    """The final values a fit reports, less its time (logged once for the trial, as ``fit_seconds``)."""
+    return {k: v for k, v in metrics.items() if k != Metric.FIT_SECONDS}
 
 
 def rss_mib() -> float:

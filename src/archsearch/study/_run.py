@@ -29,6 +29,7 @@ from archsearch.study._owners import Owned, Owners
 from archsearch.study._progress import Progress, format_params
 from archsearch.study._signals import Terminated, sigterm_as_interrupt
 from archsearch.study._target import TargetGate
+from archsearch.study._trials import parent_metrics
 
 __all__ = ["SearchResult", "run_search", "Interrupted"]
 
@@ -132,7 +133,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
         progress.say(f"study '{plan.study_name}': {finished} finished, running until {plan.target} "
                      f"({plan.epochs} epochs, batch {space.batch_size})")
         _freeze()
-        tracker = _open_tracker(space, options, plan, spare)
+        tracker = _open_tracker(space, options, plan, spare, dataset, study.user_attrs.get(StudyAttr.DESIGN))
     # Runs left RUNNING by dead processes: now, and for each trial Optuna finds stale from here on.
     storage.heartbeat_stale_trial_callback = on_stale = StaleTrials(tracker)
     owners.on_failed = lambda failed_study: on_stale(failed_study, None)
@@ -217,24 +218,26 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def _open_tracker(space: Space, options: RunOptions, plan: _Plan, spare: Any) -> Any:
-    from archsearch.tracking import WorkerProcessTracker
+def _open_tracker(space: Space, options: RunOptions, plan: _Plan, spare: Any, dataset: Any,
+                  design: Mapping[str, Any] | None) -> Any:
+    from archsearch.tracking import DatasetInfo, WorkerProcessTracker
 
+    info = DatasetInfo(plan.dataset, dataset.digest(), dataset.splits, dataset.input_shape, dataset.num_classes)
+    # A controlled design enqueues every trial: the sampler never proposes one, so the parent says the design.
+    sampler = options.sampler if not design else f"{design.get('kind', 'design')} of {design.get('factor', '?')}"
     return WorkerProcessTracker(
         plan.tracking_uri, plan.study_name, run_name=f"{plan.study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
         tags={**_parent_tags(space, plan.dataset, plan.study_name, plan.storage), Tag.ENGINE: options.engine},
         params={"epochs": plan.epochs, "batch_size": space.batch_size, "objective": space.objective,
                 "direction": space.direction, "trials": plan.target, "seed": options.seed, "dataset": plan.dataset,
-                "sampler": options.sampler, "pruner": options.pruner, "repeats": options.repeats,
+                "sampler": sampler, "pruner": options.pruner, "repeats": options.repeats,
                 "engine": options.engine},
-        parent_run_id=options.parent_run_id, spare=spare)
+        parent_run_id=options.parent_run_id, dataset=info, spare=spare)
 
 
 def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress, dataset: Any, study: Any,
               tracker: Any, finished: int, owners: Owners, on_stale: StaleTrials) -> SearchResult:
     """Run trials until the target, a failure streak, a recycle, Ctrl-C or SIGTERM; close the tracker."""
-    import optuna
-
     from archsearch.study._objective import Objective
 
     objective = Objective(space, dataset, epochs=plan.epochs, batch_size=space.batch_size, seed=options.seed,
@@ -265,6 +268,7 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
         elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < plan.target:
             status = None  # the next process continues this parent run
         _last_check(owners, study, on_stale)
+        tracker.log_parent_metrics(parent_metrics(study))
         tracker.close(status)
     if stop_for_failures.tripped:
         raise FatalError(

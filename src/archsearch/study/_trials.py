@@ -6,13 +6,13 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import UsageError
-from archsearch.schema import Attr
+from archsearch.schema import Attr, Metric
 
 if TYPE_CHECKING:
     import optuna
     import pandas as pd
 
-__all__ = ["CORRECTNESS_COLUMNS", "METRIC_COLUMNS", "load_trials", "open_study"]
+__all__ = ["CORRECTNESS_COLUMNS", "METRIC_COLUMNS", "load_trials", "open_study", "parent_metrics"]
 
 CORRECTNESS_COLUMNS = (Attr.CORRECT_VAL, Attr.N_VAL, Attr.CORRECT_TEST, Attr.N_TEST)
 METRIC_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "fit_seconds")
@@ -125,3 +125,13 @@ def _metrics(m: dict[str, Any]) -> dict[str, Any]:
 
 def _finite(v: Any) -> float | None:
     return float(v) if v is not None and math.isfinite(float(v)) else None
+
+
+def parent_metrics(study: Any) -> dict[str, float]:
+    """The parent run's single values: the study's best objective and its complete trials."""
+    done = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE" and t.value is not None]
+    out = {Metric.TRIALS_COMPLETE: float(len(done))}
+    if done:
+        best = max if study.direction.name == "MAXIMIZE" else min
+        out[Metric.BEST_OBJECTIVE] = best(t.value for t in done)
+    return out

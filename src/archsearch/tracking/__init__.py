@@ -5,11 +5,13 @@ of this process, :class:`WorkerProcessTracker` from a separate worker process.
 """
 
 from archsearch.tracking._protocol import Tracker
+from archsearch.tracking._records import DatasetInfo, TrialLog
 from archsearch.tracking._runs import log_report, newest_parent_run, verdict_tags
-from archsearch.tracking._tracker import MlflowTracker, TrialLog, process_gone, process_tag
+from archsearch.tracking._tracker import MlflowTracker, process_gone, process_tag
 from archsearch.tracking._worker_tracker import Spare, WorkerProcessTracker, prespawn
 
 __all__ = [
+    "DatasetInfo",
     "MlflowTracker",
     "Spare",
     "Tracker",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from archsearch.tracking._tracker import TrialLog
+    from archsearch.tracking._records import TrialLog
 
 __all__ = ["Tracker"]
 
@@ -41,6 +41,9 @@ class Tracker(Protocol):
 
     def set_parent_tags(self, tags: Mapping[str, str]) -> None:
         """Add tags to the parent run."""
+
+    def log_parent_metrics(self, metrics: Mapping[str, float]) -> None:
+        """Log single values on the parent run (``best_objective``, ``trials_complete``)."""
 
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
         """Attach a file to the parent run."""

@@ -54,4 +54,22 @@ def log_report(data: dict[str, Any], files: Sequence[Path], tracking_uri: str | 
         client.log_artifact(run_id, str(path), "report")
     for key, value in verdict_tags(data).items():
         client.set_tag(run_id, key, value)
+    client.set_tag(run_id, Tag.NOTE, report_note(run.data.tags.get(Tag.NOTE, ""), data,
+                                                 [Path(p).name for p in files]))
     return run_id
+
+
+_VERDICTS_HEADING = "### Verdicts (archsearch report)"
+
+
+def report_note(note: str, data: dict[str, Any], names: Sequence[str]) -> str:
+    """The parent run's description with the report's verdict lines (replacing those of an earlier report)."""
+    note = note.split(_VERDICTS_HEADING)[0].rstrip()
+    lines = [_VERDICTS_HEADING, ""]
+    for key, value in verdict_tags(data).items():
+        lines.append(f"- **{key[len(Tag.VERDICT_PREFIX):]}**: {value}")
+    if len(lines) == 2:
+        lines.append("- no questions to answer")
+    if names:
+        lines += ["", "The report is in this run's artifacts, under `report/` (" + ", ".join(names) + ")."]
+    return ((note + "\n\n") if note else "") + "\n".join(lines)[:4000]

@@ -14,29 +14,19 @@ import os
 import queue
 import socket
 import threading
-import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from archsearch.schema import Tag
+from archsearch.schema import Metric, Tag
 from archsearch.stores import artifact_root_for, mlflow_client, redact
+from archsearch.tracking._records import DatasetInfo, TrialLog, _finite, _now_ms, dataset_inputs
 
-__all__ = ["MlflowTracker", "TrialLog", "process_gone", "process_tag"]
+__all__ = ["DatasetInfo", "MlflowTracker", "TrialLog", "process_gone", "process_tag"]
 
 _log = logging.getLogger("archsearch")
 _BATCH = {"metrics": 1000, "params": 100, "tags": 100}  # MLflow's per-call limits
-
-
-class TrialLog:
-    """What one finished trial logs to its child run."""
-
-    def __init__(self, number: int, state: str, params: Mapping[str, Any], history: Mapping[str, Sequence[float]],
-                 metrics: Mapping[str, float], tags: Mapping[str, str], end_time_ms: int | None = None) -> None:
-        self.number, self.state, self.params = number, state, dict(params)
-        self.history, self.metrics, self.tags = history, dict(metrics), dict(tags)
-        self.end_time_ms = end_time_ms or _now_ms()
 
 
 class MlflowTracker:
@@ -51,11 +41,12 @@ class MlflowTracker:
         parent_run_id: continue this parent run (a process that took over from
             another one) instead of creating one; ``tags`` are updated, ``params``
             are not logged again.
+        dataset: logged as the input of the parent run and of every trial run.
     """
 
     def __init__(self, tracking_uri: str, experiment: str, *, run_name: str,
                  tags: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
-                 parent_run_id: str | None = None) -> None:
+                 parent_run_id: str | None = None, dataset: DatasetInfo | None = None) -> None:
         self.tracking_uri = tracking_uri
         self.experiment = experiment
         self.parent_run_id: str | None = None
@@ -65,8 +56,10 @@ class MlflowTracker:
         self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="archsearch-mlflow", daemon=True)
         self._client: Any = None
+        self._inputs: list[Any] = []
+        self._param_keys: dict[str, None] = {}  # every trial param seen, in order: columns of the runs view
         self._thread.start()
-        self._submit(lambda: self._start(run_name, dict(tags or {}), dict(params or {}), parent_run_id))
+        self._submit(lambda: self._start(run_name, dict(tags or {}), dict(params or {}), parent_run_id, dataset))
 
     # -- public, non-blocking -------------------------------------------------
 
@@ -81,6 +74,14 @@ class MlflowTracker:
 
     def set_parent_tags(self, tags: Mapping[str, str]) -> None:
         self._submit(lambda: self._log(self.parent_run_id, tags=dict(tags)))
+
+    def log_parent_metrics(self, metrics: Mapping[str, float]) -> None:
+        """Single values on the parent run (the study's best objective, trials complete)."""
+        from mlflow.entities import Metric as MlflowMetric
+
+        now = _now_ms()
+        values = [MlflowMetric(k, float(v), now, 0) for k, v in metrics.items() if _finite(v)]
+        self._submit(lambda: self._log(self.parent_run_id, metrics=values))
 
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
         self._submit(lambda: self._client.log_artifact(self.parent_run_id, str(path), artifact_path))
@@ -151,7 +152,7 @@ class MlflowTracker:
                     return  # cannot even connect: drop the rest
 
     def _start(self, run_name: str, tags: dict[str, str], params: dict[str, Any],
-               parent_run_id: str | None = None) -> None:
+               parent_run_id: str | None = None, dataset: DatasetInfo | None = None) -> None:
         client = mlflow_client(self.tracking_uri, create=True)
         experiment = client.get_experiment_by_name(self.experiment)
         if experiment is None:
@@ -161,6 +162,7 @@ class MlflowTracker:
         else:
             self.experiment_id = experiment.experiment_id
         self._client = client
+        self._inputs = [] if dataset is None else dataset_inputs(dataset)
         if parent_run_id is not None:
             self.parent_run_id = parent_run_id
             self._log(parent_run_id, tags=tags)
@@ -168,6 +170,8 @@ class MlflowTracker:
         run = client.create_run(self.experiment_id, run_name=run_name, tags=tags)
         self.parent_run_id = run.info.run_id
         self._log(self.parent_run_id, params=params)
+        if self._inputs:
+            client.log_inputs(self.parent_run_id, datasets=self._inputs)
 
     def _start_trial(self, number: int, start_ms: int, tags: dict[str, str]) -> None:
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID
@@ -176,19 +180,26 @@ class MlflowTracker:
         run = self._client.create_run(self.experiment_id, start_time=start_ms, tags=tags,
                                       run_name=f"trial-{number}")
         self._child_runs[number] = run.info.run_id
+        if self._inputs:
+            self._client.log_inputs(run.info.run_id, datasets=self._inputs)
 
     def _end_trial(self, log: TrialLog) -> None:
-        from mlflow.entities import Metric
+        from mlflow.entities import Metric as MlflowMetric
 
         run_id = self._child_runs.pop(log.number, None)
         if run_id is None:
             return
-        metrics = [Metric(key, float(v), log.end_time_ms, step)
-                   for key, values in log.history.items() for step, v in enumerate(values) if _finite(v)]
-        metrics += [Metric(key, float(v), log.end_time_ms, 0) for key, v in log.metrics.items() if _finite(v)]
-        self._log(run_id, metrics=metrics, params=log.params,
-                  tags={Tag.STATE: log.state, **log.tags})
+        metrics = [MlflowMetric(key, v, log.end_time_ms, step) for key, v, step in log.mlflow_metrics()]
+        tags = {Tag.STATE: log.state, **log.tags}
+        if log.description:
+            tags[Tag.NOTE] = log.description[:5000]
+        self._log(run_id, metrics=metrics, params=log.params, tags=tags)
+        self._param_keys.update(dict.fromkeys(log.params))
+        if log.traceback:
+            self._client.log_text(run_id, log.traceback, "traceback.txt")
         status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}.get(log.state, "FINISHED")
+        if log.run_name:
+            self._client.update_run(run_id, name=log.run_name)
         self._client.set_terminated(run_id, status=status, end_time=log.end_time_ms)
 
     def _finish(self, status: str | None) -> None:
@@ -196,8 +207,24 @@ class MlflowTracker:
             run_id = self._child_runs.pop(number)
             self._log(run_id, tags={Tag.STATE: "INTERRUPTED"})
             self._client.set_terminated(run_id, status="KILLED")
+        if self.experiment_id is not None:
+            self._share_view()
         if self.parent_run_id is not None and status is not None:
             self._client.set_terminated(self.parent_run_id, status=status)
+
+    def _share_view(self) -> None:
+        """The runs table's columns (objective, sizes, times, params) as the experiment's shared view."""
+        import json
+
+        old = self._client.get_experiment(self.experiment_id).tags.get(Tag.SHARED_VIEW)
+        try:
+            columns = list(json.loads(old)["selectedColumns"]) if old else []
+        except (ValueError, KeyError, TypeError):
+            columns = []
+        metrics = (Metric.OBJECTIVE, Metric.BEST_OBJECTIVE, Metric.PARAMS_COUNT, Metric.FIT_SECONDS, Metric.RSS_MIB)
+        wanted = [f"metrics.`{m}`" for m in metrics] + [f"params.`{p}`" for p in self._param_keys]
+        columns += [c for c in wanted if c not in columns]
+        self._client.set_experiment_tag(self.experiment_id, Tag.SHARED_VIEW, json.dumps({"selectedColumns": columns}))
 
     def _close_orphans(self, study: str, states: dict[int, str]) -> None:
         if self._client is None:
@@ -288,15 +315,3 @@ def _host_id() -> str:
 
 def _param_str(value: Any) -> str:
     return str(value)[:6000]
-
-
-def _finite(value: Any) -> bool:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return False
-    return v == v and v not in (float("inf"), float("-inf"))
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from archsearch.tracking._tracker import _now_ms
+from archsearch.tracking._records import _now_ms
 
 __all__ = ["Spare", "WorkerProcessTracker", "prespawn"]
 
@@ -78,7 +78,7 @@ class WorkerProcessTracker:
 
     def __init__(self, tracking_uri: str, experiment: str, *, run_name: str,
                  tags: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
-                 parent_run_id: str | None = None, spare: Spare | None = None) -> None:
+                 parent_run_id: str | None = None, dataset: Any = None, spare: Spare | None = None) -> None:
         self.tracking_uri, self.experiment = tracking_uri, experiment
         self.errors: list[str] = []
         self.parent_run_id: str | None = parent_run_id
@@ -87,7 +87,7 @@ class WorkerProcessTracker:
         self._replies = os.fdopen(reply_fd, "rb")
         self._lock = threading.Lock()
         self._send("init", tracking_uri, experiment, run_name=run_name, tags=dict(tags or {}),
-                   params=dict(params or {}), parent_run_id=parent_run_id)
+                   params=dict(params or {}), parent_run_id=parent_run_id, dataset=dataset)
         self._started = False
 
     def start_trial(self, number: int, tags: Mapping[str, str] | None = None, start_ms: int | None = None) -> None:
@@ -98,6 +98,9 @@ class WorkerProcessTracker:
 
     def set_parent_tags(self, tags: Mapping[str, str]) -> None:
         self._send("set_parent_tags", dict(tags))
+
+    def log_parent_metrics(self, metrics: Mapping[str, float]) -> None:
+        self._send("log_parent_metrics", dict(metrics))
 
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
         self._send("log_artifact", str(path), artifact_path)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TF's C++ start-up chatter
+from archsearch._quiet import quiet_tensorflow
+
+quiet_tensorflow()  # TF's C++ start-up chatter, unless the CLI's --debug let it through
 
 import keras  # noqa: E402
 
