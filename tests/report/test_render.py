@@ -9,17 +9,25 @@ from archsearch.report._render import render_html, render_markdown
 
 
 def _data() -> dict:
-    level = {"level": "16", "mean": 0.6, "ci_low": -2.0, "ci_high": 3.0, "n_trials": 2, "n_seeds": 2,
-             "params_count": 1210, "fit_seconds": 1.0}
+    """A real report/2 dict: analyze_table on a small search table, plus the study's sections."""
+    import pandas as pd
+
+    from archsearch.analysis import analyze_table
+
+    rows = [{"trial": t, "seed": 0, "value": 0.5 + 0.01 * t, "state": "COMPLETE", "params_count": 1000 + t,
+             "fit_seconds": 1.0, "params_units": 8 if t % 2 else 16} for t in range(6)]
+    data = analyze_table(pd.DataFrame(rows), design="search")
+    from archsearch.report import format_effect
+
+    for e in data["questions"][0]["effects"]:
+        e["summary"] = format_effect(e, "val_accuracy")
+    data["questions"][0]["note"] = "baseline 8 has no trial"
+    data["notes"] = ["a note with `code`"]
     return {
-        "study": "tiny", "space": "tiny.py", "direction": "maximize", "objective": "val_accuracy",
-        "counts": {"COMPLETE": 2, "PRUNED": 0, "FAIL": 0, "RUNNING": 0}, "design": {"kind": "search"},
-        "notes": ["a note with `code`"],
-        "questions": [{"param": "units", "text": "Do more units help?", "note": "baseline 8 has no trial",
-                       "reference": "16", "levels": [level], "effects": [], "method": "t"}],
+        **data, "study": "tiny", "storage": "", "space": "tiny.py", "objective": "val_accuracy",
         "best_trials": [{"trial": 0, "value": 0.6, "n_seeds": 2, "params_count": 11370, "accuracy": 0.5,
                          "val_accuracy": 0.6, "test_accuracy": 0.55, "fit_seconds": 1.0, "params_units": 16}],
-        "importance": {"error": "needs 3 trials"}, "at_chance": [], "failed": [],
+        "importance": {"error": "needs 3 trials"}, "at_chance": [], "failed": [], "lab": None,
     }
 
 

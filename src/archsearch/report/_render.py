@@ -55,7 +55,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     head = [f"Study `{data['study']}`" + (f" (space `{data['space']}`)" if data["space"] else "")
             + f": {data['direction']} {data['objective']}.",
             f"Trials: {c['COMPLETE']} complete, {c['PRUNED']} pruned, {c['FAIL']} failed"
-            + (f", {c['RUNNING']} running" if c["RUNNING"] else "") + ".",
+            + (f", {c['RUNNING']} running" if c.get("RUNNING") else "") + ".",
             f"Answers: {answer_kind(data)}. Intervals are adjusted for the family; raw ones are in the JSON.",
             ""]
     design = data["design"]
