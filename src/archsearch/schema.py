@@ -27,12 +27,14 @@ class Attr:
     REPEAT_SEEDS = "repeat_seeds"
     REPEAT_VALUES = "repeat_values"  # the objective of each repeat
     REPEAT_METRICS = "repeat_metrics"
+    DESIGN_POINT = "design_point"  # True on a trial a design enqueued (not one the sampler added)
 
 
 class StudyAttr:
     """Optuna user attributes of a study."""
 
-    DESIGN = "archsearch.design"  # a controlled design (ablation): factor, levels, baseline, base, seeds
+    DESIGN = "archsearch.design"  # a controlled design (ablation): factor, levels, baseline, base, seeds, identity
+    LOOKS = "archsearch.looks"  # an `ask --until-decided`: per look, seeds per level and continue/decided/cap
     SAMPLER = "archsearch.sampler"  # the --sampler of a search
 
 

@@ -283,7 +283,8 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
         present.add(key(params, t.user_attrs.get(Attr.SEED)))
     for params, seed in configs:
         if key(params, seed) not in present:
-            study.enqueue_trial(dict(params), user_attrs={Attr.SEED: int(seed)})
+            # Marked, so an analysis can leave out what the sampler adds after a design trial fails.
+            study.enqueue_trial(dict(params), user_attrs={Attr.SEED: int(seed), Attr.DESIGN_POINT: True})
             present.add(key(params, seed))
 
 

@@ -55,7 +55,8 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
     Columns: ``trial, state, seed, repeat, value, trial_value, params_count``,
     the metrics (``loss, accuracy, val_loss, val_accuracy, test_loss,
     test_accuracy, fit_seconds``), ``at_chance, pruned_epoch, error, duration_s,
-    history`` (a dict of per-epoch lists) and ``params_<name>`` per
+    history`` (a dict of per-epoch lists), ``design_point`` (True on a trial a
+    design enqueued, e.g. an ablation's, else None) and ``params_<name>`` per
     hyperparameter (missing where it was inactive).
 
     Example:
@@ -69,7 +70,7 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
     for t in study.get_trials(deepcopy=False):
         rows.extend(_rows(t))
     columns = ["trial", "state", "seed", "repeat", "value", "trial_value", "params_count", *METRIC_COLUMNS,
-               "at_chance", "pruned_epoch", "error", "duration_s", "history"]
+               "at_chance", "pruned_epoch", "error", "duration_s", "history", "design_point"]
     table = pd.DataFrame(rows)
     for c in columns:
         if c not in table.columns:
@@ -93,6 +94,7 @@ def _rows(t: Any) -> list[dict[str, Any]]:
         "error": attrs.get(Attr.ERROR),
         "duration_s": t.duration.total_seconds() if t.duration is not None else None,
         "history": attrs.get(Attr.HISTORY),
+        "design_point": attrs.get(Attr.DESIGN_POINT),
         **{f"params_{k}": v for k, v in t.params.items()},
     }
     seeds = attrs.get(Attr.REPEAT_SEEDS) or []
