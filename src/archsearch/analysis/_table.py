@@ -143,8 +143,11 @@ def _in_design(t: pd.DataFrame, plan: Mapping[str, Any]) -> tuple[pd.DataFrame, 
     if plan.get("seeds"):
         seeds = {int(s) for s in plan["seeds"]}
         ok &= t["seed"].map(lambda s: pd.notna(s) and int(s) in seeds) | t["state"].eq("FAIL")
+    matched = (plan.get("matched_size") or {}).get("adjusted")  # --match-size varies it per level
     for k, v in (plan.get("base") or {}).items():
         c = f"params_{k}"
+        if k == matched:
+            continue
         if c in t.columns:
             ok &= t[c].isna() | t[c].map(lambda x, v=v: _same(x, v))
     bad = set(t.loc[~ok, "trial"])
