@@ -40,7 +40,7 @@ def report(space_or_study: str | None, table_file: str | None, design: str, fdr:
     Examples:
       archsearch report spaces/digits_quick.py
       archsearch report spaces/digits_quick.py --out reports/digits
-      archsearch report digits_quick-ablation-layers --format json
+      archsearch report digits_quick-ablation-layers-3f9a0c1e --format json
     """
     import tempfile
     from pathlib import Path
