@@ -53,8 +53,11 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
     levels, matched sizes, dataset, epochs, seed) so that different bases never
     pool; a rerun resumes it. Only the design's own trials are analysed. The
     verdicts are confirmatory: paired differences (same seed, different level)
-    with 95% t intervals, Holm-adjusted over the levels. `archsearch report` on
-    that study gives the full report.
+    with 95% t intervals, Holm-adjusted over the levels, each with the seeds
+    an effect of --min-effect needs at 80% power. With --until-decided the
+    verdicts printed here are the sequential ones (one look per round, status
+    per look on stderr). `archsearch report` on that study gives the full
+    report.
 
     \b
     Examples:
