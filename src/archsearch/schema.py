@@ -34,12 +34,14 @@ class Attr:
     N_VAL = "n_val"
     N_TEST = "n_test"
     ENGINE_TRIAL = "engine_trial"  # the trial's id in the engine that chose it (keras-tuner's trial_id)
+    DESIGN_POINT = "design_point"  # True on a trial a design enqueued (not one the sampler added)
 
 
 class StudyAttr:
     """Optuna user attributes of a study."""
 
-    DESIGN = "archsearch.design"  # a controlled design (ablation): factor, levels, baseline, base, seeds
+    DESIGN = "archsearch.design"  # a controlled design (ablation): factor, levels, baseline, base, seeds, identity
+    LOOKS = "archsearch.looks"  # an `ask --until-decided`: per look, seeds per level and continue/decided/cap
     SAMPLER = "archsearch.sampler"  # the --sampler of a search
     ENGINE = "archsearch.engine"  # the --engine that chose the trials: optuna or keras-tuner:random|bayesian|hyperband
 

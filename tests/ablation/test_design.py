@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from archsearch.ablation import parse_levels, plan_ablation, run_ablation
+from archsearch.ablation import AblationPlan, design_identity, parse_levels, plan_ablation, run_ablation
 from archsearch.errors import UsageError
 from archsearch.space import Param, load_space
 from tests.conftest import TINY_SPACE
@@ -62,17 +63,22 @@ def test_ablation_runs_paired_trials_and_records_its_design(ablation, tiny):
     import optuna
 
     _, storage, _ = tiny
-    study = optuna.load_study(study_name="tiny-ablation-units", storage=storage)
+    assert re.fullmatch(r"tiny-ablation-units-[0-9a-f]{8}", ablation.study_name)
+    study = optuna.load_study(study_name=ablation.study_name, storage=storage)
     trials = [t for t in study.get_trials() if t.state.name == "COMPLETE"]
     assert sorted((t.params["units"], t.user_attrs["seed"]) for t in trials) == [
         (8, 1000), (8, 1001), (16, 1000), (16, 1001)]
+    assert all(t.user_attrs["design_point"] is True for t in trials)
     design = study.user_attrs["archsearch.design"]
     assert design["kind"] == "ablation" and design["factor"] == "units" and design["seeds"] == [1000, 1001]
+    assert ablation.study_name.endswith(design["identity"])
     assert ablation.decided is None and "2 levels x 2 seeds" in ablation.message
     from mlflow.tracking import MlflowClient
 
     parent = MlflowClient(tiny[2]).get_run(ablation.search.parent_run_id)
     assert parent.data.params["sampler"] == "ablation of units"  # enqueued trials: no sampler proposed them
+    (effect,) = ablation.data["questions"][0]["effects"]
+    assert effect["n"] == 2 and effect["seeds_needed"] >= 2 and ablation.data["min_effect"] == 0.01
 
 
 @pytest.mark.slow
@@ -99,8 +105,72 @@ def test_resume_runs_nothing_and_until_decided_says_which_happened(ablation, tin
 
     space, storage, tracking = tiny
     options = RunOptions(storage=storage, tracking_uri=tracking, quiet=True)
-    again = run_ablation(space, "units", options, repeats=2, until_decided=True, max_seeds=2)
-    assert again.search.ran == 0 and again.rounds == 1
-    assert again.decided in (True, False)
+    looks = []
+    again = run_ablation(space, "units", options, repeats=1, until_decided=True, max_seeds=2, on_look=looks.append)
+    assert again.study_name == ablation.study_name  # the seeds per round are not part of the identity
+    assert again.search.ran == 0 and again.rounds == 2
+    # Look 1 has one seed per level: no test, nothing spent, so it goes on; look 2 is the cap.
+    assert [(lk["look"], lk["n"], lk["status"]) for lk in looks][0] == (1, 1, "continue") and looks[0]["alpha"] == 0
+    assert looks[1]["n"] == 2 and looks[1]["status"] in ("decided", "stopped at cap")
+    assert again.decided == (looks[1]["status"] == "decided") and again.looks == looks == again.data["looks"]
     assert again.message.startswith("decided after 2 seeds") == again.decided
     assert ("--max-seeds" in again.message) == (not again.decided)
+    if not again.decided:
+        assert "Seeds needed at 80% power for a minimum effect of 0.01: " in again.message
+    import optuna
+
+    study = optuna.load_study(study_name=again.study_name, storage=storage)
+    assert [lk["status"] for lk in study.user_attrs["archsearch.looks"]] == [lk["status"] for lk in looks]
+    assert study.user_attrs["archsearch.design"]["sequential"]["max_seeds"] == 2
+    (q,) = again.data["questions"]
+    assert q["sequential"]["status"] == looks[-1]["status"] and q["effects"][0]["final_look"] == 2
+
+
+def _plan(**changes):
+    base = dict(factor="units", levels=[8, 16], baseline=8, base={"lr": 0.01}, seeds=[1000], pairs=[])
+    return AblationPlan(**{**base, **changes})
+
+
+def test_design_identity_separates_bases_levels_and_settings_but_not_seed_counts():
+    from types import SimpleNamespace
+
+    space = SimpleNamespace(dataset="digits", epochs=3, batch_size=64)
+    opts = SimpleNamespace(dataset=None, epochs=None, seed=0)
+    ident = design_identity(_plan(), space, opts)
+    assert re.fullmatch(r"[0-9a-f]{8}", ident)
+    assert design_identity(_plan(seeds=[1000, 1001, 1002]), space, opts) == ident
+    others = [design_identity(_plan(base={"lr": 0.1}), space, opts), design_identity(_plan(levels=[8, 32]), space, opts),
+              design_identity(_plan(), space, SimpleNamespace(dataset="mnist", epochs=None, seed=0)),
+              design_identity(_plan(), space, SimpleNamespace(dataset=None, epochs=5, seed=0)),
+              design_identity(_plan(), space, SimpleNamespace(dataset=None, epochs=None, seed=1)),
+              design_identity(_plan(matched={"adjusted": "filters", "levels": {}}), space, opts)]
+    assert len({ident, *others}) == 7
+
+
+def test_a_trial_outside_the_design_never_enters_the_level_means(tmp_path):
+    """A trial the sampler added (unmarked) is left out and counted, even at a design level and seed."""
+    from types import SimpleNamespace
+
+    import optuna
+    from optuna.distributions import CategoricalDistribution
+
+    from archsearch.ablation import analyze_ablation
+    from archsearch.schema import Attr
+
+    storage = f"sqlite:///{tmp_path}/o.db"
+    study = optuna.create_study(study_name="s", storage=storage, direction="maximize")
+    dist = {"units": CategoricalDistribution([8, 16])}
+    values = {(8, 1000): 0.80, (8, 1001): 0.82, (16, 1000): 0.85, (16, 1001): 0.86}
+    for (units, seed), value in values.items():
+        study.add_trial(optuna.trial.create_trial(params={"units": units}, distributions=dist, value=value,
+                                                  user_attrs={Attr.SEED: seed, Attr.DESIGN_POINT: True}))
+    study.add_trial(optuna.trial.create_trial(params={"units": 16}, distributions=dist, value=0.10,
+                                              user_attrs={Attr.SEED: 1001}))  # the sampler's, after a failure
+    space = SimpleNamespace(direction="maximize", path="tiny.py", objective="val_accuracy")
+    plan = _plan(base={}, seeds=[1000, 1001])
+    data = analyze_ablation(space, SimpleNamespace(study_name="s", storage=storage), plan, None)
+    assert data["counts"]["excluded"] == 1 and data["counts"]["COMPLETE"] == 4
+    (q,) = data["questions"]
+    means = {lv["level"]: lv["mean"] for lv in q["levels"]}
+    assert means == pytest.approx({"8": 0.81, "16": 0.855})
+    assert any("outside the ablation's design" in n for n in data["notes"])

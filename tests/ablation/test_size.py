@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -99,6 +101,7 @@ def test_ask_from_a_reference_trains_with_its_epochs_and_batch_on_the_given_data
                                       "--tracking-uri", f"sqlite:///{tmp_path}/m.db", "-q"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    table = load_trials("dense-ablation-layers", storage)
+    (name,) = re.findall(r"study '(dense-ablation-layers-[0-9a-f]{8})'", result.stdout)
+    table = load_trials(name, storage)
     assert len(table) == 2 and set(table["state"]) == {"COMPLETE"}
     assert [len(h["val_accuracy"]) for h in table["history"]] == [1, 1]  # the reference's 1 epoch, not 3

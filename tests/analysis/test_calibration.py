@@ -57,3 +57,41 @@ def test_sequential_stopping_under_no_effect_decides_at_most_6_percent_with_10_l
                 break
         decided += out["status"] == DECIDED
     assert decided / 400 <= 0.06
+
+
+def _ablation(rng: np.random.Generator, effect: float, seeds: int, **kwargs) -> dict:
+    from sims import ablation_table
+
+    table = ablation_table(rng, {"relu": 0.0, "tanh": effect}, seeds, **kwargs)
+    plan = {"factor": "activation", "levels": ["relu", "tanh"], "baseline": "relu"}
+    return analyze_table(table, design="ablation", plan=plan, min_effect=0.01)["questions"][0]["effects"][0]
+
+
+def test_ablation_interval_covers_the_true_effect_93_to_97_percent():
+    rng = np.random.default_rng(5)
+    covered = 0
+    for _ in range(1000):  # the rate's standard error is 0.007, so the band is about 3 of them each way
+        e = _ablation(rng, 0.01, 5)
+        covered += e["ci_low"] <= 0.01 <= e["ci_high"]
+    print(f"ablation coverage: {covered / 1000:.3f}")  # docs/statistics.md quotes it (pytest -s)
+    assert 0.93 <= covered / 1000 <= 0.97
+
+
+def test_one_null_ablation_comparison_flagged_at_most_6_percent():
+    rng = np.random.default_rng(6)
+    flagged = sum(_ablation(rng, 0.0, 5)["verdict"] in ("helps", "hurts") for _ in range(300))
+    print(f"one null comparison flagged: {flagged / 300:.3f}")
+    assert flagged / 300 <= 0.06
+
+
+def test_suggested_seeds_give_80_percent_power_at_the_minimum_effect():
+    """A 3-seed pilot (no effect) suggests N seeds; N-seed ablations at the minimum effect decide >= 80%."""
+    rng = np.random.default_rng(7)
+    rates, suggested = [], []
+    for _ in range(10):
+        n = _ablation(rng, 0.0, 3)["seeds_needed"]
+        assert n is not None
+        suggested.append(n)
+        rates.append(np.mean([_ablation(rng, 0.01, n)["verdict"] == "helps" for _ in range(30)]))
+    print(f"power at the suggested seeds: {np.mean(rates):.3f} (suggested {min(suggested)}-{max(suggested)})")
+    assert np.mean(rates) >= 0.8, (suggested, rates)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -14,14 +15,21 @@ def _invoke(*args):
     return CliRunner().invoke(cli, [*map(str, args)], catch_exceptions=False)
 
 
+def _study(stdout: str) -> str:
+    (name,) = re.findall(r"Ablation of \w+ in study '(tiny-ablation-\w+-[0-9a-f]{8})'", stdout)
+    return name
+
+
 @pytest.mark.slow
 def test_ask_then_report(tiny_space):
     result = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,16", "--repeats", "2", "-q")
     assert result.exit_code == 0, result.output
-    assert "Ablation of units in study 'tiny-ablation-units'" in result.stdout
-    assert "  units: 16 vs 8: " in result.stdout
+    study = _study(result.stdout)
+    assert "  units: 16 vs 8: " in result.stdout and "confirmatory" in result.stdout
+    assert re.search(r"seeds needed at 80% power for a minimum effect of 0.01: \d+ \(this run: 2\)", result.stdout)
     assert "  Fit time (seconds per epoch), 16 / 8: " in result.stdout  # time is a question too
-    result = _invoke("report", tiny_space, "--study", "tiny-ablation-units", "--format", "json")
+    assert f"Full report: archsearch report {tiny_space} --study {study}" in result.stdout
+    result = _invoke("report", tiny_space, "--study", study, "--format", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["design"]["kind"] == "ablation" and data["questions"][0]["paired"] is True
@@ -37,3 +45,57 @@ def test_bad_levels_exit_2_with_one_line(tiny_space):
     result = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,12")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --levels '8,12': '12' is not a value of units")
+
+
+def test_min_effect_must_be_positive(tiny_space):
+    result = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,16", "--min-effect", "0")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --min-effect must be above 0 (objective units")
+
+
+def test_help_describes_the_sequential_design_and_min_effect():
+    text = _invoke("ask", "--help").output
+    assert "O'Brien-Fleming" in text and "--min-effect" in text and "objective units" in text
+    assert "SPACE-ablation-FACTOR-HASH" in text
+
+
+@pytest.mark.slow
+def test_two_bases_make_two_studies_and_a_study_of_another_design_is_refused(write_space, tmp_path):
+    import optuna
+
+    from archsearch.stores import resolve_storage
+    from tests.conftest import TINY_SPACE
+
+    tiny_space = write_space(TINY_SPACE.replace('activation="relu"', 'activation=hp.Choice("act", ["relu", "tanh"])'),
+                             "tiny.py")
+    bases = []
+    for name, act in (("a", "relu"), ("b", "tanh")):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"act": act}))
+        bases.append(path)
+    first = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,16", "--repeats", "1",
+                    "--until-decided", "--max-seeds", "2", "--base", bases[0])
+    assert first.exit_code == 0, first.output
+    # Looks on stderr: one seed per level cannot be tested; two is the cap (or decided).
+    assert re.search(r"look 1 \(1 seeds per level, alpha 0.0000 spent here\): continue; 16 vs 8: ", first.stderr)
+    assert re.search(r"look 2 \(2 seeds per level, alpha 0.0500 spent here\): (decided|stopped at cap)",
+                     first.stderr)
+    assert "repeated-confidence intervals at the final look" in first.stdout
+    if "not decided after 2 seeds" in first.stdout:
+        need = re.search(r"minimum effect of 0.01: (\d+)", first.stdout).group(1)
+        assert f"rerun with --max-seeds {need}" in first.stdout or "(already run)" in first.stdout
+    second = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,16", "--repeats", "1", "-q",
+                     "--base", bases[1])
+    assert second.exit_code == 0, second.output
+    a, b = _study(first.stdout), _study(second.stdout)
+    assert a != b
+    names = optuna.get_all_study_names(resolve_storage(None))
+    assert {a, b} <= set(names)
+    for name, n in ((a, 4), (b, 2)):
+        trials = optuna.load_study(study_name=name, storage=resolve_storage(None)).get_trials()
+        assert len(trials) == n and len({t.params["act"] for t in trials}) == 1
+    refused = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,16", "--repeats", "1",
+                      "--base", bases[1], "--study", a)
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(f"error: --study {a!r} holds another design (identity {a[-8:]}")
+    assert len(optuna.load_study(study_name=a, storage=resolve_storage(None)).get_trials()) == 4

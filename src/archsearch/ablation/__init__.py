@@ -1,5 +1,6 @@
 """Controlled ablations: one factor's levels with the same seeds, everything else held fixed."""
 
+from archsearch.ablation._decide import analyze_ablation, design_identity, format_look
 from archsearch.ablation._design import (
     AblationPlan,
     AblationResult,
@@ -10,5 +11,6 @@ from archsearch.ablation._design import (
 )
 from archsearch.ablation._size import DEFAULT_PAIRS, SIZE_TOLERANCE, match_sizes, size_partner
 
-__all__ = ["DEFAULT_PAIRS", "SIZE_TOLERANCE", "AblationPlan", "AblationResult", "ablation_study_name", "match_sizes",
-           "parse_levels", "plan_ablation", "run_ablation", "size_partner"]
+__all__ = ["DEFAULT_PAIRS", "SIZE_TOLERANCE", "AblationPlan", "AblationResult", "ablation_study_name", "analyze_ablation",
+           "design_identity", "format_look", "match_sizes", "parse_levels", "plan_ablation", "run_ablation",
+           "size_partner"]

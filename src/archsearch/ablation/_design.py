@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from archsearch.ablation._decide import analyze_ablation, design_identity, look_record, stop_message
 from archsearch.errors import UsageError
+from archsearch.schema import StudyAttr
 
 if TYPE_CHECKING:
     from archsearch.space import Param, Space
@@ -33,15 +35,18 @@ class AblationPlan:
     # Set by --base reference:NAME and --match-size (see _reference_base and _size.match_sizes).
     reference: str | None = None
     matched: dict[str, Any] | None = None
+    # Set by run_ablation: the design's short hash (see design_identity), --until-decided's plan, --min-effect.
+    identity: str | None = None
+    sequential: dict[str, Any] | None = None
+    min_effect: float | None = None
 
     def design(self) -> dict[str, Any]:
         """The study user attribute :attr:`archsearch.schema.StudyAttr.DESIGN` the report reads."""
         out = {"kind": "ablation", "factor": self.factor, "levels": self.levels, "baseline": self.baseline,
                "base": self.base, "seeds": self.seeds}
-        if self.reference is not None:
-            out["reference"] = self.reference
-        if self.matched is not None:
-            out["matched_size"] = self.matched
+        optional = {"reference": self.reference, "matched_size": self.matched, "identity": self.identity,
+                    "sequential": self.sequential, "min_effect": self.min_effect}
+        out.update({k: v for k, v in optional.items() if v is not None})
         return out
 
 
@@ -55,11 +60,19 @@ class AblationResult:
     rounds: int
     decided: bool | None
     message: str
+    #: The ablation's statistics (:func:`archsearch.analyze_table` on its design trials; with
+    #: until_decided, sequential) and, with until_decided, ``looks``: one record per look.
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
+    looks: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
-def ablation_study_name(space: Space, factor: str) -> str:
-    """The dedicated study of an ablation, e.g. ``digits_quick-ablation-layers``."""
-    return f"{space.name}-ablation-{factor}"
+def ablation_study_name(space: Space, factor: str, identity: str | None = None) -> str:
+    """The dedicated study of an ablation, e.g. ``digits_quick-ablation-layers-3f9a0c1e``.
+
+    ``identity`` (:func:`design_identity`) keeps ablations of other bases, levels or
+    settings in other studies. Studies written before it existed are named without it.
+    """
+    return f"{space.name}-ablation-{factor}" + (f"-{identity}" if identity else "")
 
 
 def parse_levels(param: Param, text: str) -> list[Any]:
@@ -166,76 +179,111 @@ def _matched_overrides(space: Space, factor: str, levels: list[Any], baseline: A
 def run_ablation(space: str | Path | Space, factor: str, options: RunOptions | None = None, *,
                  levels: Sequence[Any] | str | None = None, repeats: int = 3,
                  base: str | Mapping[str, Any] = "default", until_decided: bool = False,
-                 max_seeds: int = 10, match_size: str | None = None) -> AblationResult:
-    """Run an ablation in its own study (``<space>-ablation-<factor>``), resuming what is missing.
+                 max_seeds: int = 10, match_size: str | None = None, min_effect: float | None = None,
+                 on_look: Callable[[dict[str, Any]], None] | None = None) -> AblationResult:
+    """Run an ablation in its own study (``<space>-ablation-<factor>-<identity>``), resuming what is missing.
 
-    With ``until_decided``, seeds are added ``repeats`` at a time until every
-    level's paired 95% interval excludes zero or ``max_seeds`` seeds ran.
+    With ``until_decided`` the looks are seed rounds: ``repeats`` seeds per level
+    at a time up to ``max_seeds``. After each round
+    :func:`archsearch.analysis.sequential_decision` (O'Brien-Fleming alpha
+    spending, false decisions <= 5% over all looks) says continue, decided or
+    stopped at the cap; ``on_look`` gets each look's record, and the looks are
+    stored on the study (:attr:`archsearch.schema.StudyAttr.LOOKS`). The
+    reported intervals are the repeated-confidence intervals at the final look.
+
+    Args:
+        min_effect: the smallest effect worth detecting, in objective units
+            (default 0.01: one point of accuracy), for "seeds needed at 80% power".
 
     Example:
         >>> result = run_ablation("spaces/digits_quick.py", "layers", RunOptions(epochs=3))  # doctest: +SKIP
         >>> print(result.message)  # doctest: +SKIP
     """
+    from archsearch.analysis import CONTINUE, DECIDED, SequentialPlan
     from archsearch.space import Space, load_space
-    from archsearch.study import RunOptions, run_search
+    from archsearch.study import RunOptions
 
     options = dataclasses.replace(options) if options is not None else RunOptions()
     space = space if isinstance(space, Space) else load_space(space)
     space = _with_run_settings(space, options, base)
     if until_decided and max_seeds < repeats:
         raise UsageError(f"--max-seeds {max_seeds} is smaller than --repeats {repeats}; raise --max-seeds.")
-    options.study_name = options.study_name or ablation_study_name(space, factor)
-    n_seeds, rounds = repeats, 0
+    if min_effect is not None and not min_effect > 0:
+        raise UsageError(f"--min-effect must be above 0 (objective units, 0.01 = 1 point of accuracy), "
+                         f"but got {min_effect}.")
+    seq = SequentialPlan(repeats, max_seeds).to_dict() if until_decided else None
+    n_seeds, rounds, looks = repeats, 0, []
     while True:
         plan = plan_ablation(space, factor, levels=levels, repeats=n_seeds, base=base, seed=options.seed,
                              storage=options.storage, match_size=match_size)
-        _mark_study(space, options, plan)
-        options.trials = len(plan.pairs)
-        search = run_search(space, options, enqueue=plan.pairs)
-        while search.recycle:  # RunOptions.recycle_after: go on here (only `archsearch run` restarts its process)
-            search = run_search(space, dataclasses.replace(options, parent_run_id=search.parent_run_id),
-                                enqueue=plan.pairs)
+        plan.identity, plan.sequential, plan.min_effect = design_identity(plan, space, options), seq, min_effect
+        options.study_name = options.study_name or ablation_study_name(space, factor, plan.identity)
+        search = _run_round(space, options, plan)
         rounds += 1
+        data = analyze_ablation(space, options, plan, min_effect)
         if not until_decided:
             return AblationResult(options.study_name, plan, search, rounds, None,
-                                  f"ran {len(plan.levels)} levels x {n_seeds} seeds.")
-        undecided = _undecided(space, options, plan)
-        if not undecided:
-            return AblationResult(options.study_name, plan, search, rounds, True,
-                                  f"decided after {n_seeds} seeds: every level's interval excludes zero.")
-        if n_seeds >= max_seeds:
-            return AblationResult(options.study_name, plan, search, rounds, False,
-                                  f"not decided after {n_seeds} seeds (--max-seeds): {', '.join(undecided)} "
-                                  "still cross zero.")
+                                  f"ran {len(plan.levels)} levels x {n_seeds} seeds.", data)
+        looks.append(look_record(data, n_seeds, max_seeds))
+        _set_study_attr(options, StudyAttr.LOOKS, looks)
+        if on_look is not None:
+            on_look(looks[-1])
+        if looks[-1]["status"] != CONTINUE:
+            data["looks"] = looks
+            return AblationResult(options.study_name, plan, search, rounds, looks[-1]["status"] == DECIDED,
+                                  stop_message(looks[-1], data["min_effect"]), data, looks)
         n_seeds = min(n_seeds + repeats, max_seeds)
 
 
-def _undecided(space: Space, options: RunOptions, plan: AblationPlan) -> list[str]:
-    from archsearch.analysis import analyze_table
-    from archsearch.study import load_trials
+def _run_round(space: Space, options: RunOptions, plan: AblationPlan) -> SearchResult:
+    from archsearch.study import run_search
 
-    table = load_trials(options.study_name, options.storage)
-    result = analyze_table(table, design="ablation", direction=space.direction, plan=plan.design())
-    return [f"{e['level']} vs {e['reference']}" for q in result["questions"] for e in q["effects"]
-            if e["verdict"] not in ("helps", "hurts")]
+    _mark_study(space, options, plan)
+    options.trials = len(plan.pairs)
+    search = run_search(space, options, enqueue=plan.pairs)
+    while search.recycle:  # RunOptions.recycle_after: go on here (only `archsearch run` restarts its process)
+        search = run_search(space, dataclasses.replace(options, parent_run_id=search.parent_run_id),
+                            enqueue=plan.pairs)
+    return search
 
 
 def _mark_study(space: Space, options: RunOptions, plan: AblationPlan) -> None:
-    """Create the study with its design attribute first, so even an interrupted ablation reports as one."""
-    import optuna
+    """Create the study with its design attribute first, so even an interrupted ablation reports as one.
 
-    from archsearch.schema import StudyAttr
-    from archsearch.stores import open_storage, resolve_storage
-
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    # The same storage as run_search's (WAL, lock timeout, template), so the first writer sets it up the same way.
-    storage = open_storage(resolve_storage(options.storage))
-    study = optuna.create_study(study_name=options.study_name, storage=storage, direction=space.direction,
-                                load_if_exists=True)
+    A study that holds another design (another identity, or an ablation from before
+    identities) is refused: its trials would pool with this design's.
+    """
+    study = _open_or_create(options.study_name, options.storage, space.direction)
+    before = study.user_attrs.get(StudyAttr.DESIGN) or {}
+    if before.get("kind") == "ablation" and before.get("identity") != plan.identity:
+        why = (f"another design (identity {before['identity']}: other base, levels, sizes, dataset, epochs or seed)"
+               if before.get("identity") else "an ablation written before designs had an identity")
+        raise UsageError(f"--study {options.study_name!r} holds {why}; this one is {plan.identity}, and the two "
+                         f"must not pool. It stays readable with `archsearch report --study {options.study_name}`; "
+                         f"drop --study (this design's own study is "
+                         f"{ablation_study_name(space, plan.factor, plan.identity)!r}) or name a new one.")
     # What it trained on and for how long, so a report can say (e.g. a stand-in dataset, fewer epochs than the lab).
     design = {**plan.design(), "dataset": space.dataset, "epochs": options.epochs or space.epochs,
               "batch_size": space.batch_size}
     study.set_user_attr(StudyAttr.DESIGN, json.loads(json.dumps(design, default=str)))
+
+
+def _set_study_attr(options: RunOptions, key: str, value: Any) -> None:
+    study = _open_or_create(options.study_name, options.storage, None)
+    study.set_user_attr(key, json.loads(json.dumps(value, default=str)))
+
+
+def _open_or_create(name: str | None, storage_url: str | None, direction: str | None) -> Any:
+    import optuna
+
+    from archsearch.stores import open_storage, resolve_storage
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    # The same storage as run_search's (WAL, lock timeout, template), so the first writer sets it up the same way.
+    storage = open_storage(resolve_storage(storage_url))
+    if direction is None:
+        return optuna.load_study(study_name=name, storage=storage)
+    return optuna.create_study(study_name=name, storage=storage, direction=direction, load_if_exists=True)
 
 
 _REFERENCE = "reference:"

@@ -11,6 +11,7 @@ bound from the chi-square distribution before solving.
 from __future__ import annotations
 
 import math
+import warnings
 
 from scipy import stats
 
@@ -55,13 +56,30 @@ def units_needed(sd: float, min_effect: float, *, paired: bool, alpha: float = 0
         sd = sd * math.sqrt(sd_df / stats.chi2.ppf(1 - SD_CONFIDENCE, sd_df))
     effect = abs(min_effect) / sd
     solver = TTestPower() if paired else TTestIndPower()
+    # TTestPower names the sample size nobs, TTestIndPower nobs1 (per group, ratio 1).
+    key = "nobs" if paired else "nobs1"
+    for small in (2, 3, 4, 5):  # the root finder fails where a handful of units already has the power
+        if _power_at(solver, key, effect, alpha, small, paired) >= power:
+            return small
     try:
-        # TTestPower names the sample size nobs, TTestIndPower nobs1 (per group, ratio 1).
-        key = "nobs" if paired else "nobs1"
-        n = float(solver.solve_power(effect_size=effect, alpha=alpha, power=power, alternative="two-sided",
-                                     **{key: None}))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # statsmodels' ConvergenceWarning: a nan answer is handled below
+            n = float(solver.solve_power(effect_size=effect, alpha=alpha, power=power, alternative="two-sided",
+                                         **{key: None}))
     except (ValueError, RuntimeError):
         return None
     if not math.isfinite(n) or n > _CAP:
         return None
     return max(2, math.ceil(n))
+
+
+def _power_at(solver: object, key: str, effect: float, alpha: float, n: int, paired: bool) -> float:
+    """statsmodels' power at ``n`` units; its noncentral t gives nan far in the tail, where the power is 1."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = float(solver.power(effect_size=effect, alpha=alpha, alternative="two-sided", **{key: n}))  # type: ignore[attr-defined]
+    if math.isfinite(p):
+        return p
+    df = n - 1 if paired else 2 * n - 2
+    nc = effect * math.sqrt(n if paired else n / 2)
+    return 1.0 if nc > 2 * stats.t.ppf(1 - alpha / 2, df) else 0.0

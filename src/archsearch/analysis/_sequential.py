@@ -87,9 +87,13 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
 
     Returns:
         ``{"status": "continue" | "decided" | "stopped at cap", "n_seeds": n, "looks": [...],
-        "effects": {level: {"verdict", "look", "n", "alpha_look", "comparison", "p_adjusted"}}}``.
+        "effects": {level: {"verdict", "look", "n", "alpha_look", "comparison", "p_adjusted"}},
+        "final": {level: {...}}}``.
         A comparison is decided at the first look where its Holm-adjusted p is
-        below that look's alpha; it stays decided.
+        below that look's alpha; it stays decided. ``final`` holds, per level,
+        the comparison at the latest look and its level (``comparison``,
+        ``alpha_interval``, ``n``, ``look``): the repeated-confidence interval
+        the report gives.
 
     Example:
         >>> ref = pd.Series([0.90, 0.91, 0.92], index=[0, 1, 2])
@@ -104,6 +108,7 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
         common &= set(per_seed[lv].index)
     order = [s for s in (seed_order if seed_order is not None else sorted(common)) if s in common]
     effects: dict[str, dict[str, Any]] = {}
+    final: dict[str, dict[str, Any]] = {}
     looks = []
     n_avail = len(order)
     for n, alpha_k in plan.look_alphas():
@@ -115,6 +120,9 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
             [math.nan] * len(comps), [math.nan] * len(comps))
         looks.append({"n": n, "alpha": alpha_k})
         for lv, c, pa, a_each in zip(others, comps, p_adj, levels, strict=True):
+            # The repeated-confidence interval at the latest look, at that look's (Holm step) level.
+            final[lv] = {"comparison": c, "alpha_interval": a_each if alpha_k > 0 else math.nan, "n": n,
+                         "look": len(looks)}
             if lv in effects and effects[lv]["verdict"] in (HELPS, HURTS):
                 continue
             hit = alpha_k > 0 and math.isfinite(pa) and pa < alpha_k
@@ -129,11 +137,19 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
         status = CAP
     else:
         status = CONTINUE
-    return {"status": status, "n_seeds": n_avail, "looks": looks, "effects": effects, "plan": plan.to_dict()}
+    return {"status": status, "n_seeds": n_avail, "looks": looks, "effects": effects, "final": final,
+            "plan": plan.to_dict()}
 
 
 def interval_of(entry: dict[str, Any]) -> tuple[float, float]:
-    """The repeated-confidence interval of one sequential comparison (at its look's level)."""
+    """The repeated-confidence interval of one sequential comparison (at its look's level).
+
+    Each look's interval is drawn at the alpha that look may spend (with several
+    comparisons, at its Holm step level within the look, as in a fixed design),
+    so by the same union bound as the decisions, one comparison's intervals
+    cover its true difference at every look at once with probability
+    >= 1 - alpha: the interval at the final look is valid wherever the design stopped.
+    """
     c: Comparison = entry["comparison"]
     a = entry["alpha_interval"]
-    return c.interval(a) if a and a > 0 else (math.nan, math.nan)
+    return c.interval(a) if a and math.isfinite(a) and a > 0 else (math.nan, math.nan)

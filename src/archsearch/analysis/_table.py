@@ -90,7 +90,7 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
         k = len([1 for _, e in family if e["p"] is not None])
         family_text = f"{k} comparison{'' if k == 1 else 's'}"
     for q, e in family:
-        _power(q, e, paired, alpha, len(family), min_effect)
+        _power(q, e, paired, alpha, len(family), min_effect, seq)
     timing = time_effects(parts, paired=paired, alpha=alpha, method=adjust_method, target=time_target,
                           direction=direction, max_levels=max_levels)
     for q in parts:
@@ -140,15 +140,20 @@ def _in_design(t: pd.DataFrame, plan: Mapping[str, Any]) -> tuple[pd.DataFrame, 
     factor = plan.get("factor")
     col = f"params_{factor}"
     ok = pd.Series(True, index=t.index)
+    if "design_point" in t.columns and t["design_point"].eq(True).any():
+        # A study that marks its design trials: anything unmarked was added by the sampler
+        # (e.g. after an enqueued trial failed). Older studies mark none and are read as before.
+        ok &= t["design_point"].eq(True)
     if col in t.columns and plan.get("levels") is not None:
         ok &= t[col].map(lambda v: any(_same(v, lv) for lv in plan["levels"]))
     if plan.get("seeds"):
         seeds = {int(s) for s in plan["seeds"]}
         ok &= t["seed"].map(lambda s: pd.notna(s) and int(s) in seeds) | t["state"].eq("FAIL")
+    matched = (plan.get("matched_size") or {}).get("adjusted")  # --match-size varies it per level
     base = plan.get("base")
     for k, v in (base.items() if isinstance(base, Mapping) else ()):
         c = f"params_{k}"
-        if k == factor:
+        if k in (factor, matched):
             continue
         if c in t.columns:
             ok &= t[c].isna() | t[c].map(lambda x, v=v: _same(x, v))
@@ -227,15 +232,20 @@ def _apply_sequential(parts: list[dict[str, Any]], plan: SequentialPlan, directi
                 e["verdict"] = entry["verdict"]
             elif e["verdict"] in (HELPS, HURTS):
                 e["verdict"] = UNCLEAR
-            e["ci_low"], e["ci_high"] = interval_of(entry)
+            e["decided_ci_low"], e["decided_ci_high"] = interval_of(entry)
             e["look"] = entry["look"]
+            # The reported interval: the repeated-confidence interval at the final look (more seeds than
+            # the deciding look when other comparisons went on); the diff is the final look's too.
+            last = result["final"].get(e["level"], entry)
+            e["ci_low"], e["ci_high"] = interval_of(last)
+            e["diff"], e["final_look"] = last["comparison"].diff, last["look"]
 
 
-def _power(q: dict[str, Any], e: dict[str, Any], paired: bool, alpha: float, m: int, min_effect: float) -> None:
+def _power(q: dict[str, Any], e: dict[str, Any], paired: bool, alpha: float, m: int, min_effect: float,
+           seq: SequentialPlan | None = None) -> None:
+    """``seeds_needed`` (units per level for 80% power at ``min_effect``) always; ``more_needed`` if undecided."""
     e.update({"min_effect": min_effect, "seeds_needed": None, "more_needed": None})
     components = e.pop("_components", None)
-    if e["verdict"] in (HELPS, HURTS):
-        return
     units = q.get("_units")
     if units is None:
         return
@@ -248,7 +258,8 @@ def _power(q: dict[str, Any], e: dict[str, Any], paired: bool, alpha: float, m: 
                                f"{min_effect:g} at 80% power: more seeds cannot settle it, a larger test split can.")
         else:
             e["seeds_needed"] = need
-            e["more_needed"] = max(need - min(e["n"], e["n_ref"]), 0)
+            if e["verdict"] not in (HELPS, HURTS):
+                e["more_needed"] = max(need - min(e["n"], e["n_ref"]), 0)
         return
     if paired:
         a, b = per_seed(units, e["level"]), per_seed(units, e["reference"])
@@ -261,7 +272,25 @@ def _power(q: dict[str, Any], e: dict[str, Any], paired: bool, alpha: float, m: 
         df = sum(len(g) - 1 for g in groups if len(g) > 1)
         sd = math.sqrt(ss / df) if df > 0 else math.nan
     # Bonferroni's level for the family: conservative for Holm, so the power is at least 80%.
-    need = units_needed(sd, min_effect, paired=paired, alpha=alpha / max(m, 1), sd_df=df if df > 0 else None)
+    level = alpha / max(m, 1)
+    need = units_needed(sd, min_effect, paired=paired, alpha=level, sd_df=df if df > 0 else None)
+    if need is not None and seq is not None:
+        need = _sequential_need(need, sd, min_effect, seq, m, df)
     if need is not None:
         e["seeds_needed"] = need
-        e["more_needed"] = max(need - min(e["n"], e["n_ref"]), 0)
+        if e["verdict"] not in (HELPS, HURTS):
+            e["more_needed"] = max(need - min(e["n"], e["n_ref"]), 0)
+
+
+def _sequential_need(need: int, sd: float, min_effect: float, seq: SequentialPlan, m: int, df: int) -> int:
+    """The --max-seeds whose final look alone, at the alpha it may spend, has 80% power.
+
+    Stopping earlier only adds chances to decide, so the design's power is at least that.
+    """
+    for _ in range(20):
+        final_alpha = SequentialPlan(min(seq.repeats, need), need, seq.alpha).look_alphas()[-1][1]
+        nxt = units_needed(sd, min_effect, paired=True, alpha=final_alpha / max(m, 1), sd_df=df if df > 0 else None)
+        if nxt is None or nxt <= need:
+            return need
+        need = nxt
+    return need

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from archsearch.cli._options import storage_option, study_option, tracking_uri_option
@@ -12,7 +14,8 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @click.option("--factor", required=True, metavar="NAME", help="The hyperparameter to vary, e.g. layers.")
 @click.option("--levels", metavar="A,B,...", help="Its levels, comma-separated (default: its whole grid).")
 @click.option("--repeats", "-k", type=int, default=3, show_default=True, metavar="K",
-              help="Seeds per level; every level runs with the same K seeds (paired).")
+              help="Seeds per level; every level runs with the same K seeds (paired). With --until-decided: "
+                   "seeds added per round (one look per round).")
 @click.option("--base", default="default", show_default=True, metavar="best|default|reference:NAME|PARAMS.json",
               help="Where every other hyperparameter is held: its default, the best trial of the space's "
                    "search study, one of the space's REFERENCES (a lab's own model, trained with its epochs "
@@ -21,9 +24,15 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
               help="Hold model size: at every level, set PARAM (default: the factor's partner, e.g. filters "
                    "for blocks) so the parameter count is within 5% of the baseline level's.")
 @click.option("--until-decided", is_flag=True,
-              help="Add K seeds per round until every level's interval excludes zero or --max-seeds is reached.")
+              help="A sequential design: add K seeds per round and look after each, stopping when every "
+                   "comparison is decided or at --max-seeds. O'Brien-Fleming alpha spending keeps false "
+                   "decisions under no effect <= 5% over all looks; intervals are repeated-confidence "
+                   "intervals at the final look.")
 @click.option("--max-seeds", type=int, default=10, show_default=True, metavar="N",
               help="With --until-decided: stop after N seeds per level.")
+@click.option("--min-effect", type=float, default=None, metavar="X",
+              help="The smallest effect worth detecting, in objective units (default 0.01: one point of "
+                   "accuracy on a [0, 1] metric); the answer says how many seeds give 80% power for it.")
 @click.option("--epochs", type=int, metavar="E", help="Override the space's EPOCHS (and a reference base's).")
 @click.option("--dataset", metavar="NAME", help="Ask on another dataset than the space declares "
               "(a registered name, folder:PATH or npz:PATH).")
@@ -32,39 +41,76 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @study_option
 @storage_option
 @tracking_uri_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the verdicts.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress or look lines; print only the verdicts.")
 def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, match_size: str | None,
-        until_decided: bool, max_seeds: int, epochs: int | None, dataset: str | None, seed: int,
-        study_name: str | None, storage: str | None, tracking_uri: str | None, quiet: bool) -> None:
+        until_decided: bool, max_seeds: int, min_effect: float | None, epochs: int | None, dataset: str | None,
+        seed: int, study_name: str | None, storage: str | None, tracking_uri: str | None, quiet: bool) -> None:
     """Answer one question with a controlled ablation of FACTOR.
 
     Every other hyperparameter is held at a base configuration; each level of
     the factor runs with the same K seeds, in randomized order, in its own
-    study (SPACE-ablation-FACTOR by default, resumed if it exists). The
-    verdicts use paired differences (same seed, different level) with 95%
-    t intervals. `archsearch report` on that study gives the full report.
+    study, SPACE-ablation-FACTOR-HASH, where HASH identifies the design (base,
+    levels, matched sizes, dataset, epochs, seed) so that different bases never
+    pool; a rerun resumes it. Only the design's own trials are analysed. The
+    verdicts are confirmatory: paired differences (same seed, different level)
+    with 95% t intervals, Holm-adjusted over the levels, each with the seeds
+    an effect of --min-effect needs at 80% power. With --until-decided the
+    verdicts printed here are the sequential ones (one look per round, status
+    per look on stderr). `archsearch report` on that study gives the full
+    report.
 
     \b
     Examples:
       archsearch ask spaces/digits_quick.py --factor layers --repeats 3
-      archsearch ask spaces/digits_quick.py --factor activation --base best --until-decided
+      archsearch ask spaces/digits_quick.py --factor activation --base best --until-decided --min-effect 0.02
       archsearch ask spaces/cifar_alexnet.py --factor blocks --levels 3,5 --base reference:L4-base --match-size
     """
-    from archsearch.ablation import run_ablation
-    from archsearch.report import verdict_lines
+    from archsearch.ablation import format_look, run_ablation
     from archsearch.study import Interrupted, RunOptions
 
     options = RunOptions(epochs=epochs, seed=seed, study_name=study_name, storage=storage,
                          tracking_uri=tracking_uri, quiet=quiet, dataset=dataset)
+
+    def on_look(look: dict[str, Any]) -> None:
+        if not quiet:
+            click.echo(format_look(look), err=True)
+
     try:
         result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
-                              until_decided=until_decided, max_seeds=max_seeds, match_size=match_size)
+                              until_decided=until_decided, max_seeds=max_seeds, match_size=match_size,
+                              min_effect=min_effect, on_look=on_look)
     except Interrupted as err:
         raise SystemExit(err.exit_code) from None
     click.echo(f"Ablation of {factor} in study '{result.study_name}': {result.message}")
     _echo_matched(result.plan)
-    for line in verdict_lines(result.study_name, storage, space):
+    for line in answer_lines(result.data, space, result.study_name):
         click.echo(line)
+
+
+def answer_lines(data: dict[str, Any], space: str, study: str) -> list[str]:
+    """The verdicts of the ablation, each with the seeds an effect of --min-effect needs at 80% power."""
+    from archsearch.report import format_effect, time_lines
+
+    sequential = any(q.get("sequential") for q in data["questions"])
+    effects = [e for q in data["questions"] for e in q["effects"]]
+    how = "; ".join(sorted({f"{e.get('split', 'validation')} split, {e['method']}" for e in effects if e.get("method")}))
+    lines = [f"Verdicts ({data['objective']}; confirmatory (ask); {how or 'no comparison'}; "
+             + ("O'Brien-Fleming alpha spending, repeated-confidence intervals at the final look"
+                if sequential else "95% intervals, Holm over the levels") + "):"]
+    for q in data["questions"]:
+        if not q["effects"]:
+            lines.append(f"  {q['param']}: {q.get('note') or 'only one level tried'}")
+        for e in q["effects"]:
+            lines.append(f"  {q['param']}: {e['level']} vs {e['reference']}: "
+                         f"{format_effect({**e, 'more_needed': None}, data['objective'])}")
+            if e.get("seeds_needed") is not None:
+                lines.append(f"    seeds needed at 80% power for a minimum effect of {data['min_effect']:g}: "
+                             f"{e['seeds_needed']} (this run: {min(e['n'], e['n_ref'])})")
+            elif e.get("power_note"):
+                lines.append(f"    {e['power_note']}")
+        lines += [f"  {line}" for line in time_lines(q)[1:]]  # fit time per epoch, as ratios with intervals
+    lines.append(f"Full report: archsearch report {space} --study {study}")
+    return lines
 
 
 def _echo_matched(plan: object) -> None:

@@ -48,7 +48,7 @@ def report(space_or_study: str | None, table_file: str | None, labs_plan: str | 
     Examples:
       archsearch report spaces/digits_quick.py
       archsearch report spaces/digits_quick.py --out reports/digits
-      archsearch report digits_quick-ablation-layers --format json
+      archsearch report digits_quick-ablation-layers-3f9a0c1e --format json
       archsearch report --labs search/labs_offline.toml > docs/labs-results.md
     """
     import tempfile

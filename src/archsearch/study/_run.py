@@ -310,13 +310,14 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
 
     present = set()
     for t in study.get_trials(deepcopy=False):
-        if t.state.name == "FAIL":
-            continue  # failed repeats are tried again
+        if t.state.name == "FAIL" or t.user_attrs.get(Attr.DESIGN_POINT) is not True:
+            continue  # failed repeats are tried again; a trial the sampler added is no design point
         params = t.params if t.state.name != "WAITING" else t.system_attrs.get("fixed_params", {})
         present.add(key(params, t.user_attrs.get(Attr.SEED)))
     for params, seed in configs:
         if key(params, seed) not in present:
-            study.enqueue_trial(dict(params), user_attrs={Attr.SEED: int(seed)})
+            # Marked, so an analysis can leave out what the sampler adds after a design trial fails.
+            study.enqueue_trial(dict(params), user_attrs={Attr.SEED: int(seed), Attr.DESIGN_POINT: True})
             present.add(key(params, seed))
 
 

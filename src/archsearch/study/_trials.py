@@ -58,8 +58,9 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
     test_accuracy, fit_seconds``), ``at_chance, pruned_epoch, error, duration_s,
     history`` (a dict of per-epoch lists), ``correct_val, n_val, correct_test,
     n_test`` (that seed's per-example correctness, base64 of ``numpy.packbits``
-    over ``n_*`` examples; missing for trials written before they were stored) and
-    ``params_<name>`` per hyperparameter (missing where it was inactive).
+    over ``n_*`` examples; missing for trials written before they were stored),
+    ``design_point`` (True on a trial a design enqueued, e.g. an ablation's, else
+    None) and ``params_<name>`` per hyperparameter (missing where it was inactive).
 
     Example:
         >>> df = load_trials("digits_quick")  # doctest: +SKIP
@@ -72,7 +73,7 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
     for t in study.get_trials(deepcopy=False):
         rows.extend(_rows(t))
     columns = ["trial", "state", "seed", "repeat", "value", "trial_value", "params_count", *METRIC_COLUMNS,
-               "at_chance", "pruned_epoch", "error", "duration_s", "history", *CORRECTNESS_COLUMNS]
+               "at_chance", "pruned_epoch", "error", "duration_s", "history", "design_point", *CORRECTNESS_COLUMNS]
     table = pd.DataFrame(rows)
     for c in columns:
         if c not in table.columns:
@@ -96,6 +97,7 @@ def _rows(t: Any) -> list[dict[str, Any]]:
         "error": attrs.get(Attr.ERROR),
         "duration_s": t.duration.total_seconds() if t.duration is not None else None,
         "history": attrs.get(Attr.HISTORY),
+        "design_point": attrs.get(Attr.DESIGN_POINT),
         **{f"params_{k}": v for k, v in t.params.items()},
     }
     seeds = attrs.get(Attr.REPEAT_SEEDS) or []
