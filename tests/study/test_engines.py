@@ -152,7 +152,7 @@ def test_engine_end_to_end_records_the_study_and_mlflow_runs(tmp_path, write_spa
     by_trial = {int(r.data.tags["archsearch.trial"]): r for r in children}
     for t in done:
         assert by_trial[t.number].data.params["units"] == str(t.params["units"])
-        assert by_trial[t.number].data.metrics["val_accuracy"] == pytest.approx(t.value)
+        assert by_trial[t.number].data.metrics["objective"] == pytest.approx(t.value)
 
     # `report` reads the engine's study like any other.
     rep = CliRunner().invoke(cli, ["report", name, "--format", "json", "--no-mlflow"], catch_exceptions=False)

@@ -40,11 +40,11 @@ def design_identity(plan: AblationPlan, space: Space, options: RunOptions) -> st
 def analyze_ablation(space: Space, options: RunOptions, plan: AblationPlan, min_effect: float | None) -> dict[str, Any]:
     """The ablation's statistics so far: its design trials only, paired, sequential when the plan is."""
     from archsearch.analysis import analyze_table
-    from archsearch.study import load_trials
+    from archsearch.study import analysis_table, load_trials
 
     design = json.loads(json.dumps(plan.design(), default=str))
     design["levels"] = plan.levels  # typed values, not their JSON strings, for matching the table
-    table = load_trials(options.study_name, options.storage)
+    table = analysis_table(load_trials(options.study_name, options.storage), space.objective)
     data = analyze_table(table, design="ablation", plan=design, direction=space.direction, min_effect=min_effect,
                          space=str(space.path))
     return {**data, "objective": space.objective}

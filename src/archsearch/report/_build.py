@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from archsearch.analysis import SCHEMA
 from archsearch.errors import UsageError
 from archsearch.schema import StudyAttr, Tag
+from archsearch.study import analysis_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -159,35 +160,6 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         "notes": notes,
     }
     return Report(json_ready(data), table)
-
-
-def analysis_table(table: pd.DataFrame, objective: str) -> pd.DataFrame:
-    """The study's trial table as :func:`archsearch.analyze_table` reads it.
-
-    Columns ``trial, seed, value, state, params_count, fit_seconds, error,
-    params_<name>``, the per-example correctness columns where the study has them
-    (``correct_val, n_val, correct_test, n_test``: confirmatory answers use the
-    test split), and ``epoch_values``: the objective per epoch from the
-    trial's ``history``, for trials trained once (a repeated trial's history is
-    its first fit's, not each seed's, so it gets none).
-
-    Example:
-        >>> import pandas as pd
-        >>> t = pd.DataFrame({"trial": [0], "seed": [1], "value": [.9], "state": ["COMPLETE"], "params_count": [10],
-        ...                   "fit_seconds": [1.0], "error": [None], "history": [{"val_accuracy": [.8, .9]}]})
-        >>> analysis_table(t, "val_accuracy")["epoch_values"].tolist()
-        [[0.8, 0.9]]
-    """
-    params = [c for c in table.columns if c.startswith("params_") and c != "params_count"]
-    examples = [c for c in ("correct_val", "n_val", "correct_test", "n_test") if c in table.columns]
-    out = table[["trial", "seed", "value", "state", "params_count", "fit_seconds", "error", *params, *examples]].copy()
-    rows_per_trial = table.groupby("trial")["trial"].transform("size")
-    curves = []
-    for h, n in zip(table["history"], rows_per_trial, strict=True):
-        curve = h.get(objective) if isinstance(h, dict) and n == 1 else None
-        curves.append(list(curve) if curve else None)
-    out["epoch_values"] = curves
-    return out
 
 
 def _objective_from_history(table: pd.DataFrame) -> str:

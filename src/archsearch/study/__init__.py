@@ -14,7 +14,7 @@ from archsearch.study._probe import (
 )
 from archsearch.study._progress import format_params
 from archsearch.study._run import Interrupted, SearchResult, resume_args, run_search
-from archsearch.study._trials import CORRECTNESS_COLUMNS, METRIC_COLUMNS, load_trials, open_study
+from archsearch.study._trials import CORRECTNESS_COLUMNS, METRIC_COLUMNS, analysis_table, load_trials, open_study
 from archsearch.study._workers import WorkersOutcome, run_workers
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "grid_space",
     "importance",
     "input_shape",
+    "analysis_table",
     "load_trials",
     "open_study",
     "probe_builds",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import UsageError
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     import optuna
     import pandas as pd
 
-__all__ = ["CORRECTNESS_COLUMNS", "METRIC_COLUMNS", "load_trials", "open_study", "parent_metrics"]
+__all__ = ["CORRECTNESS_COLUMNS", "METRIC_COLUMNS", "analysis_table", "load_trials", "open_study", "parent_metrics"]
 
 CORRECTNESS_COLUMNS = (Attr.CORRECT_VAL, Attr.N_VAL, Attr.CORRECT_TEST, Attr.N_TEST)
 METRIC_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "fit_seconds")
@@ -20,6 +21,9 @@ METRIC_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "
 
 def open_study(study: str | optuna.Study, storage: str | None = None) -> optuna.Study:
     """Load a study by name from ``storage`` (default: ``ARCHSEARCH_STORAGE`` or ``mlruns/optuna.db``).
+
+    An ablation may be named without its identity hash when the storage holds
+    exactly one design of that name (``digits_quick-ablation-layers``).
 
     Raises:
         UsageError: no study of that name; the message lists the ones there are.
@@ -37,6 +41,10 @@ def open_study(study: str | optuna.Study, storage: str | None = None) -> optuna.
     require_storage(url)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     names = optuna.get_all_study_names(storage=url)
+    # An ablation named without its identity hash (`SPACE-ablation-FACTOR`): the one design of that name.
+    hashed = [n for n in names if re.fullmatch(re.escape(study) + r"-[0-9a-f]{8}", n)]
+    if study not in names and len(hashed) == 1:
+        study = hashed[0]
     if study not in names:
         known = ", ".join(sorted(names)) or "none"
         from archsearch.stores import redact
@@ -136,4 +144,33 @@ def parent_metrics(study: Any) -> dict[str, float]:
     if done:
         best = max if study.direction.name == "MAXIMIZE" else min
         out[Metric.BEST_OBJECTIVE] = best(t.value for t in done)
+    return out
+
+
+def analysis_table(table: Any, objective: str) -> Any:
+    """The study's trial table as :func:`archsearch.analyze_table` reads it.
+
+    Columns ``trial, seed, value, state, params_count, fit_seconds, error,
+    params_<name>``, the per-example correctness columns where the study has them
+    (``correct_val, n_val, correct_test, n_test``: confirmatory answers use the
+    test split), and ``epoch_values``: the objective per epoch from the
+    trial's ``history``, for trials trained once (a repeated trial's history is
+    its first fit's, not each seed's, so it gets none).
+
+    Example:
+        >>> import pandas as pd
+        >>> t = Any({"trial": [0], "seed": [1], "value": [.9], "state": ["COMPLETE"], "params_count": [10],
+        ...                   "fit_seconds": [1.0], "error": [None], "history": [{"val_accuracy": [.8, .9]}]})
+        >>> analysis_table(t, "val_accuracy")["epoch_values"].tolist()
+        [[0.8, 0.9]]
+    """
+    params = [c for c in table.columns if c.startswith("params_") and c != "params_count"]
+    examples = [c for c in ("correct_val", "n_val", "correct_test", "n_test") if c in table.columns]
+    out = table[["trial", "seed", "value", "state", "params_count", "fit_seconds", "error", *params, *examples, *(["design_point"] if "design_point" in table.columns else [])]].copy()
+    rows_per_trial = table.groupby("trial")["trial"].transform("size")
+    curves = []
+    for h, n in zip(table["history"], rows_per_trial, strict=True):
+        curve = h.get(objective) if isinstance(h, dict) and n == 1 else None
+        curves.append(list(curve) if curve else None)
+    out["epoch_values"] = curves
     return out
