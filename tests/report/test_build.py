@@ -9,13 +9,6 @@ from archsearch.study import load_trials
 from tests.report.studies import ablation_study, search_study
 
 
-@pytest.fixture(scope="module")
-def url(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("build")
-    url = f"sqlite:///{tmp}/o.db"
-    search_study(url)
-    ablation_study(url)
-    return url
 
 
 def _report(url, name, **kw):

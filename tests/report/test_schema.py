@@ -66,13 +66,6 @@ def _all(report: dict, *, study: bool = True) -> None:
             _check("`importance.params.<name>`", set(entry))
 
 
-@pytest.fixture(scope="module")
-def url(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("schema")
-    url = f"sqlite:///{tmp}/o.db"
-    search_study(url)
-    ablation_study(url)
-    return url
 
 
 def test_doc_names_the_schema_it_describes():
