@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 
 from archsearch.report import analysis_table, build_report, verdict_lines
 from archsearch.study import load_trials
-from tests.report.studies import ablation_study, search_study
 
 
 

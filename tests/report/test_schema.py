@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 
 from archsearch.analysis import analyze_table
 from archsearch.report import SCHEMA, analysis_table, build_report
 from archsearch.study import load_trials
-from tests.report.studies import ablation_study, search_study
 
 DOC = Path(__file__).parents[2] / "docs" / "report-schema.md"
 
