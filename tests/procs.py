@@ -15,11 +15,10 @@ from tests.conftest import TINY_SPACE
 
 # TINY_SPACE, plus a pause after each epoch while SLOW_EPOCH is set: time to hit a trial mid-fit.
 SLOW_SPACE = TINY_SPACE.replace("    return model\n", '''    import os, time
-    from archsearch.train import attach_callbacks
 
     pause = float(os.environ.get("SLOW_EPOCH", "0"))
     if pause:
-        attach_callbacks(model, [keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: time.sleep(pause))])
+        hp.fit_callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: time.sleep(pause)))
     return model
 ''')
 

@@ -125,7 +125,7 @@ def test_schedules_set_the_rate_per_epoch(schedule, expected):
     record = keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda epoch, logs: seen.append(float(model.optimizer.learning_rate)))
     x, y = np.random.default_rng(0).normal(size=(8, 20)), np.arange(8) % 3
-    model.fit(x, y, epochs=4, verbose=0, callbacks=[*getattr(model, "_archsearch_callbacks", []), record])
+    model.fit(x, y, epochs=4, verbose=0, callbacks=[*hp.fit_callbacks, record])
     assert seen == pytest.approx(expected, rel=1e-5)
 
 
@@ -133,7 +133,7 @@ def test_reduce_on_plateau_is_attached_as_a_callback():
     hp = FixedHyperParameters({"schedule": "plateau", "patience": 3})
     model = _dense_model(hp, layers=1, units=4)
     blocks.compile_model(hp, model, schedule=list(blocks.SCHEDULES), decay_rate=0.2, patience=[1, 3])
-    (callback,) = model._archsearch_callbacks
+    (callback,) = hp.fit_callbacks
     assert isinstance(callback, keras.callbacks.ReduceLROnPlateau)
     assert (callback.factor, callback.patience) == (0.2, 3)
     assert "step_epochs" not in hp.params  # only declared for the step schedule

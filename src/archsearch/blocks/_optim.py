@@ -97,11 +97,16 @@ def compile_model(hp: Any, model: Any, *, optimizer_name: Any = "adam",
                   learning_rate: Any = Log(1e-4, 1e-1, default=1e-3), momentum: Any = 0.9,
                   schedule: Any = "constant", decay_rate: Any = 0.5, step_epochs: Any = 3, epochs: int = 10,
                   patience: Any = 2, from_logits: bool | None = None) -> Any:
-    """Compile ``model`` with a searched optimizer and schedule; attach the schedule's callbacks.
+    """Compile ``model`` with a searched optimizer and schedule; the schedule's callbacks go to ``hp.fit_callbacks``.
 
     Uses sparse categorical cross-entropy (integer labels) and accuracy. See
     :func:`optimizer` and :func:`lr_schedule` for the arguments. Plain SGD (as
     lab L4 used) is ``optimizer_name="sgd", momentum=0.0``.
+
+    The schedule is a Keras callback, so it needs archsearch's hp (the one
+    archsearch hands builders, see ``HyperParameters.fit_callbacks``); with a
+    plain ``keras_tuner.HyperParameters`` (keras-tuner's own tuners) the model is
+    compiled and the schedule is left out: pass the callbacks to fit yourself.
 
     Args:
         from_logits: the loss's ``from_logits``; None (default) sets it from the
@@ -111,8 +116,6 @@ def compile_model(hp: Any, model: Any, *, optimizer_name: Any = "adam",
     Example:
         >>> compile_model(hp, model, optimizer_name=["sgd", "adam"], schedule=["constant", "cosine"])  # doctest: +SKIP
     """
-    from archsearch.train import attach_callbacks
-
     opt = optimizer(hp, name=optimizer_name, learning_rate=learning_rate, momentum=momentum)
     callbacks = lr_schedule(hp, schedule=schedule, decay_rate=decay_rate, step_epochs=step_epochs,
                             epochs=epochs, patience=patience)
@@ -124,8 +127,8 @@ def compile_model(hp: Any, model: Any, *, optimizer_name: Any = "adam",
         from_logits = act == "linear"
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits)
     model.compile(optimizer=opt, loss=loss, metrics=["accuracy"])
-    if callbacks:
-        attach_callbacks(model, callbacks)
+    if callbacks and isinstance(getattr(hp, "fit_callbacks", None), list):
+        hp.fit_callbacks.extend(callbacks)
     return model
 
 

@@ -78,7 +78,21 @@ class HyperParameters(keras_tuner.HyperParameters):
 
     On this base class ``_answer`` returns keras-tuner's default, so it behaves
     exactly like ``keras_tuner.HyperParameters``.
+
+    Attributes:
+        fit_callbacks: Keras callbacks the builder asks archsearch to pass to
+            ``model.fit`` for the model it is building (``blocks.compile_model``
+            puts its learning-rate schedule here). archsearch empties the list
+            before each build and hands it to the fit of that model: the trial's
+            hp is the one channel from a builder to its fit.
+
+    Example:
+        >>> hp.fit_callbacks.append(keras.callbacks.ReduceLROnPlateau(patience=2))  # doctest: +SKIP
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fit_callbacks: list[Any] = []
 
     def Int(self, name, min_value, max_value, step=None, sampling="linear", default=None,
             parent_name=None, parent_values=None):

@@ -72,7 +72,7 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
     from keras_tuner.src import utils as kt_utils  # save_json: not re-exported by keras-tuner
 
     from archsearch import train
-    from archsearch.space import FixedHyperParameters, record_on_trial
+    from archsearch.space import FixedHyperParameters, HyperParameters, record_on_trial
 
     space, dataset = objective.space, objective.dataset
 
@@ -80,6 +80,8 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
         """The space's builder (checked and compiled as in every archsearch trial)."""
 
         def build(self, hp: Any) -> Any:
+            if not hasattr(hp, "fit_callbacks"):  # keras-tuner's own hp, while its tuner explores the space
+                hp.fit_callbacks = []
             return train.build_model(space, hp, dataset)
 
     base = _tuner_class(engine)
@@ -88,7 +90,9 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
         """keras-tuner's tuner, fitting with archsearch and recording each trial in Optuna and MLflow."""
 
         def _build_and_fit_model(self, trial: Any, *args: Any, **kwargs: Any) -> float:
-            hp = trial.hyperparameters
+            # keras-tuner's values on archsearch's hp (HyperParameters.fit_callbacks: the builder's schedule reaches
+            # the fit); the populated values decide every declaration, as on keras-tuner's own object.
+            hp = HyperParameters.from_config(trial.hyperparameters.get_config())
             # A dry build first, on archsearch's hp with keras-tuner's values: what this build declares is what
             # the trial records (keras-tuner's hp also holds values of hyperparameters this build does not ask
             # for, e.g. one under a plain `if` that is false now), and it must be enqueued before the trial exists.

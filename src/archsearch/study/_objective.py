@@ -132,7 +132,7 @@ class Objective:
                 train.set_seed(run_seed)
                 model = build(hp) if build else train.build_model(self.space, hp, self.dataset)
                 monitor = train.TrialMonitor(trial if self.prune and r == 0 else None, self.space.objective)
-                fit_callbacks = [monitor, *callbacks]
+                fit_callbacks = [monitor, *callbacks, *getattr(hp, "fit_callbacks", ())]  # the builder's own
                 if self.space.custom_fit:  # the space's HyperModel.fit trains, as keras-tuner would call it
                     result = train.fit_hypermodel(self.space, hp, model, self.dataset, epochs=epochs,
                                                   batch_size=self.batch_size, callbacks=fit_callbacks,

@@ -2,7 +2,6 @@
 
 from archsearch.train._fit import (
     FitResult,
-    attach_callbacks,
     build_model,
     check_output,
     clear_session,
@@ -14,5 +13,5 @@ from archsearch.train._fit import (
 from archsearch.train._hypermodel import fit_hypermodel, kt_objective
 from archsearch.train._monitor import TrialMonitor
 
-__all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model",
+__all__ = ["FitResult", "build_model", "check_output", "clear_session", "fit_model",
            "label_format", "predictions_correct", "set_seed", "TrialMonitor", "fit_hypermodel", "kt_objective"]

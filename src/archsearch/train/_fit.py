@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from archsearch.data import Dataset
     from archsearch.space import HyperParameters, Space
 
-__all__ = ["FitResult", "attach_callbacks", "build_model", "check_output", "clear_session", "fit_model",
+__all__ = ["FitResult", "build_model", "check_output", "clear_session", "fit_model",
            "label_format", "predictions_correct", "set_seed"]
 
 
@@ -74,10 +74,15 @@ def set_seed(seed: int) -> None:
 def build_model(space: Space, hp: HyperParameters, dataset: Dataset) -> keras.Model:
     """Call the space's builder and check the model fits the data; compile if needed.
 
+    ``hp.fit_callbacks`` is emptied first: after the call it holds the callbacks
+    this build asked for (see ``archsearch.space.HyperParameters``).
+
     Raises:
         SpaceError: the builder did not return a Keras model, or its output does
             not have one unit per class.
     """
+    if isinstance(getattr(hp, "fit_callbacks", None), list):
+        hp.fit_callbacks.clear()
     model = space.call_build(hp, dataset.input_shape, dataset.num_classes)
     if not isinstance(model, keras.Model):
         raise SpaceError(f"{space.path}: build() must return a keras.Model, but returned "
@@ -119,9 +124,6 @@ def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: 
     Batches come from ``tf.data`` pipelines (see ``_feed.py``); ``seed`` fixes the
     order of the training examples in every epoch.
     """
-    # Builders attach their own callbacks (e.g. ReduceLROnPlateau) with
-    # archsearch.train.attach_callbacks(model, [...]).
-    callbacks = [*callbacks, *getattr(model, "_archsearch_callbacks", [])]
     labels = label_format(model)
     start = time.perf_counter()
     history = model.fit(train_batches(dataset, batch_size, seed, labels),
@@ -181,16 +183,6 @@ def _loss_name(model: keras.Model) -> str | None:
     else:  # a Loss instance (its .name, e.g. "categorical_crossentropy") or a loss function
         name = getattr(loss, "name", None) or getattr(loss, "__name__", "") or type(loss).__name__
     return name.lower().replace("categoricalcrossentropy", "categorical_crossentropy")
-
-
-def attach_callbacks(model: keras.Model, callbacks: Sequence[keras.callbacks.Callback]) -> keras.Model:
-    """Make ``fit`` use these Keras callbacks for this model (from inside a builder).
-
-    Example:
-        >>> attach_callbacks(model, [keras.callbacks.ReduceLROnPlateau(patience=2)])  # doctest: +SKIP
-    """
-    model._archsearch_callbacks = [*getattr(model, "_archsearch_callbacks", []), *callbacks]
-    return model
 
 
 def predictions_correct(model: keras.Model, x: Any, y: Any, batch_size: int = 1024) -> Any:
