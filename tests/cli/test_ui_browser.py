@@ -149,7 +149,17 @@ def test_a_finished_study_in_the_mlflow_ui(study, ui_url, browser_page, shots):
     # The parent's report artifact.
     page.goto(f"{base}/#/experiments/{experiment.experiment_id}/runs/{parent.info.run_id}/artifacts")
     page.get_by_text("report", exact=True).first.click()
+    # MLflow shows a Markdown artifact as source text, so report.md points to report.html, which it renders.
     page.get_by_text("report.md", exact=True).first.click()
-    expect(page.get_by_text("Best trials").first).to_be_visible()
+    expect(page.get_by_text("report.html has them inline").first).to_be_visible()
+    page.get_by_text("report.html", exact=True).first.click()
+    report = page.frame_locator("iframe").first
+    expect(report.get_by_role("heading", name="Best trials")).to_be_visible()
+    plots = report.locator("img")
+    expect(plots.first).to_be_visible()
+    loaded = plots.evaluate_all("imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+    assert loaded and all(loaded), loaded  # every plot drawn, none a broken link
+    text = report.locator("body").inner_text()
+    assert "`" not in text and "](" not in text  # Markdown rendered: no literal backticks or link syntax
     page.screenshot(path=str(shots / "report.png"))
     assert sorted(p.name for p in shots.glob("*.png")) == ["chart.png", "report.png", "runs.png"]
