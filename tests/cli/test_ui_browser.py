@@ -110,6 +110,9 @@ def test_a_finished_study_in_the_mlflow_ui(study, ui_url, browser_page, shots):
     from mlflow.tracking import MlflowClient
     from playwright.sync_api import expect
 
+    # Assertions wait as long as actions do: on a loaded 2-core machine the runs table can take over
+    # expect's default 5 s to appear.
+    expect.set_options(timeout=TIMEOUT_MS)
     page = browser_page
     base = ui_url.split("/#/")[0]
     client = MlflowClient(tracking_uri=base)  # the REST API of the server `archsearch ui` started
