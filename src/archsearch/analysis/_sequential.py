@@ -11,6 +11,9 @@ union bound the chance of any false decision over all looks is at most
 ``alpha``, whatever the correlation between looks (the exact group-sequential
 boundaries would be a little less conservative; this bound needs no normal
 approximation, so it holds for paired t tests with a handful of seeds).
+Each look's comparison is pluggable: the paired t on per-seed values by
+default, the crossed seeds x examples test on the test split where the table
+has per-example correctness (``analyze_table`` passes it).
 """
 
 from __future__ import annotations
