@@ -188,3 +188,17 @@ def test_seeds_needed_accounts_for_the_fixed_test_split():
     e = analyze_table(table, design="ablation", questions=[{"param": "model", "baseline": "old"}],
                       min_effect=0.001)["questions"][0]["effects"][0]
     assert e["split"] == "test" and e["seeds_needed"] is None and "larger test split" in e["power_note"]
+
+
+def test_sequential_looks_stay_on_one_split_when_a_level_has_no_test_seeds_in_common_with_the_reference():
+    table, _ = correctness_ablation(np.random.default_rng(11), 4, 200)
+    other = table[table["params_model"] == "new"].assign(params_model="third", seed=lambda t: t["seed"] + 100,
+                                                         trial=lambda t: t["trial"] + 1000)
+    both = pd.concat([table, other], ignore_index=True)
+    plan = {"factor": "model", "levels": ["old", "new", "third"], "baseline": "old",
+            "sequential": {"repeats": 2, "max_seeds": 4}}
+    q = analyze_table(both, design="ablation", plan=plan)["questions"][0]
+    assert q["split"] == "validation"
+    for e in q["effects"]:
+        assert (e["split"], e["method"]) == ("validation", SEEDS_ONLY_METHOD) and "n_test" not in e
+    assert "one split" in {e["level"]: e for e in q["effects"]}["new"]["split_note"]
