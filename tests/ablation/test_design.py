@@ -124,6 +124,9 @@ def test_resume_runs_nothing_and_until_decided_says_which_happened(ablation, tin
     assert study.user_attrs["archsearch.design"]["sequential"]["max_seeds"] == 2
     (q,) = again.data["questions"]
     assert q["sequential"]["status"] == looks[-1]["status"] and q["effects"][0]["final_look"] == 2
+    # The looks judged the test split (crossed seeds x examples test), as a fixed ablation's answer does.
+    assert q["split"] == "test" and q["effects"][0]["split"] == "test" and q["effects"][0]["n_test"] > 0
+    assert "split_note" not in q["effects"][0]
 
 
 def _plan(**changes):

@@ -122,9 +122,48 @@ def test_without_per_example_columns_or_with_another_objective_effects_stay_on_v
         "split_note"]
     search = analyze_table(table, design="search", questions=["model"])["questions"][0]["effects"][0]
     assert search["split"] == "validation"
-    seq = {"factor": "model", "levels": ["old", "new"], "baseline": "old", "seeds": sorted(set(table["seed"])),
-           "sequential": {"repeats": 2, "max_seeds": 4}}
-    assert analyze_table(table, design="ablation", plan=seq)["questions"][0]["effects"][0]["split"] == "validation"
+
+
+def _sequential_plan(table: pd.DataFrame, repeats: int, max_seeds: int) -> dict:
+    return {"factor": "model", "levels": ["old", "new"], "baseline": "old", "seeds": sorted(set(table["seed"])),
+            "sequential": {"repeats": repeats, "max_seeds": max_seeds}}
+
+
+def test_sequential_looks_judge_the_test_split_over_seeds_and_examples():
+    table, _ = correctness_ablation(np.random.default_rng(9), 4, 300, shift=0.3)
+    q = analyze_table(table, design="ablation", plan=_sequential_plan(table, 2, 4))["questions"][0]
+    e = q["effects"][0]
+    assert (q["split"], e["split"], e["method"], e["n_test"]) == ("test", "test", EXAMPLES_METHOD, 300)
+    assert "split_note" not in e
+    rows = {lv: table[table["params_model"] == lv].sort_values("seed") for lv in ("new", "old")}
+    a, b = ({s: unpack_correct(p, 300) for s, p in zip(rows[lv]["seed"], rows[lv]["correct_test"], strict=True)}
+            for lv in ("new", "old"))
+    seeds = sorted(a)
+    final = crossed_test(np.stack([a[s] for s in seeds]), np.stack([b[s] for s in seeds]))
+    # The final look (all 4 seeds) gives the diff and the repeated-confidence interval at that look's level.
+    assert e["final_look"] == 2 and e["diff"] == pytest.approx(final.diff)
+    alpha_1, alpha_2 = (look["alpha"] for look in q["sequential"]["looks"])
+    assert (e["ci_low"], e["ci_high"]) == pytest.approx(final.interval(alpha_2))
+    assert e["ci_high"] - e["ci_low"] > final.interval(0.05)[1] - final.interval(0.05)[0]
+    # Each look judged its first n seeds: look 1 is the crossed test on seeds[:2] at look 1's level.
+    first = crossed_test(np.stack([a[s] for s in seeds[:2]]), np.stack([b[s] for s in seeds[:2]]))
+    look = 1 if first.p < alpha_1 else 2 if final.p < alpha_2 else None
+    assert (e["verdict"], e["look"]) == (("helps", look) if look else ("no clear effect", 2))
+    if look == 1:
+        assert e["p_adjusted"] == pytest.approx(first.p)
+    val = table.groupby("params_model")["value"].apply(list)
+    assert e["validation_diff"] == pytest.approx(np.mean(val["new"]) - np.mean(val["old"]))
+
+
+def test_sequential_looks_stay_on_validation_when_the_test_correctness_is_missing_and_say_why():
+    table, _ = correctness_ablation(np.random.default_rng(10), 4, 200)
+    plain = table.drop(columns=["correct_test", "n_test"])
+    q = analyze_table(plain, design="ablation", plan=_sequential_plan(table, 2, 4))["questions"][0]
+    e = q["effects"][0]
+    assert (q["split"], e["split"], e["method"]) == ("validation", "validation", SEEDS_ONLY_METHOD)
+    assert "correct_test" in e["split_note"]
+    vals = {lv: plain[plain["params_model"] == lv].sort_values("seed")["value"].to_numpy() for lv in ("new", "old")}
+    assert e["diff"] == pytest.approx(paired_test(vals["new"], vals["old"]).diff)
 
 
 def test_through_analyze_table_coverage_holds_where_seeds_alone_fail():
@@ -149,3 +188,17 @@ def test_seeds_needed_accounts_for_the_fixed_test_split():
     e = analyze_table(table, design="ablation", questions=[{"param": "model", "baseline": "old"}],
                       min_effect=0.001)["questions"][0]["effects"][0]
     assert e["split"] == "test" and e["seeds_needed"] is None and "larger test split" in e["power_note"]
+
+
+def test_sequential_looks_stay_on_one_split_when_a_level_has_no_test_seeds_in_common_with_the_reference():
+    table, _ = correctness_ablation(np.random.default_rng(11), 4, 200)
+    other = table[table["params_model"] == "new"].assign(params_model="third", seed=lambda t: t["seed"] + 100,
+                                                         trial=lambda t: t["trial"] + 1000)
+    both = pd.concat([table, other], ignore_index=True)
+    plan = {"factor": "model", "levels": ["old", "new", "third"], "baseline": "old",
+            "sequential": {"repeats": 2, "max_seeds": 4}}
+    q = analyze_table(both, design="ablation", plan=plan)["questions"][0]
+    assert q["split"] == "validation"
+    for e in q["effects"]:
+        assert (e["split"], e["method"]) == ("validation", SEEDS_ONLY_METHOD) and "n_test" not in e
+    assert "one split" in {e["level"]: e for e in q["effects"]}["new"]["split_note"]

@@ -81,6 +81,7 @@ def test_two_bases_make_two_studies_and_a_study_of_another_design_is_refused(wri
     assert re.search(r"look 2 \(2 seeds per level, alpha 0.0500 spent here\): (decided|stopped at cap)",
                      first.stderr)
     assert "repeated-confidence intervals at the final look" in first.stdout
+    assert "test split, paired over seeds and test examples" in first.stdout  # the looks' split, not validation
     if "not decided after 2 seeds" in first.stdout:
         need = re.search(r"minimum effect of 0.01: (\d+)", first.stdout).group(1)
         assert f"rerun with --max-seeds {need}" in first.stdout or "(already run)" in first.stdout

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,8 +30,8 @@ from scipy import stats
 
 from archsearch.analysis._intervals import Comparison
 
-__all__ = ["EXAMPLES_METHOD", "SEEDS_ONLY_METHOD", "correctness_matrix", "crossed_test", "on_test_split",
-           "pack_correct", "seeds_for_power", "unpack_correct", "variance_components"]
+__all__ = ["EXAMPLES_METHOD", "SEEDS_ONLY_METHOD", "correctness_matrix", "crossed_compare", "crossed_test",
+           "on_test_split", "pack_correct", "seeds_for_power", "unpack_correct", "variance_components"]
 
 EXAMPLES_METHOD = ("paired over seeds and test examples: two-way crossed random effects (seed, example; "
                    "ANOVA moments), Satterthwaite t")
@@ -144,6 +144,8 @@ def on_test_split(q: dict[str, Any], direction: str, alpha: float = 0.05) -> Non
     (each level also gets ``test_mean``, its mean test accuracy over seeds)
     (``validation_diff``, ``validation_ci_low``, ``validation_ci_high``, 95%).
     Otherwise ``split_note`` says why the answer stays on validation.
+    On the test split ``q["_test"]`` keeps each level's per-seed correctness
+    (level -> seed -> vector) for the sequential looks (:func:`crossed_compare`).
     """
     for e in q["effects"]:
         e.update({"split": "validation", "method": SEEDS_ONLY_METHOD})
@@ -158,6 +160,7 @@ def on_test_split(q: dict[str, Any], direction: str, alpha: float = 0.05) -> Non
             e["split_note"] = why
         return
     per_level = {lv: _per_seed_matrix(rows[rows["_level"] == lv], n) for lv in levels}
+    q["_test"] = per_level
     for entry in q.get("levels", []):
         if per_level.get(entry["level"]):
             entry["test_mean"] = float(np.mean([v.mean() for v in per_level[entry["level"]].values()]))
@@ -174,6 +177,31 @@ def on_test_split(q: dict[str, Any], direction: str, alpha: float = 0.05) -> Non
                   "validation_diff": old.diff if old is not None else math.nan,
                   "validation_ci_low": lo, "validation_ci_high": hi, "_comparison": crossed_test(a, b),
                   "_components": variance_components(a - b) if len(seeds) > 1 and n > 1 else None})
+
+
+def crossed_compare(per_level: dict[str, dict[Any, np.ndarray]], reference: str
+                    ) -> Callable[[str, list[Any]], Comparison]:
+    """``compare(level, seeds)``: :func:`crossed_test` of ``level`` with ``reference`` on those seeds' correctness.
+
+    ``per_level`` maps level -> seed -> that seed's correctness vector (one test
+    split). This is what a sequential look (:func:`sequential_decision`'s
+    ``compare``) judges on the test split.
+
+    Example:
+        >>> rng = np.random.default_rng(0)
+        >>> m = {lv: {s: rng.random(300) < p for s in range(4)} for lv, p in (("a", 0.9), ("b", 0.9))}
+        >>> crossed_compare(m, "a")("b", [0, 1, 2]).method
+        'crossed'
+    """
+    ref = per_level[reference]
+
+    def compare(level: str, seeds: list[Any]) -> Comparison:
+        cur = per_level[level]
+        if not seeds:
+            return Comparison(math.nan, math.nan, math.nan, math.nan, "crossed")
+        return crossed_test(np.stack([cur[s] for s in seeds]), np.stack([ref[s] for s in seeds]))
+
+    return compare
 
 
 def seeds_for_power(components: dict[str, float], n: int, min_effect: float, alpha: float,

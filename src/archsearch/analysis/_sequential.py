@@ -11,13 +11,16 @@ union bound the chance of any false decision over all looks is at most
 ``alpha``, whatever the correlation between looks (the exact group-sequential
 boundaries would be a little less conservative; this bound needs no normal
 approximation, so it holds for paired t tests with a handful of seeds).
+Each look's comparison is pluggable: the paired t on per-seed values by
+default, the crossed seeds x examples test on the test split where the table
+has per-example correctness (``analyze_table`` passes it).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -75,15 +78,23 @@ class SequentialPlan:
 
 
 def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: SequentialPlan,
-                        direction: str = "maximize", seed_order: Sequence[Any] | None = None) -> dict[str, Any]:
+                        direction: str = "maximize", seed_order: Sequence[Any] | None = None,
+                        compare: Callable[[str, list[Any]], Comparison] | None = None) -> dict[str, Any]:
     """Replay the looks on the seeds so far and say whether to go on.
 
     Args:
-        per_seed: per level, its objective indexed by seed (the reference included).
+        per_seed: per level, its objective indexed by seed (the reference included);
+            its seeds are the ones the looks count.
         reference: the level the others are compared with.
         plan: the rounds and the overall alpha.
         direction: "maximize" or "minimize".
         seed_order: the order seeds were added (default: sorted).
+        compare: ``compare(level, seeds) -> Comparison`` of ``level`` with the
+            reference on those seeds (the first ``n`` at a look); default the
+            paired t test of ``per_seed``. The test split passes the crossed
+            seeds x examples test of the seeds' correctness
+            (:func:`archsearch.analysis.crossed_test`). Each look's test must
+            be valid at its own level; the bound over looks needs nothing more.
 
     Returns:
         ``{"status": "continue" | "decided" | "stopped at cap", "n_seeds": n, "looks": [...],
@@ -107,6 +118,9 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
     for lv in others:
         common &= set(per_seed[lv].index)
     order = [s for s in (seed_order if seed_order is not None else sorted(common)) if s in common]
+    if compare is None:
+        def compare(lv: str, seeds: list[Any]) -> Comparison:
+            return paired_test(per_seed[lv].loc[seeds], ref.loc[seeds])
     effects: dict[str, dict[str, Any]] = {}
     final: dict[str, dict[str, Any]] = {}
     looks = []
@@ -115,7 +129,7 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
         if n > n_avail:
             break
         seeds = order[:n]
-        comps = [paired_test(per_seed[lv].loc[seeds], ref.loc[seeds]) for lv in others]
+        comps = [compare(lv, seeds) for lv in others]
         p_adj, levels = adjust([c.p for c in comps], "holm", alpha_k) if alpha_k > 0 else (
             [math.nan] * len(comps), [math.nan] * len(comps))
         looks.append({"n": n, "alpha": alpha_k})

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from archsearch.analysis._estimation import clean, label, normalize_table, num
-from archsearch.analysis._examples import SEEDS_ONLY_METHOD, on_test_split, seeds_for_power
+from archsearch.analysis._examples import SEEDS_ONLY_METHOD, crossed_compare, on_test_split, seeds_for_power
 from archsearch.analysis._multiplicity import METHODS, adjust
 from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
 from archsearch.analysis._question import per_seed, question_parts
@@ -101,7 +101,7 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
                 f"Poor balance on {bad} (|standardized mean difference| > 0.25): the adjustment leans on the "
                 f"regression model. A controlled answer: archsearch ask {space or 'SPACE.py'} --factor "
                 f"{q['param']} --repeats 3 --base best")
-        for key in ("_units", "_others", "_rows"):
+        for key in ("_units", "_others", "_rows", "_test"):
             q.pop(key, None)
     counts = {s: int(t.drop_duplicates("trial")["state"].eq(s).sum()) for s in ("COMPLETE", "PRUNED", "FAIL")}
     return clean({
@@ -162,15 +162,16 @@ def _in_design(t: pd.DataFrame, plan: Mapping[str, Any]) -> tuple[pd.DataFrame, 
 
 
 def _splits(parts: list[dict[str, Any]], paired: bool, sequential: bool, direction: str, alpha: float) -> None:
-    """Which split each effect is measured on: an ablation's on test (example noise included) where it can."""
+    """Which split each effect is measured on: an ablation's on test (example noise included) where it can.
+
+    A sequential ablation's looks judge the same split as its effects (``_apply_sequential``).
+    """
     for q in parts:
-        if paired and not sequential:
+        if paired:
             on_test_split(q, direction, alpha)
         else:
             for e in q["effects"]:
-                e.update({"split": "validation", "method": SEEDS_ONLY_METHOD if paired else q["method"]})
-                if sequential:
-                    e["split_note"] = "sequential looks judge the per-seed validation values."
+                e.update({"split": "validation", "method": q["method"]})
         splits = {e["split"] for e in q["effects"]}
         q["split"] = splits.pop() if len(splits) == 1 else ("mixed" if splits else "validation")
 
@@ -217,7 +218,21 @@ def _apply_sequential(parts: list[dict[str, Any]], plan: SequentialPlan, directi
         if units is None or not q["effects"]:
             continue
         levels = [q["reference"], *[e["level"] for e in q["effects"]]]
-        result = sequential_decision({lv: per_seed(units, lv) for lv in levels}, q["reference"], plan, direction)
+        seeds = {lv: per_seed(units, lv) for lv in levels}
+        # On the test split (every effect there, see _splits) each look is the crossed seeds x examples test
+        # of the first n seeds; otherwise the paired t test of the per-seed validation values.
+        test = q.get("_test") if all(e["split"] == "test" for e in q["effects"]) else None
+        compare = crossed_compare(test, q["reference"]) if test is not None else None
+        if test is None:
+            for e in q["effects"]:
+                if e["split"] == "test":  # another level stays on validation: so do the looks, for every level
+                    for key in ("n_test", "validation_diff", "validation_ci_low", "validation_ci_high", "_components"):
+                        e.pop(key, None)
+                    e.update({"split": "validation", "method": SEEDS_ONLY_METHOD,
+                              "split_note": "another level of this question has no test-split seeds in common "
+                                            "with the reference, and the looks judge every level on one split."})
+            q["split"] = "validation"
+        result = sequential_decision(seeds, q["reference"], plan, direction, compare=compare)
         q["sequential"] = {k: result[k] for k in ("status", "n_seeds", "looks", "plan")}
         for e in q["effects"]:
             e.pop("_size_comparison", None)
@@ -253,6 +268,9 @@ def _power(q: dict[str, Any], e: dict[str, Any], paired: bool, alpha: float, m: 
         if components is None:
             return
         need = seeds_for_power(components, e["n_test"], min_effect, alpha / max(m, 1))
+        if need is not None and seq is not None:
+            need = _sequential_need(need, seq, lambda a: seeds_for_power(components, e["n_test"], min_effect,
+                                                                         a / max(m, 1)))
         if need is None:
             e["power_note"] = (f"the test split's {e['n_test']} examples alone leave too much noise to detect "
                                f"{min_effect:g} at 80% power: more seeds cannot settle it, a larger test split can.")
@@ -275,22 +293,27 @@ def _power(q: dict[str, Any], e: dict[str, Any], paired: bool, alpha: float, m: 
     level = alpha / max(m, 1)
     need = units_needed(sd, min_effect, paired=paired, alpha=level, sd_df=df if df > 0 else None)
     if need is not None and seq is not None:
-        need = _sequential_need(need, sd, min_effect, seq, m, df)
+        need = _sequential_need(need, seq, lambda a: units_needed(sd, min_effect, paired=True, alpha=a / max(m, 1),
+                                                                  sd_df=df if df > 0 else None))
     if need is not None:
         e["seeds_needed"] = need
         if e["verdict"] not in (HELPS, HURTS):
             e["more_needed"] = max(need - min(e["n"], e["n_ref"]), 0)
 
 
-def _sequential_need(need: int, sd: float, min_effect: float, seq: SequentialPlan, m: int, df: int) -> int:
+def _sequential_need(need: int, seq: SequentialPlan, need_at: Callable[[float], int | None]) -> int | None:
     """The --max-seeds whose final look alone, at the alpha it may spend, has 80% power.
 
-    Stopping earlier only adds chances to decide, so the design's power is at least that.
+    ``need_at(alpha)`` is the seeds a fixed design needs at ``alpha`` (before
+    the family's share). Stopping earlier only adds chances to decide, so the
+    design's power is at least that. None: no number of seeds will do at that alpha.
     """
     for _ in range(20):
         final_alpha = SequentialPlan(min(seq.repeats, need), need, seq.alpha).look_alphas()[-1][1]
-        nxt = units_needed(sd, min_effect, paired=True, alpha=final_alpha / max(m, 1), sd_df=df if df > 0 else None)
-        if nxt is None or nxt <= need:
+        nxt = need_at(final_alpha)
+        if nxt is None:
+            return None
+        if nxt <= need:
             return need
         need = nxt
     return need
