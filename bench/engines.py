@@ -10,6 +10,7 @@ plain Keras fits of the same run: wall time of all trials / sum of their
 `model.fit` seconds (the trials' `fit_seconds`).
 
     python bench/engines.py --seeds 2 --trials 8 --json runs.json   # prints a Markdown table
+    python bench/engines.py --epochs 10 --spaces dense ...           # longer fits, where pruning can save time
     python bench/engines.py --table runs.json                         # the table of the runs so far
 """
 
@@ -36,13 +37,13 @@ METHODS = {  # name -> RunOptions fields
 WITHIN = 0.005  # 0.5 points of accuracy
 
 
-def _one(space: Path, method: str, seed: int, trials: int) -> dict:
+def _one(space: Path, method: str, seed: int, trials: int, epochs: int | None) -> dict:
     import optuna
 
     from archsearch.study import RunOptions, run_search
 
     with tempfile.TemporaryDirectory() as tmp:
-        options = RunOptions(trials=trials, seed=seed, quiet=True, storage=f"sqlite:///{tmp}/o.db",
+        options = RunOptions(trials=trials, epochs=epochs, seed=seed, quiet=True, storage=f"sqlite:///{tmp}/o.db",
                              tracking_uri=f"sqlite:///{tmp}/m.db", study_name="bench", **METHODS[method])
         start = time.perf_counter()
         run_search(space, options)
@@ -55,7 +56,7 @@ def _one(space: Path, method: str, seed: int, trials: int) -> dict:
             for t in sorted(done, key=lambda t: t.datetime_complete)]
     trials_span = rows[-1]["t"]
     fit = sum(r["fit"] for r in rows)
-    return {"space": space.stem, "method": method, "seed": seed, "rows": rows, "wall": wall,
+    return {"space": space.stem, "method": method, "seed": seed, "epochs": epochs, "rows": rows, "wall": wall,
             "trials_span": trials_span, "fit_sum": fit}
 
 
@@ -104,6 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--trials", type=int, default=10)
+    parser.add_argument("--epochs", type=int, help="epochs per trial (default: the space's EPOCHS, 3)")
     parser.add_argument("--spaces", default="dense,conv")
     parser.add_argument("--json", type=Path, help="also write every run's trials here (after each run)")
     parser.add_argument("--table", type=Path, help="only print the table of the runs in this --json file")
@@ -117,7 +119,7 @@ def main() -> None:
     for seed in range(args.seeds):  # seeds outermost: an interrupted run still covers every method
         for space in args.spaces.split(","):
             for method in METHODS:
-                run = _one(SPACES[space], method, seed, args.trials)
+                run = _one(SPACES[space], method, seed, args.trials, args.epochs)
                 runs.append(run)
                 if args.json:
                     args.json.write_text(json.dumps(runs, indent=1, default=str))
