@@ -76,8 +76,9 @@ def correctness_matrix(packed: Sequence[str], n: int) -> np.ndarray:
 def variance_components(d: np.ndarray) -> dict[str, float]:
     """Seed, example and cell variance of a seeds x examples table, from the two-way ANOVA mean squares.
 
-    Returns ``{"seed", "example", "cell", "ms_seed", "ms_example", "ms_cell"}``;
-    the components are floored at 0. Needs at least 2 seeds and 2 examples.
+    Returns ``{"seed", "example", "cell", "ms_seed", "ms_example", "ms_cell", "df_seed", "df_example"}``
+    (``df_*``: the degrees of freedom of those mean squares); the components
+    are floored at 0. Needs at least 2 seeds and 2 examples.
     """
     d = np.asarray(d, dtype=float)
     s, n = d.shape
@@ -88,7 +89,8 @@ def variance_components(d: np.ndarray) -> dict[str, float]:
     resid = d - row[:, None] - col[None, :] + grand
     ms_cell = float((resid**2).sum()) / ((s - 1) * (n - 1))
     return {"seed": max((ms_seed - ms_cell) / n, 0.0), "example": max((ms_example - ms_cell) / s, 0.0),
-            "cell": ms_cell, "ms_seed": ms_seed, "ms_example": ms_example, "ms_cell": ms_cell}
+            "cell": ms_cell, "ms_seed": ms_seed, "ms_example": ms_example, "ms_cell": ms_cell,
+            "df_seed": s - 1, "df_example": n - 1}
 
 
 def crossed_test(a: np.ndarray, b: np.ndarray) -> Comparison:
@@ -205,27 +207,59 @@ def crossed_compare(per_level: dict[str, dict[Any, np.ndarray]], reference: str
 
 
 def seeds_for_power(components: dict[str, float], n: int, min_effect: float, alpha: float,
-                    power: float = 0.8) -> int | None:
+                    power: float = 0.8, confidence: float = 0.8) -> int | None:
     """Seeds per level for ``power`` at ``min_effect`` on a test split of ``n`` examples; None: no number will do.
 
     The estimate's variance is ``(v_seed + v_cell / n) / S + v_example / n``:
-    seeds shrink the first part only. With the normal approximation the
-    interval's half-width at ``alpha`` plus the power margin must fit in
-    ``min_effect``; when the example term alone is too large, more seeds cannot
-    settle it (a larger test split can).
+    seeds shrink the first part only. When the example term alone leaves no
+    room for ``min_effect`` at ``alpha`` and ``power`` (normal limit of many
+    seeds), more seeds cannot settle it (a larger test split can): None.
+    Otherwise the smallest ``S`` whose crossed test (:func:`crossed_test`: a t
+    test with Satterthwaite's degrees of freedom at ``S`` seeds) has the power,
+    by the noncentral t. As in the validation path, a per-seed spread estimated
+    from few seeds (``components["df_seed"]``, from :func:`variance_components`)
+    is first raised to its ``confidence`` upper chi-square bound, so a pilot's
+    lucky small spread does not promise power it will not deliver.
 
     Example:
         >>> seeds_for_power({"seed": 1e-4, "example": 0.0, "cell": 0.02}, 400, 0.01, 0.05)
-        12
+        14
         >>> seeds_for_power({"seed": 1e-4, "example": 0.05, "cell": 0.02}, 400, 0.01, 0.05) is None
         True
     """
     z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
-    room = (min_effect / z) ** 2 - components["example"] / n
-    per_seed = components["seed"] + components["cell"] / n
-    if room <= 0:
+    example = components["example"] / n
+    if (min_effect / z) ** 2 - example <= 0:
         return None
-    return max(int(math.ceil(per_seed / room)), 2)
+    per_seed = components["seed"] + components["cell"] / n
+    df_seed = components.get("df_seed")
+    if df_seed:
+        per_seed *= df_seed / float(stats.chi2.ppf(1 - confidence, df_seed))
+    df_example = components.get("df_example", n - 1)
+    if per_seed <= 0 and example <= 0:  # identical on every seed and example: nothing left to average out
+        return 2
+
+    def enough(s: int) -> bool:
+        seed_part = per_seed / s
+        var = seed_part + example
+        df = var**2 / (seed_part**2 / (s - 1) + (example**2 / df_example if example > 0 else 0.0))
+        crit = float(stats.t.ppf(1 - alpha / 2, df))
+        return float(stats.nct.sf(crit, df, min_effect / math.sqrt(var))) >= power
+
+    low = 2  # the z answer is a lower bound (t's tails are heavier): search up from it, then bisect
+    if per_seed > 0:
+        low = max(int(math.ceil(per_seed / ((min_effect / z) ** 2 - example))), 2)
+    if enough(low):
+        return low
+    high = low * 2
+    while not enough(high):
+        if high > 1_000_000:
+            return None
+        low, high = high, high * 2
+    while high - low > 1:  # enough(high), not enough(low)
+        mid = (low + high) // 2
+        low, high = (low, mid) if enough(mid) else (mid, high)
+    return high
 
 
 def _why_not(rows: pd.DataFrame, q: dict[str, Any], direction: str) -> tuple[str, int]:
