@@ -11,6 +11,7 @@ from pathlib import Path
 
 import optuna
 
+from archsearch.stores import sqlite_path
 from tests.conftest import TINY_SPACE
 
 # TINY_SPACE, plus a pause after each epoch while SLOW_EPOCH is set: time to hit a trial mid-fit.
@@ -43,11 +44,21 @@ def kill_all(proc: subprocess.Popen) -> tuple[str, str]:
     return proc.communicate()
 
 
-def running_trials(storage: str, study: str, pid: int | None = None) -> list[optuna.trial.FrozenTrial]:
+def _trials(storage: str, study: str) -> list[optuna.trial.FrozenTrial]:
+    """The study's trials so far; none while the run has not made its store or study yet."""
+    db = sqlite_path(storage)
+    if db is not None and not db.exists():
+        # Not made by the run yet: opening it here would make Optuna create the store itself, racing the run's
+        # own creation (two processes stamping one new schema: "UNIQUE constraint failed: alembic_version").
+        return []
     try:
-        trials = optuna.load_study(study_name=study, storage=storage).get_trials(deepcopy=False)
+        return optuna.load_study(study_name=study, storage=storage).get_trials(deepcopy=False)
     except Exception:  # the study or its tables do not exist yet
         return []
+
+
+def running_trials(storage: str, study: str, pid: int | None = None) -> list[optuna.trial.FrozenTrial]:
+    trials = _trials(storage, study)
     return [t for t in trials if t.state.name == "RUNNING"
             and (pid is None or f"/{pid}/" in str(t.user_attrs.get("owner", "")))]
 
@@ -84,10 +95,7 @@ def wait_for_any_trial(proc: subprocess.Popen, storage: str, study: str, limit: 
     """Until ``proc`` has started a trial (in any state now: a tiny trial is over in a second)."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        try:
-            trials = optuna.load_study(study_name=study, storage=storage).get_trials(deepcopy=False)
-        except Exception:
-            trials = []
+        trials = _trials(storage, study)
         if any(f"/{proc.pid}/" in str(t.user_attrs.get("owner", "")) for t in trials):
             return
         assert proc.poll() is None, proc.communicate()
