@@ -33,8 +33,7 @@ __all__ = ["TF_LOG_ENV", "is_start_up_line", "quiet_tensorflow"]
 TF_LOG_ENV = "TF_CPP_MIN_LOG_LEVEL"
 
 # absl's line format: severity letter, MMDD, time (before InitializeLog: 00:00:<epoch seconds>), thread,
-# file:line] message. Only INFO and WARNING
-# lines are start-up noise; E and F lines are real errors and are kept.
+# file:line] message. Only INFO and WARNING lines are start-up noise; E and F lines are errors and are kept.
 _ABSL_INFO = re.compile(r"^[IW]\d{4} [\d:.]+\s+\d+ \S+:\d+\] ")
 _ABSL_PREAMBLE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
 _CPU_GUARD_SECOND_LINE = "To enable the following instructions:"  # cpu_feature_guard's message spans two lines
@@ -106,7 +105,7 @@ class _QuietLoader(importlib.abc.Loader):
 
 
 class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
-    """A one-shot finder: the first import of ``name`` (Keras's of ``tensorflow``) goes through :class:`_QuietLoader`."""
+    """One-shot: the first import of ``name`` (Keras's of ``tensorflow``) goes through :class:`_QuietLoader`."""
 
     def __init__(self, name: str) -> None:
         self.name = name
