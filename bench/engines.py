@@ -1,6 +1,6 @@
 """Optuna TPE + median pruning vs random search vs keras-tuner Hyperband on the MNIST sample.
 
-For each space (bench/engines_dense.py, bench/engines_conv.py), method and
+For each space (bench/engines_dense.py, bench/engines_conv.py, bench/engines_wide.py), method and
 seed, one `run_search` in this process (fresh SQLite storage and MLflow store
 in a temporary folder) with the same trial budget. From the Optuna study of
 each run: the time (from the first trial's start) and the number of trials
@@ -11,6 +11,7 @@ plain Keras fits of the same run: wall time of all trials / sum of their
 
     python bench/engines.py --seeds 2 --trials 8 --json runs.json   # prints a Markdown table
     python bench/engines.py --epochs 10 --spaces dense ...           # longer fits, where pruning can save time
+    python bench/engines.py --spaces wide --epochs 10 ...            # a space with a large region that trains badly
     python bench/engines.py --table runs.json                         # the table of the runs so far
 """
 
@@ -28,7 +29,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SPACES = {"dense": HERE / "engines_dense.py", "conv": HERE / "engines_conv.py"}
+SPACES = {"dense": HERE / "engines_dense.py", "conv": HERE / "engines_conv.py", "wide": HERE / "engines_wide.py"}
 METHODS = {  # name -> RunOptions fields
     "tpe+median": {"sampler": "tpe", "pruner": "median"},
     "random": {"sampler": "random", "pruner": "none"},
