@@ -138,6 +138,9 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
     with tempfile.TemporaryDirectory(prefix="archsearch-keras-tuner-") as directory, warnings.catch_warnings():
         # Trials asked outside Study.optimize get no heartbeat thread; their owner is recorded instead (claim).
         warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")
+        # Hyperband's warm start loads a checkpoint's weights into a model whose optimizer has no state yet; Keras
+        # then says it skips the optimizer's variables. That is keras-tuner's design (the optimizer starts afresh).
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
         tuner = RecordingTuner(directory=directory, project_name=space.name, overwrite=True, **kwargs)
         tuner.oracle.max_trials = len(tuner.oracle.trials) + trials
         # keras-tuner prints its progress; stdout is archsearch's summary.
