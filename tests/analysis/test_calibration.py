@@ -210,3 +210,46 @@ def test_suggested_seeds_on_the_test_split_give_80_percent_power_at_the_minimum_
     print(f"test split, {case}: power at the suggested seeds {np.mean(rates):.3f} "
           f"(suggested {min(suggested)}-{max(suggested)})")
     assert np.mean(rates) >= 0.8, (suggested, rates)
+
+
+@pytest.mark.parametrize("case", ["example-heavy", "balanced", "seed-heavy"])
+def test_suggested_max_seeds_on_the_test_split_give_80_percent_power_to_the_sequential_design(case):
+    """A 3-seed null pilot under a sequential plan, with per-example test correctness, suggests --max-seeds N at a
+    3-point minimum effect; `--until-decided` up to N at a true +3 points (looks every 3 seeds, each the crossed
+    seeds x examples test of the first n seeds) ends "decided: helps" >= 80% of the time."""
+    import pandas as pd
+    from scipy import stats
+
+    from sims import DIFFICULTY_SD, EXAMPLE_CASES, MU, correctness_ablation, correctness_pair
+
+    from archsearch.analysis import DECIDED, HELPS, SequentialPlan, crossed_compare, sequential_decision
+
+    tau = float(np.sqrt(DIFFICULTY_SD**2 + sum(sd**2 for sd in EXAMPLE_CASES[case])))
+    min_effect = 0.03
+    shift = tau * stats.norm.ppf(stats.norm.cdf(MU / tau) + min_effect) - MU  # population effect = min_effect
+    rng = np.random.default_rng(12)
+    rates, suggested, pilots = [], [], 0
+    while len(suggested) < 10 and pilots < 40:
+        pilots += 1
+        pilot, _ = correctness_ablation(rng, 3, 360, 0.0, case)
+        plan = {"factor": "model", "levels": ["old", "new"], "baseline": "old", "seeds": sorted(set(pilot["seed"])),
+                "sequential": {"repeats": 3, "max_seeds": 10}}
+        e = analyze_table(pilot, design="ablation", plan=plan, min_effect=min_effect)["questions"][0]["effects"][0]
+        assert e["split"] == "test"
+        n = e["seeds_needed"]
+        if n is None:  # the pilot says no number of seeds will do on 360 examples at the final look's alpha
+            continue
+        suggested.append(n)
+        design, helps = SequentialPlan(repeats=3, max_seeds=n), 0
+        for _ in range(30):
+            a, b, truth = correctness_pair(rng, n, 360, shift, case)
+            assert abs(truth - min_effect) < 1e-9
+            matrices = {"old": dict(enumerate(b)), "new": dict(enumerate(a))}
+            seeds = {lv: pd.Series(np.zeros(n)) for lv in matrices}  # the looks' seeds; compare judges them
+            out = sequential_decision(seeds, "old", design, compare=crossed_compare(matrices, "old"))
+            helps += out["status"] == DECIDED and out["effects"]["new"]["verdict"] == HELPS
+        rates.append(helps / 30)
+    assert len(suggested) == 10
+    print(f"sequential, test split, {case}: power at the suggested --max-seeds {np.mean(rates):.3f} "
+          f"(suggested {min(suggested)}-{max(suggested)}; {pilots - 10} of {pilots} pilots said no number will do)")
+    assert np.mean(rates) >= 0.8, (suggested, rates)

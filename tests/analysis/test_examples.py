@@ -190,6 +190,25 @@ def test_seeds_needed_accounts_for_the_fixed_test_split():
     assert e["split"] == "test" and e["seeds_needed"] is None and "larger test split" in e["power_note"]
 
 
+def test_a_sequential_plan_that_no_seeds_can_power_points_to_the_fixed_design_that_can():
+    """The final look of --until-decided spends only part of alpha: where that rules out every --max-seeds but a
+    fixed design has the power, the note says so, with the fixed design's seeds."""
+    rng = np.random.default_rng(12)
+    for _ in range(40):
+        pilot, _ = correctness_ablation(rng, 3, 360, 0.0, "example-heavy")
+        fixed_plan = {"factor": "model", "levels": ["old", "new"], "baseline": "old",
+                      "seeds": sorted(set(pilot["seed"]))}
+        fixed = analyze_table(pilot, design="ablation", plan=fixed_plan, min_effect=0.03)["questions"][0]["effects"][0]
+        seq = analyze_table(pilot, design="ablation", plan=_sequential_plan(pilot, 3, 10),
+                            min_effect=0.03)["questions"][0]["effects"][0]
+        if fixed["seeds_needed"] is not None and seq["seeds_needed"] is None:
+            break
+    else:
+        pytest.fail("no pilot in 40 where only the fixed design has the power")
+    assert f"a fixed design with {fixed['seeds_needed']} seeds per level" in seq["power_note"]
+    assert "--until-decided" in seq["power_note"] and "power_note" not in fixed
+
+
 def test_sequential_looks_stay_on_one_split_when_a_level_has_no_test_seeds_in_common_with_the_reference():
     table, _ = correctness_ablation(np.random.default_rng(11), 4, 200)
     other = table[table["params_model"] == "new"].assign(params_model="third", seed=lambda t: t["seed"] + 100,

@@ -267,13 +267,18 @@ def _power(q: dict[str, Any], e: dict[str, Any], paired: bool, alpha: float, m: 
     if e.get("split") == "test":
         if components is None:
             return
-        need = seeds_for_power(components, e["n_test"], min_effect, alpha / max(m, 1))
+        fixed = need = seeds_for_power(components, e["n_test"], min_effect, alpha / max(m, 1))
         if need is not None and seq is not None:
             need = _sequential_need(need, seq, lambda a: seeds_for_power(components, e["n_test"], min_effect,
                                                                          a / max(m, 1)))
         if need is None:
             e["power_note"] = (f"the test split's {e['n_test']} examples alone leave too much noise to detect "
                                f"{min_effect:g} at 80% power: more seeds cannot settle it, a larger test split can.")
+            if fixed is not None:  # the sequential design's small final alpha is what rules it out
+                e["power_note"] = (f"under --until-decided the test split's {e['n_test']} examples leave too much "
+                                   f"noise to detect {min_effect:g} at 80% power (its final look spends only part "
+                                   f"of alpha): a fixed design with {fixed} seeds per level (without "
+                                   f"--until-decided) or a larger test split can.")
         else:
             e["seeds_needed"] = need
             if e["verdict"] not in (HELPS, HURTS):
