@@ -144,8 +144,8 @@ def _table(runs: list[dict]) -> str:
             hits = sum(t is not None for t, _ in reach)
             summary[(space, method)] = statistics.median(times)
             lines.append(f"| {space} (top {top:.4f}) | {method} | {hits}/{len(mine)} | {statistics.median(times):.1f} "
-                         f"| {statistics.median(counts):.0f} | {_ert(mine, top - WITHIN):.1f} | {statistics.mean(bests):.4f} "
-                         f"| {overhead:.2f} |")
+                         f"| {statistics.median(counts):.0f} | {_ert(mine, top - WITHIN):.1f} "
+                         f"| {statistics.mean(bests):.4f} | {overhead:.2f} |")
     for space in SPACES:
         if (space, "tpe+median") in summary:
             ratio = summary[(space, "tpe+median")] / summary[(space, "random")]
@@ -211,7 +211,8 @@ def main() -> None:
     print(f"command: python bench/engines.py {' '.join(sys.argv[1:])}")
     print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {uname}, nproc {os.cpu_count()}; "
           f"load average at the end {os.getloadavg()[0]:.1f}; total {time.perf_counter() - started:.0f}s")
-    print(f"git: {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}")
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    print(f"git: {head}")
     print()
     print(_table(runs))
 
