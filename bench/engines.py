@@ -7,7 +7,11 @@ each run: the time (from the first trial's start) and the number of trials
 until its best objective came within 0.5 points (0.005 accuracy) of the best
 value any method found on that space, and the engine's overhead against the
 plain Keras fits of the same run: wall time of all trials / sum of their
-`model.fit` seconds (the trials' `fit_seconds`).
+`model.fit` seconds (the trials' `fit_seconds`). Across seeds: the expected
+time to the target (ERT, which counts runs that never reach it in full) of
+TPE+median over random's with a seed bootstrap interval, at 0.5 points and at
+1, 2 and 3; and the best value in the budget, TPE+median minus random, paired
+by seed.
 
     python bench/engines.py --seeds 2 --trials 8 --json runs.json   # prints a Markdown table
     python bench/engines.py --epochs 10 --spaces dense ...           # longer fits, where pruning can save time
