@@ -75,6 +75,19 @@ def _reach(run: dict, target: float) -> tuple[float | None, int | None]:
     return None, None
 
 
+def _pairs(runs: list[dict], space: str) -> dict[int, dict[str, dict]]:
+    """Seed -> {"tpe+median": run, "random": run} for the seeds of ``space`` where both methods ran."""
+    by_seed: dict[int, dict[str, dict]] = {}
+    for r in runs:
+        if r["space"] == f"engines_{space}" and r["method"] in ("tpe+median", "random"):
+            by_seed.setdefault(r["seed"], {})[r["method"]] = r
+    return {seed: pair for seed, pair in sorted(by_seed.items()) if len(pair) == 2}
+
+
+def _best(run: dict) -> float:
+    return max(row["value"] for row in run["rows"] if row["value"] is not None and row["state"] == "COMPLETE")
+
+
 def _ert(runs: list[dict], target: float, at_least_one: bool = False) -> float:
     """Expected running time to the target (COCO's ERT): all seconds spent, until the target or the run's end, over
     the runs that reached it; infinite where none did. A run that never reaches the target is counted in full
@@ -99,11 +112,8 @@ def _ert_ratio(runs: list[dict], space: str, top: float, within: float = WITHIN,
     """
     import random
 
-    by_seed = {}
-    for r in runs:
-        if r["space"] == f"engines_{space}" and r["method"] in ("tpe+median", "random"):
-            by_seed.setdefault(r["seed"], {})[r["method"]] = r
-    seeds = [s for s, pair in by_seed.items() if len(pair) == 2]
+    by_seed = _pairs(runs, space)
+    seeds = list(by_seed)
 
     def ratio(chosen: list[int]) -> float:
         tpe = _ert([by_seed[s]["tpe+median"] for s in chosen], top - within)
@@ -142,8 +152,7 @@ def _table(runs: list[dict]) -> str:
             # A run that never reaches the target counts as its whole span (a lower bound on its time).
             times = [t if t is not None else r["trials_span"] for (t, _), r in zip(reach, mine)]
             counts = [n if n is not None else len(r["rows"]) for (_, n), r in zip(reach, mine)]
-            bests = [max(row["value"] for row in r["rows"] if row["value"] is not None and row["state"] == "COMPLETE")
-                     for r in mine]
+            bests = [_best(r) for r in mine]
             overhead = statistics.median(r["trials_span"] / r["fit_sum"] for r in mine)
             hits = sum(t is not None for t, _ in reach)
             summary[(space, method)] = statistics.median(times)
@@ -166,12 +175,7 @@ def _best_difference(runs: list[dict], space: str) -> str:
     """Per seed, TPE+median's best value minus random search's in the same trial budget: mean, 95% t interval."""
     from scipy import stats
 
-    pairs = {}
-    for r in runs:
-        if r["space"] == f"engines_{space}" and r["method"] in ("tpe+median", "random"):
-            pairs.setdefault(r["seed"], {})[r["method"]] = max(row["value"] for row in r["rows"]
-                                                               if row["state"] == "COMPLETE")
-    d = [p["tpe+median"] - p["random"] for p in pairs.values() if len(p) == 2]
+    d = [_best(pair["tpe+median"]) - _best(pair["random"]) for pair in _pairs(runs, space).values()]
     if len(d) < 2:
         return ""
     mean, se = statistics.mean(d), statistics.stdev(d) / len(d) ** 0.5
@@ -189,11 +193,8 @@ def _paired(runs: list[dict], space: str) -> str:
     A TPE+median run that never reaches it counts as its whole span (the ratio is then a lower bound, marked >=).
     """
     parts, ratios = [], []
-    for seed in sorted({r["seed"] for r in runs if r["space"] == f"engines_{space}"}):
-        pair = {r["method"]: r for r in runs if r["space"] == f"engines_{space}" and r["seed"] == seed}
-        if "tpe+median" not in pair or "random" not in pair:
-            continue
-        bar = max(row["value"] for row in pair["random"]["rows"] if row["state"] == "COMPLETE")
+    for seed, pair in _pairs(runs, space).items():
+        bar = _best(pair["random"])
         t_random, _ = _reach(pair["random"], bar)
         t_tpe, _ = _reach(pair["tpe+median"], bar)
         ratio = (t_tpe if t_tpe is not None else pair["tpe+median"]["trials_span"]) / t_random
