@@ -48,13 +48,17 @@ def _one(space: Path, method: str, seed: int, trials: int, epochs: int | None) -
     from archsearch.study import RunOptions, run_search
 
     with tempfile.TemporaryDirectory() as tmp:
+        # recycle_after=0: the CLI would restart the process after 50 trials; run_search alone would stop there.
         options = RunOptions(trials=trials, epochs=epochs, seed=seed, quiet=True, storage=f"sqlite:///{tmp}/o.db",
+                             recycle_after=0,
                              tracking_uri=f"sqlite:///{tmp}/m.db", study_name="bench", **METHODS[method])
         start = time.perf_counter()
         run_search(space, options)
         wall = time.perf_counter() - start
         study = optuna.load_study(study_name="bench", storage=options.storage)
         done = [t for t in study.get_trials(deepcopy=False) if t.datetime_complete is not None]
+    if len(done) != trials:  # every method gets the same budget, or the comparison is void
+        raise SystemExit(f"{space.name} {method} seed {seed}: {len(done)} trials finished, not {trials}")
     t0 = min(t.datetime_start for t in done)
     rows = [{"t": (t.datetime_complete - t0).total_seconds(), "value": t.value,
              "fit": t.user_attrs.get("metrics", {}).get("fit_seconds", 0.0), "state": t.state.name}
