@@ -90,11 +90,25 @@ def test_keras_tuner_values_land_on_an_optuna_trial_with_the_distributions_archs
     ({"repeats": 2}, "--repeats 2 is an Optuna setting"),
     ({"sampler": "random"}, "--sampler random is an Optuna setting"),
     ({"engine": "keras-tuner:grid"}, "--engine must be one of optuna, keras-tuner:random"),
+    ({"recycle_after": 10}, "--recycle-after 10: --engine keras-tuner:random keeps its tuner's search in one process"),
+    ({"max_rss_mib": 500}, "--max-rss-mib 500: --engine keras-tuner:random keeps"),
 ])
 def test_options_that_keras_tuner_engines_cannot_honour_are_refused(changes, match):
     options = RunOptions(**{"engine": "keras-tuner:random", **changes})
     with pytest.raises(UsageError, match=match):
         options.validate()
+
+
+def test_a_keras_tuner_engine_is_never_recycled_and_the_optuna_engine_every_50_trials_by_default():
+    from archsearch.study import RECYCLE_AFTER
+
+    assert RunOptions(engine="keras-tuner:hyperband").recycle_every == 0
+    assert RunOptions(engine="keras-tuner:hyperband", recycle_after=0).recycle_every == 0
+    RunOptions(engine="keras-tuner:hyperband", recycle_after=0).validate()  # "never" is what it does anyway
+    assert RunOptions().recycle_every == RECYCLE_AFTER == 50
+    assert RunOptions(recycle_after=7).recycle_every == 7
+    help_text = CliRunner().invoke(cli, ["run", "--help"]).output
+    assert f"Default: {RECYCLE_AFTER} with the Optuna engine" in " ".join(help_text.split())
 
 
 def test_the_resume_command_keeps_the_engine():

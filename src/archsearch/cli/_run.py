@@ -45,11 +45,14 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @tracking_uri_option
 @click.option("--max-failures", type=int, default=5, show_default=True, metavar="N",
               help="Stop after N consecutive failed trials.")
-@click.option("--recycle-after", type=int, default=50, show_default=True, metavar="K",
+@click.option("--recycle-after", type=int, default=None, metavar="K",
+              # 50: archsearch.study.RECYCLE_AFTER (not imported here: --help stays light; a test pins it)
               help="Continue in a fresh process every K trials: TensorFlow leaks memory per trial, "
-                   "this keeps it bounded. 0 = never.")
+                   "this keeps it bounded. 0 = never. Default: 50 with the Optuna engine; a "
+                   "keras-tuner engine keeps its search in one process and refuses this option.")
 @click.option("--max-rss-mib", type=int, default=0, show_default=True, metavar="MIB",
-              help="Also continue in a fresh process when resident memory has grown by MIB. 0 = no limit.")
+              help="Also continue in a fresh process when resident memory has grown by MIB. 0 = no limit. "
+                   "Optuna engine only.")
 @click.option("--heartbeat", type=int, default=10, show_default=True, metavar="SECONDS",
               help="Heartbeat of the running trial. A trial whose process on this machine is gone is marked FAIL "
                    "at once by the next run (its MLflow run closed FAILED); one of another machine once its "
@@ -62,7 +65,7 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
 def run(space: str, trials: int | None, timeout: float | None, epochs: int | None, seed: int,
         dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, study_name: str | None,
-        storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int,
+        storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int | None,
         max_rss_mib: int, heartbeat: int, workers: int, parent_run_id: str | None, worker_index: int,
         quiet: bool) -> None:
     """Search the space declared in SPACE (a .py space file).

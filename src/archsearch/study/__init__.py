@@ -1,7 +1,7 @@
 """Running a study: options, the Optuna loop, progress, the builder probe and the trials table."""
 
 from archsearch.study._importance import importance
-from archsearch.study._options import RunOptions
+from archsearch.study._options import RECYCLE_AFTER, RunOptions
 from archsearch.study._probe import (
     FALLBACKS,
     Build,
@@ -21,6 +21,7 @@ __all__ = [
     "FALLBACKS",
     "CORRECTNESS_COLUMNS",
     "METRIC_COLUMNS",
+    "RECYCLE_AFTER",
     "Build",
     "Interrupted",
     "RunOptions",

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from archsearch.errors import UsageError
 
-__all__ = ["RunOptions", "resume_args"]
+__all__ = ["RECYCLE_AFTER", "RunOptions", "resume_args"]
+
+RECYCLE_AFTER = 50  # trials per process with the Optuna engine, unless --recycle-after says otherwise
 
 
 @dataclasses.dataclass
@@ -34,11 +36,16 @@ class RunOptions:
             storage. A trial silent for twice as long (its process died) is marked
             FAIL by the next run, and its MLflow run is closed.
         recycle_after: hand over to a fresh process after this many trials
-            (bounds the memory TensorFlow leaks per trial); 0 = never; 50 as in
-            ``archsearch run``. Only the CLI can restart itself; ``run_search``
-            stops and sets ``SearchResult.recycle`` (call it again to go on).
+            (bounds the memory TensorFlow leaks per trial); 0 = never; None:
+            :data:`RECYCLE_AFTER` with the Optuna engine, never with a
+            keras-tuner engine (its tuner keeps the search in this process: a
+            fresh one would start a new Hyperband bracket or Bayesian model), which
+            refuses any other value. Only the CLI can restart itself;
+            ``run_search`` stops and sets ``SearchResult.recycle`` (call it again
+            to go on).
         max_rss_mib: also hand over when the resident memory has grown by this
-            many MiB since the start; 0 = never.
+            many MiB since the start; 0 = never (the only value a keras-tuner
+            engine takes).
         parent_run_id: continue this MLflow parent run instead of opening one
             (set by a recycled process).
         engine: what picks the trials: ``optuna`` (the sampler and pruner above) or
@@ -63,11 +70,18 @@ class RunOptions:
     pruner: str = "none"
     repeats: int = 1
     heartbeat: int = 10
-    recycle_after: int = 50
+    recycle_after: int | None = None
     max_rss_mib: int = 0
     parent_run_id: str | None = None
     worker_index: int = 0
     engine: str = "optuna"
+
+    @property
+    def recycle_every(self) -> int:
+        """Trials per process: ``recycle_after``, or its default for the engine (0 = never)."""
+        if self.recycle_after is not None:
+            return self.recycle_after
+        return RECYCLE_AFTER if self.engine == "optuna" else 0
 
     def validate(self) -> None:
         from archsearch.study._engines import check_engine
@@ -82,9 +96,14 @@ class RunOptions:
                 if value != plain:
                     raise UsageError(f"{flag} {value} is an Optuna setting; --engine {self.engine} picks and stops "
                                      f"trials itself. Drop {flag}, or use --engine optuna.")
+            for flag, value in (("--recycle-after", self.recycle_after), ("--max-rss-mib", self.max_rss_mib)):
+                if value:
+                    raise UsageError(f"{flag} {value}: --engine {self.engine} keeps its tuner's search in one "
+                                     f"process, which is never recycled (a fresh process would restart the "
+                                     f"search). Drop {flag}, or use --engine optuna.")
         for name in ("recycle_after", "max_rss_mib"):
             value = getattr(self, name)
-            if value < 0:
+            if value is not None and value < 0:
                 flag = "--" + name.replace("_", "-")
                 raise UsageError(f"{flag} must be 0 (never) or more, but got {value}.")
         for name in ("trials", "epochs", "max_failures", "repeats", "heartbeat"):

@@ -244,7 +244,7 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
                           tracker=tracker, progress=progress, finished_before=finished,
                           prune=options.pruner != "none", repeats=options.repeats)
     stop_for_failures = FailureGuard(objective, options.max_failures)
-    recycler = Recycler(objective, options.recycle_after, options.max_rss_mib)
+    recycler = Recycler(objective, options.recycle_every, options.max_rss_mib)
     gate = TargetGate(plan.target, owners, progress.say, timeout=options.timeout, guards=(stop_for_failures, recycler))
     status: str | None = "FINISHED"
     resume = _resume_command(space, options)
