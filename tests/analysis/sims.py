@@ -80,6 +80,19 @@ EXAMPLE_CASES = {  # (sd of w, sd of e, sd of u)
 MU, DIFFICULTY_SD = 2.0, 1.2
 
 
+def _tau(case: str) -> float:
+    """The total spread of an example's latent margin in ``case``."""
+    return float(np.sqrt(DIFFICULTY_SD**2 + sum(sd**2 for sd in EXAMPLE_CASES[case])))
+
+
+def shift_for(effect: float, case: str) -> float:
+    """The ``shift`` of :func:`correctness_pair` whose population accuracy effect is ``effect``."""
+    from scipy import stats
+
+    tau = _tau(case)
+    return float(tau * stats.norm.ppf(stats.norm.cdf(MU / tau) + effect) - MU)
+
+
 def correctness_pair(rng: np.random.Generator, seeds: int, n: int, shift: float = 0.0,
                      case: str = "example-heavy") -> tuple[np.ndarray, np.ndarray, float]:
     """Seeds x examples correctness of level ``a`` (logit-like ``shift``) and reference ``b``, and the truth.
@@ -95,7 +108,7 @@ def correctness_pair(rng: np.random.Generator, seeds: int, n: int, shift: float 
         w = rng.normal(0, sw, n)
         u = rng.normal(0, su, seeds)[:, None]
         out.append(z + d + w + u + rng.normal(0, se, (seeds, n)) > 0)
-    tau = float(np.sqrt(DIFFICULTY_SD**2 + sw**2 + se**2 + su**2))
+    tau = _tau(case)
     truth = float(stats.norm.cdf((MU + shift) / tau) - stats.norm.cdf(MU / tau))
     return out[0], out[1], truth
 

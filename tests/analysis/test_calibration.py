@@ -180,13 +180,10 @@ def test_suggested_max_seeds_give_80_percent_power_to_the_sequential_design():
 def test_suggested_seeds_on_the_test_split_give_80_percent_power_at_the_minimum_effect(case):
     """A 3-seed null pilot with per-example test correctness suggests N seeds at a 3-point minimum effect;
     N-seed ablations at a true +3 points say "helps" on the test split (the crossed test) >= 80% of the time."""
-    from scipy import stats
+    from sims import correctness_ablation, shift_for
 
-    from sims import DIFFICULTY_SD, EXAMPLE_CASES, MU, correctness_ablation
-
-    tau = float(np.sqrt(DIFFICULTY_SD**2 + sum(sd**2 for sd in EXAMPLE_CASES[case])))
     min_effect = 0.03
-    shift = tau * stats.norm.ppf(stats.norm.cdf(MU / tau) + min_effect) - MU  # population effect = min_effect
+    shift = shift_for(min_effect, case)  # population effect = min_effect
 
     def effect(table):
         plan = {"factor": "model", "levels": ["old", "new"], "baseline": "old", "seeds": sorted(set(table["seed"]))}
@@ -218,15 +215,13 @@ def test_suggested_max_seeds_on_the_test_split_give_80_percent_power_to_the_sequ
     3-point minimum effect; `--until-decided` up to N at a true +3 points (looks every 3 seeds, each the crossed
     seeds x examples test of the first n seeds) ends "decided: helps" >= 80% of the time."""
     import pandas as pd
-    from scipy import stats
 
-    from sims import DIFFICULTY_SD, EXAMPLE_CASES, MU, correctness_ablation, correctness_pair
+    from sims import correctness_ablation, correctness_pair, shift_for
 
     from archsearch.analysis import DECIDED, HELPS, SequentialPlan, crossed_compare, sequential_decision
 
-    tau = float(np.sqrt(DIFFICULTY_SD**2 + sum(sd**2 for sd in EXAMPLE_CASES[case])))
     min_effect = 0.03
-    shift = tau * stats.norm.ppf(stats.norm.cdf(MU / tau) + min_effect) - MU  # population effect = min_effect
+    shift = shift_for(min_effect, case)  # population effect = min_effect
     rng = np.random.default_rng(12)
     rates, suggested, pilots = [], [], 0
     while len(suggested) < 10 and pilots < 40:
