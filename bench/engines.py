@@ -94,18 +94,15 @@ def _best(run: dict) -> float:
     return max(row["value"] for row in run["rows"] if row["value"] is not None and row["state"] == "COMPLETE")
 
 
-def _ert(runs: list[dict], targets: list[float], at_least_one: bool = False) -> float:
-    """Expected running time to the target (COCO's ERT): all seconds spent, until its target or the run's end, over
-    the runs that reached it; infinite where none did. ``targets[i]`` is run i's target. A run that never reaches its
-    target is counted in full rather than dropped or treated as if it had reached it at its end. ``at_least_one``
-    divides by one where no run reached it: a lower bound (as if the next run had reached it at once)."""
+def _ert(runs: list[dict], target: float) -> float:
+    """Expected running time to the target (COCO's ERT): all seconds spent, until the target or the run's end, over
+    the runs that reached it; infinite where none did. A run that never reaches the target is counted in full
+    rather than dropped or treated as if it had reached it at its end."""
     spent, hits = 0.0, 0
-    for run, target in zip(runs, targets, strict=True):
+    for run in runs:
         t, _ = _reach(run, target)
         spent += t if t is not None else run["trials_span"]
         hits += t is not None
-    if at_least_one:
-        hits = max(hits, 1)
     return spent / hits if hits else float("inf")
 
 
@@ -163,9 +160,9 @@ def _ert_ratio(runs: list[dict], space: str, top: float | None, within: float = 
     """TPE+median's ERT over random's (`_ert_columns` says which target), with a 95% BCa bootstrap interval over seeds
     (the same seed starts both samplers), printed with "<=" where random search never reached the target.
 
-    BCa rather than percentile: in runs of 16-24 seeds simulated by resampling earlier runs' seeds
-    (bench/engines_interval.py), the percentile interval's upper end fell below the true ratio about twice as often
-    as the nominal 2.5%; BCa's about as often as nominal (bench/results/engines.md gives the rates).
+    BCa rather than percentile: in runs of 16-32 seeds simulated by resampling earlier runs' seeds
+    (bench/engines_interval.py), the percentile interval's upper end fell below the true ratio in 4.2-5.2% of runs
+    in five of six settings (2.5% in one), BCa's in 2.0-3.1% (nominal 2.5%; bench/results/engines.md has the table).
     """
     import numpy as np
 
@@ -209,7 +206,7 @@ def _table(runs: list[dict]) -> str:
             hits = sum(t is not None for t, _ in reach)
             summary[(space, method)] = statistics.median(times)
             lines.append(f"| {space} (top {top:.4f}) | {method} | {hits}/{len(mine)} | {statistics.median(times):.1f} "
-                         f"| {statistics.median(counts):.0f} | {_ert(mine, [top - WITHIN] * len(mine)):.1f} "
+                         f"| {statistics.median(counts):.0f} | {_ert(mine, top - WITHIN):.1f} "
                          f"| {statistics.mean(bests):.4f} | {overhead:.2f} |")
     for space in SPACES:
         if (space, "tpe+median") in summary:
