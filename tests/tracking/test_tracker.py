@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
+from archsearch.stores import ensure_sqlite_store
 from archsearch.tracking import MlflowTracker, TrialLog
 
 
@@ -53,4 +56,76 @@ def test_unreachable_store_warns_and_does_not_block(tmp_path):
     tracker.start_trial(0)
     with pytest.warns(UserWarning, match="MLflow logging failed"):
         tracker.close(timeout=60)
+    assert tracker.errors
+
+
+def test_an_experiment_made_by_another_process_between_lookup_and_create_is_used(tmp_path, monkeypatch):
+    # Processes started together (--workers, a sweep) all look the experiment up, find none and create it;
+    # all but one then get RESOURCE_ALREADY_EXISTS. Here the other process wins inside that window.
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{tmp_path}/m.db"
+    lookup = MlflowClient.get_experiment_by_name
+    other = {}
+
+    def lookup_while_another_creates(self, name):
+        if not other:
+            other["id"] = MlflowClient(uri).create_experiment(name)
+            return None  # what this process saw just before
+        return lookup(self, name)
+
+    monkeypatch.setattr(MlflowClient, "get_experiment_by_name", lookup_while_another_creates)
+    tracker = MlflowTracker(uri, "exp", run_name="parent")
+    tracker.start_trial(0)
+    tracker.close()
+    assert tracker.errors == []
+    assert tracker.experiment_id == other["id"]
+    runs = MlflowClient(uri).search_runs([other["id"]])
+    assert sorted(r.info.status for r in runs) == ["FINISHED", "KILLED"]
+
+
+def _open_and_close(uri: str, barrier, results) -> None:
+    import mlflow.tracking  # noqa: F401  (the slow import first, so that the barrier lines up the creates)
+
+    barrier.wait()
+    tracker = MlflowTracker(uri, "exp", run_name="parent")
+    tracker.close()
+    results.put((tracker.experiment_id, tracker.errors))
+
+
+def test_processes_starting_together_on_a_new_store_share_one_experiment(tmp_path):
+    import multiprocessing
+
+    from mlflow.tracking import MlflowClient
+
+    ctx = multiprocessing.get_context("spawn")
+    n, uri = 4, f"sqlite:///{tmp_path}/m.db"
+    ensure_sqlite_store(uri)  # (racing on the store itself: tests/stores/test_template.py)
+    barrier, results = ctx.Barrier(n), ctx.Queue()
+    procs = [ctx.Process(target=_open_and_close, args=(uri, barrier, results)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=240) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+    assert [errors for _, errors in outcomes] == [[]] * n
+    assert len({experiment for experiment, _ in outcomes}) == 1
+    client = MlflowClient(uri)
+    assert [e.name for e in client.search_experiments()].count("exp") == 1
+    assert len(client.search_runs([outcomes[0][0]])) == n
+
+
+def test_wait_returns_when_the_store_cannot_be_reached(tmp_path):
+    # The logging thread stops when it cannot connect; wait() (the MLflow worker's reply to "init") must not
+    # block on it forever: that hung a whole search at its end.
+    import threading
+
+    (tmp_path / "file").write_text("x")
+    tracker = MlflowTracker(f"sqlite:///{tmp_path}/file/m.db", "exp", run_name="p")
+    waiter = threading.Thread(target=tracker.wait, daemon=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "MLflow logging failed": the test above checks it
+        waiter.start()
+        waiter.join(60)
+    assert not waiter.is_alive()
     assert tracker.errors

@@ -65,10 +65,29 @@ def store_from_template(db: Path, template_name: str, build: Callable[[Path], No
             with sqlite3.connect(partial) as con:
                 adjust(con)
             con.close()
-        if db.exists():  # another process made it meanwhile
-            partial.unlink()
-            return False
-        os.replace(partial, db)  # atomic: a concurrent process sees no store or a whole one
+        return _place(partial, db)
     except (OSError, sqlite3.Error):
         return False
-    return True
+
+
+def _place(partial: Path, db: Path) -> bool:
+    """Move ``partial`` to ``db`` unless ``db`` exists, in one step; True when it was placed.
+
+    Check-then-rename would let a second process replace a store that the first
+    one has already opened (whose writes would then go to a deleted file): with
+    ``--workers`` or a sweep, processes start together. A hard link fails when
+    the name exists, atomically. A file system without hard links falls back to
+    check-then-rename.
+    """
+    try:
+        os.link(partial, db)
+        return True
+    except FileExistsError:
+        return False
+    except OSError:  # no hard links on this file system
+        if db.exists():
+            return False
+        os.replace(partial, db)
+        return True
+    finally:
+        partial.unlink(missing_ok=True)

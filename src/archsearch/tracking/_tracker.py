@@ -129,7 +129,9 @@ class MlflowTracker:
         """Block until everything submitted so far is written."""
         done = threading.Event()
         self._submit(done.set)
-        done.wait()
+        # The thread stops early only when it could not connect (see _work): nothing is left to wait for.
+        while not done.wait(0.2) and self._thread.is_alive():
+            pass
 
     # -- the worker -----------------------------------------------------------
 
@@ -154,13 +156,7 @@ class MlflowTracker:
     def _start(self, run_name: str, tags: dict[str, str], params: dict[str, Any],
                parent_run_id: str | None = None, dataset: DatasetInfo | None = None) -> None:
         client = mlflow_client(self.tracking_uri, create=True)
-        experiment = client.get_experiment_by_name(self.experiment)
-        if experiment is None:
-            root = artifact_root_for(self.tracking_uri)
-            location = None if root is None else (Path(root) / "artifacts" / self.experiment).as_uri()
-            self.experiment_id = client.create_experiment(self.experiment, artifact_location=location)
-        else:
-            self.experiment_id = experiment.experiment_id
+        self.experiment_id = self._experiment_id(client)
         self._client = client
         self._inputs = [] if dataset is None else dataset_inputs(dataset)
         if parent_run_id is not None:
@@ -172,6 +168,30 @@ class MlflowTracker:
         self._log(self.parent_run_id, params=params)
         if self._inputs:
             client.log_inputs(self.parent_run_id, datasets=self._inputs)
+
+    def _experiment_id(self, client: Any) -> str:
+        """The experiment's id; created when missing, also when another process creates it at the same moment.
+
+        Processes started together on one store (``--workers``, a sweep, two
+        terminals) all find no experiment and all create it; all but one get
+        RESOURCE_ALREADY_EXISTS and then use the one that won.
+        """
+        from mlflow.exceptions import MlflowException
+
+        experiment = client.get_experiment_by_name(self.experiment)
+        if experiment is not None:
+            return experiment.experiment_id
+        root = artifact_root_for(self.tracking_uri)
+        location = None if root is None else (Path(root) / "artifacts" / self.experiment).as_uri()
+        try:
+            return client.create_experiment(self.experiment, artifact_location=location)
+        except MlflowException as err:
+            if err.error_code != "RESOURCE_ALREADY_EXISTS":
+                raise
+            experiment = client.get_experiment_by_name(self.experiment)
+            if experiment is None:
+                raise
+            return experiment.experiment_id
 
     def _start_trial(self, number: int, start_ms: int, tags: dict[str, str]) -> None:
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID
@@ -216,15 +236,26 @@ class MlflowTracker:
         """The runs table's columns (objective, sizes, times, params) as the experiment's shared view."""
         import json
 
-        old = self._client.get_experiment(self.experiment_id).tags.get(Tag.SHARED_VIEW)
-        try:
-            columns = list(json.loads(old)["selectedColumns"]) if old else []
-        except (ValueError, KeyError, TypeError):
-            columns = []
+        from mlflow.exceptions import MlflowException
+
         metrics = (Metric.OBJECTIVE, Metric.BEST_OBJECTIVE, Metric.PARAMS_COUNT, Metric.FIT_SECONDS, Metric.RSS_MIB)
         wanted = [f"metrics.`{m}`" for m in metrics] + [f"params.`{p}`" for p in self._param_keys]
-        columns += [c for c in wanted if c not in columns]
-        self._client.set_experiment_tag(self.experiment_id, Tag.SHARED_VIEW, json.dumps({"selectedColumns": columns}))
+        for attempt in range(3):
+            old = self._client.get_experiment(self.experiment_id).tags.get(Tag.SHARED_VIEW)
+            try:
+                columns = list(json.loads(old)["selectedColumns"]) if old else []
+            except (ValueError, KeyError, TypeError):
+                columns = []
+            columns += [c for c in wanted if c not in columns]
+            try:
+                self._client.set_experiment_tag(self.experiment_id, Tag.SHARED_VIEW,
+                                                json.dumps({"selectedColumns": columns}))
+                return
+            except MlflowException:
+                # Another process wrote the first view at the same moment (MLflow inserts a new tag
+                # after a lookup, not in one step): read theirs and merge.
+                if attempt == 2:
+                    raise
 
     def _close_orphans(self, study: str, states: dict[int, str]) -> None:
         if self._client is None:
