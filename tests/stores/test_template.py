@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from archsearch.stores import store_from_template
 
 
@@ -21,34 +23,38 @@ def _rows(db: Path) -> list[str]:
     return rows
 
 
-def test_a_store_is_made_once_and_an_existing_one_is_left_alone(tmp_path, monkeypatch):
+def _write(db: Path | str, who: str) -> None:
+    with sqlite3.connect(db, timeout=30) as con:
+        con.execute("INSERT INTO t VALUES (?)", (who,))
+    con.close()
+
+
+@pytest.fixture
+def made(tmp_path, monkeypatch) -> Path:
+    """A store made from the template, with one row written by the process that made it."""
     monkeypatch.setenv("ARCHSEARCH_CACHE", str(tmp_path / "cache"))
     db = tmp_path / "s" / "a.db"
     assert store_from_template(db, "t-1.db", _build) is True
-    with sqlite3.connect(db) as con:
-        con.execute("INSERT INTO t VALUES ('mine')")
-    con.close()
-    assert store_from_template(db, "t-1.db", _build) is False
-    assert _rows(db) == ["mine"]
-    assert sorted(p.name for p in db.parent.iterdir()) == ["a.db"]  # no partial copy left behind
+    _write(db, "maker")
+    return db
 
 
-def test_a_store_another_process_placed_after_the_check_is_kept(tmp_path, monkeypatch):
+def test_a_store_is_made_once_and_an_existing_one_is_left_alone(made):
+    assert store_from_template(made, "t-1.db", _build) is False
+    assert _rows(made) == ["maker"]
+    assert sorted(p.name for p in made.parent.iterdir()) == ["a.db"]  # no partial copy left behind
+
+
+def test_a_store_another_process_placed_after_the_check_is_kept(made, monkeypatch):
     # Two processes start together: both see no store; the other one places its copy and starts writing
     # into it. Replacing that file (check-then-rename) would send the other process's writes to a deleted file.
-    monkeypatch.setenv("ARCHSEARCH_CACHE", str(tmp_path / "cache"))
-    db = tmp_path / "s" / "a.db"
-    assert store_from_template(db, "t-1.db", _build) is True
-    with sqlite3.connect(db) as con:
-        con.execute("INSERT INTO t VALUES ('other')")
-    con.close()
-    inode = db.stat().st_ino
+    inode = made.stat().st_ino
     exists = Path.exists
-    monkeypatch.setattr(Path, "exists", lambda self: False if self == db else exists(self))  # checked too early
+    monkeypatch.setattr(Path, "exists", lambda self: False if self == made else exists(self))  # checked too early
 
-    assert store_from_template(db, "t-1.db", _build) is False
-    assert db.stat().st_ino == inode and _rows(db) == ["other"]
-    assert sorted(p.name for p in db.parent.iterdir()) == ["a.db"]
+    assert store_from_template(made, "t-1.db", _build) is False
+    assert made.stat().st_ino == inode and _rows(made) == ["maker"]
+    assert sorted(p.name for p in made.parent.iterdir()) == ["a.db"]
 
 
 def _place_and_write(cache: str, db: str, who: str, barrier, done) -> None:
@@ -57,9 +63,7 @@ def _place_and_write(cache: str, db: str, who: str, barrier, done) -> None:
     os.environ["ARCHSEARCH_CACHE"] = cache
     barrier.wait()
     store_from_template(Path(db), "t-1.db", _build)
-    with sqlite3.connect(db, timeout=30) as con:
-        con.execute("INSERT INTO t VALUES (?)", (who,))
-    con.close()
+    _write(db, who)
     done.put(who)
 
 
