@@ -7,7 +7,7 @@ import warnings
 import pytest
 
 from archsearch.stores import ensure_sqlite_store
-from archsearch.tracking import MlflowTracker, TrialLog
+from archsearch.tracking import DatasetInfo, MlflowTracker, TrialLog
 
 
 def test_parent_and_child_runs_with_long_histories(tmp_path):
@@ -87,13 +87,19 @@ def test_an_experiment_made_by_another_process_between_lookup_and_create_is_used
 def _open_and_close(uri: str, barrier, results) -> None:
     import mlflow.tracking  # noqa: F401  (the slow import first, so that the barrier lines up the creates)
 
+    dataset = DatasetInfo("digits", "0a1b2c3d", {"train": 100, "validation": 20}, (8, 8, 1), 10)
     barrier.wait()
-    tracker = MlflowTracker(uri, "exp", run_name="parent")
+    tracker = MlflowTracker(uri, "exp", run_name="parent", dataset=dataset)
+    tracker.start_trial(0)
+    tracker.end_trial(TrialLog(0, "COMPLETE", {"units": 8}, {}, {}, {}))
     tracker.close()
     results.put((tracker.experiment_id, tracker.errors))
 
 
-def test_processes_starting_together_on_a_new_store_share_one_experiment(tmp_path):
+@pytest.mark.parametrize("experiment", ["new", "existing"])
+def test_processes_starting_together_share_one_experiment_and_dataset(tmp_path, experiment):
+    # A new experiment: they race to create it. An existing one: they reach log_inputs in step and race to add
+    # the dataset to it.
     import multiprocessing
 
     from mlflow.tracking import MlflowClient
@@ -101,6 +107,8 @@ def test_processes_starting_together_on_a_new_store_share_one_experiment(tmp_pat
     ctx = multiprocessing.get_context("spawn")
     n, uri = 4, f"sqlite:///{tmp_path}/m.db"
     ensure_sqlite_store(uri)  # (racing on the store itself: tests/stores/test_template.py)
+    if experiment == "existing":
+        MlflowClient(uri).create_experiment("exp")
     barrier, results = ctx.Barrier(n), ctx.Queue()
     procs = [ctx.Process(target=_open_and_close, args=(uri, barrier, results)) for _ in range(n)]
     for p in procs:
@@ -112,7 +120,10 @@ def test_processes_starting_together_on_a_new_store_share_one_experiment(tmp_pat
     assert len({experiment for experiment, _ in outcomes}) == 1
     client = MlflowClient(uri)
     assert [e.name for e in client.search_experiments()].count("exp") == 1
-    assert len(client.search_runs([outcomes[0][0]])) == n
+    runs = client.search_runs([outcomes[0][0]])
+    assert len(runs) == 2 * n  # a parent and a trial each
+    for run in runs:  # each with the dataset as its input, though all added it at once
+        assert [i.dataset.digest for i in run.inputs.dataset_inputs] == ["0a1b2c3d"]
 
 
 def test_wait_returns_when_the_store_cannot_be_reached(tmp_path):

@@ -166,8 +166,7 @@ class MlflowTracker:
         run = client.create_run(self.experiment_id, run_name=run_name, tags=tags)
         self.parent_run_id = run.info.run_id
         self._log(self.parent_run_id, params=params)
-        if self._inputs:
-            client.log_inputs(self.parent_run_id, datasets=self._inputs)
+        self._log_inputs(self.parent_run_id)
 
     def _experiment_id(self, client: Any) -> str:
         """The experiment's id; created when missing, also when another process creates it at the same moment.
@@ -200,8 +199,23 @@ class MlflowTracker:
         run = self._client.create_run(self.experiment_id, start_time=start_ms, tags=tags,
                                       run_name=f"trial-{number}")
         self._child_runs[number] = run.info.run_id
-        if self._inputs:
-            self._client.log_inputs(run.info.run_id, datasets=self._inputs)
+        self._log_inputs(run.info.run_id)
+
+    def _log_inputs(self, run_id: str) -> None:
+        """The dataset as the run's input (``log_inputs``), also when another process logs it at the same moment.
+
+        MLflow adds a dataset new to the experiment after a lookup, not in one step:
+        processes that start together all add it and all but one fail; the second
+        try finds it and links it to the run.
+        """
+        from mlflow.exceptions import MlflowException
+
+        if not self._inputs:
+            return
+        try:
+            self._client.log_inputs(run_id, datasets=self._inputs)
+        except MlflowException:
+            self._client.log_inputs(run_id, datasets=self._inputs)
 
     def _end_trial(self, log: TrialLog) -> None:
         from mlflow.entities import Metric as MlflowMetric
