@@ -117,7 +117,7 @@ def test_processes_starting_together_share_one_experiment_and_dataset(tmp_path, 
     for p in procs:
         p.join(timeout=60)
     assert [errors for _, errors in outcomes] == [[]] * n
-    assert len({experiment for experiment, _ in outcomes}) == 1
+    assert len({exp_id for exp_id, _ in outcomes}) == 1
     client = MlflowClient(uri)
     assert [e.name for e in client.search_experiments()].count("exp") == 1
     runs = client.search_runs([outcomes[0][0]])
