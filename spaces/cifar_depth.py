@@ -8,6 +8,9 @@ batch 32, 10 epochs. Depth 3 to 5 convolutions: 125,258 parameters at 3, and
 the lab's deeper net at 5 (a 3x3 and a 1x1 with 64 filters added, pooling after
 convolutions 1, 2 and 5): 153,386. Depth changes size too; the report shows
 parameter counts next to the effect, and `archsearch ask --match-size` holds it.
+
+Training as the lab did (the references): plain SGD, learning rate 0.01, no
+momentum; batch 32; 10 epochs; categorical cross-entropy on a softmax output.
 """
 
 from archsearch import Question, blocks

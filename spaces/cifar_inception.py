@@ -4,6 +4,11 @@ A 3x3 stem, then 1-3 Inception modules (parallel 1x1 / 3x3 / 5x5 / pool
 branches joined with Concatenate), each followed by MaxPool(2), then global
 average pooling and softmax. Width (filters per branch), the number of
 parallel branches and depth (modules) are searched.
+
+Training: all archsearch's. The lab gives no model, optimizer or training
+settings for variant 2, so this space searches the optimizer (SGD or Adam) and
+its learning rate, with batch 32 and 10 epochs as in variant 1; it has no
+reference model.
 """
 
 from archsearch import Question, blocks

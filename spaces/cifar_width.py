@@ -3,6 +3,9 @@
 The lab's AlexNet-style net of cifar_depth.py with its 3 convolutions; filters
 per convolution 16, 32, 48 or 64 (125,258 parameters at 32, 427,146 at 64).
 Plain SGD (lr 0.01, no momentum), batch 32, 10 epochs.
+
+Training as the lab did (the references): plain SGD, learning rate 0.01, no
+momentum; batch 32; 10 epochs; categorical cross-entropy on a softmax output.
 """
 
 from archsearch import Question, blocks

@@ -45,6 +45,9 @@ class Reference:
         training: the rest of the lab's training settings, in words.
         pitfalls: lab mistakes that are not in the model itself (e.g. the
             validation split), with what they do.
+        deviations: training settings that are archsearch's, not the lab's
+            (where the lab had none, or did otherwise), each with its reason;
+            the space file's docstring lists the same sentences.
     """
 
     values: Mapping[str, Any]
@@ -55,6 +58,7 @@ class Reference:
     batch_size: int | None = None
     training: str = ""
     pitfalls: tuple[str, ...] = ()
+    deviations: tuple[str, ...] = ()
 
 
 def space_references(space: Space) -> dict[str, Reference]:
@@ -207,6 +211,10 @@ def model_pitfalls(model: Any) -> list[str]:
     elif output == "softmax" and logits is True:
         out.append("the output is a softmax but the loss has from_logits=True: softmax is applied twice, the "
                    "gradients shrink and training is slower or stalls.")
+    elif output == "sigmoid" and logits is True:
+        out.append("the output is a sigmoid but the loss has from_logits=True: the loss applies a softmax to the "
+                   "sigmoids' 0-1 outputs, so no class can get more than about 23% probability, the loss stays "
+                   "high and the gradients are small; the class order, and so the accuracy, can still learn.")
     elif output == "sigmoid" and logits is False:
         out.append("the output is a sigmoid trained with categorical cross-entropy: Keras renormalises the ten "
                    "independent sigmoids to sum to 1; it trains, but the scores are not a softmax.")
@@ -226,13 +234,13 @@ def reference_summary(space: Space, name: str, shape: tuple[int, ...], classes: 
 
     Keys: ``reference``, ``params`` (total), ``layers`` (:func:`layer_table`),
     ``values`` (every active hyperparameter), ``pitfalls`` (:func:`model_pitfalls`
-    plus the reference's own), ``lab``, ``reported``, ``training``, ``epochs``,
-    ``batch_size``. The Keras model is under ``model`` (not JSON).
+    plus the reference's own), ``lab``, ``reported``, ``training``, ``deviations``,
+    ``epochs``, ``batch_size``. The Keras model is under ``model`` (not JSON).
     """
     ref = get_reference(space, name)
     model, hp = build_reference(space, name, shape, classes)
     return {"reference": name, "params": int(model.count_params()), "layers": layer_table(model),
             "values": {k: v for k, v in hp.values.items() if k in hp.params},
             "pitfalls": [*model_pitfalls(model), *ref.pitfalls], "lab": ref.lab, "reported": ref.reported,
-            "reported_value": ref.reported_value, "training": ref.training,
+            "reported_value": ref.reported_value, "training": ref.training, "deviations": list(ref.deviations),
             "epochs": ref.epochs or space.epochs, "batch_size": ref.batch_size or space.batch_size, "model": model}
