@@ -26,6 +26,7 @@ TRIALS = 12
 
 QUESTIONS = [
     Question("model", "Dense vs deeper dense vs CNN: which of the lab's models is best?", baseline="dense"),
+    Question("optimizer", "Does the lab's Adam beat RMSprop for the CNN?", baseline="adam"),
 ]
 
 REFERENCES = {

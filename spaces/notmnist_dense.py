@@ -23,6 +23,7 @@ Where archsearch trains otherwise, and why:
 from archsearch import Question, blocks
 from archsearch.blocks import Reference
 
+LAB = "L2-T1"  # the lab task its search answers (the labs page labels the search so)
 DATASET = "notmnist"
 INPUT = "image"
 EPOCHS = 10
@@ -33,6 +34,8 @@ QUESTIONS = [
     Question("layers", "Does a deeper dense network raise accuracy (0 = logistic regression)?", baseline=0),
     Question("units_0", "Does a wider first hidden layer raise accuracy?", baseline=32),
     Question("activation_0", "Which activation works best in the first hidden layer?", baseline="relu"),
+    Question("activation_4", "Does the lab's softmax in the fifth hidden layer keep the net at chance?",
+             baseline="softmax"),
 ]
 
 _SORTED_SPLIT = ("the lab's validation split was the last 10% of label-sorted data (all one letter), so its "

@@ -17,6 +17,7 @@ from scipy import stats
 
 from archsearch.cli import cli
 from archsearch.schema import Attr, StudyAttr
+from tests.conftest import REPO
 
 SPACE = '''
 from archsearch import Question, blocks
@@ -95,11 +96,18 @@ def test_labs_document_puts_the_labs_numbers_next_to_the_paired_answer(fake):
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1] == "Do wider layers help?" and cells[2] == "`units` 16 vs 8"
     assert cells[3] == "T-wide: accuracy 0.85; T-base: accuracy 0.80; difference +5.0 pts"
-    assert cells[4] == _expected_cell(diffs)  # a single question: Holm leaves the one interval as it is
-    assert cells[5] == "helps" and cells[6] == "5 / 5" and cells[7] == "12,730 vs 6,370"
-    ratio, low, high = (float(x.strip("x[],")) for x in cells[8].split()[:3])
-    assert low < 2.0 < high and abs(ratio - 2.0) < 0.05 and cells[8].endswith("slower")
-    assert cells[9].startswith("**STAND-IN** `notmnist_standin` (not notmnist)")
+    # each level's own accuracy, with its interval over the 5 seeds (computed here with SciPy)
+    level, base = (_mean_ci([v for (u, _), v in fake_values(fake).items() if u == units]) for units in (16, 8))
+    assert cells[4] == f"{level} / {base}"
+    assert cells[5] == _expected_cell(diffs)  # a single question: Holm leaves the one interval as it is
+    assert cells[6] == "helps" and cells[7] == "5 / 5 (decided)"
+    assert cells[8].startswith("**STAND-IN** `notmnist_standin` (not notmnist)")
+    # the question's section: the verdict line, parameters, fit time, training settings, the lab's mistakes
+    section = doc[doc.index("## T1: Do wider layers help?"):]
+    assert "- `units` 16 vs 8: helps" in section and "Parameters 12,730 vs 6,370." in section
+    ratio, low, high = (float(x.strip("x[],")) for x in section.split("Fit time per epoch ")[1].split()[:3])
+    assert low < 2.0 < high and abs(ratio - 2.0) < 0.05
+    assert "Training here: 2 epochs, batch 32." in section
     # the missing study is a partial result, said so at the top and in its row
     assert "**PARTIAL:** 1 of 2 questions" in doc and "`tiny-missing` not run (0 of 4 trials)" in doc
     assert "(not run)" in doc
@@ -108,7 +116,52 @@ def test_labs_document_puts_the_labs_numbers_next_to_the_paired_answer(fake):
     assert "STAND-IN for notMNIST, not notMNIST" in doc
     assert "Generated:" in doc and "CPUs" in doc and "Trials ran: 20" in doc
     # no per-example correctness in these trials: the one comparison is answered on validation, and says so
-    assert "- Answers: 1 on the validation split (seeds only (example noise not included))" in doc
+    assert "- Comparisons: 1 on the validation split (seeds only (example noise not included))" in doc
+
+
+def fake_values(fake) -> dict:
+    import optuna
+
+    _, storage, _, _ = fake
+    study = optuna.load_study(study_name="tiny-ablation-units", storage=storage)
+    return {(t.params["units"], t.user_attrs[Attr.SEED]): t.value for t in study.get_trials()}
+
+
+def _mean_ci(values) -> str:
+    v = np.asarray(values)
+    half = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
+    return f"{v.mean():.3f} [{v.mean() - half:.3f}, {v.mean() + half:.3f}]"
+
+
+def test_labs_json_has_the_same_rows(fake):
+    import json
+
+    _, storage, plan, diffs = fake
+    result = CliRunner().invoke(cli, ["report", "--labs", str(plan), "--storage", storage, "--format", "json"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    done, missing = doc["rows"]
+    assert (done["status"], missing["status"]) == ("done", "not run") and done["lab"] == "T1"
+    (c,) = done["comparisons"]
+    assert (c["level"], c["baseline"], c["decision"], c["seeds"]) == ("16", "8", "helps", 5)
+    assert abs(c["effect"]["diff"] - float(np.mean(diffs))) < 1e-9
+    assert c["lab_reported"]["difference"] == pytest.approx(0.05)
+    assert c["level_accuracy"]["mean"] > c["baseline_accuracy"]["mean"]
+    assert done["training"]["reference"] == "T-base" and done["data"]["stand_in_for"] == "notmnist"
+    assert any("softmax is applied twice" in p["text"] for p in done["pitfalls"])
+
+
+def test_a_row_is_labelled_with_the_lab_task_of_the_level_it_asks(tmp_path):
+    from archsearch.report import LabAsk, labs_rows
+
+    ask = LabAsk(str(REPO / "spaces" / "notmnist_conv_vs_pool.py"), "block_type_1", "none-here", ("conv", "pool"), 3,
+                 "reference:L3-two-conv", "notmnist_standin")
+    (row,) = labs_rows([ask], f"sqlite:///{tmp_path}/empty.db")
+    # the base is the T1 net, but replacing its convolution with pooling (L3-conv-pool) is lab task T2
+    assert row["status"] == "not run" and row["lab"] == "L3-T2"
+    assert row["training"]["lab"].startswith("SGD lr 0.1 without momentum")
+    assert any(d.startswith("fit loop:") for d in row["training"]["archsearch"])
 
 
 def test_labs_needs_ask_steps(tmp_path):

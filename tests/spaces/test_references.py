@@ -14,6 +14,7 @@ from archsearch.cli import cli
 from archsearch.space import load_space
 
 from .lab_tables import TABLES
+from .lab_training import TRAINING, compiled_settings
 
 SPACES = Path(__file__).resolve().parents[2] / "spaces"
 # (space file, reference) for every reference any space declares; names may repeat across spaces.
@@ -44,9 +45,12 @@ def test_reference_matches_its_table_layer_for_layer(space, name, stand_in_data)
     total, expected = TABLES[name]
     loaded = load_space(SPACES / space)
     info = reference_summary(loaded, name, *input_shape(loaded))
+    settings = compiled_settings(info)
     keras.backend.clear_session()
     assert _rows(info, expected) == expected  # class and settings, output shape, parameters, row by row
     assert info["params"] == total
+    # Trained as its lab did (tests/spaces/lab_training.py; the deviations are checked in test_training.py).
+    assert settings == {k: v for k, v in TRAINING[name].items() if k != "ours"}
 
 
 def test_show_reference_json_is_the_layer_table(stand_in_data):

@@ -14,7 +14,7 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @click.option("--labs", "labs_plan", type=click.Path(dir_okay=False, path_type=str), metavar="PLAN.toml",
               help="Each lab's reported number next to archsearch's answer, for every ask step of a lab plan "
                    "(search/labs_offline.toml): effect, interval, seeds, parameters, verdict, fit-time ratio, real "
-                   "data or stand-in; prints Markdown (docs/labs-results.md).")
+                   "data or stand-in; prints Markdown (docs/labs-results.md), or JSON with --format json.")
 @click.option("--design", type=click.Choice(["search", "ablation"]), default="search", show_default=True,
               help="With --table: a search (exploratory) or a controlled ablation (confirmatory).")
 @click.option("--fdr", is_flag=True, help="Control the false discovery rate (Benjamini-Hochberg) over the report's "
@@ -60,7 +60,7 @@ def report(space_or_study: str | None, table_file: str | None, labs_plan: str | 
     if labs_plan is not None:
         from archsearch.cli._labs import labs_document
 
-        click.echo(labs_document(labs_plan, storage), nl=False)
+        click.echo(labs_document(labs_plan, storage, "json" if fmt == "json" else "md"), nl=False)
         return
     if space_or_study is None:
         raise click.UsageError("give SPACE_OR_STUDY, or --table FILE.csv.")
