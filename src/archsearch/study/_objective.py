@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import FailedTrialError
 from archsearch.schema import Attr, Metric, Tag
+from archsearch.seeds import repeat_seeds, trial_seed
 from archsearch.space import OptunaHyperParameters
 from archsearch.study._describe import mean_curves, run_name, shown_params, trial_description
 from archsearch.tracking import TrialLog
@@ -31,27 +32,11 @@ if TYPE_CHECKING:
     from archsearch.study._progress import Progress
     from archsearch.tracking import Tracker
 
-__all__ = ["Objective", "at_chance", "repeat_seeds", "rss_mib", "set_correctness", "CHANCE_MARGIN",
-           "REPEAT_SEED_STRIDE"]
+__all__ = ["Objective", "at_chance", "rss_mib", "set_correctness", "CHANCE_MARGIN"]
 
 # A trial is "at chance" when its best validation accuracy over all epochs is at
 # most 1/num_classes + this margin (0.15 for 10 classes): it never learned.
 CHANCE_MARGIN = 0.05
-# Repeat r of a trial with seed s trains with seed s + r * stride: far from the
-# seeds of other trials (seed + trial number) for any realistic study.
-REPEAT_SEED_STRIDE = 1_000_003
-
-
-def repeat_seeds(seed: int, repeats: int) -> list[int]:
-    """The seeds of a trial's repeats; the first is the trial's own seed.
-
-    Example:
-        >>> repeat_seeds(7, 3)
-        [7, 1000010, 2000013]
-    """
-    return [seed + r * REPEAT_SEED_STRIDE for r in range(repeats)]
-
-
 def at_chance(histories: Sequence[Mapping[str, Sequence[float]]], num_classes: int,
               margin: float = CHANCE_MARGIN) -> bool | None:
     """True when no fit ever beat chance on validation; None when there is no ``val_accuracy``.
@@ -115,8 +100,8 @@ class Objective:
 
         epochs = epochs or self.epochs
         self.trials_run += 1
-        # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get seed + number.
-        seed = int(trial.user_attrs.get(Attr.SEED, self.seed + trial.number))
+        # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get trial_seed().
+        seed = int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number)))
         trial.set_user_attr(Attr.SEED, seed)
         seeds = repeat_seeds(seed, self.repeats)
         tags = {Tag.SEED: str(seed)}
@@ -264,7 +249,7 @@ class Objective:
             trial.number, "FAIL", shown, history, {}, {Tag.ERROR: message[:5000]}, summary=summary,
             run_name=run_name(trial.number, shown), traceback=trace,
             description=trial_description(trial.number, "FAIL", self.space.objective,
-                                          seed=int(trial.user_attrs.get(Attr.SEED, self.seed + trial.number)),
+                                          seed=int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number))),
                                           note=f"Error: {message}\n\nThe traceback is the run's artifact "
                                                "`traceback.txt`.")))
         self.progress.trial_done(self.finished, trial.number, "FAIL", None, params, seconds,

@@ -21,6 +21,7 @@ from typing import Any
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
 from archsearch.schema import Attr, StudyAttr, Tag
+from archsearch.seeds import sampler_seed
 from archsearch.space import Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.stores import check_url, open_storage, redact, resolve_storage, resolve_tracking_uri
@@ -34,7 +35,6 @@ from archsearch.study._trials import parent_metrics
 __all__ = ["SearchResult", "run_search", "Interrupted"]
 
 FINISHED_STATES = ("COMPLETE", "PRUNED")
-WORKER_SEED_STRIDE = 7919  # sampler seed offset per --workers process (a prime: no overlap with "+ done")
 
 
 class Interrupted(KeyboardInterrupt):
@@ -295,7 +295,7 @@ def _keras_tuner(options: RunOptions, plan: _Plan, objective: Any, study: Any, f
         return stop_for_failures.tripped or late() or gate.stop_before_next(study)
 
     search_with_keras_tuner(options.engine, objective, study, trials=plan.target - finished, epochs=plan.epochs,
-                            seed=options.seed + len(study.get_trials(deepcopy=False)), should_stop=should_stop,
+                            seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))), should_stop=should_stop,
                             claim=owners.claim)
 
 
@@ -353,7 +353,7 @@ def _open_study(optuna: Any, storage: Any, plan: _Plan, space: Space, options: R
     done = 0 if existing is None else len(existing.get_trials(deepcopy=False))
     # Offset the sampler's seed by the trials already run so that a resumed
     # search does not propose the same startup points again.
-    sampler = make_sampler(options.sampler, options.seed + done + WORKER_SEED_STRIDE * options.worker_index, grid)
+    sampler = make_sampler(options.sampler, sampler_seed(options.seed, done, options.worker_index), grid)
     return optuna.create_study(study_name=name, storage=storage, direction=space.direction, sampler=sampler,
                                pruner=make_pruner(options.pruner), load_if_exists=True)
 
