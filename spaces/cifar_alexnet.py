@@ -43,9 +43,9 @@ REFERENCES = {
     "L4-dense": Reference({"model": "dense"}, lab="L4",
                           reported="val accuracy 0.4688 (the lab's table says 0.5459, which is model_2's, the 5-conv "
                                    "CNN's)", reported_value=0.4688, epochs=10, batch_size=32, training=_LAB,
-                          pitfalls=("the lab's table gives 0.5459 for the dense network, but that cell evaluated "
+                          pitfalls=(("the lab's table gives 0.5459 for the dense network, but that cell evaluated "
                                     "model_2 (the 5-conv CNN); the dense net's own last-epoch val accuracy was "
-                                    "0.4688, so the lab's CNN-vs-dense gap is about +11 points, not +3.4",)),
+                                    "0.4688, so the lab's CNN-vs-dense gap is about +11 points, not +3.4"),)),
 }
 # `archsearch ask --match-size`: a depth level gets the width that keeps its size, and the other way round.
 MATCH_SIZE = {"blocks": "filters", "filters": "blocks"}

@@ -11,7 +11,9 @@ its learning rate, with batch 32 and 10 epochs as in variant 1; it has no
 reference model.
 
 Where archsearch trains otherwise, and why:
-- optimizer: Adam at learning rate 0.001 by default (the first choice), because SGD at 0.001 stayed at chance for 5 epochs on the CIFAR-10 stand-in; the lab gives no optimizer for variant 2.
+- optimizer: Adam at learning rate 0.001 by default (the first choice), because
+  SGD at 0.001 stayed at chance for 5 epochs on the CIFAR-10 stand-in; the lab
+  gives no optimizer for variant 2.
 """
 
 from archsearch import Question, blocks

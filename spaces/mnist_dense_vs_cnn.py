@@ -10,7 +10,10 @@ rest is archsearch's, because the lab's notebook loads saved models (its fit
 is commented out), so it records no batch, epochs or learning rate.
 
 Where archsearch trains otherwise, and why:
-- training settings: the lab's notebook loads saved models (its fit is commented out); archsearch trains with Adadelta at learning rate 1.0 (Keras 2's default, which the lab's Keras used), batch 128 and 12 epochs, the settings of the Keras MNIST example these two nets come from.
+- training settings: the lab's notebook loads saved models (its fit is
+  commented out); archsearch trains with Adadelta at learning rate 1.0 (Keras
+  2's default, which the lab's Keras used), batch 128 and 12 epochs, the
+  settings of the Keras MNIST example these two nets come from.
 """
 
 from archsearch import Question, blocks
@@ -28,9 +31,9 @@ QUESTIONS = [
 
 
 _LAB = "Adadelta, categorical cross-entropy (the rest of the lab's training is not recorded)"
-_DEVIATIONS = ("training settings: the lab's notebook loads saved models (its fit is commented out); archsearch "
+_DEVIATIONS = (("training settings: the lab's notebook loads saved models (its fit is commented out); archsearch "
                "trains with Adadelta at learning rate 1.0 (Keras 2's default, which the lab's Keras used), batch 128 "
-               "and 12 epochs, the settings of the Keras MNIST example these two nets come from.",)
+               "and 12 epochs, the settings of the Keras MNIST example these two nets come from."),)
 REFERENCES = {
     "L0-dense": Reference({"model": "dense"}, lab="L0", reported="test accuracy 0.982 (203,530 params)",
                           reported_value=0.982, epochs=12, batch_size=128, training=_LAB, deviations=_DEVIATIONS),

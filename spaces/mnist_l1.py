@@ -12,7 +12,9 @@ rate 0.001), batch 128, 10 and 15 epochs; the CNN Adam (learning rate 0.001),
 batch 32, 5 epochs.
 
 Where archsearch trains otherwise, and why:
-- L1-cnn pixels: the lab fed the CNN unnormalised pixels (0-255); archsearch scales them to 0-1 for every model, because the data pipeline scales every dataset alike and one question must change one thing (named as a pitfall).
+- L1-cnn pixels: the lab fed the CNN unnormalised pixels (0-255); archsearch
+  scales them to 0-1 for every model, because the data pipeline scales every
+  dataset alike and one question must change one thing (named as a pitfall).
 """
 
 from archsearch import Question, blocks
@@ -39,11 +41,11 @@ REFERENCES = {
     "L1-cnn": Reference({"model": "cnn", "optimizer": "adam"}, lab="L1", reported="test accuracy 0.9853",
                         reported_value=0.9853, epochs=5, batch_size=32,
                         training="Adam (lr 0.001), batch 32, 5 epochs, unnormalised pixels in the lab",
-                        pitfalls=("the lab fed the CNN unnormalised pixels (0-255), which slows Adam's first "
-                                  "epochs; archsearch scales inputs to 0-1, so this is not reproduced",),
-                        deviations=("L1-cnn pixels: the lab fed the CNN unnormalised pixels (0-255); archsearch "
+                        pitfalls=(("the lab fed the CNN unnormalised pixels (0-255), which slows Adam's first "
+                                  "epochs; archsearch scales inputs to 0-1, so this is not reproduced"),),
+                        deviations=(("L1-cnn pixels: the lab fed the CNN unnormalised pixels (0-255); archsearch "
                                     "scales them to 0-1 for every model, because the data pipeline scales every "
-                                    "dataset alike and one question must change one thing (named as a pitfall).",)),
+                                    "dataset alike and one question must change one thing (named as a pitfall)."),)),
 }
 
 

@@ -14,8 +14,13 @@ momentum; Keras' default batch of 32; the loss with ``from_logits=True`` on
 the sigmoid output (the lab's mistake, kept and named by the report).
 
 Where archsearch trains otherwise, and why:
-- fit loop: the lab fit each 1000-image chunk of its generator for 10 epochs in a row (about 159k updates over notMNIST_large); archsearch makes EPOCHS passes over the whole training set at the same batch of 32, because a trial's epochs must be passes over one training set for its curves, pruning and test accuracy to mean the same in every lab.
-- epochs: 10 passes here by default (the plans set their own); the lab's count of passes was one pass over its generator, each chunk seen 10 times.
+- fit loop: the lab fit each 1000-image chunk of its generator for 10 epochs in
+  a row (about 159k updates over notMNIST_large); archsearch makes EPOCHS
+  passes over the whole training set at the same batch of 32, because a trial's
+  epochs must be passes over one training set for its curves, pruning and test
+  accuracy to mean the same in every lab.
+- epochs: 10 passes here by default (the plans set their own); the lab's count
+  of passes was one pass over its generator, each chunk seen 10 times.
 """
 
 import warnings
@@ -38,15 +43,15 @@ QUESTIONS = [
 
 _LAB = "SGD lr 0.1 without momentum, Keras' default batch 32, sigmoid output with from_logits=True"
 _DEVIATIONS = (
-    "fit loop: the lab fit each 1000-image chunk of its generator for 10 epochs in a row (about 159k updates over "
+    ("fit loop: the lab fit each 1000-image chunk of its generator for 10 epochs in a row (about 159k updates over "
     "notMNIST_large); archsearch makes EPOCHS passes over the whole training set at the same batch of 32, because a "
     "trial's epochs must be passes over one training set for its curves, pruning and test accuracy to mean the "
-    "same in every lab.",
-    "epochs: 10 passes here by default (the plans set their own); the lab's count of passes was one pass over its "
-    "generator, each chunk seen 10 times.",
+    "same in every lab."),
+    ("epochs: 10 passes here by default (the plans set their own); the lab's count of passes was one pass over its "
+    "generator, each chunk seen 10 times."),
 )
-_LOGITS = ("the lab compiled the loss with from_logits=True on a sigmoid output (probabilities read as logits); "
-           "kept in the reference, so the question is asked about the lab's model as it trained",)
+_LOGITS = (("the lab compiled the loss with from_logits=True on a sigmoid output (probabilities read as logits); "
+           "kept in the reference, so the question is asked about the lab's model as it trained"),)
 REFERENCES = {
     "L3-two-conv": Reference({"block_type_1": "conv", "loss": "lab"}, lab="L3-T1",
                              reported="test accuracy 0.94, training 45 min", reported_value=0.94, batch_size=32,

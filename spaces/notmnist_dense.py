@@ -15,9 +15,14 @@ did (here a ``UnitNormalization(axis=1)`` layer in front, on the 0-1 pixels:
 the same result, since the norm ignores the scale), for every model of the space.
 
 Where archsearch trains otherwise, and why:
-- validation split: the lab's was the last 10% of label-sorted data; archsearch splits shuffled and stratified, because the lab's split held one letter only and measured nothing (named as a pitfall).
-- L2-logistic: the lab gives no training settings for its logistic regression; archsearch trains it as the lab's deep net (SGD 0.01, batch 32, 10 epochs).
-- L2-deep-512: 512 units per hidden layer instead of the lab's 5000, because 104 million parameters do not train on a CPU in a plan's time; labelled so in every report.
+- validation split: the lab's was the last 10% of label-sorted data; archsearch
+  splits shuffled and stratified, because the lab's split held one letter only
+  and measured nothing (named as a pitfall).
+- L2-logistic: the lab gives no training settings for its logistic regression;
+  archsearch trains it as the lab's deep net (SGD 0.01, batch 32, 10 epochs).
+- L2-deep-512: 512 units per hidden layer instead of the lab's 5000, because
+  104 million parameters do not train on a CPU in a plan's time; labelled so in
+  every report.
 """
 
 from archsearch import Question, blocks

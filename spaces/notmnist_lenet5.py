@@ -12,8 +12,12 @@ Keras' default batch of 32; the loss with ``from_logits=True`` on a softmax
 output (the lab's mistake: softmax applied twice; kept and named by the report).
 
 Where archsearch trains otherwise, and why:
-- fit loop: the L3 lab fit each 1000-image chunk of its generator for 10 epochs in a row; archsearch makes EPOCHS passes over the whole training set at the same batch of 32, because a trial's epochs must be passes over one training set for its curves, pruning and test accuracy to mean the same in every lab.
-- epochs: 10 passes here by default (the plans set their own); the lab gives no epoch count for its LeNet.
+- fit loop: the L3 lab fit each 1000-image chunk of its generator for 10 epochs
+  in a row; archsearch makes EPOCHS passes over the whole training set at the
+  same batch of 32, because a trial's epochs must be passes over one training
+  set for its curves, pruning and test accuracy to mean the same in every lab.
+- epochs: 10 passes here by default (the plans set their own); the lab gives no
+  epoch count for its LeNet.
 """
 
 import warnings
@@ -34,9 +38,9 @@ QUESTIONS = [
 ]
 
 _DEVIATIONS = (
-    "fit loop: the L3 lab fit each 1000-image chunk of its generator for 10 epochs in a row; archsearch makes EPOCHS "
+    ("fit loop: the L3 lab fit each 1000-image chunk of its generator for 10 epochs in a row; archsearch makes EPOCHS "
     "passes over the whole training set at the same batch of 32, because a trial's epochs must be passes over one "
-    "training set for its curves, pruning and test accuracy to mean the same in every lab.",
+    "training set for its curves, pruning and test accuracy to mean the same in every lab."),
     "epochs: 10 passes here by default (the plans set their own); the lab gives no epoch count for its LeNet.",
 )
 REFERENCES = {
@@ -45,9 +49,9 @@ REFERENCES = {
                           reported="the lab's LeNet-5 variant (best CNN about 0.93-0.94)", batch_size=32,
                           training="SGD lr 0.1 without momentum, Keras' default batch 32, softmax output with "
                                    "from_logits=True",
-                          pitfalls=("the lab compiled the loss with from_logits=True on the softmax output; kept in "
+                          pitfalls=(("the lab compiled the loss with from_logits=True on the softmax output; kept in "
                                     "the reference, so the questions are asked about the lab's model as it "
-                                    "trained",),
+                                    "trained"),),
                           deviations=_DEVIATIONS),
     "LeNet-5": {"kernel_size": 5, "pool": "avg", "activation": "tanh", "filters_0": 6, "filters_1": 16,
                 "padding_0": "same", "loss": "matched"},

@@ -15,9 +15,13 @@ the images L2-normalised along axis 1 as the lab's
 in front, on the 0-1 pixels: the same result, since the norm ignores the scale).
 
 Where archsearch trains otherwise, and why:
-- schedule: the lab's decay is not recorded in labs.md; archsearch asks every schedule against the constant rate (the reference), each applied per epoch.
-- network: labs.md gives no layer table for T4; archsearch takes model_2 to be T3's regularised net, the model the notebook defined before T4.
-- L2-T4-512: 512 units per hidden layer instead of the lab's 5000, because 104 million parameters do not train on a CPU in a plan's time; labelled so in every report.
+- schedule: the lab's decay is not recorded in labs.md; archsearch asks every
+  schedule against the constant rate (the reference), each applied per epoch.
+- network: labs.md gives no layer table for T4; archsearch takes model_2 to be
+  T3's regularised net, the model the notebook defined before T4.
+- L2-T4-512: 512 units per hidden layer instead of the lab's 5000, because 104
+  million parameters do not train on a CPU in a plan's time; labelled so in
+  every report.
 """
 
 from archsearch import Question, blocks
@@ -36,10 +40,10 @@ QUESTIONS = [
 _LAB = ("SGD lr 0.01 with momentum 0.9, batch 32, 10 epochs, keras.utils.normalize(x, axis=1), on model_2 (T3's "
         "regularised net)")
 _DEVIATIONS = (
-    "schedule: the lab's decay is not recorded in labs.md; archsearch asks every schedule against the constant rate "
-    "(the reference), each applied per epoch.",
-    "network: labs.md gives no layer table for T4; archsearch takes model_2 to be T3's regularised net, the model "
-    "the notebook defined before T4.",
+    ("schedule: the lab's decay is not recorded in labs.md; archsearch asks every schedule against the constant rate "
+    "(the reference), each applied per epoch."),
+    ("network: labs.md gives no layer table for T4; archsearch takes model_2 to be T3's regularised net, the model "
+    "the notebook defined before T4."),
 )
 _SMALL = ("L2-T4-512: 512 units per hidden layer instead of the lab's 5000, because 104 million parameters do not "
           "train on a CPU in a plan's time; labelled so in every report.")

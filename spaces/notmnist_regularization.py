@@ -14,7 +14,9 @@ default), no momentum; Keras' default batch of 32; 10 epochs; logits with
 in front, on the 0-1 pixels: the same result, since the norm ignores the scale).
 
 Where archsearch trains otherwise, and why:
-- L2-regularized-512: 512 units per hidden layer instead of the lab's 5000, because 104 million parameters do not train on a CPU in a plan's time; labelled so in every report.
+- L2-regularized-512: 512 units per hidden layer instead of the lab's 5000,
+  because 104 million parameters do not train on a CPU in a plan's time;
+  labelled so in every report.
 """
 
 from archsearch import Question, blocks

@@ -13,8 +13,11 @@ layer in front, on the 0-1 pixels: the same result, since the norm ignores the
 scale).
 
 Where archsearch trains otherwise, and why:
-- L2-logistic: the lab gives no training settings for its logistic regression; archsearch trains it as the lab's deep net (SGD 0.01, batch 32, 10 epochs).
-- dense and CNN levels: the lab's best dense net and CNN of L3-T4 trained otherwise (L3: SGD 0.1, chunks of its generator); here they train as the logistic regression does, because one question must change one thing.
+- L2-logistic: the lab gives no training settings for its logistic regression;
+  archsearch trains it as the lab's deep net (SGD 0.01, batch 32, 10 epochs).
+- dense and CNN levels: the lab's best dense net and CNN of L3-T4 trained
+  otherwise (L3: SGD 0.1, chunks of its generator); here they train as the
+  logistic regression does, because one question must change one thing.
 """
 
 from archsearch import Question, blocks
@@ -32,10 +35,10 @@ QUESTIONS = [
 ]
 
 _DEVIATIONS = (
-    "L2-logistic: the lab gives no training settings for its logistic regression; archsearch trains it as the "
-    "lab's deep net (SGD 0.01, batch 32, 10 epochs).",
-    "dense and CNN levels: the lab's best dense net and CNN of L3-T4 trained otherwise (L3: SGD 0.1, chunks of its "
-    "generator); here they train as the logistic regression does, because one question must change one thing.",
+    ("L2-logistic: the lab gives no training settings for its logistic regression; archsearch trains it as the "
+    "lab's deep net (SGD 0.01, batch 32, 10 epochs)."),
+    ("dense and CNN levels: the lab's best dense net and CNN of L3-T4 trained otherwise (L3: SGD 0.1, chunks of its "
+    "generator); here they train as the logistic regression does, because one question must change one thing."),
 )
 REFERENCES = {
     "L2-logistic": Reference({"model": "logistic"}, lab="L2-T2/L3-T4", reported="accuracy about 0.835",

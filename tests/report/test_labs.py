@@ -88,7 +88,7 @@ def _expected_cell(diffs):
 
 
 def test_labs_document_puts_the_labs_numbers_next_to_the_paired_answer(fake):
-    space, storage, plan, diffs = fake
+    _space, storage, plan, diffs = fake
     result = CliRunner().invoke(cli, ["report", "--labs", str(plan), "--storage", storage], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     doc = result.output

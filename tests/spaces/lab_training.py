@@ -1,4 +1,4 @@
-"""How each lab trained its reference models (../shared/docs/labs.md, issue #30), as the space must compile and fit them.
+"""How each lab trained its reference models (../shared/docs/labs.md, issue #30), as the spaces must compile them.
 
 Per reference: optimizer, learning rate, momentum (None: the optimizer has none), the loss's ``from_logits``, the
 output activation, the input preprocessing in front of the model, batch size and epochs. ``ours`` names the

@@ -1,4 +1,4 @@
-"""``archsearch report --labs PLAN``: the ask and run steps of a lab plan, each lab's number next to archsearch's answer."""
+"""``archsearch report --labs PLAN``: the ask and run steps of a lab plan, each lab's number next to the answer."""
 
 from __future__ import annotations
 
