@@ -159,7 +159,8 @@ def plan_ablation(space: Space, factor: str, *, levels: Sequence[Any] | str | No
     overrides, matched = _matched_overrides(space, factor, levels, baseline, base_values, match_size)
     configs = {_key(lv): _config(space, {**base_values, factor: lv, **overrides.get(str(lv), {})}) for lv in levels}
     pairs = [(configs[_key(lv)], s) for lv in levels for s in seeds]
-    random.Random(ablation_order_seed(seed, first_seed)).shuffle(pairs)  # order effects (warm caches, load) spread over levels
+    # order effects (warm caches, load) spread over levels
+    random.Random(ablation_order_seed(seed, first_seed)).shuffle(pairs)
     clean_base = {k: v for k, v in _config(space, base_values).items() if k != factor}
     reference = base.partition(":")[2] if isinstance(base, str) and base.startswith(_REFERENCE) else None
     return AblationPlan(factor, levels, baseline, clean_base, seeds, pairs, reference=reference, matched=matched)

@@ -80,7 +80,7 @@ def match_sizes(space: Space, factor: str, levels: Sequence[Any], baseline: Any,
         grid = _grid(space, partner, values, shape, classes)
         counts: dict[Any, int] = {}
 
-        def count(v: Any, values: dict[str, Any] = values) -> int:
+        def count(v: Any, values: dict[str, Any] = values, counts: dict[Any, int] = counts) -> int:
             if v not in counts:
                 counts[v] = _count(space, {**values, partner: v}, shape, classes)[0]
             return counts[v]

@@ -187,7 +187,7 @@ def _apply_family(family: list[tuple[dict[str, Any], dict[str, Any]]], method: s
                   direction: str) -> None:
     comps = [e.pop("_comparison") for _, e in family]
     p_adj, levels = adjust([c.p if c is not None else math.nan for c in comps], method, alpha)
-    for (q, e), c, pa, a_each in zip(family, comps, p_adj, levels, strict=True):
+    for (_, e), c, pa, a_each in zip(family, comps, p_adj, levels, strict=True):
         _fill(e, c, pa, a_each, alpha, direction)
         sc = e.pop("_size_comparison", None)
         if sc is not None and math.isfinite(a_each):

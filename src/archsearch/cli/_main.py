@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import sys
 from typing import Any
 
 import click
@@ -19,6 +21,25 @@ COMMANDS: dict[str, str] = {
     "report": "archsearch.cli._report:report",
     "ui": "archsearch.cli._ui:ui",
 }
+
+
+class _StderrHandler(logging.Handler):
+    """``warning: ...`` on the current sys.stderr (looked up per message, so captured streams work)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"{record.levelname.lower()}: {record.getMessage()}\n")
+
+
+def show_warnings() -> None:
+    """archsearch's logged warnings (skipped image files) as one plain ``warning: ...`` line on stderr each.
+
+    Not in whatever format another library (absl under TensorFlow) gave the root logger. Called by the
+    CLI, never on import: a Python user's logging setup stays theirs.
+    """
+    logger = logging.getLogger("archsearch")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler(logging.WARNING))
+        logger.propagate = False
 
 
 class UserError(click.ClickException):
@@ -75,6 +96,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     from archsearch._quiet import quiet_tensorflow
 
     quiet_tensorflow(debug)  # before any command imports TensorFlow; trial workers inherit it
+    show_warnings()
     ctx.obj = {"debug": debug}
 
 

@@ -1,6 +1,7 @@
 """Datasets: registry, bundled offline sets, seeded stratified splits."""
 
 from archsearch.data._dataset import Dataset, RawData
+from archsearch.data._prepare import input_shape_for, prepare
 from archsearch.data._registry import (
     DatasetInfo,
     check_dataset_name,
@@ -12,7 +13,6 @@ from archsearch.data._registry import (
     register_dataset,
     register_prefix,
 )
-from archsearch.data._prepare import input_shape_for, prepare
 from archsearch.data._split import stratified_split
 
 __all__ = [

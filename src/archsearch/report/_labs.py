@@ -48,8 +48,8 @@ def labs_rows(asks: Sequence[LabAsk], storage: str | None = None) -> list[dict[s
 
 def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
     from archsearch.analysis import analyze_table
-    from archsearch.report._build import analysis_table
     from archsearch.errors import UsageError
+    from archsearch.report._build import analysis_table
     from archsearch.report._lab import lab_context
     from archsearch.schema import StudyAttr
     from archsearch.space import load_space
@@ -91,7 +91,7 @@ def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
 
 def labs_markdown(rows: Sequence[dict[str, Any]], *, plan: str, command: str, storage: str | None = None) -> str:
     """The document: header (command, date, machine), one table of comparisons, data notes, pitfalls."""
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     windows = [r["window"] for r in rows if r.get("window")]
     ran = (f"{min(w[0] for w in windows)} to {max(w[1] for w in windows)} (trial start/end times, UTC)"
            if windows else "no trial yet")

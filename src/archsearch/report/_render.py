@@ -82,7 +82,8 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
             lines += _table(
                 ["vs " + str(q["reference"]), "verdict", "p / adjusted", "n / n ref", "params (level vs ref)",
                  "at equal size"],
-                [[e["level"], e["summary"], f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}", f"{e['n']} / {e['n_ref']}",
+                [[e["level"], e["summary"], f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}",
+                  f"{e['n']} / {e['n_ref']}",
                   f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
                   (_size_text(e))] for e in q["effects"]])
             m = data["multiplicity"]

@@ -18,13 +18,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from archsearch._quiet import quiet_tensorflow
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
 from archsearch.schema import Attr, StudyAttr, Tag
 from archsearch.seeds import sampler_seed
 from archsearch.space import Space, load_space
-from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.stores import check_url, open_storage, redact, resolve_storage, resolve_tracking_uri
+from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.study._options import RunOptions, resume_args
 from archsearch.study._owners import Owned, Owners
 from archsearch.study._progress import Progress, format_params
@@ -113,6 +114,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     """
     options = options or RunOptions()
     options.validate()
+    quiet_tensorflow()  # before TensorFlow loads (the CLI did it already; this is for the Python API)
     space = space if isinstance(space, Space) else load_space(space)
     plan = _plan(space, options)
     progress = Progress(plan.target, space.objective, space.direction, quiet=options.quiet)
@@ -295,8 +297,8 @@ def _keras_tuner(options: RunOptions, plan: _Plan, objective: Any, study: Any, f
         return stop_for_failures.tripped or late() or gate.stop_before_next(study)
 
     search_with_keras_tuner(options.engine, objective, study, trials=plan.target - finished, epochs=plan.epochs,
-                            seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))), should_stop=should_stop,
-                            claim=owners.claim)
+                            seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))),
+                            should_stop=should_stop, claim=owners.claim)
 
 
 def _resume_command(space: Space, options: RunOptions) -> str:

@@ -7,6 +7,7 @@ writes nothing until :class:`WorkerProcessTracker` sends it the run to open.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -122,10 +123,8 @@ class WorkerProcessTracker:
             if reply:
                 self.parent_run_id = reply[1] or self.parent_run_id
                 self.errors = list(reply[2])
-        try:
+        with contextlib.suppress(OSError):
             self._proc.stdin.close()
-        except OSError:
-            pass
         try:
             self._proc.wait(timeout)
         except subprocess.TimeoutExpired:
