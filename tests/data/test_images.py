@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from archsearch.data import _images, _stat, load_dataset, load_raw
+from archsearch.data import _filestat, _images, load_dataset, load_raw
 from archsearch.errors import DatasetError
 from tests.data.datafiles import tar_folder, write_image_folder
 
@@ -58,9 +58,9 @@ def stat_mode(request, monkeypatch):
     if request.param == "forked":
         if not hasattr(os, "fork"):
             pytest.skip("needs os.fork")
-        monkeypatch.setattr(_stat, "fork_is_safe", lambda: True)
-        monkeypatch.setattr(_stat, "MIN_NAMES_PER_PROCESS", 1)
-        monkeypatch.setattr(_stat, "_cores", lambda: 3)
+        monkeypatch.setattr(_filestat, "fork_is_safe", lambda: True)
+        monkeypatch.setattr(_filestat, "MIN_NAMES_PER_PROCESS", 1)
+        monkeypatch.setattr(_filestat, "_cores", lambda: 3)
     return request.param
 
 

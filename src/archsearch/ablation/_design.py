@@ -84,7 +84,7 @@ def parse_levels(param: Param, text: str) -> list[Any]:
         >>> parse_levels(Param.make_int("layers", 1, 5, None, None, None), "1, 3")
         [1, 3]
     """
-    out = []
+    out: list[Any] = []
     for raw in (t.strip() for t in text.split(",") if t.strip()):
         try:
             if param.kind == "int":
@@ -285,7 +285,8 @@ def _open_or_create(name: str | None, storage_url: str | None, direction: str | 
     storage = open_storage(resolve_storage(storage_url))
     if direction is None:
         return optuna.load_study(study_name=name, storage=storage)
-    return optuna.create_study(study_name=name, storage=storage, direction=direction, load_if_exists=True)
+    return optuna.create_study(study_name=name, storage=storage,
+                               direction=optuna.study.StudyDirection[direction.upper()], load_if_exists=True)
 
 
 _REFERENCE = "reference:"

@@ -32,6 +32,7 @@ def size_partner(space: Space, factor: str, match_size: str) -> str:
     Raises:
         UsageError: no partner is known for ``factor``, or it is the factor itself.
     """
+    partner: str | None
     if match_size != "auto":
         partner = match_size
     else:

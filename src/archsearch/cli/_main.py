@@ -12,7 +12,7 @@ import click
 from archsearch._version import __version__
 
 # command name -> "module:attribute", imported only when the command runs.
-COMMANDS: dict[str, str] = {
+COMMAND_MODULES: dict[str, str] = {
     "datasets": "archsearch.cli._datasets:datasets",
     "run": "archsearch.cli._run:run",
     "show": "archsearch.cli._show:show",
@@ -47,7 +47,7 @@ class UserError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click's ClassVar; ours differs per error (2: bad input)
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
@@ -67,10 +67,10 @@ class LazyGroup(click.Group):
             raise UserError(str(err), getattr(err, "exit_code", 1)) from err
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(COMMAND_MODULES)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
+        target = COMMAND_MODULES.get(name)
         if target is None:
             return None
         module, attr = target.split(":")

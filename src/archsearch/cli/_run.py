@@ -6,11 +6,14 @@ import dataclasses
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from archsearch.cli._options import storage_option, study_option, tracking_uri_option
+
+if TYPE_CHECKING:
+    from archsearch.study import SearchResult
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")  # mirrors archsearch.study._strategies (no import here)
 PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
@@ -133,7 +136,7 @@ def _continue_in_fresh_process(space: str, options: Any, parent_run_id: str | No
     os.execv(sys.executable, [sys.executable, "-m", "archsearch", "run", *args])
 
 
-def _print_verdicts(result: object, space: str) -> None:
+def _print_verdicts(result: SearchResult, space: str) -> None:
     """The questions' verdicts in a few lines; a failing report never fails a finished run."""
     from archsearch.report import verdict_lines
 

@@ -3,7 +3,7 @@
 from archsearch.data._dataset import Dataset, RawData
 from archsearch.data._prepare import input_shape_for, prepare
 from archsearch.data._registry import (
-    DatasetInfo,
+    DatasetEntry,
     check_dataset_name,
     dataset_label,
     dataset_names,
@@ -17,7 +17,7 @@ from archsearch.data._split import stratified_split
 
 __all__ = [
     "Dataset",
-    "DatasetInfo",
+    "DatasetEntry",
     "RawData",
     "check_dataset_name",
     "dataset_label",

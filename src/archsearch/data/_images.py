@@ -24,7 +24,7 @@ import numpy as np
 from archsearch.data._cache import RowWriter, content_key, entry_dir, read_entry, write_entry
 from archsearch.data._dataset import RawData
 from archsearch.data._decode import GRAY_MODES, Decoded, decode_batch
-from archsearch.data._stat import fork_is_safe, stat_names
+from archsearch.data._filestat import fork_is_safe, stat_names
 from archsearch.errors import DatasetError
 
 __all__ = ["check_image_folder", "load_image_folder", "ARCHIVE_SUFFIXES"]
@@ -60,7 +60,7 @@ def load_image_folder(path: str | os.PathLike[str], *, image_size: tuple[int, in
         ((18724, 28, 28), ['A', 'B', 'C'])
     """
     source = check_image_folder(path)
-    size = tuple(int(v) for v in image_size) if image_size is not None else None
+    size = (int(image_size[0]), int(image_size[1])) if image_size is not None else None
     if source.is_dir():
         return _load_folder(source, size, workers)
     return _load_archive(source, size, workers)

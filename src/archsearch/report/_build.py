@@ -158,8 +158,9 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
                        else {"evaluator": None, "params": {}, "error": "an ablation varies one factor by design: "
                              "its effect is the answer." if paired else "not requested."}),
         "at_chance": chance_trials(done, _num_classes(space)),
-        "failed": [{"trial": int(r.trial), "error": r.error}
-                   for r in table[table["state"] == "FAIL"].drop_duplicates("trial").itertuples()],
+        "failed": [{"trial": int(trial), "error": error}
+                   for trial, error in table[table["state"] == "FAIL"].drop_duplicates("trial")[["trial", "error"]]
+                   .itertuples(index=False)],
         "notes": notes,
     }
     return Report(json_ready(data), table)

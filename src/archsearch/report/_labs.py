@@ -69,8 +69,9 @@ def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
     row["complete"] = int(done["trial"].nunique())
     times = [t for t in study.get_trials(deepcopy=False) if t.datetime_complete is not None]
     if times:
-        row["window"] = [min(t.datetime_start for t in times).strftime("%Y-%m-%d %H:%M"),
-                         max(t.datetime_complete for t in times).strftime("%Y-%m-%d %H:%M")]
+        starts = [t.datetime_start for t in times if t.datetime_start is not None]
+        ends = [t.datetime_complete for t in times if t.datetime_complete is not None]
+        row["window"] = [min(starts or ends).strftime("%Y-%m-%d %H:%M"), max(ends).strftime("%Y-%m-%d %H:%M")]
     planned = ask.planned_trials
     row["status"] = "done" if planned is None or row["complete"] >= planned else "partial"
     row["lab"] = lab_context(space, design or {"kind": "ablation", "factor": ask.factor}, build=True, table=table)

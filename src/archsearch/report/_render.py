@@ -50,7 +50,7 @@ def time_lines(q: dict[str, Any]) -> list[str]:
 
 def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     """(title, markdown lines, plot name or None) in report order."""
-    out = []
+    out: list[tuple[str, list[str], str | None]] = []
     c = data["counts"]
     head = [f"Study `{data['study']}`" + (f" (space `{data['space']}`)" if data["space"] else "")
             + f": {data['direction']} {data['objective']}.",

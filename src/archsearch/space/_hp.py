@@ -24,7 +24,7 @@ exports these names lazily.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import keras_tuner
@@ -94,35 +94,39 @@ class HyperParameters(keras_tuner.HyperParameters):
         super().__init__()
         self.fit_callbacks: list[Any] = []
 
-    def Int(self, name, min_value, max_value, step=None, sampling="linear", default=None,
-            parent_name=None, parent_values=None):
+    def Int(self, name: str, min_value: int, max_value: int, step: int | None = None,
+            sampling: str | None = "linear", default: int | None = None, parent_name: str | None = None,
+            parent_values: Any = None) -> Any:
         """keras-tuner's ``Int``: ``max_value`` included; ``sampling="log"`` makes ``step`` a multiplier."""
         with _declaration_errors():
             return super().Int(name, min_value, max_value, step, sampling, default, parent_name, parent_values)
 
-    def Float(self, name, min_value, max_value, step=None, sampling="linear", default=None,
-              parent_name=None, parent_values=None):
+    def Float(self, name: str, min_value: float, max_value: float, step: float | None = None,
+              sampling: str | None = "linear", default: float | None = None, parent_name: str | None = None,
+              parent_values: Any = None) -> Any:
         """keras-tuner's ``Float``; ``sampling="log"`` for rates."""
         with _declaration_errors():
             return super().Float(name, min_value, max_value, step, sampling, default, parent_name, parent_values)
 
-    def Choice(self, name, values, ordered=None, default=None, parent_name=None, parent_values=None):
+    def Choice(self, name: str, values: Sequence[Any], ordered: bool | None = None, default: Any = None,
+               parent_name: str | None = None, parent_values: Any = None) -> Any:
         """keras-tuner's ``Choice``: one of ``values`` (int, float, str or bool of one type)."""
         with _declaration_errors():
             return super().Choice(name, values, ordered, default, parent_name, parent_values)
 
-    def Boolean(self, name, default=False, parent_name=None, parent_values=None):
+    def Boolean(self, name: str, default: bool = False, parent_name: str | None = None,
+                parent_values: Any = None) -> Any:
         """keras-tuner's ``Boolean``."""
         with _declaration_errors():
             return super().Boolean(name, default, parent_name, parent_values)
 
-    def Fixed(self, name, value, parent_name=None, parent_values=None):
+    def Fixed(self, name: str, value: Any, parent_name: str | None = None, parent_values: Any = None) -> Any:
         """keras-tuner's ``Fixed``: recorded with the trial, not searched."""
         with _declaration_errors():
             return super().Fixed(name, value, parent_name, parent_values)
 
     @contextlib.contextmanager
-    def conditional_scope(self, parent_name, parent_values):
+    def conditional_scope(self, parent_name: str, parent_values: Any) -> Iterator[None]:
         """keras-tuner's ``conditional_scope``: declarations inside are active only for ``parent_values``.
 
         Example:
@@ -153,7 +157,7 @@ class HyperParameters(keras_tuner.HyperParameters):
                 out[hp.name] = Param.of(hp)
         return out
 
-    def _retrieve(self, hp: Any) -> Any:
+    def _retrieve(self, hp: Any) -> Any:  # keras-tuner private hook: see archsearch._compat.keras_tuner
         # keras-tuner registers a new hyperparameter with its default unless the
         # value is already populated: populate it first from this object's source.
         if not self._exists(hp.name, hp.conditions) and hp.name not in self.values and self.is_active(hp):

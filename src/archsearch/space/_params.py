@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["Condition", "Param", "sampled_grid", "shown_value"]
@@ -108,38 +109,40 @@ class Param:
             return [self.default]
         if self.step is None:
             if self.kind == "int":  # log-sampled ints without a step: every integer
-                return list(range(int(self.min_value), int(self.max_value) + 1))
+                return list(range(int(self.min_value or 0), int(self.max_value or 0) + 1))
             raise ValueError(f"{self.name} is a continuous float: it has no finite grid.")
         return sampled_grid(self.source)
 
     # -- constructors: keras-tuner validates, the record reads -----------------
 
     @classmethod
-    def make_int(cls, name, min_value, max_value, step=None, sampling="linear", default=None) -> Param:
+    def make_int(cls, name: str, min_value: int, max_value: int, step: int | None = None,
+                 sampling: str | None = "linear", default: int | None = None) -> Param:
         from keras_tuner.engine.hyperparameters import Int
 
         return cls.of(Int(name, min_value, max_value, step=step, sampling=sampling, default=default))
 
     @classmethod
-    def make_float(cls, name, min_value, max_value, step=None, sampling="linear", default=None) -> Param:
+    def make_float(cls, name: str, min_value: float, max_value: float, step: float | None = None,
+                   sampling: str | None = "linear", default: float | None = None) -> Param:
         from keras_tuner.engine.hyperparameters import Float
 
         return cls.of(Float(name, min_value, max_value, step=step, sampling=sampling, default=default))
 
     @classmethod
-    def make_choice(cls, name, values, ordered=None, default=None) -> Param:
+    def make_choice(cls, name: str, values: Sequence[Any], ordered: bool | None = None, default: Any = None) -> Param:
         from keras_tuner.engine.hyperparameters import Choice
 
         return cls.of(Choice(name, values, ordered=ordered, default=default))
 
     @classmethod
-    def make_boolean(cls, name, default=False) -> Param:
+    def make_boolean(cls, name: str, default: bool = False) -> Param:
         from keras_tuner.engine.hyperparameters import Boolean
 
         return cls.of(Boolean(name, default=default))
 
     @classmethod
-    def make_fixed(cls, name, value) -> Param:
+    def make_fixed(cls, name: str, value: Any) -> Param:
         from keras_tuner.engine.hyperparameters import Fixed
 
         return cls.of(Fixed(name, value))

@@ -268,8 +268,8 @@ def set_correctness(trial: optuna.Trial, results: Sequence[Any]) -> None:
 
     for key, n_key, field in ((Attr.CORRECT_VAL, Attr.N_VAL, "correct_val"),
                               (Attr.CORRECT_TEST, Attr.N_TEST, "correct_test")):
-        vectors = [getattr(r, field, None) for r in results]
-        if not vectors or any(v is None for v in vectors) or len({len(v) for v in vectors}) != 1:
+        vectors = [v for v in (getattr(r, field, None) for r in results) if v is not None]
+        if not vectors or len(vectors) < len(results) or len({len(v) for v in vectors}) != 1:
             continue
         trial.set_user_attr(key, [pack_correct(v) for v in vectors])
         trial.set_user_attr(n_key, len(vectors[0]))

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from archsearch._compat.optuna import enqueued_params
 from archsearch._quiet import quiet_tensorflow
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
@@ -314,8 +315,7 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
     for t in study.get_trials(deepcopy=False):
         if t.state.name == "FAIL" or t.user_attrs.get(Attr.DESIGN_POINT) is not True:
             continue  # failed repeats are tried again; a trial the sampler added is no design point
-        params = t.params if t.state.name != "WAITING" else t.system_attrs.get("fixed_params", {})
-        present.add(key(params, t.user_attrs.get(Attr.SEED)))
+        present.add(key(enqueued_params(t), t.user_attrs.get(Attr.SEED)))
     for params, seed in configs:
         if key(params, seed) not in present:
             # Marked, so an analysis can leave out what the sampler adds after a design trial fails.

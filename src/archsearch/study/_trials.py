@@ -124,8 +124,10 @@ def _correctness(attrs: dict[str, Any], i: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, n_key in ((Attr.CORRECT_VAL, Attr.N_VAL), (Attr.CORRECT_TEST, Attr.N_TEST)):
         packed, n = attrs.get(key), attrs.get(n_key)
-        ok = isinstance(packed, list) and i < len(packed) and n is not None
-        out[key], out[n_key] = (packed[i], int(n)) if ok else (None, None)
+        if isinstance(packed, list) and i < len(packed) and n is not None:
+            out[key], out[n_key] = packed[i], int(n)
+        else:
+            out[key], out[n_key] = None, None
     return out
 
 

@@ -16,14 +16,20 @@ import threading
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from archsearch.tracking._records import _now_ms
 
 __all__ = ["Spare", "WorkerProcessTracker", "prespawn"]
 
 
-def _spawn() -> tuple[subprocess.Popen, int]:
+def _stdin(proc: subprocess.Popen[bytes]) -> IO[bytes]:
+    """The worker's stdin: always a pipe (``_spawn`` opens it)."""
+    assert proc.stdin is not None
+    return proc.stdin
+
+
+def _spawn() -> tuple[subprocess.Popen[bytes], int]:
     read_fd, write_fd = os.pipe()
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.Popen([sys.executable, "-m", "archsearch.tracking._worker", str(write_fd)],
@@ -40,9 +46,9 @@ class Spare:
     """
 
     def __init__(self) -> None:
-        self._worker: tuple[subprocess.Popen, int] | None = _spawn()
+        self._worker: tuple[subprocess.Popen[bytes], int] | None = _spawn()
 
-    def take(self) -> tuple[subprocess.Popen, int] | None:
+    def take(self) -> tuple[subprocess.Popen[bytes], int] | None:
         """The worker and its reply pipe, once; None when already taken or discarded."""
         worker, self._worker = self._worker, None
         return worker
@@ -52,7 +58,7 @@ class Spare:
         worker = self.take()
         if worker is not None:
             proc, reply_fd = worker
-            proc.stdin.close()
+            _stdin(proc).close()
             proc.wait()
             os.close(reply_fd)
 
@@ -124,7 +130,7 @@ class WorkerProcessTracker:
                 self.parent_run_id = reply[1] or self.parent_run_id
                 self.errors = list(reply[2])
         with contextlib.suppress(OSError):
-            self._proc.stdin.close()
+            _stdin(self._proc).close()
         try:
             self._proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -138,8 +144,8 @@ class WorkerProcessTracker:
     def _send(self, method: str, *args: Any, **kwargs: Any) -> bool:
         with self._lock:
             try:
-                pickle.dump((method, args, kwargs), self._proc.stdin)
-                self._proc.stdin.flush()
+                pickle.dump((method, args, kwargs), _stdin(self._proc))
+                _stdin(self._proc).flush()
                 return True
             except (OSError, ValueError) as err:  # the worker is gone
                 if not self.errors:
