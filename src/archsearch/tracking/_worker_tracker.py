@@ -31,9 +31,8 @@ def _stdin(proc: subprocess.Popen[bytes]) -> IO[bytes]:
 
 def _spawn() -> tuple[subprocess.Popen[bytes], int]:
     read_fd, write_fd = os.pipe()
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.Popen([sys.executable, "-m", "archsearch.tracking._worker", str(write_fd)],
-                            stdin=subprocess.PIPE, pass_fds=(write_fd,), env=env)
+    proc = subprocess.Popen([sys.executable, "-W", "ignore", "-m", "archsearch.tracking._worker", str(write_fd)],
+                            stdin=subprocess.PIPE, pass_fds=(write_fd,))
     os.close(write_fd)
     return proc, read_fd
 
