@@ -22,6 +22,7 @@ from archsearch.schema import Attr, Metric, Tag
 from archsearch.seeds import repeat_seeds, trial_seed
 from archsearch.space import OptunaHyperParameters
 from archsearch.study._describe import mean_curves, run_name, shown_params, trial_description
+from archsearch.study._signals import Stopped, interruptible
 from archsearch.tracking import TrialLog
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ class Objective:
         self.last_error = ""
         self.trials_run = 0
         self._hp: OptunaHyperParameters | None = None
+        self.on_stop = "fail"  # a stopped trial ends FAIL, or PRUNED ("prune"); see study._signals
 
     def __call__(self, trial: optuna.Trial) -> float:
         return self.run(trial, OptunaHyperParameters(trial))
@@ -113,18 +115,20 @@ class Objective:
         results: list[Any] = []
         try:
             for r, run_seed in enumerate(seeds):
-                train.clear_session()
-                train.set_seed(run_seed)
-                model = build(hp) if build else train.build_model(self.space, hp, self.dataset)
-                monitor = train.TrialMonitor(trial if self.prune and r == 0 else None, self.space.objective)
-                fit_callbacks = [monitor, *callbacks, *getattr(hp, "fit_callbacks", ())]  # the builder's own
-                if self.space.custom_fit:  # the space's HyperModel.fit trains, as keras-tuner would call it
-                    result = train.fit_hypermodel(self.space, hp, model, self.dataset, epochs=epochs,
-                                                  batch_size=self.batch_size, callbacks=fit_callbacks,
-                                                  initial_epoch=initial_epoch)
-                else:
-                    result = train.fit_model(model, self.dataset, epochs=epochs, batch_size=self.batch_size,
-                                             callbacks=fit_callbacks, seed=run_seed, initial_epoch=initial_epoch)
+                with interruptible():  # a signal or a requested stop ends the fit at once (study._signals)
+                    train.clear_session()
+                    train.set_seed(run_seed)
+                    model = build(hp) if build else train.build_model(self.space, hp, self.dataset)
+                    monitor = train.TrialMonitor(trial if self.prune and r == 0 else None, self.space.objective)
+                    fit_callbacks = [monitor, *callbacks, *getattr(hp, "fit_callbacks", ())]  # the builder's own
+                    if self.space.custom_fit:  # the space's HyperModel.fit trains, as keras-tuner would call it
+                        result = train.fit_hypermodel(self.space, hp, model, self.dataset, epochs=epochs,
+                                                      batch_size=self.batch_size, callbacks=fit_callbacks,
+                                                      initial_epoch=initial_epoch)
+                    else:
+                        result = train.fit_model(model, self.dataset, epochs=epochs, batch_size=self.batch_size,
+                                                 callbacks=fit_callbacks, seed=run_seed,
+                                                 initial_epoch=initial_epoch)
                 del model
                 results.append(result)
                 if monitor.diverged_epoch is not None:
@@ -139,13 +143,23 @@ class Objective:
                     raise optuna.TrialPruned(f"pruned after epoch {monitor.pruned_epoch + 1}")
         except optuna.TrialPruned:
             raise
-        except KeyboardInterrupt:
-            trial.set_user_attr(Attr.ERROR, "interrupted (Ctrl-C or SIGTERM)")
+        except KeyboardInterrupt as err:
+            self._stopped(trial, err)
             raise
         except Exception as err:
             self._failed(trial, hp.values, err, results, time.perf_counter() - start)
             raise
         return self._complete(trial, hp.values, seeds, results, tags, start)
+
+    def _stopped(self, trial: optuna.Trial, err: KeyboardInterrupt) -> None:
+        """A signal or a requested stop: the trial records why; with on_stop "prune" it ends PRUNED."""
+        import optuna
+
+        reason = err.reason if isinstance(err, Stopped) else "interrupted (KeyboardInterrupt)"
+        trial.set_user_attr(Attr.STOPPED, reason)
+        if self.on_stop == "prune" and isinstance(err, Stopped):
+            raise optuna.TrialPruned(reason) from None  # the next study callback raises the stop again
+        trial.set_user_attr(Attr.ERROR, reason)
 
     def _shown(self, params: dict[str, Any]) -> dict[str, Any]:
         try:
