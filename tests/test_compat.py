@@ -31,6 +31,22 @@ def test_keras_tuner_still_has_the_tuner_internals() -> None:
     _check(Tuner, kt_compat.TUNER_METHODS)
 
 
+def test_keras_tuner_ranges_still_count_their_values() -> None:
+    from keras_tuner.engine.hyperparameters import Float, Int
+
+    for cls in (Int, Float):
+        _check(cls, kt_compat.RANGE_METHODS)
+    assert kt_compat.n_values(Int("u", 8, 64, step=8)) == 8
+    assert kt_compat.n_values(Float("lr", 0.001, 10, step=10, sampling="log")) == 5
+
+
+def test_keras_tuner_still_turns_a_fit_result_into_metrics() -> None:
+    from keras_tuner.src.engine import tuner_utils
+
+    params = tuple(inspect.signature(tuner_utils.convert_to_metrics_dict).parameters)
+    assert params == ("results", "objective"), f"keras-tuner convert_to_metrics_dict{params} changed"
+
+
 def test_keras_tuner_hook_sees_every_declaration() -> None:
     """archsearch's hp gets its values through _retrieve: keras-tuner must still route declarations there."""
     from archsearch.space import FixedHyperParameters

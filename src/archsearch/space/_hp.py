@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import keras_tuner
 
+from archsearch._compat.keras_tuner import n_values
 from archsearch.errors import SpaceError
 from archsearch.space._params import Param, sampled_grid
 
@@ -130,9 +131,9 @@ class HyperParameters(keras_tuner.HyperParameters):
         """keras-tuner's ``conditional_scope``: declarations inside are active only for ``parent_values``.
 
         Example:
-            >>> hp = FixedHyperParameters({"model": "cnn"})  # doctest: +SKIP
-            >>> _ = hp.Choice("model", ["dense", "cnn"])  # doctest: +SKIP
-            >>> with hp.conditional_scope("model", ["dense"]):  # doctest: +SKIP
+            >>> hp = FixedHyperParameters({"model": "cnn"})
+            >>> _ = hp.Choice("model", ["dense", "cnn"])
+            >>> with hp.conditional_scope("model", ["dense"]):
             ...     print(hp.Int("units", 32, 512))
             None
         """
@@ -183,8 +184,8 @@ class FixedHyperParameters(HyperParameters):
             last choice counts as largest).
 
     Example:
-        >>> hp = FixedHyperParameters({"units": 128})  # doctest: +SKIP
-        >>> hp.Int("units", 32, 512), hp.Int("layers", 1, 5)  # doctest: +SKIP
+        >>> hp = FixedHyperParameters({"units": 128})
+        >>> hp.Int("units", 32, 512), hp.Int("layers", 1, 5)
         (128, 1)
     """
 
@@ -289,6 +290,6 @@ class OptunaHyperParameters(HyperParameters):
             mirror = suggest(name + REVERSE_LOG_SUFFIX, low, high, log=True)
             return type(low)(low + high - mirror)
         if step is not None:
-            high = low + (hp._get_n_values() - 1) * step  # keras-tuner's largest value on the grid
+            high = low + (n_values(hp) - 1) * step  # keras-tuner's largest value on the grid
             return suggest(name, low, high, step=step)
         return suggest(name, low, high, log=hp.sampling == "log")

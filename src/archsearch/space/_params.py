@@ -15,6 +15,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from archsearch._compat.keras_tuner import n_values
+
 __all__ = ["Condition", "Param", "sampled_grid", "shown_value"]
 
 
@@ -156,11 +158,11 @@ def sampled_grid(hp: Any) -> list[Any]:
     is mirrored exactly as keras-tuner samples them.
 
     Example:
-        >>> from keras_tuner.engine.hyperparameters import Float  # doctest: +SKIP
-        >>> sampled_grid(Float("lr", 0.001, 10, step=10, sampling="log"))  # doctest: +SKIP
+        >>> from keras_tuner.engine.hyperparameters import Float
+        >>> sampled_grid(Float("lr", 0.001, 10, step=10, sampling="log"))
         [0.001, 0.01, 0.1, 1.0, 10.0]
     """
-    n = hp._get_n_values()  # keras-tuner's count of values on its step grid
+    n = n_values(hp)  # keras-tuner's count of values on its step grid
     # (i + 0.5) / n is keras-tuner's hp_utils.index_to_prob: the centre of bucket i.
     return sorted({hp.prob_to_value((i + 0.5) / n) for i in range(n)})
 
