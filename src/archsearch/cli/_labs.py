@@ -33,6 +33,7 @@ def lab_asks(plan_path: str, storage: str | None = None) -> list[Any]:
         if step.command not in ("ask", "run"):
             continue
         command = cli.get_command(click.Context(cli), step.command)
+        assert command is not None  # registered in cli/_main.py
         params = command.make_context(step.command, [step.space, *step.args]).params
         space = load_space(step.space)
         if step.command == "run":

@@ -85,8 +85,9 @@ def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
     times = [t for t in study.get_trials(deepcopy=False) if t.datetime_complete is not None]
     row["complete"] = sum(1 for t in times if t.state.name == "COMPLETE")
     if times:
-        row["window"] = [min(t.datetime_start for t in times).strftime("%Y-%m-%d %H:%M"),
-                         max(t.datetime_complete for t in times).strftime("%Y-%m-%d %H:%M")]
+        starts = [t.datetime_start for t in times if t.datetime_start is not None]
+        ends = [t.datetime_complete for t in times if t.datetime_complete is not None]
+        row["window"] = [min(starts or ends).strftime("%Y-%m-%d %H:%M"), max(ends).strftime("%Y-%m-%d %H:%M")]
     planned = ask.planned_trials
     row["status"] = "done" if planned is None or row["complete"] >= planned else "partial"
     if not row["complete"]:
