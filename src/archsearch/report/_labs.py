@@ -357,7 +357,7 @@ def _accuracy(lv: dict[str, Any] | None) -> str:
     if not lv or lv.get("mean") is None:
         return "-"
     lo, hi = lv.get("ci_low"), lv.get("ci_high")
-    ci = f" [{lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None and 0 <= lo and hi <= 1 else \
+    ci = f" [{lo:.3f}, {hi:.3f}]" if lo is not None and hi is not None and lo >= 0 and hi <= 1 else \
         (" [too few seeds for an interval]" if lo is not None else "")
     test = f" (test {lv['test_mean']:.3f})" if lv.get("test_mean") is not None else ""
     chance = f" **at chance** ({lv['chance']:.0%})" if lv.get("at_chance") else ""
