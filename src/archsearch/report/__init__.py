@@ -2,7 +2,8 @@
 
 from archsearch.report._build import SCHEMA, Report, analysis_table, answer_kind, build_report, format_effect
 from archsearch.report._lab import dataset_context, lab_context, level_references
-from archsearch.report._labs import LabAsk, labs_json, labs_markdown, labs_rows
+from archsearch.report._labs import LabAsk, labs_json, labs_rows
+from archsearch.report._labs_render import labs_markdown
 from archsearch.report._render import time_lines
 from archsearch.report._summary import study_report, verdict_lines
 
