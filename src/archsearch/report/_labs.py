@@ -113,7 +113,7 @@ def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
                 "seeds_needed": e.get("seeds_needed"), "more_needed": e.get("more_needed"),
                 "trials_needed": e.get("trials_needed"),
                 "params": [e.get("level_params"), e.get("reference_params")],
-                "lab_reported": _lab_reported(refs.get(level), refs.get(base)),
+                "lab_reported": _lab_reported(refs.get(level), refs.get(base), _base_ref(lab)),
                 "time": times_by_level.get(level)})
     return row
 
@@ -136,9 +136,10 @@ def _level(lv: dict[str, Any], classes: int | None) -> dict[str, Any]:
     from archsearch import analysis
 
     at = lv.get("at_chance")
-    rule = getattr(analysis, "at_chance", None)  # the analysis' at-chance rule, where the report did not apply it
-    if at is None and rule is not None and classes and lv.get("mean") is not None:
-        at = bool(rule(lv["mean"], 1 / classes))
+    if at is None and classes and lv.get("mean") is not None:
+        # The analysis' at-chance rule where the report did not apply it (a mean within 2 points of 1/classes).
+        rule = getattr(analysis, "at_chance", None)
+        at = bool(rule(lv["mean"], 1 / classes)) if rule is not None else bool(lv["mean"] <= 1 / classes + 0.02)
     return {"mean": lv.get("mean"), "ci_low": lv.get("ci_low"), "ci_high": lv.get("ci_high"),
             "test_mean": lv.get("test_mean"), "n_seeds": lv.get("n_seeds"), "at_chance": at,
             "chance": 1 / classes if classes else None}
@@ -208,8 +209,16 @@ def _pitfalls(lab: dict[str, Any]) -> list[dict[str, str]]:
     return out
 
 
-def _lab_reported(lv: dict[str, Any] | None, base: dict[str, Any] | None) -> dict[str, Any]:
+def _base_ref(lab: dict[str, Any]) -> dict[str, Any] | None:
+    return next((r for r in lab.get("references", []) if r["name"] == lab.get("reference")), None)
+
+
+def _lab_reported(lv: dict[str, Any] | None, base: dict[str, Any] | None,
+                  plan_base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the lab reported for the two levels; where neither is a lab model, for the plan's base model."""
     parts = [f"{r['name']}: {r['reported']}" for r in (lv, base) if r and r.get("reported")]
+    if not parts and plan_base and plan_base.get("reported"):
+        parts.append(f"{plan_base['name']} (the base of these levels): {plan_base['reported']}")
     diff = None
     if lv and base and lv.get("reported_value") is not None and base.get("reported_value") is not None:
         diff = lv["reported_value"] - base["reported_value"]
