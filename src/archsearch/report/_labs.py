@@ -111,6 +111,7 @@ def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
                 "decision": e.get("verdict"), "verdict": format_effect(e, space.objective),
                 "why": e.get("why") or e.get("reason") or "", "seeds": e.get("n"), "seeds_baseline": e.get("n_ref"),
                 "seeds_needed": e.get("seeds_needed"), "more_needed": e.get("more_needed"),
+                "power_note": e.get("power_note") or "",
                 "trials_needed": e.get("trials_needed"),
                 "params": [e.get("level_params"), e.get("reference_params")],
                 "lab_reported": _lab_reported(refs.get(level), refs.get(base), _base_ref(lab)),

@@ -108,7 +108,8 @@ def _section(r: dict[str, Any]) -> list[str]:
         time = f" Fit time per epoch {_time_cell(c['time'])}." if c.get("time") else ""
         out.append(f"- `{c['param']}` {c['level']} vs {c['baseline']}: {c['verdict']}.{lab} Accuracy "
                    f"{_accuracy(c['level_accuracy'])} vs {_accuracy(c['baseline_accuracy'])}.{size}{time} "
-                   f"Seeds: {_seeds_cell(c, r)}.")
+                   f"Seeds: {_seeds_cell(c, r)}." + (f" {c['power_note'][0].upper()}{c['power_note'][1:]}"
+                                                      if c.get("power_note") and not _decided(c) else ""))
     if not r["comparisons"]:
         out.append(f"- No answer yet ({r['status']}).")
     return [*out, ""]
@@ -156,14 +157,21 @@ def _seeds_cell(c: dict[str, Any], r: dict[str, Any]) -> str:
         need = c.get("trials_needed")
         return f"{run} trials / " + (f"about {need} trials" if need else "-")
     decision = c.get("decision") or ""
-    if decision in ("helps", "hurts") or decision.startswith("no effect"):
+    if _decided(c):
         return f"{run} / {run} (decided)"
     if decision == "did not learn":
         return f"{run} / - (train longer first)"
     need = c.get("seeds_needed")
     if need is not None and need > run:
         return f"{run} / {need} ({need - run} more)"
+    if need is None and c.get("power_note"):
+        return f"{run} / no seed count would do (the test split is too small; see below)"
     return f"{run} / {need if need is not None else '?'} (not decided)"
+
+
+def _decided(c: dict[str, Any]) -> bool:
+    decision = c.get("decision") or ""
+    return decision in ("helps", "hurts") or decision.startswith("no effect")
 
 
 def _effect_cell(e: dict[str, Any], objective: str) -> str:
