@@ -170,8 +170,11 @@ def _seeds_cell(c: dict[str, Any], r: dict[str, Any]) -> str:
 
 
 def _decided(c: dict[str, Any]) -> bool:
+    """Helps, hurts, or no effect of at least the margin: the decisions that need no more seeds."""
+    from archsearch.analysis import HELPS, HURTS
+
     decision = c.get("decision") or ""
-    return decision in ("helps", "hurts") or decision.startswith("no effect")
+    return decision in (HELPS, HURTS) or decision.startswith("no effect")
 
 
 def _effect_cell(e: dict[str, Any], objective: str) -> str:
