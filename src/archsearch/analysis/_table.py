@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from archsearch.analysis._conclude import conclude
 from archsearch.analysis._estimation import clean, label, normalize_table, num
 from archsearch.analysis._examples import SEEDS_ONLY_METHOD, crossed_compare, on_test_split, seeds_for_power
 from archsearch.analysis._multiplicity import METHODS, adjust
@@ -16,7 +17,8 @@ from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
 from archsearch.analysis._question import per_seed, question_parts
 from archsearch.analysis._sequential import SequentialPlan, interval_of, sequential_decision
 from archsearch.analysis._time import time_effects
-from archsearch.analysis._verdicts import HELPS, HURTS, NOT_ENOUGH, UNCLEAR, decide
+from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_ENOUGH, UNCLEAR, decide
+from archsearch.analysis._words import metric_range
 
 __all__ = ["SCHEMA", "analyze_table"]
 
@@ -26,7 +28,8 @@ SCHEMA = "archsearch.report/2"
 def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequence[Any] | None = None,
                   direction: str = "maximize", *, plan: Mapping[str, Any] | None = None, alpha: float = 0.05,
                   adjust_method: str = "holm", min_effect: float | None = None, time_target: float | None = None,
-                  space: str | None = None, max_levels: int = 6, bins: int = 4) -> dict[str, Any]:
+                  space: str | None = None, max_levels: int = 6, bins: int = 4, objective: str | None = None,
+                  chance: float | None = None) -> dict[str, Any]:
     """Effects, intervals and verdicts for every question, from a plain table (one row per trial and seed).
 
     Args:
@@ -49,6 +52,10 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
         min_effect: the smallest effect worth detecting for "seeds needed" (default 0.01).
         time_target: also compare the time to first reach this objective value.
         space: the space file named in suggested commands.
+        objective: the objective's name (e.g. ``val_accuracy``): an accuracy's differences lie in
+            [-1, 1], so an interval beyond that is "not decided yet" / "too few trials", never printed.
+        chance: the chance accuracy (1 / classes): a reference (or every level) at chance gives
+            "did not learn" instead of a verdict; None: not checked.
 
     Returns:
         the report's statistics as JSON-ready data (docs/report-schema.md).
@@ -91,6 +98,9 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
         family_text = f"{k} comparison{'' if k == 1 else 's'}"
     for q, e in family:
         _power(q, e, paired, alpha, len(family), min_effect, seq)
+    for q in parts:
+        conclude(q, paired=paired, min_effect=min_effect, chance=chance, metric_range=metric_range(objective),
+                 space=space)
     timing = time_effects(parts, paired=paired, alpha=alpha, method=adjust_method, target=time_target,
                           direction=direction, max_levels=max_levels)
     for q in parts:
@@ -101,7 +111,7 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
                 f"Poor balance on {bad} (|standardized mean difference| > 0.25): the adjustment leans on the "
                 f"regression model. A controlled answer: archsearch ask {space or 'SPACE.py'} --factor "
                 f"{q['param']} --repeats 3 --base best")
-        for key in ("_units", "_others", "_rows", "_test"):
+        for key in ("_units", "_others", "_rows", "_test", "_fit"):
             q.pop(key, None)
     counts = {s: int(t.drop_duplicates("trial")["state"].eq(s).sum()) for s in ("COMPLETE", "PRUNED", "FAIL")}
     return clean({
@@ -180,7 +190,9 @@ def _sequential(plan: Mapping[str, Any] | None) -> SequentialPlan | None:
     s = (plan or {}).get("sequential")
     if not s:
         return None
-    return SequentialPlan(int(s["repeats"]), int(s["max_seeds"]), float(s.get("alpha", 0.05)))
+    me = (plan or {}).get("min_effect")  # `ask --min-effect`: the looks may also stop with "no effect"
+    return SequentialPlan(int(s["repeats"]), int(s["max_seeds"]), float(s.get("alpha", 0.05)),
+                          None if me is None else float(me))
 
 
 def _apply_family(family: list[tuple[dict[str, Any], dict[str, Any]]], method: str, alpha: float,
@@ -243,8 +255,10 @@ def _apply_sequential(parts: list[dict[str, Any]], plan: SequentialPlan, directi
                 continue
             _fill(e, entry["comparison"], entry["p_adjusted"], entry["alpha_interval"], entry["alpha_look"],
                   direction)
-            if entry["verdict"] in (HELPS, HURTS) and not e.get("withheld"):
+            if entry["verdict"] in (HELPS, HURTS, NO_EFFECT) and not e.get("withheld"):
                 e["verdict"] = entry["verdict"]
+                if entry["verdict"] == NO_EFFECT:
+                    e["equivalence_margin"] = plan.min_effect
             elif e["verdict"] in (HELPS, HURTS):
                 e["verdict"] = UNCLEAR
             e["decided_ci_low"], e["decided_ci_high"] = interval_of(entry)
