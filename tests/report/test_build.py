@@ -73,11 +73,13 @@ def test_poor_balance_note_gives_the_ask_command(url, tmp_path):
 def test_verdict_lines_say_which_kind_of_answer(url):
     lines = verdict_lines("synthetic", url)
     assert lines[0].startswith("Verdicts (val_accuracy; exploratory (search): a random search")
-    assert "Holm" in lines[0]
+    assert "Holm" not in lines[0]  # the method is in the report's Method section, not on the verdict lines
     questions = _report(url, "synthetic").to_dict()["questions"]
-    assert len(lines) == len(questions) + 2
-    for q, line in zip(questions, lines[1:-1], strict=True):
-        assert line.startswith(f"  {q['param']}: ") and line.count("exploratory (search)") == len(q["effects"])
+    effects = [(q, e) for q in questions for e in q["effects"]]
+    assert len(lines) == len(effects) + 2
+    for (q, e), line in zip(effects, lines[1:-1], strict=True):
+        assert line.startswith(f"  {q['param']}: {e['level']} vs {e['reference']}: {e['verdict']}")
+        assert line.endswith("exploratory (search)") and "validation split" in line
     lines = verdict_lines("synthetic-ablation-act", url)
     assert "confirmatory (ask)" in lines[0] and "confirmatory (ask)" in lines[1]
 
@@ -99,7 +101,9 @@ def test_a_level_that_always_failed_is_reported_and_plotted(tmp_path):
                                                   user_attrs={"seed": i, "params_count": 10}))
     rep = build_report("fails", storage=url, tracking_uri=f"sqlite:///{tmp_path}/m.db", importance_resamples=0)
     (e,) = rep.to_dict()["questions"][0]["effects"]
-    assert e["summary"] == "not enough data: tanh: 4 trial(s), all failed: ValueError: boom; exploratory (search)"
+    assert e["verdict"] == "too few trials"
+    assert e["summary"] == ("too few trials (on the validation split, 0 vs 4 trials); tanh: 4 trial(s), all failed: "
+                            "ValueError: boom; exploratory (search)")
     assert e["size_note"] == "no usable trial at this level."
     names = {f.name for f in rep.save(tmp_path / "out")}
     assert {"report.md", "report.html", "effect_act.png"} <= names

@@ -31,9 +31,32 @@ from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
 from archsearch.analysis._sequential import CAP, CONTINUE, DECIDED, SequentialPlan, sequential_decision
 from archsearch.analysis._table import SCHEMA, analyze_table
 from archsearch.analysis._trials import best_trials, chance_trials, state_counts
-from archsearch.analysis._verdicts import HELPS, HURTS, NOT_ENOUGH, UNCLEAR, decide, verdict
+from archsearch.analysis._verdicts import (
+    DECISIONS,
+    HELPS,
+    HURTS,
+    NO_EFFECT,
+    NOT_ENOUGH,
+    NOT_LEARNED,
+    TOO_FEW,
+    UNCLEAR,
+    UNDECIDED,
+    decide,
+    verdict,
+)
+from archsearch.analysis._words import MAX_SEEDS_ADVICE, amount, chance_level, metric_range, verdict_text
 
 __all__ = [
+    "DECISIONS",
+    "MAX_SEEDS_ADVICE",
+    "NO_EFFECT",
+    "NOT_LEARNED",
+    "TOO_FEW",
+    "UNDECIDED",
+    "amount",
+    "chance_level",
+    "metric_range",
+    "verdict_text",
     "CAP",
     "CONTINUE",
     "DECIDED",

@@ -77,6 +77,9 @@ def conclude(q: dict[str, Any], *, paired: bool, min_effect: float, chance: floa
                       "why": f"every seed gave the same result at both levels: {q['param']} changed nothing in "
                              "this training (e.g. a learning-rate schedule that never changed the learning rate)"})
             continue
+        if not e.get("n") and e.get("reason"):  # e.g. every trial of the level failed: the reason says it
+            e.update({"verdict": TOO_FEW if not paired else UNDECIDED, "more_needed": None})
+            continue
         if not paired:
             need = _too_few(q, e, metric_range)
             if need is not None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_LEARNED, TOO_FEW, UNDECIDED
 
-__all__ = ["MAX_SEEDS_ADVICE", "metric_range", "verdict_text"]
+__all__ = ["MAX_SEEDS_ADVICE", "amount", "chance_level", "metric_range", "verdict_text"]
 
 #: Seeds per level above which "about N more seeds" is no advice: the text says the effect is out of reach.
 MAX_SEEDS_ADVICE = 100
@@ -33,6 +33,16 @@ def metric_range(objective: str | None) -> float | None:
         (1.0, None)
     """
     return 1.0 if objective and "accuracy" in objective else None
+
+
+def chance_level(objective: str | None, classes: int | None) -> float | None:
+    """The accuracy of guessing (1 / classes) for an accuracy objective; None otherwise or unknown.
+
+    Example:
+        >>> chance_level("val_accuracy", 10), chance_level("val_loss", 10), chance_level("val_accuracy", None)
+        (0.1, None, None)
+    """
+    return 1 / classes if classes and objective and "accuracy" in objective else None
 
 
 def _scale(objective: str | None) -> tuple[float, str, str]:

@@ -88,25 +88,16 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
 
 
 def answer_lines(data: dict[str, Any], space: str, study: str) -> list[str]:
-    """The verdicts of the ablation, each with the seeds an effect of --min-effect needs at 80% power."""
+    """The ablation's verdicts in plain words (split and seeds on each line); the method is in the report."""
     from archsearch.report import format_effect, time_lines
 
-    sequential = any(q.get("sequential") for q in data["questions"])
-    effects = [e for q in data["questions"] for e in q["effects"]]
-    how = "; ".join(sorted({f"{e.get('split', 'validation')} split, {e['method']}" for e in effects if e.get("method")}))
-    lines = [f"Verdicts ({data['objective']}; confirmatory (ask); {how or 'no comparison'}; "
-             + ("O'Brien-Fleming alpha spending, repeated-confidence intervals at the final look"
-                if sequential else "95% intervals, Holm over the levels") + "):"]
+    lines = [f"Verdicts ({data['objective']}; confirmatory (ask)):"]
     for q in data["questions"]:
         if not q["effects"]:
             lines.append(f"  {q['param']}: {q.get('note') or 'only one level tried'}")
         for e in q["effects"]:
-            lines.append(f"  {q['param']}: {e['level']} vs {e['reference']}: "
-                         f"{format_effect({**e, 'more_needed': None}, data['objective'])}")
-            if e.get("seeds_needed") is not None:
-                lines.append(f"    seeds needed at 80% power for a minimum effect of {data['min_effect']:g}: "
-                             f"{e['seeds_needed']} (this run: {min(e['n'], e['n_ref'])})")
-            elif e.get("power_note"):
+            lines.append(f"  {q['param']}: {e['level']} vs {e['reference']}: {format_effect(e, data['objective'])}")
+            if e.get("power_note") and e["verdict"] != "not decided yet":
                 lines.append(f"    {e['power_note']}")
         lines += [f"  {line}" for line in time_lines(q)[1:]]  # fit time per epoch, as ratios with intervals
     lines.append(f"Full report: archsearch report {space} --study {study}")
