@@ -35,6 +35,8 @@ class Attr:
     N_TEST = "n_test"
     ENGINE_TRIAL = "engine_trial"  # the trial's id in the engine that chose it (keras-tuner's trial_id)
     DESIGN_POINT = "design_point"  # True on a trial a design enqueued (not one the sampler added)
+    EPOCHS = "epochs"  # the epochs the trial trained to: its budget (Hyperband brackets differ)
+    INITIAL_EPOCH = "initial_epoch"  # where a warm-started fit resumed (a Hyperband continuation), when not 0
 
 
 class StudyAttr:
@@ -44,6 +46,7 @@ class StudyAttr:
     LOOKS = "archsearch.looks"  # an `ask --until-decided`: per look, seeds per level and continue/decided/cap
     SAMPLER = "archsearch.sampler"  # the --sampler of a search
     ENGINE = "archsearch.engine"  # the --engine that chose the trials: optuna or keras-tuner:random|bayesian|hyperband
+    TRAINING = "archsearch.training"  # what every trial trained with (epochs, dataset, batch, split seed): one population
 
 
 class Tag:

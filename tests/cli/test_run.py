@@ -85,10 +85,24 @@ def test_run_records_study_and_mlflow_runs_then_resumes(tmp_path, tiny_space):
     assert len(client.search_runs([experiment.experiment_id], "tags.archsearch.trial = '2'")) == 1
 
     # Target already met: nothing runs, nothing is added.
-    result = _run(tiny_space, "--trials", 3)
+    result = _run(tiny_space, "--trials", 3, "--seed", 3)
     assert result.exit_code == 0, result.output
     assert "nothing to run" in result.stderr
     assert len(_study(tmp_path, "tiny").get_trials()) == 3
+
+
+@pytest.mark.slow
+def test_continuing_a_study_with_other_training_settings_is_refused(tmp_path, tiny_space):
+    """One population per study: trials of 1 and 2 epochs never pool (issue 30)."""
+    result = _run(tiny_space, "--trials", 1, "--epochs", 1)
+    assert result.exit_code == 0, result.output
+    (trial,) = _study(tmp_path, "tiny").get_trials()
+    assert trial.user_attrs["epochs"] == 1
+    result = _run(tiny_space, "--trials", 2, "--epochs", 2)
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "--epochs 1 then 2" in line and "--study NAME" in line
+    assert len(_study(tmp_path, "tiny").get_trials()) == 1
 
 
 @pytest.mark.slow

@@ -62,21 +62,14 @@ def _classes(dataset: str | None) -> int | None:
     return None if info is None else info.num_classes
 
 
-#: An ``--until-decided`` look's status when a comparison's models did not learn: more seeds cannot help.
-NOT_LEARNED_STATUS = "stopped: did not learn"
-
-
 def look_record(data: dict[str, Any], n_seeds: int, max_seeds: int) -> dict[str, Any]:
     """One look: seeds per level, the stopping status and each comparison's decision so far."""
-    from archsearch.analysis import CAP, CONTINUE, HELPS, HURTS, NO_EFFECT, NOT_LEARNED
+    from archsearch.analysis import CAP, CONTINUE
 
     q = data["questions"][0] if data["questions"] else {}
     seq = q.get("sequential") or {}
     status = seq.get("status", CONTINUE)
     effects = q.get("effects", [])
-    if status == CONTINUE and effects and all(e["verdict"] in (HELPS, HURTS, NO_EFFECT, NOT_LEARNED) for e in effects) \
-            and any(e["verdict"] == NOT_LEARNED for e in effects):
-        status = NOT_LEARNED_STATUS
     if status == CONTINUE and n_seeds >= max_seeds:
         status = CAP  # e.g. a level whose trials keep failing: no more seeds will come
     looks = seq.get("looks") or []
@@ -95,13 +88,13 @@ def format_look(look: dict[str, Any]) -> str:
 
 def stop_message(look: dict[str, Any], min_effect: float, objective: str | None = None) -> str:
     """Why an ``--until-decided`` ablation stopped: decided (and how), did not learn, or the --max-seeds cap."""
-    from archsearch.analysis import DECIDED, MAX_SEEDS_ADVICE, UNDECIDED, amount
+    from archsearch.analysis import DECIDED, MAX_SEEDS_ADVICE, NOT_LEARNED_STOP, UNDECIDED, amount
 
     n = look["n"]
     each = "; ".join(f"{e['level']} vs {e['reference']}: {e['verdict']}" for e in look["effects"])
     if look["status"] == DECIDED:
         return f"decided after {n} seeds per level (look {look['look']}): {each}."
-    if look["status"] == NOT_LEARNED_STATUS:
+    if look["status"] == NOT_LEARNED_STOP:
         why = next((e["why"] for e in look["effects"] if e.get("why")), "")
         return f"stopped after {n} seeds per level: did not learn ({why}); more seeds cannot help."
     open_ = [e for e in look["effects"] if e["verdict"] == UNDECIDED]

@@ -28,7 +28,7 @@ import numpy as np
 
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_LEARNED, TOO_FEW, UNDECIDED
 
-__all__ = ["CHANCE_MARGIN", "MAX_WIDTH", "MIN_RESIDUAL_DF", "conclude"]
+__all__ = ["CHANCE_MARGIN", "MAX_WIDTH", "MIN_RESIDUAL_DF", "at_chance", "conclude"]
 
 #: A level whose mean accuracy is at most this far above chance (1 / classes) is "at chance".
 CHANCE_MARGIN = 0.02
@@ -38,6 +38,16 @@ MIN_RESIDUAL_DF = 5
 #: A search interval wider than this share of the metric's range (0.3: 30 points of accuracy) says "too few trials".
 MAX_WIDTH = 0.3
 _Z = 1.96
+
+
+def at_chance(mean: Any, chance: float) -> Any:
+    """The at-chance rule: a level's mean accuracy at most :data:`CHANCE_MARGIN` above chance (arrays too).
+
+    Example:
+        >>> at_chance(0.11, 0.1), at_chance(0.5, 0.1)
+        (True, False)
+    """
+    return mean <= chance + CHANCE_MARGIN
 
 
 def _finite(*xs: Any) -> bool:
@@ -52,8 +62,8 @@ def conclude(q: dict[str, Any], *, paired: bool, min_effect: float, chance: floa
     q["chance"] = chance
     epochs = _epochs(q)
     for lv in q["levels"]:
-        lv["at_chance"] = (bool(chance is not None and _finite(lv.get("mean")) and lv["mean"] <= chance + CHANCE_MARGIN)
-                           if chance is not None else None)
+        lv["at_chance"] = bool(_finite(lv.get("mean")) and at_chance(lv["mean"], chance)) if chance is not None \
+            else None
     at = {lv["level"]: lv["at_chance"] for lv in q["levels"]}
     everyone = bool(q["levels"]) and all(at.get(lv["level"]) for lv in q["levels"] if _finite(lv.get("mean")))
     for e in q["effects"]:

@@ -30,9 +30,11 @@ from archsearch.analysis._intervals import Comparison, paired_test
 from archsearch.analysis._multiplicity import adjust
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, UNCLEAR
 
-__all__ = ["CAP", "CONTINUE", "DECIDED", "SequentialPlan", "sequential_decision"]
+__all__ = ["CAP", "CONTINUE", "DECIDED", "NOT_LEARNED_STOP", "SequentialPlan", "sequential_decision"]
 
 CONTINUE, DECIDED, CAP = "continue", "decided", "stopped at cap"
+#: The status of a design whose open comparisons did not learn (at chance): more seeds cannot help.
+NOT_LEARNED_STOP = "stopped: did not learn"
 
 
 @dataclasses.dataclass(frozen=True)

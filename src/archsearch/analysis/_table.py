@@ -15,9 +15,15 @@ from archsearch.analysis._examples import SEEDS_ONLY_METHOD, crossed_compare, on
 from archsearch.analysis._multiplicity import METHODS, adjust
 from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
 from archsearch.analysis._question import per_seed, question_parts
-from archsearch.analysis._sequential import SequentialPlan, interval_of, sequential_decision
+from archsearch.analysis._sequential import (
+    CONTINUE,
+    NOT_LEARNED_STOP,
+    SequentialPlan,
+    interval_of,
+    sequential_decision,
+)
 from archsearch.analysis._time import time_effects
-from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_ENOUGH, UNCLEAR, decide
+from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_ENOUGH, NOT_LEARNED, UNCLEAR, decide
 from archsearch.analysis._words import metric_range
 
 __all__ = ["SCHEMA", "analyze_table"]
@@ -78,6 +84,9 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
     paired = design == "ablation"
     notes: list[str] = []
     excluded = 0
+    t, other_budget, note = _one_budget(t)
+    if note:
+        notes.append(note)
     if paired and plan:
         t, excluded = _in_design(t, plan)
         if excluded:
@@ -101,6 +110,11 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
     for q in parts:
         conclude(q, paired=paired, min_effect=min_effect, chance=chance, metric_range=metric_range(objective),
                  space=space)
+        seq_q = q.get("sequential")
+        final = (HELPS, HURTS, NO_EFFECT, NOT_LEARNED)
+        if seq_q and seq_q["status"] == CONTINUE and all(e["verdict"] in final for e in q["effects"]) \
+                and any(e["verdict"] == NOT_LEARNED for e in q["effects"]):
+            seq_q["status"] = NOT_LEARNED_STOP
     timing = time_effects(parts, paired=paired, alpha=alpha, method=adjust_method, target=time_target,
                           direction=direction, max_levels=max_levels)
     for q in parts:
@@ -120,8 +134,38 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
         "multiplicity": {"method": "group-sequential" if seq is not None else adjust_method,
                          "description": (seq.to_dict()["spending"] if seq is not None else METHODS[adjust_method]),
                          "family": family_text, "m": len(family)},
-        "min_effect": min_effect, "counts": {**counts, "excluded": excluded}, "questions": parts, "notes": notes,
+        "min_effect": min_effect, "counts": {**counts, "excluded": excluded, "other_budget": other_budget},
+        "questions": parts, "notes": notes,
     })
+
+
+def _one_budget(t: pd.DataFrame) -> tuple[pd.DataFrame, int, str]:
+    """One population: only the trials trained to the largest budget (``budget``: epochs) are compared.
+
+    Trials of other budgets (Hyperband's lower brackets, a study run with fewer epochs before; a continued
+    Hyperband trial's earlier stage is such a trial) are left out, counted and named in a note. Trials
+    whose budget was not recorded (older studies) stay.
+
+    Example:
+        >>> t = pd.DataFrame({"trial": [0, 1, 2], "budget": [1, 3, 3]})
+        >>> kept, n, note = _one_budget(t)
+        >>> list(kept["trial"]), n, note.split(":")[0]
+        ([1, 2], 1, '1 trial(s) trained for fewer epochs (1) than the largest budget (3) are left out')
+    """
+    if "budget" not in t.columns:
+        return t, 0, ""
+    budget = pd.to_numeric(t["budget"], errors="coerce")
+    known = budget.dropna()
+    if known.nunique() < 2:
+        return t, 0, ""
+    top = known.max()
+    drop = budget.notna() & (budget < top)
+    left = t.loc[drop].drop_duplicates("trial")
+    shown = ", ".join(f"{int(b):d}" for b in sorted(pd.to_numeric(left["budget"]).unique()))
+    note = (f"{len(left)} trial(s) trained for fewer epochs ({shown}) than the largest budget ({int(top)}) are left "
+            "out: trials of different budgets (Hyperband brackets, a study continued with other --epochs) are never "
+            "pooled; each comparison is among trials at the largest budget.")
+    return t.loc[~drop], int(len(left)), note
 
 
 def _specs(t: pd.DataFrame, questions: Sequence[Any] | None, plan: Mapping[str, Any] | None,

@@ -118,6 +118,9 @@ class Objective:
         # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get seed + number.
         seed = int(trial.user_attrs.get(Attr.SEED, self.seed + trial.number))
         trial.set_user_attr(Attr.SEED, seed)
+        trial.set_user_attr(Attr.EPOCHS, int(epochs))  # its budget: trials of other budgets are never pooled
+        if initial_epoch:
+            trial.set_user_attr(Attr.INITIAL_EPOCH, int(initial_epoch))
         seeds = repeat_seeds(seed, self.repeats)
         tags = {Tag.SEED: str(seed)}
         if self.repeats > 1:
