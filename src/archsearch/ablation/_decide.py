@@ -47,7 +47,8 @@ def analyze_ablation(space: Space, options: RunOptions, plan: AblationPlan, min_
     table = analysis_table(load_trials(options.study_name, options.storage), space.objective)
     data = analyze_table(table, design="ablation", plan=design, direction=space.direction, min_effect=min_effect,
                          space=str(space.path), objective=space.objective,
-                         chance=chance_level(space.objective, _classes(options.dataset or space.dataset)))
+                         chance=chance_level(space.objective, _classes(getattr(options, "dataset", None)
+                                                                       or getattr(space, "dataset", None))))
     return {**data, "objective": space.objective}
 
 

@@ -52,7 +52,14 @@ from archsearch.analysis._verdicts import (
     decide,
     verdict,
 )
-from archsearch.analysis._words import MAX_SEEDS_ADVICE, amount, chance_level, metric_range, verdict_text
+from archsearch.analysis._words import (
+    MAX_SEEDS_ADVICE,
+    amount,
+    chance_level,
+    level_interval_text,
+    metric_range,
+    verdict_text,
+)
 
 __all__ = [
     "CHANCE_MARGIN",
@@ -68,6 +75,7 @@ __all__ = [
     "UNDECIDED",
     "amount",
     "chance_level",
+    "level_interval_text",
     "metric_range",
     "verdict_text",
     "CAP",

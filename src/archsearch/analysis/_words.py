@@ -17,7 +17,7 @@ from typing import Any
 
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_LEARNED, TOO_FEW, UNDECIDED
 
-__all__ = ["MAX_SEEDS_ADVICE", "amount", "chance_level", "metric_range", "verdict_text"]
+__all__ = ["MAX_SEEDS_ADVICE", "amount", "chance_level", "level_interval_text", "metric_range", "verdict_text"]
 
 #: Seeds per level above which "about N more seeds" is no advice: the text says the effect is out of reach.
 MAX_SEEDS_ADVICE = 100
@@ -62,6 +62,25 @@ def amount(x: float, objective: str | None, signed: bool = False) -> str:
     v = x * scale
     text = f"{v:g}" if scale == 100 and abs(v - round(v, 1)) < 1e-9 else f"{v:{fmt}}"
     return text + (unit if unit.strip() != "pts" or v != 1 else " pt")
+
+
+def level_interval_text(lv: dict[str, Any], objective: str | None, digits: int = 4) -> str:
+    """A level mean's interval, ``[0.888, 0.9954]``; "too few trials" where it leaves the metric's range.
+
+    Example:
+        >>> level_interval_text({"ci_low": 0.13, "ci_high": 1.47, "n_trials": 3}, "val_accuracy")
+        'too few trials (3) for an interval'
+        >>> level_interval_text({"ci_low": 0.888, "ci_high": 0.9954}, "val_accuracy")
+        '[0.888, 0.9954]'
+    """
+    lo, hi = lv.get("ci_low"), lv.get("ci_high")
+    if not _finite(lo, hi):
+        return "-"
+    rng = metric_range(objective)
+    if rng is not None and (lo < 0 or hi > rng):
+        n = lv.get("n_trials")
+        return f"too few trials{f' ({n})' if n else ''} for an interval"
+    return f"[{lo:.{digits}g}, {hi:.{digits}g}]"
 
 
 def _finite(*xs: Any) -> bool:

@@ -7,6 +7,7 @@ import html
 import re
 from typing import Any
 
+from archsearch.analysis import NOT_LEARNED, TOO_FEW, level_interval_text, metric_range
 from archsearch.report._build import answer_kind
 from archsearch.report._files import safe_name
 from archsearch.report._lab import lab_lines
@@ -79,7 +80,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
                  "at equal size"],
                 [[e["level"], e["summary"], f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}", f"{e['n']} / {e['n_ref']}",
                   f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
-                  (_size_text(e))] for e in q["effects"]])
+                  (_size_text(e, data["objective"]))] for e in q["effects"]])
         lines += time_lines(q)
         out.append((f"Question: {q['param']}", lines, f"effect_{safe_name(q['param'])}"))
     best = data["best_trials"]
@@ -132,7 +133,7 @@ def _level_table(q: dict[str, Any], data: dict[str, Any]) -> list[str]:
     rows = []
     for lv in q["levels"]:
         row = [("**" + lv["level"] + "** (ref)") if lv["level"] == q["reference"] else lv["level"],
-               _num(lv["mean"]), f"[{_num(lv['ci_low'])}, {_num(lv['ci_high'])}]"]
+               _num(lv["mean"]), level_interval_text(lv, data["objective"])]
         row += [_num(lv.get("test_mean"))] if test else []
         row += [{True: f"yes ({q['chance']:.0%})", False: "no"}.get(lv.get("at_chance"), "-")] if chance else []
         row += [str(lv["n_trials"]), f"{lv['n_complete']} / {lv['n_pruned']} / {lv['n_failed']}",
@@ -162,7 +163,12 @@ def _method_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _size_text(e: dict[str, Any]) -> str:
+def _size_text(e: dict[str, Any], objective: str | None = None) -> str:
+    rng = metric_range(objective)
+    lo, hi = e.get("adjusted_ci_low"), e.get("adjusted_ci_high")
+    if e["verdict"] in (NOT_LEARNED, TOO_FEW) or (rng is not None and lo is not None and hi is not None
+                                                  and (lo < -rng or hi > rng)):
+        return e["size_note"] if e["size_note"].startswith("cannot tell apart") else "too few trials"
     if e["survives_size"] is True and e["adjusted_diff"] is not None:
         return f"yes: {_num(e['adjusted_diff'], 3)} [{_num(e['adjusted_ci_low'], 3)}, {_num(e['adjusted_ci_high'], 3)}]"
     if e["survives_size"] is False:
