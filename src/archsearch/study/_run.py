@@ -26,6 +26,7 @@ from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.stores import check_url, open_storage, redact, resolve_storage, resolve_tracking_uri
 from archsearch.study._options import RunOptions, resume_args
 from archsearch.study._owners import Owned, Owners
+from archsearch.study._population import same_training
 from archsearch.study._progress import Progress, format_params
 from archsearch.study._signals import Terminated, sigterm_as_interrupt
 from archsearch.study._target import TargetGate
@@ -204,26 +205,13 @@ def _prepare_study(space: Space, options: RunOptions, plan: _Plan, dataset: Any,
         raise SpaceError(f"{space.path}: study '{plan.study_name}' was searched with --engine {engine}, not "
                          f"{options.engine}. Use --study NAME for a new study.")
     study.set_user_attr(StudyAttr.ENGINE, options.engine)
-    _same_training(study, space, options, plan)
+    same_training(study, space.path, plan.study_name, {
+        "epochs": plan.epochs, "dataset": plan.dataset, "batch_size": space.batch_size, "seed": options.seed,
+        "validation_split": space.validation_split})
     # The report says what kind of search it was.
     study.set_user_attr(StudyAttr.SAMPLER, options.sampler if options.engine == "optuna" else options.engine)
     _enqueue(study, enqueue)
     return storage, study, owners, bool(failed_here)
-
-
-def _same_training(study: Any, space: Space, options: RunOptions, plan: _Plan) -> None:
-    """One population per study: continuing it with other training settings is refused (their trials would pool)."""
-    now = {"epochs": plan.epochs, "dataset": plan.dataset, "batch_size": space.batch_size, "seed": options.seed,
-           "validation_split": space.validation_split}
-    before = study.user_attrs.get(StudyAttr.TRAINING)
-    if before and before != now:
-        flags = {"epochs": "--epochs", "dataset": "--dataset", "seed": "--seed"}
-        diff = ", ".join(f"{flags.get(k, k)} {before.get(k)!r} then {now[k]!r}" for k in now if before.get(k) != now[k])
-        raise SpaceError(f"{space.path}: study '{plan.study_name}' was trained with other settings ({diff}): its "
-                         "trials would not compare with this run's. Use the same settings, or --study NAME for a "
-                         "new study.")
-    if not before:
-        study.set_user_attr(StudyAttr.TRAINING, now)
 
 
 def _freeze() -> None:
