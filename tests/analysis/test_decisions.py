@@ -204,3 +204,21 @@ def test_trials_of_different_budgets_are_never_pooled():
     assert any(n.startswith("10 trial(s) trained for fewer epochs (1) than the largest budget (3) are left out")
                for n in data["notes"])
     assert q["effects"][0]["verdict"] in ("not decided yet", "no effect")  # pooled, tanh would "hurt" by ~20 pts
+
+
+def test_until_decided_with_min_effect_stops_with_no_effect_and_says_so():
+    from archsearch.ablation._decide import look_record, stop_message
+
+    rng = np.random.default_rng(38)
+    table = ablation_table(rng, {"relu": 0.0, "tanh": 0.0}, 6, noise=0.002)
+    plan = {"factor": "activation", "levels": ["relu", "tanh"], "baseline": "relu", "min_effect": 0.02,
+            "sequential": {"repeats": 3, "max_seeds": 12}}
+    data = analyze_table(table, "ablation", plan=plan, objective="val_accuracy", min_effect=0.02)
+    (q,) = data["questions"]
+    (e,) = q["effects"]
+    assert q["sequential"]["status"] == "decided" and e["verdict"] == "no effect" and e["equivalence_margin"] == 0.02
+    assert -0.02 < e["ci_low"] < e["ci_high"] < 0.02
+    look = look_record(data, 6, 12)
+    assert stop_message(look, 0.02, "val_accuracy") == f"decided after 6 seeds per level (look {look['look']}): " \
+                                                      "tanh vs relu: no effect."
+    assert verdict_text(e, "val_accuracy").startswith("no effect of 2 pts or more: ")
