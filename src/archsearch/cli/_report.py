@@ -36,8 +36,9 @@ def report(space_or_study: str | None, table_file: str | None, labs_plan: str | 
     regression on the other hyperparameters); an ablation from `archsearch
     ask` gives confirmatory ones (paired per seed). For each question: level
     means, complete / pruned / failed trials per level, the effect against the
-    baseline with its interval and a verdict (helps / hurts / no clear effect
-    / not enough data), and the estimate at equal model size. The report's
+    baseline with its interval and one decision (helps / hurts / no effect of
+    X or more / not decided yet / did not learn / too few trials), and the
+    estimate at equal model size. The report's
     comparisons are one family: Holm-adjusted (--fdr: Benjamini-Hochberg).
     Also the best trials, fANOVA importance with a bootstrap interval and a
     permutation-null baseline, trials at chance level and failed trials. The
