@@ -108,7 +108,7 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
     Example:
         >>> report = build_report("spaces/digits_quick.py")  # doctest: +SKIP
         >>> report.to_dict()["questions"][0]["effects"][0]["verdict"]  # doctest: +SKIP
-        'no clear effect'
+        'too few trials'
     """
     from archsearch.analysis import analyze_table, best_trials, chance_level, chance_trials, json_ready, state_counts
     from archsearch.report._lab import lab_context
