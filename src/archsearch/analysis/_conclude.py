@@ -142,15 +142,15 @@ def _too_few(q: dict[str, Any], e: dict[str, Any], metric_range: float | None) -
         cols = len(q["levels"]) + int(fit["n_others"])
         need = int(cols + max(MIN_RESIDUAL_DF, cols))
     elif cols is not None and float(fit["df_resid"]) < max(MIN_RESIDUAL_DF, cols):
-        need = int(math.ceil(cols + max(MIN_RESIDUAL_DF, cols)))
+        need = math.ceil(cols + max(MIN_RESIDUAL_DF, cols))
     if (e.get("n") or 0) < 2 or (e.get("n_ref") or 0) < 2 or not _finite(e.get("ci_low"), e.get("ci_high")):
         need = max(need, n + 2, 2 * len(q["levels"]))
-    se = e.get("se")
-    width = (e["ci_high"] - e["ci_low"]) if _finite(e.get("ci_low"), e.get("ci_high")) else None
+    se = float(e["se"]) if _finite(e.get("se")) else math.nan
+    width = float(e["ci_high"] - e["ci_low"]) if _finite(e.get("ci_low"), e.get("ci_high")) else None
     if metric_range is not None and width is not None and width > MAX_WIDTH * metric_range:
         need = max(need, n + 1)
-        if _finite(se) and se > 0:  # the large-sample width shrinks as 1 / sqrt(trials)
-            need = max(need, int(math.ceil(n * (2 * _Z * se / (MAX_WIDTH * metric_range)) ** 2)))
+        if se > 0:  # the large-sample width shrinks as 1 / sqrt(trials)
+            need = max(need, math.ceil(n * (2 * _Z * se / (MAX_WIDTH * metric_range)) ** 2))
     if not need:
         return None
-    return int(min(max(need, n + 1), 10_000))
+    return min(max(need, n + 1), 10_000)

@@ -73,9 +73,9 @@ def level_interval_text(lv: dict[str, Any], objective: str | None, digits: int =
         >>> level_interval_text({"ci_low": 0.888, "ci_high": 0.9954}, "val_accuracy")
         '[0.888, 0.9954]'
     """
-    lo, hi = lv.get("ci_low"), lv.get("ci_high")
-    if not _finite(lo, hi):
+    if not _finite(lv.get("ci_low"), lv.get("ci_high")):
         return "-"
+    lo, hi = float(lv["ci_low"]), float(lv["ci_high"])
     rng = metric_range(objective)
     if rng is not None and (lo < 0 or hi > rng):
         n = lv.get("n_trials")
@@ -89,9 +89,9 @@ def _finite(*xs: Any) -> bool:
 
 def _interval(e: dict[str, Any], objective: str | None) -> str | None:
     """``+2.1 pts [0.8, 3.4]``, or None when there is no interval or it leaves the metric's range."""
-    diff, lo, hi = e.get("diff"), e.get("ci_low"), e.get("ci_high")
-    if not _finite(diff, lo, hi):
+    if not _finite(e.get("diff"), e.get("ci_low"), e.get("ci_high")):
         return None
+    diff, lo, hi = float(e["diff"]), float(e["ci_low"]), float(e["ci_high"])
     rng = metric_range(objective)
     if rng is not None and (lo < -rng or hi > rng):
         return None
@@ -115,10 +115,10 @@ def _more(e: dict[str, Any], objective: str | None) -> str:
     """The advice of an open comparison: how many more seeds (or trials), or that the effect is out of reach."""
     need, more = e.get("seeds_needed"), e.get("more_needed")
     unit = "trials" if e.get("exploratory", True) else "seeds"
-    size = amount(e.get("min_effect") or 0.01, objective)
+    size = amount(float(e.get("min_effect") or 0.01), objective)
     if need is None:
         return e.get("power_note") or ""
-    if need > MAX_SEEDS_ADVICE:
+    if int(need) > MAX_SEEDS_ADVICE:
         return (f"an effect of {size} is out of reach here (it needs about {need} {unit} per level; more than "
                 f"{MAX_SEEDS_ADVICE} is no plan): ask about a larger effect (`--min-effect`)")
     if more:
