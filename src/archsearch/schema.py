@@ -37,6 +37,7 @@ class Attr:
     DESIGN_POINT = "design_point"  # True on a trial a design enqueued (not one the sampler added)
     EPOCHS = "epochs"  # the epochs the trial trained to: its budget (Hyperband brackets differ)
     INITIAL_EPOCH = "initial_epoch"  # where a warm-started fit resumed (a Hyperband continuation), when not 0
+    STOPPED = "stopped"  # why a signal or a requested stop ended the trial ("terminated by signal 15", "deadline")
 
 
 class StudyAttr:
@@ -73,6 +74,7 @@ class Tag:
     PRUNED_EPOCH = "archsearch.pruned_epoch"
     ERROR = "archsearch.error"
     CLOSED_BY = "archsearch.closed_by"
+    STOP_REASON = "archsearch.stop_reason"  # parent and trial runs a signal or a requested stop ended (KILLED)
     # experiment: the runs table's columns, as a view the MLflow UI opens with ?viewStateShareKey=archsearch
     VIEW_KEY = "archsearch"
     SHARED_VIEW = "mlflow.sharedViewState." + VIEW_KEY
