@@ -25,7 +25,9 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
                    "for blocks) so the parameter count is within 5% of the baseline level's.")
 @click.option("--until-decided", is_flag=True,
               help="A sequential design: add K seeds per round and look after each, stopping when every "
-                   "comparison is decided or at --max-seeds. O'Brien-Fleming alpha spending keeps false "
+                   "comparison is decided (helps, hurts, or with --min-effect X 'no effect of X or more'), when "
+                   "the models did not learn, or at --max-seeds; the output says which. O'Brien-Fleming alpha "
+                   "spending keeps false "
                    "decisions under no effect <= 5% over all looks; intervals are repeated-confidence "
                    "intervals at the final look.")
 @click.option("--max-seeds", type=int, default=10, show_default=True, metavar="N",
