@@ -150,7 +150,8 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         "space": None if space is None else str(space.path),
         "objective": objective,
         "design": design,
-        "counts": {**state_counts(table), "excluded": stats["counts"]["excluded"], "rows": int(len(done))},
+        "counts": {**state_counts(table), "excluded": stats["counts"]["excluded"],
+                   "other_budget": stats["counts"]["other_budget"], "rows": int(len(done))},
         "lab": lab_context(space, design, table=table),
         "best_trials": _records(best.drop(columns=[c for c in ("history",) if c in best.columns])),
         "importance": (importance(study, importance_resamples) if importance_resamples and not paired
