@@ -51,7 +51,7 @@ def verdict(diff: float | None, low: float | None, high: float | None, direction
         >>> verdict(0.0, -0.01, 0.01, min_effect=0.02)
         'no effect'
     """
-    if n < min_n or n_ref < min_n or diff is None or _nan(low) or _nan(high):
+    if n < min_n or n_ref < min_n or diff is None or low is None or high is None or _nan(low) or _nan(high):
         return UNDECIDED
     if low <= 0 <= high:
         return NO_EFFECT if min_effect is not None and -min_effect < low and high < min_effect else UNDECIDED

@@ -51,7 +51,7 @@ def time_lines(q: dict[str, Any]) -> list[str]:
 
 def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     """(title, markdown lines, plot name or None) in report order."""
-    out = []
+    out: list[tuple[str, list[str], str | None]] = []
     c = data["counts"]
     head = [f"Study `{data['study']}`" + (f" (space `{data['space']}`)" if data["space"] else "")
             + f": {data['direction']} {data['objective']}.",
@@ -78,7 +78,8 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
             lines += _table(
                 ["vs " + str(q["reference"]), "verdict", "p / adjusted", "n / n ref", "params (level vs ref)",
                  "at equal size"],
-                [[e["level"], e["summary"], f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}", f"{e['n']} / {e['n_ref']}",
+                [[e["level"], e["summary"], f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}",
+                  f"{e['n']} / {e['n_ref']}",
                   f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
                   (_size_text(e, data["objective"]))] for e in q["effects"]])
         lines += time_lines(q)
