@@ -47,7 +47,7 @@ class StudyAttr:
     LOOKS = "archsearch.looks"  # an `ask --until-decided`: per look, seeds per level and continue/decided/cap
     SAMPLER = "archsearch.sampler"  # the --sampler of a search
     ENGINE = "archsearch.engine"  # the --engine that chose the trials: optuna or keras-tuner:random|bayesian|hyperband
-    TRAINING = "archsearch.training"  # what every trial trained with (epochs, dataset, batch, split seed): one population
+    TRAINING = "archsearch.training"  # what its trials trained with (epochs, dataset, batch, split seed)
 
 
 class Tag:

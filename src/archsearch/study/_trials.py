@@ -69,7 +69,8 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
     over ``n_*`` examples; missing for trials written before they were stored),
     ``design_point`` (True on a trial a design enqueued, e.g. an ablation's, else
     None), ``epochs`` (the trial's budget; None before it was recorded),
-    ``initial_epoch`` (a warm-started continuation's first epoch) and ``params_<name>`` per hyperparameter (missing where it was inactive).
+    ``initial_epoch`` (a warm-started continuation's first epoch) and
+    ``params_<name>`` per hyperparameter (missing where it was inactive).
 
     Example:
         >>> df = load_trials("digits_quick")  # doctest: +SKIP
