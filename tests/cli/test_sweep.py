@@ -10,12 +10,42 @@ from archsearch.cli import cli
 from tests.conftest import TINY_SPACE
 
 
-def test_dry_run_prints_the_commands(tmp_path):
+def test_dry_run_prints_the_commands(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text("")
     plan = tmp_path / "p.toml"
     plan.write_text('[defaults]\nseed = 1\n[[step]]\nrun = "a.py"\n[[step]]\nreport = "a"\nformat = "json"\n')
     result = CliRunner().invoke(cli, ["sweep", str(plan), "--dry-run"])
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == ["archsearch run a.py --seed 1", "archsearch report a --format json"]
+    assert result.stdout.splitlines()[:2] == ["archsearch run a.py --seed 1", "archsearch report a --format json"]
+    assert result.stdout.splitlines()[2].startswith("No deadline")
+
+
+def test_dry_run_says_how_the_night_is_split(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.py").write_text("")
+    plan = tmp_path / "p.toml"
+    plan.write_text('reserve = "30m"\n[[step]]\nrun = "a.py"\nshare = 2\n[[step]]\nask = "a.py"\nfactor = "x"\n'
+                    'priority = 1\n[[step]]\nreport = "a.py"\n')
+    result = CliRunner().invoke(cli, ["sweep", str(plan), "--dry-run", "--for", "6h30m"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("archsearch ask a.py")  # priority 1 first
+    assert "(6h29m from now), the last 0h30m kept for the reports" in lines[3] or \
+        "(6h30m from now), the last 0h30m kept for the reports" in lines[3]
+    assert lines[4].startswith("  step 2: up to 2h00m (share 1 of 3")
+    assert lines[5].startswith("  step 1: up to 4h00m (share 2 of 3")
+    assert lines[6] == "  step 3: in the reserve (report, share 0)"
+
+
+def test_dry_run_fails_on_a_misspelled_space_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    plan = tmp_path / "p.toml"
+    plan.write_text('[[step]]\nrun = "spaces/digits_quik.py"\n')
+    result = CliRunner().invoke(cli, ["sweep", str(plan), "--dry-run"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"error: {plan}: step 1: no space file spaces/digits_quik.py (from {tmp_path}); "
+                                     "fix the path in the plan.")
 
 
 def test_bad_plan_exits_2_and_runs_nothing(tmp_path):

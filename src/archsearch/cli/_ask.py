@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Any
 
 import click
 
+from archsearch.cli._deadline import deadline_option, sweep_result_option, write_sweep_result
 from archsearch.cli._options import storage_option, study_option, tracking_uri_option
 
 
@@ -41,10 +44,13 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @study_option
 @storage_option
 @tracking_uri_option
+@deadline_option
+@sweep_result_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress or look lines; print only the verdicts.")
 def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, match_size: str | None,
         until_decided: bool, max_seeds: int, min_effect: float | None, epochs: int | None, dataset: str | None,
-        seed: int, study_name: str | None, storage: str | None, tracking_uri: str | None, quiet: bool) -> None:
+        seed: int, study_name: str | None, storage: str | None, tracking_uri: str | None, deadline: str | None,
+        sweep_result: str | None, quiet: bool) -> None:
     """Answer one question with a controlled ablation of FACTOR.
 
     Every other hyperparameter is held at a base configuration; each level of
@@ -75,12 +81,25 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
         if not quiet:
             click.echo(format_look(look), err=True)
 
+    guard = None
+    if deadline:  # observed durations: this factor's ablation studies of the space
+        from archsearch.cli._deadline import DeadlineGuard
+
+        guard = DeadlineGuard(deadline, storage, study_name or f"{Path(space).stem}-ablation-{factor}",
+                              prefix=study_name is None)
+        why = guard.nothing_fits()
+        if why:
+            click.echo(why, err=True)
+            return
+        options.timeout = guard.timeout(None)
     try:
-        result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
-                              until_decided=until_decided, max_seeds=max_seeds, match_size=match_size,
-                              min_effect=min_effect, on_look=on_look)
+        with guard or contextlib.nullcontext():
+            result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
+                                  until_decided=until_decided, max_seeds=max_seeds, match_size=match_size,
+                                  min_effect=min_effect, on_look=on_look)
     except Interrupted as err:
         raise SystemExit(err.exit_code) from None
+    write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=len(result.plan.pairs))
     click.echo(f"Ablation of {factor} in study '{result.study_name}': {result.message}")
     _echo_matched(result.plan)
     for line in answer_lines(result.data, space, result.study_name):
