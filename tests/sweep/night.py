@@ -35,7 +35,7 @@ def options(tmp_path: Path, clock=None, **kw) -> NightOptions:
         return [sys.executable, str(FAKE_STEP), step.space, str(tmp_path / f"step{step.number}.pid")]
 
     return NightOptions(folder=tmp_path / "night", night="2026-12-07", clock=clock or FastClock(), argv=argv,
-                        say=lambda line: None, grace=kw.pop("grace", 2.0), poll=0.05, **kw)
+                        say=kw.pop("say", lambda line: None), grace=kw.pop("grace", 2.0), poll=0.05, **kw)
 
 
 def gone(pid: int) -> bool:
@@ -47,10 +47,11 @@ def gone(pid: int) -> bool:
         return True
 
 
-def wait_for(path: Path, timeout: float = 60.0) -> None:
+def wait_for(path: Path, timeout: float = 60.0, proc=None) -> None:
     end = time.monotonic() + timeout
     while not path.exists():
         assert time.monotonic() < end, f"{path} did not appear"
+        assert proc is None or proc.poll() is None, proc.communicate()[0]
         time.sleep(0.05)
 
 

@@ -178,6 +178,9 @@ def _run_step(step: Step, st: StepState, state: NightState, options: NightOption
     while True:
         code = proc.wait(timeout=options.poll)
         if code is not None:
+            if stop.signum is not None:  # the handler already passed the signal on: the step stopped for it
+                stopped_by = f"signal {signal.Signals(stop.signum).name}"
+                proc.signal_group(signal.SIGKILL)  # whatever it left in its group
             break
         if stop.signum is not None:
             stopped_by = f"signal {signal.Signals(stop.signum).name}"
