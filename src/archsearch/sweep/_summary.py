@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from archsearch.analysis import HELPS, HURTS
 from archsearch.sweep._state import DONE, FAILED, RUNNING, SKIPPED, STOPPED, NightState, StepState, write_atomic
 
 __all__ = ["summary_data", "summary_markdown", "write_summary"]
@@ -94,6 +95,12 @@ def _headline(data: dict[str, Any]) -> list[str]:
     for b in data["best"]:
         was = "" if b["previous_value"] is None else f" (last night {_num(b['previous_value'])})"
         lines.append(f"Best of {b['study']}: {_num(b['value'])}{was}.")
+    short = [q for q in data["questions"] if q["verdict"] not in (HELPS, HURTS) and q["seeds_needed"]
+             and q["seeds_needed"] > q["seeds"]]
+    if short:
+        lines.append("Needs more seeds: " + "; ".join(
+            f"{q['question']} {q['level']} vs {q['reference']}: {q['seeds_needed'] - q['seeds']} more "
+            f"({q['seeds']} run, {q['seeds_needed']} needed)" for q in short))
     failed = [r for r in data["steps"] if r["status"] == FAILED]
     if failed:
         lines.append("Failed: " + "; ".join(f"step {r['number']}: {r['reason']}" for r in failed))
@@ -106,7 +113,16 @@ def _num(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+def _wall(seconds: float) -> str:
+    """``4h50m``, ``20m05s``, ``30s``."""
+    s = int(round(seconds))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+
+
 def _trials(row: dict[str, Any]) -> str:
+    if row["study"] is None and row["trials_total"] is None:
+        return "-"
+
     def show(v: Any) -> str:
         return "?" if v is None else str(v)
     return f"{show(row['trials_tonight'])} / {show(row['trials_total'])} / {show(row['target'])}"
@@ -123,7 +139,7 @@ def summary_markdown(data: dict[str, Any]) -> str:
             "|---|---|---|---|---|"]
     for r in data["steps"]:
         status = r["status"] + (f" ({r['reason']})" if r["reason"] else "")
-        out.append(f"| {r['number']} | `{r['step']}` | {status} | {r['seconds']:.0f}s | {_trials(r)} |")
+        out.append(f"| {r['number']} | `{r['step']}` | {status} | {_wall(r['seconds'])} | {_trials(r)} |")
     failures = [(r["number"], f) for r in data["steps"] for f in r["failures"]]
     if failures:
         out += ["", "## Failed trials", ""] + [f"- step {n}: {f}" for n, f in failures]
