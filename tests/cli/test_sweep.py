@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import mlflow
 import optuna
 import pytest
 from click.testing import CliRunner
@@ -61,17 +64,24 @@ def test_bad_plan_exits_2_and_runs_nothing(tmp_path):
 def test_a_failing_step_is_reported_and_the_sweep_goes_on(tmp_path, write_space, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_space(TINY_SPACE, "tiny.py")
+    write_space("this is not python\n", "broken.py")
     plan = tmp_path / "p.toml"
     plan.write_text('[defaults]\nquiet = true\n'
-                    '[[step]]\nrun = "missing.py"\n'
+                    '[[step]]\nrun = "broken.py"\n'
                     '[[step]]\nrun = "tiny.py"\ntrials = 1\n'
                     '[[step]]\nreport = "tiny.py"\nformat = "json"\nout = "reports"\n')
-    result = CliRunner().invoke(cli, ["sweep", str(plan)])
-    assert result.exit_code == 1
-    lines = result.stdout.splitlines()
-    assert lines[0] == f"Sweep {plan}:"
-    assert lines[1].split()[:3] == ["1.", "failed", "(exit"]
-    assert lines[2].split()[:2] == ["2.", "ok"] and lines[3].split()[:2] == ["3.", "ok"]
+    result = CliRunner().invoke(cli, ["sweep", str(plan), "--night", "2026-12-07"])
+    assert result.exit_code == 1, result.output
+    summary = tmp_path / "mlruns" / "sweeps" / "p" / "2026-12-07" / "summary.md"
+    assert result.stdout.splitlines()[-1] == str(summary.relative_to(tmp_path))
+    data = json.loads(summary.with_suffix(".json").read_text())
+    assert [s["status"] for s in data["steps"]] == ["failed", "done", "done"]
+    assert data["steps"][0]["reason"].startswith("error: broken.py")
+    assert data["why"] == "done" and data["left_running"] == []
+    assert (data["steps"][1]["trials_tonight"], data["steps"][1]["trials_total"]) == (1, 1)
     study = optuna.load_study(study_name="tiny", storage=f"sqlite:///{tmp_path}/mlruns/optuna.db")
     assert [t.state.name for t in study.get_trials()] == ["COMPLETE"]
     assert list((tmp_path / "reports").glob("*.json"))
+    runs = mlflow.MlflowClient(f"sqlite:///{tmp_path}/mlruns/mlflow.db").search_runs(
+        [mlflow.MlflowClient(f"sqlite:///{tmp_path}/mlruns/mlflow.db").get_experiment_by_name("sweep-p").experiment_id])
+    assert [r.info.status for r in runs] == ["FINISHED"]  # the night's run, with the summary as its artifact

@@ -17,7 +17,8 @@ from archsearch.sweep._state import DONE, FAILED, RUNNING, SKIPPED, STOPPED, Nig
 
 __all__ = ["summary_data", "summary_markdown", "write_summary"]
 
-_WHY = {"done": "every step ran", "deadline": "the deadline", "signal": "a signal", "error": "a failed step"}
+_WHY = {"done": "every step ran", "deadline": "the deadline", "signal": "a signal", "error": "a failed step "
+        "(--stop-on-failure)"}
 
 
 def summary_data(state: NightState, previous: NightState | None = None) -> dict[str, Any]:
@@ -84,8 +85,8 @@ def _headline(data: dict[str, Any]) -> list[str]:
     for row in data["steps"]:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     tally = ", ".join(f"{counts[s]} {s}" for s in (DONE, STOPPED, FAILED, SKIPPED, RUNNING) if counts.get(s))
-    why = data["why"] + (f" ({data['signal']})" if data["signal"] else "")
-    lines = [f"Sweep {Path(data['plan']).stem}, night {data['night']}: ended by {why}; "
+    why = _WHY.get(data["why"], "still running") + (f" ({data['signal']})" if data["signal"] else "")
+    lines = [f"Sweep {Path(data['plan']).stem}, night {data['night']}: ended: {why}; "
              f"{len(data['steps'])} steps: {tally}."]
     flipped = [q for q in data["questions"] if q["flipped"]]
     if data["previous_night"] is not None:
