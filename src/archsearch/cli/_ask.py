@@ -72,7 +72,7 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
       archsearch ask spaces/cifar_alexnet.py --factor blocks --levels 3,5 --base reference:L4-base --match-size
     """
     from archsearch.ablation import format_look, run_ablation
-    from archsearch.study import Interrupted, RunOptions
+    from archsearch.study import Interrupted, RunOptions, Stopped, check_stop, stop_on_signals
 
     options = RunOptions(epochs=epochs, seed=seed, study_name=study_name, storage=storage,
                          tracking_uri=tracking_uri, quiet=quiet, dataset=dataset)
@@ -93,11 +93,17 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
             return
         options.timeout = guard.timeout(None)
     try:
-        with guard or contextlib.nullcontext():
+        with stop_on_signals(), guard or contextlib.nullcontext():  # signals also between rounds
             result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
                                   until_decided=until_decided, max_seeds=max_seeds, match_size=match_size,
                                   min_effect=min_effect, on_look=on_look)
+            check_stop()
     except Interrupted as err:
+        click.echo(err.summary)
+        raise SystemExit(err.exit_code) from None
+    except Stopped as err:  # after the last trial, during the analysis
+        click.echo(f"Ablation of {factor}: stopped ({err.reason}) after its trials; run the same command for "
+                   "the verdicts.")
         raise SystemExit(err.exit_code) from None
     write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=len(result.plan.pairs))
     click.echo(f"Ablation of {factor} in study '{result.study_name}': {result.message}")

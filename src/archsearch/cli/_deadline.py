@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import signal
 import threading
 from pathlib import Path
 from typing import Any
 
 import click
 
-__all__ = ["DeadlineGuard", "deadline_option", "sweep_result_option", "write_sweep_result"]
+DEADLINE_EXIT = 124  # as timeout(1): the command was stopped at its --deadline (archsearch.sweep reads it so)
+
+__all__ = ["DEADLINE_EXIT", "DeadlineGuard", "deadline_option", "sweep_result_option", "write_sweep_result"]
 
 deadline_option = click.option(
     "--deadline", metavar="ISO-TIME",
@@ -74,13 +75,10 @@ class DeadlineGuard:
 
 
 def _stop_for_deadline() -> None:
-    """End the running trial with reason "deadline"."""
-    try:
-        from archsearch.study import request_stop  # type: ignore[attr-defined]  # the stop API (issue #29)
-    except ImportError:
-        os.kill(os.getpid(), signal.SIGTERM)  # handled like SIGTERM: the trial and its runs are closed
-        return
-    request_stop("deadline")
+    """End the running trial FAILED with reason "deadline" (its MLflow runs KILLED); the command exits 124."""
+    from archsearch.study import request_stop
+
+    request_stop("deadline", exit_code=DEADLINE_EXIT)
 
 
 def write_sweep_result(path: str | None, **fields: Any) -> None:

@@ -26,6 +26,7 @@ from archsearch.sweep._steps import StepProcess, describe_exit, stop_group
 __all__ = ["DEADLINE", "STOP_MARGIN_S", "NightOptions", "exit_code", "run_night"]
 
 DEADLINE = "deadline"
+DEADLINE_EXIT = 124  # what run/ask exit with when their --deadline stopped them (cli/_deadline.py)
 STOP_MARGIN_S = 5.0  # the sweep stops a step this long after the step's own --deadline (it should stop itself)
 _SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
@@ -204,7 +205,7 @@ def _run_step(step: Step, st: StepState, state: NightState, options: NightOption
         short = st.target is not None and st.trials_after is not None and st.trials_after < st.target
         late = step_deadline is not None and ended >= step_deadline - dt.timedelta(seconds=options.grace)
         st.status, st.reason = (STOPPED, DEADLINE) if short and late else (DONE, None)
-    elif code in (130, 143, 129) and stop.signum is None and step_deadline and ended >= step_deadline:
+    elif code == DEADLINE_EXIT:
         st.status, st.reason = STOPPED, DEADLINE  # the step stopped itself at its --deadline
     else:
         st.status, st.reason = FAILED, proc.last_error or describe_exit(code)
