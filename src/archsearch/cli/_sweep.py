@@ -27,8 +27,8 @@ SWEEPS = Path("mlruns") / "sweeps"  # the nights' folders: mlruns/sweeps/<plan>/
 @click.option("--night", metavar="YYYY-MM-DD", help="The night's date (default: today's). The same night again "
               "resumes it; another night starts fresh and continues every study.")
 @click.option("--machine", type=click.IntRange(min=0), default=0, show_default=True, metavar="I",
-              help="This machine's index when several run the plan on one PostgreSQL storage: run steps "
-                   "use seed + I x 100000.")
+              help="This machine's index when several run the plan on one PostgreSQL storage: its run steps' "
+                   "samplers are seeded apart from the other machines' (archsearch.seeds.machine_worker).")
 def sweep(plan: str, until: str | None, for_: str | None, dry_run: bool, stop_on_failure: bool, smoke: bool,
           night: str | None, machine: int) -> None:
     """Run the steps of PLAN, a TOML sweep plan, one after the other, within the night.

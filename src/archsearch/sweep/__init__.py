@@ -20,14 +20,14 @@ from archsearch.sweep._lock import SweepBusy, SweepLock
 from archsearch.sweep._night import DEADLINE, NightOptions, exit_code, run_night
 from archsearch.sweep._notify import notify
 from archsearch.sweep._plan import COMMANDS, Plan, Step, load_plan
-from archsearch.sweep._reporter import MACHINE_SEED_STRIDE, ReporterLock, machine_seed
+from archsearch.sweep._reporter import ReporterLock
 from archsearch.sweep._state import NightState, StepState, load_night, night_folder, previous_night
 from archsearch.sweep._summary import summary_data, summary_markdown, write_summary
 from archsearch.sweep._tonight import step_argv, sweep_night
 
-__all__ = ["COMMANDS", "DEADLINE", "GRACE_S", "MACHINE_SEED_STRIDE", "REPORT_RESERVE_S", "Clock", "NightOptions",
+__all__ = ["COMMANDS", "DEADLINE", "GRACE_S", "REPORT_RESERVE_S", "Clock", "NightOptions",
            "NightState", "Plan", "ReporterLock", "Split", "Step", "StepState", "SweepBusy", "SweepLock", "check_night",
-           "collect_step", "dry_run_lines", "exit_code", "machine_seed", "step_argv", "sweep_night",
+           "collect_step", "dry_run_lines", "exit_code", "step_argv", "sweep_night",
            "expected_trial_seconds", "load_night", "load_plan", "local_zone", "night_deadline", "night_folder",
            "notify", "observed_trial_seconds", "parse_clock", "parse_duration", "previous_night", "read_answers", "result_path", "run_night",
            "split_night", "step_budget", "summary_data", "summary_markdown", "trial_fits", "write_summary"]

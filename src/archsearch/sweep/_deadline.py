@@ -72,8 +72,8 @@ def night_deadline(now: dt.datetime, *, until: str | None = None, for_: str | No
     >>> now = dt.datetime(2026, 3, 28, 23, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     >>> night_deadline(now, until="07:00").isoformat()  # across the switch to summer time
     '2026-03-29T07:00:00+02:00'
-    >>> night_deadline(now, for_="6h").isoformat()
-    '2026-03-29T05:00:00+02:00'
+    >>> night_deadline(now, for_="6h").isoformat()  # six hours elapsed: the lost hour is skipped
+    '2026-03-29T06:00:00+02:00'
     """
     if until is None and for_ is None:
         return None

@@ -5,8 +5,8 @@ advisory lock (``pg_try_advisory_lock``) for the plan is the reporter for the
 night; the other runs its steps and says so. The lock goes with the
 connection: a reporter that dies frees it. Other storages (SQLite) are one
 machine's: it is always the reporter. Each machine also holds its own
-:class:`~archsearch.sweep.SweepLock`; run steps use a per-machine seed offset
-(:func:`machine_seed`) so the samplers do not propose the same trials.
+:class:`~archsearch.sweep.SweepLock`; run steps run as sampler process
+:func:`archsearch.seeds.machine_worker` so the samplers do not propose the same trials.
 """
 
 from __future__ import annotations
@@ -14,19 +14,7 @@ from __future__ import annotations
 import zlib
 from typing import Any
 
-__all__ = ["MACHINE_SEED_STRIDE", "ReporterLock", "machine_seed"]
-
-MACHINE_SEED_STRIDE = 100_000  # machine i's run steps use seed S + i * stride (trial seeds S + n never meet)
-
-
-def machine_seed(seed: int, machine: int) -> int:
-    """The seed machine ``machine`` (0, 1, ...) uses for a run step whose plan says ``seed``.
-
-    >>> machine_seed(0, 1)
-    100000
-    """
-    return seed + machine * MACHINE_SEED_STRIDE
-
+__all__ = ["ReporterLock"]
 
 class ReporterLock:
     """``with ReporterLock(storage_url, plan) as lock: lock.reporter`` says whether this machine reports."""

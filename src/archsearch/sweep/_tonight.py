@@ -14,7 +14,7 @@ from archsearch.sweep._lock import SweepLock
 from archsearch.sweep._night import NightOptions, exit_code, run_night
 from archsearch.sweep._notify import notify
 from archsearch.sweep._plan import Plan, Step
-from archsearch.sweep._reporter import ReporterLock, machine_seed
+from archsearch.sweep._reporter import ReporterLock
 from archsearch.sweep._state import NightState, night_folder, previous_night
 from archsearch.sweep._summary import summary_data, write_summary
 
@@ -24,14 +24,12 @@ __all__ = ["sweep_night", "step_argv"]
 def step_argv(step: Step, step_deadline: dt.datetime | None, *, python: Sequence[str], folder: Path,
               machine: int = 0) -> list[str]:
     """The step's command line: its own, plus ``--deadline``/``--sweep-result`` (run, ask) and, on machine
-    ``machine`` > 0, a run step's seed moved by :func:`machine_seed`."""
+    ``machine`` > 0, a run step's sampler process index (:func:`archsearch.seeds.machine_worker`)."""
+    from archsearch.seeds import machine_worker
+
     args = step.argv()
     if step.command == "run" and machine:
-        seed = int(step.option("seed") or 0)
-        if "--seed" in args:
-            args[args.index("--seed") + 1] = str(machine_seed(seed, machine))
-        else:
-            args += ["--seed", str(machine_seed(seed, machine))]
+        args += ["--worker-index", str(machine_worker(machine))]
     if step.command in ("run", "ask"):
         args += ["--sweep-result", str(result_path(folder, step))]
         if step_deadline is not None:
