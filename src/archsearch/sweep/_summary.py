@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from archsearch.analysis import HELPS, HURTS
 from archsearch.sweep._state import DONE, FAILED, RUNNING, SKIPPED, STOPPED, NightState, StepState, write_atomic
 
 __all__ = ["summary_data", "summary_markdown", "write_summary"]
@@ -81,6 +80,8 @@ def _best(st: StepState, old: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _headline(data: dict[str, Any]) -> list[str]:
+    from archsearch.analysis import HELPS, HURTS  # pandas: not at import (archsearch --help stays light)
+
     counts: dict[str, int] = {}
     for row in data["steps"]:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
