@@ -38,7 +38,7 @@ def test_dry_run_says_how_the_night_is_split(tmp_path, monkeypatch):
         "(6h30m from now), the last 0h30m kept for the reports" in lines[3]
     assert lines[4].startswith("  step 2: up to 2h00m (share 1 of 3")
     assert lines[5].startswith("  step 1: up to 4h00m (share 2 of 3")
-    assert lines[6] == "  step 3: in the reserve (report, share 0)"
+    assert lines[6].startswith("  step 3: report, share 0: runs in its turn")
 
 
 def test_dry_run_fails_on_a_misspelled_space_path(tmp_path, monkeypatch):

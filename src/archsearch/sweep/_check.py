@@ -59,7 +59,8 @@ def dry_run_lines(plan: Plan, now: dt.datetime, deadline: dt.datetime | None,
             lines.append(f"  step {step.number}: up to {_hm(budget)} (share {step.share:g} of {weight:g}; time a "
                          f"step leaves unused goes to the steps after it)")
         else:
-            lines.append(f"  step {step.number}: in the reserve ({step.command}, share 0)")
+            lines.append(f"  step {step.number}: {step.command}, share 0: runs in its turn on the time left (the reserve "
+                         "keeps time for the last ones)")
     return lines
 
 
