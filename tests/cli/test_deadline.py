@@ -44,7 +44,7 @@ def test_run_starts_no_trial_that_would_not_fit_before_its_deadline(tmp_path, wr
 def test_the_search_timeout_leaves_room_for_one_observed_trial(tmp_path):
     storage = f"sqlite:///{tmp_path}/optuna.db"
     _study_with_trials_of(30.0, storage, "s-ablation-layers-abc", n=3)
-    deadline = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=600)).isoformat()
+    deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=600)).isoformat()
     guard = DeadlineGuard(deadline, storage, "s-ablation-layers", prefix=True)  # ask: its factor's studies
     assert guard.expected == 30.0
     assert 560 < guard.timeout(None) <= 570 and guard.timeout(100.0) == 100.0
@@ -52,7 +52,7 @@ def test_the_search_timeout_leaves_room_for_one_observed_trial(tmp_path):
 
 
 def test_at_the_deadline_the_guard_requests_a_stop_with_reason_deadline(tmp_path):
-    soon = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=0.3)).isoformat()
+    soon = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=0.3)).isoformat()
     try:
         with DeadlineGuard(soon, f"sqlite:///{tmp_path}/optuna.db", "none"):
             end = time.monotonic() + 30

@@ -11,7 +11,7 @@ from pathlib import Path
 from archsearch.sweep import NightOptions, Plan, Step
 
 FAKE_STEP = Path(__file__).with_name("fake_step.py")
-START = dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 12, 7, 1, 0, tzinfo=dt.UTC)
 
 
 class FastClock:
@@ -68,5 +68,15 @@ def pid_in(path: Path) -> int:
     return int(path.read_text())
 
 
-__all__ = ["FAKE_STEP", "START", "FastClock", "gone", "options", "pid_in", "plan_of", "wait_for", "wait_gone",
-           "os"]
+__all__ = [
+    "FAKE_STEP",
+    "START",
+    "FastClock",
+    "gone",
+    "options",
+    "os",
+    "pid_in",
+    "plan_of",
+    "wait_for",
+    "wait_gone",
+]

@@ -8,9 +8,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from archsearch.errors import UsageError
-from archsearch.sweep import (expected_trial_seconds, night_deadline, parse_duration, run_night, split_night,
-                              trial_fits)
-from archsearch.sweep import NightState, StepState
+from archsearch.sweep import (
+    NightState,
+    StepState,
+    expected_trial_seconds,
+    night_deadline,
+    parse_duration,
+    run_night,
+    split_night,
+    trial_fits,
+)
 from tests.sweep.night import START, FastClock, gone, options, pid_in, plan_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -22,7 +29,7 @@ def test_until_is_the_next_local_clock_time_and_for_is_elapsed_time():
     early = dt.datetime(2026, 10, 25, 1, 0, tzinfo=BERLIN)
     assert night_deadline(early, until="07:00").date() == dt.date(2026, 10, 25)  # later today, not tomorrow
     six = night_deadline(evening, for_="6h")
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert six.astimezone(utc) - evening.astimezone(utc) == dt.timedelta(hours=6)  # elapsed, not wall time
     assert (six.hour, six.minute, six.utcoffset()) == (3, 30, dt.timedelta(hours=1))  # the extra hour counts
     later = night_deadline(dt.datetime(2026, 12, 7, 6, 59, tzinfo=utc), until="07:00",
@@ -67,7 +74,7 @@ def test_no_step_starts_whose_observed_trial_would_not_fit(tmp_path):
 
 def test_nothing_starts_in_the_reports_reserve(tmp_path):
     plan = plan_of(tmp_path, "ok")
-    clock = lambda: START + dt.timedelta(minutes=55)  # noqa: E731
+    clock = lambda: START + dt.timedelta(minutes=55)
     state = run_night(plan, options(tmp_path, deadline=START + dt.timedelta(hours=1), reserve=600, clock=clock))
     assert state.steps[0].status == "skipped" and state.steps[0].reason.startswith("deadline: no time left")
     assert not (tmp_path / "step1.pid").exists()

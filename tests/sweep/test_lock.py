@@ -34,9 +34,8 @@ def _holder(tmp_path) -> subprocess.Popen:
 def test_a_second_sweep_of_the_plan_is_refused_with_the_holders_pid_host_and_start(tmp_path):
     holder = _holder(tmp_path)
     try:
-        with pytest.raises(SweepBusy) as err:
-            with SweepLock(tmp_path / "sweeps" / "nightly", "nightly"):
-                pass
+        with pytest.raises(SweepBusy) as err, SweepLock(tmp_path / "sweeps" / "nightly", "nightly"):
+            pass
         message = str(err.value)
         assert err.value.exit_code == 75 and "\n" not in message
         assert message.startswith(f"another sweep of nightly is running: pid {holder.pid} on ")

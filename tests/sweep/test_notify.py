@@ -17,7 +17,8 @@ def _archtest(body: str, title: str, notify_type: str, *args, meta: dict, **kwar
     """archtest://PATH: appends the message to the file PATH; archtest://fail: reports a failure."""
     if meta.get("host") == "fail":
         return False
-    Path("/" + meta["host"] + meta.get("fullpath", "")).open("a").write(f"{title}\n{body}\n")
+    with Path("/" + meta["host"] + meta.get("fullpath", "")).open("a") as f:
+        f.write(f"{title}\n{body}\n")
     SENT.append({"title": title, "body": body})
     return True
 

@@ -8,7 +8,11 @@ from typing import Any
 
 import click
 
-from archsearch.cli._deadline import deadline_option, sweep_result_option, write_sweep_result
+from archsearch.cli._deadline import (
+    deadline_option,
+    sweep_result_option,
+    write_sweep_result,
+)
 from archsearch.cli._options import storage_option, study_option, tracking_uri_option
 
 
@@ -72,7 +76,13 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
       archsearch ask spaces/cifar_alexnet.py --factor blocks --levels 3,5 --base reference:L4-base --match-size
     """
     from archsearch.ablation import format_look, run_ablation
-    from archsearch.study import Interrupted, RunOptions, Stopped, check_stop, stop_on_signals
+    from archsearch.study import (
+        Interrupted,
+        RunOptions,
+        Stopped,
+        check_stop,
+        stop_on_signals,
+    )
 
     options = RunOptions(epochs=epochs, seed=seed, study_name=study_name, storage=storage,
                          tracking_uri=tracking_uri, quiet=quiet, dataset=dataset)

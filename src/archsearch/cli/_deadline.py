@@ -13,7 +13,7 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import click
 
@@ -49,7 +49,7 @@ class DeadlineGuard:
         self._timer: threading.Timer | None = None
 
     def left(self) -> float:
-        return (self.deadline - dt.datetime.now(dt.timezone.utc)).total_seconds()
+        return (self.deadline - dt.datetime.now(dt.UTC)).total_seconds()
 
     def timeout(self, given: float | None) -> float:
         """Seconds after which the search starts no new trial: the deadline minus one expected trial."""
@@ -63,13 +63,13 @@ class DeadlineGuard:
         took = f"; a trial takes about {self.expected:.0f}s" if self.expected else ""
         return f"deadline {self.deadline:%H:%M:%S}: no trial fits before it{took}. Nothing run."
 
-    def __enter__(self) -> DeadlineGuard:
+    def __enter__(self) -> Self:
         self._timer = threading.Timer(max(self.left(), 0.0), _stop_for_deadline)
         self._timer.daemon = True
         self._timer.start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._timer is not None:
             self._timer.cancel()
 

@@ -12,7 +12,11 @@ from typing import Any
 
 import click
 
-from archsearch.cli._deadline import deadline_option, sweep_result_option, write_sweep_result
+from archsearch.cli._deadline import (
+    deadline_option,
+    sweep_result_option,
+    write_sweep_result,
+)
 from archsearch.cli._options import storage_option, study_option, tracking_uri_option
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")  # mirrors archsearch.study._strategies (no import here)

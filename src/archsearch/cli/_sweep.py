@@ -73,8 +73,14 @@ def sweep(plan: str, until: str | None, for_: str | None, dry_run: bool, stop_on
       archsearch schedule install search/nightly.toml --at 01:00 --until 07:00
     """
     from archsearch.cli._sweep_plan import load_plan
-    from archsearch.sweep import check_night, dry_run_lines, sweep_night
-    from archsearch.sweep import local_zone, night_deadline, parse_duration
+    from archsearch.sweep import (
+        check_night,
+        dry_run_lines,
+        local_zone,
+        night_deadline,
+        parse_duration,
+        sweep_night,
+    )
 
     loaded = load_plan(plan, smoke=smoke)
     zone = local_zone(os.environ.get("TZ"))

@@ -94,11 +94,11 @@ def observed_trial_seconds(storage: str | None, study: str, *, prefix: bool = Fa
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     store = open_storage(resolve_storage(storage))
     names = [n for n in optuna.get_all_study_names(store) if (n.startswith(study) if prefix else n == study)]
-    finished = []
+    finished: list[tuple[dt.datetime, float]] = []
     for name in names:
         loaded = optuna.load_study(study_name=name, storage=store)
-        finished += [t for t in loaded.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,
-                                                                          optuna.trial.TrialState.PRUNED))
-                     if t.duration is not None and t.datetime_complete is not None]
-    finished.sort(key=lambda t: t.datetime_complete)
-    return [t.duration.total_seconds() for t in finished]
+        for t in loaded.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,
+                                                           optuna.trial.TrialState.PRUNED)):
+            if t.duration is not None and t.datetime_complete is not None:
+                finished.append((t.datetime_complete, t.duration.total_seconds()))
+    return [seconds for _, seconds in sorted(finished)]

@@ -16,8 +16,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from archsearch.errors import UsageError
 
-__all__ = ["Clock", "Split", "expected_trial_seconds", "local_zone", "night_deadline", "parse_clock", "step_budget",
-           "parse_duration", "split_night", "trial_fits", "REPORT_RESERVE_S", "GRACE_S"]
+__all__ = [
+    "GRACE_S",
+    "REPORT_RESERVE_S",
+    "Clock",
+    "Split",
+    "expected_trial_seconds",
+    "local_zone",
+    "night_deadline",
+    "parse_clock",
+    "parse_duration",
+    "split_night",
+    "step_budget",
+    "trial_fits",
+]
 
 Clock = Callable[[], dt.datetime]  # returns an aware datetime; tests pass a fake one
 REPORT_RESERVE_S = 600.0  # kept at the end of the night for the reports and the summary (plan key `reserve`)
@@ -81,7 +93,7 @@ def night_deadline(now: dt.datetime, *, until: str | None = None, for_: str | No
     local = now.astimezone(zone)
     if for_ is not None:
         # Elapsed time, not wall time: go through UTC so a DST switch does not add or lose an hour.
-        return (now.astimezone(dt.timezone.utc) + dt.timedelta(seconds=parse_duration(for_))).astimezone(zone)
+        return (now.astimezone(dt.UTC) + dt.timedelta(seconds=parse_duration(for_))).astimezone(zone)
     at = parse_clock(str(until))
     candidate = dt.datetime.combine(local.date(), at, tzinfo=zone)
     if candidate <= local:

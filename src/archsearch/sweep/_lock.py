@@ -15,7 +15,7 @@ import json
 import os
 import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from archsearch.errors import ArchsearchError
 from archsearch.sweep._state import write_atomic
@@ -49,7 +49,7 @@ class SweepLock:
         self.took_over: dict[str, Any] | None = None
         self._lock = FileLock(str(self.path), timeout=0)
 
-    def __enter__(self) -> SweepLock:
+    def __enter__(self) -> Self:
         from filelock import Timeout
 
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ class SweepLock:
                                                    "plan": self.plan_name}) + "\n")
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         try:
             self.holder_path.unlink(missing_ok=True)
         finally:

@@ -15,12 +15,28 @@ import signal
 import socket
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
-from archsearch.sweep._deadline import GRACE_S, REPORT_RESERVE_S, Clock, expected_trial_seconds, step_budget
+from archsearch.sweep._deadline import (
+    GRACE_S,
+    REPORT_RESERVE_S,
+    Clock,
+    expected_trial_seconds,
+    step_budget,
+)
 from archsearch.sweep._plan import Plan, Step
-from archsearch.sweep._state import (DONE, FAILED, PENDING, RUNNING, SKIPPED, STOPPED, NightState, StepState,
-                                     load_night, now_text)
+from archsearch.sweep._state import (
+    DONE,
+    FAILED,
+    PENDING,
+    RUNNING,
+    SKIPPED,
+    STOPPED,
+    NightState,
+    StepState,
+    load_night,
+    now_text,
+)
 from archsearch.sweep._steps import StepProcess, describe_exit, stop_group
 
 __all__ = ["DEADLINE", "STOP_MARGIN_S", "NightOptions", "exit_code", "run_night"]
@@ -62,12 +78,12 @@ class _Stop:
         self.step: StepProcess | None = None
         self._old: dict[int, Any] = {}
 
-    def __enter__(self) -> _Stop:
+    def __enter__(self) -> Self:
         for s in _SIGNALS:
             self._old[s] = signal.signal(s, self._handle)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         for s, old in self._old.items():
             signal.signal(s, old)
 
@@ -197,7 +213,7 @@ def _run_step(step: Step, st: StepState, state: NightState, options: NightOption
     if options.collect is not None:
         try:
             options.collect(st, step, started)
-        except Exception as err:  # what the step did stays unknown; the night goes on
+        except Exception as err:  # noqa: BLE001 - what the step did stays unknown; the night goes on
             options.say(f"warning: could not read step {step.number}'s study ({type(err).__name__}: {err})")
     if stopped_by:
         st.status, st.reason = STOPPED, stopped_by
@@ -219,7 +235,7 @@ def _after(state: NightState, options: NightOptions) -> None:
     if options.after_step is not None:
         try:
             options.after_step(state)
-        except Exception as err:  # a summary that cannot be written never stops the night
+        except Exception as err:  # noqa: BLE001 - a summary that cannot be written never stops the night
             options.say(f"warning: the summary could not be written ({type(err).__name__}: {err})")
 
 

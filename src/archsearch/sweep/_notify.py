@@ -30,7 +30,7 @@ def notify(urls: Sequence[str], title: str, lines: Sequence[str], *,
         return False
     try:
         sent = bool(sender.notify(title=title, body="\n".join(lines)))
-    except Exception as err:  # a plugin that raises: still only a warning
+    except Exception as err:  # noqa: BLE001 - a plugin that raises: still only a warning
         warn(f"warning: the notification failed ({type(err).__name__}: {err}).")
         return False
     if not sent:

@@ -201,8 +201,8 @@ def _step(path: Path, number: int, table: dict[str, Any], commands: Mapping[str,
         args += _to_args(where, options[key], key, value)
     try:  # let the command's own parser check types and choices now
         click_command.make_context(command, [space, *args], resilient_parsing=False)
-    except Exception as err:  # click.UsageError, BadParameter
-        message = getattr(err, "format_message", lambda: str(err))()
+    except Exception as err:  # noqa: BLE001 - click.UsageError, BadParameter: the command's own words
+        message = err.format_message() if hasattr(err, "format_message") else str(err)
         raise UsageError(f"{where}: {message}") from None
     return Step(number, command, space, tuple(args), share, priority)
 

@@ -34,7 +34,10 @@ def log_night(tracking_uri: str, state: NightState, folder: Path) -> str:
         try:
             experiment_id = client.create_experiment(name, artifact_location=f"{root}/sweeps" if root else None)
         except MlflowException:  # the other machine created it at the same moment
-            experiment_id = client.get_experiment_by_name(name).experiment_id
+            made = client.get_experiment_by_name(name)
+            if made is None:
+                raise
+            experiment_id = made.experiment_id
     else:
         experiment_id = experiment.experiment_id
     found = client.search_runs([experiment_id], filter_string=f"tags.`{NIGHT_TAG}` = '{state.night}'",

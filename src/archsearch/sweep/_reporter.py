@@ -12,7 +12,7 @@ machine's: it is always the reporter. Each machine also holds its own
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from typing import Any, Self
 
 __all__ = ["ReporterLock"]
 
@@ -26,7 +26,7 @@ class ReporterLock:
         self._engine: Any = None
         self._conn: Any = None
 
-    def __enter__(self) -> ReporterLock:
+    def __enter__(self) -> Self:
         if not self.url.startswith("postgresql"):
             return self
         import sqlalchemy
@@ -38,7 +38,7 @@ class ReporterLock:
         self.reporter = bool(got)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._conn is not None:
             try:
                 self._conn.close()  # the session ends: PostgreSQL drops its advisory locks

@@ -106,7 +106,7 @@ def has_systemd(env: Mapping[str, str]) -> bool:
     """Whether a systemd user manager answers (not in most containers)."""
     if shutil.which("systemctl", path=env.get("PATH")) is None:
         return False
-    done = subprocess.run(["systemctl", "--user", "show-environment"], capture_output=True, env=dict(env))
+    done = subprocess.run(["systemctl", "--user", "show-environment"], capture_output=True, env=dict(env), check=False)
     return done.returncode == 0
 
 
@@ -127,7 +127,7 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def _run(args: list[str], env: Mapping[str, str]) -> None:
-    done = subprocess.run(args, capture_output=True, text=True, env=dict(env))
+    done = subprocess.run(args, capture_output=True, text=True, env=dict(env), check=False)
     if done.returncode:
         raise ArchsearchError(f"`{' '.join(args)}` failed: {(done.stderr or done.stdout).strip()[:300]}")
 
@@ -169,7 +169,7 @@ def _unit_dir(s: Schedule) -> Path:
 
 
 def _crontab():  # type: ignore[no-untyped-def]
-    import crontab
+    import crontab  # type: ignore[import-untyped]  # python-crontab ships no types
 
     crontab.CRON_COMMAND = shutil.which("crontab") or crontab.CRON_COMMAND  # this PATH's crontab
     try:
@@ -183,7 +183,7 @@ def _warn_linger(env: Mapping[str, str], say: Callable[[str], None]) -> None:
         return
     user = env.get("USER") or getpass.getuser()
     done = subprocess.run(["loginctl", "show-user", user, "--property=Linger"], capture_output=True, text=True,
-                          env=dict(env))
+                          env=dict(env), check=False)
     if done.returncode != 0 or done.stdout.strip() != "Linger=yes":
         say(f"warning: lingering is off for {user}: the timer runs only while {user} is logged in. "
             f"Turn it on: loginctl enable-linger {user}")

@@ -47,7 +47,8 @@ class StepProcess:
     def start(cls, argv: Sequence[str], *, env: dict[str, str] | None = None,
               stderr: IO[str] | None = None) -> StepProcess:
         """Start ``argv`` in a new session; its stderr is passed through to ``stderr`` (default: ours)."""
-        proc = subprocess.Popen(list(argv), start_new_session=True, preexec_fn=_die_with(os.getpid()),
+        # preexec_fn: only prctl and getppid between fork and exec (no lock the sweep's threads could hold).
+        proc = subprocess.Popen(list(argv), start_new_session=True, preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509
                                 env=env, stderr=subprocess.PIPE)
         step = cls(proc)
         step._reader = threading.Thread(target=step._pass_stderr, args=(stderr or sys.stderr,), daemon=True)

@@ -12,7 +12,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from archsearch.sweep._state import DONE, FAILED, RUNNING, SKIPPED, STOPPED, NightState, StepState, write_atomic
+from archsearch.sweep._state import (
+    DONE,
+    FAILED,
+    RUNNING,
+    SKIPPED,
+    STOPPED,
+    NightState,
+    StepState,
+    write_atomic,
+)
 
 __all__ = ["summary_data", "summary_markdown", "write_summary"]
 
@@ -66,29 +75,34 @@ def _questions(st: StepState, old_answers: dict[str, Any]) -> list[dict[str, Any
                          "diff": e.get("diff"), "ci_low": e.get("ci_low"), "ci_high": e.get("ci_high"),
                          "seeds": min(e.get("n") or 0, e.get("n_ref") or e.get("n") or 0),
                          "seeds_needed": e.get("seeds_needed"),
-                         "previous_verdict": was.get("verdict") if was else None,
-                         "flipped": bool(was) and was.get("verdict") != e.get("verdict")})
+                         "previous_verdict": was.get("verdict") if was is not None else None,
+                         "flipped": was is not None and was.get("verdict") != e.get("verdict")})
     return rows
 
 
 def _best(st: StepState, old: dict[str, Any] | None) -> dict[str, Any]:
     new = (st.answers or {})["best"]
+    before = old or {}
     return {"step": st.number, "study": st.study, "objective": (st.answers or {}).get("objective"),
             "value": new.get("value"), "params": new.get("params"),
-            "previous_value": old.get("value") if old else None, "previous_params": old.get("params") if old else None,
-            "changed": bool(old) and (old.get("value"), old.get("params")) != (new.get("value"), new.get("params"))}
+            "previous_value": before.get("value"), "previous_params": before.get("params"),
+            "changed": bool(before) and (before.get("value"), before.get("params")) != (new.get("value"),
+                                                                                      new.get("params"))}
 
 
 def _headline(data: dict[str, Any]) -> list[str]:
-    from archsearch.analysis import HELPS, HURTS  # pandas: not at import (archsearch --help stays light)
+    from archsearch.analysis import (  # pandas: not at import (archsearch --help stays light)
+        HELPS,
+        HURTS,
+    )
 
     counts: dict[str, int] = {}
     for row in data["steps"]:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     tally = ", ".join(f"{counts[s]} {s}" for s in (DONE, STOPPED, FAILED, SKIPPED, RUNNING) if counts.get(s))
     why = _WHY.get(data["why"], "still running") + (f" ({data['signal']})" if data["signal"] else "")
-    lines = [f"Sweep {Path(data['plan']).stem}, night {data['night']}: ended: {why}; "
-             f"{len(data['steps'])} steps: {tally}."]
+    lines = [(f"Sweep {Path(data['plan']).stem}, night {data['night']}: ended: {why}; "
+              f"{len(data['steps'])} steps: {tally}.")]
     flipped = [q for q in data["questions"] if q["flipped"]]
     if data["previous_night"] is not None:
         lines.append(f"{len(flipped)} verdict(s) changed since {data['previous_night']}"
@@ -117,7 +131,7 @@ def _num(value: Any) -> str:
 
 def _wall(seconds: float) -> str:
     """``4h50m``, ``20m05s``, ``30s``."""
-    s = int(round(seconds))
+    s = round(seconds)
     return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
 
 

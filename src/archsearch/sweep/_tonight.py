@@ -18,7 +18,7 @@ from archsearch.sweep._reporter import ReporterLock
 from archsearch.sweep._state import NightState, night_folder, previous_night
 from archsearch.sweep._summary import summary_data, write_summary
 
-__all__ = ["sweep_night", "step_argv"]
+__all__ = ["step_argv", "sweep_night"]
 
 
 def step_argv(step: Step, step_deadline: dt.datetime | None, *, python: Sequence[str], folder: Path,
@@ -86,7 +86,7 @@ def _record(tracking_uri: str, state: NightState, folder: Path) -> None:
 
     try:
         log_night(tracking_uri, state, folder)
-    except Exception as err:  # the summary is on disk; MLflow is a copy
+    except Exception as err:  # noqa: BLE001 - the summary is on disk; MLflow is a copy
         _say(f"warning: the summary was not logged to MLflow ({type(err).__name__}: {err})")
 
 
