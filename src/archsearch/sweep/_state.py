@@ -63,6 +63,7 @@ class NightState:
     pid: int = 0
     reporter: bool = True  # False: another machine writes the reports and the summary (PostgreSQL)
     runs: int = 1  # how many sweeps of this plan ran this night (re-runs resume)
+    notes: list[str] = dataclasses.field(default_factory=list)  # e.g. a frozen ask base the search has left behind
     steps: list[StepState] = dataclasses.field(default_factory=list)
 
     def step(self, number: int) -> StepState:

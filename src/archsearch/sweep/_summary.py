@@ -52,6 +52,7 @@ def summary_data(state: NightState, previous: NightState | None = None) -> dict[
         "nothing_to_do": [f"step {r['number']}: {r['step']}" for r in steps
                           if r["status"] == DONE and r["trials_tonight"] == 0],
         "left_running": running,
+        "notes": list(state.notes),
     }
     data["headline"] = _headline(data)
     return data
@@ -178,6 +179,8 @@ def summary_markdown(data: dict[str, Any]) -> str:
             out.append(line)
     out += ["", "## Steps with nothing to do", ""] + ([f"- {s}" for s in data["nothing_to_do"]] or ["- none"])
     out += ["", "## Left RUNNING", ""] + ([f"- {s}" for s in data["left_running"]] or ["- none"])
+    if data["notes"]:
+        out += ["", "## Notes", ""] + [f"- {n}" for n in data["notes"]]
     return "\n".join(out) + "\n"
 
 

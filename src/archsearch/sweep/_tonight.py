@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from archsearch.sweep._base import freeze_best_base, frozen_base_note
 from archsearch.sweep._collect import collect_step, result_path
 from archsearch.sweep._deadline import REPORT_RESERVE_S
 from archsearch.sweep._lock import SweepLock
@@ -22,12 +23,12 @@ __all__ = ["step_argv", "sweep_night"]
 
 
 def step_argv(step: Step, step_deadline: dt.datetime | None, *, python: Sequence[str], folder: Path,
-              machine: int = 0) -> list[str]:
+              machine: int = 0) -> list[str]:  # folder: the night's; its parent holds the plan's frozen bases
     """The step's command line: its own, plus ``--deadline``/``--sweep-result`` (run, ask) and, on machine
     ``machine`` > 0, a run step's sampler process index (:func:`archsearch.seeds.machine_worker`)."""
     from archsearch.seeds import machine_worker
 
-    args = step.argv()
+    args = freeze_best_base(step.argv(), step, folder.parent, folder.name)
     if step.command == "run" and machine:
         args += ["--worker-index", str(machine_worker(machine))]
     if step.command in ("run", "ask"):
@@ -58,6 +59,7 @@ def sweep_night(plan: Plan, *, zone: dt.tzinfo, deadline: dt.datetime | None, re
         previous = previous_night(root, plan.name, night)
 
         def after_step(state: NightState) -> None:
+            state.notes = [n for s in plan.steps if (n := frozen_base_note(s, root / plan.name))]
             if reporter.reporter:
                 write_summary(folder, state, previous)
 
