@@ -40,10 +40,11 @@ def install(plan: str, at: str, until: str | None, dry: bool) -> None:
     project folder; the plan is checked first (`archsearch sweep PLAN --dry-run`).
     """
     from archsearch.cli._sweep_plan import load_plan
+    from archsearch.sweep import check_night
     from archsearch.sweep._schedule import install as do_install
     from archsearch.sweep._schedule import make_schedule
 
-    load_plan(plan)  # a plan that would fail at night fails now
+    check_night(load_plan(plan), [])  # a plan that would fail at night fails now
     s = make_schedule(plan, at, until, os.environ)
     do_install(s, os.environ, dry=dry, say=lambda line: click.echo(line, err=line.startswith("warning:")))
 
