@@ -20,10 +20,22 @@ def _study_with_trials_of(seconds: float, storage: str, name: str, n: int = 2) -
     study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
     start = dt.datetime(2026, 12, 6, 1, 0)
     for i in range(n):
-        study.add_trial(optuna.trial.FrozenTrial(
-            number=i, trial_id=i, state=optuna.trial.TrialState.COMPLETE, value=0.5, values=None,
-            datetime_start=start, datetime_complete=start + dt.timedelta(seconds=seconds), params={},
-            distributions={}, user_attrs={}, system_attrs={}, intermediate_values={}))
+        study.add_trial(
+            optuna.trial.FrozenTrial(
+                number=i,
+                trial_id=i,
+                state=optuna.trial.TrialState.COMPLETE,
+                value=0.5,
+                values=None,
+                datetime_start=start,
+                datetime_complete=start + dt.timedelta(seconds=seconds),
+                params={},
+                distributions={},
+                user_attrs={},
+                system_attrs={},
+                intermediate_values={},
+            )
+        )
 
 
 def test_run_starts_no_trial_that_would_not_fit_before_its_deadline(tmp_path, write_space, monkeypatch):
@@ -33,8 +45,9 @@ def test_run_starts_no_trial_that_would_not_fit_before_its_deadline(tmp_path, wr
     (tmp_path / "mlruns").mkdir(exist_ok=True)
     _study_with_trials_of(120.0, storage, "tiny")
     deadline = (dt.datetime.now().astimezone() + dt.timedelta(seconds=90)).isoformat()
-    result = CliRunner().invoke(cli, ["run", str(space), "--trials", "5", "--deadline", deadline,
-                                      "--sweep-result", str(tmp_path / "r.json")])
+    result = CliRunner().invoke(
+        cli, ["run", str(space), "--trials", "5", "--deadline", deadline, "--sweep-result", str(tmp_path / "r.json")]
+    )
     assert result.exit_code == 0, result.output
     assert "no trial fits before it; a trial takes about 120s. Nothing run." in result.stderr
     assert len(optuna.load_study(study_name="tiny", storage=storage).get_trials()) == 2  # none started

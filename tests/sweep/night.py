@@ -34,8 +34,16 @@ def options(tmp_path: Path, clock=None, **kw) -> NightOptions:
     def argv(step: Step, until: dt.datetime | None) -> list[str]:
         return [sys.executable, str(FAKE_STEP), step.space, str(tmp_path / f"step{step.number}.pid")]
 
-    return NightOptions(folder=tmp_path / "night", night="2026-12-07", clock=clock or FastClock(), argv=argv,
-                        say=kw.pop("say", lambda line: None), grace=kw.pop("grace", 2.0), poll=0.05, **kw)
+    return NightOptions(
+        folder=tmp_path / "night",
+        night="2026-12-07",
+        clock=clock or FastClock(),
+        argv=argv,
+        say=kw.pop("say", lambda line: None),
+        grace=kw.pop("grace", 2.0),
+        poll=0.05,
+        **kw,
+    )
 
 
 def gone(pid: int) -> bool:

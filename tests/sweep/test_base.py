@@ -6,13 +6,15 @@ import json
 
 import optuna
 
-from archsearch.sweep import Step
-from archsearch.sweep._base import freeze_best_base, frozen_base_note
+from archsearch.sweep import Step, freeze_best_base, frozen_base_note
 
 
 def _trial(study: optuna.Study, value: float, layers: int) -> None:
-    study.add_trial(optuna.trial.create_trial(params={"layers": layers}, value=value,
-                                              distributions={"layers": optuna.distributions.IntDistribution(1, 3)}))
+    study.add_trial(
+        optuna.trial.create_trial(
+            params={"layers": layers}, value=value, distributions={"layers": optuna.distributions.IntDistribution(1, 3)}
+        )
+    )
 
 
 def test_the_best_base_is_frozen_the_first_night_and_a_new_best_is_said_not_followed(tmp_path):

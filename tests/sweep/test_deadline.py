@@ -32,8 +32,9 @@ def test_until_is_the_next_local_clock_time_and_for_is_elapsed_time():
     utc = dt.UTC
     assert six.astimezone(utc) - evening.astimezone(utc) == dt.timedelta(hours=6)  # elapsed, not wall time
     assert (six.hour, six.minute, six.utcoffset()) == (3, 30, dt.timedelta(hours=1))  # the extra hour counts
-    later = night_deadline(dt.datetime(2026, 12, 7, 6, 59, tzinfo=utc), until="07:00",
-                           zone=BERLIN)  # 07:59 in Berlin: the next 07:00 there is tomorrow's
+    later = night_deadline(
+        dt.datetime(2026, 12, 7, 6, 59, tzinfo=utc), until="07:00", zone=BERLIN
+    )  # 07:59 in Berlin: the next 07:00 there is tomorrow's
     assert later == dt.datetime(2026, 12, 8, 7, 0, tzinfo=BERLIN)
     assert night_deadline(evening) is None
 
@@ -64,8 +65,10 @@ def test_no_step_starts_whose_observed_trial_would_not_fit(tmp_path):
     # Last night step 1's trials took 50 minutes; tonight it has half of (1h - 10m reserve) = 25 minutes.
     plan = plan_of(tmp_path, "ok", "ok")
     previous = NightState("fake.toml", "2026-12-06", "", steps=[StepState(1, "run", "x", trial_seconds=[3000.0])])
-    state = run_night(plan, options(tmp_path, deadline=START + dt.timedelta(hours=1), reserve=600,
-                                    previous=previous, clock=lambda: START))
+    state = run_night(
+        plan,
+        options(tmp_path, deadline=START + dt.timedelta(hours=1), reserve=600, previous=previous, clock=lambda: START),
+    )
     assert state.steps[0].status == "skipped"
     assert state.steps[0].reason == "deadline: a trial takes about 3000s, its share of the time left is 1500s"
     assert not (tmp_path / "step1.pid").exists()  # never started
@@ -74,7 +77,10 @@ def test_no_step_starts_whose_observed_trial_would_not_fit(tmp_path):
 
 def test_nothing_starts_in_the_reports_reserve(tmp_path):
     plan = plan_of(tmp_path, "ok")
-    clock = lambda: START + dt.timedelta(minutes=55)
+
+    def clock() -> dt.datetime:
+        return START + dt.timedelta(minutes=55)
+
     state = run_night(plan, options(tmp_path, deadline=START + dt.timedelta(hours=1), reserve=600, clock=clock))
     assert state.steps[0].status == "skipped" and state.steps[0].reason.startswith("deadline: no time left")
     assert not (tmp_path / "step1.pid").exists()
@@ -84,8 +90,10 @@ def test_nothing_starts_in_the_reports_reserve(tmp_path):
 def test_at_the_deadline_the_step_is_stopped_sigterm_then_sigkill(tmp_path, mode):
     # One real second is ten night minutes: the 1h night (50 min after the reserve) ends within seconds.
     clock = FastClock(speed=600.0)
-    state = run_night(plan_of(tmp_path, mode, "ok"),
-                      options(tmp_path, deadline=START + dt.timedelta(hours=1), reserve=600, clock=clock, grace=1.0))
+    state = run_night(
+        plan_of(tmp_path, mode, "ok"),
+        options(tmp_path, deadline=START + dt.timedelta(hours=1), reserve=600, clock=clock, grace=1.0),
+    )
     first = state.steps[0]
     assert first.status == "stopped" and first.reason == "deadline"
     assert gone(pid_in(tmp_path / "step1.pid"))

@@ -24,8 +24,10 @@ with SweepLock({folder!r}, "nightly"):
 
 
 def _holder(tmp_path) -> subprocess.Popen:
-    code = HOLD.format(src=str(os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] or "src"),
-                       folder=str(tmp_path / "sweeps" / "nightly"))
+    code = HOLD.format(
+        src=str(os.environ.get("PYTHONPATH", "").split(os.pathsep)[0] or "src"),
+        folder=str(tmp_path / "sweeps" / "nightly"),
+    )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "held"
     return proc
@@ -68,4 +70,5 @@ def test_the_command_exits_75_with_one_line(tmp_path, monkeypatch):
         result = CliRunner().invoke(cli, ["sweep", "nightly.toml"])
     assert result.exit_code == 75
     assert result.stderr.count("\n") == 1 and result.stderr.startswith(
-        f"error: another sweep of nightly is running: pid {os.getpid()} on ")
+        f"error: another sweep of nightly is running: pid {os.getpid()} on "
+    )

@@ -26,8 +26,10 @@ def _archtest(body: str, title: str, notify_type: str, *args, meta: dict, **kwar
 def test_one_message_with_the_headline(tmp_path):
     out = tmp_path / "inbox.txt"
     warnings: list[str] = []
-    lines = ["Sweep nightly, night 2026-12-07: ended by deadline; 4 steps: 3 done, 1 stopped.",
-             "1 verdict(s) changed since 2026-12-06: layers 3 vs 1: helps (was no clear effect)"]
+    lines = [
+        "Sweep nightly, night 2026-12-07: ended by deadline; 4 steps: 3 done, 1 stopped.",
+        "1 verdict(s) changed since 2026-12-06: layers 3 vs 1: helps (was no clear effect)",
+    ]
     assert notify([f"archtest:/{out}"], lines[0], lines, warn=warnings.append)
     assert out.read_text() == lines[0] + "\n" + "\n".join(lines) + "\n"
     assert warnings == []

@@ -17,8 +17,13 @@ FAKE_SWEEP = Path(__file__).with_name("fake_sweep.py")
 
 
 def _start(tmp_path: Path, *modes: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(FAKE_SWEEP), str(tmp_path), *modes], start_new_session=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(FAKE_SWEEP), str(tmp_path), *modes],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def _state(tmp_path: Path) -> dict:
@@ -38,7 +43,9 @@ def test_a_signal_to_the_sweeps_group_stops_the_step_and_its_children_and_ends_t
     state = _state(tmp_path)
     assert state["why"] == "signal" and state["signal"] == signal.Signals(signum).name
     assert [(s["status"], s["reason"]) for s in state["steps"]] == [
-        ("stopped", f"signal {signal.Signals(signum).name}"), ("skipped", "the night ended (signal)")]
+        ("stopped", f"signal {signal.Signals(signum).name}"),
+        ("skipped", "the night ended (signal)"),
+    ]
     assert not (tmp_path / "step2.pid").exists()
 
 

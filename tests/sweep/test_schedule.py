@@ -16,8 +16,8 @@ FAKE = """#!/bin/sh
 echo "$(basename "$0") $*" >> "{log}"
 {body}
 """
-SYSTEMCTL = 'exit 0'
-SYSTEMCTL_ABSENT = 'exit 1'  # no user manager (a container): `systemctl --user show-environment` fails
+SYSTEMCTL = "exit 0"
+SYSTEMCTL_ABSENT = "exit 1"  # no user manager (a container): `systemctl --user show-environment` fails
 LOGINCTL = 'echo "Linger=no"'
 CRONTAB = """if [ "$1" = "-l" ]; then
   if [ -f "{tab}" ]; then cat "{tab}"; else echo "no crontab for $USER" >&2; exit 1; fi
@@ -61,8 +61,9 @@ def _lines(machine) -> list[str]:
 
 
 def test_install_writes_a_timer_and_a_service_and_warns_without_lingering(machine):
-    result = CliRunner().invoke(cli, ["schedule", "install", "search/nightly.toml", "--at", "01:00",
-                                      "--until", "07:00"])
+    result = CliRunner().invoke(
+        cli, ["schedule", "install", "search/nightly.toml", "--at", "01:00", "--until", "07:00"]
+    )
     assert result.exit_code == 0, result.output
     units = machine["home"] / ".config" / "systemd" / "user"
     timer = (units / "archsearch-sweep-nightly.timer").read_text()
@@ -78,8 +79,11 @@ def test_install_writes_a_timer_and_a_service_and_warns_without_lingering(machin
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert "ARCHSEARCH_STORAGE=postgresql://u:secret@db/x\n" in env_file.read_text()
     calls = _calls(machine)
-    assert calls[:3] == ["systemctl --user show-environment", "systemctl --user daemon-reload",
-                         "systemctl --user enable --now archsearch-sweep-nightly.timer"]
+    assert calls[:3] == [
+        "systemctl --user show-environment",
+        "systemctl --user daemon-reload",
+        "systemctl --user enable --now archsearch-sweep-nightly.timer",
+    ]
     assert calls[3].startswith("loginctl show-user ") and calls[3].endswith(" --property=Linger")
     assert "warning: lingering is off" in result.stderr and "loginctl enable-linger" in result.stderr
     listed = CliRunner().invoke(cli, ["schedule", "list"])
@@ -99,8 +103,9 @@ def test_without_systemd_a_crontab_line_with_cd_an_absolute_path_and_a_log(machi
     assert lines[0] == "5 4 * * * echo mine"
     ours = lines[-1]
     assert ours.startswith(f"30 1 * * * cd {machine['project']} && set -a && . ")
-    assert f"sweep {machine['project']}/search/nightly.toml >> {machine['project']}/mlruns/sweeps/nightly.log 2>&1" \
-        in ours
+    assert (
+        f"sweep {machine['project']}/search/nightly.toml >> {machine['project']}/mlruns/sweeps/nightly.log 2>&1" in ours
+    )
     assert ours.split(" && ")[-1].split()[0].startswith("/")  # the absolute archsearch (or python -m)
     again = CliRunner().invoke(cli, ["schedule", "install", "search/nightly.toml", "--at", "02:00"])
     assert again.exit_code == 0 and len(_lines(machine)) == 2  # replaced, not added

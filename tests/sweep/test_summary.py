@@ -17,28 +17,79 @@ GOLDEN = Path(__file__).with_name("summary_golden.md")
 
 
 def _effect(verdict: str, diff: float, low: float, high: float, n: int, needed: int | None) -> dict:
-    e = {"level": "3", "reference": "1", "verdict": verdict, "diff": diff, "ci_low": low, "ci_high": high,
-         "n": n, "n_ref": n, "seeds_needed": needed, "more_needed": None, "exploratory": False}
+    e = {
+        "level": "3",
+        "reference": "1",
+        "verdict": verdict,
+        "diff": diff,
+        "ci_low": low,
+        "ci_high": high,
+        "n": n,
+        "n_ref": n,
+        "seeds_needed": needed,
+        "more_needed": None,
+        "exploratory": False,
+    }
     return {**e, "summary": format_effect(e, "val_accuracy")}
 
 
 def _night(night: str, effect: dict, best: float, params: dict, *, trials: tuple[int, int]) -> NightState:
-    answers = {"objective": "val_accuracy", "best": {"trial": 4, "value": best, "params": params},
-               "questions": [{"param": "layers", "effects": [effect]}]}
+    answers = {
+        "objective": "val_accuracy",
+        "best": {"trial": 4, "value": best, "params": params},
+        "questions": [{"param": "layers", "effects": [effect]}],
+    }
     steps = [
-        StepState(1, "run", "archsearch run spaces/digits_quick.py --trials 40", status="stopped", reason="deadline",
-                  started=f"{night}T01:00:00+00:00", ended=f"{night}T05:50:00+00:00", seconds=17400.0,
-                  study="digits_quick", trials_before=trials[0], trials_after=trials[1], target=40,
-                  failures=["trial 17: ValueError: negative dimension size"]),
-        StepState(2, "ask", "archsearch ask spaces/digits_quick.py --factor layers", status="done",
-                  seconds=1200.0, study="digits_quick-ablation-layers-ab12cd34", trials_before=10, trials_after=20,
-                  target=20, answers=answers),
+        StepState(
+            1,
+            "run",
+            "archsearch run spaces/digits_quick.py --trials 40",
+            status="stopped",
+            reason="deadline",
+            started=f"{night}T01:00:00+00:00",
+            ended=f"{night}T05:50:00+00:00",
+            seconds=17400.0,
+            study="digits_quick",
+            trials_before=trials[0],
+            trials_after=trials[1],
+            target=40,
+            failures=["trial 17: ValueError: negative dimension size"],
+        ),
+        StepState(
+            2,
+            "ask",
+            "archsearch ask spaces/digits_quick.py --factor layers",
+            status="done",
+            seconds=1200.0,
+            study="digits_quick-ablation-layers-ab12cd34",
+            trials_before=10,
+            trials_after=20,
+            target=20,
+            answers=answers,
+        ),
         StepState(3, "report", "archsearch report spaces/digits_quick.py", status="done", seconds=30.0),
-        StepState(4, "run", "archsearch run spaces/mnist_sample_cnn.py --trials 20", status="done", seconds=4.0,
-                  study="mnist_sample_cnn", trials_before=20, trials_after=20, target=20),
+        StepState(
+            4,
+            "run",
+            "archsearch run spaces/mnist_sample_cnn.py --trials 20",
+            status="done",
+            seconds=4.0,
+            study="mnist_sample_cnn",
+            trials_before=20,
+            trials_after=20,
+            target=20,
+        ),
     ]
-    return NightState("search/nightly.toml", night, f"{night}T01:00:00+00:00", deadline=f"{night}T07:00:00+00:00",
-                      ended=f"{night}T06:51:00+00:00", why="deadline", host="lab1", steps=steps)
+    return NightState(
+        "search/nightly.toml",
+        night,
+        f"{night}T01:00:00+00:00",
+        deadline=f"{night}T07:00:00+00:00",
+        ended=f"{night}T06:51:00+00:00",
+        why="deadline",
+        host="lab1",
+        steps=steps,
+    )
 
 
 def test_two_nights_golden(tmp_path):
@@ -54,7 +105,8 @@ def test_two_nights_golden(tmp_path):
     assert data["questions"][0]["flipped"] and data["questions"][0]["previous_verdict"] == UNCLEAR
     assert data["best"][0]["changed"] and data["best"][0]["previous_value"] == 0.9611
     assert data["left_running"] == [] and data["nothing_to_do"] == [
-        "step 4: archsearch run spaces/mnist_sample_cnn.py --trials 20"]
+        "step 4: archsearch run spaces/mnist_sample_cnn.py --trials 20"
+    ]
 
 
 def test_the_first_night_has_nothing_to_compare_and_a_step_left_running_is_named(tmp_path):
@@ -64,6 +116,8 @@ def test_the_first_night_has_nothing_to_compare_and_a_step_left_running_is_named
     data = summary_data(night, None)
     assert data["previous_night"] is None and not data["questions"][0]["flipped"]
     assert data["why"] == "running"
-    assert data["left_running"] == ["step 1: archsearch run spaces/digits_quick.py --trials 40",
-                                    "step 2: 1 trial(s) of digits_quick-ablation-layers-ab12cd34"]
+    assert data["left_running"] == [
+        "step 1: archsearch run spaces/digits_quick.py --trials 40",
+        "step 2: 1 trial(s) of digits_quick-ablation-layers-ab12cd34",
+    ]
     assert data["headline"][-1].startswith("Left RUNNING: step 1:")

@@ -18,8 +18,12 @@ def test_two_sweeps_of_one_plan_on_postgresql_have_one_reporter(tmp_path):
     plan_name = f"nightly_{secrets.token_hex(4)}"
     plan = plan_of(tmp_path, "ok", "ok")
     plan = type(plan)(plan.path, (plan.steps[0], type(plan.steps[1])(2, "report", "ok", (), 0.0)))
-    with (SweepLock(tmp_path / "a", plan_name, host="a"), ReporterLock(PG_URL, plan_name) as first,
-          SweepLock(tmp_path / "b", plan_name, host="b"), ReporterLock(PG_URL, plan_name) as second):
+    with (
+        SweepLock(tmp_path / "a", plan_name, host="a"),
+        ReporterLock(PG_URL, plan_name) as first,
+        SweepLock(tmp_path / "b", plan_name, host="b"),
+        ReporterLock(PG_URL, plan_name) as second,
+    ):
         assert (first.reporter, second.reporter) == (True, False)
         other = run_night(plan, options(tmp_path, reporter=second.reporter))
     assert other.reporter is False

@@ -23,8 +23,10 @@ def _running_trial(sweep: subprocess.Popen, storage: str, tracking: str, limit: 
     while time.monotonic() < end:
         assert sweep.poll() is None, sweep.communicate()
         for trial in running_trials(storage, "slow"):
-            if any(r.data.tags.get("archsearch.trial") == str(trial.number) and r.info.status == "RUNNING"
-                   for r in mlflow_runs(tracking, "slow")):
+            if any(
+                r.data.tags.get("archsearch.trial") == str(trial.number) and r.info.status == "RUNNING"
+                for r in mlflow_runs(tracking, "slow")
+            ):
                 return trial
         time.sleep(0.3)
     raise AssertionError("no trial started")
@@ -37,9 +39,15 @@ def test_a_sweep_killed_mid_trial_leaves_nothing_running(tmp_path):
     (tmp_path / "slow.py").write_text(SLOW_SPACE)
     (tmp_path / "p.toml").write_text('[[step]]\nrun = "slow.py"\ntrials = 2\nquiet = true\n')
     storage, tracking = f"sqlite:///{tmp_path}/mlruns/optuna.db", f"sqlite:///{tmp_path}/mlruns/mlflow.db"
-    sweep = subprocess.Popen([sys.executable, "-m", "archsearch", "sweep", "p.toml", "--night", "2026-12-07"],
-                             cwd=tmp_path, env=env(SLOW_EPOCH="60"), start_new_session=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sweep = subprocess.Popen(
+        [sys.executable, "-m", "archsearch", "sweep", "p.toml", "--night", "2026-12-07"],
+        cwd=tmp_path,
+        env=env(SLOW_EPOCH="60"),
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     trial = _running_trial(sweep, storage, tracking)
     step_pid = int(str(trial.user_attrs["owner"]).split("/")[1])
     os.kill(sweep.pid, signal.SIGKILL)  # the sweep cannot do anything: PR_SET_PDEATHSIG stops the step

@@ -128,7 +128,8 @@ def answer_lines(data: dict[str, Any], space: str, study: str) -> list[str]:
 
     sequential = any(q.get("sequential") for q in data["questions"])
     effects = [e for q in data["questions"] for e in q["effects"]]
-    how = "; ".join(sorted({f"{e.get('split', 'validation')} split, {e['method']}" for e in effects if e.get("method")}))
+    how = "; ".join(sorted({f"{e.get('split', 'validation')} split, {e['method']}"
+                            for e in effects if e.get("method")}))
     lines = [f"Verdicts ({data['objective']}; confirmatory (ask); {how or 'no comparison'}; "
              + ("O'Brien-Fleming alpha spending, repeated-confidence intervals at the final look"
                 if sequential else "95% intervals, Holm over the levels") + "):"]

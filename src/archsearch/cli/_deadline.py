@@ -22,19 +22,26 @@ DEADLINE_EXIT = 124  # as timeout(1): the command was stopped at its --deadline 
 __all__ = ["DEADLINE_EXIT", "DeadlineGuard", "deadline_option", "sweep_result_option", "write_sweep_result"]
 
 deadline_option = click.option(
-    "--deadline", metavar="ISO-TIME",
+    "--deadline",
+    metavar="ISO-TIME",
     help="Start no trial that the study's observed trial durations say will not end by then, and stop the "
-         "running trial at that time (e.g. 2026-12-07T06:50:00+01:00; set by `archsearch sweep`).")
-sweep_result_option = click.option("--sweep-result", hidden=True, type=click.Path(dir_okay=False),
-                                   help="Write the study's name and storage here (set by `archsearch sweep`).")
+    "running trial at that time (e.g. 2026-12-07T06:50:00+01:00; set by `archsearch sweep`).",
+)
+sweep_result_option = click.option(
+    "--sweep-result",
+    hidden=True,
+    type=click.Path(dir_okay=False),
+    help="Write the study's name and storage here (set by `archsearch sweep`).",
+)
 
 
 def parse_deadline(text: str) -> dt.datetime:
     try:
         when = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not an ISO time; write e.g. 2026-12-07T06:50:00+01:00.",
-                                 param_hint="--deadline") from None
+        raise click.BadParameter(
+            f"{text!r} is not an ISO time; write e.g. 2026-12-07T06:50:00+01:00.", param_hint="--deadline"
+        ) from None
     return when if when.tzinfo else when.astimezone()
 
 

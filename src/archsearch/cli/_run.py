@@ -8,16 +8,15 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from archsearch.cli._deadline import (
-    deadline_option,
-    sweep_result_option,
-    write_sweep_result,
-)
-from archsearch.cli._options import storage_option, study_option, tracking_uri_option
+from archsearch.cli._deadline import deadline_option, sweep_result_option, write_sweep_result
+from archsearch.cli._options import long_run_options, storage_option, study_option, tracking_uri_option
+
+if TYPE_CHECKING:
+    from archsearch.study import SearchResult
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")  # mirrors archsearch.study._strategies (no import here)
 PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
@@ -50,20 +49,7 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @study_option
 @storage_option
 @tracking_uri_option
-@click.option("--max-failures", type=int, default=5, show_default=True, metavar="N",
-              help="Stop after N consecutive failed trials.")
-@click.option("--recycle-after", type=int, default=None, metavar="K",
-              # 50: archsearch.study.RECYCLE_AFTER (not imported here: --help stays light; a test pins it)
-              help="Continue in a fresh process every K trials: TensorFlow leaks memory per trial, "
-                   "this keeps it bounded. 0 = never. Default: 50 with the Optuna engine; a "
-                   "keras-tuner engine keeps its search in one process and refuses this option.")
-@click.option("--max-rss-mib", type=int, default=0, show_default=True, metavar="MIB",
-              help="Also continue in a fresh process when resident memory has grown by MIB. 0 = no limit. "
-                   "Optuna engine only.")
-@click.option("--heartbeat", type=int, default=10, show_default=True, metavar="SECONDS",
-              help="Heartbeat of the running trial. A trial whose process on this machine is gone is marked FAIL "
-                   "at once by the next run (its MLflow run closed FAILED); one of another machine once its "
-                   "heartbeat has been silent for twice as long.")
+@long_run_options
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Run N worker processes on this machine, sharing the study (each one trial at a time). "
                    "SQLite takes up to 8; for more, or for several machines, use PostgreSQL (--storage).")
@@ -171,7 +157,7 @@ def _continue_in_fresh_process(space: str, options: Any, parent_run_id: str | No
     os.execv(sys.executable, [sys.executable, "-m", "archsearch", "run", *args])
 
 
-def _print_verdicts(result: object, space: str) -> None:
+def _print_verdicts(result: SearchResult, space: str) -> None:
     """The questions' verdicts in a few lines; a failing report never fails a finished run."""
     from archsearch.report import verdict_lines
 

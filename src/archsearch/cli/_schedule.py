@@ -40,19 +40,17 @@ def install(plan: str, at: str, until: str | None, dry: bool) -> None:
     project folder; the plan is checked first (`archsearch sweep PLAN --dry-run`).
     """
     from archsearch.cli._sweep_plan import load_plan
-    from archsearch.sweep import check_night
-    from archsearch.sweep._schedule import install as do_install
-    from archsearch.sweep._schedule import make_schedule
+    from archsearch.sweep import check_night, install_schedule, make_schedule
 
     check_night(load_plan(plan), [])  # a plan that would fail at night fails now
     s = make_schedule(plan, at, until, os.environ)
-    do_install(s, os.environ, dry=dry, say=lambda line: click.echo(line, err=line.startswith("warning:")))
+    install_schedule(s, os.environ, dry=dry, say=lambda line: click.echo(line, err=line.startswith("warning:")))
 
 
 @schedule.command(name="list")
 def list_() -> None:
     """The nights installed (systemd timers and crontab lines)."""
-    from archsearch.sweep._schedule import list_schedules
+    from archsearch.sweep import list_schedules
 
     lines = list_schedules(os.environ, _config())
     for line in lines or ["no sweep is scheduled; archsearch schedule install PLAN --at 01:00"]:
@@ -63,7 +61,7 @@ def list_() -> None:
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=str))
 def remove(plan: str) -> None:
     """Remove PLAN's night (its timer and service, or its crontab line)."""
-    from archsearch.sweep._schedule import remove as do_remove
+    from archsearch.sweep import remove_schedule
 
-    if not do_remove(plan, os.environ, _config(), say=click.echo):
+    if not remove_schedule(plan, os.environ, _config(), say=click.echo):
         click.echo(f"no schedule of {plan} was installed", err=True)

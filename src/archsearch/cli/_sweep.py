@@ -15,22 +15,55 @@ SWEEPS = Path("mlruns") / "sweeps"  # the nights' folders: mlruns/sweeps/<plan>/
 
 @click.command()
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--until", "until", metavar="HH:MM", help="End the night at this local time (the next one; TZ "
-              "applies), e.g. 07:00. Default: the plan's `until`, else no deadline.")
-@click.option("--for", "for_", metavar="DURATION", help="End the night after this long, e.g. 6h or 90m "
-              "(default: the plan's `for`).")
-@click.option("--dry-run", is_flag=True, help="Check everything the night needs, print the commands and how "
-              "the night's time is split; run nothing.")
+@click.option(
+    "--until",
+    "until",
+    metavar="HH:MM",
+    help="End the night at this local time (the next one; TZ "
+    "applies), e.g. 07:00. Default: the plan's `until`, else no deadline.",
+)
+@click.option(
+    "--for",
+    "for_",
+    metavar="DURATION",
+    help="End the night after this long, e.g. 6h or 90m (default: the plan's `for`).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check everything the night needs, print the commands and how the night's time is split; run nothing.",
+)
 @click.option("--stop-on-failure", is_flag=True, help="Stop at the first failing step (default: go on).")
-@click.option("--smoke", is_flag=True, help="Apply the plan's [smoke] options to every step (e.g. epochs = 1): "
-              "a quick check that the whole plan runs.")
-@click.option("--night", metavar="YYYY-MM-DD", help="The night's date (default: today's). The same night again "
-              "resumes it; another night starts fresh and continues every study.")
-@click.option("--machine", type=click.IntRange(min=0), default=0, show_default=True, metavar="I",
-              help="This machine's index when several run the plan on one PostgreSQL storage: its run steps' "
-                   "samplers are seeded apart from the other machines' (archsearch.seeds.machine_worker).")
-def sweep(plan: str, until: str | None, for_: str | None, dry_run: bool, stop_on_failure: bool, smoke: bool,
-          night: str | None, machine: int) -> None:
+@click.option(
+    "--smoke",
+    is_flag=True,
+    help="Apply the plan's [smoke] options to every step (e.g. epochs = 1): a quick check that the whole plan runs.",
+)
+@click.option(
+    "--night",
+    metavar="YYYY-MM-DD",
+    help="The night's date (default: today's). The same night again "
+    "resumes it; another night starts fresh and continues every study.",
+)
+@click.option(
+    "--machine",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="I",
+    help="This machine's index when several run the plan on one PostgreSQL storage: its run steps' "
+    "samplers are seeded apart from the other machines' (archsearch.seeds.machine_worker).",
+)
+def sweep(
+    plan: str,
+    until: str | None,
+    for_: str | None,
+    dry_run: bool,
+    stop_on_failure: bool,
+    smoke: bool,
+    night: str | None,
+    machine: int,
+) -> None:
     """Run the steps of PLAN, a TOML sweep plan, one after the other, within the night.
 
     Each step is an `archsearch run`, `ask` or `report` command with its
@@ -85,8 +118,9 @@ def sweep(plan: str, until: str | None, for_: str | None, dry_run: bool, stop_on
     loaded = load_plan(plan, smoke=smoke)
     zone = local_zone(os.environ.get("TZ"))
     now = dt.datetime.now(zone)
-    deadline = night_deadline(now, until=until or (None if for_ else loaded.until),
-                              for_=for_ or (None if until else loaded.for_), zone=zone)
+    deadline = night_deadline(
+        now, until=until or (None if for_ else loaded.until), for_=for_ or (None if until else loaded.for_), zone=zone
+    )
     reserve = parse_duration(loaded.reserve, "reserve") if loaded.reserve else None
     urls = _notify_urls(loaded)
     check_night(loaded, urls, night)
@@ -94,9 +128,18 @@ def sweep(plan: str, until: str | None, for_: str | None, dry_run: bool, stop_on
         for line in dry_run_lines(loaded, now, deadline, reserve):
             click.echo(line)
         return
-    code = sweep_night(loaded, zone=zone, deadline=deadline, reserve=reserve, night=night or f"{now:%Y-%m-%d}",
-                         stop_on_failure=stop_on_failure, machine=machine, urls=urls, root=SWEEPS,
-                         python=[sys.executable, "-m", "archsearch"])
+    code = sweep_night(
+        loaded,
+        zone=zone,
+        deadline=deadline,
+        reserve=reserve,
+        night=night or f"{now:%Y-%m-%d}",
+        stop_on_failure=stop_on_failure,
+        machine=machine,
+        urls=urls,
+        root=SWEEPS,
+        python=[sys.executable, "-m", "archsearch"],
+    )
     if code:
         raise SystemExit(code)
 

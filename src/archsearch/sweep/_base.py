@@ -42,9 +42,10 @@ def freeze_best_base(args: list[str], step: Step, root: Path, night: str) -> lis
             return args
         root.mkdir(parents=True, exist_ok=True)
         write_atomic(path, json.dumps(best["params"], indent=1, sort_keys=True) + "\n")
-        write_atomic(path.with_suffix(".from.json"),
-                     json.dumps({"study": best["study"], "trial": best["trial"], "value": best["value"],
-                                 "night": night}) + "\n")
+        write_atomic(
+            path.with_suffix(".from.json"),
+            json.dumps({"study": best["study"], "trial": best["trial"], "value": best["value"], "night": night}) + "\n",
+        )
     out = list(args)
     out[out.index("--base") + 1] = str(path)
     return out
@@ -60,9 +61,11 @@ def frozen_base_note(step: Step, root: Path) -> str | None:
     frozen = json.loads(origin.read_text())
     if best is None or best["trial"] == frozen["trial"]:
         return None
-    return (f"step {step.number}: its base is trial {frozen['trial']} of {frozen['study']} (frozen "
-            f"{frozen['night']}, {path}); the search's best is now trial {best['trial']} ({best['value']:.4g}): "
-            "ask it as a new level or a new step, or delete the file to start a new study")
+    return (
+        f"step {step.number}: its base is trial {frozen['trial']} of {frozen['study']} (frozen "
+        f"{frozen['night']}, {path}); the search's best is now trial {best['trial']} ({best['value']:.4g}): "
+        "ask it as a new level or a new step, or delete the file to start a new study"
+    )
 
 
 def _best(step: Step) -> dict[str, Any] | None:

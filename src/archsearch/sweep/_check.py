@@ -33,16 +33,21 @@ def check_night(plan: Plan, urls: Sequence[str], night: str | None = None) -> No
         try:
             import apprise
         except ImportError:
-            raise UsageError("notify URLs are set (ARCHSEARCH_NOTIFY or the plan's notify) but Apprise is not "
-                             "installed: pip install 'archsearch[notify]'.") from None
+            raise UsageError(
+                "notify URLs are set (ARCHSEARCH_NOTIFY or the plan's notify) but Apprise is not "
+                "installed: pip install 'archsearch[notify]'."
+            ) from None
         for url in urls:
             if not apprise.Apprise().add(url):
-                raise UsageError(f"notify URL {url.split('://')[0]}://... is not one Apprise knows; see "
-                                 "https://github.com/caronc/apprise/wiki.")
+                raise UsageError(
+                    f"notify URL {url.split('://')[0]}://... is not one Apprise knows; see "
+                    "https://github.com/caronc/apprise/wiki."
+                )
 
 
-def dry_run_lines(plan: Plan, now: dt.datetime, deadline: dt.datetime | None,
-                  reserve: float | None = None) -> list[str]:
+def dry_run_lines(
+    plan: Plan, now: dt.datetime, deadline: dt.datetime | None, reserve: float | None = None
+) -> list[str]:
     """The commands in the order the night runs them, then how the night's time is split among them."""
     order = plan.ordered()
     lines = [step.describe() for step in order]
@@ -51,16 +56,22 @@ def dry_run_lines(plan: Plan, now: dt.datetime, deadline: dt.datetime | None,
     total = (deadline - now).total_seconds()
     split = split_night(total, {s.number: s.share for s in order}, REPORT_RESERVE_S if reserve is None else reserve)
     weight = sum(s.share for s in order)
-    lines.append(f"Night: until {deadline:%Y-%m-%d %H:%M %Z} ({_hm(total)} from now), the last {_hm(split.reserve)} "
-                 "kept for the reports and the summary:")
+    lines.append(
+        f"Night: until {deadline:%Y-%m-%d %H:%M %Z} ({_hm(total)} from now), the last {_hm(split.reserve)} "
+        "kept for the reports and the summary:"
+    )
     for step in order:
         budget = split.budgets[step.number]
         if step.share:
-            lines.append(f"  step {step.number}: up to {_hm(budget)} (share {step.share:g} of {weight:g}; time a "
-                         f"step leaves unused goes to the steps after it)")
+            lines.append(
+                f"  step {step.number}: up to {_hm(budget)} (share {step.share:g} of {weight:g}; time a "
+                f"step leaves unused goes to the steps after it)"
+            )
         else:
-            lines.append(f"  step {step.number}: {step.command}, share 0: runs in its turn on the time left (the reserve "
-                         "keeps time for the last ones)")
+            lines.append(
+                f"  step {step.number}: {step.command}, share 0: runs in its turn on the time left (the reserve "
+                "keeps time for the last ones)"
+            )
     return lines
 
 

@@ -50,8 +50,11 @@ def collect_step(folder: Path, st: StepState, step: Step, started: dt.datetime) 
     st.target = written.get("target", st.target)
     if st.target is None and step.option("trials"):
         st.target = int(step.option("trials") or 0)
-    st.failures = [f"trial {t.number}: {_first_line(t.user_attrs.get(Attr.ERROR))}" for t in trials
-                   if t.state == optuna.trial.TrialState.FAIL and t.datetime_start and t.datetime_start >= since]
+    st.failures = [
+        f"trial {t.number}: {_first_line(t.user_attrs.get(Attr.ERROR))}"
+        for t in trials
+        if t.state == optuna.trial.TrialState.FAIL and t.datetime_start and t.datetime_start >= since
+    ]
     st.running = sum(t.state == optuna.trial.TrialState.RUNNING for t in trials)
     durations = [t.duration.total_seconds() for t in finished if t.duration is not None]
     st.trial_seconds = durations[-_RECENT:]
@@ -65,16 +68,23 @@ def read_answers(study: str, storage: str | None, space: str) -> dict[str, Any] 
     space_arg: str = space if Path(space).is_file() else study
     data = build_report(space_arg, study_name=study, storage=storage, importance_resamples=0).to_dict()
     keep = ("level", "reference", "verdict", "summary", "diff", "ci_low", "ci_high", "n", "n_ref", "seeds_needed")
-    questions = [{"param": q["param"], "effects": [{k: e.get(k) for k in keep} for e in q["effects"]]}
-                 for q in data.get("questions", [])]
+    questions = [
+        {"param": q["param"], "effects": [{k: e.get(k) for k in keep} for e in q["effects"]]}
+        for q in data.get("questions", [])
+    ]
     best = None
     if data.get("best_trials"):
         top = data["best_trials"][0]
-        best = {"trial": top.get("trial"), "value": top.get("value"),
-                "params": {k.removeprefix("params_"): v for k, v in top.items()
-                           if k.startswith("params_") and k != "params_count"}}
-    return json.loads(json.dumps({"objective": data.get("objective"), "best": best, "questions": questions},
-                                 default=str))
+        best = {
+            "trial": top.get("trial"),
+            "value": top.get("value"),
+            "params": {
+                k.removeprefix("params_"): v for k, v in top.items() if k.startswith("params_") and k != "params_count"
+            },
+        }
+    return json.loads(
+        json.dumps({"objective": data.get("objective"), "best": best, "questions": questions}, default=str)
+    )
 
 
 def _first_line(text: Any) -> str:
@@ -97,8 +107,9 @@ def observed_trial_seconds(storage: str | None, study: str, *, prefix: bool = Fa
     finished: list[tuple[dt.datetime, float]] = []
     for name in names:
         loaded = optuna.load_study(study_name=name, storage=store)
-        for t in loaded.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,
-                                                           optuna.trial.TrialState.PRUNED)):
+        for t in loaded.get_trials(
+            deepcopy=False, states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+        ):
             if t.duration is not None and t.datetime_complete is not None:
                 finished.append((t.datetime_complete, t.duration.total_seconds()))
     return [seconds for _, seconds in sorted(finished)]

@@ -77,8 +77,9 @@ def parse_clock(text: str, what: str = "--until") -> dt.time:
     return dt.time(int(match.group(1)), int(match.group(2)))
 
 
-def night_deadline(now: dt.datetime, *, until: str | None = None, for_: str | None = None,
-                   zone: dt.tzinfo | None = None) -> dt.datetime | None:
+def night_deadline(
+    now: dt.datetime, *, until: str | None = None, for_: str | None = None, zone: dt.tzinfo | None = None
+) -> dt.datetime | None:
     """When the night ends: the next ``until`` (local time in ``zone``) after ``now``, or ``now + for_``.
 
     >>> now = dt.datetime(2026, 3, 28, 23, 0, tzinfo=ZoneInfo("Europe/Berlin"))

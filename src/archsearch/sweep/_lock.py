@@ -36,8 +36,9 @@ class SweepLock:
         took_over: the holder record of a dead sweep whose lock this one took over (None otherwise).
     """
 
-    def __init__(self, folder: str | Path, plan_name: str, *, host: str | None = None,
-                 now: dt.datetime | None = None) -> None:
+    def __init__(
+        self, folder: str | Path, plan_name: str, *, host: str | None = None, now: dt.datetime | None = None
+    ) -> None:
         from filelock import FileLock
 
         self.host = host or socket.gethostname()
@@ -57,16 +58,22 @@ class SweepLock:
             self._lock.acquire()
         except Timeout:
             holder = self._holder()
-            who = (f"pid {holder.get('pid')} on {holder.get('host')} since {holder.get('started')}" if holder
-                   else "a process that has not written its name yet")
-            raise SweepBusy(f"another sweep of {self.plan_name} is running: {who} (lock {self.path}); "
-                            "wait for it or stop it.") from None
+            who = (
+                f"pid {holder.get('pid')} on {holder.get('host')} since {holder.get('started')}"
+                if holder
+                else "a process that has not written its name yet"
+            )
+            raise SweepBusy(
+                f"another sweep of {self.plan_name} is running: {who} (lock {self.path}); wait for it or stop it."
+            ) from None
         previous = self._holder()
         if previous and previous.get("pid") != os.getpid():
             self.took_over = previous  # its process is gone: the kernel released its lock
         started = (self.now or dt.datetime.now().astimezone()).isoformat(timespec="seconds")
-        write_atomic(self.holder_path, json.dumps({"pid": os.getpid(), "host": self.host, "started": started,
-                                                   "plan": self.plan_name}) + "\n")
+        write_atomic(
+            self.holder_path,
+            json.dumps({"pid": os.getpid(), "host": self.host, "started": started, "plan": self.plan_name}) + "\n",
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -98,8 +98,12 @@ def new_state(plan: Plan, options: NightOptions) -> NightState:
     now = options.clock()
     state = load_night(options.folder)
     if state is None:
-        state = NightState(plan=str(plan.path), night=options.night, started=now_text(now),
-                           steps=[StepState(s.number, s.command, s.describe()) for s in plan.steps])
+        state = NightState(
+            plan=str(plan.path),
+            night=options.night,
+            started=now_text(now),
+            steps=[StepState(s.number, s.command, s.describe()) for s in plan.steps],
+        )
     else:
         state.runs += 1
         state.ended = state.why = None
@@ -151,8 +155,9 @@ def run_night(plan: Plan, options: NightOptions) -> NightState:
     return state
 
 
-def _times(step: Step, st: StepState, options: NightOptions,
-           shares_left: float) -> tuple[dt.datetime | None, dt.datetime | None, str | None]:
+def _times(
+    step: Step, st: StepState, options: NightOptions, shares_left: float
+) -> tuple[dt.datetime | None, dt.datetime | None, str | None]:
     """(the step's own deadline, when the sweep stops it, why it cannot start)."""
     if step.command == "report" and not options.reporter:
         return None, None, "another machine writes the reports (it holds the reporter lock)"
@@ -168,8 +173,11 @@ def _times(step: Step, st: StepState, options: NightOptions,
     budget = step_budget(left, step.share, shares_left)
     expected = expected_trial_seconds(st.trial_seconds or _previous_seconds(options.previous, step.number))
     if expected is not None and expected > budget:
-        return None, None, (f"{DEADLINE}: a trial takes about {expected:.0f}s, its share of the time left is "
-                            f"{budget:.0f}s")
+        return (
+            None,
+            None,
+            (f"{DEADLINE}: a trial takes about {expected:.0f}s, its share of the time left is {budget:.0f}s"),
+        )
     step_deadline = now + dt.timedelta(seconds=budget)
     stop_at = min(step_deadline + dt.timedelta(seconds=STOP_MARGIN_S), options.deadline)
     return step_deadline, stop_at, None
@@ -181,14 +189,23 @@ def _previous_seconds(previous: NightState | None, number: int) -> list[float]:
     return next((s.trial_seconds for s in previous.steps if s.number == number), [])
 
 
-def _run_step(step: Step, st: StepState, state: NightState, options: NightOptions, stop: _Stop,
-              step_deadline: dt.datetime | None, stop_at: dt.datetime | None) -> None:
+def _run_step(
+    step: Step,
+    st: StepState,
+    state: NightState,
+    options: NightOptions,
+    stop: _Stop,
+    step_deadline: dt.datetime | None,
+    stop_at: dt.datetime | None,
+) -> None:
     started = options.clock()
     st.status, st.started, st.ended, st.exit_code = RUNNING, now_text(started), None, None
     state.save(options.folder)
     n = len(state.steps)
-    options.say(f"== step {step.number}/{n}: {step.describe()}"
-                + (f" (until {step_deadline:%H:%M:%S})" if step_deadline else ""))
+    options.say(
+        f"== step {step.number}/{n}: {step.describe()}"
+        + (f" (until {step_deadline:%H:%M:%S})" if step_deadline else "")
+    )
     proc = StepProcess.start(options.argv(step, step_deadline), env=options.env)
     stop.step = proc
     stopped_by: str | None = None
@@ -225,8 +242,9 @@ def _run_step(step: Step, st: StepState, state: NightState, options: NightOption
         st.status, st.reason = STOPPED, DEADLINE  # the step stopped itself at its --deadline
     else:
         st.status, st.reason = FAILED, proc.last_error or describe_exit(code)
-    options.say(f"== step {step.number}: {st.status}" + (f" ({st.reason})" if st.reason else "")
-                + f" after {st.seconds:.0f}s")
+    options.say(
+        f"== step {step.number}: {st.status}" + (f" ({st.reason})" if st.reason else "") + f" after {st.seconds:.0f}s"
+    )
     _after(state, options)
 
 

@@ -12,8 +12,7 @@ from collections.abc import Callable, Sequence
 __all__ = ["notify"]
 
 
-def notify(urls: Sequence[str], title: str, lines: Sequence[str], *,
-           warn: Callable[[str], None] = print) -> bool:
+def notify(urls: Sequence[str], title: str, lines: Sequence[str], *, warn: Callable[[str], None] = print) -> bool:
     """Send ``title`` and ``lines`` to every URL; returns whether all were sent (a failure only warns)."""
     if not urls:
         return True

@@ -104,8 +104,10 @@ def load_plan(path: str | Path, commands: Mapping[str, Any], *, smoke: bool = Fa
         raise UsageError(f"{path}: not valid TOML ({err}).") from None
     unknown = sorted(set(data) - {"defaults", "smoke", "step", *_NIGHT_KEYS})
     if unknown:
-        raise UsageError(f"{path}: unknown key or table {unknown[0]!r}; a plan has until, for, reserve, notify, "
-                         "[defaults], [smoke] and [[step]] tables.")
+        raise UsageError(
+            f"{path}: unknown key or table {unknown[0]!r}; a plan has until, for, reserve, notify, "
+            "[defaults], [smoke] and [[step]] tables."
+        )
     night = _night(path, data)
     defaults = data.get("defaults", {})
     overrides = data.get("smoke", {})
@@ -115,19 +117,20 @@ def load_plan(path: str | Path, commands: Mapping[str, Any], *, smoke: bool = Fa
         raise UsageError(f"{path}: --smoke needs a [smoke] table of options (e.g. epochs = 1) in the plan.")
     tables = data.get("step", [])
     if not isinstance(defaults, dict) or not isinstance(tables, list) or not tables:
-        raise UsageError(f"{path}: no steps. Add [[step]] tables, each with run = \"SPACE\" (or ask/report).")
+        raise UsageError(f'{path}: no steps. Add [[step]] tables, each with run = "SPACE" (or ask/report).')
     used: set[str] = set()
     smoke_used: set[str] = set()
-    steps = tuple(_step(path, n, table, commands, defaults, used, overrides if smoke else {}, smoke_used)
-                  for n, table in enumerate(tables, 1))
+    steps = tuple(
+        _step(path, n, table, commands, defaults, used, overrides if smoke else {}, smoke_used)
+        for n, table in enumerate(tables, 1)
+    )
     if not smoke:  # check [smoke] too, so a typo there does not wait for the CI run
         for n, table in enumerate(tables, 1):
             _step(path, n, table, commands, defaults, set(), overrides, smoke_used)
     for name, given, seen in (("defaults", defaults, used), ("smoke", overrides, smoke_used)):
         unused = sorted(set(given) - seen)
         if unused:
-            raise UsageError(f"{path}: [{name}] {_flag_name(unused[0])!r} is an option of none of the steps' "
-                             "commands.")
+            raise UsageError(f"{path}: [{name}] {_flag_name(unused[0])!r} is an option of none of the steps' commands.")
     return Plan(path, steps, **night)
 
 
@@ -136,8 +139,7 @@ def _night(path: Path, data: dict[str, Any]) -> dict[str, Any]:
     for key in ("until", "for", "reserve"):
         if key in data:
             if not isinstance(data[key], str):
-                raise UsageError(f"{path}: {key} must be a text, e.g. until = \"07:00\", for = \"6h\", "
-                                 f"reserve = \"10m\".")
+                raise UsageError(f'{path}: {key} must be a text, e.g. until = "07:00", for = "6h", reserve = "10m".')
             night["for_" if key == "for" else key] = data[key]
     if "until" in night and "for_" in night:
         raise UsageError(f"{path}: give until or for, not both.")
@@ -152,13 +154,21 @@ def _night(path: Path, data: dict[str, Any]) -> dict[str, Any]:
     if isinstance(notify, str):
         notify = [notify]
     if not isinstance(notify, list) or not all(isinstance(u, str) for u in notify):
-        raise UsageError(f"{path}: notify must be a list of Apprise URLs, e.g. notify = [\"mailto://me@example.org\"].")
+        raise UsageError(f'{path}: notify must be a list of Apprise URLs, e.g. notify = ["mailto://me@example.org"].')
     night["notify"] = tuple(notify)
     return night
 
 
-def _step(path: Path, number: int, table: dict[str, Any], commands: Mapping[str, Any], defaults: dict[str, Any],
-          used: set[str], overrides: dict[str, Any], overrides_used: set[str]) -> Step:
+def _step(
+    path: Path,
+    number: int,
+    table: dict[str, Any],
+    commands: Mapping[str, Any],
+    defaults: dict[str, Any],
+    used: set[str],
+    overrides: dict[str, Any],
+    overrides_used: set[str],
+) -> Step:
     where = f"{path}: step {number}"
     found = [c for c in COMMANDS if c in table]
     if len(found) != 1:
@@ -167,12 +177,15 @@ def _step(path: Path, number: int, table: dict[str, Any], commands: Mapping[str,
     command = found[0]
     space = table[command]
     if not isinstance(space, str) or not space:
-        raise UsageError(f"{where}: {command} must be a space file path, e.g. {command} = \"spaces/digits_quick.py\".")
+        raise UsageError(f'{where}: {command} must be a space file path, e.g. {command} = "spaces/digits_quick.py".')
     share, priority = _share(where, table, command)
     click_command = commands[command]
     # Keys are the long option names: `max-failures` (as on the command line) or `max_failures`.
-    options = {max(p.opts, key=len).lstrip("-").replace("-", "_"): p
-               for p in click_command.params if p.param_type_name == "option" and not p.hidden}
+    options = {
+        max(p.opts, key=len).lstrip("-").replace("-", "_"): p
+        for p in click_command.params
+        if p.param_type_name == "option" and not p.hidden
+    }
     options.pop("help", None)
     merged: dict[str, Any] = {}
     for key, value in defaults.items():
@@ -184,8 +197,9 @@ def _step(path: Path, number: int, table: dict[str, Any], commands: Mapping[str,
             continue
         if _key(key) not in options:
             names = ", ".join(sorted(_flag_name(o) for o in options))
-            raise UsageError(f"{where}: `archsearch {command}` has no option {_flag_name(key)!r}. Its options: "
-                             f"{names}.")
+            raise UsageError(
+                f"{where}: `archsearch {command}` has no option {_flag_name(key)!r}. Its options: {names}."
+            )
         merged[_key(key)] = value
     for key, value in overrides.items():
         if _key(key) not in options:

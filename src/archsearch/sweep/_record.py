@@ -40,13 +40,15 @@ def log_night(tracking_uri: str, state: NightState, folder: Path) -> str:
             experiment_id = made.experiment_id
     else:
         experiment_id = experiment.experiment_id
-    found = client.search_runs([experiment_id], filter_string=f"tags.`{NIGHT_TAG}` = '{state.night}'",
-                               max_results=1)
+    found = client.search_runs([experiment_id], filter_string=f"tags.`{NIGHT_TAG}` = '{state.night}'", max_results=1)
     if found:
         run_id = found[0].info.run_id
     else:
-        run_id = client.create_run(experiment_id, run_name=f"{plan} {state.night}",
-                                   tags={NIGHT_TAG: state.night, "archsearch.sweep.plan": state.plan}).info.run_id
+        run_id = client.create_run(
+            experiment_id,
+            run_name=f"{plan} {state.night}",
+            tags={NIGHT_TAG: state.night, "archsearch.sweep.plan": state.plan},
+        ).info.run_id
     client.set_tag(run_id, "archsearch.sweep.why", state.why or "running")
     for file in ("summary.md", "summary.json", "state.json"):
         if (folder / file).is_file():

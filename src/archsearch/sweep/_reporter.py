@@ -16,6 +16,7 @@ from typing import Any, Self
 
 __all__ = ["ReporterLock"]
 
+
 class ReporterLock:
     """``with ReporterLock(storage_url, plan) as lock: lock.reporter`` says whether this machine reports."""
 

@@ -23,11 +23,12 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from archsearch.errors import ArchsearchError, UsageError
 from archsearch.sweep._deadline import parse_clock
 
-__all__ = ["Schedule", "install", "list_schedules", "remove", "unit_name"]
+__all__ = ["Schedule", "install_schedule", "list_schedules", "make_schedule", "remove_schedule", "unit_name"]
 
 PREFIX = "archsearch-sweep-"
 _CRON_TAG = "archsearch-sweep:"
@@ -71,20 +72,26 @@ class Schedule:
     def units(self) -> dict[str, str]:
         """The systemd unit files by name."""
         hour, minute = self.at.split(":")
-        service = (f"[Unit]\nDescription=archsearch sweep {self.plan.name} (the night)\n\n"
-                   f"[Service]\nType=exec\nWorkingDirectory={self.project}\nEnvironmentFile=-{self.env_file}\n"
-                   f"ExecStart={shlex.join(self.command())}\n"
-                   "# SIGTERM to the sweep only; it stops its step and writes the summary; then SIGKILL to all.\n"
-                   "KillMode=mixed\nTimeoutStopSec=90\n")
-        timer = (f"[Unit]\nDescription=archsearch sweep {self.plan.name} every night at {self.at}\n\n"
-                 f"[Timer]\nOnCalendar=*-*-* {int(hour):02d}:{int(minute):02d}:00\nPersistent=true\n"
-                 f"Unit={self.name}.service\n\n[Install]\nWantedBy=timers.target\n")
+        service = (
+            f"[Unit]\nDescription=archsearch sweep {self.plan.name} (the night)\n\n"
+            f"[Service]\nType=exec\nWorkingDirectory={self.project}\nEnvironmentFile=-{self.env_file}\n"
+            f"ExecStart={shlex.join(self.command())}\n"
+            "# SIGTERM to the sweep only; it stops its step and writes the summary; then SIGKILL to all.\n"
+            "KillMode=mixed\nTimeoutStopSec=90\n"
+        )
+        timer = (
+            f"[Unit]\nDescription=archsearch sweep {self.plan.name} every night at {self.at}\n\n"
+            f"[Timer]\nOnCalendar=*-*-* {int(hour):02d}:{int(minute):02d}:00\nPersistent=true\n"
+            f"Unit={self.name}.service\n\n[Install]\nWantedBy=timers.target\n"
+        )
         return {f"{self.name}.service": service, f"{self.name}.timer": timer}
 
     def cron_command(self) -> str:
         """What the crontab line runs: cd to the project, the environment file, archsearch, the log file."""
-        return (f"cd {shlex.quote(str(self.project))} && set -a && . {shlex.quote(str(self.env_file))} && set +a && "
-                f"{shlex.join(self.command())} >> {shlex.quote(str(self.log_file))} 2>&1")
+        return (
+            f"cd {shlex.quote(str(self.project))} && set -a && . {shlex.quote(str(self.env_file))} && set +a && "
+            f"{shlex.join(self.command())} >> {shlex.quote(str(self.log_file))} 2>&1"
+        )
 
     def cron_line(self) -> str:
         hour, minute = self.at.split(":")
@@ -132,7 +139,9 @@ def _run(args: list[str], env: Mapping[str, str]) -> None:
         raise ArchsearchError(f"`{' '.join(args)}` failed: {(done.stderr or done.stdout).strip()[:300]}")
 
 
-def install(s: Schedule, env: Mapping[str, str], *, dry: bool = False, say: Callable[[str], None] = print) -> str:
+def install_schedule(
+    s: Schedule, env: Mapping[str, str], *, dry: bool = False, say: Callable[[str], None] = print
+) -> str:
     """Install ``s``; returns "systemd" or "cron". With ``dry``, only says what it would write."""
     systemd = has_systemd(env)
     if dry:
@@ -168,8 +177,8 @@ def _unit_dir(s: Schedule) -> Path:
     return s.config / "systemd" / "user"
 
 
-def _crontab():  # type: ignore[no-untyped-def]
-    import crontab  # type: ignore[import-untyped]  # python-crontab ships no types
+def _crontab() -> Any:
+    import crontab  # python-crontab: not typed (mypy does not follow it)
 
     crontab.CRON_COMMAND = shutil.which("crontab") or crontab.CRON_COMMAND  # this PATH's crontab
     try:
@@ -182,11 +191,14 @@ def _warn_linger(env: Mapping[str, str], say: Callable[[str], None]) -> None:
     if shutil.which("loginctl", path=env.get("PATH")) is None:
         return
     user = env.get("USER") or getpass.getuser()
-    done = subprocess.run(["loginctl", "show-user", user, "--property=Linger"], capture_output=True, text=True,
-                          env=dict(env), check=False)
+    done = subprocess.run(
+        ["loginctl", "show-user", user, "--property=Linger"], capture_output=True, text=True, env=dict(env), check=False
+    )
     if done.returncode != 0 or done.stdout.strip() != "Linger=yes":
-        say(f"warning: lingering is off for {user}: the timer runs only while {user} is logged in. "
-            f"Turn it on: loginctl enable-linger {user}")
+        say(
+            f"warning: lingering is off for {user}: the timer runs only while {user} is logged in. "
+            f"Turn it on: loginctl enable-linger {user}"
+        )
 
 
 def list_schedules(env: Mapping[str, str], config: Path) -> list[str]:
@@ -194,20 +206,24 @@ def list_schedules(env: Mapping[str, str], config: Path) -> list[str]:
     lines = []
     unit_dir = config / "systemd" / "user"
     for timer in sorted(unit_dir.glob(f"{PREFIX}*.timer")):
-        calendar = next((x.split("=", 1)[1] for x in timer.read_text().splitlines() if x.startswith("OnCalendar=")),
-                        "?")
+        calendar = next(
+            (x.split("=", 1)[1] for x in timer.read_text().splitlines() if x.startswith("OnCalendar=")), "?"
+        )
         service = timer.with_suffix(".service")
-        start = next((x.split("=", 1)[1] for x in service.read_text().splitlines() if x.startswith("ExecStart=")),
-                     "?") if service.is_file() else "?"
+        start = (
+            next((x.split("=", 1)[1] for x in service.read_text().splitlines() if x.startswith("ExecStart=")), "?")
+            if service.is_file()
+            else "?"
+        )
         lines.append(f"{timer.stem}: systemd timer {calendar}: {start}")
     if shutil.which("crontab", path=env.get("PATH")):
         for job in _crontab():
             if job.comment.startswith(_CRON_TAG):
-                lines.append(f"{job.comment[len(_CRON_TAG):]}: crontab {job.slices} {job.command}")
+                lines.append(f"{job.comment[len(_CRON_TAG) :]}: crontab {job.slices} {job.command}")
     return lines
 
 
-def remove(plan: str, env: Mapping[str, str], config: Path, *, say: Callable[[str], None] = print) -> bool:
+def remove_schedule(plan: str, env: Mapping[str, str], config: Path, *, say: Callable[[str], None] = print) -> bool:
     """Remove the night of ``plan`` (timer and service, or crontab line); False when none was installed."""
     path = Path(plan).resolve()
     name = unit_name(path)

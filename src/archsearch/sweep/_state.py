@@ -16,8 +16,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DONE", "FAILED", "PENDING", "RUNNING", "SKIPPED", "STOPPED", "NightState", "StepState",
-           "load_night", "night_folder", "previous_night", "write_atomic"]
+__all__ = [
+    "DONE",
+    "FAILED",
+    "PENDING",
+    "RUNNING",
+    "SKIPPED",
+    "STOPPED",
+    "NightState",
+    "StepState",
+    "load_night",
+    "night_folder",
+    "previous_night",
+    "write_atomic",
+]
 
 PENDING, RUNNING, DONE, FAILED, STOPPED, SKIPPED = "pending", "running", "done", "failed", "stopped", "skipped"
 STATE_FILE = "state.json"

@@ -9,6 +9,7 @@ the running trial and its MLflow runs; SIGKILL follows after a grace period.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import os
@@ -32,6 +33,7 @@ def _die_with(parent: int) -> Callable[[], None]:
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
             if os.getppid() != parent:  # the sweep died before prctl: do not start at all
                 os._exit(143)
+
     return preexec
 
 
@@ -44,12 +46,18 @@ class StepProcess:
     _reader: threading.Thread | None = None
 
     @classmethod
-    def start(cls, argv: Sequence[str], *, env: dict[str, str] | None = None,
-              stderr: IO[str] | None = None) -> StepProcess:
+    def start(
+        cls, argv: Sequence[str], *, env: dict[str, str] | None = None, stderr: IO[str] | None = None
+    ) -> StepProcess:
         """Start ``argv`` in a new session; its stderr is passed through to ``stderr`` (default: ours)."""
         # preexec_fn: only prctl and getppid between fork and exec (no lock the sweep's threads could hold).
-        proc = subprocess.Popen(list(argv), start_new_session=True, preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509
-                                env=env, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            list(argv),
+            start_new_session=True,
+            preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509
+            env=env,
+            stderr=subprocess.PIPE,
+        )
         step = cls(proc)
         step._reader = threading.Thread(target=step._pass_stderr, args=(stderr or sys.stderr,), daemon=True)
         step._reader.start()
@@ -78,10 +86,8 @@ class StepProcess:
         return code
 
     def signal_group(self, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone already
             os.killpg(self.proc.pid, signum)
-        except (ProcessLookupError, PermissionError):
-            pass
 
 
 def stop_group(step: StepProcess, grace: float, *, sleep: Callable[[float], None] = time.sleep) -> int:
@@ -106,5 +112,3 @@ def describe_exit(code: int) -> str:
     if code > 128 and code - 128 in signal.Signals._value2member_map_:
         return f"{signal.Signals(code - 128).name} (exit {code})"
     return f"exit {code}"
-
-

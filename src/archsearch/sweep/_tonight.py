@@ -22,8 +22,9 @@ from archsearch.sweep._summary import summary_data, write_summary
 __all__ = ["step_argv", "sweep_night"]
 
 
-def step_argv(step: Step, step_deadline: dt.datetime | None, *, python: Sequence[str], folder: Path,
-              machine: int = 0) -> list[str]:  # folder: the night's; its parent holds the plan's frozen bases
+def step_argv(
+    step: Step, step_deadline: dt.datetime | None, *, python: Sequence[str], folder: Path, machine: int = 0
+) -> list[str]:  # folder: the night's; its parent holds the plan's frozen bases
     """The step's command line: its own, plus ``--deadline``/``--sweep-result`` (run, ask) and, on machine
     ``machine`` > 0, a run step's sampler process index (:func:`archsearch.seeds.machine_worker`)."""
     from archsearch.seeds import machine_worker
@@ -38,9 +39,21 @@ def step_argv(step: Step, step_deadline: dt.datetime | None, *, python: Sequence
     return [*python, *args]
 
 
-def sweep_night(plan: Plan, *, zone: dt.tzinfo, deadline: dt.datetime | None, reserve: float | None, night: str,
-                stop_on_failure: bool, machine: int, urls: Sequence[str], root: Path, python: Sequence[str],
-                storage: str | None = None, tracking_uri: str | None = None) -> int:
+def sweep_night(
+    plan: Plan,
+    *,
+    zone: dt.tzinfo,
+    deadline: dt.datetime | None,
+    reserve: float | None,
+    night: str,
+    stop_on_failure: bool,
+    machine: int,
+    urls: Sequence[str],
+    root: Path,
+    python: Sequence[str],
+    storage: str | None = None,
+    tracking_uri: str | None = None,
+) -> int:
     """Run tonight's part of ``plan``; prints progress on stderr and the summary's path last; the exit code."""
     from archsearch.stores import resolve_storage, resolve_tracking_uri
 
@@ -51,11 +64,15 @@ def sweep_night(plan: Plan, *, zone: dt.tzinfo, deadline: dt.datetime | None, re
     tracking_uri = resolve_tracking_uri(tracking_uri or first.option("tracking-uri"))
     with SweepLock(root / plan.name, plan.name) as lock, ReporterLock(storage, plan.name) as reporter:
         if lock.took_over:
-            say(f"took over the lock of a sweep that is gone (pid {lock.took_over.get('pid')}, since "
-                f"{lock.took_over.get('started')})")
+            say(
+                f"took over the lock of a sweep that is gone (pid {lock.took_over.get('pid')}, since "
+                f"{lock.took_over.get('started')})"
+            )
         if not reporter.reporter:
-            say("another machine holds this plan's reporter lock: it writes the reports and the summary; "
-                "this one runs the steps only")
+            say(
+                "another machine holds this plan's reporter lock: it writes the reports and the summary; "
+                "this one runs the steps only"
+            )
         previous = previous_night(root, plan.name, night)
 
         def after_step(state: NightState) -> None:
@@ -64,13 +81,21 @@ def sweep_night(plan: Plan, *, zone: dt.tzinfo, deadline: dt.datetime | None, re
                 write_summary(folder, state, previous)
 
         options = NightOptions(
-            folder=folder, night=night, clock=lambda: dt.datetime.now(zone),
+            folder=folder,
+            night=night,
+            clock=lambda: dt.datetime.now(zone),
             argv=lambda step, until: step_argv(step, until, python=python, folder=folder, machine=machine),
-            deadline=deadline, reserve=REPORT_RESERVE_S if reserve is None else reserve,
-            stop_on_failure=stop_on_failure, reporter=reporter.reporter,
-            collect=lambda st, step, started: collect_step(folder, st, step, started) if step.command != "report"
-            else None,
-            after_step=after_step, previous=previous, say=say)
+            deadline=deadline,
+            reserve=REPORT_RESERVE_S if reserve is None else reserve,
+            stop_on_failure=stop_on_failure,
+            reporter=reporter.reporter,
+            collect=lambda st, step, started: (
+                collect_step(folder, st, step, started) if step.command != "report" else None
+            ),
+            after_step=after_step,
+            previous=previous,
+            say=say,
+        )
         state = run_night(plan, options)
         if reporter.reporter:
             _record(tracking_uri, state, folder)
