@@ -12,6 +12,7 @@ from archsearch.study._probe import (
     input_shape,
     probe_builds,
 )
+from archsearch.study._parent import design_text, parent_params
 from archsearch.study._progress import format_params
 from archsearch.study._run import Interrupted, SearchResult, resume_args, run_search
 from archsearch.study._trials import CORRECTNESS_COLUMNS, METRIC_COLUMNS, analysis_table, load_trials, open_study
@@ -30,6 +31,7 @@ __all__ = [
     "built_hp",
     "declared",
     "declared_params",
+    "design_text",
     "format_params",
     "grid_space",
     "importance",
@@ -37,6 +39,7 @@ __all__ = [
     "analysis_table",
     "load_trials",
     "open_study",
+    "parent_params",
     "probe_builds",
     "resume_args",
     "run_search",
