@@ -42,10 +42,10 @@ def answer_run(study: str, run_id: str | None = None, tracking_uri: str | None =
 
 def log_answer(run: Any, files: Sequence[Path], tags: Mapping[str, str], note: str, *,
                experiment_note: str | None = None, columns: Sequence[str] | None = None,
-               tracking_uri: str | None = None) -> str:
+               widths: dict[str, int] | None = None, tracking_uri: str | None = None) -> str:
     """Record an answer on its parent run: ``files`` under ``report/``, the verdict ``tags``, ``note`` as
     its description; on its experiment: ``experiment_note``, the model-training kind, and the saved runs
-    view with ``columns`` (:func:`archsearch.tracking._views.update_view`). Returns the run id.
+    view with ``columns`` and their ``widths`` (:func:`archsearch.tracking._views.update_view`). Returns the run id.
     """
     from archsearch.tracking._views import mark_experiment, update_view
 
@@ -56,5 +56,5 @@ def log_answer(run: Any, files: Sequence[Path], tags: Mapping[str, str], note: s
     for key, value in {**tags, Tag.NOTE: note}.items():
         client.set_tag(run_id, key, str(value)[:5000])
     mark_experiment(client, experiment_id, experiment_note)
-    update_view(client, experiment_id, run_id, columns)
+    update_view(client, experiment_id, columns, widths=widths)
     return run_id

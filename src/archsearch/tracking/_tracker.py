@@ -250,14 +250,14 @@ class MlflowTracker:
             self._client.set_terminated(self.parent_run_id, status=status)
 
     def _share_view(self) -> None:
-        """The experiment's saved runs view: this parent's trials expanded, parents out of the charts.
+        """The experiment's saved runs view (``archsearch ui`` opens it), once it has trials.
 
         Columns: the view's own once an answer chose them (see ``log_answer``), else the objective and params.
         """
         from archsearch.tracking._views import metric_column, param_column, update_view
 
         first = [metric_column(Metric.OBJECTIVE)] + [param_column(p) for p in self._param_keys]
-        update_view(self._client, self.experiment_id, self.parent_run_id, default=first)
+        update_view(self._client, self.experiment_id, default=first)
 
     def _close_orphans(self, study: str, states: dict[int, str]) -> None:
         if self._client is None:

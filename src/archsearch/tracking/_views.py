@@ -17,10 +17,11 @@ from typing import Any
 
 from archsearch.schema import Metric, Tag
 
-__all__ = ["VIEW_NAME", "mark_experiment", "metric_column", "param_column", "tag_column", "update_view",
+__all__ = ["RUN_NAME_COLUMN", "VIEW_NAME", "mark_experiment", "metric_column", "param_column", "tag_column", "update_view",
            "view_envelope", "view_state"]
 
 VIEW_NAME = "archsearch: the answer"
+RUN_NAME_COLUMN = "attributes.`Run Name`"
 
 
 def metric_column(name: str) -> str:
@@ -41,31 +42,30 @@ def tag_column(name: str) -> str:
     return f"tags.`{name}`"
 
 
-def view_state(old: str | None, parent_run_id: str | None, columns: Sequence[str] | None,
-               default: Sequence[str] = ()) -> dict[str, Any]:
-    """The runs view after a parent run: its trials expanded, every parent run out of the charts.
+def view_state(old: str | None, columns: Sequence[str] | None, default: Sequence[str] = (),
+               widths: dict[str, int] | None = None) -> dict[str, Any]:
+    """The runs view: ``columns`` shown, in that order, right after the run's name; every run in the charts.
 
-    ``columns``: the table's columns, in MLflow's order (metrics, params, tags); None keeps the old
-    view's (or, without one, ``default``, or the objective alone). Parent runs stay in the table but leave the
-    charts' slots to the trials (``runsVisibilityMap``; ``runsHidden`` for MLflow versions before it).
+    ``columns`` None keeps the old view's (or, without one, ``default``, or the objective alone);
+    ``widths``: pixels by column. MLflow 3.17 leaves the rows' state (expanded, hidden, pinned) out
+    of a saved view, so the view cannot keep parent runs out of the charts: it shows every run in them
+    (``SHOW_ALL``) instead of the first 10 rows, where a parent run took a trial's slot.
 
     Example:
-        >>> state = view_state(None, "p1", None)
-        >>> state["selectedColumns"], state["runsExpanded"], state["runsVisibilityMap"], state["runsHiddenMode"]
-        (['metrics.`objective`'], {'p1': True}, {'p1': False}, 'CUSTOM')
-        >>> view_state(json.dumps(view_envelope(state)), "p2", None)["runsHidden"]
-        ['p1', 'p2']
+        >>> state = view_state(None, None)
+        >>> state["selectedColumns"], state["columnOrder"], state["runsHiddenMode"]
+        (['metrics.`objective`'], ['attributes.`Run Name`', 'metrics.`objective`'], 'SHOW_ALL')
+        >>> view_state(json.dumps(view_envelope(state)), None, ["params.`units`"])["selectedColumns"]
+        ['metrics.`objective`']
     """
     state = _read(old)
-    hidden = [r for r in state.get("runsHidden") or [] if isinstance(r, str)]
-    if parent_run_id is not None and parent_run_id not in hidden:
-        hidden.append(parent_run_id)
     if columns is None:
         columns = [c for c in state.get("selectedColumns") or [] if isinstance(c, str)] or list(default) or [
             metric_column(Metric.OBJECTIVE)]
-    return {**state, "selectedColumns": list(dict.fromkeys(columns)),
-            "runsExpanded": {parent_run_id: True} if parent_run_id else dict(state.get("runsExpanded") or {}),
-            "runsHidden": hidden, "runsVisibilityMap": {r: False for r in hidden}, "runsHiddenMode": "CUSTOM"}
+        widths = widths or state.get("columnWidths") or {}
+    columns = list(dict.fromkeys(columns))
+    return {**state, "selectedColumns": columns, "columnOrder": [RUN_NAME_COLUMN, *columns],
+            "columnWidths": dict(widths or {}), "runsHiddenMode": "SHOW_ALL"}
 
 
 def view_envelope(state: dict[str, Any], created_ms: int | None = None) -> dict[str, Any]:
@@ -74,8 +74,8 @@ def view_envelope(state: dict[str, Any], created_ms: int | None = None) -> dict[
     return {"name": VIEW_NAME, "createdAt": created_ms or now, "updatedAt": now, "state": json.dumps(state)}
 
 
-def update_view(client: Any, experiment_id: str, parent_run_id: str | None,
-                columns: Sequence[str] | None = None, default: Sequence[str] = ()) -> None:
+def update_view(client: Any, experiment_id: str, columns: Sequence[str] | None = None, default: Sequence[str] = (),
+                widths: dict[str, int] | None = None) -> None:
     """Write the experiment's archsearch view (see :func:`view_state`), merging with the one there.
 
     Processes that finish together on one store may both write the first view (MLflow inserts a
@@ -85,8 +85,7 @@ def update_view(client: Any, experiment_id: str, parent_run_id: str | None,
 
     for attempt in range(3):
         old = client.get_experiment(experiment_id).tags.get(Tag.SHARED_VIEW)
-        created = _created(old)
-        value = json.dumps(view_envelope(view_state(old, parent_run_id, columns, default), created))
+        value = json.dumps(view_envelope(view_state(old, columns, default, widths), _created(old)))
         try:
             client.set_experiment_tag(experiment_id, Tag.SHARED_VIEW, value)
             return
