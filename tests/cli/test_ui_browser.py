@@ -254,7 +254,8 @@ def test_a_finished_study_in_the_mlflow_ui(store, ui_url, browser_page, shots):
     page.screenshot(path=str(shots / "chart.png"))
 
     # The parent's report artifact.
-    page.goto(f"{base}/#/experiments/{experiment.experiment_id}/runs/{parent.info.run_id}/artifacts")
+    page.goto(f"{base}/#/experiments/{experiment.experiment_id}/runs/{parent.info.run_id}/artifacts"
+              "?workflowType=machine_learning")
     page.get_by_text("report", exact=True).first.click()
     # MLflow shows a Markdown artifact as source text, so report.md points to report.html, which it renders.
     page.get_by_text("report.md", exact=True).first.click()
