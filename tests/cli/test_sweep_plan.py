@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from archsearch.errors import UsageError
 from archsearch.cli import load_plan
+from archsearch.errors import UsageError
 from tests.conftest import REPO
 
 
@@ -55,8 +55,10 @@ def test_the_shipped_plans_are_valid():
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ('[[step]]\nrun = "s.py"\ntrails = 3\n', r"plan.toml: step 1: `archsearch run` has no option 'trails'\. Its options: "),
-    ('[[step]]\nrun = "s.py"\nask = "s.py"\n', r"step 1: give exactly one of run = \"SPACE\", ask = .* \(found run, ask\)"),
+    ('[[step]]\nrun = "s.py"\ntrails = 3\n',
+     r"plan.toml: step 1: `archsearch run` has no option 'trails'\. Its options: "),
+    ('[[step]]\nrun = "s.py"\nask = "s.py"\n',
+     r"step 1: give exactly one of run = \"SPACE\", ask = .* \(found run, ask\)"),
     ('[[step]]\ntrials = 3\n', r"step 1: give exactly one of .*\(found none\)"),
     ('[[step]]\nrun = "s.py"\npruner = "early"\n', r"step 1: .*'early' is not one of"),
     ('[[step]]\nrun = "s.py"\ntrials = "many"\n', r"step 1: .*'many' is not a valid integer"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -63,7 +64,8 @@ def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_
     assert sorted(children) == [0, 1]
     done, failed = children[0], children[1]
     assert done.info.status == "FINISHED" and done.data.params == {"units": "16"}
-    assert done.info.run_name == "trial-0 units=16" and done.data.tags["mlflow.note.content"] == "**Trial 0**: complete."
+    assert done.info.run_name == "trial-0 units=16"
+    assert done.data.tags["mlflow.note.content"] == "**Trial 0**: complete."
     # Curves: one value per step, step = epoch; single values under names of their own.
     curve = client.get_metric_history(done.info.run_id, "curves/val_accuracy")
     assert [(m.step, m.value) for m in curve] == [(1, 0.5), (2, 0.75)]
@@ -85,7 +87,7 @@ def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_
     assert failed.data.tags["archsearch.error"] == "ValueError: bad"
     assert failed.info.run_name == "trial-1"  # no name given at the end: the one it started with
     trace = client.download_artifacts(failed.info.run_id, "traceback.txt", str(tmp_path))
-    assert "ValueError: bad" in open(trace).read()
+    assert "ValueError: bad" in Path(trace).read_text()
     # The runs table's columns, as the experiment's saved view (`archsearch ui` opens it), MLflow 3.17's envelope;
     # an experiment of the model-training kind, described by the parent's description until an answer replaces it.
     tags = client.get_experiment(tracker.experiment_id).tags

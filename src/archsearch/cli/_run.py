@@ -6,11 +6,14 @@ import dataclasses
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from archsearch.cli._options import storage_option, study_option, tracking_uri_option
+from archsearch.cli._options import long_run_options, storage_option, study_option, tracking_uri_option
+
+if TYPE_CHECKING:
+    from archsearch.study import SearchResult
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")  # mirrors archsearch.study._strategies (no import here)
 PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
@@ -43,31 +46,21 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @study_option
 @storage_option
 @tracking_uri_option
-@click.option("--max-failures", type=int, default=5, show_default=True, metavar="N",
-              help="Stop after N consecutive failed trials.")
-@click.option("--recycle-after", type=int, default=None, metavar="K",
-              # 50: archsearch.study.RECYCLE_AFTER (not imported here: --help stays light; a test pins it)
-              help="Continue in a fresh process every K trials: TensorFlow leaks memory per trial, "
-                   "this keeps it bounded. 0 = never. Default: 50 with the Optuna engine; a "
-                   "keras-tuner engine keeps its search in one process and refuses this option.")
-@click.option("--max-rss-mib", type=int, default=0, show_default=True, metavar="MIB",
-              help="Also continue in a fresh process when resident memory has grown by MIB. 0 = no limit. "
-                   "Optuna engine only.")
-@click.option("--heartbeat", type=int, default=10, show_default=True, metavar="SECONDS",
-              help="Heartbeat of the running trial. A trial whose process on this machine is gone is marked FAIL "
-                   "at once by the next run (its MLflow run closed FAILED); one of another machine once its "
-                   "heartbeat has been silent for twice as long.")
+@long_run_options
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Run N worker processes on this machine, sharing the study (each one trial at a time). "
                    "SQLite takes up to 8; for more, or for several machines, use PostgreSQL (--storage).")
+@click.option("--on-stop", type=click.Choice(("fail", "prune")), default="fail", show_default=True,
+              help="How the running trial ends when SIGTERM, SIGINT (Ctrl-C) or SIGHUP stops the search: FAIL "
+                   "(run again on resume) or PRUNED (counted as finished). Its MLflow run ends KILLED either way.")
 @click.option("--parent-run-id", hidden=True, help="Continue this MLflow parent run (set when recycling).")
 @click.option("--worker-index", type=int, default=0, hidden=True, help="Set by --workers for each worker.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
 def run(space: str, trials: int | None, timeout: float | None, epochs: int | None, seed: int,
         dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, study_name: str | None,
         storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int | None,
-        max_rss_mib: int, heartbeat: int, workers: int, parent_run_id: str | None, worker_index: int,
-        quiet: bool) -> None:
+        max_rss_mib: int, heartbeat: int, workers: int, on_stop: str, parent_run_id: str | None,
+        worker_index: int, quiet: bool) -> None:
     """Search the space declared in SPACE (a .py space file).
 
     Each trial builds the model with hyperparameters picked by Optuna, trains
@@ -75,8 +68,11 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
     one parent run per invocation. Progress goes to stderr, the summary to
     stdout.
 
-    Ctrl-C or SIGTERM closes the current trial and the MLflow runs (KILLED),
-    prints the command that resumes, and exits 130 or 143. After a crash
+    SIGTERM, SIGINT (Ctrl-C) or SIGHUP, to the process or its group, ends the
+    current trial FAILED ("terminated by signal N"; --on-stop prune: PRUNED)
+    and its MLflow runs KILLED, prints what was stopped and the command that
+    resumes, and exits 128+N (143, 130, 129). A second signal exits at once;
+    the next run cleans up what it left. After a crash
     (kill -9, power loss) the same command fails the dead trial and goes on.
 
     \b
@@ -94,7 +90,7 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
                          storage=storage, tracking_uri=tracking_uri, dataset=dataset, quiet=quiet,
                          max_failures=max_failures, sampler=sampler, pruner=pruner, repeats=repeats,
                          heartbeat=heartbeat, recycle_after=recycle_after, max_rss_mib=max_rss_mib,
-                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine)
+                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine, on_stop=on_stop)
     if workers > 1 and engine != "optuna":
         raise click.UsageError(f"--workers {workers} needs --engine optuna: keras-tuner's tuner runs in one process.")
     if workers > 1:
@@ -103,6 +99,7 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
     try:
         result = run_search(space, options)
     except Interrupted as err:
+        click.echo(err.summary)
         raise SystemExit(err.exit_code) from None
     if result.recycle:
         _continue_in_fresh_process(space, options, result.parent_run_id, time.monotonic() - started)
@@ -133,7 +130,7 @@ def _continue_in_fresh_process(space: str, options: Any, parent_run_id: str | No
     os.execv(sys.executable, [sys.executable, "-m", "archsearch", "run", *args])
 
 
-def _print_verdicts(result: object, space: str) -> None:
+def _print_verdicts(result: SearchResult, space: str) -> None:
     """The questions' verdicts in a few lines; a failing report never fails a finished run."""
     from archsearch.report import record_study, verdict_lines
 

@@ -141,7 +141,7 @@ def _step(path: Path, number: int, table: dict[str, Any], defaults: dict[str, An
     try:  # let the command's own parser check types and choices now
         click_command.make_context(command, [space, *args], resilient_parsing=False)
     except Exception as err:  # click.UsageError, BadParameter
-        message = getattr(err, "format_message", lambda: str(err))()
+        message = err.format_message() if hasattr(err, "format_message") else str(err)
         raise UsageError(f"{where}: {message}") from None
     return Step(number, command, space, tuple(args))
 

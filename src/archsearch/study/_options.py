@@ -7,7 +7,9 @@ from pathlib import Path
 
 from archsearch.errors import UsageError
 
-__all__ = ["RECYCLE_AFTER", "RunOptions", "resume_args"]
+__all__ = ["ON_STOP", "RECYCLE_AFTER", "RunOptions", "resume_args"]
+
+ON_STOP = ("fail", "prune")  # how a trial stopped by a signal or request_stop ends (RunOptions.on_stop)
 
 RECYCLE_AFTER = 50  # trials per process with the Optuna engine, unless --recycle-after says otherwise
 
@@ -54,6 +56,10 @@ class RunOptions:
         worker_index: which of ``archsearch run --workers N``'s processes this is
             (0 for a lone run); offsets the sampler's seed so that workers that
             start together do not propose the same configurations.
+        on_stop: how the running trial ends when a signal (SIGTERM, SIGINT, SIGHUP) or
+            :func:`~archsearch.study.request_stop` stops the search: ``fail`` (FAIL,
+            run again by a resumed search) or ``prune`` (PRUNED: counts as finished,
+            never run again). Either way its MLflow run ends KILLED with the reason.
     """
 
     trials: int | None = None
@@ -75,6 +81,7 @@ class RunOptions:
     parent_run_id: str | None = None
     worker_index: int = 0
     engine: str = "optuna"
+    on_stop: str = "fail"
 
     @property
     def recycle_every(self) -> int:
@@ -90,15 +97,20 @@ class RunOptions:
         check_sampler(self.sampler)
         check_pruner(self.pruner)
         check_engine(self.engine)
+        if self.on_stop not in ON_STOP:
+            raise UsageError(f"--on-stop {self.on_stop!r}: use one of {', '.join(ON_STOP)}.")
         if self.engine != "optuna":
+            if self.on_stop != "fail":
+                raise UsageError(f"--on-stop {self.on_stop}: --engine {self.engine}'s tuner records a stopped "
+                                 "trial as failed. Drop --on-stop, or use --engine optuna.")
             for flag, value, plain in (("--pruner", self.pruner, "none"), ("--repeats", self.repeats, 1),
                                        ("--sampler", self.sampler, "tpe")):
                 if value != plain:
                     raise UsageError(f"{flag} {value} is an Optuna setting; --engine {self.engine} picks and stops "
                                      f"trials itself. Drop {flag}, or use --engine optuna.")
-            for flag, value in (("--recycle-after", self.recycle_after), ("--max-rss-mib", self.max_rss_mib)):
-                if value:
-                    raise UsageError(f"{flag} {value}: --engine {self.engine} keeps its tuner's search in one "
+            for flag, limit in (("--recycle-after", self.recycle_after), ("--max-rss-mib", self.max_rss_mib)):
+                if limit:
+                    raise UsageError(f"{flag} {limit}: --engine {self.engine} keeps its tuner's search in one "
                                      f"process, which is never recycled (a fresh process would restart the "
                                      f"search). Drop {flag}, or use --engine optuna.")
         for name in ("recycle_after", "max_rss_mib"):
@@ -137,15 +149,16 @@ def resume_args(space: str | Path, options: RunOptions, *, takeover: bool = Fals
                         ("--dataset", options.dataset)):
         if value is not None:
             parts += [flag, str(value)]
-    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index", "engine"):
+    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index", "engine",
+                 "on_stop"):
         value = getattr(options, name)
         if value != getattr(defaults, name):
             parts += ["--" + name.replace("_", "-"), str(value)]
     if takeover:
-        for flag, value in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
-                            ("--parent-run-id", options.parent_run_id), ("--timeout", options.timeout)):
-            if value is not None:
-                parts += [flag, str(value)]
+        for flag, setting in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
+                              ("--parent-run-id", options.parent_run_id), ("--timeout", options.timeout)):
+            if setting is not None:
+                parts += [flag, str(setting)]
         if options.quiet:
             parts.append("--quiet")
     return parts

@@ -1,5 +1,8 @@
-"""Reading runs back: the study's newest MLflow parent run; recording an answer on it (files, verdict tags,
-description) and on its experiment (description, kind, saved view)."""
+"""Reading runs back: the study's newest MLflow parent run.
+
+Also recording an answer on it (files, verdict tags, description) and on its
+experiment (description, kind, saved view).
+"""
 
 from __future__ import annotations
 

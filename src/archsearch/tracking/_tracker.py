@@ -102,6 +102,10 @@ class MlflowTracker:
         states = dict(trial_states)
         self._submit(lambda: self._close_orphans(study, states))
 
+    def stopped(self, reason: str, state: str = "FAIL") -> None:
+        """The search was stopped (a signal, a deadline): open trial runs end KILLED, every run says why."""
+        self._submit(lambda: self._stopped(reason, state))
+
     def close(self, status: str | None = "FINISHED", timeout: float | None = None) -> None:
         """Close the parent run with ``status`` and wait for all logging to finish.
 
@@ -159,6 +163,7 @@ class MlflowTracker:
 
         client = mlflow_client(self.tracking_uri, create=True)
         self.experiment_id = self._experiment_id(client)
+        assert client is not None  # create=True: made or raised
         self._client = client
         mark_experiment(client, self.experiment_id, tags.get(Tag.NOTE), replace=False)
         self._inputs = [] if dataset is None else dataset_inputs(dataset)
@@ -198,7 +203,7 @@ class MlflowTracker:
     def _start_trial(self, number: int, start_ms: int, tags: dict[str, str]) -> None:
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID
 
-        tags = {MLFLOW_PARENT_RUN_ID: self.parent_run_id, Tag.TRIAL: str(number), **tags}
+        tags = {MLFLOW_PARENT_RUN_ID: str(self.parent_run_id), Tag.TRIAL: str(number), **tags}
         run = self._client.create_run(self.experiment_id, start_time=start_ms, tags=tags,
                                       run_name=f"trial-{number}")
         self._child_runs[number] = run.info.run_id
@@ -248,6 +253,17 @@ class MlflowTracker:
             self._share_view()
         if self.parent_run_id is not None and status is not None:
             self._client.set_terminated(self.parent_run_id, status=status)
+
+    def _stopped(self, reason: str, state: str) -> None:
+        for number in list(self._child_runs):
+            run_id = self._child_runs.pop(number)
+            tags = {Tag.STATE: state, Tag.STOP_REASON: reason}
+            if state == "FAIL":
+                tags[Tag.ERROR] = reason
+            self._log(run_id, tags=tags)
+            self._client.set_terminated(run_id, status="KILLED")
+        if self.parent_run_id is not None:
+            self._log(self.parent_run_id, tags={Tag.STOP_REASON: reason})
 
     def _share_view(self) -> None:
         """The experiment's saved runs view (``archsearch ui`` opens it), once it has trials.

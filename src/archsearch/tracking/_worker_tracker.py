@@ -7,26 +7,33 @@ writes nothing until :class:`WorkerProcessTracker` sends it the run to open.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from archsearch.tracking._records import _now_ms
 
 __all__ = ["Spare", "WorkerProcessTracker", "prespawn"]
 
 
-def _spawn() -> tuple[subprocess.Popen, int]:
+def _stdin(proc: subprocess.Popen[bytes]) -> IO[bytes]:
+    """The worker's stdin: always a pipe (``_spawn`` opens it)."""
+    assert proc.stdin is not None
+    return proc.stdin
+
+
+def _spawn() -> tuple[subprocess.Popen[bytes], int]:
     read_fd, write_fd = os.pipe()
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.Popen([sys.executable, "-m", "archsearch.tracking._worker", str(write_fd)],
-                            stdin=subprocess.PIPE, pass_fds=(write_fd,), env=env)
+    proc = subprocess.Popen([sys.executable, "-W", "ignore", "-m", "archsearch.tracking._worker", str(write_fd)],
+                            stdin=subprocess.PIPE, pass_fds=(write_fd,))
     os.close(write_fd)
     return proc, read_fd
 
@@ -39,9 +46,9 @@ class Spare:
     """
 
     def __init__(self) -> None:
-        self._worker: tuple[subprocess.Popen, int] | None = _spawn()
+        self._worker: tuple[subprocess.Popen[bytes], int] | None = _spawn()
 
-    def take(self) -> tuple[subprocess.Popen, int] | None:
+    def take(self) -> tuple[subprocess.Popen[bytes], int] | None:
         """The worker and its reply pipe, once; None when already taken or discarded."""
         worker, self._worker = self._worker, None
         return worker
@@ -51,7 +58,7 @@ class Spare:
         worker = self.take()
         if worker is not None:
             proc, reply_fd = worker
-            proc.stdin.close()
+            _stdin(proc).close()
             proc.wait()
             os.close(reply_fd)
 
@@ -108,6 +115,9 @@ class WorkerProcessTracker:
     def close_orphans(self, study: str, trial_states: Mapping[int, str]) -> None:
         self._send("close_orphans", study, dict(trial_states))
 
+    def stopped(self, reason: str, state: str = "FAIL") -> None:
+        self._send("stopped", reason, state)
+
     def wait(self) -> None:
         """Block until everything sent so far is written."""
         if self._send("wait"):
@@ -116,20 +126,24 @@ class WorkerProcessTracker:
                 self.errors = list(reply[1])
 
     def close(self, status: str | None = "FINISHED", timeout: float | None = None) -> None:
-        """Close the parent run with ``status`` (None: leave it RUNNING) and wait for the worker to finish."""
+        """Close the parent run with ``status`` (None: leave it RUNNING) and wait for the worker to finish.
+
+        With ``timeout``, wait that long in all (a stopped search must exit soon): a worker that has not
+        finished by then is killed, and the next run closes what it left RUNNING (its process is gone).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
         if self._send("close", status):
-            reply = self._receive("closed")
+            reply = self._receive_by("closed", deadline)
             if reply:
                 self.parent_run_id = reply[1] or self.parent_run_id
                 self.errors = list(reply[2])
+        with contextlib.suppress(OSError):
+            _stdin(self._proc).close()
         try:
-            self._proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self._proc.wait(timeout)
+            self._proc.wait(None if deadline is None else max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
             self.errors.append("the MLflow worker did not finish in time")
+            self._proc.kill()
         self._replies.close()
         for message in self.errors[:1]:
             warnings.warn(f"MLflow logging failed ({message}); the search went on.", stacklevel=2)
@@ -139,13 +153,26 @@ class WorkerProcessTracker:
     def _send(self, method: str, *args: Any, **kwargs: Any) -> bool:
         with self._lock:
             try:
-                pickle.dump((method, args, kwargs), self._proc.stdin)
-                self._proc.stdin.flush()
+                pickle.dump((method, args, kwargs), _stdin(self._proc))
+                _stdin(self._proc).flush()
                 return True
             except (OSError, ValueError) as err:  # the worker is gone
                 if not self.errors:
                     self.errors.append(f"the MLflow worker stopped ({type(err).__name__}: {err})")
                 return False
+
+    def _receive_by(self, kind: str, deadline: float | None) -> tuple[Any, ...] | None:
+        """:meth:`_receive` that gives up at ``deadline`` (``time.monotonic()``; None: never)."""
+        if deadline is None:
+            return self._receive(kind)
+        got: list[tuple[Any, ...] | None] = []
+        reader = threading.Thread(target=lambda: got.append(self._receive(kind)), daemon=True)
+        reader.start()
+        reader.join(max(deadline - time.monotonic(), 0.0))
+        if not got:
+            self.errors.append("the MLflow worker did not answer in time")
+            return None
+        return got[0]
 
     def _receive(self, kind: str) -> tuple[Any, ...] | None:
         while True:
@@ -158,3 +185,4 @@ class WorkerProcessTracker:
                 self.parent_run_id, self.experiment_id = message[1] or self.parent_run_id, message[2]
             if message[0] == kind:
                 return message
+
