@@ -95,7 +95,7 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
         click.echo(f"starting the MLflow UI for {redact(uri)} ...", err=True)
     # stdout carries only the URL (data). The server's own lines (uvicorn's start and shutdown, MLflow's
     # notes) go to stderr with --verbose, else to a log file shown only if the server fails.
-    log = None if verbose else tempfile.TemporaryFile(prefix="archsearch-ui-")
+    log = None if verbose else tempfile.TemporaryFile(prefix="archsearch-ui-")  # noqa: SIM115 (closed by _tail)
     out = _stderr_fd() if log is None else log
     proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=log, start_new_session=True,
                             preexec_fn=_die_with_parent)
@@ -152,9 +152,9 @@ def _newest_experiment(uri: str) -> tuple[str | None, bool]:
         try:
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             try:
-                answered = _NEWEST.format(join="JOIN tags ON tags.run_uuid = runs.run_uuid",
-                                          where="AND tags.key LIKE ? ESCAPE '!'")
-                row = (con.execute(answered, (Tag.VERDICT_PREFIX.replace("_", "!_") + "%",)).fetchone()
+                with_verdict = _NEWEST.format(join="JOIN tags ON tags.run_uuid = runs.run_uuid",
+                                              where="AND tags.key LIKE ? ESCAPE '!'")
+                row = (con.execute(with_verdict, (Tag.VERDICT_PREFIX.replace("_", "!_") + "%",)).fetchone()
                        or con.execute(_NEWEST.format(join="", where="")).fetchone())
                 if row is not None:
                     row = (row[0], con.execute("SELECT 1 FROM experiment_tags WHERE experiment_id = ? AND key = ?",

@@ -60,29 +60,46 @@ def answer_note(data: dict[str, Any], names: Sequence[str], params: dict[str, st
     lines = [f"**{q['param']}: {_verdicts(q, data['objective'])}**" for q in data["questions"]]
     splits = [e.get("split") or "validation" for q in data["questions"] for e in q["effects"]]
     questions = [q.get("text") for q in data["questions"] if q.get("text")]
-    text = design_text(data["design"], question=" ".join(questions) or None, objective=data["objective"],
-                       direction=data.get("direction"), dataset=params.get("dataset"), epochs=params.get("epochs"),
-                       splits=splits)
+    text = design_text(
+        data["design"],
+        question=" ".join(questions) or None,
+        objective=data["objective"],
+        direction=data.get("direction"),
+        dataset=params.get("dataset"),
+        epochs=params.get("epochs"),
+        splits=splits,
+    )
     lines += ["", text, ""]
     if names:
-        lines.append("The report is in this run's artifacts: `report/report.html` (with its plots), and "
-                     + ", ".join(n for n in names if n != "report.html") + ".")
-    lines.append(f"Study `{data['study']}`" + (f", space `{data['space']}`" if data.get("space") else "")
-                 + f"; refresh with `archsearch report {data['space'] or data['study']}"
-                 + (f" --study {data['study']}`." if data.get("space") else "`."))
+        lines.append(
+            "The report is in this run's artifacts: `report/report.html` (with its plots), and "
+            + ", ".join(n for n in names if n != "report.html")
+            + "."
+        )
+    lines.append(
+        f"Study `{data['study']}`"
+        + (f", space `{data['space']}`" if data.get("space") else "")
+        + f"; refresh with `archsearch report {data['space'] or data['study']}"
+        + (f" --study {data['study']}`." if data.get("space") else "`.")
+    )
     return "\n".join(lines if lines[0] else lines[1:])[:5000]
 
 
 def experiment_note(data: dict[str, Any], run: Any, space: Space | None = None) -> str:
     """The experiment's description: the newest verdicts with a link to their run, the question and the data."""
     link = f"#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}?workflowType=machine_learning"
-    lines = [f"**{q.get('text') or q['param']}** {q['param']} {_verdicts(q, data['objective'])} "
-             f"([the answer]({link}))" for q in data["questions"]] or [f"[The newest run]({link})"]
+    lines = [
+        f"**{q.get('text') or q['param']}** {q['param']} {_verdicts(q, data['objective'])} ([the answer]({link}))"
+        for q in data["questions"]
+    ] or [f"[The newest run]({link})"]
     if len(lines) > 1:
         lines = [f"- {line}" for line in lines]
-    about = [f"The answers are {_kind(data)} (`archsearch "
-             + ("ask" if data["design"].get("kind") == "ablation" else "run") + "`); each run here is one "
-             "invocation, its trials are its child runs."]
+    about = [
+        f"The answers are {_kind(data)} (`archsearch "
+        + ("ask" if data["design"].get("kind") == "ablation" else "run")
+        + "`); each run here is one "
+        "invocation, its trials are its child runs."
+    ]
     if space is not None and space.description and data["design"].get("kind") != "ablation":
         about.insert(0, space.description.strip().split("\n\n")[0])
     data_line = _data_line(run)
@@ -98,8 +115,11 @@ def _data_line(run: Any) -> str:
     sizes = ""
     for inp in getattr(getattr(run, "inputs", None), "dataset_inputs", None) or []:
         tags = {t.key: t.value for t in inp.tags}
-        split = [f"{tags[k]} {k.removesuffix('_examples')}" for k in ("train_examples", "validation_examples",
-                                                                      "test_examples") if k in tags]
+        split = [
+            f"{tags[k]} {k.removesuffix('_examples')}"
+            for k in ("train_examples", "validation_examples", "test_examples")
+            if k in tags
+        ]
         name, sizes = inp.dataset.name, f" ({' / '.join(split)} examples)" if split else ""
     if not name:
         return ""
@@ -111,15 +131,23 @@ def _columns(data: dict[str, Any]) -> list[str]:
     from archsearch.tracking import metric_column, param_column, tag_column
 
     params = [q["param"] for q in data["questions"]]
-    return ([metric_column(Metric.OBJECTIVE)] + [tag_column(Tag.VERDICT_PREFIX + p) for p in params]
-            + [param_column(p) for p in params])
+    return (
+        [metric_column(Metric.OBJECTIVE)]
+        + [tag_column(Tag.VERDICT_PREFIX + p) for p in params]
+        + [param_column(p) for p in params]
+    )
 
 
 VERDICT_WIDTH = 300  # pixels: "16 vs 8: helps +3.8 pts [2.7, 4.9]" in full
 
 
-def record_answer(report: Report, files: Sequence[Path], tracking_uri: str | None = None,
-                  run_id: str | None = None, space: Space | None = None) -> str | None:
+def record_answer(
+    report: Report,
+    files: Sequence[Path],
+    tracking_uri: str | None = None,
+    run_id: str | None = None,
+    space: Space | None = None,
+) -> str | None:
     """Put ``report``'s answer on its MLflow parent run (``run_id``, else the study's newest) and experiment.
 
     Returns the run id, or None when the study has no MLflow parent run.
@@ -133,19 +161,40 @@ def record_answer(report: Report, files: Sequence[Path], tracking_uri: str | Non
     note = answer_note(data, [Path(f).name for f in files], dict(run.data.params))
     columns = _columns(data)
     widths = {c: VERDICT_WIDTH for c in columns if Tag.VERDICT_PREFIX in c}
-    return log_answer(run, files, verdict_tags(data), note, experiment_note=experiment_note(data, run, space),
-                      columns=columns, widths=widths, tracking_uri=tracking_uri)
+    return log_answer(
+        run,
+        files,
+        verdict_tags(data),
+        note,
+        experiment_note=experiment_note(data, run, space),
+        columns=columns,
+        widths=widths,
+        tracking_uri=tracking_uri,
+    )
 
 
-def record_study(space_or_study: str | Path | Space, *, study_name: str | None = None, storage: str | None = None,
-                 tracking_uri: str | None = None, run_id: str | None = None) -> str | None:
+def record_study(
+    space_or_study: str | Path | Space,
+    *,
+    study_name: str | None = None,
+    storage: str | None = None,
+    tracking_uri: str | None = None,
+    run_id: str | None = None,
+) -> str | None:
     """Build a study's report and record it (:func:`record_answer`); what ``ask`` and ``run`` do when they end."""
     from archsearch.report._build import build_report
     from archsearch.space import Space, load_space
 
-    space = space_or_study if isinstance(space_or_study, Space) else (
-        load_space(space_or_study) if str(space_or_study).endswith(".py") else None)
-    report = build_report(space if space is not None else space_or_study, study_name=study_name, storage=storage,
-                          tracking_uri=tracking_uri)
+    space = (
+        space_or_study
+        if isinstance(space_or_study, Space)
+        else (load_space(space_or_study) if str(space_or_study).endswith(".py") else None)
+    )
+    report = build_report(
+        space if space is not None else space_or_study,
+        study_name=study_name,
+        storage=storage,
+        tracking_uri=tracking_uri,
+    )
     with tempfile.TemporaryDirectory(prefix="archsearch-report-") as tmp:
         return record_answer(report, report.save(tmp), tracking_uri, run_id, space)

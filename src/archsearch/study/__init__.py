@@ -2,6 +2,7 @@
 
 from archsearch.study._importance import importance
 from archsearch.study._options import ON_STOP, RECYCLE_AFTER, RunOptions
+from archsearch.study._parent import design_text, parent_params
 from archsearch.study._probe import (
     FALLBACKS,
     Build,
@@ -12,7 +13,6 @@ from archsearch.study._probe import (
     input_shape,
     probe_builds,
 )
-from archsearch.study._parent import design_text, parent_params
 from archsearch.study._progress import format_params
 from archsearch.study._run import Interrupted, SearchResult, resume_args, run_search
 from archsearch.study._signals import Stop, Stopped, check_stop, clear_stop, current_stop, request_stop, stop_on_signals

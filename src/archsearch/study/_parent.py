@@ -9,11 +9,14 @@ names are :class:`archsearch.schema.RunParam`'s.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archsearch.schema import RunParam
+from archsearch.schema import RunParam, Tag
 
-__all__ = ["base_text", "design_text", "levels_text", "parent_params"]
+if TYPE_CHECKING:
+    from archsearch.space import Space
+
+__all__ = ["base_text", "design_text", "levels_text", "parent_note", "parent_params"]
 
 
 def parent_params(settings: Mapping[str, Any], design: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -32,9 +35,27 @@ def parent_params(settings: Mapping[str, Any], design: Mapping[str, Any] | None)
     for key in (RunParam.SAMPLER, RunParam.REPEATS):
         out.pop(key, None)  # a design enqueues every trial; each seed is a trial of its own
     seeds = list(design.get("seeds") or [])
-    return {RunParam.FACTOR: design.get("factor"), RunParam.LEVELS: levels_text(design),
-            RunParam.BASELINE: design.get("baseline"), RunParam.REPEATS: len(seeds),
-            RunParam.SEEDS: ",".join(str(s) for s in seeds), RunParam.BASE: base_text(design), **out}
+    return {
+        RunParam.FACTOR: design.get("factor"),
+        RunParam.LEVELS: levels_text(design),
+        RunParam.BASELINE: design.get("baseline"),
+        RunParam.REPEATS: len(seeds),
+        RunParam.SEEDS: ",".join(str(s) for s in seeds),
+        RunParam.BASE: base_text(design),
+        **out,
+    }
+
+
+def parent_note(space: Space, design: Mapping[str, Any] | None, dataset: str, epochs: int) -> dict[str, str]:
+    """A design's parent run description (``{Tag.NOTE: ...}``): the design in words, not the space's docstring.
+
+    The verdict is put first once the design has one (``archsearch.report.record_answer``). A search: ``{}``.
+    """
+    if not design:
+        return {}
+    question = next((q.text for q in space.questions if q.param == design.get("factor")), None)
+    return {Tag.NOTE: design_text(design, question=question, objective=space.objective, direction=space.direction,
+                                  dataset=dataset, epochs=epochs)}
 
 
 def levels_text(design: Mapping[str, Any]) -> str:
@@ -59,9 +80,16 @@ def base_text(design: Mapping[str, Any], limit: int = 500) -> str:
     return ", ".join(f"{k}={_short(v)}" for k, v in values.items())[:limit]
 
 
-def design_text(design: Mapping[str, Any], *, question: str | None = None, objective: str | None = None,
-                direction: str | None = None, dataset: str | None = None, epochs: Any = None,
-                splits: Sequence[str] = ()) -> str:
+def design_text(
+    design: Mapping[str, Any],
+    *,
+    question: str | None = None,
+    objective: str | None = None,
+    direction: str | None = None,
+    dataset: str | None = None,
+    epochs: Any = None,
+    splits: Sequence[str] = (),
+) -> str:
     """One paragraph: the question, the design, its levels and seeds, what is scored on which split, the data.
 
     ``splits``: the splits the answers were computed on (``test``, ``validation``), once known.
@@ -69,26 +97,41 @@ def design_text(design: Mapping[str, Any], *, question: str | None = None, objec
     Example:
         >>> design = {"kind": "ablation", "factor": "layers", "levels": [1, 2], "baseline": 1, "base": {},
         ...           "seeds": [1000, 1001]}
-        >>> print(design_text(design, question="Does a deeper network help?", objective="val_accuracy",
-        ...                   direction="maximize", dataset="digits", epochs=5, splits=["test"]))
-        Does a deeper network help? A controlled ablation of `layers` (confirmatory): levels 1 (baseline), 2; 2 seeds per level, the same at every level (1000, 1001); every other hyperparameter at its default. Objective: val_accuracy (maximize); the answer on the test split. Data: digits, 5 epochs.
+        >>> text = design_text(design, question="Does a deeper network help?", objective="val_accuracy",
+        ...                    direction="maximize", dataset="digits", epochs=5, splits=["test"])
+        >>> for sentence in text.split("; "):
+        ...     print(sentence)
+        Does a deeper network help? A controlled ablation of `layers` (confirmatory): levels 1 (baseline), 2
+        2 seeds per level, the same at every level (1000, 1001)
+        every other hyperparameter at its default. Objective: val_accuracy (maximize)
+        the answer on the test split. Data: digits, 5 epochs.
     """
     parts = [question] if question else []
     if design.get("kind") == "ablation":
         seeds = list(design.get("seeds") or [])
-        levels = ", ".join(f"{v} (baseline)" if v == design.get("baseline") else str(v)
-                           for v in design.get("levels") or [])
+        levels = ", ".join(
+            f"{v} (baseline)" if v == design.get("baseline") else str(v) for v in design.get("levels") or []
+        )
         base = base_text(design)
-        held = ("at its default" if base == "default" else
-                f"held at the lab's model {base}" if base.startswith("reference:") else f"held at {base}")
-        parts.append(f"A controlled ablation of `{design.get('factor')}` (confirmatory): levels {levels}; "
-                     f"{len(seeds)} seeds per level, the same at every level ({', '.join(map(str, seeds))}); "
-                     f"every other hyperparameter {held}.")
+        held = (
+            "at its default"
+            if base == "default"
+            else f"held at the lab's model {base}"
+            if base.startswith("reference:")
+            else f"held at {base}"
+        )
+        parts.append(
+            f"A controlled ablation of `{design.get('factor')}` (confirmatory): levels {levels}; "
+            f"{len(seeds)} seeds per level, the same at every level ({', '.join(map(str, seeds))}); "
+            f"every other hyperparameter {held}."
+        )
         if design.get("matched_size"):
             parts.append(f"Model size held within 5% by `{design['matched_size'].get('adjusted')}`.")
     elif design.get("sampler"):
-        parts.append(f"A search (sampler {design['sampler']}, exploratory): each effect is adjusted for the other "
-                     "hyperparameters by regression.")
+        parts.append(
+            f"A search (sampler {design['sampler']}, exploratory): each effect is adjusted for the other "
+            "hyperparameters by regression."
+        )
     scored = []
     if objective:
         scored.append(f"Objective: {objective}" + (f" ({direction})" if direction else ""))

@@ -272,6 +272,8 @@ class MlflowTracker:
         """
         from archsearch.tracking._views import metric_column, param_column, update_view
 
+        if self.experiment_id is None:
+            return
         first = [metric_column(Metric.OBJECTIVE)] + [param_column(p) for p in self._param_keys]
         update_view(self._client, self.experiment_id, default=first)
 

@@ -17,8 +17,17 @@ from typing import Any
 
 from archsearch.schema import Metric, Tag
 
-__all__ = ["RUN_NAME_COLUMN", "VIEW_NAME", "mark_experiment", "metric_column", "param_column", "tag_column", "update_view",
-           "view_envelope", "view_state"]
+__all__ = [
+    "RUN_NAME_COLUMN",
+    "VIEW_NAME",
+    "mark_experiment",
+    "metric_column",
+    "param_column",
+    "tag_column",
+    "update_view",
+    "view_envelope",
+    "view_state",
+]
 
 VIEW_NAME = "archsearch: the answer"
 RUN_NAME_COLUMN = "attributes.`Run Name`"
@@ -42,8 +51,9 @@ def tag_column(name: str) -> str:
     return f"tags.`{name}`"
 
 
-def view_state(old: str | None, columns: Sequence[str] | None, default: Sequence[str] = (),
-               widths: dict[str, int] | None = None) -> dict[str, Any]:
+def view_state(
+    old: str | None, columns: Sequence[str] | None, default: Sequence[str] = (), widths: dict[str, int] | None = None
+) -> dict[str, Any]:
     """The runs view: ``columns`` shown, in that order, right after the run's name; every run in the charts.
 
     ``columns`` None keeps the old view's (or, without one, ``default``, or the objective alone);
@@ -60,12 +70,20 @@ def view_state(old: str | None, columns: Sequence[str] | None, default: Sequence
     """
     state = _read(old)
     if columns is None:
-        columns = [c for c in state.get("selectedColumns") or [] if isinstance(c, str)] or list(default) or [
-            metric_column(Metric.OBJECTIVE)]
+        columns = (
+            [c for c in state.get("selectedColumns") or [] if isinstance(c, str)]
+            or list(default)
+            or [metric_column(Metric.OBJECTIVE)]
+        )
         widths = widths or state.get("columnWidths") or {}
     columns = list(dict.fromkeys(columns))
-    return {**state, "selectedColumns": columns, "columnOrder": [RUN_NAME_COLUMN, *columns],
-            "columnWidths": dict(widths or {}), "runsHiddenMode": "SHOW_ALL"}
+    return {
+        **state,
+        "selectedColumns": columns,
+        "columnOrder": [RUN_NAME_COLUMN, *columns],
+        "columnWidths": dict(widths or {}),
+        "runsHiddenMode": "SHOW_ALL",
+    }
 
 
 def view_envelope(state: dict[str, Any], created_ms: int | None = None) -> dict[str, Any]:
@@ -74,8 +92,13 @@ def view_envelope(state: dict[str, Any], created_ms: int | None = None) -> dict[
     return {"name": VIEW_NAME, "createdAt": created_ms or now, "updatedAt": now, "state": json.dumps(state)}
 
 
-def update_view(client: Any, experiment_id: str, columns: Sequence[str] | None = None, default: Sequence[str] = (),
-                widths: dict[str, int] | None = None) -> None:
+def update_view(
+    client: Any,
+    experiment_id: str,
+    columns: Sequence[str] | None = None,
+    default: Sequence[str] = (),
+    widths: dict[str, int] | None = None,
+) -> None:
     """Write the experiment's archsearch view (see :func:`view_state`), merging with the one there.
 
     Processes that finish together on one store may both write the first view (MLflow inserts a
