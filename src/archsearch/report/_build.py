@@ -189,6 +189,8 @@ def format_effect(effect: dict[str, Any], objective: str, *, short: bool = False
         >>> format_effect({"verdict": "helps", "diff": 0.021, "ci_low": 0.008, "ci_high": 0.034,
         ...                "more_needed": None, "n": 5, "n_ref": 5, "exploratory": True}, "val_accuracy")
         'helps: +2.1 pts [0.8, 3.4] on the validation split, 5 trials per level; exploratory (search)'
+
+    ``short`` (MLflow tags, the runs table): ``helps +2.1 pts [0.8, 3.4] (validation, 5 trials)``.
     """
     from archsearch.analysis import verdict_text
 
