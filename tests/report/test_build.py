@@ -114,7 +114,7 @@ def test_one_decision_word_in_markdown_html_json_and_tags(url):
 
     from archsearch.analysis import DECISIONS, verdict_text
     from archsearch.report._render import render_html
-    from archsearch.tracking import verdict_tags
+    from archsearch.report._record import verdict_tags
 
     rep = _report(url, "synthetic-ablation-act")
     data = rep.to_dict()
@@ -127,4 +127,5 @@ def test_one_decision_word_in_markdown_html_json_and_tags(url):
     assert "seeds only (example noise not included)" in method and "validation split" in method
     assert "val_accuracy mean (validation)" in md  # validation means are labelled as such
     assert html_mod.escape(e["summary"], quote=False).split("`")[0] in render_html(data, {})
-    assert e["summary"] in verdict_tags(data)["archsearch.verdict.act"]
+    assert verdict_text(e, data["objective"], short=True) in verdict_tags(data)["archsearch.verdict.act"]
+    assert verdict_tags(data)["archsearch.verdict.act"].split(": ", 1)[1].startswith(e["verdict"])

@@ -28,14 +28,14 @@ __all__ = ["answer_note", "experiment_note", "record_answer", "record_study", "v
 
 
 def verdict_tags(data: dict[str, Any]) -> dict[str, str]:
-    """``archsearch.verdict.<param>`` -> ``"16 vs 8: helps +3.8 pts [2.7, 4.9]"`` (comparisons joined by ``; ``).
+    """``archsearch.verdict.<param>`` -> ``"16 vs 8: helps +3.8 pts [2.7, 4.9] (validation, 3 seeds)"`` (joined by ``; ``).
 
     Example:
         >>> data = {"objective": "val_accuracy", "questions": [{"param": "units", "note": None, "effects": [
         ...     {"level": "16", "reference": "8", "verdict": "helps", "diff": 0.038, "ci_low": 0.027,
         ...      "ci_high": 0.049, "n": 3, "n_ref": 3, "exploratory": False, "more_needed": None}]}]}
         >>> verdict_tags(data)
-        {'archsearch.verdict.units': '16 vs 8: helps +3.8 pts [2.7, 4.9]'}
+        {'archsearch.verdict.units': '16 vs 8: helps +3.8 pts [2.7, 4.9] (validation, 3 seeds)'}
     """
     return {Tag.VERDICT_PREFIX + q["param"]: _verdicts(q, data["objective"])[:5000] for q in data["questions"]}
 
