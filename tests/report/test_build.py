@@ -113,8 +113,8 @@ def test_one_decision_word_in_markdown_html_json_and_tags(url):
     import html as html_mod
 
     from archsearch.analysis import DECISIONS, verdict_text
-    from archsearch.report._render import render_html
     from archsearch.report._record import verdict_tags
+    from archsearch.report._render import render_html
 
     rep = _report(url, "synthetic-ablation-act")
     data = rep.to_dict()

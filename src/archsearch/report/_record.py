@@ -28,7 +28,7 @@ __all__ = ["answer_note", "experiment_note", "record_answer", "record_study", "v
 
 
 def verdict_tags(data: dict[str, Any]) -> dict[str, str]:
-    """``archsearch.verdict.<param>`` -> ``"16 vs 8: helps +3.8 pts [2.7, 4.9] (validation, 3 seeds)"`` (joined by ``; ``).
+    """``archsearch.verdict.<param>`` -> ``"16 vs 8: helps +3.8 pts [2.7, 4.9] (validation, 3 seeds); ..."``.
 
     Example:
         >>> data = {"objective": "val_accuracy", "questions": [{"param": "units", "note": None, "effects": [
