@@ -41,22 +41,22 @@ def _separate(build, ds, seed, shuffle):
     set_seed(seed)
     model = build()
     if shuffle:
-        result = fit_model(model, ds, epochs=4, batch_size=16, seed=seed)
+        result = fit_model(model, ds, epochs=3, batch_size=16, seed=seed)
     else:
         from archsearch.train import _fit
 
         original = _fit.train_batches
         _fit.train_batches = lambda *a, **k: original(*a, **k, shuffle=False)
         try:
-            result = fit_model(model, ds, epochs=4, batch_size=16, seed=seed)
+            result = fit_model(model, ds, epochs=3, batch_size=16, seed=seed)
         finally:
             _fit.train_batches = original
     return result, [w.copy() for w in model.get_weights()]
 
 
-@pytest.mark.parametrize("shuffle, dropout", [(False, 0.0), (True, 0.3)])
-def test_a_fused_pack_reproduces_each_separate_fit(shuffle, dropout):
-    ds, seeds, build = _dataset(), [11, 1000014, 2000017], _build(dropout)
+def test_a_fused_pack_reproduces_each_separate_fit():
+    # Shuffled data and dropout: the hardest case (each replica's data order and dropout masks must be its own).
+    shuffle, ds, seeds, build = True, _dataset(), [11, 1000014], _build(0.3)
     separate = [_separate(build, ds, s, shuffle) for s in seeds]
     clear_session()
     models = []
@@ -65,7 +65,7 @@ def test_a_fused_pack_reproduces_each_separate_fit(shuffle, dropout):
         models.append(build())
         return models[-1]
 
-    fused = fit_fused(keep, ds, seeds, epochs=4, batch_size=16, shuffle=shuffle)
+    fused = fit_fused(keep, ds, seeds, epochs=3, batch_size=16, shuffle=shuffle)
     assert [o.seed for o in fused] == seeds
     for (result, weights), outcome, model in zip(separate, fused, models, strict=True):
         assert sorted(outcome.result.history) == sorted(result.history)

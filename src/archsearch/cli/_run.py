@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from archsearch.cli._options import storage_option, study_option, tracking_uri_option
+from archsearch.cli._options import fuse_max_option, fuse_option, storage_option, study_option, tracking_uri_option
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")  # mirrors archsearch.study._strategies (no import here)
 PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
@@ -40,6 +40,8 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @click.option("--repeats", type=int, default=1, show_default=True, metavar="K",
               help="Train each sampled configuration K times with different seeds; the sampler sees the mean, "
                    "each seed's metrics are kept for the report's intervals.")
+@fuse_option
+@fuse_max_option
 @study_option
 @storage_option
 @tracking_uri_option
@@ -64,7 +66,8 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @click.option("--worker-index", type=int, default=0, hidden=True, help="Set by --workers for each worker.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
 def run(space: str, trials: int | None, timeout: float | None, epochs: int | None, seed: int,
-        dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, study_name: str | None,
+        dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, fuse: bool,
+        fuse_max: int | None, study_name: str | None,
         storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int | None,
         max_rss_mib: int, heartbeat: int, workers: int, parent_run_id: str | None, worker_index: int,
         quiet: bool) -> None:
@@ -94,7 +97,8 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
                          storage=storage, tracking_uri=tracking_uri, dataset=dataset, quiet=quiet,
                          max_failures=max_failures, sampler=sampler, pruner=pruner, repeats=repeats,
                          heartbeat=heartbeat, recycle_after=recycle_after, max_rss_mib=max_rss_mib,
-                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine)
+                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine, fuse=fuse,
+                         fuse_max=fuse_max)
     if workers > 1 and engine != "optuna":
         raise click.UsageError(f"--workers {workers} needs --engine optuna: keras-tuner's tuner runs in one process.")
     if workers > 1:

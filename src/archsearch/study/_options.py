@@ -54,6 +54,9 @@ class RunOptions:
         worker_index: which of ``archsearch run --workers N``'s processes this is
             (0 for a lone run); offsets the sampler's seed so that workers that
             start together do not propose the same configurations.
+        fuse: train the seeds of one configuration (``repeats``, an ablation's
+            seeds of one level) as one fused Keras model (``archsearch.train._fused``).
+        fuse_max: replicas per fused pack at most (None: the device's default).
     """
 
     trials: int | None = None
@@ -75,6 +78,8 @@ class RunOptions:
     parent_run_id: str | None = None
     worker_index: int = 0
     engine: str = "optuna"
+    fuse: bool = True
+    fuse_max: int | None = None
 
     @property
     def recycle_every(self) -> int:
@@ -106,7 +111,7 @@ class RunOptions:
             if value is not None and value < 0:
                 flag = "--" + name.replace("_", "-")
                 raise UsageError(f"{flag} must be 0 (never) or more, but got {value}.")
-        for name in ("trials", "epochs", "max_failures", "repeats", "heartbeat"):
+        for name in ("trials", "epochs", "max_failures", "repeats", "heartbeat", "fuse_max"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 flag = "--" + name.replace("_", "-")
@@ -137,10 +142,13 @@ def resume_args(space: str | Path, options: RunOptions, *, takeover: bool = Fals
                         ("--dataset", options.dataset)):
         if value is not None:
             parts += [flag, str(value)]
-    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index", "engine"):
+    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index", "engine",
+                 "fuse_max"):
         value = getattr(options, name)
         if value != getattr(defaults, name):
             parts += ["--" + name.replace("_", "-"), str(value)]
+    if not options.fuse:
+        parts.append("--no-fuse")
     if takeover:
         for flag, value in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
                             ("--parent-run-id", options.parent_run_id), ("--timeout", options.timeout)):
