@@ -180,7 +180,10 @@ class Objective:
         if design and why is None:
             key, siblings = self._design_siblings(trial, seeds[0])
             ahead = self._ahead.pop((key, seeds[0]), None) if key is not None else None
-            if ahead is not None:
+            if ahead is not None:  # trained with an earlier trial's pack; built again (not fit) so that
+                train.clear_session()  # the trial and hp record this configuration's parameters
+                train.set_seed(seeds[0])
+                train.build_model(self.space, hp, self.dataset)
                 tags[Tag.FUSED] = str(ahead[1])
                 yield ahead[0]
                 return
