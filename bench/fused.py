@@ -89,7 +89,7 @@ def _timed(fn, *args, **kwargs):
 
 
 def _machine() -> str:
-    load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    load = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
     return f"{platform.node()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}; uptime: {load}"
 
 
@@ -114,6 +114,7 @@ def time_packs(rounds: int, ks: list[int], cnn_epochs: int) -> dict:
                 rows.append({"case": name, "k": k, "round": r, "fused_s": took["fused"], "separate_s": took["separate"],
                              "ratio": took["fused"] / took["separate"]})
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+                (RESULTS / "fused_time.partial.json").write_text(json.dumps({"rows": rows, "machine": machine}))
         machine.append(_machine())
     return {"rows": rows, "machine": machine}
 
@@ -157,7 +158,7 @@ def ask(rounds: int) -> dict:
                 start = time.perf_counter()
                 proc = subprocess.run([sys.executable, *cmd, flag, "--storage", f"sqlite:///{tmp}/o.db",
                                        "--tracking-uri", f"sqlite:///{tmp}/m.db"], cwd=REPO, env=env,
-                                      capture_output=True, text=True)
+                                      capture_output=True, text=True, check=False)
                 took = time.perf_counter() - start
             rows.append({"round": r, "flag": flag, "seconds": took, "rc": proc.returncode,
                          "verdict": proc.stdout.strip().splitlines()[-3:], "stderr": proc.stderr[-500:]})

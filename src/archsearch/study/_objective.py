@@ -11,8 +11,8 @@ Outcomes of a trial and where they are recorded:
 
 from __future__ import annotations
 
-import json
 import math
+import re
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -22,6 +22,7 @@ from archsearch.errors import FailedTrialError
 from archsearch.schema import Attr, Metric, Tag
 from archsearch.space import OptunaHyperParameters
 from archsearch.study._describe import mean_curves, run_name, shown_params, trial_description
+from archsearch.study._packs import design_siblings, no_fuse_reason
 from archsearch.tracking import TrialLog
 
 if TYPE_CHECKING:
@@ -119,8 +120,6 @@ class Objective:
         """
         import optuna
 
-        from archsearch import train
-
         epochs = epochs or self.epochs
         self.trials_run += 1
         # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get seed + number.
@@ -171,14 +170,15 @@ class Objective:
         """
         from archsearch import train
 
-        why = self._no_fuse(build, callbacks, initial_epoch)
+        engine_builds = build is not None or bool(callbacks) or initial_epoch > 0
+        why = no_fuse_reason(self.fuse, self.space.custom_fit, engine_builds)
         design = self.repeats == 1 and trial.user_attrs.get(Attr.DESIGN_POINT) is True
         if design and why is None and self.prune:
             why = "the pruner stops each trial on its own curve"
         todo = list(seeds)
         key = None
         if design and why is None:
-            key, siblings = self._design_siblings(trial, seeds[0])
+            key, siblings = design_siblings(trial, seeds[0], self._ahead)
             ahead = self._ahead.pop((key, seeds[0]), None) if key is not None else None
             if ahead is not None:  # trained with an earlier trial's pack; built again (not fit) so that
                 train.clear_session()  # the trial and hp record this configuration's parameters
@@ -226,34 +226,10 @@ class Objective:
             yield train.ReplicaOutcome(run_seed, result, monitor.diverged_epoch, monitor.bad_value,
                                        monitor.pruned_epoch)
 
-    def _no_fuse(self, build: Callable[[Any], Any] | None, callbacks: Sequence[Any], initial_epoch: int) -> str | None:
-        """Why this objective's fits cannot be fused (None: they can)."""
-        if not self.fuse:
-            return "--no-fuse"
-        if self.space.custom_fit:
-            return "the space's HyperModel.fit trains each model itself"
-        if build is not None or callbacks or initial_epoch:
-            return "the engine builds and resumes its own models"
-        return None
-
-    def _design_siblings(self, trial: optuna.Trial, seed: int) -> tuple[str | None, list[int]]:
-        """A design point's configuration (JSON) and the seeds of the waiting design points that share it."""
-        trials = trial.study.get_trials(deepcopy=False)
-        own = next((t for t in trials if t.number == trial.number), None)
-        fixed = own.system_attrs.get("fixed_params") if own is not None else None
-        if fixed is None:
-            return None, []
-        key = json.dumps(sorted(fixed.items()), default=str)
-        siblings = [int(t.user_attrs[Attr.SEED]) for t in trials
-                    if t.state.name == "WAITING" and t.user_attrs.get(Attr.DESIGN_POINT) is True
-                    and Attr.SEED in t.user_attrs and t.user_attrs[Attr.SEED] != seed
-                    and json.dumps(sorted(t.system_attrs.get("fixed_params", {}).items()), default=str) == key
-                    and (key, int(t.user_attrs[Attr.SEED])) not in self._ahead]
-        return key, siblings
-
     def _say_once(self, line: str) -> None:
-        if line not in self._said:
-            self._said.add(line)
+        said = re.sub(r"[\d,.]+", "#", line)  # a reason with other numbers (memory) is the same reason
+        if said not in self._said:
+            self._said.add(said)
             self.progress.say(line)
 
     def _shown(self, params: dict[str, Any]) -> dict[str, Any]:

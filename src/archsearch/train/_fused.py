@@ -261,7 +261,7 @@ def fit_fused(build: Callable[[], keras.Model], dataset: Dataset, seeds: Sequenc
         models.append(model)
         if len(models) == 1:
             room, need, budget = pack_room(model, batch_size, fuse_max)
-            if room < 2:
+            if room < 2 and len(seeds) > 1:
                 raise FuseRefused(f"one replica needs about {need:,.0f} MiB and a pack may use {budget:,.0f} MiB"
                                   if need * 2 > budget else "--fuse-max is 1")
             seeds = list(seeds)[:room]

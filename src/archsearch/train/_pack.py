@@ -40,7 +40,7 @@ def replica_mib(model: Any, batch_size: int) -> float:
         >>> import keras
         >>> m = keras.Sequential([keras.Input((64,)), keras.layers.Dense(64), keras.layers.Dense(10)])
         >>> round(replica_mib(m, 32), 3)
-        0.092
+        0.091
     """
     activations = 0
     for layer in getattr(model, "layers", []):
