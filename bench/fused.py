@@ -94,7 +94,7 @@ def _machine() -> str:
 
 
 def time_packs(rounds: int, ks: list[int], cnn_epochs: int) -> dict:
-    from archsearch.study._objective import repeat_seeds
+    from archsearch.seeds import replica_seeds as repeat_seeds
 
     rows = []
     cases = _cases(cnn_epochs)
@@ -123,7 +123,7 @@ def equivalence(n_seeds: int, cnn_epochs: int) -> dict:
     import numpy as np
     from scipy import stats
 
-    from archsearch.study._objective import repeat_seeds
+    from archsearch.seeds import replica_seeds as repeat_seeds
 
     out = {"machine": [_machine()], "cases": {}}
     for name, (build, dataset, epochs, batch) in _cases(cnn_epochs).items():

@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1] / "src" / "archsearch"
 
 # Lowest first: a package may import only packages before it in this list.
-LAYERS = ["errors", "_version", "_quiet", "schema", "stores", "space", "data", "analysis", "train", "blocks",
+LAYERS = ["errors", "_version", "_quiet", "schema", "seeds", "stores", "space", "data", "analysis", "train", "blocks",
           "tracking", "study", "ablation", "report", "cli"]
 MAX_LINES = 400
 

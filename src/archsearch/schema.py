@@ -35,6 +35,7 @@ class Attr:
     N_TEST = "n_test"
     ENGINE_TRIAL = "engine_trial"  # the trial's id in the engine that chose it (keras-tuner's trial_id)
     DESIGN_POINT = "design_point"  # True on a trial a design enqueued (not one the sampler added)
+    STOPPED = "stopped"  # why a signal or a requested stop ended the trial ("terminated by signal 15", "deadline")
 
 
 class StudyAttr:
@@ -71,6 +72,7 @@ class Tag:
     PRUNED_EPOCH = "archsearch.pruned_epoch"
     ERROR = "archsearch.error"
     CLOSED_BY = "archsearch.closed_by"
+    STOP_REASON = "archsearch.stop_reason"  # parent and trial runs a signal or a requested stop ended (KILLED)
     # experiment: the runs table's columns, as a view the MLflow UI opens with ?viewStateShareKey=archsearch
     VIEW_KEY = "archsearch"
     SHARED_VIEW = "mlflow.sharedViewState." + VIEW_KEY

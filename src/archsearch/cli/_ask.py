@@ -69,7 +69,7 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
       archsearch ask spaces/cifar_alexnet.py --factor blocks --levels 3,5 --base reference:L4-base --match-size
     """
     from archsearch.ablation import format_look, run_ablation
-    from archsearch.study import Interrupted, RunOptions
+    from archsearch.study import Interrupted, RunOptions, Stopped, check_stop, stop_on_signals
 
     options = RunOptions(epochs=epochs, seed=seed, study_name=study_name, storage=storage,
                          tracking_uri=tracking_uri, quiet=quiet, dataset=dataset, fuse=fuse, fuse_max=fuse_max)
@@ -79,10 +79,17 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
             click.echo(format_look(look), err=True)
 
     try:
-        result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
-                              until_decided=until_decided, max_seeds=max_seeds, match_size=match_size,
-                              min_effect=min_effect, on_look=on_look)
+        with stop_on_signals():  # also between rounds: a signal stops the next round before its first trial
+            result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
+                                  until_decided=until_decided, max_seeds=max_seeds, match_size=match_size,
+                                  min_effect=min_effect, on_look=on_look)
+            check_stop()
     except Interrupted as err:
+        click.echo(err.summary)
+        raise SystemExit(err.exit_code) from None
+    except Stopped as err:  # after the last trial, during the analysis
+        click.echo(f"Ablation of {factor}: stopped ({err.reason}) after its trials; run the same command for "
+                   "the verdicts.")
         raise SystemExit(err.exit_code) from None
     click.echo(f"Ablation of {factor} in study '{result.study_name}': {result.message}")
     _echo_matched(result.plan)

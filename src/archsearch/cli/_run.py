@@ -62,6 +62,9 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Run N worker processes on this machine, sharing the study (each one trial at a time). "
                    "SQLite takes up to 8; for more, or for several machines, use PostgreSQL (--storage).")
+@click.option("--on-stop", type=click.Choice(("fail", "prune")), default="fail", show_default=True,
+              help="How the running trial ends when SIGTERM, SIGINT (Ctrl-C) or SIGHUP stops the search: FAIL "
+                   "(run again on resume) or PRUNED (counted as finished). Its MLflow run ends KILLED either way.")
 @click.option("--parent-run-id", hidden=True, help="Continue this MLflow parent run (set when recycling).")
 @click.option("--worker-index", type=int, default=0, hidden=True, help="Set by --workers for each worker.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
@@ -69,8 +72,8 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
         dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, fuse: bool,
         fuse_max: int | None, study_name: str | None,
         storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int | None,
-        max_rss_mib: int, heartbeat: int, workers: int, parent_run_id: str | None, worker_index: int,
-        quiet: bool) -> None:
+        max_rss_mib: int, heartbeat: int, workers: int, on_stop: str, parent_run_id: str | None,
+        worker_index: int, quiet: bool) -> None:
     """Search the space declared in SPACE (a .py space file).
 
     Each trial builds the model with hyperparameters picked by Optuna, trains
@@ -78,8 +81,11 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
     one parent run per invocation. Progress goes to stderr, the summary to
     stdout.
 
-    Ctrl-C or SIGTERM closes the current trial and the MLflow runs (KILLED),
-    prints the command that resumes, and exits 130 or 143. After a crash
+    SIGTERM, SIGINT (Ctrl-C) or SIGHUP, to the process or its group, ends the
+    current trial FAILED ("terminated by signal N"; --on-stop prune: PRUNED)
+    and its MLflow runs KILLED, prints what was stopped and the command that
+    resumes, and exits 128+N (143, 130, 129). A second signal exits at once;
+    the next run cleans up what it left. After a crash
     (kill -9, power loss) the same command fails the dead trial and goes on.
 
     \b
@@ -97,8 +103,8 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
                          storage=storage, tracking_uri=tracking_uri, dataset=dataset, quiet=quiet,
                          max_failures=max_failures, sampler=sampler, pruner=pruner, repeats=repeats,
                          heartbeat=heartbeat, recycle_after=recycle_after, max_rss_mib=max_rss_mib,
-                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine, fuse=fuse,
-                         fuse_max=fuse_max)
+                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine, on_stop=on_stop,
+                         fuse=fuse, fuse_max=fuse_max)
     if workers > 1 and engine != "optuna":
         raise click.UsageError(f"--workers {workers} needs --engine optuna: keras-tuner's tuner runs in one process.")
     if workers > 1:
@@ -107,6 +113,7 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
     try:
         result = run_search(space, options)
     except Interrupted as err:
+        click.echo(err.summary)
         raise SystemExit(err.exit_code) from None
     if result.recycle:
         _continue_in_fresh_process(space, options, result.parent_run_id, time.monotonic() - started)

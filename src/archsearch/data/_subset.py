@@ -13,10 +13,9 @@ import numpy as np
 
 from archsearch.data._dataset import RawData
 from archsearch.errors import DatasetError
+from archsearch.seeds import SUBSET_SEED
 
 __all__ = ["parse_subset", "subset_loader"]
-
-_SEED = 0
 
 
 def parse_subset(arg: str) -> tuple[int, str]:
@@ -51,5 +50,5 @@ def _sample(x: np.ndarray, y: np.ndarray, count: int) -> tuple[np.ndarray, np.nd
     y = np.asarray(y)
     if count >= len(y):
         return np.asarray(x), y
-    _, idx = stratified_split(y, count / len(y), _SEED)
+    _, idx = stratified_split(y, count / len(y), SUBSET_SEED)
     return np.asarray(x[idx]), y[idx]

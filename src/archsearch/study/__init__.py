@@ -1,7 +1,7 @@
 """Running a study: options, the Optuna loop, progress, the builder probe and the trials table."""
 
 from archsearch.study._importance import importance
-from archsearch.study._options import RECYCLE_AFTER, RunOptions
+from archsearch.study._options import ON_STOP, RECYCLE_AFTER, RunOptions
 from archsearch.study._probe import (
     FALLBACKS,
     Build,
@@ -14,11 +14,13 @@ from archsearch.study._probe import (
 )
 from archsearch.study._progress import format_params
 from archsearch.study._run import Interrupted, SearchResult, resume_args, run_search
+from archsearch.study._signals import Stop, Stopped, check_stop, clear_stop, current_stop, request_stop, stop_on_signals
 from archsearch.study._trials import CORRECTNESS_COLUMNS, METRIC_COLUMNS, analysis_table, load_trials, open_study
 from archsearch.study._workers import WorkersOutcome, run_workers
 
 __all__ = [
     "FALLBACKS",
+    "ON_STOP",
     "CORRECTNESS_COLUMNS",
     "METRIC_COLUMNS",
     "RECYCLE_AFTER",
@@ -26,8 +28,13 @@ __all__ = [
     "Interrupted",
     "RunOptions",
     "SearchResult",
+    "Stop",
+    "Stopped",
     "WorkersOutcome",
     "built_hp",
+    "check_stop",
+    "clear_stop",
+    "current_stop",
     "declared",
     "declared_params",
     "format_params",
@@ -38,7 +45,9 @@ __all__ = [
     "load_trials",
     "open_study",
     "probe_builds",
+    "request_stop",
     "resume_args",
     "run_search",
     "run_workers",
+    "stop_on_signals",
 ]

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import FailedTrialError
 from archsearch.schema import Attr, Metric, Tag
+from archsearch.seeds import repeat_seeds, trial_seed
 from archsearch.space import OptunaHyperParameters
 from archsearch.study._describe import mean_curves, run_name, shown_params, trial_description
 from archsearch.study._packs import design_siblings, no_fuse_reason
+from archsearch.study._signals import Stopped, interruptible
 from archsearch.tracking import TrialLog
 
 if TYPE_CHECKING:
@@ -33,27 +35,11 @@ if TYPE_CHECKING:
     from archsearch.study._progress import Progress
     from archsearch.tracking import Tracker
 
-__all__ = ["Objective", "at_chance", "repeat_seeds", "rss_mib", "set_correctness", "CHANCE_MARGIN",
-           "REPEAT_SEED_STRIDE"]
+__all__ = ["Objective", "at_chance", "rss_mib", "set_correctness", "CHANCE_MARGIN"]
 
 # A trial is "at chance" when its best validation accuracy over all epochs is at
 # most 1/num_classes + this margin (0.15 for 10 classes): it never learned.
 CHANCE_MARGIN = 0.05
-# Repeat r of a trial with seed s trains with seed s + r * stride: far from the
-# seeds of other trials (seed + trial number) for any realistic study.
-REPEAT_SEED_STRIDE = 1_000_003
-
-
-def repeat_seeds(seed: int, repeats: int) -> list[int]:
-    """The seeds of a trial's repeats; the first is the trial's own seed.
-
-    Example:
-        >>> repeat_seeds(7, 3)
-        [7, 1000010, 2000013]
-    """
-    return [seed + r * REPEAT_SEED_STRIDE for r in range(repeats)]
-
-
 def at_chance(histories: Sequence[Mapping[str, Sequence[float]]], num_classes: int,
               margin: float = CHANCE_MARGIN) -> bool | None:
     """True when no fit ever beat chance on validation; None when there is no ``val_accuracy``.
@@ -102,6 +88,7 @@ class Objective:
         self.last_error = ""
         self.trials_run = 0
         self._hp: OptunaHyperParameters | None = None
+        self.on_stop = "fail"  # a stopped trial ends FAIL, or PRUNED ("prune"); see study._signals
 
     def __call__(self, trial: optuna.Trial) -> float:
         return self.run(trial, OptunaHyperParameters(trial))
@@ -122,8 +109,8 @@ class Objective:
 
         epochs = epochs or self.epochs
         self.trials_run += 1
-        # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get seed + number.
-        seed = int(trial.user_attrs.get(Attr.SEED, self.seed + trial.number))
+        # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get trial_seed().
+        seed = int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number)))
         trial.set_user_attr(Attr.SEED, seed)
         seeds = repeat_seeds(seed, self.repeats)
         tags = {Tag.SEED: str(seed)}
@@ -149,8 +136,8 @@ class Objective:
                     raise optuna.TrialPruned(f"pruned after epoch {fit.pruned_epoch + 1}")
         except optuna.TrialPruned:
             raise
-        except KeyboardInterrupt:
-            trial.set_user_attr(Attr.ERROR, "interrupted (Ctrl-C or SIGTERM)")
+        except KeyboardInterrupt as err:
+            self._stopped(trial, err)
             raise
         except Exception as err:
             self._failed(trial, hp.values, err, results, time.perf_counter() - start)
@@ -181,21 +168,23 @@ class Objective:
             key, siblings = design_siblings(trial, seeds[0], self._ahead)
             ahead = self._ahead.pop((key, seeds[0]), None) if key is not None else None
             if ahead is not None:  # trained with an earlier trial's pack; built again (not fit) so that
-                train.clear_session()  # the trial and hp record this configuration's parameters
-                train.set_seed(seeds[0])
-                train.build_model(self.space, hp, self.dataset)
+                with interruptible():  # the trial and hp record this configuration's parameters
+                    train.clear_session()
+                    train.set_seed(seeds[0])
+                    train.build_model(self.space, hp, self.dataset)
                 tags[Tag.FUSED] = str(ahead[1])
                 yield ahead[0]
                 return
             todo += siblings
         while len(todo) > 1 and why is None and (key is None or todo[0] == seeds[0]):
-            train.clear_session()
             try:
-                pack = train.fit_fused(lambda: train.build_model(self.space, hp, self.dataset), self.dataset, todo,
-                                       epochs=epochs, batch_size=self.batch_size, hp=hp,
-                                       trial=trial if self.prune and todo[0] == seeds[0] else None,
-                                       monitor=self.space.objective, stop_on_divergence=key is None,
-                                       fuse_max=self.fuse_max)
+                with interruptible():  # a signal or a requested stop ends the fit at once (study._signals)
+                    train.clear_session()
+                    pack = train.fit_fused(lambda: train.build_model(self.space, hp, self.dataset), self.dataset, todo,
+                                           epochs=epochs, batch_size=self.batch_size, hp=hp,
+                                           trial=trial if self.prune and todo[0] == seeds[0] else None,
+                                           monitor=self.space.objective, stop_on_divergence=key is None,
+                                           fuse_max=self.fuse_max)
             except train.FuseRefused as err:
                 why = str(err)
                 break
@@ -209,19 +198,20 @@ class Objective:
         if why is not None and why != "--no-fuse" and (len(seeds) > 1 or design):
             self._say_once(f"training seeds separately, not fused: {why}")
         for run_seed in todo if key is None else seeds[:1]:
-            train.clear_session()
-            train.set_seed(run_seed)
-            model = build(hp) if build else train.build_model(self.space, hp, self.dataset)
-            monitor = train.TrialMonitor(trial if self.prune and run_seed == seeds[0] else None,
-                                         self.space.objective)
-            fit_callbacks = [monitor, *callbacks, *getattr(hp, "fit_callbacks", ())]  # the builder's own
-            if self.space.custom_fit:  # the space's HyperModel.fit trains, as keras-tuner would call it
-                result = train.fit_hypermodel(self.space, hp, model, self.dataset, epochs=epochs,
-                                              batch_size=self.batch_size, callbacks=fit_callbacks,
-                                              initial_epoch=initial_epoch)
-            else:
-                result = train.fit_model(model, self.dataset, epochs=epochs, batch_size=self.batch_size,
-                                         callbacks=fit_callbacks, seed=run_seed, initial_epoch=initial_epoch)
+            with interruptible():  # a signal or a requested stop ends the fit at once (study._signals)
+                train.clear_session()
+                train.set_seed(run_seed)
+                model = build(hp) if build else train.build_model(self.space, hp, self.dataset)
+                monitor = train.TrialMonitor(trial if self.prune and run_seed == seeds[0] else None,
+                                             self.space.objective)
+                fit_callbacks = [monitor, *callbacks, *getattr(hp, "fit_callbacks", ())]  # the builder's own
+                if self.space.custom_fit:  # the space's HyperModel.fit trains, as keras-tuner would call it
+                    result = train.fit_hypermodel(self.space, hp, model, self.dataset, epochs=epochs,
+                                                  batch_size=self.batch_size, callbacks=fit_callbacks,
+                                                  initial_epoch=initial_epoch)
+                else:
+                    result = train.fit_model(model, self.dataset, epochs=epochs, batch_size=self.batch_size,
+                                             callbacks=fit_callbacks, seed=run_seed, initial_epoch=initial_epoch)
             del model
             yield train.ReplicaOutcome(run_seed, result, monitor.diverged_epoch, monitor.bad_value,
                                        monitor.pruned_epoch)
@@ -231,6 +221,16 @@ class Objective:
         if said not in self._said:
             self._said.add(said)
             self.progress.say(line)
+
+    def _stopped(self, trial: optuna.Trial, err: KeyboardInterrupt) -> None:
+        """A signal or a requested stop: the trial records why; with on_stop "prune" it ends PRUNED."""
+        import optuna
+
+        reason = err.reason if isinstance(err, Stopped) else "interrupted (KeyboardInterrupt)"
+        trial.set_user_attr(Attr.STOPPED, reason)
+        if self.on_stop == "prune" and isinstance(err, Stopped):
+            raise optuna.TrialPruned(reason) from None  # the next study callback raises the stop again
+        trial.set_user_attr(Attr.ERROR, reason)
 
     def _shown(self, params: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -334,7 +334,7 @@ class Objective:
             trial.number, "FAIL", shown, history, {}, {Tag.ERROR: message[:5000]}, summary=summary,
             run_name=run_name(trial.number, shown), traceback=trace,
             description=trial_description(trial.number, "FAIL", self.space.objective,
-                                          seed=int(trial.user_attrs.get(Attr.SEED, self.seed + trial.number)),
+                                          seed=int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number))),
                                           note=f"Error: {message}\n\nThe traceback is the run's artifact "
                                                "`traceback.txt`.")))
         self.progress.trial_done(self.finished, trial.number, "FAIL", None, params, seconds,

@@ -7,7 +7,9 @@ from pathlib import Path
 
 from archsearch.errors import UsageError
 
-__all__ = ["RECYCLE_AFTER", "RunOptions", "resume_args"]
+__all__ = ["ON_STOP", "RECYCLE_AFTER", "RunOptions", "resume_args"]
+
+ON_STOP = ("fail", "prune")  # how a trial stopped by a signal or request_stop ends (RunOptions.on_stop)
 
 RECYCLE_AFTER = 50  # trials per process with the Optuna engine, unless --recycle-after says otherwise
 
@@ -57,6 +59,10 @@ class RunOptions:
         fuse: train the seeds of one configuration (``repeats``, an ablation's
             seeds of one level) as one fused Keras model (``archsearch.train._fused``).
         fuse_max: replicas per fused pack at most (None: the device's default).
+        on_stop: how the running trial ends when a signal (SIGTERM, SIGINT, SIGHUP) or
+            :func:`~archsearch.study.request_stop` stops the search: ``fail`` (FAIL,
+            run again by a resumed search) or ``prune`` (PRUNED: counts as finished,
+            never run again). Either way its MLflow run ends KILLED with the reason.
     """
 
     trials: int | None = None
@@ -80,6 +86,7 @@ class RunOptions:
     engine: str = "optuna"
     fuse: bool = True
     fuse_max: int | None = None
+    on_stop: str = "fail"
 
     @property
     def recycle_every(self) -> int:
@@ -95,7 +102,12 @@ class RunOptions:
         check_sampler(self.sampler)
         check_pruner(self.pruner)
         check_engine(self.engine)
+        if self.on_stop not in ON_STOP:
+            raise UsageError(f"--on-stop {self.on_stop!r}: use one of {', '.join(ON_STOP)}.")
         if self.engine != "optuna":
+            if self.on_stop != "fail":
+                raise UsageError(f"--on-stop {self.on_stop}: --engine {self.engine}'s tuner records a stopped "
+                                 "trial as failed. Drop --on-stop, or use --engine optuna.")
             for flag, value, plain in (("--pruner", self.pruner, "none"), ("--repeats", self.repeats, 1),
                                        ("--sampler", self.sampler, "tpe")):
                 if value != plain:
@@ -143,7 +155,7 @@ def resume_args(space: str | Path, options: RunOptions, *, takeover: bool = Fals
         if value is not None:
             parts += [flag, str(value)]
     for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index", "engine",
-                 "fuse_max"):
+                 "on_stop", "fuse_max"):
         value = getattr(options, name)
         if value != getattr(defaults, name):
             parts += ["--" + name.replace("_", "-"), str(value)]

@@ -21,28 +21,37 @@ from typing import Any
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
 from archsearch.schema import Attr, StudyAttr, Tag
+from archsearch.seeds import sampler_seed
 from archsearch.space import Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.stores import check_url, open_storage, redact, resolve_storage, resolve_tracking_uri
 from archsearch.study._options import RunOptions, resume_args
-from archsearch.study._owners import Owned, Owners
+from archsearch.study._owners import OWNER_ATTR, Owned, Owners
 from archsearch.study._progress import Progress, format_params
-from archsearch.study._signals import Terminated, sigterm_as_interrupt
+from archsearch.study._signals import Stop, Stopped, check_stop, interruptible, stop_on_signals
 from archsearch.study._target import TargetGate
 from archsearch.study._trials import parent_metrics
 
 __all__ = ["SearchResult", "run_search", "Interrupted"]
 
 FINISHED_STATES = ("COMPLETE", "PRUNED")
-WORKER_SEED_STRIDE = 7919  # sampler seed offset per --workers process (a prime: no overlap with "+ done")
+CLOSE_TIMEOUT_S = 30.0  # after a stop: how long the MLflow worker may take to write the last runs
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM: the search stopped cleanly; ``exit_code`` is 130 or 143."""
+    """A signal (SIGTERM, SIGINT, SIGHUP) or :func:`~archsearch.study.request_stop` stopped the search cleanly.
 
-    def __init__(self, exit_code: int, resume: str) -> None:
-        super().__init__(f"interrupted; resume with: {resume}")
-        self.exit_code, self.resume = exit_code, resume
+    Attributes:
+        exit_code: 128 + the signal's number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), or request_stop's.
+        resume: the command that goes on where the study stands.
+        reason: why (``"terminated by signal 15"``, ``"deadline"``).
+        summary: one line for the terminal: what was stopped, how it ended, how to resume.
+    """
+
+    def __init__(self, exit_code: int, resume: str, reason: str = "interrupted", summary: str = "") -> None:
+        super().__init__(f"{reason}; resume with: {resume}")
+        self.exit_code, self.resume, self.reason = exit_code, resume, reason
+        self.summary = summary or f"Stopped ({reason}). Resume with: {resume}"
 
 
 @dataclasses.dataclass
@@ -105,7 +114,8 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     Raises:
         UsageError: bad input, before anything is written.
         FatalError: too many consecutive trial failures.
-        Interrupted: Ctrl-C / SIGTERM, after closing the runs cleanly.
+        Interrupted: SIGTERM, SIGINT (Ctrl-C), SIGHUP or :func:`~archsearch.study.request_stop`, after
+            closing the runs cleanly (see :mod:`archsearch.study._signals`).
 
     Example:
         >>> result = run_search("spaces/digits_quick.py", RunOptions(trials=2, epochs=1))  # doctest: +SKIP
@@ -115,6 +125,18 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     options.validate()
     space = space if isinstance(space, Space) else load_space(space)
     plan = _plan(space, options)
+    with stop_on_signals():
+        try:
+            return _search(space, options, plan, enqueue)
+        except Stopped as err:  # before the first trial: nothing of this run to close
+            resume = _resume_command(space, options)
+            raise Interrupted(err.exit_code, resume, err.reason,
+                              f"Study '{plan.study_name}': stopped ({err.reason}) before any trial ran here. "
+                              f"Resume with: {resume}") from None
+
+
+def _search(space: Space, options: RunOptions, plan: _Plan,
+            enqueue: Sequence[tuple[Mapping[str, Any], int]]) -> SearchResult:
     progress = Progress(plan.target, space.objective, space.direction, quiet=options.quiet)
     from archsearch.tracking import prespawn
 
@@ -122,7 +144,8 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     # leaving the block stops it if no tracker took it (nothing to run, bad input, Ctrl-C).
     with prespawn() as spare:
         progress.say(f"archsearch {__version__}: space {space.path} -> study '{plan.study_name}'")
-        dataset = _load_data(space, options, plan, progress)
+        with interruptible():  # nothing written yet: a stop unwinds at once
+            dataset = _load_data(space, options, plan, progress)
         storage, study, owners, failed_here = _prepare_study(space, options, plan, dataset, enqueue)
         finished, _ = _counts(study)
         progress.seen(study)
@@ -247,30 +270,35 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
     stop_for_failures = FailureGuard(objective, options.max_failures)
     recycler = Recycler(objective, options.recycle_every, options.max_rss_mib)
     gate = TargetGate(plan.target, owners, progress.say, timeout=options.timeout, guards=(stop_for_failures, recycler))
+    objective.on_stop = options.on_stop
     status: str | None = "FINISHED"
     resume = _resume_command(space, options)
+    stopped: Stop | None = None
     try:
-        with sigterm_as_interrupt():
-            if gate.stop_before_next(study):
-                pass
-            elif options.engine == "optuna":
-                study.optimize(Owned(objective, owners), timeout=options.timeout, catch=(Exception,),
-                               callbacks=[stop_for_failures, recycler, gate])
-            else:
-                _keras_tuner(options, plan, objective, study, finished, owners, stop_for_failures, gate)
+        if gate.stop_before_next(study):
+            pass
+        elif options.engine == "optuna":
+            study.optimize(Owned(objective, owners), timeout=options.timeout, catch=(Exception,),
+                           callbacks=[_raise_stop, stop_for_failures, recycler, gate])
+        else:
+            _keras_tuner(options, plan, objective, study, finished, owners, stop_for_failures, gate)
     except KeyboardInterrupt as err:
         status = "KILLED"
-        code = 143 if isinstance(err, Terminated) else 130
-        progress.say(f"\ninterrupted: the running trial was closed. Resume with:\n  {resume}")
-        raise Interrupted(code, resume) from None
+        stopped = err.stop if isinstance(err, Stopped) else Stop("interrupted (KeyboardInterrupt)", 130)
     finally:
         if stop_for_failures.tripped and status == "FINISHED":
             status = "FAILED"
         elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < plan.target:
             status = None  # the next process continues this parent run
+        if stopped is not None:
+            _close_stopped(study, owners, tracker, stopped, options.on_stop)
         _last_check(owners, study, on_stale)
         tracker.log_parent_metrics(parent_metrics(study))
-        tracker.close(status)
+        tracker.close(status, timeout=CLOSE_TIMEOUT_S if stopped is not None else None)
+    if stopped is not None:
+        summary = _stopped_summary(study, plan, stopped, owners, resume)
+        progress.say(f"\n{summary}")
+        raise Interrupted(stopped.exit_code, resume, stopped.reason, summary)
     if stop_for_failures.tripped:
         raise FatalError(
             f"{space.path}: {options.max_failures} trials in a row failed; stopping. Last error: "
@@ -292,12 +320,53 @@ def _keras_tuner(options: RunOptions, plan: _Plan, objective: Any, study: Any, f
     late = timer(options.timeout)
 
     def should_stop() -> bool:
+        check_stop()
         stop_for_failures.tripped |= objective.consecutive_failures >= options.max_failures
         return stop_for_failures.tripped or late() or gate.stop_before_next(study)
 
     search_with_keras_tuner(options.engine, objective, study, trials=plan.target - finished, epochs=plan.epochs,
-                            seed=options.seed + len(study.get_trials(deepcopy=False)), should_stop=should_stop,
+                            seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))), should_stop=should_stop,
                             claim=owners.claim)
+
+
+def _raise_stop(study: Any, trial: Any) -> None:
+    """First of Optuna's callbacks after each trial: a stop that came in outside a trial's fit takes effect."""
+    check_stop()
+
+
+def _close_stopped(study: Any, owners: Owners, tracker: Any, stop: Stop, on_stop: str) -> None:
+    """The trial this process was running ends FAILED (or PRUNED) with the reason; its MLflow runs KILLED."""
+    import optuna
+
+    state = optuna.trial.TrialState.PRUNED if on_stop == "prune" else optuna.trial.TrialState.FAIL
+    try:
+        # Optuna has failed (or, with on_stop='prune', pruned) the trial it was running; one stopped between
+        # study.ask() and the objective is still RUNNING.
+        for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+            if trial.user_attrs.get(OWNER_ATTR) != owners.tag:
+                continue
+            trial_id = trial._trial_id
+            study._storage.set_trial_user_attr(trial_id, Attr.ERROR, stop.reason)
+            study._storage.set_trial_user_attr(trial_id, Attr.STOPPED, stop.reason)
+            study._storage.set_trial_state_values(trial_id, state=state)
+    except Exception as err:  # the storage went away: the next run fails it (its owner is dead by then)
+        warnings.warn(f"could not close the stopped trial ({redact(str(err))})", stacklevel=2)
+    tracker.stopped(stop.reason, "PRUNED" if on_stop == "prune" else "FAIL")
+
+
+def _stopped_summary(study: Any, plan: _Plan, stop: Stop, owners: Owners, resume: str) -> str:
+    """One line: what stopped the search, how the running trial ended, where the study stands, how to go on."""
+    try:
+        finished, _ = _counts(study)
+        mine = [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get(Attr.STOPPED) == stop.reason
+                and t.user_attrs.get(OWNER_ATTR) == owners.tag]
+    except Exception:  # the storage went away
+        finished, mine = None, []
+    ended = (f"trial {mine[-1].number} ended {mine[-1].state.name}" if mine
+             else "no trial was running")
+    where = "" if finished is None else f"; {finished}/{plan.target} finished trials"
+    return (f"Study '{plan.study_name}': stopped ({stop.reason}): {ended}, its MLflow run KILLED{where}. "
+            f"Resume with: {resume}")
 
 
 def _resume_command(space: Space, options: RunOptions) -> str:
@@ -354,7 +423,7 @@ def _open_study(optuna: Any, storage: Any, plan: _Plan, space: Space, options: R
     done = 0 if existing is None else len(existing.get_trials(deepcopy=False))
     # Offset the sampler's seed by the trials already run so that a resumed
     # search does not propose the same startup points again.
-    sampler = make_sampler(options.sampler, options.seed + done + WORKER_SEED_STRIDE * options.worker_index, grid)
+    sampler = make_sampler(options.sampler, sampler_seed(options.seed, done, options.worker_index), grid)
     return optuna.create_study(study_name=name, storage=storage, direction=space.direction, sampler=sampler,
                                pruner=make_pruner(options.pruner), load_if_exists=True)
 

@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from archsearch.study._signals import interruptible
+
 __all__ = ["TargetGate", "POLL_S"]
 
 POLL_S = 1.0
@@ -74,7 +76,8 @@ class TargetGate:
                 self.say(f"{finished}/{self.target} finished, {running} running in other processes: "
                          "waiting for them (a trial that fails is run again here)")
                 waiting_said = True
-            time.sleep(self.poll)
+            with interruptible():  # a stop ends the wait at once
+                time.sleep(self.poll)
             optuna.storages.fail_stale_trials(study)  # other hosts' dead trials: by heartbeat
 
 

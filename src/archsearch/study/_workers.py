@@ -22,10 +22,13 @@ from typing import IO, Any
 
 from archsearch.stores import resolve_storage
 from archsearch.study._options import RunOptions
+from archsearch.study._signals import SIGNALS
 from archsearch.stores import check_workers_storage
 from archsearch.stores import check_url, redact, resolve_tracking_uri
 
 __all__ = ["WorkersOutcome", "run_workers"]
+
+STOP_CODES = tuple(128 + signum for signum in SIGNALS)  # a worker stopped by SIGTERM, SIGINT or SIGHUP
 
 
 @dataclasses.dataclass
@@ -37,10 +40,10 @@ class WorkersOutcome:
 
     @property
     def exit_code(self) -> int:
-        """0 when every worker succeeded; 130/143 when interrupted; else 1."""
+        """0 when every worker succeeded; 128+N when a signal N stopped them (143, 130, 129); else 1."""
         if all(code == 0 for code in self.codes):
             return 0
-        for signalled in (143, 130):
+        for signalled in STOP_CODES:
             if signalled in self.codes:
                 return signalled
         return 1
@@ -92,7 +95,7 @@ def run_workers(space: str | Path, options: RunOptions, workers: int) -> Workers
         if code < 0:
             print(f"worker {index} (pid {proc.pid}) was killed by signal {-code}; the others went on",
                   file=sys.stderr)
-        elif code not in (0, 130, 143):
+        elif code not in (0, *STOP_CODES):
             print(f"worker {index} (pid {proc.pid}) exited with {code}", file=sys.stderr)
     result = _study_result(storage_url, tracking_uri, study_name, options.trials or loaded.trials, loaded, before)
     return WorkersOutcome(result, codes)
@@ -106,19 +109,24 @@ def _relay(stream: IO[str], prefix: str) -> None:
 
 
 def _wait(procs: list[subprocess.Popen]) -> list[int]:
-    """Wait for every worker; SIGTERM here is passed on to each, Ctrl-C reaches them from the terminal."""
+    """Wait for every worker; SIGTERM and SIGHUP here are passed on to each, Ctrl-C reaches them from the terminal.
+
+    A signal sent to the whole group reaches a worker twice (from the sender and from here): a worker counts
+    the same signal within a second once (:data:`~archsearch.study._signals.DEBOUNCE_S`).
+    """
     def forward(signum: int, frame: Any) -> None:
         for proc in procs:
             if proc.poll() is None:
                 proc.send_signal(signum)
 
-    old_term = signal.signal(signal.SIGTERM, forward)
-    old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)  # the workers close their runs and exit 130
+    handlers = {signum: forward for signum in SIGNALS}
+    handlers[signal.SIGINT] = signal.SIG_IGN  # the workers close their runs and exit 130
+    old = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
         return [proc.wait() for proc in procs]
     finally:
-        signal.signal(signal.SIGTERM, old_term)
-        signal.signal(signal.SIGINT, old_int)
+        for signum, handler in old.items():
+            signal.signal(signum, handler)
 
 
 def _finished(storage_url: str, study_name: str) -> int:

@@ -51,6 +51,10 @@ class Tracker(Protocol):
     def close_orphans(self, study: str, trial_states: Mapping[int, str]) -> None:
         """Close this study's runs left RUNNING by processes that died (``trial_states``: Optuna state by number)."""
 
+    def stopped(self, reason: str, state: str = "FAIL") -> None:
+        """A signal or a requested stop ended the search: open trial runs end KILLED with Optuna ``state`` and
+        ``reason`` as tags; the parent run gets ``reason`` as a tag (``close("KILLED")`` then closes it)."""
+
     def wait(self) -> None:
         """Block until everything sent so far is written."""
 

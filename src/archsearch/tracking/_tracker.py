@@ -102,6 +102,10 @@ class MlflowTracker:
         states = dict(trial_states)
         self._submit(lambda: self._close_orphans(study, states))
 
+    def stopped(self, reason: str, state: str = "FAIL") -> None:
+        """The search was stopped (a signal, a deadline): open trial runs end KILLED, every run says why."""
+        self._submit(lambda: self._stopped(reason, state))
+
     def close(self, status: str | None = "FINISHED", timeout: float | None = None) -> None:
         """Close the parent run with ``status`` and wait for all logging to finish.
 
@@ -245,6 +249,17 @@ class MlflowTracker:
             self._share_view()
         if self.parent_run_id is not None and status is not None:
             self._client.set_terminated(self.parent_run_id, status=status)
+
+    def _stopped(self, reason: str, state: str) -> None:
+        for number in list(self._child_runs):
+            run_id = self._child_runs.pop(number)
+            tags = {Tag.STATE: state, Tag.STOP_REASON: reason}
+            if state == "FAIL":
+                tags[Tag.ERROR] = reason
+            self._log(run_id, tags=tags)
+            self._client.set_terminated(run_id, status="KILLED")
+        if self.parent_run_id is not None:
+            self._log(self.parent_run_id, tags={Tag.STOP_REASON: reason})
 
     def _share_view(self) -> None:
         """The runs table's columns (objective, sizes, times, params) as the experiment's shared view."""

@@ -55,9 +55,20 @@ def serve(inbox: BinaryIO, outbox: BinaryIO) -> None:
             getattr(tracker, method)(*args, **kwargs)
 
 
+def ignore_stop_signals() -> None:
+    """SIGINT, SIGTERM and SIGHUP sent to the whole process group are the search process's to handle.
+
+    It tells this worker to close the runs (``stopped``, then ``close``) and waits
+    a bounded time; if the search process is gone first, the end of input closes
+    them here (:data:`DIED`).
+    """
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
 def main() -> None:
-    # Ctrl-C reaches the whole process group; the search process decides when logging ends.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_stop_signals()
     warnings.simplefilter("ignore", DeprecationWarning)
     outbox = os.fdopen(int(sys.argv[1]), "wb")
     with warnings.catch_warnings():

@@ -12,6 +12,7 @@ import pickle
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -108,6 +109,9 @@ class WorkerProcessTracker:
     def close_orphans(self, study: str, trial_states: Mapping[int, str]) -> None:
         self._send("close_orphans", study, dict(trial_states))
 
+    def stopped(self, reason: str, state: str = "FAIL") -> None:
+        self._send("stopped", reason, state)
+
     def wait(self) -> None:
         """Block until everything sent so far is written."""
         if self._send("wait"):
@@ -116,9 +120,14 @@ class WorkerProcessTracker:
                 self.errors = list(reply[1])
 
     def close(self, status: str | None = "FINISHED", timeout: float | None = None) -> None:
-        """Close the parent run with ``status`` (None: leave it RUNNING) and wait for the worker to finish."""
+        """Close the parent run with ``status`` (None: leave it RUNNING) and wait for the worker to finish.
+
+        With ``timeout``, wait that long in all (a stopped search must exit soon): a worker that has not
+        finished by then is killed, and the next run closes what it left RUNNING (its process is gone).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
         if self._send("close", status):
-            reply = self._receive("closed")
+            reply = self._receive_by("closed", deadline)
             if reply:
                 self.parent_run_id = reply[1] or self.parent_run_id
                 self.errors = list(reply[2])
@@ -127,9 +136,10 @@ class WorkerProcessTracker:
         except OSError:
             pass
         try:
-            self._proc.wait(timeout)
+            self._proc.wait(None if deadline is None else max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
             self.errors.append("the MLflow worker did not finish in time")
+            self._proc.kill()
         self._replies.close()
         for message in self.errors[:1]:
             warnings.warn(f"MLflow logging failed ({message}); the search went on.", stacklevel=2)
@@ -147,6 +157,19 @@ class WorkerProcessTracker:
                     self.errors.append(f"the MLflow worker stopped ({type(err).__name__}: {err})")
                 return False
 
+    def _receive_by(self, kind: str, deadline: float | None) -> tuple[Any, ...] | None:
+        """:meth:`_receive` that gives up at ``deadline`` (``time.monotonic()``; None: never)."""
+        if deadline is None:
+            return self._receive(kind)
+        got: list[tuple[Any, ...] | None] = []
+        reader = threading.Thread(target=lambda: got.append(self._receive(kind)), daemon=True)
+        reader.start()
+        reader.join(max(deadline - time.monotonic(), 0.0))
+        if not got:
+            self.errors.append("the MLflow worker did not answer in time")
+            return None
+        return got[0]
+
     def _receive(self, kind: str) -> tuple[Any, ...] | None:
         while True:
             try:
@@ -158,3 +181,4 @@ class WorkerProcessTracker:
                 self.parent_run_id, self.experiment_id = message[1] or self.parent_run_id, message[2]
             if message[0] == kind:
                 return message
+
