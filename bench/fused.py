@@ -146,9 +146,9 @@ def equivalence(n_seeds: int, cnn_epochs: int) -> dict:
     return out
 
 
-def ask(rounds: int) -> dict:
+def ask(rounds: int, epochs: int) -> dict:
     cmd = ["-m", "archsearch", "ask", "spaces/mnist_dense_vs_cnn.py", "--factor", "model", "--repeats", "5",
-           "--dataset", "mnist_sample", "--epochs", "12", "--quiet"]
+           "--dataset", "mnist_sample", "--epochs", str(epochs), "--quiet"]
     rows, machine = [], [_machine()]
     for r in range(rounds):
         order = ("--fuse", "--no-fuse") if r % 2 == 0 else ("--no-fuse", "--fuse")
@@ -188,6 +188,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--ks", default="1,2,4,8")
     parser.add_argument("--cnn-epochs", type=int, default=12)
+    parser.add_argument("--ask-epochs", type=int, default=12, help="the L0 ask's --epochs (12 in the lab)")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.path.insert(0, str(REPO / "src"))
@@ -205,7 +206,7 @@ def main() -> None:
                   f"|d| {c['max_abs_diff']:.4f}; Welch p {c['welch_p']:.3f}; sd ratio {c['sd_ratio']:.3f}; "
                   f"{c['separate_s']:.0f} s separate, {c['fused_s']:.0f} s fused")
     if args.ask:
-        data = ask(args.rounds)
+        data = ask(args.rounds, args.ask_epochs)
         (RESULTS / "fused_ask.json").write_text(json.dumps({"date": stamp, **data}, indent=1))
         for row in data["rows"]:
             print(f"round {row['round']} {row['flag']}: {row['seconds']:.1f} s (exit {row['rc']})")
