@@ -113,3 +113,15 @@ def test_a_diverged_replica_stops_its_trials_pack_or_only_itself(one_trial):
     watch.on_epoch_end(0, {"r0_replica_loss": 1.0, "r1_replica_loss": float("nan")})
     assert watch.diverged == {1: (0, pytest.approx(float("nan"), nan_ok=True))}
     assert watch.model.stop_training is one_trial
+
+
+def test_fuse_flags_carry_over_to_a_resumed_or_recycled_run_and_bad_values_stop():
+    from click.testing import CliRunner
+
+    from archsearch.cli import cli
+    from archsearch.study import resume_args
+
+    assert resume_args("s.py", RunOptions(fuse=False, fuse_max=4))[-3:] == ["--fuse-max", "4", "--no-fuse"]
+    assert "--no-fuse" not in resume_args("s.py", RunOptions())
+    result = CliRunner().invoke(cli, ["run", "s.py", "--fuse-max", "0"])
+    assert result.exit_code == 2 and "--fuse-max" in result.output

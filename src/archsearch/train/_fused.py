@@ -111,7 +111,7 @@ class _PackWatch(keras.callbacks.Callback):
         self.pruned_epoch: int | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        logs = logs or {}
+        logs = _named(logs or {}, self.k)
         for r in range(self.k):
             loss = logs.get(f"{replica_name(r)}_{_LOSS}")
             if r not in self.diverged and loss is not None and not math.isfinite(float(loss)):
@@ -148,6 +148,14 @@ class _ReplicaLoss(keras.metrics.Mean):
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         value = keras.ops.mean(self.loss(y_true, y_pred))
         super().update_state(value, sample_weight=keras.ops.cast(keras.ops.shape(y_pred)[0], self.dtype))
+
+
+def _named(logs: dict[str, Any], k: int) -> dict[str, Any]:
+    """Keras names a lone output's logs without its name (``accuracy``): add it, as with several (``r0_accuracy``)."""
+    if k != 1:
+        return logs
+    prefix = replica_name(0) + "_"
+    return {(f"val_{prefix}{key[4:]}" if key.startswith("val_") else prefix + key): v for key, v in logs.items()}
 
 
 def replica_logs(logs: dict[str, Any], r: int) -> dict[str, Any]:
@@ -279,7 +287,8 @@ def fit_fused(build: Callable[[], keras.Model], dataset: Dataset, seeds: Sequenc
     share = (time.perf_counter() - start) / len(models)
     outcomes = []
     for r, (seed, model) in enumerate(zip(seeds, models)):
-        hist = {k: [float(v) for v in vals] for k, vals in replica_logs(history.history, r).items()}
+        logs = replica_logs(_named(history.history, len(models)), r)
+        hist = {k: [float(v) for v in vals] for k, vals in logs.items()}
         diverged = watch.diverged.get(r)
         if diverged is not None:  # a separate fit stops at the end of the epoch whose loss diverged
             hist = {k: v[:diverged[0] + 1] for k, v in hist.items()}
