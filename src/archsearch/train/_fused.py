@@ -35,7 +35,8 @@ import keras
 import tensorflow as tf
 
 from archsearch.train._feed import _labeller, _tensors, val_batches
-from archsearch.train._fit import FitResult, label_format, predictions_correct, set_seed
+from archsearch.train._fit import FitResult, fit_result, label_format, set_seed
+from archsearch.train._monitor import report_and_prune
 from archsearch.train._pack import pack_room
 
 if TYPE_CHECKING:
@@ -121,11 +122,7 @@ class _PackWatch(keras.callbacks.Callback):
             return
         if self.trial is None or 0 in self.diverged:
             return
-        value = replica_logs(logs, 0).get(self.monitor)
-        if value is None or not math.isfinite(float(value)):
-            return
-        self.trial.report(float(value), epoch)
-        if self.trial.should_prune():
+        if report_and_prune(self.trial, replica_logs(logs, 0).get(self.monitor), epoch):
             self.pruned_epoch = epoch
             self.model.stop_training = True
 
@@ -288,19 +285,10 @@ def fit_fused(build: Callable[[], keras.Model], dataset: Dataset, seeds: Sequenc
     outcomes = []
     for r, (seed, model) in enumerate(zip(seeds, models)):
         logs = replica_logs(_named(history.history, len(models)), r)
-        hist = {k: [float(v) for v in vals] for k, vals in logs.items()}
         diverged = watch.diverged.get(r)
         if diverged is not None:  # a separate fit stops at the end of the epoch whose loss diverged
-            hist = {k: v[:diverged[0] + 1] for k, v in hist.items()}
-        metrics: dict[str, float] = {k: vals[-1] for k, vals in hist.items() if vals}
-        correct_val = correct_test = None
-        if hist and all(math.isfinite(v) for v in metrics.values()):
-            correct_val = predictions_correct(model, dataset.x_val, dataset.y_val)
-            correct_test = predictions_correct(model, dataset.x_test, dataset.y_test)
-            metrics["test_accuracy"] = float(correct_test.mean()) if len(correct_test) else 0.0
-        metrics["fit_seconds"] = share
-        result = FitResult(history=hist, metrics=metrics, params_count=int(model.count_params()),
-                           fit_seconds=share, correct_val=correct_val, correct_test=correct_test)
+            logs = {k: v[:diverged[0] + 1] for k, v in logs.items()}
+        result = fit_result(model, dataset, logs, share)
         outcomes.append(ReplicaOutcome(seed, result, diverged[0] if diverged else None,
                                        diverged[1] if diverged else None,
                                        watch.pruned_epoch if r == 0 else None))
