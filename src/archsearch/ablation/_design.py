@@ -84,7 +84,7 @@ def parse_levels(param: Param, text: str) -> list[Any]:
         >>> parse_levels(Param.make_int("layers", 1, 5, None, None, None), "1, 3")
         [1, 3]
     """
-    out = []
+    out: list[Any] = []
     for raw in (t.strip() for t in text.split(",") if t.strip()):
         try:
             if param.kind == "int":
@@ -159,7 +159,8 @@ def plan_ablation(space: Space, factor: str, *, levels: Sequence[Any] | str | No
     overrides, matched = _matched_overrides(space, factor, levels, baseline, base_values, match_size)
     configs = {_key(lv): _config(space, {**base_values, factor: lv, **overrides.get(str(lv), {})}) for lv in levels}
     pairs = [(configs[_key(lv)], s) for lv in levels for s in seeds]
-    random.Random(ablation_order_seed(seed, first_seed)).shuffle(pairs)  # order effects (warm caches, load) spread over levels
+    # order effects (warm caches, load) spread over levels
+    random.Random(ablation_order_seed(seed, first_seed)).shuffle(pairs)
     clean_base = {k: v for k, v in _config(space, base_values).items() if k != factor}
     reference = base.partition(":")[2] if isinstance(base, str) and base.startswith(_REFERENCE) else None
     return AblationPlan(factor, levels, baseline, clean_base, seeds, pairs, reference=reference, matched=matched)
@@ -284,7 +285,8 @@ def _open_or_create(name: str | None, storage_url: str | None, direction: str | 
     storage = open_storage(resolve_storage(storage_url))
     if direction is None:
         return optuna.load_study(study_name=name, storage=storage)
-    return optuna.create_study(study_name=name, storage=storage, direction=direction, load_if_exists=True)
+    return optuna.create_study(study_name=name, storage=storage,
+                               direction=optuna.study.StudyDirection[direction.upper()], load_if_exists=True)
 
 
 _REFERENCE = "reference:"

@@ -46,7 +46,7 @@ def prepare(name: str, raw: RawData, *, input: str, validation_split: float, see
     """
     x, y = raw.x_train, _int_labels(raw.y_train)
     _check_pair(name, "", x, y)
-    if raw.x_test is None:
+    if raw.x_test is None or raw.y_test is None:
         keep, test_idx = stratified_split(y, _TEST_FRACTION, split_seeds(seed)[0])
         x_test, y_test = x, y[test_idx]
     else:

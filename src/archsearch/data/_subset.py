@@ -38,8 +38,9 @@ def subset_loader(load_raw: Callable[[str], RawData]) -> Callable[[str], RawData
         count, inner = parse_subset(arg)
         raw = load_raw(inner)
         x, y = _sample(raw.x_train, raw.y_train, count)
-        test = (None, None) if raw.x_test is None else _sample(raw.x_test, raw.y_test, max(count // 5, 10))
-        return RawData(x, y, *test, class_names=raw.class_names, skipped=raw.skipped)
+        x_test, y_test = (None, None) if raw.x_test is None or raw.y_test is None else _sample(
+            raw.x_test, raw.y_test, max(count // 5, 10))
+        return RawData(x, y, x_test, y_test, class_names=raw.class_names, skipped=raw.skipped)
 
     return load
 

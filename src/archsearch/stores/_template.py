@@ -34,7 +34,7 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "archsearch"
 
 
-def store_from_template(db: Path, template_name: str, build: Callable[[Path], None],
+def store_from_template(db: Path, template_name: str, build: Callable[[Path], object],
                         adjust: Callable[[sqlite3.Connection], None] | None = None) -> bool:
     """Create the SQLite file ``db`` as a copy of the cached template ``template_name``.
 

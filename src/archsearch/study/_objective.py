@@ -265,7 +265,7 @@ class Objective:
                    Metric.FIT_SECONDS: fit_seconds, Metric.RSS_MIB: rss}
         # Per-seed curves and final values, so that a report can compute intervals from MLflow alone.
         per_seed = [(r.history, {**_final(r.metrics), Metric.OBJECTIVE: v, Metric.FIT_SECONDS: r.fit_seconds})
-                    for r, v in zip(results, values)] if self.repeats > 1 else []
+                    for r, v in zip(results, values, strict=True)] if self.repeats > 1 else []
         shown = self._shown(params)
         self.tracker.end_trial(TrialLog(
             trial.number, "COMPLETE", shown, mean_curves([r.history for r in results]), _final(metrics), tags,
@@ -334,7 +334,8 @@ class Objective:
             trial.number, "FAIL", shown, history, {}, {Tag.ERROR: message[:5000]}, summary=summary,
             run_name=run_name(trial.number, shown), traceback=trace,
             description=trial_description(trial.number, "FAIL", self.space.objective,
-                                          seed=int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number))),
+                                          seed=int(trial.user_attrs.get(Attr.SEED,
+                                                                        trial_seed(self.seed, trial.number))),
                                           note=f"Error: {message}\n\nThe traceback is the run's artifact "
                                                "`traceback.txt`.")))
         self.progress.trial_done(self.finished, trial.number, "FAIL", None, params, seconds,
@@ -352,8 +353,8 @@ def set_correctness(trial: optuna.Trial, results: Sequence[Any]) -> None:
 
     for key, n_key, field in ((Attr.CORRECT_VAL, Attr.N_VAL, "correct_val"),
                               (Attr.CORRECT_TEST, Attr.N_TEST, "correct_test")):
-        vectors = [getattr(r, field, None) for r in results]
-        if not vectors or any(v is None for v in vectors) or len({len(v) for v in vectors}) != 1:
+        vectors = [v for v in (getattr(r, field, None) for r in results) if v is not None]
+        if not vectors or len(vectors) < len(results) or len({len(v) for v in vectors}) != 1:
             continue
         trial.set_user_attr(key, [pack_correct(v) for v in vectors])
         trial.set_user_attr(n_key, len(vectors[0]))

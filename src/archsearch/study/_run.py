@@ -18,13 +18,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from archsearch._compat.optuna import enqueued_params
+from archsearch._quiet import quiet_tensorflow
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
 from archsearch.schema import Attr, StudyAttr, Tag
 from archsearch.seeds import sampler_seed
 from archsearch.space import Space, load_space
-from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.stores import check_url, open_storage, redact, resolve_storage, resolve_tracking_uri
+from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.study._options import RunOptions, resume_args
 from archsearch.study._owners import OWNER_ATTR, Owned, Owners
 from archsearch.study._progress import Progress, format_params
@@ -123,6 +125,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     """
     options = options or RunOptions()
     options.validate()
+    quiet_tensorflow()  # before TensorFlow loads (the CLI did it already; this is for the Python API)
     space = space if isinstance(space, Space) else load_space(space)
     plan = _plan(space, options)
     with stop_on_signals():
@@ -325,8 +328,8 @@ def _keras_tuner(options: RunOptions, plan: _Plan, objective: Any, study: Any, f
         return stop_for_failures.tripped or late() or gate.stop_before_next(study)
 
     search_with_keras_tuner(options.engine, objective, study, trials=plan.target - finished, epochs=plan.epochs,
-                            seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))), should_stop=should_stop,
-                            claim=owners.claim)
+                            seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))),
+                            should_stop=should_stop, claim=owners.claim)
 
 
 def _raise_stop(study: Any, trial: Any) -> None:
@@ -382,8 +385,7 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
     for t in study.get_trials(deepcopy=False):
         if t.state.name == "FAIL" or t.user_attrs.get(Attr.DESIGN_POINT) is not True:
             continue  # failed repeats are tried again; a trial the sampler added is no design point
-        params = t.params if t.state.name != "WAITING" else t.system_attrs.get("fixed_params", {})
-        present.add(key(params, t.user_attrs.get(Attr.SEED)))
+        present.add(key(enqueued_params(t), t.user_attrs.get(Attr.SEED)))
     for params, seed in configs:
         if key(params, seed) not in present:
             # Marked, so an analysis can leave out what the sampler adds after a design trial fails.
