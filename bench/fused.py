@@ -42,10 +42,17 @@ def _cases(cnn_epochs: int) -> dict:
     def dense():
         import keras
 
-        model = keras.Sequential([keras.Input(shape=(64,)), keras.layers.Dense(64, activation="relu"),
-                                  keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")])
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(64,)),
+                keras.layers.Dense(64, activation="relu"),
+                keras.layers.Dense(64, activation="relu"),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
         return model
 
     space = load_space(REPO / "spaces" / "mnist_dense_vs_cnn.py")
@@ -54,8 +61,10 @@ def _cases(cnn_epochs: int) -> dict:
     def cnn():
         return train.build_model(space, FixedHyperParameters({"model": "cnn"}), mnist)
 
-    return {"digits dense 64-64": (dense, load_dataset("digits", input="flat"), 15, 32),
-            "mnist_sample CNN (L0)": (cnn, mnist, cnn_epochs, 128)}
+    return {
+        "digits dense 64-64": (dense, load_dataset("digits", input="flat"), 15, 32),
+        "mnist_sample CNN (L0)": (cnn, mnist, cnn_epochs, 128),
+    }
 
 
 def _separate(build, dataset, seeds, epochs, batch):
@@ -78,7 +87,7 @@ def _fused(build, dataset, seeds, epochs, batch, fuse_max=None):
         train.clear_session()
         pack = train.fit_fused(build, dataset, todo, epochs=epochs, batch_size=batch, fuse_max=fuse_max)
         accs += [o.result.history["val_accuracy"][-1] for o in pack]
-        todo = todo[len(pack):]
+        todo = todo[len(pack) :]
     return accs
 
 
@@ -110,9 +119,19 @@ def time_packs(rounds: int, ks: list[int], cnn_epochs: int) -> dict:
                 took = {}
                 for mode in order:
                     fn = _fused if mode == "fused" else _separate
-                    took[mode] = _timed(fn, build, dataset, seeds, epochs, batch, **({"fuse_max": k} if mode == "fused" else {}))[0]
-                rows.append({"case": name, "k": k, "round": r, "fused_s": took["fused"], "separate_s": took["separate"],
-                             "ratio": took["fused"] / took["separate"]})
+                    took[mode] = _timed(
+                        fn, build, dataset, seeds, epochs, batch, **({"fuse_max": k} if mode == "fused" else {})
+                    )[0]
+                rows.append(
+                    {
+                        "case": name,
+                        "k": k,
+                        "round": r,
+                        "fused_s": took["fused"],
+                        "separate_s": took["separate"],
+                        "ratio": took["fused"] / took["separate"],
+                    }
+                )
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
                 (RESULTS / "fused_time.partial.json").write_text(json.dumps({"rows": rows, "machine": machine}))
         machine.append(_machine())
@@ -134,21 +153,46 @@ def equivalence(n_seeds: int, cnn_epochs: int) -> dict:
         half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if d.std() > 0 else 0.0
         welch = stats.ttest_ind(fus, sep, equal_var=False)
         out["cases"][name] = {
-            "seeds": seeds, "separate": sep, "fused": fus, "mean_separate": float(np.mean(sep)),
-            "mean_fused": float(np.mean(fus)), "mean_diff": float(d.mean()),
-            "paired_ci": [float(d.mean() - half), float(d.mean() + half)], "max_abs_diff": float(np.abs(d).max()),
+            "seeds": seeds,
+            "separate": sep,
+            "fused": fus,
+            "mean_separate": float(np.mean(sep)),
+            "mean_fused": float(np.mean(fus)),
+            "mean_diff": float(d.mean()),
+            "paired_ci": [float(d.mean() - half), float(d.mean() + half)],
+            "max_abs_diff": float(np.abs(d).max()),
             "welch_p": float(welch.pvalue) if np.isfinite(welch.pvalue) else 1.0,
-            "sd_ratio": float(np.std(fus, ddof=1) / np.std(sep, ddof=1)), "separate_s": t_sep, "fused_s": t_fus,
-            "epochs": epochs, "batch": batch}
-        print(json.dumps({k: v for k, v in out["cases"][name].items() if k not in ("seeds",)}), file=sys.stderr,
-              flush=True)
+            "sd_ratio": float(np.std(fus, ddof=1) / np.std(sep, ddof=1)),
+            "separate_s": t_sep,
+            "fused_s": t_fus,
+            "epochs": epochs,
+            "batch": batch,
+        }
+        print(
+            json.dumps({k: v for k, v in out["cases"][name].items() if k not in ("seeds",)}),
+            file=sys.stderr,
+            flush=True,
+        )
     out["machine"].append(_machine())
     return out
 
 
 def ask(rounds: int, epochs: int) -> dict:
-    cmd = ["-m", "archsearch", "ask", "spaces/mnist_dense_vs_cnn.py", "--factor", "model", "--repeats", "5",
-           "--dataset", "mnist_sample", "--epochs", str(epochs), "--quiet"]
+    cmd = [
+        "-m",
+        "archsearch",
+        "ask",
+        "spaces/mnist_dense_vs_cnn.py",
+        "--factor",
+        "model",
+        "--repeats",
+        "5",
+        "--dataset",
+        "mnist_sample",
+        "--epochs",
+        str(epochs),
+        "--quiet",
+    ]
     rows, machine = [], [_machine()]
     for r in range(rounds):
         order = ("--fuse", "--no-fuse") if r % 2 == 0 else ("--no-fuse", "--fuse")
@@ -156,26 +200,52 @@ def ask(rounds: int, epochs: int) -> dict:
             with tempfile.TemporaryDirectory() as tmp:
                 env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
                 start = time.perf_counter()
-                proc = subprocess.run([sys.executable, *cmd, flag, "--storage", f"sqlite:///{tmp}/o.db",
-                                       "--tracking-uri", f"sqlite:///{tmp}/m.db"], cwd=REPO, env=env,
-                                      capture_output=True, text=True, check=False)
+                proc = subprocess.run(
+                    [
+                        sys.executable,
+                        *cmd,
+                        flag,
+                        "--storage",
+                        f"sqlite:///{tmp}/o.db",
+                        "--tracking-uri",
+                        f"sqlite:///{tmp}/m.db",
+                    ],
+                    cwd=REPO,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
                 took = time.perf_counter() - start
-            rows.append({"round": r, "flag": flag, "seconds": took, "rc": proc.returncode,
-                         "verdict": proc.stdout.strip().splitlines()[-3:], "stderr": proc.stderr[-500:]})
+            rows.append(
+                {
+                    "round": r,
+                    "flag": flag,
+                    "seconds": took,
+                    "rc": proc.returncode,
+                    "verdict": proc.stdout.strip().splitlines()[-3:],
+                    "stderr": proc.stderr[-500:],
+                }
+            )
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
         machine.append(_machine())
     return {"command": "archsearch " + " ".join(cmd[2:]), "rows": rows, "machine": machine}
 
 
 def _table_time(data: dict) -> str:
-    lines = ["| case | K | fused s/seed | separate s/seed | fused / separate (median over rounds) |", "|---|---|---|---|---|"]
+    lines = [
+        "| case | K | fused s/seed | separate s/seed | fused / separate (median over rounds) |",
+        "|---|---|---|---|---|",
+    ]
     groups: dict = {}
     for row in data["rows"]:
         groups.setdefault((row["case"], row["k"]), []).append(row)
     for (case, k), rows in groups.items():
-        lines.append(f"| {case} | {k} | {statistics.median(r['fused_s'] for r in rows) / k:.2f} | "
-                     f"{statistics.median(r['separate_s'] for r in rows) / k:.2f} | "
-                     f"**{statistics.median(r['ratio'] for r in rows):.2f}x** |")
+        lines.append(
+            f"| {case} | {k} | {statistics.median(r['fused_s'] for r in rows) / k:.2f} | "
+            f"{statistics.median(r['separate_s'] for r in rows) / k:.2f} | "
+            f"**{statistics.median(r['ratio'] for r in rows):.2f}x** |"
+        )
     return "\n".join(lines)
 
 
@@ -201,10 +271,12 @@ def main() -> None:
         data = equivalence(args.seeds, args.cnn_epochs)
         (RESULTS / "fused_equivalence.json").write_text(json.dumps({"date": stamp, **data}, indent=1))
         for name, c in data["cases"].items():
-            print(f"{name}: mean val acc separate {c['mean_separate']:.4f}, fused {c['mean_fused']:.4f}; paired "
-                  f"difference {c['mean_diff']:+.5f} [{c['paired_ci'][0]:+.5f}, {c['paired_ci'][1]:+.5f}], max "
-                  f"|d| {c['max_abs_diff']:.4f}; Welch p {c['welch_p']:.3f}; sd ratio {c['sd_ratio']:.3f}; "
-                  f"{c['separate_s']:.0f} s separate, {c['fused_s']:.0f} s fused")
+            print(
+                f"{name}: mean val acc separate {c['mean_separate']:.4f}, fused {c['mean_fused']:.4f}; paired "
+                f"difference {c['mean_diff']:+.5f} [{c['paired_ci'][0]:+.5f}, {c['paired_ci'][1]:+.5f}], max "
+                f"|d| {c['max_abs_diff']:.4f}; Welch p {c['welch_p']:.3f}; sd ratio {c['sd_ratio']:.3f}; "
+                f"{c['separate_s']:.0f} s separate, {c['fused_s']:.0f} s fused"
+            )
     if args.ask:
         data = ask(args.rounds, args.ask_epochs)
         (RESULTS / "fused_ask.json").write_text(json.dumps({"date": stamp, **data}, indent=1))

@@ -40,8 +40,9 @@ def _same_record(a: optuna.trial.FrozenTrial, b: optuna.trial.FrozenTrial, run_a
     for key in metrics_b:
         if "fit_seconds" not in key and "rss_mib" not in key:
             assert metrics_a[key] == pytest.approx(metrics_b[key], rel=1e-4, abs=1e-5), key
-    assert {k: v for k, v in run_a.data.tags.items() if k != Tag.FUSED and "mlflow" not in k and "run" not in k} == \
-        {k: v for k, v in run_b.data.tags.items() if "mlflow" not in k and "run" not in k}
+    assert {k: v for k, v in run_a.data.tags.items() if k != Tag.FUSED and "mlflow" not in k and "run" not in k} == {
+        k: v for k, v in run_b.data.tags.items() if "mlflow" not in k and "run" not in k
+    }
 
 
 @pytest.mark.slow
@@ -55,8 +56,9 @@ def test_an_asks_seeds_of_one_level_train_as_one_pack_and_record_as_separate_tri
         result = run_ablation(space, "units", RunOptions(quiet=True, fuse=fuse, **stores), repeats=2)
         runs = _child_runs(stores["tracking_uri"])
         study = optuna.load_study(study_name=result.study_name, storage=stores["storage"])
-        trials[fuse] = {json.dumps([t.params, t.user_attrs[Attr.SEED]]): (t, runs[t.number])
-                        for t in study.get_trials()}
+        trials[fuse] = {
+            json.dumps([t.params, t.user_attrs[Attr.SEED]]): (t, runs[t.number]) for t in study.get_trials()
+        }
     assert sorted(trials[True]) == sorted(trials[False]) and len(trials[True]) == 4
     for key, (fused, fused_run) in trials[True].items():
         separate, separate_run = trials[False][key]
@@ -67,8 +69,9 @@ def test_an_asks_seeds_of_one_level_train_as_one_pack_and_record_as_separate_tri
 
 @pytest.mark.slow
 def test_what_cannot_fuse_trains_separately_and_says_so_once(tmp_path, write_space, capsys):
-    body = SPACE.replace("    return model\n", "    hp.fit_callbacks.append(keras.callbacks.ReduceLROnPlateau())\n"
-                                               "    return model\n")
+    body = SPACE.replace(
+        "    return model\n", "    hp.fit_callbacks.append(keras.callbacks.ReduceLROnPlateau())\n    return model\n"
+    )
     space = write_space(body, "tiny.py")
     run_search(space, RunOptions(trials=2, repeats=2, epochs=1, **_stores(tmp_path, "cb")))  # said once, not twice
     err = capsys.readouterr().err

@@ -28,11 +28,21 @@ def _dataset(n_train=96, n_val=24) -> Dataset:
 def _build(dropout: float = 0.0, regularize: bool = False, optimizer: str | None = None):
     def build() -> keras.Model:
         reg = keras.regularizers.L2(1e-3) if regularize else None
-        model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(16, activation="relu", kernel_regularizer=reg),
-                                  keras.layers.Dropout(dropout), keras.layers.Dense(3, activation="softmax")])
-        model.compile(optimizer=optimizer or keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+        model = keras.Sequential(
+            [
+                keras.Input((6,)),
+                keras.layers.Dense(16, activation="relu", kernel_regularizer=reg),
+                keras.layers.Dropout(dropout),
+                keras.layers.Dense(3, activation="softmax"),
+            ]
+        )
+        model.compile(
+            optimizer=optimizer or keras.optimizers.Adam(0.01),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         return model
+
     return build
 
 

@@ -46,8 +46,13 @@ def design_siblings(trial: Any, seed: int, taken: Container[tuple[str, int]]) ->
     siblings = []
     for t in trials:
         other = t.user_attrs.get(Attr.SEED)
-        if (t.state.name == "WAITING" and t.user_attrs.get(Attr.DESIGN_POINT) is True and other is not None
-                and int(other) != seed and (key, int(other)) not in taken
-                and json.dumps(sorted(t.system_attrs.get("fixed_params", {}).items()), default=str) == key):
+        if (
+            t.state.name == "WAITING"
+            and t.user_attrs.get(Attr.DESIGN_POINT) is True
+            and other is not None
+            and int(other) != seed
+            and (key, int(other)) not in taken
+            and json.dumps(sorted(t.system_attrs.get("fixed_params", {}).items()), default=str) == key
+        ):
             siblings.append(int(other))
     return key, siblings

@@ -65,8 +65,9 @@ def replica_name(r: int) -> str:
     return f"r{r}"
 
 
-def fused_train_batches(dataset: Dataset, batch_size: int, seeds: Sequence[int], labels: str = "sparse",
-                        shuffle: bool = True) -> tf.data.Dataset:
+def fused_train_batches(
+    dataset: Dataset, batch_size: int, seeds: Sequence[int], labels: str = "sparse", shuffle: bool = True
+) -> tf.data.Dataset:
     """K training streams zipped: batch i is a tuple of K batches, replica r's in the order ``seeds[r]`` gives.
 
     Replica r's stream is :func:`archsearch.train._feed.train_batches` with seed
@@ -168,15 +169,19 @@ def replica_logs(logs: dict[str, Any], r: int) -> dict[str, Any]:
         val = key.startswith("val_")
         name = key[4:] if val else key
         if name.startswith(prefix) and name != prefix + "loss":
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
             out[("val_" if val else "") + ("loss" if name == _LOSS else name)] = value
     return out
 
 
 def _same_architecture(models: Sequence[keras.Model]) -> bool:
     def signature(m: keras.Model) -> tuple[Any, ...]:
-        return (type(m).__name__, m.count_params(), str(m.output_shape),
-                tuple((type(layer).__name__, str(getattr(layer, "output_shape", ""))) for layer in m.layers))
+        return (
+            type(m).__name__,
+            m.count_params(),
+            str(m.output_shape),
+            tuple((type(layer).__name__, str(getattr(layer, "output_shape", ""))) for layer in m.layers),
+        )
 
     first = signature(models[0])
     return all(signature(m) == first for m in models[1:])
@@ -220,7 +225,8 @@ def _compile_pack(models: Sequence[keras.Model], input_shape: Sequence[int]) -> 
     if any(optimizer(m) != optimizer(models[0]) for m in models[1:]):
         raise FuseRefused("the replicas' optimizers differ")
     inputs = [keras.Input(tuple(input_shape), name=f"{replica_name(r)}_input") for r in range(len(models))]
-    outputs = [keras.layers.Identity(name=replica_name(r))(m(x)) for r, (m, x) in enumerate(zip(models, inputs))]
+    pairs = enumerate(zip(models, inputs, strict=True))
+    outputs = [keras.layers.Identity(name=replica_name(r))(m(x)) for r, (m, x) in pairs]
     fused = keras.Model(inputs, outputs, name="fused")
 
     def fresh(metrics: Any) -> Any:
@@ -230,19 +236,33 @@ def _compile_pack(models: Sequence[keras.Model], input_shape: Sequence[int]) -> 
 
     names = [replica_name(r) for r in range(len(models))]
     loss = models[0].loss
-    fused.compile(optimizer=models[0].optimizer,  # unbuilt until this fit: it builds over every replica's weights
-                  loss={n: loss for n in names},
-                  metrics={n: [_ReplicaLoss(loss), *(fresh(config["metrics"]) or [])] for n in names},
-                  weighted_metrics=({n: fresh(config["weighted_metrics"]) for n in names}
-                                    if config["weighted_metrics"] else None),
-                  jit_compile=config["jit_compile"], steps_per_execution=config["steps_per_execution"])
+    fused.compile(
+        optimizer=models[0].optimizer,  # unbuilt until this fit: it builds over every replica's weights
+        loss={n: loss for n in names},
+        metrics={n: [_ReplicaLoss(loss), *(fresh(config["metrics"]) or [])] for n in names},
+        weighted_metrics=(
+            {n: fresh(config["weighted_metrics"]) for n in names} if config["weighted_metrics"] else None
+        ),
+        jit_compile=config["jit_compile"],
+        steps_per_execution=config["steps_per_execution"],
+    )
     return fused
 
 
-def fit_fused(build: Callable[[], keras.Model], dataset: Dataset, seeds: Sequence[int], *, epochs: int,
-              batch_size: int, hp: Any = None, trial: Any = None, monitor: str = "val_accuracy",
-              stop_on_divergence: bool = True, shuffle: bool = True,
-              fuse_max: int | None = None) -> list[ReplicaOutcome]:
+def fit_fused(
+    build: Callable[[], keras.Model],
+    dataset: Dataset,
+    seeds: Sequence[int],
+    *,
+    epochs: int,
+    batch_size: int,
+    hp: Any = None,
+    trial: Any = None,
+    monitor: str = "val_accuracy",
+    stop_on_divergence: bool = True,
+    shuffle: bool = True,
+    fuse_max: int | None = None,
+) -> list[ReplicaOutcome]:
     """Train one replica per seed as one model; one :class:`ReplicaOutcome` per seed trained, in order.
 
     The pack holds the first seeds that fit (:func:`archsearch.train._pack.pack_room`:
@@ -267,8 +287,11 @@ def fit_fused(build: Callable[[], keras.Model], dataset: Dataset, seeds: Sequenc
         if len(models) == 1:
             room, need, budget = pack_room(model, batch_size, fuse_max)
             if room < 2 and len(seeds) > 1:
-                raise FuseRefused(f"one replica needs about {need:,.0f} MiB and a pack may use {budget:,.0f} MiB"
-                                  if need * 2 > budget else "--fuse-max is 1")
+                raise FuseRefused(
+                    f"one replica needs about {need:,.0f} MiB and a pack may use {budget:,.0f} MiB"
+                    if need * 2 > budget
+                    else "--fuse-max is 1"
+                )
             seeds = list(seeds)[:room]
         if len(models) == len(seeds):
             break
@@ -279,17 +302,29 @@ def fit_fused(build: Callable[[], keras.Model], dataset: Dataset, seeds: Sequenc
     fused = _compile_pack(models, dataset.input_shape)
     watch = _PackWatch(len(models), trial, monitor, stop_on_divergence)
     start = time.perf_counter()
-    history = fused.fit(train, validation_data=_fused_val_batches(dataset, batch_size, len(models), labels),
-                        epochs=epochs, shuffle=False, verbose=0, callbacks=[watch])
+    history = fused.fit(
+        train,
+        validation_data=_fused_val_batches(dataset, batch_size, len(models), labels),
+        epochs=epochs,
+        shuffle=False,
+        verbose=0,
+        callbacks=[watch],
+    )
     share = (time.perf_counter() - start) / len(models)
     outcomes = []
-    for r, (seed, model) in enumerate(zip(seeds, models)):
+    for r, (seed, model) in enumerate(zip(seeds, models, strict=True)):
         logs = replica_logs(_named(history.history, len(models)), r)
         diverged = watch.diverged.get(r)
         if diverged is not None:  # a separate fit stops at the end of the epoch whose loss diverged
-            logs = {k: v[:diverged[0] + 1] for k, v in logs.items()}
+            logs = {k: v[: diverged[0] + 1] for k, v in logs.items()}
         result = fit_result(model, dataset, logs, share)
-        outcomes.append(ReplicaOutcome(seed, result, diverged[0] if diverged else None,
-                                       diverged[1] if diverged else None,
-                                       watch.pruned_epoch if r == 0 else None))
+        outcomes.append(
+            ReplicaOutcome(
+                seed,
+                result,
+                diverged[0] if diverged else None,
+                diverged[1] if diverged else None,
+                watch.pruned_epoch if r == 0 else None,
+            )
+        )
     return outcomes
