@@ -9,7 +9,7 @@ written before.
 
 from __future__ import annotations
 
-__all__ = ["Attr", "Metric", "StudyAttr", "Tag"]
+__all__ = ["Attr", "Metric", "RunParam", "StudyAttr", "Tag"]
 
 
 class Attr:
@@ -73,10 +73,36 @@ class Tag:
     ERROR = "archsearch.error"
     CLOSED_BY = "archsearch.closed_by"
     STOP_REASON = "archsearch.stop_reason"  # parent and trial runs a signal or a requested stop ended (KILLED)
-    # experiment: the runs table's columns, as a view the MLflow UI opens with ?viewStateShareKey=archsearch
+    # experiment: the runs table's columns, as a saved view ("Views" menu) the MLflow UI opens with
+    # ?viewStateShareKey=archsearch
     VIEW_KEY = "archsearch"
     SHARED_VIEW = "mlflow.sharedViewState." + VIEW_KEY
+    # experiment: which MLflow UI it belongs to; archsearch's are model training, never GenAI
+    EXPERIMENT_KIND = "mlflow.experimentKind"
+    MODEL_TRAINING = "custom_model_development"  # the value of EXPERIMENT_KIND
     DATASET_CONTEXT = "mlflow.data.context"  # on a logged dataset input: training, validation, testing
+
+
+class RunParam:
+    """MLflow params of parent runs: the settings a search or an ablation really ran with."""
+
+    EPOCHS = "epochs"
+    BATCH_SIZE = "batch_size"
+    OBJECTIVE = "objective"
+    DIRECTION = "direction"
+    TRIALS = "trials"
+    SEED = "seed"  # --seed: run order, data split, trial seeds
+    DATASET = "dataset"
+    SAMPLER = "sampler"  # a search's sampler
+    PRUNER = "pruner"
+    REPEATS = "repeats"  # seeds per trial (a search) or per level (an ablation)
+    ENGINE = "engine"
+    # an ablation (`archsearch ask`)
+    FACTOR = "factor"
+    LEVELS = "levels"  # comma-separated, the baseline first
+    BASELINE = "baseline"
+    BASE = "base"  # where every other hyperparameter is held: default, reference:NAME or the values
+    SEEDS = "seeds"  # the seeds every level ran with
 
 
 class Metric:

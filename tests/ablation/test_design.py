@@ -76,7 +76,10 @@ def test_ablation_runs_paired_trials_and_records_its_design(ablation, tiny):
     from mlflow.tracking import MlflowClient
 
     parent = MlflowClient(tiny[2]).get_run(ablation.search.parent_run_id)
-    assert parent.data.params["sampler"] == "ablation of units"  # enqueued trials: no sampler proposed them
+    # Enqueued trials: no sampler proposed them; the params say the design, with the seeds per level that ran.
+    assert "sampler" not in parent.data.params
+    assert {k: parent.data.params[k] for k in ("factor", "levels", "repeats")} == {
+        "factor": "units", "levels": "8,16", "repeats": "2"}
     (effect,) = ablation.data["questions"][0]["effects"]
     assert effect["n"] == 2 and effect["seeds_needed"] >= 2 and ablation.data["min_effect"] == 0.01
 

@@ -67,7 +67,8 @@ def test_run_records_study_and_mlflow_runs_then_resumes(tmp_path, tiny_space):
         assert run.data.metrics["params_count"] == t.user_attrs["params_count"]
         assert run.data.metrics["rss_mib"] == t.user_attrs["rss_mib"] > 0
         assert run.data.metrics["objective"] == pytest.approx(t.value)
-        assert run.data.metrics["final/val_accuracy"] == pytest.approx(t.value)
+        assert run.data.metrics["curves/val_accuracy"] == pytest.approx(t.value)  # the curve's last point
+        assert "final/val_accuracy" not in run.data.metrics  # one metric per meaning
         assert run.data.metrics["final/test_accuracy"] == pytest.approx(t.user_attrs["metrics"]["test_accuracy"])
         assert run.data.metrics["fit_seconds"] > 0
         curve = client.get_metric_history(run.info.run_id, "curves/val_loss")

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from archsearch.report import SCHEMA, build_report, verdict_lines
-from archsearch.tracking import log_report, newest_parent_run
+from archsearch.report import SCHEMA, build_report, record_answer, verdict_lines
+from archsearch.tracking import newest_parent_run
 from tests.conftest import SPACES
 
 pytestmark = pytest.mark.slow
@@ -56,7 +56,7 @@ def test_saved_files_html_embeds_plots_and_mlflow_gets_them(digits, tmp_path):
     assert base64.b64decode(png)[:4] == b"\x89PNG"
     assert "](effect_layers.png)" in (tmp_path / "out" / "report.md").read_text()
 
-    run_id = log_report(rep.to_dict(), files, digits.tracking_uri)
+    run_id = record_answer(rep, files, digits.tracking_uri)
     assert run_id == digits.parent_run_id == newest_parent_run("digits_quick", digits.tracking_uri).info.run_id
     from mlflow.tracking import MlflowClient
 
@@ -65,8 +65,8 @@ def test_saved_files_html_embeds_plots_and_mlflow_gets_them(digits, tmp_path):
     assert tags["archsearch.verdict.layers"].startswith(tuple(f"{lv['level']} vs" for lv in
                                                               rep.to_dict()["questions"][0]["levels"]))
     assert "report/report.html" in {a.path for a in client.list_artifacts(run_id, "report")}
-    note = tags["mlflow.note.content"]  # the verdict lines in the parent run's description
-    assert "### Verdicts (archsearch report)" in note and "- **layers**: " in note
+    note = tags["mlflow.note.content"]  # the parent run's description starts with the verdicts
+    assert note.startswith(f"**layers: {tags['archsearch.verdict.layers']}**\n**activation: ")
     assert "count=" not in (tmp_path / "out" / "report.md").read_text().split("## Best trials")[1]
     assert "`" not in html
 

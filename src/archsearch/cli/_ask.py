@@ -68,8 +68,9 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
     with 95% t intervals, Holm-adjusted over the levels, each with the seeds
     an effect of --min-effect needs at 80% power. With --until-decided the
     verdicts printed here are the sequential ones (one look per round, status
-    per look on stderr). `archsearch report` on that study gives the full
-    report.
+    per look on stderr). The answer is recorded in MLflow (`archsearch ui`):
+    verdict tags, report files and description on the parent run.
+    `archsearch report` on that study prints the full report.
 
     \b
     Examples:
@@ -122,6 +123,11 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
     _echo_matched(result.plan)
     for line in answer_lines(result.data, space, result.study_name):
         click.echo(line)
+    from archsearch.cli._run import record
+    from archsearch.report import record_study
+
+    record(lambda: record_study(space, study_name=result.study_name, storage=storage, tracking_uri=tracking_uri,
+                                run_id=result.search.parent_run_id), space)
 
 
 def answer_lines(data: dict[str, Any], space: str, study: str) -> list[str]:

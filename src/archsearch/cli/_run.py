@@ -170,7 +170,7 @@ def _continue_in_fresh_process(space: str, options: Any, parent_run_id: str | No
 
 def _print_verdicts(result: SearchResult, space: str) -> None:
     """The questions' verdicts in a few lines; a failing report never fails a finished run."""
-    from archsearch.report import verdict_lines
+    from archsearch.report import record_study, verdict_lines
 
     try:
         lines = verdict_lines(result.study_name, result.storage, space)
@@ -179,3 +179,14 @@ def _print_verdicts(result: SearchResult, space: str) -> None:
         return
     for line in lines:
         click.echo(line)
+    record(lambda: record_study(space, study_name=result.study_name, storage=result.storage,
+                                tracking_uri=result.tracking_uri, run_id=result.parent_run_id), space)
+
+
+def record(write: Any, space: str) -> None:
+    """Record the answer in MLflow (``write``); a failure is a warning, never a failed search."""
+    try:
+        write()
+    except Exception as err:
+        click.echo(f"warning: the answer is not in MLflow ({type(err).__name__}: {err}); "
+                   f"`archsearch report {space}` records it.", err=True)

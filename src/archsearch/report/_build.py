@@ -179,7 +179,7 @@ def _objective_from_history(table: pd.DataFrame) -> str:
     return sorted(names)[0] if names else "objective"
 
 
-def format_effect(effect: dict[str, Any], objective: str) -> str:
+def format_effect(effect: dict[str, Any], objective: str, *, short: bool = False) -> str:
     """One line: ``helps: +2.1 pts [0.8, 3.4]; exploratory (search)`` (points for accuracies, raw units otherwise).
 
     The interval is the family-adjusted one (Holm or Benjamini-Hochberg); the
@@ -189,7 +189,12 @@ def format_effect(effect: dict[str, Any], objective: str) -> str:
         >>> format_effect({"verdict": "helps", "diff": 0.021, "ci_low": 0.008, "ci_high": 0.034,
         ...                "more_needed": None, "n": 5, "n_ref": 5, "exploratory": True}, "val_accuracy")
         'helps: +2.1 pts [0.8, 3.4]; exploratory (search)'
+
+    ``short`` (MLflow tags, the runs table): the verdict and its interval, ``helps +2.1 pts [0.8, 3.4]``.
     """
+    if short:
+        head, _, rest = format_effect(effect, objective).rpartition("; ")[0].partition(": ")
+        return f"{head} {rest.split(' (')[0]}".strip()
     kind = "exploratory (search)" if effect.get("exploratory", True) else "confirmatory (ask)"
     scale, unit = (100.0, " pts") if "accuracy" in objective else (1.0, "")
     if effect["diff"] is None:

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import UsageError
-from archsearch.schema import Attr, Metric
+from archsearch.schema import Attr, Metric, StudyAttr
 
 if TYPE_CHECKING:
     import optuna
@@ -140,10 +140,13 @@ def _finite(v: Any) -> float | None:
 
 
 def parent_metrics(study: Any) -> dict[str, float]:
-    """The parent run's single values: the study's best objective and its complete trials."""
+    """The parent run's single values: its complete trials and, for a search, the study's best objective.
+
+    An ablation has no best trial to speak of: its answer is the comparison (the verdict tags).
+    """
     done = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE" and t.value is not None]
     out = {Metric.TRIALS_COMPLETE: float(len(done))}
-    if done:
+    if done and not study.user_attrs.get(StudyAttr.DESIGN):
         best = max if study.direction.name == "MAXIMIZE" else min
         out[Metric.BEST_OBJECTIVE] = best(t.value for t in done)
     return out
