@@ -70,6 +70,7 @@ class Tag:
     STATE = "archsearch.state"
     SEED = "archsearch.seed"
     REPEAT_SEEDS = "archsearch.repeat_seeds"
+    FUSED = "archsearch.fused"  # replicas per fused pack the trial's seeds trained in ("5", "4+1"); absent: separate
     AT_CHANCE = "archsearch.at_chance"
     PRUNED_EPOCH = "archsearch.pruned_epoch"
     ERROR = "archsearch.error"

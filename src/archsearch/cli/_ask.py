@@ -13,7 +13,7 @@ from archsearch.cli._deadline import (
     sweep_result_option,
     write_sweep_result,
 )
-from archsearch.cli._options import storage_option, study_option, tracking_uri_option
+from archsearch.cli._options import fuse_max_option, fuse_option, storage_option, study_option, tracking_uri_option
 
 
 @click.command()
@@ -47,6 +47,8 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
               "(a registered name, folder:PATH or npz:PATH).")
 @click.option("--seed", type=int, default=0, show_default=True, metavar="S",
               help="Seeds the run order and the data split; trial seeds are 1000 + S + i.")
+@fuse_option
+@fuse_max_option
 @study_option
 @storage_option
 @tracking_uri_option
@@ -55,8 +57,8 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @click.option("--quiet", "-q", is_flag=True, help="No progress or look lines; print only the verdicts.")
 def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, match_size: str | None,
         until_decided: bool, max_seeds: int, min_effect: float | None, epochs: int | None, dataset: str | None,
-        seed: int, study_name: str | None, storage: str | None, tracking_uri: str | None, deadline: str | None,
-        sweep_result: str | None, quiet: bool) -> None:
+        seed: int, fuse: bool, fuse_max: int | None, study_name: str | None, storage: str | None,
+        tracking_uri: str | None, deadline: str | None, sweep_result: str | None, quiet: bool) -> None:
     """Answer one question with a controlled ablation of FACTOR.
 
     Every other hyperparameter is held at a base configuration; each level of
@@ -88,7 +90,7 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
     )
 
     options = RunOptions(epochs=epochs, seed=seed, study_name=study_name, storage=storage,
-                         tracking_uri=tracking_uri, quiet=quiet, dataset=dataset)
+                         tracking_uri=tracking_uri, quiet=quiet, dataset=dataset, fuse=fuse, fuse_max=fuse_max)
 
     def on_look(look: dict[str, Any]) -> None:
         if not quiet:

@@ -273,7 +273,8 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
 
     objective = Objective(space, dataset, epochs=plan.epochs, batch_size=space.batch_size, seed=options.seed,
                           tracker=tracker, progress=progress, finished_before=finished,
-                          prune=options.pruner != "none", repeats=options.repeats)
+                          prune=options.pruner != "none", repeats=options.repeats, fuse=options.fuse,
+                          fuse_max=options.fuse_max)
     stop_for_failures = FailureGuard(objective, options.max_failures)
     recycler = Recycler(objective, options.recycle_every, options.max_rss_mib)
     gate = TargetGate(plan.target, owners, progress.say, timeout=options.timeout, guards=(stop_for_failures, recycler))
