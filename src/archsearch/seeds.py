@@ -13,6 +13,7 @@ replica ``r``       the repeat seed ``r``                       replica ``r`` of
 data order          the fit's seed                              the per-epoch shuffle of the batches
 splits              test ``S``, validation ``S + 1``            the stratified test/validation splits
 sampler             ``S + done + 7_919 * w``                    the Optuna sampler (keras-tuner oracle)
+sweep machine ``m``  ``w = 64 * m``                              the sampler's ``w`` on machine ``m``
 ablation trial      ``1000 + S + first + i``                    seed ``i`` of an ablation (every level)
 ablation order      ``S + first``                               the shuffled run order of an ablation
 fANOVA forest       ``S * 1000 + k``                            resample ``k`` of the importance
@@ -34,6 +35,9 @@ Why these offsets:
   process ``w`` of ``--workers`` (0 for a lone run, also for two machines that
   share one study: pass each its own index) moves by a prime stride so that
   workers starting together do not propose the same points.
+* ``archsearch sweep --machine m`` (one plan on several machines, one
+  PostgreSQL storage) runs its run steps as process ``w = 64 * m``: machines
+  never share a sampler seed (up to 64 ``--workers`` each).
 * Ablation seeds start at 1000 so that they differ from the seeds of a search
   with the same ``S``; ``first`` is the number of seeds already run when more
   seeds are added.
@@ -57,11 +61,13 @@ __all__ = [
     "ABLATION_SEED_BASE",
     "REPEAT_SEED_STRIDE",
     "SUBSET_SEED",
+    "MACHINE_WORKER_STRIDE",
     "WORKER_SEED_STRIDE",
     "ablation_order_seed",
     "ablation_seeds",
     "data_order_seed",
     "forest_seed",
+    "machine_worker",
     "replica_seeds",
     "repeat_seeds",
     "sampler_seed",
@@ -71,6 +77,7 @@ __all__ = [
 
 REPEAT_SEED_STRIDE = 1_000_003
 WORKER_SEED_STRIDE = 7_919
+MACHINE_WORKER_STRIDE = 64
 ABLATION_SEED_BASE = 1000
 # ``subset:N:NAME`` samples the same N examples whatever the run's seed: a subset names one dataset.
 SUBSET_SEED = 0
@@ -134,6 +141,16 @@ def sampler_seed(seed: int, done: int = 0, worker: int = 0) -> int:
         (0, 5, 15838)
     """
     return seed + done + WORKER_SEED_STRIDE * worker
+
+
+def machine_worker(machine: int) -> int:
+    """The sampler's process index (``w`` of :func:`sampler_seed`) of ``archsearch sweep --machine machine``.
+
+    Example:
+        >>> machine_worker(0), machine_worker(1), sampler_seed(0, worker=machine_worker(1))
+        (0, 64, 506816)
+    """
+    return MACHINE_WORKER_STRIDE * machine
 
 
 def ablation_seeds(seed: int, repeats: int, first: int = 0) -> list[int]:

@@ -17,6 +17,7 @@ COMMAND_MODULES: dict[str, str] = {
     "run": "archsearch.cli._run:run",
     "show": "archsearch.cli._show:show",
     "sweep": "archsearch.cli._sweep:sweep",
+    "schedule": "archsearch.cli._schedule:schedule",
     "ask": "archsearch.cli._ask:ask",
     "report": "archsearch.cli._report:report",
     "ui": "archsearch.cli._ui:ui",

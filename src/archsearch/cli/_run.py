@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from archsearch.cli._options import long_run_options, storage_option, study_option, tracking_uri_option
+from archsearch.cli._deadline import deadline_option, sweep_result_option, write_sweep_result
+from archsearch.cli._options import (
+    fuse_max_option,
+    fuse_option,
+    long_run_options,
+    storage_option,
+    study_option,
+    tracking_uri_option,
+)
 
 if TYPE_CHECKING:
     from archsearch.study import SearchResult
@@ -43,6 +53,8 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @click.option("--repeats", type=int, default=1, show_default=True, metavar="K",
               help="Train each sampled configuration K times with different seeds; the sampler sees the mean, "
                    "each seed's metrics are kept for the report's intervals.")
+@fuse_option
+@fuse_max_option
 @study_option
 @storage_option
 @tracking_uri_option
@@ -55,12 +67,15 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
                    "(run again on resume) or PRUNED (counted as finished). Its MLflow run ends KILLED either way.")
 @click.option("--parent-run-id", hidden=True, help="Continue this MLflow parent run (set when recycling).")
 @click.option("--worker-index", type=int, default=0, hidden=True, help="Set by --workers for each worker.")
+@deadline_option
+@sweep_result_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
 def run(space: str, trials: int | None, timeout: float | None, epochs: int | None, seed: int,
-        dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, study_name: str | None,
+        dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, fuse: bool,
+        fuse_max: int | None, study_name: str | None,
         storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int | None,
         max_rss_mib: int, heartbeat: int, workers: int, on_stop: str, parent_run_id: str | None,
-        worker_index: int, quiet: bool) -> None:
+        worker_index: int, deadline: str | None, sweep_result: str | None, quiet: bool) -> None:
     """Search the space declared in SPACE (a .py space file).
 
     Each trial builds the model with hyperparameters picked by Optuna, trains
@@ -90,21 +105,44 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
                          storage=storage, tracking_uri=tracking_uri, dataset=dataset, quiet=quiet,
                          max_failures=max_failures, sampler=sampler, pruner=pruner, repeats=repeats,
                          heartbeat=heartbeat, recycle_after=recycle_after, max_rss_mib=max_rss_mib,
-                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine, on_stop=on_stop)
+                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine, on_stop=on_stop,
+                         fuse=fuse, fuse_max=fuse_max)
     if workers > 1 and engine != "optuna":
         raise click.UsageError(f"--workers {workers} needs --engine optuna: keras-tuner's tuner runs in one process.")
+    # The study's name now, so a sweep can read a step that is stopped before it ends (the end rewrites it).
+    write_sweep_result(sweep_result, study=study_name or Path(space).stem, storage=storage, target=trials)
+    guard = _deadline(deadline, storage, study_name or Path(space).stem, options)
+    if guard is None and deadline:
+        return
     if workers > 1:
         _run_workers(space, options, workers)
         return
     try:
-        result = run_search(space, options)
+        with guard or contextlib.nullcontext():
+            result = run_search(space, options)
     except Interrupted as err:
         click.echo(err.summary)
         raise SystemExit(err.exit_code) from None
+    write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=result.target)
     if result.recycle:
         _continue_in_fresh_process(space, options, result.parent_run_id, time.monotonic() - started)
     click.echo(result.summary())
     _print_verdicts(result, space)
+
+
+def _deadline(deadline: str | None, storage: str | None, study: str, options: Any) -> Any:
+    """With --deadline: the guard, and a timeout that starts no trial that would not fit (None: none fits)."""
+    if not deadline:
+        return None
+    from archsearch.cli._deadline import DeadlineGuard
+
+    guard = DeadlineGuard(deadline, storage, study)
+    why = guard.nothing_fits()
+    if why:
+        click.echo(why, err=True)
+        return None
+    options.timeout = guard.timeout(options.timeout)
+    return guard
 
 
 def _run_workers(space: str, options: Any, workers: int) -> None:
@@ -132,7 +170,7 @@ def _continue_in_fresh_process(space: str, options: Any, parent_run_id: str | No
 
 def _print_verdicts(result: SearchResult, space: str) -> None:
     """The questions' verdicts in a few lines; a failing report never fails a finished run."""
-    from archsearch.report import verdict_lines
+    from archsearch.report import record_study, verdict_lines
 
     try:
         lines = verdict_lines(result.study_name, result.storage, space)
@@ -141,3 +179,14 @@ def _print_verdicts(result: SearchResult, space: str) -> None:
         return
     for line in lines:
         click.echo(line)
+    record(lambda: record_study(space, study_name=result.study_name, storage=result.storage,
+                                tracking_uri=result.tracking_uri, run_id=result.parent_run_id), space)
+
+
+def record(write: Any, space: str) -> None:
+    """Record the answer in MLflow (``write``); a failure is a warning, never a failed search."""
+    try:
+        write()
+    except Exception as err:
+        click.echo(f"warning: the answer is not in MLflow ({type(err).__name__}: {err}); "
+                   f"`archsearch report {space}` records it.", err=True)
