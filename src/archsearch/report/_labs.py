@@ -134,13 +134,11 @@ def _classes(data: dict[str, Any] | None) -> int | None:
 
 def _level(lv: dict[str, Any], classes: int | None) -> dict[str, Any]:
     """A level's accuracy: validation mean and interval, test mean, and whether it is at chance."""
-    from archsearch import analysis
+    from archsearch.analysis import at_chance
 
     at = lv.get("at_chance")
-    if at is None and classes and lv.get("mean") is not None:
-        # The analysis' at-chance rule where the report did not apply it (a mean within 2 points of 1/classes).
-        rule = getattr(analysis, "at_chance", None)
-        at = bool(rule(lv["mean"], 1 / classes)) if rule is not None else bool(lv["mean"] <= 1 / classes + 0.02)
+    if at is None and classes and lv.get("mean") is not None:  # the analysis' rule where the report did not apply it
+        at = bool(at_chance(lv["mean"], 1 / classes))
     return {"mean": lv.get("mean"), "ci_low": lv.get("ci_low"), "ci_high": lv.get("ci_high"),
             "test_mean": lv.get("test_mean"), "n_seeds": lv.get("n_seeds"), "at_chance": at,
             "chance": 1 / classes if classes else None}

@@ -156,10 +156,11 @@ def _seeds_cell(c: dict[str, Any], r: dict[str, Any]) -> str:
     if r["kind"] == "search":
         need = c.get("trials_needed")
         return f"{run} trials / " + (f"about {need} trials" if need else "-")
-    decision = c.get("decision") or ""
+    from archsearch.analysis import NOT_LEARNED
+
     if _decided(c):
         return f"{run} / {run} (decided)"
-    if decision == "did not learn":
+    if c.get("decision") == NOT_LEARNED:
         return f"{run} / - (train longer first)"
     need = c.get("seeds_needed")
     if need is not None and need > run:
@@ -171,10 +172,9 @@ def _seeds_cell(c: dict[str, Any], r: dict[str, Any]) -> str:
 
 def _decided(c: dict[str, Any]) -> bool:
     """Helps, hurts, or no effect of at least the margin: the decisions that need no more seeds."""
-    from archsearch.analysis import HELPS, HURTS
+    from archsearch.analysis import HELPS, HURTS, NO_EFFECT
 
-    decision = c.get("decision") or ""
-    return decision in (HELPS, HURTS) or decision.startswith("no effect")
+    return (c.get("decision") or "") in (HELPS, HURTS, NO_EFFECT)
 
 
 def _effect_cell(e: dict[str, Any], objective: str) -> str:
