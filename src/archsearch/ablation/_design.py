@@ -276,14 +276,16 @@ def _set_study_attr(options: RunOptions, key: str, value: Any) -> None:
 def _open_or_create(name: str | None, storage_url: str | None, direction: str | None) -> Any:
     import optuna
 
-    from archsearch.stores import open_storage, resolve_storage
+    from archsearch.stores import one_at_a_time, open_storage, resolve_storage
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     # The same storage as run_search's (WAL, lock timeout, template), so the first writer sets it up the same way.
-    storage = open_storage(resolve_storage(storage_url))
+    url = resolve_storage(storage_url)
+    storage = open_storage(url)
     if direction is None:
         return optuna.load_study(study_name=name, storage=storage)
-    return optuna.create_study(study_name=name, storage=storage, direction=direction, load_if_exists=True)
+    with one_at_a_time(url, f"study:{name}"):  # `ask` processes that start together on one design
+        return optuna.create_study(study_name=name, storage=storage, direction=direction, load_if_exists=True)
 
 
 _REFERENCE = "reference:"

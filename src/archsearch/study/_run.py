@@ -23,7 +23,7 @@ from archsearch.errors import FatalError, SpaceError
 from archsearch.schema import Attr, StudyAttr, Tag
 from archsearch.space import Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
-from archsearch.stores import check_url, open_storage, redact, resolve_storage, resolve_tracking_uri
+from archsearch.stores import check_url, one_at_a_time, open_storage, redact, resolve_storage, resolve_tracking_uri
 from archsearch.study._options import RunOptions, resume_args
 from archsearch.study._owners import OWNER_ATTR, Owned, Owners
 from archsearch.study._progress import Progress, format_params
@@ -215,6 +215,15 @@ def _prepare_study(space: Space, options: RunOptions, plan: _Plan, dataset: Any,
     # Heartbeats and stale-trial handling are marked experimental; they are what crash recovery relies on.
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     storage = open_storage(plan.storage, heartbeat=options.heartbeat)
+    # Processes that start together (--workers, a job array, a sweep) create, set up and fill the study one at a
+    # time: the first creates it and enqueues the design, the others find both (stores._together).
+    with one_at_a_time(plan.storage, f"study:{plan.study_name}"):
+        return _set_up_study(optuna, storage, space, options, plan, grid, enqueue)
+
+
+def _set_up_study(optuna: Any, storage: Any, space: Space, options: RunOptions, plan: _Plan,
+                  grid: Mapping[str, Any] | None,
+                  enqueue: Sequence[tuple[Mapping[str, Any], int]]) -> tuple[Any, Any, Owners, bool]:
     study = _open_study(optuna, storage, plan, space, options, grid)
     # Trials whose process died (kill -9, power loss) are RUNNING: fail them now,
     # before the design below counts what is present.

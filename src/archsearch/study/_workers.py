@@ -130,16 +130,29 @@ def _wait(procs: list[subprocess.Popen]) -> list[int]:
 
 
 def _finished(storage_url: str, study_name: str) -> int:
-    import optuna
+    """Finished trials of the study before the workers start; 0 for a new store, which this never creates.
 
-    from archsearch.stores import open_storage
+    The workers then start together on a new store exactly as separate processes
+    would (no warm-up here that makes the schema first and hides a race).
+    """
+    import optuna
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from archsearch.stores import sqlite_path
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    try:
-        study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
-    except KeyError:
+    db = sqlite_path(storage_url)
+    if db is not None and not db.exists():
         return 0
-    return sum(t.state.name in ("COMPLETE", "PRUNED") for t in study.get_trials(deepcopy=False))
+    try:
+        storage = optuna.storages.RDBStorage(storage_url, skip_table_creation=True, skip_compatibility_check=True)
+        study = optuna.load_study(study_name=study_name, storage=storage)
+    except (KeyError, SQLAlchemyError, optuna.exceptions.StorageInternalError):  # no study, or no tables yet
+        return 0
+    try:
+        return sum(t.state.name in ("COMPLETE", "PRUNED") for t in study.get_trials(deepcopy=False))
+    finally:
+        storage.engine.dispose()
 
 
 def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: int, space: Any,
