@@ -69,12 +69,12 @@ def main() -> None:
         finally:
             if made:
                 drop_postgres_databases(args.pg_url, made)
-    first = next((e[0] for e in outcome.errors if e), "")
+    first = next((e[0].splitlines()[0][:160] for e in outcome.errors if e), "")
     print(f"<!-- {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.1f}: {' '.join(sys.argv)} -->")
     print(f"| {args.store}{' + MLflow' if args.mlflow else ''} | {'no' if args.no_guard else 'yes'} | "
           f"{args.processes} x {args.reps} | {outcome.failures}/{args.processes * args.reps} | "
-          f"{sum(bool(e) for e in outcome.errors)} | {wrong} | {wall:.0f} | {first.splitlines()[-1][:160] if first else ''} |")
+          f"{sum(bool(e) for e in outcome.errors)} | {wrong} | {wall:.0f} | {first} |")
 
 
 def _check(storage: str, tracking: str | None, processes: int) -> list[str]:

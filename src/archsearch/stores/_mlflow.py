@@ -8,7 +8,6 @@ used); archsearch copies an empty store built once per MLflow version
 
 from __future__ import annotations
 
-import logging
 import warnings
 from pathlib import Path
 from typing import Any
@@ -31,8 +30,9 @@ def mlflow_client(tracking_uri: str, *, create: bool = False) -> Any | None:
     db = sqlite_path(tracking_uri)
     if db is not None and not create and not db.exists():
         return None
-    for name in ("alembic", "mlflow"):  # schema-migration chatter on first use
-        logging.getLogger(name).setLevel(logging.WARNING)
+    from archsearch._quiet import quiet_library_logs
+
+    quiet_library_logs()  # schema-migration chatter on first use: the log file only, unless verbose
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from mlflow.tracking import MlflowClient

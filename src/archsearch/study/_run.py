@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from archsearch._quiet import quiet_library_logs
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
 from archsearch.schema import Attr, StudyAttr, Tag
@@ -123,6 +124,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     """
     options = options or RunOptions()
     options.validate()
+    quiet_library_logs(options.verbose)  # a notebook too: MLflow's and TensorFlow's lines to the log file
     space = space if isinstance(space, Space) else load_space(space)
     plan = _plan(space, options)
     with stop_on_signals():
@@ -146,6 +148,7 @@ def _search(space: Space, options: RunOptions, plan: _Plan,
         progress.say(f"archsearch {__version__}: space {space.path} -> study '{plan.study_name}'")
         with interruptible():  # nothing written yet: a stop unwinds at once
             dataset = _load_data(space, options, plan, progress)
+        quiet_library_logs(options.verbose)  # TensorFlow is loaded now: its logger too
         storage, study, owners, failed_here = _prepare_study(space, options, plan, dataset, enqueue)
         finished, _ = _counts(study)
         progress.seen(study)

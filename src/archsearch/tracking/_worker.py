@@ -68,7 +68,10 @@ def ignore_stop_signals() -> None:
 
 
 def main() -> None:
+    from archsearch._quiet import quiet_library_logs
+
     ignore_stop_signals()
+    quiet_library_logs()  # MLflow's and alembic's lines to the log file (as the search process says: the env)
     warnings.simplefilter("ignore", DeprecationWarning)
     outbox = os.fdopen(int(sys.argv[1]), "wb")
     with warnings.catch_warnings():
