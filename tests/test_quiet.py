@@ -86,7 +86,7 @@ def test_library_log_lines_go_to_the_log_file_only(loggers, capfd, monkeypatch):
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", [logging.StreamHandler(sys.stderr)])  # a notebook's logging set-up
 
-    quiet_library_logs(verbose=False)
+    quiet_library_logs(verbose=False, log_file=loggers)
     logging.getLogger("mlflow.store.db.utils").info("Creating initial MLflow database tables...")
     logging.getLogger("alembic.runtime.migration").info("Running upgrade 451aebb31d03 -> 90e64c465722")
     logging.getLogger("tensorflow").warning("5 out of the last 5 calls triggered tf.function retracing")

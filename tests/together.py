@@ -2,7 +2,7 @@
 
 Each of N worker processes imports once, then for every repetition waits at a
 ``multiprocessing.Barrier`` and does what an ``archsearch run`` or ``ask`` does
-first on a store (``study._run._prepare_study``: Optuna's tables, the study, its
+first on a store (``study._setup.prepare_study``: Optuna's tables, the study, its
 settings, a design's trials; with a tracking URI also MLflow's tables, the
 experiment and a parent run). No TensorFlow: the race is in the stores.
 Used by tests/stores/test_start_together.py and bench/start_together.py.
@@ -38,12 +38,13 @@ def open_like_a_run(space_path: str, storage: str, tracking: str | None) -> None
     """What the start of ``archsearch run`` / ``ask`` writes to the stores, through the same functions."""
     from archsearch.space import load_space
     from archsearch.study import RunOptions
-    from archsearch.study._run import _plan, _prepare_study
+    from archsearch.study._run import _plan
+    from archsearch.study._setup import prepare_study
 
     space = load_space(space_path)
     options = RunOptions(storage=storage, tracking_uri=tracking, study_name=STUDY)
     plan = _plan(space, options)
-    optuna_storage, *_ = _prepare_study(space, options, plan, None, DESIGN)
+    optuna_storage, *_ = prepare_study(space, options, plan, None, DESIGN)
     optuna_storage.engine.dispose()
     if tracking is not None:
         from archsearch.tracking import MlflowTracker
@@ -75,12 +76,12 @@ def _without_guard() -> None:
     import contextlib
 
     from archsearch.stores import _mlflow, _optuna
-    from archsearch.study import _run
+    from archsearch.study import _setup
 
     def none(*args: Any, **kwargs: Any) -> Any:
         return contextlib.nullcontext()
 
-    for module in (_mlflow, _optuna, _run):
+    for module in (_mlflow, _optuna, _setup):
         module.one_at_a_time = none
 
 

@@ -2,8 +2,8 @@
 
 **Library logs.** :func:`quiet_library_logs` sends the Python log records of
 MLflow, alembic, TensorFlow/absl, Optuna and SQLAlchemy to the log file
-(:func:`log_file`: ``$ARCHSEARCH_LOG_FILE``, else ``archsearch.log`` in the cache
-folder) and nowhere else, so that "Creating initial MLflow database tables",
+(:func:`archsearch.stores.log_file`: ``$ARCHSEARCH_LOG_FILE``, else ``archsearch.log``
+in the cache folder) and nowhere else, so that "Creating initial MLflow database tables",
 alembic's upgrades or ``tf.function`` retracing warnings never reach a terminal
 or a notebook; ``--verbose`` (``ARCHSEARCH_VERBOSE=1``, ``RunOptions(verbose=True)``)
 leaves the libraries' own logging as it is. The CLI calls it first thing, the
@@ -43,7 +43,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["LIBRARY_LOGGERS", "LOG_FILE_ENV", "TF_LOG_ENV", "VERBOSE_ENV", "is_start_up_line", "log_file",
+__all__ = ["LIBRARY_LOGGERS", "LOG_FILE_ENV", "TF_LOG_ENV", "VERBOSE_ENV", "is_start_up_line",
            "quiet_library_logs", "quiet_tensorflow"]
 
 LOG_FILE_ENV = "ARCHSEARCH_LOG_FILE"
@@ -77,16 +77,6 @@ def is_start_up_line(line: str) -> bool:
     return line.startswith((_ABSL_PREAMBLE, _CPU_GUARD_SECOND_LINE)) or bool(_ABSL_INFO.match(line))
 
 
-def log_file() -> Path:
-    """Where library log lines go: ``$ARCHSEARCH_LOG_FILE``, else ``archsearch.log`` in the cache folder."""
-    path = os.environ.get(LOG_FILE_ENV)
-    if path:
-        return Path(path).expanduser()
-    from archsearch.stores._template import cache_dir
-
-    return cache_dir() / "archsearch.log"
-
-
 _routed = False  # quiet_library_logs(verbose=False) was called in this process
 
 
@@ -94,11 +84,20 @@ class _LibraryLogFile(logging.FileHandler):
     """The log file's handler (one per process, opened at the first record)."""
 
 
-def quiet_library_logs(verbose: bool | None = None) -> None:
-    """Send the libraries' log records to :func:`log_file` and nowhere else; with ``verbose``, leave them be.
+class _Nowhere(logging.NullHandler):
+    """Where the records go when there is no log file."""
+
+
+_OURS = (_LibraryLogFile, _Nowhere)
+
+
+def quiet_library_logs(verbose: bool | None = None, log_file: Path | None = None) -> None:
+    """Send the libraries' log records to ``log_file`` and nowhere else; with ``verbose``, leave them be.
 
     Args:
         verbose: None reads ``$ARCHSEARCH_VERBOSE``. True also undoes an earlier quiet call in this process.
+        log_file: where the records go (:func:`archsearch.stores.log_file`); None: the file of an earlier
+            call, else ``$ARCHSEARCH_LOG_FILE``, else nowhere.
 
     Example:
         >>> quiet_library_logs(verbose=False)  # doctest: +SKIP
@@ -114,14 +113,14 @@ def quiet_library_logs(verbose: bool | None = None) -> None:
             del os.environ["MLFLOW_CONFIGURE_LOGGING"]  # ours: MLflow sets up its logging again when imported
         for name, _ in LIBRARY_LOGGERS:
             logger = logging.getLogger(name)
-            if any(isinstance(h, _LibraryLogFile) for h in logger.handlers):
-                logger.handlers = [h for h in logger.handlers if not isinstance(h, _LibraryLogFile)]
+            if any(isinstance(h, _OURS) for h in logger.handlers):
+                logger.handlers = [h for h in logger.handlers if not isinstance(h, _OURS)]
                 logger.propagate = True
         return
     # MLflow otherwise gives its loggers a terminal handler of its own when it is imported.
     os.environ["MLFLOW_CONFIGURE_LOGGING"] = "false"
     _tame_tensorflow_logger()
-    handler = _handler()
+    handler = _handler(log_file)
     for name, level in LIBRARY_LOGGERS:
         logger = logging.getLogger(name)
         logger.handlers = [handler]
@@ -130,17 +129,21 @@ def quiet_library_logs(verbose: bool | None = None) -> None:
             logger.setLevel(level)
 
 
-def _handler() -> logging.Handler:
+def _handler(path: Path | None) -> logging.Handler:
     for name, _ in LIBRARY_LOGGERS:
         for handler in logging.getLogger(name).handlers:
-            if isinstance(handler, _LibraryLogFile):
+            if isinstance(handler, _OURS) and (
+                    path is None or getattr(handler, "baseFilename", None) == str(path.resolve())):
                 return handler
-    path = log_file()
+    if path is None and os.environ.get(LOG_FILE_ENV):
+        path = Path(os.environ[LOG_FILE_ENV]).expanduser()
+    if path is None:
+        return _Nowhere()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = _LibraryLogFile(path, delay=True, encoding="utf-8")
     except OSError:  # no writable cache folder: the lines are dropped rather than shown
-        return logging.NullHandler()
+        return _Nowhere()
     handler.setFormatter(logging.Formatter(f"%(asctime)s {os.getpid()} %(name)s %(levelname)s: %(message)s"))
     return handler
 

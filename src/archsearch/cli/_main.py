@@ -78,9 +78,10 @@ def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
       archsearch ui
     """
     from archsearch._quiet import quiet_library_logs, quiet_tensorflow
+    from archsearch.stores import log_file
 
     quiet_tensorflow(debug)  # before any command imports TensorFlow; trial workers inherit it
-    quiet_library_logs(verbose or debug)  # MLflow's, alembic's, TensorFlow's log lines: the log file only
+    quiet_library_logs(verbose or debug, log_file())  # MLflow's, alembic's, TensorFlow's log lines: the log file only
     ctx.obj = {"debug": debug}
 
 

@@ -5,7 +5,7 @@ Cheap to import: SQLAlchemy, Optuna and MLflow load inside the functions that ne
 
 from archsearch.stores._mlflow import ensure_sqlite_store, mlflow_client
 from archsearch.stores._optuna import LOCK_TIMEOUT_S, SQLITE_MAX_WORKERS, check_workers_storage, open_storage
-from archsearch.stores._template import CACHE_ENV, cache_dir, store_from_template
+from archsearch.stores._template import CACHE_ENV, cache_dir, log_file, store_from_template
 from archsearch.stores._together import one_at_a_time
 from archsearch.stores._urls import (
     DEFAULT_STORAGE,
@@ -32,6 +32,7 @@ __all__ = [
     "check_url",
     "check_workers_storage",
     "ensure_sqlite_store",
+    "log_file",
     "mlflow_client",
     "one_at_a_time",
     "open_storage",

@@ -12,7 +12,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from archsearch.stores._template import store_from_template
+from archsearch.stores._template import log_file, store_from_template
 from archsearch.stores._together import one_at_a_time
 from archsearch.stores._urls import sqlite_path
 
@@ -32,7 +32,7 @@ def mlflow_client(tracking_uri: str, *, create: bool = False) -> Any | None:
         return None
     from archsearch._quiet import quiet_library_logs
 
-    quiet_library_logs()  # schema-migration chatter on first use: the log file only, unless verbose
+    quiet_library_logs(None, log_file())  # schema-migration chatter on first use: the log file only, unless verbose
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from mlflow.tracking import MlflowClient

@@ -153,7 +153,8 @@ def resume_args(space: str | Path, options: RunOptions, *, takeover: bool = Fals
                         ("--dataset", options.dataset)):
         if value is not None:
             parts += [flag, str(value)]
-    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index", "engine", "on_stop"):
+    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index", "engine",
+                 "on_stop"):
         value = getattr(options, name)
         if value != getattr(defaults, name):
             parts += ["--" + name.replace("_", "-"), str(value)]

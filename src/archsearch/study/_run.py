@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import gc
-import json
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,35 +23,27 @@ from archsearch.errors import FatalError, SpaceError
 from archsearch.schema import Attr, StudyAttr, Tag
 from archsearch.space import Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
-from archsearch.stores import check_url, one_at_a_time, open_storage, redact, resolve_storage, resolve_tracking_uri
+from archsearch.stores import (
+    check_url,
+    log_file,
+    one_at_a_time,
+    open_storage,
+    redact,
+    resolve_storage,
+    resolve_tracking_uri,
+)
 from archsearch.study._options import RunOptions, resume_args
-from archsearch.study._owners import OWNER_ATTR, Owned, Owners
+from archsearch.study._owners import Owned, Owners
 from archsearch.study._progress import Progress, format_params
+from archsearch.study._setup import prepare_study
 from archsearch.study._signals import Stop, Stopped, check_stop, interruptible, stop_on_signals
+from archsearch.study._stopping import CLOSE_TIMEOUT_S, Interrupted, close_stopped, raise_stop, stopped_summary
 from archsearch.study._target import TargetGate
 from archsearch.study._trials import parent_metrics
 
 __all__ = ["SearchResult", "run_search", "Interrupted"]
 
 FINISHED_STATES = ("COMPLETE", "PRUNED")
-CLOSE_TIMEOUT_S = 30.0  # after a stop: how long the MLflow worker may take to write the last runs
-WORKER_SEED_STRIDE = 7919  # sampler seed offset per --workers process (a prime: no overlap with "+ done")
-
-
-class Interrupted(KeyboardInterrupt):
-    """A signal (SIGTERM, SIGINT, SIGHUP) or :func:`~archsearch.study.request_stop` stopped the search cleanly.
-
-    Attributes:
-        exit_code: 128 + the signal's number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), or request_stop's.
-        resume: the command that goes on where the study stands.
-        reason: why (``"terminated by signal 15"``, ``"deadline"``).
-        summary: one line for the terminal: what was stopped, how it ended, how to resume.
-    """
-
-    def __init__(self, exit_code: int, resume: str, reason: str = "interrupted", summary: str = "") -> None:
-        super().__init__(f"{reason}; resume with: {resume}")
-        self.exit_code, self.resume, self.reason = exit_code, resume, reason
-        self.summary = summary or f"Stopped ({reason}). Resume with: {resume}"
 
 
 @dataclasses.dataclass
@@ -124,7 +115,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     """
     options = options or RunOptions()
     options.validate()
-    quiet_library_logs(options.verbose)  # a notebook too: MLflow's and TensorFlow's lines to the log file
+    quiet_library_logs(options.verbose, log_file())  # a notebook too: MLflow's and TensorFlow's lines to the log file
     space = space if isinstance(space, Space) else load_space(space)
     plan = _plan(space, options)
     with stop_on_signals():
@@ -148,8 +139,8 @@ def _search(space: Space, options: RunOptions, plan: _Plan,
         progress.say(f"archsearch {__version__}: space {space.path} -> study '{plan.study_name}'")
         with interruptible():  # nothing written yet: a stop unwinds at once
             dataset = _load_data(space, options, plan, progress)
-        quiet_library_logs(options.verbose)  # TensorFlow is loaded now: its logger too
-        storage, study, owners, failed_here = _prepare_study(space, options, plan, dataset, enqueue)
+        quiet_library_logs(options.verbose, log_file())  # TensorFlow is loaded now: its logger too
+        storage, study, owners, failed_here = prepare_study(space, options, plan, dataset, enqueue)
         finished, _ = _counts(study)
         progress.seen(study)
         if finished >= plan.target and not failed_here:  # (a dead trial's MLflow run is closed below)
@@ -204,47 +195,6 @@ def _load_data(space: Space, options: RunOptions, plan: _Plan, progress: Progres
     return dataset
 
 
-def _prepare_study(space: Space, options: RunOptions, plan: _Plan, dataset: Any,
-                   enqueue: Sequence[tuple[Mapping[str, Any], int]]) -> tuple[Any, Any, Owners, bool]:
-    """The storage, the study and its owners; dead and stale trials failed, the design enqueued."""
-    grid = None
-    if options.sampler == "grid":
-        from archsearch.study._probe import grid_space
-
-        grid = grid_space(space, dataset)
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    # Heartbeats and stale-trial handling are marked experimental; they are what crash recovery relies on.
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    storage = open_storage(plan.storage, heartbeat=options.heartbeat)
-    # Processes that start together (--workers, a job array, a sweep) create, set up and fill the study one at a
-    # time: the first creates it and enqueues the design, the others find both (stores._together).
-    with one_at_a_time(plan.storage, f"study:{plan.study_name}"):
-        return _set_up_study(optuna, storage, space, options, plan, grid, enqueue)
-
-
-def _set_up_study(optuna: Any, storage: Any, space: Space, options: RunOptions, plan: _Plan,
-                  grid: Mapping[str, Any] | None,
-                  enqueue: Sequence[tuple[Mapping[str, Any], int]]) -> tuple[Any, Any, Owners, bool]:
-    study = _open_study(optuna, storage, plan, space, options, grid)
-    # Trials whose process died (kill -9, power loss) are RUNNING: fail them now,
-    # before the design below counts what is present.
-    # On this host by their owner (at once), elsewhere by their stale heartbeat.
-    owners = Owners(storage)
-    optuna.storages.fail_stale_trials(study)
-    failed_here = owners.fail_dead(study)
-    engine = study.user_attrs.get(StudyAttr.ENGINE, "optuna" if study.get_trials(deepcopy=False) else None)
-    if engine not in (None, options.engine):
-        raise SpaceError(f"{space.path}: study '{plan.study_name}' was searched with --engine {engine}, not "
-                         f"{options.engine}. Use --study NAME for a new study.")
-    study.set_user_attr(StudyAttr.ENGINE, options.engine)
-    # The report says what kind of search it was.
-    study.set_user_attr(StudyAttr.SAMPLER, options.sampler if options.engine == "optuna" else options.engine)
-    _enqueue(study, enqueue)
-    return storage, study, owners, bool(failed_here)
-
-
 def _freeze() -> None:
     # Everything alive now (TensorFlow's modules, the dataset) lives for the whole
     # run: freezing it keeps clear_session()'s gc.collect() per trial at tens of
@@ -290,7 +240,7 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
             pass
         elif options.engine == "optuna":
             study.optimize(Owned(objective, owners), timeout=options.timeout, catch=(Exception,),
-                           callbacks=[_raise_stop, stop_for_failures, recycler, gate])
+                           callbacks=[raise_stop, stop_for_failures, recycler, gate])
         else:
             _keras_tuner(options, plan, objective, study, finished, owners, stop_for_failures, gate)
     except KeyboardInterrupt as err:
@@ -302,12 +252,12 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
         elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < plan.target:
             status = None  # the next process continues this parent run
         if stopped is not None:
-            _close_stopped(study, owners, tracker, stopped, options.on_stop)
+            close_stopped(study, owners.tag, tracker, stopped, options.on_stop)
         _last_check(owners, study, on_stale)
         tracker.log_parent_metrics(parent_metrics(study))
         tracker.close(status, timeout=CLOSE_TIMEOUT_S if stopped is not None else None)
     if stopped is not None:
-        summary = _stopped_summary(study, plan, stopped, owners, resume)
+        summary = stopped_summary(study, plan.study_name, plan.target, stopped, owners.tag, resume)
         progress.say(f"\n{summary}")
         raise Interrupted(stopped.exit_code, resume, stopped.reason, summary)
     if stop_for_failures.tripped:
@@ -340,66 +290,9 @@ def _keras_tuner(options: RunOptions, plan: _Plan, objective: Any, study: Any, f
                             claim=owners.claim)
 
 
-def _raise_stop(study: Any, trial: Any) -> None:
-    """First of Optuna's callbacks after each trial: a stop that came in outside a trial's fit takes effect."""
-    check_stop()
-
-
-def _close_stopped(study: Any, owners: Owners, tracker: Any, stop: Stop, on_stop: str) -> None:
-    """The trial this process was running ends FAILED (or PRUNED) with the reason; its MLflow runs KILLED."""
-    import optuna
-
-    state = optuna.trial.TrialState.PRUNED if on_stop == "prune" else optuna.trial.TrialState.FAIL
-    try:
-        # Optuna has failed (or, with on_stop='prune', pruned) the trial it was running; one stopped between
-        # study.ask() and the objective is still RUNNING.
-        for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-            if trial.user_attrs.get(OWNER_ATTR) != owners.tag:
-                continue
-            trial_id = trial._trial_id
-            study._storage.set_trial_user_attr(trial_id, Attr.ERROR, stop.reason)
-            study._storage.set_trial_user_attr(trial_id, Attr.STOPPED, stop.reason)
-            study._storage.set_trial_state_values(trial_id, state=state)
-    except Exception as err:  # the storage went away: the next run fails it (its owner is dead by then)
-        warnings.warn(f"could not close the stopped trial ({redact(str(err))})", stacklevel=2)
-    tracker.stopped(stop.reason, "PRUNED" if on_stop == "prune" else "FAIL")
-
-
-def _stopped_summary(study: Any, plan: _Plan, stop: Stop, owners: Owners, resume: str) -> str:
-    """One line: what stopped the search, how the running trial ended, where the study stands, how to go on."""
-    try:
-        finished, _ = _counts(study)
-        mine = [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get(Attr.STOPPED) == stop.reason
-                and t.user_attrs.get(OWNER_ATTR) == owners.tag]
-    except Exception:  # the storage went away
-        finished, mine = None, []
-    ended = (f"trial {mine[-1].number} ended {mine[-1].state.name}" if mine
-             else "no trial was running")
-    where = "" if finished is None else f"; {finished}/{plan.target} finished trials"
-    return (f"Study '{plan.study_name}': stopped ({stop.reason}): {ended}, its MLflow run KILLED{where}. "
-            f"Resume with: {resume}")
-
-
 def _resume_command(space: Space, options: RunOptions) -> str:
     """The command that resumes this search, as printed (passwords shown as ``***``)."""
     return redact(" ".join(resume_args(space.path, options)))
-
-
-def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> None:
-    def key(params: Mapping[str, Any], seed: Any) -> str:
-        return json.dumps([sorted(params.items()), seed], default=str)
-
-    present = set()
-    for t in study.get_trials(deepcopy=False):
-        if t.state.name == "FAIL" or t.user_attrs.get(Attr.DESIGN_POINT) is not True:
-            continue  # failed repeats are tried again; a trial the sampler added is no design point
-        params = t.params if t.state.name != "WAITING" else t.system_attrs.get("fixed_params", {})
-        present.add(key(params, t.user_attrs.get(Attr.SEED)))
-    for params, seed in configs:
-        if key(params, seed) not in present:
-            # Marked, so an analysis can leave out what the sampler adds after a design trial fails.
-            study.enqueue_trial(dict(params), user_attrs={Attr.SEED: int(seed), Attr.DESIGN_POINT: True})
-            present.add(key(params, seed))
 
 
 def _counts(study: Any) -> tuple[int, int]:
@@ -416,27 +309,6 @@ def _last_check(owners: Owners, study: Any, on_stale: StaleTrials) -> None:
         on_stale(study, None)
     except Exception as err:  # the storage went away: the next run cleans up
         warnings.warn(f"could not check for trials of dead processes ({redact(str(err))})", stacklevel=2)
-
-
-def _open_study(optuna: Any, storage: Any, plan: _Plan, space: Space, options: RunOptions,
-                grid: Mapping[str, Any] | None) -> Any:
-    from archsearch.study._strategies import make_pruner, make_sampler
-
-    name = plan.study_name
-    try:
-        existing = optuna.load_study(study_name=name, storage=storage)
-    except KeyError:
-        existing = None
-    if existing is not None and existing.direction.name.lower() != space.direction:
-        raise SpaceError(f"{space.path}: study '{name}' in {redact(plan.storage)} was created to "
-                         f"{existing.direction.name.lower()} but the space says {space.direction}. "
-                         "Use --study NAME for a new study.")
-    done = 0 if existing is None else len(existing.get_trials(deepcopy=False))
-    # Offset the sampler's seed by the trials already run so that a resumed
-    # search does not propose the same startup points again.
-    sampler = make_sampler(options.sampler, options.seed + done + WORKER_SEED_STRIDE * options.worker_index, grid)
-    return optuna.create_study(study_name=name, storage=storage, direction=space.direction, sampler=sampler,
-                               pruner=make_pruner(options.pruner), load_if_exists=True)
 
 
 def _result(study: Any, plan: _Plan, ran: int, space: Space) -> SearchResult:
