@@ -66,6 +66,7 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
       archsearch ask spaces/cifar_alexnet.py --factor blocks --levels 3,5 --base reference:L4-base --match-size
     """
     from archsearch.ablation import format_look, run_ablation
+    from archsearch.stores import resolve_storage, storage_errors
     from archsearch.study import Interrupted, RunOptions, Stopped, check_stop, stop_on_signals
 
     options = RunOptions(epochs=epochs, seed=seed, study_name=study_name, storage=storage,
@@ -76,7 +77,7 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
             click.echo(format_look(look), err=True)
 
     try:
-        with stop_on_signals():  # also between rounds: a signal stops the next round before its first trial
+        with stop_on_signals(), storage_errors(resolve_storage(storage), "--storage"):  # also between rounds: a signal stops the next round before its first trial
             result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
                                   until_decided=until_decided, max_seeds=max_seeds, match_size=match_size,
                                   min_effect=min_effect, on_look=on_look)

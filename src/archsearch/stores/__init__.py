@@ -3,6 +3,7 @@
 Cheap to import: SQLAlchemy, Optuna and MLflow load inside the functions that need them.
 """
 
+from archsearch.stores._errors import check_reachable, describe_storage_error, storage_errors
 from archsearch.stores._mlflow import ensure_sqlite_store, mlflow_client
 from archsearch.stores._optuna import LOCK_TIMEOUT_S, SQLITE_MAX_WORKERS, check_workers_storage, open_storage
 from archsearch.stores._template import CACHE_ENV, cache_dir, log_file, store_from_template
@@ -29,8 +30,10 @@ __all__ = [
     "SQLITE_MAX_WORKERS",
     "artifact_root_for",
     "cache_dir",
+    "check_reachable",
     "check_url",
     "check_workers_storage",
+    "describe_storage_error",
     "ensure_sqlite_store",
     "log_file",
     "mlflow_client",
@@ -41,5 +44,6 @@ __all__ = [
     "resolve_storage",
     "resolve_tracking_uri",
     "sqlite_path",
+    "storage_errors",
     "store_from_template",
 ]

@@ -24,6 +24,7 @@ from archsearch.schema import Attr, StudyAttr, Tag
 from archsearch.space import Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.stores import (
+    check_reachable,
     check_url,
     log_file,
     one_at_a_time,
@@ -31,6 +32,7 @@ from archsearch.stores import (
     redact,
     resolve_storage,
     resolve_tracking_uri,
+    storage_errors,
 )
 from archsearch.study._options import RunOptions, resume_args
 from archsearch.study._owners import Owned, Owners
@@ -118,7 +120,7 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     quiet_library_logs(options.verbose, log_file())  # a notebook too: MLflow's and TensorFlow's lines to the log file
     space = space if isinstance(space, Space) else load_space(space)
     plan = _plan(space, options)
-    with stop_on_signals():
+    with stop_on_signals(), storage_errors(plan.storage, "--storage"):  # a store that fails: one line, exit 2
         try:
             return _search(space, options, plan, enqueue)
         except Stopped as err:  # before the first trial: nothing of this run to close
@@ -178,6 +180,8 @@ def _plan(space: Space, options: RunOptions) -> _Plan:
     storage, tracking_uri = resolve_storage(options.storage), resolve_tracking_uri(options.tracking_uri)
     check_url(storage, "Optuna storage", "--storage")
     check_url(tracking_uri, "MLflow tracking", "--tracking-uri")
+    check_reachable(storage, "--storage")  # a wrong password is said now, before the data loads
+    check_reachable(tracking_uri, "--tracking-uri")
     # Each engine gets its own study by default (same storage), so that `report` can set them side by side.
     default_name = space.name if options.engine == "optuna" else f"{space.name}-{options.engine.replace(':', '-')}"
     return _Plan(dataset, storage, tracking_uri, options.trials or space.trials, options.epochs or space.epochs,
@@ -246,6 +250,9 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
     except KeyboardInterrupt as err:
         status = "KILLED"
         stopped = err.stop if isinstance(err, Stopped) else Stop("interrupted (KeyboardInterrupt)", 130)
+    except Exception:  # the storage failed (a trial's own errors are caught by Optuna): the parent run too
+        status = "FAILED"
+        raise
     finally:
         if stop_for_failures.tripped and status == "FINISHED":
             status = "FAILED"

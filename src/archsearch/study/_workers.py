@@ -24,7 +24,7 @@ from archsearch.stores import resolve_storage
 from archsearch.study._options import RunOptions
 from archsearch.study._signals import SIGNALS
 from archsearch.stores import check_workers_storage
-from archsearch.stores import check_url, redact, resolve_tracking_uri
+from archsearch.stores import check_reachable, check_url, redact, resolve_tracking_uri
 
 __all__ = ["WorkersOutcome", "run_workers"]
 
@@ -66,6 +66,8 @@ def run_workers(space: str | Path, options: RunOptions, workers: int) -> Workers
     check_url(storage_url, "Optuna storage", "--storage")
     check_url(tracking_uri, "MLflow tracking", "--tracking-uri")
     check_workers_storage(storage_url, workers)
+    check_reachable(storage_url, "--storage")
+    check_reachable(tracking_uri, "--tracking-uri")
     study_name = options.study_name or loaded.name
     before = _finished(storage_url, study_name)
 
