@@ -132,7 +132,8 @@ def main() -> None:
     os.utime(folder / "D" / "000001.png")  # same bytes, new mtime: must rebuild
     rebuilt = load(folder, cache)
     third = load(folder, cache)
-    rows = [("first load (empty cache, parallel decode)", first), ("second load (cache hit), median of 3 processes", second),
+    rows = [("first load (empty cache, parallel decode)", first),
+            ("second load (cache hit), median of 3 processes", second),
             ("second load, every stat in one process (no fork)", unforked),
             ("after touching one file (rebuild)", rebuilt), ("load after the rebuild (cache hit)", third)]
     if args.serial:

@@ -103,7 +103,8 @@ def memory_child(n: int, feed: str) -> None:
 
 
 def memory(n: int) -> None:
-    print(f"| feed ({n} images) | RSS before fit (MiB) | peak RSS (MiB) | RSS after fit (MiB) | float32 train+val (MiB) |")
+    print(f"| feed ({n} images) | RSS before fit (MiB) | peak RSS (MiB) | RSS after fit (MiB) "
+          "| float32 train+val (MiB) |")
     print("|---|---:|---:|---:|---:|")
     for feed in ("arrays", "tf.data"):
         out = subprocess.run([sys.executable, __file__, "--memory-child", str(n), feed], check=True,

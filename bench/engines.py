@@ -172,7 +172,8 @@ def _ert_ratio(runs: list[dict], space: str, top: float | None, within: float = 
     low, high = _ert_bca(columns)
     of = "the top" if top is not None else "the best any method found with the same seed"
     head = (f"{space}, within {100 * within:g} points of {of}: TPE+median / random expected time to target (ERT) = "
-            f"{bound}{point:.2f}, reached by {columns[1].sum():.0f} and {columns[3].sum():.0f} of {len(columns[0])} runs")
+            f"{bound}{point:.2f}, reached by {columns[1].sum():.0f} and {columns[3].sum():.0f} "
+            f"of {len(columns[0])} runs")
     if np.isnan(low) or np.isnan(high):  # BCa is undefined where resamples give infinite or constant ratios
         return f"{head}; 95% BCa interval undefined, too few runs reached it (target <= 0.5: not shown either way)"
     verdict = ("met" if high <= 0.5 else "NOT met" if low > 0.5 else
@@ -199,8 +200,8 @@ def _table(runs: list[dict]) -> str:
                 continue
             reach = [_reach(r, top - WITHIN) for r in mine]
             # A run that never reaches the target counts as its whole span (a lower bound on its time).
-            times = [t if t is not None else r["trials_span"] for (t, _), r in zip(reach, mine)]
-            counts = [n if n is not None else len(r["rows"]) for (_, n), r in zip(reach, mine)]
+            times = [t if t is not None else r["trials_span"] for (t, _), r in zip(reach, mine, strict=True)]
+            counts = [n if n is not None else len(r["rows"]) for (_, n), r in zip(reach, mine, strict=True)]
             bests = [_best(r) for r in mine]
             overhead = statistics.median(r["trials_span"] / r["fit_sum"] for r in mine)
             hits = sum(t is not None for t, _ in reach)

@@ -18,7 +18,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-
 from engines import WITHIN, _ert_bca, _ert_columns, _ert_ratio_of
 
 

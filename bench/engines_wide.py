@@ -21,6 +21,7 @@ def build_model(hp):
         model.add(keras.layers.Dropout(hp.Float(f"dropout_{i}", 0.0, 0.8, step=0.1)))
     model.add(keras.layers.Dense(10, activation="softmax"))
     lr = hp.Float("lr", 1e-5, 1.0, sampling="log")
-    optimizer = keras.optimizers.SGD(lr) if hp.Choice("optimizer", ["sgd", "adam"]) == "sgd" else keras.optimizers.Adam(lr)
+    sgd = hp.Choice("optimizer", ["sgd", "adam"]) == "sgd"
+    optimizer = keras.optimizers.SGD(lr) if sgd else keras.optimizers.Adam(lr)
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model

@@ -142,11 +142,11 @@ def main() -> None:
           "| median time outside fit (s) | median ratio, fit noise removed | median ratio of time inside fit |")
     print("|---|---|---|---|---|---|")
     for mode in MODES:
-        ratios = [t / k for t, k in zip(times[mode], times["keras"])]
-        adjusted = [(k + o - ko) / k for k, o, ko in zip(times["keras"], outside[mode], outside["keras"])]
+        ratios = [t / k for t, k in zip(times[mode], times["keras"], strict=True)]
+        adjusted = [(k + o - ko) / k for k, o, ko in zip(times["keras"], outside[mode], outside["keras"], strict=True)]
         # Overhead hidden inside fit (callbacks, other threads or processes competing for the cores) shows here.
         inside = [(t - o) / (k - ko) for t, o, k, ko in zip(times[mode], outside[mode], times["keras"],
-                                                            outside["keras"])]
+                                                            outside["keras"], strict=True)]
         print(f"| {mode} | {statistics.median(times[mode]):.2f} | {statistics.median(ratios):.3f}x "
               f"| {statistics.median(outside[mode]):.2f} | {statistics.median(adjusted):.3f}x "
               f"| {statistics.median(inside):.3f}x |")

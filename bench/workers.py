@@ -148,7 +148,7 @@ def main() -> None:
     parser.add_argument("--target-runs", type=int, default=0)
     parser.add_argument("--storage", default=os.environ.get("ARCHSEARCH_TEST_PG_URL", ""))
     args = parser.parse_args()
-    print(f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
+    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}\n")
     if args.workers:
         print(f"{args.space}, {args.trials} trials, {args.epochs} epochs\n")

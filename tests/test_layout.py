@@ -17,8 +17,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1] / "src" / "archsearch"
 
 # Lowest first: a package may import only packages before it in this list.
-LAYERS = ["errors", "_version", "_quiet", "schema", "stores", "space", "data", "analysis", "train", "blocks",
-          "tracking", "study", "ablation", "report", "cli"]
+LAYERS = ["errors", "_version", "_quiet", "_compat", "schema", "seeds", "stores", "space", "data", "analysis", "train",
+          "blocks", "tracking", "study", "ablation", "report", "sweep", "cli"]
 MAX_LINES = 400
 
 

@@ -32,10 +32,11 @@ _LAZY = {
     "analyze_table": "archsearch.analysis",
 }
 
-__all__ = sorted([
-    "ArchsearchError", "FailedTrialError", "FatalError", "Question", "SpaceError", "UsageError",
-    "__version__", "load_space", *_LAZY,
-])
+__all__ = [
+    "ArchsearchError", "FailedTrialError", "FatalError", "FixedHyperParameters", "HyperParameters",
+    "OptunaHyperParameters", "Question", "RunOptions", "SearchResult", "SpaceError", "UsageError", "__version__",
+    "analyze_table", "load_dataset", "load_space", "load_trials", "run_ablation", "run_search", "study_report",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -142,7 +142,8 @@ def test_design_identity_separates_bases_levels_and_settings_but_not_seed_counts
     ident = design_identity(_plan(), space, opts)
     assert re.fullmatch(r"[0-9a-f]{8}", ident)
     assert design_identity(_plan(seeds=[1000, 1001, 1002]), space, opts) == ident
-    others = [design_identity(_plan(base={"lr": 0.1}), space, opts), design_identity(_plan(levels=[8, 32]), space, opts),
+    others = [design_identity(_plan(base={"lr": 0.1}), space, opts),
+              design_identity(_plan(levels=[8, 32]), space, opts),
               design_identity(_plan(), space, SimpleNamespace(dataset="mnist", epochs=None, seed=0)),
               design_identity(_plan(), space, SimpleNamespace(dataset=None, epochs=5, seed=0)),
               design_identity(_plan(), space, SimpleNamespace(dataset=None, epochs=None, seed=1)),

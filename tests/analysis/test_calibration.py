@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-
 import sys
 from pathlib import Path
 
@@ -68,7 +67,6 @@ def test_sequential_stopping_on_the_test_split_under_no_effect_decides_at_most_6
     case decided most often in docs/statistics.md's measurement.
     """
     import pandas as pd
-
     from sims import correctness_pair
 
     from archsearch.analysis import DECIDED, SequentialPlan, crossed_compare, sequential_decision
@@ -149,7 +147,6 @@ def test_suggested_max_seeds_give_80_percent_power_to_the_sequential_design():
     """A 3-seed pilot under a sequential plan suggests --max-seeds N; `--until-decided` up to N at the minimum
     effect (looks every 3 seeds, the default --repeats) ends "decided: helps" >= 80% of the time."""
     import pandas as pd
-
     from sims import ablation_table
 
     from archsearch.analysis import DECIDED, HELPS, SequentialPlan, sequential_decision
@@ -215,7 +212,6 @@ def test_suggested_max_seeds_on_the_test_split_give_80_percent_power_to_the_sequ
     3-point minimum effect; `--until-decided` up to N at a true +3 points (looks every 3 seeds, each the crossed
     seeds x examples test of the first n seeds) ends "decided: helps" >= 80% of the time."""
     import pandas as pd
-
     from sims import correctness_ablation, correctness_pair, shift_for
 
     from archsearch.analysis import DECIDED, HELPS, SequentialPlan, crossed_compare, sequential_decision

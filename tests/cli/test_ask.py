@@ -33,7 +33,7 @@ def test_ask_then_report(tiny_space):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["design"]["kind"] == "ablation" and data["questions"][0]["paired"] is True
-    assert {"dataset": "digits", "epochs": 1} == {k: data["design"][k] for k in ("dataset", "epochs")}
+    assert {k: data["design"][k] for k in ("dataset", "epochs")} == {"dataset": "digits", "epochs": 1}
     (t,) = data["questions"][0]["time_effects"]
     assert t["level"] == "16" and t["n"] == t["n_ref"] == 2 and t["ratio"] > 0
     assert data["lab"]["dataset"] == {"name": "digits", "description": data["lab"]["dataset"]["description"],

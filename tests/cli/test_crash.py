@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -91,7 +89,7 @@ def test_two_processes_share_one_sqlite_study(tmp_path, write_space):
     procs = [subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     outputs = [p.communicate(timeout=300) for p in procs]
-    for proc, (_, stderr) in zip(procs, outputs):
+    for proc, (_, stderr) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, stderr
         assert "database is locked" not in stderr
         assert "MLflow logging failed" not in stderr  # both create the experiment at once: one must use the other's

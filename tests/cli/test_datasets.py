@@ -60,8 +60,9 @@ def test_run_with_an_unknown_dataset_lists_the_names(write_space, capsys):
 def test_run_on_an_image_folder(tmp_path, write_space):
     space = write_space(TINY_SPACE.replace('DATASET = "digits"', 'DATASET = "digits"\nIMAGE_SIZE = (8, 8)'))
     write_image_folder(tmp_path / "letters", classes="ABCDEFGHIJ", per_class=8, broken=True)
-    result = CliRunner().invoke(cli, ["run", str(space), "--trials", "1", "--dataset", f"folder:{tmp_path / 'letters'}"],
-                                catch_exceptions=False)
+    dataset = f"folder:{tmp_path / 'letters'}"
+    result = CliRunner().invoke(cli, ["run", str(space), "--trials", "1", "--dataset", dataset], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert "warning: " in result.stderr
     assert "skipped 3 unreadable, empty or non-image file(s)" in result.stderr
     assert "input 64, 10 classes" in result.stderr

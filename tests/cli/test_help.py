@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 
 from archsearch.cli import cli
-from archsearch.cli._main import COMMANDS
+from archsearch.cli._main import COMMAND_MODULES
 
 HEAVY = ("tensorflow", "keras", "optuna", "mlflow", "pandas", "matplotlib", "sklearn")
 
 
-@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("command", sorted(COMMAND_MODULES))
 def test_every_command_has_help_text(command):
     result = CliRunner().invoke(cli, [command, "--help"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -25,7 +25,7 @@ def test_every_command_has_help_text(command):
 def test_top_level_help_lists_every_command():
     result = CliRunner().invoke(cli, ["--help"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    for command in COMMANDS:
+    for command in COMMAND_MODULES:
         assert f"  {command} " in result.output
 
 
@@ -33,7 +33,7 @@ def test_help_does_not_import_heavy_libraries():
     code = (
         "import sys, json\n"
         "from archsearch.cli import cli\n"
-        f"for args in [['--help']] + [[c, '--help'] for c in {sorted(COMMANDS)!r}]:\n"
+        f"for args in [['--help']] + [[c, '--help'] for c in {sorted(COMMAND_MODULES)!r}]:\n"
         "    try:\n"
         "        cli.main(args=args, prog_name='archsearch', standalone_mode=False)\n"
         "    except SystemExit:\n"

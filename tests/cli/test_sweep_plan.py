@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from archsearch.errors import UsageError
 from archsearch.cli import load_plan
+from archsearch.errors import UsageError
 from tests.conftest import REPO
 
 
@@ -55,17 +55,25 @@ def test_the_shipped_plans_are_valid():
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ('[[step]]\nrun = "s.py"\ntrails = 3\n', r"plan.toml: step 1: `archsearch run` has no option 'trails'\. Its options: "),
-    ('[[step]]\nrun = "s.py"\nask = "s.py"\n', r"step 1: give exactly one of run = \"SPACE\", ask = .* \(found run, ask\)"),
+    ('[[step]]\nrun = "s.py"\ntrails = 3\n',
+     r"plan.toml: step 1: `archsearch run` has no option 'trails'\. Its options: "),
+    ('[[step]]\nrun = "s.py"\nask = "s.py"\n',
+     r"step 1: give exactly one of run = \"SPACE\", ask = .* \(found run, ask\)"),
     ('[[step]]\ntrials = 3\n', r"step 1: give exactly one of .*\(found none\)"),
     ('[[step]]\nrun = "s.py"\npruner = "early"\n', r"step 1: .*'early' is not one of"),
     ('[[step]]\nrun = "s.py"\ntrials = "many"\n', r"step 1: .*'many' is not a valid integer"),
     ('[[step]]\nask = "s.py"\n', r"step 1: .*--factor"),
+    # one spelling of option names in messages, the command line's (max-failures, not max_failures)
+    ('[[step]]\nrun = "s.py"\nmax_failure = 3\n', r"has no option 'max-failure'\. Its options: .*max-failures"),
+    ('[[step]]\nrun = "s.py"\nshare = -1\n', r"step 1: share must be a number >= 0"),
+    ('until = "7am"\n[[step]]\nrun = "s.py"\n', r"plan.toml: until '7am' is not a clock time; write HH:MM"),
+    ('for = "all night"\n[[step]]\nrun = "s.py"\n', r"plan.toml: for 'all night' is not a duration"),
+    ('until = "07:00"\nfor = "6h"\n[[step]]\nrun = "s.py"\n', r"give until or for, not both"),
     ('[[step]]\nrun = "s.py"\nquiet = "yes"\n', r"quiet is a flag; write quiet = true or false"),
-    ('[defaults]\nfactor_x = 1\n[[step]]\nrun = "s.py"\n', r"\[defaults\] 'factor_x' is an option of none"),
+    ('[defaults]\nfactor_x = 1\n[[step]]\nrun = "s.py"\n', r"\[defaults\] 'factor-x' is an option of none"),
     ('[[step]\nrun = 1\n', r"plan.toml: not valid TOML"),
     ('[defaults]\nseed = 1\n', r"plan.toml: no steps"),
-    ('[steps]\nrun = "s.py"\n', r"unknown table 'steps'"),
+    ('[steps]\nrun = "s.py"\n', r"unknown key or table 'steps'"),
     ('[smoke]\nepoch = 1\n[[step]]\nrun = "s.py"\n', r"\[smoke\] 'epoch' is an option of none"),
     ('[smoke]\nepochs = "one"\n[[step]]\nrun = "s.py"\n', r"step 1: .*'one' is not a valid integer"),
 ])

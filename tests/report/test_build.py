@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-
 from archsearch.report import analysis_table, build_report, verdict_lines
 from archsearch.study import load_trials
-
-
 
 
 def _report(url, name, **kw):

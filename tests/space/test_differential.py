@@ -16,7 +16,13 @@ import optuna
 import pytest
 
 from archsearch.errors import SpaceError
-from archsearch.space import REVERSE_LOG_SUFFIX, FixedHyperParameters, HyperParameters, OptunaHyperParameters, sampled_grid
+from archsearch.space import (
+    REVERSE_LOG_SUFFIX,
+    FixedHyperParameters,
+    HyperParameters,
+    OptunaHyperParameters,
+    sampled_grid,
+)
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 

@@ -24,7 +24,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "guide_existing_code": ('DATASET = "digits"\n', ""),
     "guide_hypermodel_shuffle": ('DATASET = "digits"\n', ""),
     "guide_hypermodel_preprocess": ('DATASET = "digits"\nOBJECTIVE = "val_loss"\n', ""),
-    "guide_custom_objective": ('DATASET = "digits"\nINPUT = "flat"\nOBJECTIVE = "default_objective"\nDIRECTION = "min"\n', ""),
+    "guide_custom_objective": (
+        'DATASET = "digits"\nINPUT = "flat"\nOBJECTIVE = "default_objective"\nDIRECTION = "min"\n', ""),
     "guide_custom_dict": ('DATASET = "digits"\nINPUT = "flat"\nOBJECTIVE = "metric_a"\nDIRECTION = "max"\n', ""),
     "helloworld_build_model": ('DATASET = "mnist_sample"\n', ""),
     "helloworld_hypermodel": ('DATASET = "mnist_sample"\n', "\nHYPERMODEL = MyHyperModel(classes=10)\n"),

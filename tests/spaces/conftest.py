@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from archsearch.data import DatasetInfo, RawData, load_dataset
+from archsearch.data import DatasetEntry, RawData, load_dataset
 from archsearch.data._registry import _REGISTRY
 
 SPACES = Path(__file__).resolve().parents[2] / "spaces"
@@ -26,7 +26,7 @@ SHAPES = {
 }
 
 
-def stand_in(name: str, n: int = 64) -> DatasetInfo:
+def stand_in(name: str, n: int = 64) -> DatasetEntry:
     shape, classes = SHAPES[name]
 
     def load() -> RawData:
@@ -35,7 +35,7 @@ def stand_in(name: str, n: int = 64) -> DatasetInfo:
         y = np.arange(n) % classes  # every class present, so splits stay stratified
         return RawData(x, y, class_names=[str(i) for i in range(classes)])
 
-    return DatasetInfo(name, load, f"stand-in for {name} ({n} random images)", image_shape=shape,
+    return DatasetEntry(name, load, f"stand-in for {name} ({n} random images)", image_shape=shape,
                        num_classes=classes)
 
 

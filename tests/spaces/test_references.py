@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from archsearch.blocks import reference_summary, space_references
-from archsearch.study import input_shape
 from archsearch.cli import cli
 from archsearch.space import load_space
+from archsearch.study import input_shape
 
 from .lab_tables import TABLES
 

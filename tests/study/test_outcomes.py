@@ -8,8 +8,8 @@ import optuna
 import pytest
 
 from archsearch import load_trials
+from archsearch.seeds import repeat_seeds
 from archsearch.study import RunOptions, run_search
-from archsearch.study._objective import repeat_seeds
 from tests.conftest import TINY_SPACE
 
 

@@ -12,8 +12,8 @@ import optuna
 import pytest
 
 from archsearch.errors import UsageError
-from archsearch.study._owners import OWNER_ATTR, Owners
 from archsearch.stores import SQLITE_MAX_WORKERS, check_workers_storage, open_storage
+from archsearch.study._owners import OWNER_ATTR, Owners
 from archsearch.study._target import TargetGate
 from archsearch.tracking import process_gone, process_tag
 

@@ -122,7 +122,7 @@ def test_kill_9_one_worker_mid_trial_the_others_finish_and_close_its_runs(tmp_pa
     wait_for_any_trial(others[0], storage, "slow")  # the others are mid-study
     kill_all(victim)  # with its MLflow worker: only the other workers can close its runs
     outputs = [p.communicate(timeout=300) for p in others]
-    for proc, (out, err) in zip(others, outputs):
+    for proc, (_, err) in zip(others, outputs, strict=True):
         assert proc.returncode == 0, err
 
     trials = {t.number: t for t in optuna.load_study(study_name="slow", storage=storage).get_trials()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -62,7 +63,8 @@ def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_
     assert sorted(children) == [0, 1]
     done, failed = children[0], children[1]
     assert done.info.status == "FINISHED" and done.data.params == {"units": "16"}
-    assert done.info.run_name == "trial-0 units=16" and done.data.tags["mlflow.note.content"] == "**Trial 0**: complete."
+    assert done.info.run_name == "trial-0 units=16"
+    assert done.data.tags["mlflow.note.content"] == "**Trial 0**: complete."
     # Curves: one value per step, step = epoch; single values under names of their own.
     curve = client.get_metric_history(done.info.run_id, "curves/val_accuracy")
     assert [(m.step, m.value) for m in curve] == [(1, 0.5), (2, 0.75)]
@@ -83,7 +85,7 @@ def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_
     assert failed.data.tags["archsearch.error"] == "ValueError: bad"
     assert failed.info.run_name == "trial-1"  # no name given at the end: the one it started with
     trace = client.download_artifacts(failed.info.run_id, "traceback.txt", str(tmp_path))
-    assert "ValueError: bad" in open(trace).read()
+    assert "ValueError: bad" in Path(trace).read_text()
     # The runs table's columns, as the experiment's shared view (`archsearch ui` opens it).
     view = json.loads(client.get_experiment(tracker.experiment_id).tags["mlflow.sharedViewState.archsearch"])
     assert view["selectedColumns"][0] == "metrics.`objective`" and "params.`units`" in view["selectedColumns"]

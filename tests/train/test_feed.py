@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from archsearch.data import Dataset
-from archsearch.train import fit_model
-from archsearch.train import _feed
+from archsearch.train import _feed, fit_model
 
 
 def _dataset(n_train=50, n_val=13):

@@ -11,6 +11,7 @@ from archsearch.ablation._design import (
 )
 from archsearch.ablation._size import DEFAULT_PAIRS, SIZE_TOLERANCE, match_sizes, size_partner
 
-__all__ = ["DEFAULT_PAIRS", "SIZE_TOLERANCE", "AblationPlan", "AblationResult", "ablation_study_name", "analyze_ablation",
-           "design_identity", "format_look", "match_sizes", "parse_levels", "plan_ablation", "run_ablation",
+__all__ = ["DEFAULT_PAIRS", "SIZE_TOLERANCE", "AblationPlan", "AblationResult", "ablation_study_name",
+           "analyze_ablation", "design_identity", "format_look", "match_sizes", "parse_levels", "plan_ablation",
+           "run_ablation",
            "size_partner"]

@@ -44,6 +44,7 @@ def analyze_ablation(space: Space, options: RunOptions, plan: AblationPlan, min_
 
     design = json.loads(json.dumps(plan.design(), default=str))
     design["levels"] = plan.levels  # typed values, not their JSON strings, for matching the table
+    assert options.study_name is not None  # run_ablation names the study before the first look
     table = analysis_table(load_trials(options.study_name, options.storage), space.objective)
     data = analyze_table(table, design="ablation", plan=design, direction=space.direction, min_effect=min_effect,
                          space=str(space.path))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from archsearch.ablation._decide import analyze_ablation, design_identity, look_record, stop_message
 from archsearch.errors import UsageError
 from archsearch.schema import StudyAttr
+from archsearch.seeds import ablation_order_seed, ablation_seeds
 
 if TYPE_CHECKING:
     from archsearch.space import Param, Space
@@ -83,7 +84,7 @@ def parse_levels(param: Param, text: str) -> list[Any]:
         >>> parse_levels(Param.make_int("layers", 1, 5, None, None, None), "1, 3")
         [1, 3]
     """
-    out = []
+    out: list[Any] = []
     for raw in (t.strip() for t in text.split(",") if t.strip()):
         try:
             if param.kind == "int":
@@ -121,7 +122,7 @@ def plan_ablation(space: Space, factor: str, *, levels: Sequence[Any] | str | No
         base: ``"default"`` (each hyperparameter's default), ``"best"`` (the best trial of the
             space's search study in ``storage``), ``"reference:NAME"`` (one of the space's
             ``REFERENCES``, a lab's own model), a JSON file path, or a dict.
-        seed: seeds the randomized run order; trial seeds are ``1000 + seed + i``.
+        seed: seeds the randomized run order; trial seeds are ``archsearch.seeds.ablation_seeds``.
         first_seed: index of the first seed (later rounds of ``until_decided`` add seeds).
         match_size: adjust this hyperparameter (``"auto"``: the factor's size partner, e.g.
             ``filters`` for ``blocks``) at every level so its parameter count is within 5% of
@@ -154,11 +155,12 @@ def plan_ablation(space: Space, factor: str, *, levels: Sequence[Any] | str | No
     levels = list(levels)
     question = next((q for q in space.questions if q.param == factor), None)
     baseline = question.baseline if question is not None and question.baseline in levels else levels[0]
-    seeds = [1000 + seed + first_seed + i for i in range(repeats)]
+    seeds = ablation_seeds(seed, repeats, first_seed)
     overrides, matched = _matched_overrides(space, factor, levels, baseline, base_values, match_size)
     configs = {_key(lv): _config(space, {**base_values, factor: lv, **overrides.get(str(lv), {})}) for lv in levels}
     pairs = [(configs[_key(lv)], s) for lv in levels for s in seeds]
-    random.Random(seed + first_seed).shuffle(pairs)  # order effects (warm caches, load) spread over levels
+    # order effects (warm caches, load) spread over levels
+    random.Random(ablation_order_seed(seed, first_seed)).shuffle(pairs)
     clean_base = {k: v for k, v in _config(space, base_values).items() if k != factor}
     reference = base.partition(":")[2] if isinstance(base, str) and base.startswith(_REFERENCE) else None
     return AblationPlan(factor, levels, baseline, clean_base, seeds, pairs, reference=reference, matched=matched)
@@ -285,7 +287,8 @@ def _open_or_create(name: str | None, storage_url: str | None, direction: str | 
     if direction is None:
         return optuna.load_study(study_name=name, storage=storage)
     with one_at_a_time(url, f"study:{name}"):  # `ask` processes that start together on one design
-        return optuna.create_study(study_name=name, storage=storage, direction=direction, load_if_exists=True)
+        return optuna.create_study(study_name=name, storage=storage,
+                                   direction=optuna.study.StudyDirection[direction.upper()], load_if_exists=True)
 
 
 _REFERENCE = "reference:"

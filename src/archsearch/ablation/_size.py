@@ -32,6 +32,7 @@ def size_partner(space: Space, factor: str, match_size: str) -> str:
     Raises:
         UsageError: no partner is known for ``factor``, or it is the factor itself.
     """
+    partner: str | None
     if match_size != "auto":
         partner = match_size
     else:
@@ -80,7 +81,7 @@ def match_sizes(space: Space, factor: str, levels: Sequence[Any], baseline: Any,
         grid = _grid(space, partner, values, shape, classes)
         counts: dict[Any, int] = {}
 
-        def count(v: Any, values: dict[str, Any] = values) -> int:
+        def count(v: Any, values: dict[str, Any] = values, counts: dict[Any, int] = counts) -> int:
             if v not in counts:
                 counts[v] = _count(space, {**values, partner: v}, shape, classes)[0]
             return counts[v]

@@ -7,6 +7,7 @@ imports Keras, Optuna or MLflow. :func:`analyze_table` is the entry point;
 """
 
 from archsearch.analysis._estimation import clean
+from archsearch.analysis._estimation import clean as json_ready  # the report's name for it
 from archsearch.analysis._examples import (
     EXAMPLES_METHOD,
     SEEDS_ONLY_METHOD,
@@ -17,7 +18,6 @@ from archsearch.analysis._examples import (
     unpack_correct,
     variance_components,
 )
-from archsearch.analysis._estimation import clean as json_ready  # the report's name for it
 from archsearch.analysis._intervals import (
     Comparison,
     mean_interval,

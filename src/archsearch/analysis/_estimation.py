@@ -43,7 +43,8 @@ def normalize_table(table: pd.DataFrame) -> pd.DataFrame:
     for c in ("params_count", "fit_seconds"):
         t[c] = pd.to_numeric(t[c], errors="coerce") if c in t.columns else math.nan
     t["value"] = pd.to_numeric(t["value"], errors="coerce")
-    t["epoch_values"] = [_epochs(v) for v in t["epoch_values"]] if "epoch_values" in t.columns else None
+    t["epoch_values"] = pd.Series([_epochs(v) for v in t["epoch_values"]] if "epoch_values" in t.columns else None,
+                                  index=t.index, dtype=object)
     return t
 
 
@@ -124,7 +125,8 @@ def pick_reference(values: pd.Series, labels: pd.Series, baseline: Any, order: l
             except (TypeError, ValueError):
                 b = math.nan
             if math.isfinite(b):
-                return str(labels.loc[(values.astype(float) - b).abs().idxmin()])
+                closest = (values.astype(float) - b).abs().idxmin()
+                return str(labels.loc[closest])  # type: ignore[call-overload]  # an index label; the stubs say Hashable
     return next((lv for lv in order if lv in usable), order[0])
 
 

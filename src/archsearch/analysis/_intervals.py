@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 __all__ = ["Comparison", "mean_interval", "paired_interval", "paired_test", "welch_interval", "welch_test"]
@@ -56,7 +56,7 @@ def _t_p(diff: float, se: float, df: float) -> float:
     return float(2 * stats.t.sf(abs(diff / se), df))
 
 
-def welch_test(a: Sequence[float], b: Sequence[float]) -> Comparison:
+def welch_test(a: ArrayLike, b: ArrayLike) -> Comparison:
     """``mean(a) - mean(b)`` with Welch's standard error and degrees of freedom (unequal variances).
 
     Example:
@@ -64,19 +64,19 @@ def welch_test(a: Sequence[float], b: Sequence[float]) -> Comparison:
         >>> round(c.diff, 2), c.p < 0.01
         (0.05, True)
     """
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    if a.size == 0 or b.size == 0:
+    xa, xb = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if xa.size == 0 or xb.size == 0:
         return Comparison(math.nan, math.nan, math.nan, math.nan, "welch")
-    diff = float(a.mean() - b.mean())
-    if a.size < 2 or b.size < 2:
+    diff = float(xa.mean() - xb.mean())
+    if xa.size < 2 or xb.size < 2:
         return Comparison(diff, math.nan, math.nan, math.nan, "welch")
-    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    va, vb = xa.var(ddof=1) / xa.size, xb.var(ddof=1) / xb.size
     se = math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1)) if se > 0 else float(a.size + b.size - 2)
+    df = (va + vb) ** 2 / (va**2 / (xa.size - 1) + vb**2 / (xb.size - 1)) if se > 0 else float(xa.size + xb.size - 2)
     return Comparison(diff, se, float(df), _t_p(diff, se, df), "welch")
 
 
-def paired_test(a: Sequence[float], b: Sequence[float]) -> Comparison:
+def paired_test(a: ArrayLike, b: ArrayLike) -> Comparison:
     """Mean of ``a[i] - b[i]`` with the paired t standard error (``n - 1`` degrees of freedom).
 
     Example:
@@ -94,7 +94,7 @@ def paired_test(a: Sequence[float], b: Sequence[float]) -> Comparison:
     return Comparison(diff, se, float(d.size - 1), _t_p(diff, se, d.size - 1), "paired")
 
 
-def mean_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
+def mean_interval(values: ArrayLike, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean with a t interval; the bounds are NaN with fewer than 2 values.
 
     Example:
@@ -112,7 +112,7 @@ def mean_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[fl
     return m, float(m - half), float(m + half)
 
 
-def welch_interval(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
+def welch_interval(a: ArrayLike, b: ArrayLike, confidence: float = 0.95) -> tuple[float, float, float]:
     """``mean(a) - mean(b)`` with Welch's t interval.
 
     Example:
@@ -124,7 +124,7 @@ def welch_interval(a: Sequence[float], b: Sequence[float], confidence: float = 0
     return (c.diff, *c.interval(1 - confidence))
 
 
-def paired_interval(a: Sequence[float], b: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
+def paired_interval(a: ArrayLike, b: ArrayLike, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean of ``a[i] - b[i]`` with a paired t interval.
 
     Example:

@@ -36,7 +36,7 @@ def _counts(rows: pd.DataFrame, lv: str) -> dict[str, Any]:
     at = rows[rows["_level"] == lv].drop_duplicates("trial")
     n = {s: int((at["state"] == s).sum()) for s in ("COMPLETE", "PRUNED", "FAIL")}
     total = max(len(at), 1)
-    errors = at.loc[at["state"] == "FAIL", "error"].dropna().astype(str) if "error" in at.columns else []
+    errors = at.loc[at["state"] == "FAIL", "error"].dropna().astype(str) if "error" in at.columns else pd.Series([])
     return {"n_complete": n["COMPLETE"], "n_pruned": n["PRUNED"], "n_failed": n["FAIL"],
             "prune_rate": n["PRUNED"] / total, "fail_rate": n["FAIL"] / total,
             "first_error": (errors.iloc[0].splitlines() or [""])[0][:200] if len(errors) else None}

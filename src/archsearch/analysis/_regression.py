@@ -41,7 +41,7 @@ def _numeric(s: pd.Series, max_levels: int) -> bool:
 def _scale(x: pd.Series) -> tuple[pd.Series, str]:
     a = x.dropna().astype(float)
     if len(a) and a.min() > 0 and a.max() / a.min() >= 10:
-        return np.log(x.astype(float)), "log"
+        return x.astype(float).transform(np.log), "log"
     return x.astype(float), "linear"
 
 
@@ -124,8 +124,8 @@ def adjusted_comparisons(units: pd.DataFrame, levels: list[str], reference: str,
     for spline in (True, False):
         cov, terms = covariates(units, others, max_levels=max_levels, spline=spline)
         if size:
-            logsize = np.log(units["params_count"].astype(float))
-            cov = cov.assign(**{"log(params_count)": logsize.to_numpy()})
+            logsize = np.log(units["params_count"].astype(float).to_numpy())
+            cov = cov.assign(**{"log(params_count)": logsize})
             terms = [*terms, "log(params_count)"]
         x = pd.concat([pd.DataFrame({"const": np.ones(len(units))}, index=units.index), dummies, cov], axis=1)
         x = _full_rank(x, 1 + dummies.shape[1])
@@ -186,7 +186,7 @@ def _smd(a: pd.Series, b: pd.Series, numeric: bool, whole: pd.Series) -> float |
         out.append(_prop_smd(a.isna().mean(), b.isna().mean()))
     if numeric:
         how = _scale(whole)[1]
-        sa, sb = (a.dropna().astype(float), b.dropna().astype(float))
+        sa, sb = (a.dropna().astype(float).to_numpy(), b.dropna().astype(float).to_numpy())
         if how == "log":
             sa, sb = np.log(sa), np.log(sb)
         if len(sa) >= 1 and len(sb) >= 1:
@@ -199,8 +199,8 @@ def _smd(a: pd.Series, b: pd.Series, numeric: bool, whole: pd.Series) -> float |
     else:
         for c in whole.dropna().astype(str).unique():
             out.append(_prop_smd((a.astype(str) == c).mean(), (b.astype(str) == c).mean()))
-    out = [v for v in out if v is not None]
-    return max(out, key=abs) if out else None
+    found = [v for v in out if v is not None]
+    return max(found, key=abs) if found else None
 
 
 def _prop_smd(p1: float, p2: float) -> float | None:

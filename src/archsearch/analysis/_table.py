@@ -104,7 +104,7 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
         for key in ("_units", "_others", "_rows", "_test"):
             q.pop(key, None)
     counts = {s: int(t.drop_duplicates("trial")["state"].eq(s).sum()) for s in ("COMPLETE", "PRUNED", "FAIL")}
-    return clean({
+    out: dict[str, Any] = clean({
         "schema": SCHEMA, "design": {"kind": design}, "direction": direction, "exploratory": not paired,
         "alpha": alpha,
         "multiplicity": {"method": "group-sequential" if seq is not None else adjust_method,
@@ -112,6 +112,7 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
                          "family": family_text, "m": len(family)},
         "min_effect": min_effect, "counts": {**counts, "excluded": excluded}, "questions": parts, "notes": notes,
     })
+    return out
 
 
 def _specs(t: pd.DataFrame, questions: Sequence[Any] | None, plan: Mapping[str, Any] | None,
@@ -187,7 +188,7 @@ def _apply_family(family: list[tuple[dict[str, Any], dict[str, Any]]], method: s
                   direction: str) -> None:
     comps = [e.pop("_comparison") for _, e in family]
     p_adj, levels = adjust([c.p if c is not None else math.nan for c in comps], method, alpha)
-    for (q, e), c, pa, a_each in zip(family, comps, p_adj, levels, strict=True):
+    for (_, e), c, pa, a_each in zip(family, comps, p_adj, levels, strict=True):
         _fill(e, c, pa, a_each, alpha, direction)
         sc = e.pop("_size_comparison", None)
         if sc is not None and math.isfinite(a_each):

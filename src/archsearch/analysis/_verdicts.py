@@ -34,7 +34,7 @@ def verdict(diff: float | None, low: float | None, high: float | None, direction
         >>> verdict(0.02, 0.01, 0.03), verdict(0.02, 0.01, 0.03, "minimize"), verdict(0.0, -0.01, 0.01)
         ('helps', 'hurts', 'no clear effect')
     """
-    if n < min_n or n_ref < min_n or diff is None or _nan(low) or _nan(high):
+    if n < min_n or n_ref < min_n or diff is None or low is None or high is None or _nan(low) or _nan(high):
         return NOT_ENOUGH
     if low <= 0 <= high:
         return UNCLEAR

@@ -33,7 +33,7 @@ def lenet5(hp: Any, input_shape: tuple[int, ...], num_classes: int, *, kernel_si
 
     Example:
         >>> from archsearch.space import FixedHyperParameters
-        >>> lenet5(FixedHyperParameters(), (28, 28, 1), 10).count_params()  # doctest: +SKIP
+        >>> lenet5(FixedHyperParameters(), (28, 28, 1), 10).count_params()
         61706
     """
     import keras
@@ -90,7 +90,7 @@ def alexnet_style(hp: Any, input_shape: tuple[int, ...], num_classes: int, *, bl
 
     Example:
         >>> from archsearch.space import FixedHyperParameters
-        >>> alexnet_style(FixedHyperParameters(), (32, 32, 3), 10).count_params()  # doctest: +SKIP
+        >>> alexnet_style(FixedHyperParameters(), (32, 32, 3), 10).count_params()
         125258
     """
     import keras
@@ -129,7 +129,7 @@ def inception_module(hp: Any, x: Any, *, branches: Any = (1, 4), filters: Any = 
     Example:
         >>> import keras
         >>> from archsearch.space import FixedHyperParameters
-        >>> y = inception_module(FixedHyperParameters(), keras.Input((32, 32, 3)), branches=4)  # doctest: +SKIP
+        >>> y = inception_module(FixedHyperParameters(), keras.Input((32, 32, 3)), branches=4)
     """
     import keras
 
@@ -166,7 +166,7 @@ def inception_net(hp: Any, input_shape: tuple[int, ...], num_classes: int, *, mo
 
     Example:
         >>> from archsearch.space import FixedHyperParameters
-        >>> model = inception_net(FixedHyperParameters(), (32, 32, 3), 10)  # doctest: +SKIP
+        >>> model = inception_net(FixedHyperParameters(), (32, 32, 3), 10)
     """
     import keras
 

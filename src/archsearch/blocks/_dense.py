@@ -41,7 +41,7 @@ def dense_stack(hp: Any, x: Any, *, layers: Any = (1, 5), units: Any = (32, 512,
         >>> import keras
         >>> from archsearch.space import FixedHyperParameters
         >>> inputs = keras.Input((784,))
-        >>> x = dense_stack(FixedHyperParameters(), inputs, layers=1, units=256)  # doctest: +SKIP
+        >>> x = dense_stack(FixedHyperParameters(), inputs, layers=1, units=256)
     """
     import keras
 
@@ -87,7 +87,7 @@ def logistic_regression(input_shape: tuple[int, ...], num_classes: int, *, hp: A
         l2: L2 factor on the weights (a spec).
 
     Example:
-        >>> logistic_regression((784,), 10).count_params()  # doctest: +SKIP
+        >>> logistic_regression((784,), 10).count_params()
         7850
     """
     import keras

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
 from typing import Any
 
 import click
 
+from archsearch.cli._deadline import (
+    deadline_option,
+    sweep_result_option,
+    write_sweep_result,
+)
 from archsearch.cli._options import storage_option, study_option, tracking_uri_option
 
 
@@ -41,10 +48,13 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @study_option
 @storage_option
 @tracking_uri_option
+@deadline_option
+@sweep_result_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress or look lines; print only the verdicts.")
 def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, match_size: str | None,
         until_decided: bool, max_seeds: int, min_effect: float | None, epochs: int | None, dataset: str | None,
-        seed: int, study_name: str | None, storage: str | None, tracking_uri: str | None, quiet: bool) -> None:
+        seed: int, study_name: str | None, storage: str | None, tracking_uri: str | None, deadline: str | None,
+        sweep_result: str | None, quiet: bool) -> None:
     """Answer one question with a controlled ablation of FACTOR.
 
     Every other hyperparameter is held at a base configuration; each level of
@@ -67,7 +77,13 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
     """
     from archsearch.ablation import format_look, run_ablation
     from archsearch.stores import resolve_storage, storage_errors
-    from archsearch.study import Interrupted, RunOptions, Stopped, check_stop, stop_on_signals
+    from archsearch.study import (
+        Interrupted,
+        RunOptions,
+        Stopped,
+        check_stop,
+        stop_on_signals,
+    )
 
     options = RunOptions(epochs=epochs, seed=seed, study_name=study_name, storage=storage,
                          tracking_uri=tracking_uri, quiet=quiet, dataset=dataset)
@@ -76,8 +92,20 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
         if not quiet:
             click.echo(format_look(look), err=True)
 
+    guard = None
+    if deadline:  # observed durations: this factor's ablation studies of the space
+        from archsearch.cli._deadline import DeadlineGuard
+
+        guard = DeadlineGuard(deadline, storage, study_name or f"{Path(space).stem}-ablation-{factor}",
+                              prefix=study_name is None)
+        why = guard.nothing_fits()
+        if why:
+            click.echo(why, err=True)
+            return
+        options.timeout = guard.timeout(None)
     try:
-        with stop_on_signals(), storage_errors(resolve_storage(storage), "--storage"):  # also between rounds: a signal stops the next round before its first trial
+        # Signals also between rounds; a store that fails is one line.
+        with stop_on_signals(), guard or contextlib.nullcontext(), storage_errors(resolve_storage(storage), "--storage"):
             result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
                                   until_decided=until_decided, max_seeds=max_seeds, match_size=match_size,
                                   min_effect=min_effect, on_look=on_look)
@@ -89,6 +117,7 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
         click.echo(f"Ablation of {factor}: stopped ({err.reason}) after its trials; run the same command for "
                    "the verdicts.")
         raise SystemExit(err.exit_code) from None
+    write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=len(result.plan.pairs))
     click.echo(f"Ablation of {factor} in study '{result.study_name}': {result.message}")
     _echo_matched(result.plan)
     for line in answer_lines(result.data, space, result.study_name):
@@ -101,7 +130,8 @@ def answer_lines(data: dict[str, Any], space: str, study: str) -> list[str]:
 
     sequential = any(q.get("sequential") for q in data["questions"])
     effects = [e for q in data["questions"] for e in q["effects"]]
-    how = "; ".join(sorted({f"{e.get('split', 'validation')} split, {e['method']}" for e in effects if e.get("method")}))
+    how = "; ".join(sorted({f"{e.get('split', 'validation')} split, {e['method']}"
+                            for e in effects if e.get("method")}))
     lines = [f"Verdicts ({data['objective']}; confirmatory (ask); {how or 'no comparison'}; "
              + ("O'Brien-Fleming alpha spending, repeated-confidence intervals at the final look"
                 if sequential else "95% intervals, Holm over the levels") + "):"]

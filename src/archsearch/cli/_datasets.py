@@ -29,7 +29,8 @@ def datasets(paths: bool) -> None:
     """
     from archsearch.data import dataset_names, get_info
 
-    rows = [("NAME", "SHAPE", "CLASSES", "OFFLINE", "DESCRIPTION") + (("PATH",) if paths else ())]
+    header = ("NAME", "SHAPE", "CLASSES", "OFFLINE", "DESCRIPTION") + (("PATH",) if paths else ())
+    rows: list[tuple[str, ...]] = [header]
     for name in dataset_names():
         info = get_info(name) if ":" not in name else None
         if info is None:
@@ -38,7 +39,7 @@ def datasets(paths: bool) -> None:
         row = (name, shape, str(info.num_classes or "-"), "yes" if info.offline() else "no", info.description)
         rows.append(row + ((info.location(),) if paths else ()))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)] + [row[-1]]
+    for line in rows:
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)] + [line[-1]]
         click.echo("  ".join(cells).rstrip())
     click.echo("folder:PATH and npz:PATH load your own files (see --help).", err=True)

@@ -24,6 +24,7 @@ def lab_asks(plan_path: str) -> list[Any]:
 
     plan = load_plan(plan_path)
     command = cli.get_command(click.Context(cli), "ask")
+    assert command is not None  # registered in cli/_main.py
     asks = []
     for step in plan.steps:
         if step.command != "ask":

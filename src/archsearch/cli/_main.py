@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import sys
 from typing import Any
 
 import click
@@ -10,15 +12,35 @@ import click
 from archsearch._version import __version__
 
 # command name -> "module:attribute", imported only when the command runs.
-COMMANDS: dict[str, str] = {
+COMMAND_MODULES: dict[str, str] = {
     "datasets": "archsearch.cli._datasets:datasets",
     "run": "archsearch.cli._run:run",
     "show": "archsearch.cli._show:show",
     "sweep": "archsearch.cli._sweep:sweep",
+    "schedule": "archsearch.cli._schedule:schedule",
     "ask": "archsearch.cli._ask:ask",
     "report": "archsearch.cli._report:report",
     "ui": "archsearch.cli._ui:ui",
 }
+
+
+class _StderrHandler(logging.Handler):
+    """``warning: ...`` on the current sys.stderr (looked up per message, so captured streams work)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        sys.stderr.write(f"{record.levelname.lower()}: {record.getMessage()}\n")
+
+
+def show_warnings() -> None:
+    """archsearch's logged warnings (skipped image files) as one plain ``warning: ...`` line on stderr each.
+
+    Not in whatever format another library (absl under TensorFlow) gave the root logger. Called by the
+    CLI, never on import: a Python user's logging setup stays theirs.
+    """
+    logger = logging.getLogger("archsearch")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler(logging.WARNING))
+        logger.propagate = False
 
 
 class UserError(click.ClickException):
@@ -26,7 +48,7 @@ class UserError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click's ClassVar; ours differs per error (2: bad input)
 
     def show(self, file: Any = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
@@ -46,10 +68,10 @@ class LazyGroup(click.Group):
             raise UserError(str(err), getattr(err, "exit_code", 1)) from err
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(COMMAND_MODULES)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
+        target = COMMAND_MODULES.get(name)
         if target is None:
             return None
         module, attr = target.split(":")
@@ -81,7 +103,8 @@ def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
     from archsearch.stores import log_file
 
     quiet_tensorflow(debug)  # before any command imports TensorFlow; trial workers inherit it
-    quiet_library_logs(verbose or debug, log_file())  # MLflow's, alembic's, TensorFlow's log lines: the log file only
+    quiet_library_logs(verbose or debug, log_file())  # MLflow's, alembic's, TensorFlow's lines: the log file only
+    show_warnings()
     ctx.obj = {"debug": debug}
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 storage_option = click.option(
     "--storage", envvar="ARCHSEARCH_STORAGE", show_envvar=True, metavar="URL",
@@ -14,3 +19,27 @@ tracking_uri_option = click.option(
          "http://HOST:PORT for an MLflow server.")
 study_option = click.option(
     "--study", "study_name", metavar="NAME", help="Optuna study name. Default: the space file's name.")
+
+# How a long run keeps going (`archsearch run`): integer options as (flag, default, metavar, help).
+_LONG_RUN = (
+    ("--max-failures", 5, "N", "Stop after N consecutive failed trials."),
+    # 50: archsearch.study.RECYCLE_AFTER (not imported here: --help stays light; a test pins it)
+    ("--recycle-after", None, "K",
+     "Continue in a fresh process every K trials: TensorFlow leaks memory per trial, this keeps it bounded. "
+     "0 = never. Default: 50 with the Optuna engine; a keras-tuner engine keeps its search in one process and "
+     "refuses this option."),
+    ("--max-rss-mib", 0, "MIB",
+     "Also continue in a fresh process when resident memory has grown by MIB. 0 = no limit. Optuna engine only."),
+    ("--heartbeat", 10, "SECONDS",
+     "Heartbeat of the running trial. A trial whose process on this machine is gone is marked FAIL at once by "
+     "the next run (its MLflow run closed FAILED); one of another machine once its heartbeat has been silent "
+     "for twice as long."),
+)
+
+
+def long_run_options(command: F) -> F:
+    """``--max-failures``, ``--recycle-after``, ``--max-rss-mib``, ``--heartbeat``, in this order in --help."""
+    for flag, default, metavar, text in reversed(_LONG_RUN):
+        command = click.option(flag, type=int, default=default, show_default=default is not None, metavar=metavar,
+                               help=text)(command)
+    return command

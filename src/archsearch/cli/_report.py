@@ -27,8 +27,9 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @storage_option
 @tracking_uri_option
 @click.option("--no-mlflow", is_flag=True, help="Do not attach the report and verdict tags to the MLflow parent run.")
-def report(space_or_study: str | None, table_file: str | None, labs_plan: str | None, design: str, fdr: bool, fmt: str, out: str | None, study_name: str | None, storage: str | None,
-           tracking_uri: str | None, no_mlflow: bool) -> None:
+def report(space_or_study: str | None, table_file: str | None, labs_plan: str | None, design: str, fdr: bool,
+           fmt: str, out: str | None, study_name: str | None, storage: str | None, tracking_uri: str | None,
+           no_mlflow: bool) -> None:
     """Answer the space's questions: effects with adjusted intervals and verdicts.
 
     SPACE_OR_STUDY is a space file (its QUESTIONS are answered) or a study

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import sys
 import time
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from archsearch.cli._options import storage_option, study_option, tracking_uri_option
+from archsearch.cli._deadline import deadline_option, sweep_result_option, write_sweep_result
+from archsearch.cli._options import long_run_options, storage_option, study_option, tracking_uri_option
+
+if TYPE_CHECKING:
+    from archsearch.study import SearchResult
 
 SAMPLERS = ("tpe", "random", "cmaes", "gp", "qmc", "grid")  # mirrors archsearch.study._strategies (no import here)
 PRUNERS = ("none", "median", "percentile", "hyperband", "sha", "wilcoxon")
@@ -43,20 +49,7 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @study_option
 @storage_option
 @tracking_uri_option
-@click.option("--max-failures", type=int, default=5, show_default=True, metavar="N",
-              help="Stop after N consecutive failed trials.")
-@click.option("--recycle-after", type=int, default=None, metavar="K",
-              # 50: archsearch.study.RECYCLE_AFTER (not imported here: --help stays light; a test pins it)
-              help="Continue in a fresh process every K trials: TensorFlow leaks memory per trial, "
-                   "this keeps it bounded. 0 = never. Default: 50 with the Optuna engine; a "
-                   "keras-tuner engine keeps its search in one process and refuses this option.")
-@click.option("--max-rss-mib", type=int, default=0, show_default=True, metavar="MIB",
-              help="Also continue in a fresh process when resident memory has grown by MIB. 0 = no limit. "
-                   "Optuna engine only.")
-@click.option("--heartbeat", type=int, default=10, show_default=True, metavar="SECONDS",
-              help="Heartbeat of the running trial. A trial whose process on this machine is gone is marked FAIL "
-                   "at once by the next run (its MLflow run closed FAILED); one of another machine once its "
-                   "heartbeat has been silent for twice as long.")
+@long_run_options
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Run N worker processes on this machine, sharing the study (each one trial at a time). "
                    "SQLite takes up to 8; for more, or for several machines, use PostgreSQL (--storage).")
@@ -65,12 +58,14 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
                    "(run again on resume) or PRUNED (counted as finished). Its MLflow run ends KILLED either way.")
 @click.option("--parent-run-id", hidden=True, help="Continue this MLflow parent run (set when recycling).")
 @click.option("--worker-index", type=int, default=0, hidden=True, help="Set by --workers for each worker.")
+@deadline_option
+@sweep_result_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
 def run(space: str, trials: int | None, timeout: float | None, epochs: int | None, seed: int,
         dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, study_name: str | None,
         storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int | None,
         max_rss_mib: int, heartbeat: int, workers: int, on_stop: str, parent_run_id: str | None,
-        worker_index: int, quiet: bool) -> None:
+        worker_index: int, deadline: str | None, sweep_result: str | None, quiet: bool) -> None:
     """Search the space declared in SPACE (a .py space file).
 
     Each trial builds the model with hyperparameters picked by Optuna, trains
@@ -103,18 +98,40 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
                          parent_run_id=parent_run_id, worker_index=worker_index, engine=engine, on_stop=on_stop)
     if workers > 1 and engine != "optuna":
         raise click.UsageError(f"--workers {workers} needs --engine optuna: keras-tuner's tuner runs in one process.")
+    # The study's name now, so a sweep can read a step that is stopped before it ends (the end rewrites it).
+    write_sweep_result(sweep_result, study=study_name or Path(space).stem, storage=storage, target=trials)
+    guard = _deadline(deadline, storage, study_name or Path(space).stem, options)
+    if guard is None and deadline:
+        return
     if workers > 1:
         _run_workers(space, options, workers)
         return
     try:
-        result = run_search(space, options)
+        with guard or contextlib.nullcontext():
+            result = run_search(space, options)
     except Interrupted as err:
         click.echo(err.summary)
         raise SystemExit(err.exit_code) from None
+    write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=result.target)
     if result.recycle:
         _continue_in_fresh_process(space, options, result.parent_run_id, time.monotonic() - started)
     click.echo(result.summary())
     _print_verdicts(result, space)
+
+
+def _deadline(deadline: str | None, storage: str | None, study: str, options: Any) -> Any:
+    """With --deadline: the guard, and a timeout that starts no trial that would not fit (None: none fits)."""
+    if not deadline:
+        return None
+    from archsearch.cli._deadline import DeadlineGuard
+
+    guard = DeadlineGuard(deadline, storage, study)
+    why = guard.nothing_fits()
+    if why:
+        click.echo(why, err=True)
+        return None
+    options.timeout = guard.timeout(options.timeout)
+    return guard
 
 
 def _run_workers(space: str, options: Any, workers: int) -> None:
@@ -140,7 +157,7 @@ def _continue_in_fresh_process(space: str, options: Any, parent_run_id: str | No
     os.execv(sys.executable, [sys.executable, "-m", "archsearch", "run", *args])
 
 
-def _print_verdicts(result: object, space: str) -> None:
+def _print_verdicts(result: SearchResult, space: str) -> None:
     """The questions' verdicts in a few lines; a failing report never fails a finished run."""
     from archsearch.report import verdict_lines
 

@@ -1,56 +1,150 @@
-"""``archsearch sweep PLAN``: run a sweep plan (search/*.toml), e.g. from cron every night."""
+"""``archsearch sweep PLAN``: run a sweep plan (search/*.toml) for a night, e.g. from ``archsearch schedule``."""
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
+
+SWEEPS = Path("mlruns") / "sweeps"  # the nights' folders: mlruns/sweeps/<plan>/<YYYY-MM-DD>/
 
 
 @click.command()
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--dry-run", is_flag=True, help="Check the plan and print its commands; run nothing.")
+@click.option(
+    "--until",
+    "until",
+    metavar="HH:MM",
+    help="End the night at this local time (the next one; TZ "
+    "applies), e.g. 07:00. Default: the plan's `until`, else no deadline.",
+)
+@click.option(
+    "--for",
+    "for_",
+    metavar="DURATION",
+    help="End the night after this long, e.g. 6h or 90m (default: the plan's `for`).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Check everything the night needs, print the commands and how the night's time is split; run nothing.",
+)
 @click.option("--stop-on-failure", is_flag=True, help="Stop at the first failing step (default: go on).")
-@click.option("--smoke", is_flag=True, help="Apply the plan's [smoke] options to every step (e.g. epochs = 1): "
-              "a quick check that the whole plan runs.")
-def sweep(plan: str, dry_run: bool, stop_on_failure: bool, smoke: bool) -> None:
-    """Run the steps of PLAN, a TOML sweep plan, one after the other.
+@click.option(
+    "--smoke",
+    is_flag=True,
+    help="Apply the plan's [smoke] options to every step (e.g. epochs = 1): a quick check that the whole plan runs.",
+)
+@click.option(
+    "--night",
+    metavar="YYYY-MM-DD",
+    help="The night's date (default: today's). The same night again "
+    "resumes it; another night starts fresh and continues every study.",
+)
+@click.option(
+    "--machine",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="I",
+    help="This machine's index when several run the plan on one PostgreSQL storage: its run steps' "
+    "samplers are seeded apart from the other machines' (archsearch.seeds.machine_worker).",
+)
+def sweep(
+    plan: str,
+    until: str | None,
+    for_: str | None,
+    dry_run: bool,
+    stop_on_failure: bool,
+    smoke: bool,
+    night: str | None,
+    machine: int,
+) -> None:
+    """Run the steps of PLAN, a TOML sweep plan, one after the other, within the night.
 
     Each step is an `archsearch run`, `ask` or `report` command with its
     options; [defaults] gives options to every step whose command has them,
-    and with --smoke the plan's [smoke] options override every step's.
-    The whole plan is checked first (a bad option stops it before anything
-    runs). Each step runs in its own process; a failing step is reported and
-    the next one starts. Running the plan again resumes every study, so a
-    sweep cut short by a crash or a reboot continues where it stopped.
-    Exit code: 0 when every step succeeded, 1 otherwise, 130/143 when
-    interrupted.
+    and with --smoke the plan's [smoke] options override every step's. The
+    whole plan is checked first (a bad option or a missing space file stops
+    it, exit 2, before anything runs).
+
+    With a deadline (--until/--for, or until/for in the plan) no trial starts
+    that the observed trial durations say will not end before it, minus a
+    reserve for the reports (plan key reserve, default 10m); a step that runs
+    at its time is stopped (SIGTERM to its process group, SIGKILL 20 s later)
+    and its trial ends FAILED with reason "deadline". Steps share the night
+    by their `share` (default 1; reports 0) in `priority` order.
+
+    One sweep per plan and machine (a second one exits 75 naming the first).
+    The night's state and morning summary (summary.md, summary.json, also an
+    MLflow artifact) are in mlruns/sweeps/PLAN/NIGHT/, rewritten after every
+    step; its path is the last line printed. Re-running the same night skips
+    finished steps. ARCHSEARCH_NOTIFY (or notify = [...] in the plan) takes
+    Apprise URLs for a message at the end.
+    Exit code: 0 when no step failed, 1 otherwise, 75 when another sweep of
+    the plan runs, 128+N after signal N (SIGTERM, SIGINT, SIGHUP).
 
     \b
     Plan (search/nightly.toml):
+      until = "07:00"
       [defaults]
       seed = 0
       [[step]]
       run = "spaces/digits_quick.py"
       trials = 20
-      pruner = "median"
+      share = 2
       [[step]]
       ask = "spaces/digits_quick.py"
       factor = "layers"
 
     \b
-    Every night at 01:00 (crontab -e):
-      0 1 * * * cd /path/to/project && .venv/bin/archsearch sweep search/nightly.toml >> mlruns/nightly.log 2>&1
+    Every night at 01:00:
+      archsearch schedule install search/nightly.toml --at 01:00 --until 07:00
     """
     from archsearch.cli._sweep_plan import load_plan
-    from archsearch.cli._sweep_run import run_plan
+    from archsearch.sweep import (
+        check_night,
+        dry_run_lines,
+        local_zone,
+        night_deadline,
+        parse_duration,
+        sweep_night,
+    )
 
     loaded = load_plan(plan, smoke=smoke)
+    zone = local_zone(os.environ.get("TZ"))
+    now = dt.datetime.now(zone)
+    deadline = night_deadline(
+        now, until=until or (None if for_ else loaded.until), for_=for_ or (None if until else loaded.for_), zone=zone
+    )
+    reserve = parse_duration(loaded.reserve, "reserve") if loaded.reserve else None
+    urls = _notify_urls(loaded)
+    check_night(loaded, urls, night)
     if dry_run:
-        for step in loaded.steps:
-            click.echo(step.describe())
+        for line in dry_run_lines(loaded, now, deadline, reserve):
+            click.echo(line)
         return
-    result = run_plan(loaded, stop_on_failure=stop_on_failure, say=lambda line: click.echo(line, err=True))
-    click.echo(f"Sweep {plan}:")
-    for outcome in result.outcomes:
-        click.echo(f"  {outcome.step.number}. {outcome.status:<20} {outcome.seconds:7.0f}s  {outcome.step.describe()}")
-    if result.exit_code:
-        raise SystemExit(result.exit_code)
+    code = sweep_night(
+        loaded,
+        zone=zone,
+        deadline=deadline,
+        reserve=reserve,
+        night=night or f"{now:%Y-%m-%d}",
+        stop_on_failure=stop_on_failure,
+        machine=machine,
+        urls=urls,
+        root=SWEEPS,
+        python=[sys.executable, "-m", "archsearch"],
+    )
+    if code:
+        raise SystemExit(code)
+
+
+def _notify_urls(plan: Any) -> list[str]:
+    """ARCHSEARCH_NOTIFY (URLs separated by spaces or commas) and the plan's ``notify``."""
+    env = os.environ.get("ARCHSEARCH_NOTIFY", "")
+    return [u for u in env.replace(",", " ").split() if u] + list(plan.notify)

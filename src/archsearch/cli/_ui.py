@@ -226,9 +226,8 @@ def _stderr_fd() -> int | None:
 def _die_with_parent() -> None:
     """In the child, before exec: get SIGTERM when archsearch dies (kill -9 included). Linux only."""
     if sys.platform.startswith("linux"):
+        import contextlib
         import ctypes
 
-        try:
+        with contextlib.suppress(OSError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG = 1
-        except OSError:
-            pass

@@ -1,8 +1,9 @@
 """Datasets: registry, bundled offline sets, seeded stratified splits."""
 
 from archsearch.data._dataset import Dataset, RawData
+from archsearch.data._prepare import input_shape_for, prepare
 from archsearch.data._registry import (
-    DatasetInfo,
+    DatasetEntry,
     check_dataset_name,
     dataset_label,
     dataset_names,
@@ -12,12 +13,11 @@ from archsearch.data._registry import (
     register_dataset,
     register_prefix,
 )
-from archsearch.data._prepare import input_shape_for, prepare
 from archsearch.data._split import stratified_split
 
 __all__ = [
     "Dataset",
-    "DatasetInfo",
+    "DatasetEntry",
     "RawData",
     "check_dataset_name",
     "dataset_label",

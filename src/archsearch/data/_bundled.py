@@ -38,7 +38,10 @@ def load_notmnist_standin() -> RawData:
 
 
 def load_cifar10_standin() -> RawData:
-    """A STAND-IN for CIFAR-10 (32x32 colour, 10 classes): the 5,000 MNIST digits padded to 32x32, grey in 3 channels."""
+    """A STAND-IN for CIFAR-10 (32x32 colour, 10 classes).
+
+    The 5,000 MNIST digits padded to 32x32, grey in 3 channels.
+    """
     raw = load_mnist_sample()
     padded = np.pad(raw.x_train, ((0, 0), (2, 2), (2, 2)))
     return RawData(np.repeat(padded[..., None], 3, axis=-1), raw.y_train, class_names=raw.class_names)

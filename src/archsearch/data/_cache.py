@@ -44,7 +44,7 @@ def content_key(folders: Iterable[tuple[str, Sequence[str], np.ndarray]]) -> str
 
     Args:
         folders: ``(folder name, sorted file names, their stat rows)`` per folder, the
-            rows as :func:`archsearch.data._stat.stat_names` returns them.
+            rows as :func:`archsearch.data._filestat.stat_names` returns them.
     """
     digest = hashlib.sha256()
     for folder, names, rows in folders:

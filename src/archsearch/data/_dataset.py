@@ -62,7 +62,7 @@ class Dataset:
         for array in (self.x_train, self.y_train, self.x_val, self.y_val, self.x_test, self.y_test):
             array = np.ascontiguousarray(array)
             sha.update(f"{array.shape}{array.dtype}".encode())
-            sha.update(memoryview(array).cast("B"))
+            sha.update(array.data.cast("B"))
         return sha.hexdigest()[:8]
 
     def describe(self) -> str:

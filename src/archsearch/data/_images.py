@@ -12,7 +12,6 @@ import logging
 import multiprocessing
 import os
 import shutil
-import sys
 import tarfile
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -25,24 +24,14 @@ import numpy as np
 from archsearch.data._cache import RowWriter, content_key, entry_dir, read_entry, write_entry
 from archsearch.data._dataset import RawData
 from archsearch.data._decode import GRAY_MODES, Decoded, decode_batch
-from archsearch.data._stat import fork_is_safe, stat_names
+from archsearch.data._filestat import fork_is_safe, stat_names
 from archsearch.errors import DatasetError
 
 __all__ = ["check_image_folder", "load_image_folder", "ARCHIVE_SUFFIXES"]
 
-class _StderrHandler(logging.Handler):
-    """``warning: ...`` on the current sys.stderr (looked up per message, so captured streams work)."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        sys.stderr.write(f"{record.levelname.lower()}: {record.getMessage()}\n")
-
-
+# Skipped files are logged; the CLI shows them as one ``warning: ...`` line (cli/_main.py), a Python
+# user sees them through their own logging setup (or Python's last-resort handler on stderr).
 logger = logging.getLogger("archsearch.data")
-if not logger.handlers:
-    # Skipped files must reach the user of the CLI as one plain line on stderr, not as
-    # whatever format another library (absl under TensorFlow) gave the root logger.
-    logger.addHandler(_StderrHandler(logging.WARNING))
-    logger.propagate = False
 
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")
 _BATCH = 256  # files per worker task: large enough to amortise pickling, small enough to balance
@@ -71,7 +60,7 @@ def load_image_folder(path: str | os.PathLike[str], *, image_size: tuple[int, in
         ((18724, 28, 28), ['A', 'B', 'C'])
     """
     source = check_image_folder(path)
-    size = tuple(int(v) for v in image_size) if image_size is not None else None
+    size = (int(image_size[0]), int(image_size[1])) if image_size is not None else None
     if source.is_dir():
         return _load_folder(source, size, workers)
     return _load_archive(source, size, workers)
@@ -313,7 +302,7 @@ def _resolved(mode: str | dict[str, object], size: tuple[int, int] | None = None
 def _compact_labels(source: Path, y: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
     """Drop classes with no readable image, order classes by name, renumber 0..K-1."""
     counts = np.bincount(y, minlength=len(names))
-    present = sorted((names[i] for i in np.flatnonzero(counts)))
+    present = sorted(names[i] for i in np.flatnonzero(counts))
     empty = [n for i, n in enumerate(names) if counts[i] == 0]
     if empty:
         logger.warning("%s: class folder(s) without a readable image ignored: %s", source, ", ".join(empty))

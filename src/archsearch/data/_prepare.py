@@ -7,6 +7,7 @@ import numpy as np
 from archsearch.data._dataset import Dataset, RawData
 from archsearch.data._split import stratified_split
 from archsearch.errors import DatasetError
+from archsearch.seeds import split_seeds
 
 __all__ = ["input_shape_for", "prepare"]
 
@@ -45,14 +46,14 @@ def prepare(name: str, raw: RawData, *, input: str, validation_split: float, see
     """
     x, y = raw.x_train, _int_labels(raw.y_train)
     _check_pair(name, "", x, y)
-    if raw.x_test is None:
-        keep, test_idx = stratified_split(y, _TEST_FRACTION, seed)
+    if raw.x_test is None or raw.y_test is None:
+        keep, test_idx = stratified_split(y, _TEST_FRACTION, split_seeds(seed)[0])
         x_test, y_test = x, y[test_idx]
     else:
         x_test, y_test = raw.x_test, _int_labels(raw.y_test)
         _check_pair(name, "test ", x_test, y_test)
         keep, test_idx = np.arange(len(y)), np.arange(len(y_test))
-    train, val = stratified_split(y[keep], validation_split, seed + 1)
+    train, val = stratified_split(y[keep], validation_split, split_seeds(seed)[1])
     train_idx, val_idx = keep[train], keep[val]
     num_classes = int(max(y.max(), y_test.max())) + 1
     names = raw.class_names or [str(i) for i in range(num_classes)]

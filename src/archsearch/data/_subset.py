@@ -13,10 +13,9 @@ import numpy as np
 
 from archsearch.data._dataset import RawData
 from archsearch.errors import DatasetError
+from archsearch.seeds import SUBSET_SEED
 
 __all__ = ["parse_subset", "subset_loader"]
-
-_SEED = 0
 
 
 def parse_subset(arg: str) -> tuple[int, str]:
@@ -39,8 +38,9 @@ def subset_loader(load_raw: Callable[[str], RawData]) -> Callable[[str], RawData
         count, inner = parse_subset(arg)
         raw = load_raw(inner)
         x, y = _sample(raw.x_train, raw.y_train, count)
-        test = (None, None) if raw.x_test is None else _sample(raw.x_test, raw.y_test, max(count // 5, 10))
-        return RawData(x, y, *test, class_names=raw.class_names, skipped=raw.skipped)
+        x_test, y_test = (None, None) if raw.x_test is None or raw.y_test is None else _sample(
+            raw.x_test, raw.y_test, max(count // 5, 10))
+        return RawData(x, y, x_test, y_test, class_names=raw.class_names, skipped=raw.skipped)
 
     return load
 
@@ -51,5 +51,5 @@ def _sample(x: np.ndarray, y: np.ndarray, count: int) -> tuple[np.ndarray, np.nd
     y = np.asarray(y)
     if count >= len(y):
         return np.asarray(x), y
-    _, idx = stratified_split(y, count / len(y), _SEED)
+    _, idx = stratified_split(y, count / len(y), SUBSET_SEED)
     return np.asarray(x[idx]), y[idx]

@@ -44,7 +44,10 @@ class Report:
         return render_markdown(self.data, images)
 
     def plots(self) -> dict[str, bytes]:
-        """PNG bytes by name: ``effect_<param>``, ``learning_curves``, ``objective_over_trials``, ``size_vs_objective``."""
+        """PNG bytes by name.
+
+        The names: ``effect_<param>``, ``learning_curves``, ``objective_over_trials``, ``size_vs_objective``.
+        """
         from archsearch.report._plots import make_plots
 
         return make_plots(self.data, self.table)
@@ -155,8 +158,9 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
                        else {"evaluator": None, "params": {}, "error": "an ablation varies one factor by design: "
                              "its effect is the answer." if paired else "not requested."}),
         "at_chance": chance_trials(done, _num_classes(space)),
-        "failed": [{"trial": int(r.trial), "error": r.error}
-                   for r in table[table["state"] == "FAIL"].drop_duplicates("trial").itertuples()],
+        "failed": [{"trial": int(trial), "error": error}
+                   for trial, error in table[table["state"] == "FAIL"].drop_duplicates("trial")[["trial", "error"]]
+                   .itertuples(index=False)],
         "notes": notes,
     }
     return Report(json_ready(data), table)
@@ -220,8 +224,8 @@ def _resolve(space_or_study: Any, study_name: str | None) -> tuple[Space | None,
 
 
 def _space_from_mlflow(study: str, tracking_uri: str | None) -> Space | None:
-    from archsearch.tracking import newest_parent_run
     from archsearch.space import load_space
+    from archsearch.tracking import newest_parent_run
 
     run = newest_parent_run(study, tracking_uri)
     path = None if run is None else run.data.tags.get(Tag.SPACE)

@@ -62,7 +62,7 @@ def _level_matches(space: Space, design: Mapping[str, Any]) -> dict[str, tuple[s
     """
     from archsearch.blocks import space_references
 
-    factor, base = design.get("factor"), dict(design.get("base") or {})
+    factor, base = str(design.get("factor")), dict(design.get("base") or {})
     out: dict[str, tuple[str, dict[str, Any]]] = {}
     for level in design.get("levels") or []:
         config = {**base, factor: level}

@@ -48,8 +48,8 @@ def labs_rows(asks: Sequence[LabAsk], storage: str | None = None) -> list[dict[s
 
 def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
     from archsearch.analysis import analyze_table
-    from archsearch.report._build import analysis_table
     from archsearch.errors import UsageError
+    from archsearch.report._build import analysis_table
     from archsearch.report._lab import lab_context
     from archsearch.schema import StudyAttr
     from archsearch.space import load_space
@@ -69,8 +69,9 @@ def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
     row["complete"] = int(done["trial"].nunique())
     times = [t for t in study.get_trials(deepcopy=False) if t.datetime_complete is not None]
     if times:
-        row["window"] = [min(t.datetime_start for t in times).strftime("%Y-%m-%d %H:%M"),
-                         max(t.datetime_complete for t in times).strftime("%Y-%m-%d %H:%M")]
+        starts = [t.datetime_start for t in times if t.datetime_start is not None]
+        ends = [t.datetime_complete for t in times if t.datetime_complete is not None]
+        row["window"] = [min(starts or ends).strftime("%Y-%m-%d %H:%M"), max(ends).strftime("%Y-%m-%d %H:%M")]
     planned = ask.planned_trials
     row["status"] = "done" if planned is None or row["complete"] >= planned else "partial"
     row["lab"] = lab_context(space, design or {"kind": "ablation", "factor": ask.factor}, build=True, table=table)
@@ -91,7 +92,7 @@ def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
 
 def labs_markdown(rows: Sequence[dict[str, Any]], *, plan: str, command: str, storage: str | None = None) -> str:
     """The document: header (command, date, machine), one table of comparisons, data notes, pitfalls."""
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     windows = [r["window"] for r in rows if r.get("window")]
     ran = (f"{min(w[0] for w in windows)} to {max(w[1] for w in windows)} (trial start/end times, UTC)"
            if windows else "no trial yet")

@@ -50,7 +50,7 @@ def time_lines(q: dict[str, Any]) -> list[str]:
 
 def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     """(title, markdown lines, plot name or None) in report order."""
-    out = []
+    out: list[tuple[str, list[str], str | None]] = []
     c = data["counts"]
     head = [f"Study `{data['study']}`" + (f" (space `{data['space']}`)" if data["space"] else "")
             + f": {data['direction']} {data['objective']}.",
@@ -82,7 +82,8 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
             lines += _table(
                 ["vs " + str(q["reference"]), "verdict", "p / adjusted", "n / n ref", "params (level vs ref)",
                  "at equal size"],
-                [[e["level"], e["summary"], f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}", f"{e['n']} / {e['n_ref']}",
+                [[e["level"], e["summary"], f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}",
+                  f"{e['n']} / {e['n_ref']}",
                   f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
                   (_size_text(e))] for e in q["effects"]])
             m = data["multiplicity"]

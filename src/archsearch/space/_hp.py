@@ -24,11 +24,12 @@ exports these names lazily.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import keras_tuner
 
+from archsearch._compat.keras_tuner import n_values
 from archsearch.errors import SpaceError
 from archsearch.space._params import Param, sampled_grid
 
@@ -94,41 +95,45 @@ class HyperParameters(keras_tuner.HyperParameters):
         super().__init__()
         self.fit_callbacks: list[Any] = []
 
-    def Int(self, name, min_value, max_value, step=None, sampling="linear", default=None,
-            parent_name=None, parent_values=None):
+    def Int(self, name: str, min_value: int, max_value: int, step: int | None = None,
+            sampling: str | None = "linear", default: int | None = None, parent_name: str | None = None,
+            parent_values: Any = None) -> Any:
         """keras-tuner's ``Int``: ``max_value`` included; ``sampling="log"`` makes ``step`` a multiplier."""
         with _declaration_errors():
             return super().Int(name, min_value, max_value, step, sampling, default, parent_name, parent_values)
 
-    def Float(self, name, min_value, max_value, step=None, sampling="linear", default=None,
-              parent_name=None, parent_values=None):
+    def Float(self, name: str, min_value: float, max_value: float, step: float | None = None,
+              sampling: str | None = "linear", default: float | None = None, parent_name: str | None = None,
+              parent_values: Any = None) -> Any:
         """keras-tuner's ``Float``; ``sampling="log"`` for rates."""
         with _declaration_errors():
             return super().Float(name, min_value, max_value, step, sampling, default, parent_name, parent_values)
 
-    def Choice(self, name, values, ordered=None, default=None, parent_name=None, parent_values=None):
+    def Choice(self, name: str, values: Sequence[Any], ordered: bool | None = None, default: Any = None,
+               parent_name: str | None = None, parent_values: Any = None) -> Any:
         """keras-tuner's ``Choice``: one of ``values`` (int, float, str or bool of one type)."""
         with _declaration_errors():
             return super().Choice(name, values, ordered, default, parent_name, parent_values)
 
-    def Boolean(self, name, default=False, parent_name=None, parent_values=None):
+    def Boolean(self, name: str, default: bool = False, parent_name: str | None = None,
+                parent_values: Any = None) -> Any:
         """keras-tuner's ``Boolean``."""
         with _declaration_errors():
             return super().Boolean(name, default, parent_name, parent_values)
 
-    def Fixed(self, name, value, parent_name=None, parent_values=None):
+    def Fixed(self, name: str, value: Any, parent_name: str | None = None, parent_values: Any = None) -> Any:
         """keras-tuner's ``Fixed``: recorded with the trial, not searched."""
         with _declaration_errors():
             return super().Fixed(name, value, parent_name, parent_values)
 
     @contextlib.contextmanager
-    def conditional_scope(self, parent_name, parent_values):
+    def conditional_scope(self, parent_name: str, parent_values: Any) -> Iterator[None]:
         """keras-tuner's ``conditional_scope``: declarations inside are active only for ``parent_values``.
 
         Example:
-            >>> hp = FixedHyperParameters({"model": "cnn"})  # doctest: +SKIP
-            >>> _ = hp.Choice("model", ["dense", "cnn"])  # doctest: +SKIP
-            >>> with hp.conditional_scope("model", ["dense"]):  # doctest: +SKIP
+            >>> hp = FixedHyperParameters({"model": "cnn"})
+            >>> _ = hp.Choice("model", ["dense", "cnn"])
+            >>> with hp.conditional_scope("model", ["dense"]):
             ...     print(hp.Int("units", 32, 512))
             None
         """
@@ -153,7 +158,7 @@ class HyperParameters(keras_tuner.HyperParameters):
                 out[hp.name] = Param.of(hp)
         return out
 
-    def _retrieve(self, hp: Any) -> Any:
+    def _retrieve(self, hp: Any) -> Any:  # keras-tuner private hook: see archsearch._compat.keras_tuner
         # keras-tuner registers a new hyperparameter with its default unless the
         # value is already populated: populate it first from this object's source.
         if not self._exists(hp.name, hp.conditions) and hp.name not in self.values and self.is_active(hp):
@@ -179,8 +184,8 @@ class FixedHyperParameters(HyperParameters):
             last choice counts as largest).
 
     Example:
-        >>> hp = FixedHyperParameters({"units": 128})  # doctest: +SKIP
-        >>> hp.Int("units", 32, 512), hp.Int("layers", 1, 5)  # doctest: +SKIP
+        >>> hp = FixedHyperParameters({"units": 128})
+        >>> hp.Int("units", 32, 512), hp.Int("layers", 1, 5)
         (128, 1)
     """
 
@@ -285,6 +290,6 @@ class OptunaHyperParameters(HyperParameters):
             mirror = suggest(name + REVERSE_LOG_SUFFIX, low, high, log=True)
             return type(low)(low + high - mirror)
         if step is not None:
-            high = low + (hp._get_n_values() - 1) * step  # keras-tuner's largest value on the grid
+            high = low + (n_values(hp) - 1) * step  # keras-tuner's largest value on the grid
             return suggest(name, low, high, step=step)
         return suggest(name, low, high, log=hp.sampling == "log")

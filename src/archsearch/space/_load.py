@@ -118,9 +118,9 @@ def load_space(path: str | Path) -> Space:
             invalid. The message names the file (and line) and the fix.
 
     Example:
-        >>> space = load_space("spaces/digits_quick.py")  # doctest: +SKIP
-        >>> space.dataset, space.epochs                   # doctest: +SKIP
-        ('digits', 10)
+        >>> space = load_space("spaces/digits_quick.py")
+        >>> space.dataset, space.direction
+        ('digits', 'maximize')
     """
     path = Path(path)
     if not path.is_file():

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Sequence
 from typing import Any
+
+from archsearch._compat.keras_tuner import n_values
 
 __all__ = ["Condition", "Param", "sampled_grid", "shown_value"]
 
@@ -108,38 +111,40 @@ class Param:
             return [self.default]
         if self.step is None:
             if self.kind == "int":  # log-sampled ints without a step: every integer
-                return list(range(int(self.min_value), int(self.max_value) + 1))
+                return list(range(int(self.min_value or 0), int(self.max_value or 0) + 1))
             raise ValueError(f"{self.name} is a continuous float: it has no finite grid.")
         return sampled_grid(self.source)
 
     # -- constructors: keras-tuner validates, the record reads -----------------
 
     @classmethod
-    def make_int(cls, name, min_value, max_value, step=None, sampling="linear", default=None) -> Param:
+    def make_int(cls, name: str, min_value: int, max_value: int, step: int | None = None,
+                 sampling: str | None = "linear", default: int | None = None) -> Param:
         from keras_tuner.engine.hyperparameters import Int
 
         return cls.of(Int(name, min_value, max_value, step=step, sampling=sampling, default=default))
 
     @classmethod
-    def make_float(cls, name, min_value, max_value, step=None, sampling="linear", default=None) -> Param:
+    def make_float(cls, name: str, min_value: float, max_value: float, step: float | None = None,
+                   sampling: str | None = "linear", default: float | None = None) -> Param:
         from keras_tuner.engine.hyperparameters import Float
 
         return cls.of(Float(name, min_value, max_value, step=step, sampling=sampling, default=default))
 
     @classmethod
-    def make_choice(cls, name, values, ordered=None, default=None) -> Param:
+    def make_choice(cls, name: str, values: Sequence[Any], ordered: bool | None = None, default: Any = None) -> Param:
         from keras_tuner.engine.hyperparameters import Choice
 
         return cls.of(Choice(name, values, ordered=ordered, default=default))
 
     @classmethod
-    def make_boolean(cls, name, default=False) -> Param:
+    def make_boolean(cls, name: str, default: bool = False) -> Param:
         from keras_tuner.engine.hyperparameters import Boolean
 
         return cls.of(Boolean(name, default=default))
 
     @classmethod
-    def make_fixed(cls, name, value) -> Param:
+    def make_fixed(cls, name: str, value: Any) -> Param:
         from keras_tuner.engine.hyperparameters import Fixed
 
         return cls.of(Fixed(name, value))
@@ -153,11 +158,11 @@ def sampled_grid(hp: Any) -> list[Any]:
     is mirrored exactly as keras-tuner samples them.
 
     Example:
-        >>> from keras_tuner.engine.hyperparameters import Float  # doctest: +SKIP
-        >>> sampled_grid(Float("lr", 0.001, 10, step=10, sampling="log"))  # doctest: +SKIP
+        >>> from keras_tuner.engine.hyperparameters import Float
+        >>> sampled_grid(Float("lr", 0.001, 10, step=10, sampling="log"))
         [0.001, 0.01, 0.1, 1.0, 10.0]
     """
-    n = hp._get_n_values()  # keras-tuner's count of values on its step grid
+    n = n_values(hp)  # keras-tuner's count of values on its step grid
     # (i + 0.5) / n is keras-tuner's hp_utils.index_to_prob: the centre of bucket i.
     return sorted({hp.prob_to_value((i + 0.5) / n) for i in range(n)})
 

@@ -14,10 +14,10 @@ from archsearch.stores._urls import (
     POSTGRES_EXTRA,
     artifact_root_for,
     check_url,
+    redact,
     require_storage,
     resolve_storage,
     resolve_tracking_uri,
-    redact,
     sqlite_path,
 )
 

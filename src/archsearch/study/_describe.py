@@ -45,7 +45,7 @@ def mean_curves(histories: Sequence[Mapping[str, Sequence[float]]]) -> dict[str,
     for key, first in histories[0].items():
         curves = [h.get(key) for h in histories]
         if all(c is not None and len(c) == len(first) for c in curves):
-            out[key] = [sum(vs) / len(vs) for vs in zip(*curves)]
+            out[key] = [sum(vs) / len(vs) for vs in zip(*curves, strict=True)]
         else:
             out[key] = list(first)
     return out

@@ -69,9 +69,9 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
     """
     import keras_tuner
     import optuna
-    from keras_tuner.src import utils as kt_utils  # save_json: not re-exported by keras-tuner
 
     from archsearch import train
+    from archsearch._compat.keras_tuner import save_json
     from archsearch.space import FixedHyperParameters, HyperParameters, record_on_trial
 
     space, dataset = objective.space, objective.dataset
@@ -119,7 +119,7 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
                 raise
             study.tell(optuna_trial, value)
             # What keras-tuner's own _build_and_fit_model saves: Hyperband rebuilds a warm-started model from it.
-            kt_utils.save_json(self._get_build_config_fname(trial.trial_id), built[-1].get_build_config())
+            save_json(self._get_build_config_fname(trial.trial_id), built[-1].get_build_config())
             return value
 
         def on_trial_end(self, trial: Any) -> None:

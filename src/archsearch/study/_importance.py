@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from archsearch.seeds import forest_seed
+
 if TYPE_CHECKING:
     import optuna
 
@@ -56,7 +58,7 @@ def importance(study: optuna.Study, resamples: int = 20, *, seed: int = 0, n_tre
         s = optuna.create_study(direction=direction)
         s.add_trials([optuna.trial.create_trial(params=complete[i].params, distributions=complete[i].distributions,
                                                 value=float(v)) for i, v in zip(order, vals, strict=True)])
-        ev = FanovaImportanceEvaluator(n_trees=n_trees, seed=int(seed * 1000 + k))
+        ev = FanovaImportanceEvaluator(n_trees=n_trees, seed=forest_seed(int(seed), k))
         return {n: float(x) for n, x in get_param_importances(s, evaluator=ev).items()}
 
     n = len(complete)

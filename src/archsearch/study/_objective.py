@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import FailedTrialError
 from archsearch.schema import Attr, Metric, Tag
+from archsearch.seeds import repeat_seeds, trial_seed
 from archsearch.space import OptunaHyperParameters
 from archsearch.study._describe import mean_curves, run_name, shown_params, trial_description
 from archsearch.study._signals import Stopped, interruptible
@@ -32,27 +33,11 @@ if TYPE_CHECKING:
     from archsearch.study._progress import Progress
     from archsearch.tracking import Tracker
 
-__all__ = ["Objective", "at_chance", "repeat_seeds", "rss_mib", "set_correctness", "CHANCE_MARGIN",
-           "REPEAT_SEED_STRIDE"]
+__all__ = ["Objective", "at_chance", "rss_mib", "set_correctness", "CHANCE_MARGIN"]
 
 # A trial is "at chance" when its best validation accuracy over all epochs is at
 # most 1/num_classes + this margin (0.15 for 10 classes): it never learned.
 CHANCE_MARGIN = 0.05
-# Repeat r of a trial with seed s trains with seed s + r * stride: far from the
-# seeds of other trials (seed + trial number) for any realistic study.
-REPEAT_SEED_STRIDE = 1_000_003
-
-
-def repeat_seeds(seed: int, repeats: int) -> list[int]:
-    """The seeds of a trial's repeats; the first is the trial's own seed.
-
-    Example:
-        >>> repeat_seeds(7, 3)
-        [7, 1000010, 2000013]
-    """
-    return [seed + r * REPEAT_SEED_STRIDE for r in range(repeats)]
-
-
 def at_chance(histories: Sequence[Mapping[str, Sequence[float]]], num_classes: int,
               margin: float = CHANCE_MARGIN) -> bool | None:
     """True when no fit ever beat chance on validation; None when there is no ``val_accuracy``.
@@ -117,8 +102,8 @@ class Objective:
 
         epochs = epochs or self.epochs
         self.trials_run += 1
-        # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get seed + number.
-        seed = int(trial.user_attrs.get(Attr.SEED, self.seed + trial.number))
+        # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get trial_seed().
+        seed = int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number)))
         trial.set_user_attr(Attr.SEED, seed)
         seeds = repeat_seeds(seed, self.repeats)
         tags = {Tag.SEED: str(seed)}
@@ -209,7 +194,7 @@ class Objective:
                    Metric.FIT_SECONDS: fit_seconds, Metric.RSS_MIB: rss}
         # Per-seed curves and final values, so that a report can compute intervals from MLflow alone.
         per_seed = [(r.history, {**_final(r.metrics), Metric.OBJECTIVE: v, Metric.FIT_SECONDS: r.fit_seconds})
-                    for r, v in zip(results, values)] if self.repeats > 1 else []
+                    for r, v in zip(results, values, strict=True)] if self.repeats > 1 else []
         shown = self._shown(params)
         self.tracker.end_trial(TrialLog(
             trial.number, "COMPLETE", shown, mean_curves([r.history for r in results]), _final(metrics), tags,
@@ -278,7 +263,8 @@ class Objective:
             trial.number, "FAIL", shown, history, {}, {Tag.ERROR: message[:5000]}, summary=summary,
             run_name=run_name(trial.number, shown), traceback=trace,
             description=trial_description(trial.number, "FAIL", self.space.objective,
-                                          seed=int(trial.user_attrs.get(Attr.SEED, self.seed + trial.number)),
+                                          seed=int(trial.user_attrs.get(Attr.SEED,
+                                                                        trial_seed(self.seed, trial.number))),
                                           note=f"Error: {message}\n\nThe traceback is the run's artifact "
                                                "`traceback.txt`.")))
         self.progress.trial_done(self.finished, trial.number, "FAIL", None, params, seconds,
@@ -296,8 +282,8 @@ def set_correctness(trial: optuna.Trial, results: Sequence[Any]) -> None:
 
     for key, n_key, field in ((Attr.CORRECT_VAL, Attr.N_VAL, "correct_val"),
                               (Attr.CORRECT_TEST, Attr.N_TEST, "correct_test")):
-        vectors = [getattr(r, field, None) for r in results]
-        if not vectors or any(v is None for v in vectors) or len({len(v) for v in vectors}) != 1:
+        vectors = [v for v in (getattr(r, field, None) for r in results) if v is not None]
+        if not vectors or len(vectors) < len(results) or len({len(v) for v in vectors}) != 1:
             continue
         trial.set_user_attr(key, [pack_correct(v) for v in vectors])
         trial.set_user_attr(n_key, len(vectors[0]))

@@ -112,9 +112,9 @@ class RunOptions:
                 if value != plain:
                     raise UsageError(f"{flag} {value} is an Optuna setting; --engine {self.engine} picks and stops "
                                      f"trials itself. Drop {flag}, or use --engine optuna.")
-            for flag, value in (("--recycle-after", self.recycle_after), ("--max-rss-mib", self.max_rss_mib)):
-                if value:
-                    raise UsageError(f"{flag} {value}: --engine {self.engine} keeps its tuner's search in one "
+            for flag, limit in (("--recycle-after", self.recycle_after), ("--max-rss-mib", self.max_rss_mib)):
+                if limit:
+                    raise UsageError(f"{flag} {limit}: --engine {self.engine} keeps its tuner's search in one "
                                      f"process, which is never recycled (a fresh process would restart the "
                                      f"search). Drop {flag}, or use --engine optuna.")
         for name in ("recycle_after", "max_rss_mib"):
@@ -159,10 +159,10 @@ def resume_args(space: str | Path, options: RunOptions, *, takeover: bool = Fals
         if value != getattr(defaults, name):
             parts += ["--" + name.replace("_", "-"), str(value)]
     if takeover:
-        for flag, value in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
-                            ("--parent-run-id", options.parent_run_id), ("--timeout", options.timeout)):
-            if value is not None:
-                parts += [flag, str(value)]
+        for flag, setting in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
+                              ("--parent-run-id", options.parent_run_id), ("--timeout", options.timeout)):
+            if setting is not None:
+                parts += [flag, str(setting)]
         if options.quiet:
             parts.append("--quiet")
     return parts

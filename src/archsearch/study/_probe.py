@@ -50,7 +50,8 @@ def input_shape(space: Space, dataset: str | None = None) -> tuple[tuple[int, ..
     replaces height and width, as loading does); otherwise the data is loaded.
 
     Example:
-        >>> input_shape(load_space("spaces/digits_quick.py"))  # doctest: +SKIP
+        >>> from archsearch.space import load_space
+        >>> input_shape(load_space("spaces/digits_quick.py"))
         ((64,), 10)
     """
     from archsearch.data import get_info, input_shape_for, load_dataset

@@ -55,9 +55,6 @@ class Progress:
                 self.best = (value, number)
         width = len(str(self.total))
         head = f"[{finished:>{width}}/{self.total}] trial {number:<3}"
-        if state == "COMPLETE" and value is not None:
-            body = f"{self.objective} {value:.4f}"
-        else:
-            body = state.lower()
+        body = f"{self.objective} {value:.4f}" if state == "COMPLETE" and value is not None else state.lower()
         best = f"  best {self.best[0]:.4f} (#{self.best[1]})" if self.best else ""
         self.say(f"{head} {body}{best}  {seconds:5.1f}s  {format_params(params)}{extra}")

@@ -17,10 +17,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from archsearch._quiet import quiet_library_logs
+from archsearch._quiet import quiet_library_logs, quiet_tensorflow
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
 from archsearch.schema import Attr, StudyAttr, Tag
+from archsearch.seeds import sampler_seed
 from archsearch.space import Space, load_space
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.stores import (
@@ -117,7 +118,8 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     """
     options = options or RunOptions()
     options.validate()
-    quiet_library_logs(options.verbose, log_file())  # a notebook too: MLflow's and TensorFlow's lines to the log file
+    quiet_tensorflow()  # before TensorFlow loads (the CLI did it already; this is for the Python API)
+    quiet_library_logs(options.verbose, log_file())  # a notebook too: MLflow's, TensorFlow's lines to the log file
     space = space if isinstance(space, Space) else load_space(space)
     plan = _plan(space, options)
     with stop_on_signals(), storage_errors(plan.storage, "--storage"):  # a store that fails: one line, exit 2
@@ -293,8 +295,8 @@ def _keras_tuner(options: RunOptions, plan: _Plan, objective: Any, study: Any, f
         return stop_for_failures.tripped or late() or gate.stop_before_next(study)
 
     search_with_keras_tuner(options.engine, objective, study, trials=plan.target - finished, epochs=plan.epochs,
-                            seed=options.seed + len(study.get_trials(deepcopy=False)), should_stop=should_stop,
-                            claim=owners.claim)
+                            seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))),
+                            should_stop=should_stop, claim=owners.claim)
 
 
 def _resume_command(space: Space, options: RunOptions) -> str:

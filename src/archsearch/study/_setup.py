@@ -12,8 +12,10 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from archsearch._compat.optuna import enqueued_params
 from archsearch.errors import SpaceError
 from archsearch.schema import Attr, StudyAttr
+from archsearch.seeds import sampler_seed
 from archsearch.space import Space
 from archsearch.stores import one_at_a_time, open_storage, redact
 from archsearch.study._options import RunOptions
@@ -22,9 +24,7 @@ from archsearch.study._owners import Owners
 if TYPE_CHECKING:
     from archsearch.study._run import _Plan
 
-__all__ = ["WORKER_SEED_STRIDE", "prepare_study"]
-
-WORKER_SEED_STRIDE = 7919  # sampler seed offset per --workers process (a prime: no overlap with "+ done")
+__all__ = ["prepare_study"]
 
 
 def prepare_study(space: Space, options: RunOptions, plan: _Plan, dataset: Any,
@@ -76,8 +76,7 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
     for t in study.get_trials(deepcopy=False):
         if t.state.name == "FAIL" or t.user_attrs.get(Attr.DESIGN_POINT) is not True:
             continue  # failed repeats are tried again; a trial the sampler added is no design point
-        params = t.params if t.state.name != "WAITING" else t.system_attrs.get("fixed_params", {})
-        present.add(key(params, t.user_attrs.get(Attr.SEED)))
+        present.add(key(enqueued_params(t), t.user_attrs.get(Attr.SEED)))
     for params, seed in configs:
         if key(params, seed) not in present:
             # Marked, so an analysis can leave out what the sampler adds after a design trial fails.
@@ -101,6 +100,6 @@ def _open_study(optuna: Any, storage: Any, plan: _Plan, space: Space, options: R
     done = 0 if existing is None else len(existing.get_trials(deepcopy=False))
     # Offset the sampler's seed by the trials already run so that a resumed
     # search does not propose the same startup points again.
-    sampler = make_sampler(options.sampler, options.seed + done + WORKER_SEED_STRIDE * options.worker_index, grid)
+    sampler = make_sampler(options.sampler, sampler_seed(options.seed, done, options.worker_index), grid)
     return optuna.create_study(study_name=name, storage=storage, direction=space.direction, sampler=sampler,
                                pruner=make_pruner(options.pruner), load_if_exists=True)

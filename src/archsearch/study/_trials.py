@@ -126,8 +126,10 @@ def _correctness(attrs: dict[str, Any], i: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, n_key in ((Attr.CORRECT_VAL, Attr.N_VAL), (Attr.CORRECT_TEST, Attr.N_TEST)):
         packed, n = attrs.get(key), attrs.get(n_key)
-        ok = isinstance(packed, list) and i < len(packed) and n is not None
-        out[key], out[n_key] = (packed[i], int(n)) if ok else (None, None)
+        if isinstance(packed, list) and i < len(packed) and n is not None:
+            out[key], out[n_key] = packed[i], int(n)
+        else:
+            out[key], out[n_key] = None, None
     return out
 
 
@@ -161,14 +163,16 @@ def analysis_table(table: Any, objective: str) -> Any:
 
     Example:
         >>> import pandas as pd
-        >>> t = Any({"trial": [0], "seed": [1], "value": [.9], "state": ["COMPLETE"], "params_count": [10],
+        >>> t = pd.DataFrame({"trial": [0], "seed": [1], "value": [.9], "state": ["COMPLETE"], "params_count": [10],
         ...                   "fit_seconds": [1.0], "error": [None], "history": [{"val_accuracy": [.8, .9]}]})
         >>> analysis_table(t, "val_accuracy")["epoch_values"].tolist()
         [[0.8, 0.9]]
     """
     params = [c for c in table.columns if c.startswith("params_") and c != "params_count"]
     examples = [c for c in ("correct_val", "n_val", "correct_test", "n_test") if c in table.columns]
-    out = table[["trial", "seed", "value", "state", "params_count", "fit_seconds", "error", *params, *examples, *(["design_point"] if "design_point" in table.columns else [])]].copy()
+    design = ["design_point"] if "design_point" in table.columns else []
+    out = table[["trial", "seed", "value", "state", "params_count", "fit_seconds", "error", *params, *examples,
+                 *design]].copy()
     rows_per_trial = table.groupby("trial")["trial"].transform("size")
     curves = []
     for h, n in zip(table["history"], rows_per_trial, strict=True):

@@ -20,11 +20,16 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from archsearch.stores import resolve_storage
+from archsearch.stores import (
+    check_reachable,
+    check_url,
+    check_workers_storage,
+    redact,
+    resolve_storage,
+    resolve_tracking_uri,
+)
 from archsearch.study._options import RunOptions
 from archsearch.study._signals import SIGNALS
-from archsearch.stores import check_workers_storage
-from archsearch.stores import check_reachable, check_url, redact, resolve_tracking_uri
 
 __all__ = ["WorkersOutcome", "run_workers"]
 
@@ -93,7 +98,7 @@ def run_workers(space: str | Path, options: RunOptions, workers: int) -> Workers
     codes = _wait(procs)
     for relay in relays:
         relay.join(5)
-    for index, (proc, code) in enumerate(zip(procs, codes)):
+    for index, (proc, code) in enumerate(zip(procs, codes, strict=True)):
         if code < 0:
             print(f"worker {index} (pid {proc.pid}) was killed by signal {-code}; the others went on",
                   file=sys.stderr)
@@ -121,7 +126,7 @@ def _wait(procs: list[subprocess.Popen]) -> list[int]:
             if proc.poll() is None:
                 proc.send_signal(signum)
 
-    handlers = {signum: forward for signum in SIGNALS}
+    handlers: dict[int, Any] = {signum: forward for signum in SIGNALS}
     handlers[signal.SIGINT] = signal.SIG_IGN  # the workers close their runs and exit 130
     old = {signum: signal.signal(signum, handler) for signum, handler in handlers.items()}
     try:
@@ -161,8 +166,8 @@ def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: 
                   before: int) -> Any:
     import optuna
 
-    from archsearch.study._run import SearchResult, _Plan, _result
     from archsearch.stores import open_storage
+    from archsearch.study._run import SearchResult, _Plan, _result
 
     try:
         study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))

@@ -78,8 +78,8 @@ def dataset_inputs(info: DatasetInfo) -> list[Any]:
     import json
 
     import numpy as np
-    from mlflow.data import from_numpy
     from mlflow.data.code_dataset_source import CodeDatasetSource
+    from mlflow.data.numpy_dataset import from_numpy
     from mlflow.entities import Dataset, DatasetInput, InputTag
 
     # An example-shaped sample gives MLflow the schema (dtype, shape); digest and profile are the real arrays'.

@@ -1,4 +1,7 @@
-"""Reading runs back: the study's newest MLflow parent run; logging a report to it (files as artifacts, verdicts as tags)."""
+"""Reading runs back: the study's newest MLflow parent run.
+
+Also logging a report to it (files as artifacts, verdicts as tags).
+"""
 
 from __future__ import annotations
 

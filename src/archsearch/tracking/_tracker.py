@@ -161,6 +161,7 @@ class MlflowTracker:
                parent_run_id: str | None = None, dataset: DatasetInfo | None = None) -> None:
         client = mlflow_client(self.tracking_uri, create=True)
         self.experiment_id = self._experiment_id(client)
+        assert client is not None  # create=True: made or raised
         self._client = client
         self._inputs = [] if dataset is None else dataset_inputs(dataset)
         if parent_run_id is not None:
@@ -199,7 +200,7 @@ class MlflowTracker:
     def _start_trial(self, number: int, start_ms: int, tags: dict[str, str]) -> None:
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID
 
-        tags = {MLFLOW_PARENT_RUN_ID: self.parent_run_id, Tag.TRIAL: str(number), **tags}
+        tags = {MLFLOW_PARENT_RUN_ID: str(self.parent_run_id), Tag.TRIAL: str(number), **tags}
         run = self._client.create_run(self.experiment_id, start_time=start_ms, tags=tags,
                                       run_name=f"trial-{number}")
         self._child_runs[number] = run.info.run_id

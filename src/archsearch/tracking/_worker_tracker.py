@@ -7,6 +7,7 @@ writes nothing until :class:`WorkerProcessTracker` sends it the run to open.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -16,18 +17,23 @@ import time
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from archsearch.tracking._records import _now_ms
 
 __all__ = ["Spare", "WorkerProcessTracker", "prespawn"]
 
 
-def _spawn() -> tuple[subprocess.Popen, int]:
+def _stdin(proc: subprocess.Popen[bytes]) -> IO[bytes]:
+    """The worker's stdin: always a pipe (``_spawn`` opens it)."""
+    assert proc.stdin is not None
+    return proc.stdin
+
+
+def _spawn() -> tuple[subprocess.Popen[bytes], int]:
     read_fd, write_fd = os.pipe()
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.Popen([sys.executable, "-m", "archsearch.tracking._worker", str(write_fd)],
-                            stdin=subprocess.PIPE, pass_fds=(write_fd,), env=env)
+    proc = subprocess.Popen([sys.executable, "-W", "ignore", "-m", "archsearch.tracking._worker", str(write_fd)],
+                            stdin=subprocess.PIPE, pass_fds=(write_fd,))
     os.close(write_fd)
     return proc, read_fd
 
@@ -40,9 +46,9 @@ class Spare:
     """
 
     def __init__(self) -> None:
-        self._worker: tuple[subprocess.Popen, int] | None = _spawn()
+        self._worker: tuple[subprocess.Popen[bytes], int] | None = _spawn()
 
-    def take(self) -> tuple[subprocess.Popen, int] | None:
+    def take(self) -> tuple[subprocess.Popen[bytes], int] | None:
         """The worker and its reply pipe, once; None when already taken or discarded."""
         worker, self._worker = self._worker, None
         return worker
@@ -52,7 +58,7 @@ class Spare:
         worker = self.take()
         if worker is not None:
             proc, reply_fd = worker
-            proc.stdin.close()
+            _stdin(proc).close()
             proc.wait()
             os.close(reply_fd)
 
@@ -131,10 +137,8 @@ class WorkerProcessTracker:
             if reply:
                 self.parent_run_id = reply[1] or self.parent_run_id
                 self.errors = list(reply[2])
-        try:
-            self._proc.stdin.close()
-        except OSError:
-            pass
+        with contextlib.suppress(OSError):
+            _stdin(self._proc).close()
         try:
             self._proc.wait(None if deadline is None else max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
@@ -149,8 +153,8 @@ class WorkerProcessTracker:
     def _send(self, method: str, *args: Any, **kwargs: Any) -> bool:
         with self._lock:
             try:
-                pickle.dump((method, args, kwargs), self._proc.stdin)
-                self._proc.stdin.flush()
+                pickle.dump((method, args, kwargs), _stdin(self._proc))
+                _stdin(self._proc).flush()
                 return True
             except (OSError, ValueError) as err:  # the worker is gone
                 if not self.errors:

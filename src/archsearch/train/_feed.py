@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import tensorflow as tf
 
+from archsearch.seeds import data_order_seed
+
 if TYPE_CHECKING:
     from archsearch.data import Dataset
 
@@ -40,7 +42,8 @@ def train_batches(dataset: Dataset, batch_size: int, seed: int | None, labels: s
     n = int(y.shape[0])
     indices = tf.data.Dataset.range(n)
     if shuffle:
-        indices = indices.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+        order_seed = None if seed is None else data_order_seed(seed)
+        indices = indices.shuffle(n, seed=order_seed, reshuffle_each_iteration=True)
     shape = _labeller(labels, dataset.num_classes)
     return indices.batch(batch_size).map(lambda i: (tf.gather(x, i), shape(tf.gather(y, i)))).prefetch(
         tf.data.AUTOTUNE)

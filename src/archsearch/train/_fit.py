@@ -15,11 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from archsearch._quiet import quiet_tensorflow
-
-quiet_tensorflow()  # TF's C++ start-up chatter, unless the CLI's --debug let it through
-
-import keras  # noqa: E402
+import keras
 
 from archsearch.errors import SpaceError
 from archsearch.train._feed import train_batches, val_batches

@@ -13,7 +13,7 @@ override whose signature names it: keras-tuner's examples forward
 which a second ``batch_size`` would break.
 
 What the override returns becomes the objective as keras-tuner reads it
-(``tuner_utils.convert_to_metrics_dict``): a ``History`` gives the best
+(``convert_to_metrics_dict``, see archsearch._compat.keras_tuner): a ``History`` gives the best
 epoch's value, a dict its objective entry, a number itself.
 """
 
@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
-from keras_tuner.src.engine import tuner_utils  # convert_to_metrics_dict: not re-exported by keras-tuner
 
+from archsearch._compat.keras_tuner import metrics_dict
 from archsearch.errors import SpaceError
 from archsearch.train._fit import FitResult, label_format, test_accuracy
 
@@ -91,7 +91,7 @@ def fit_hypermodel(space: Space, hp: Any, model: keras.Model, dataset: Dataset, 
     fit_seconds = time.perf_counter() - start
     objective = kt_objective(space.objective, space.direction)
     try:
-        reported = tuner_utils.convert_to_metrics_dict(returned, objective)
+        reported = metrics_dict(returned, objective)
     except Exception as err:  # keras-tuner could not read it either
         raise SpaceError(f"{space.path}: HyperModel.fit() returned {type(returned).__name__}, which keras-tuner "
                          f"cannot read as an objective ({err}). Return the History of model.fit, a dict of "

@@ -246,7 +246,7 @@ def test_sampled_values_zero_length_interval(make_hp):  # float_hp_test.test_sam
 
 def test_sampled_values_log_and_reverse_log_stay_in_range(make_hp):  # float_hp_test.test_*_sampling_random_state
     for sampling in ("log", "reverse_log"):
-        value = _sample(make_hp, lambda hp: hp.Float("f", 1e-3, 1e3, sampling=sampling), 1)
+        value = _sample(make_hp, lambda hp, sampling=sampling: hp.Float("f", 1e-3, 1e3, sampling=sampling), 1)
         assert 1e-3 <= value <= 1e3
 
 

@@ -9,8 +9,8 @@ import threading
 import numpy as np
 import pytest
 
-from archsearch.data import _stat
-from archsearch.data._stat import FIELDS, fork_is_safe, stat_names
+from archsearch.data import _filestat
+from archsearch.data._filestat import FIELDS, fork_is_safe, stat_names
 
 needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
@@ -93,14 +93,14 @@ def test_forked_children_give_the_same_rows(folders, forks, processes):
 @needs_fork
 def test_a_failing_child_has_its_share_redone_here(folders, forks, monkeypatch):
     parent = os.getpid()
-    real_share = _stat._stat_share
+    real_share = _filestat._stat_share
 
     def share_failing_in_children(*args):
         if os.getpid() != parent:
             raise RuntimeError("child fails")
         return real_share(*args)
 
-    monkeypatch.setattr(_stat, "_stat_share", share_failing_in_children)
+    monkeypatch.setattr(_filestat, "_stat_share", share_failing_in_children)
     _assert_rows(stat_names(folders, processes=3), folders)
     assert len(forks) == 2
 
@@ -119,8 +119,8 @@ def test_the_default_does_not_fork_while_another_thread_runs(folders, monkeypatc
         raise AssertionError("forked while another thread ran")
 
     monkeypatch.setattr(os, "fork", forbidden, raising=False)
-    monkeypatch.setattr(_stat, "MIN_NAMES_PER_PROCESS", 1)
-    monkeypatch.setattr(_stat, "_cores", lambda: 4)
+    monkeypatch.setattr(_filestat, "MIN_NAMES_PER_PROCESS", 1)
+    monkeypatch.setattr(_filestat, "_cores", lambda: 4)
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
@@ -135,7 +135,7 @@ def test_the_default_does_not_fork_while_another_thread_runs(folders, monkeypatc
 @pytest.mark.parametrize("counts", [[7, 0, 12], [1], [0, 0], [5, 5, 5, 5], [100, 1]])
 @pytest.mark.parametrize("parts", [1, 2, 3, 7])
 def test_shares_cover_every_name_once_in_order(counts, parts):
-    shares = _stat._split(counts, parts)
+    shares = _filestat._split(counts, parts)
     assert len(shares) == parts
     flat = [(index, i) for share in shares for index, a, b in share for i in range(a, b)]
     assert flat == [(index, i) for index, count in enumerate(counts) for i in range(count)]

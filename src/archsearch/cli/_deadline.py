@@ -1,0 +1,97 @@
+"""``--deadline ISO-TIME`` for ``run`` and ``ask`` (set by ``archsearch sweep``), and the sweep's result file.
+
+Before the search: no trial starts that its study's observed trial durations say
+will not end before the deadline (the search gets a ``timeout`` that much earlier
+than the deadline). At the deadline a timer stops the running trial the way
+SIGTERM does: the trial is closed and its MLflow runs with it, never left RUNNING.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any, Self
+
+import click
+
+DEADLINE_EXIT = 124  # as timeout(1): the command was stopped at its --deadline (archsearch.sweep reads it so)
+
+__all__ = ["DEADLINE_EXIT", "DeadlineGuard", "deadline_option", "sweep_result_option", "write_sweep_result"]
+
+deadline_option = click.option(
+    "--deadline",
+    metavar="ISO-TIME",
+    help="Start no trial that the study's observed trial durations say will not end by then, and stop the "
+    "running trial at that time (e.g. 2026-12-07T06:50:00+01:00; set by `archsearch sweep`).",
+)
+sweep_result_option = click.option(
+    "--sweep-result",
+    hidden=True,
+    type=click.Path(dir_okay=False),
+    help="Write the study's name and storage here (set by `archsearch sweep`).",
+)
+
+
+def parse_deadline(text: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not an ISO time; write e.g. 2026-12-07T06:50:00+01:00.", param_hint="--deadline"
+        ) from None
+    return when if when.tzinfo else when.astimezone()
+
+
+class DeadlineGuard:
+    """The deadline of one ``run`` or ``ask``: a timeout for the search and a timer that stops it."""
+
+    def __init__(self, text: str, storage: str | None, study: str, *, prefix: bool = False) -> None:
+        from archsearch.sweep import expected_trial_seconds, observed_trial_seconds
+
+        self.deadline = parse_deadline(text)
+        self.expected = expected_trial_seconds(observed_trial_seconds(storage, study, prefix=prefix))
+        self._timer: threading.Timer | None = None
+
+    def left(self) -> float:
+        return (self.deadline - dt.datetime.now(dt.UTC)).total_seconds()
+
+    def timeout(self, given: float | None) -> float:
+        """Seconds after which the search starts no new trial: the deadline minus one expected trial."""
+        fits = self.left() - (self.expected or 0.0)
+        return fits if given is None else min(given, fits)
+
+    def nothing_fits(self) -> str | None:
+        """Why no trial can start at all (said on stderr), or None."""
+        if self.timeout(None) > 0:
+            return None
+        took = f"; a trial takes about {self.expected:.0f}s" if self.expected else ""
+        return f"deadline {self.deadline:%H:%M:%S}: no trial fits before it{took}. Nothing run."
+
+    def __enter__(self) -> Self:
+        self._timer = threading.Timer(max(self.left(), 0.0), _stop_for_deadline)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+
+def _stop_for_deadline() -> None:
+    """End the running trial FAILED with reason "deadline" (its MLflow runs KILLED); the command exits 124."""
+    from archsearch.study import request_stop
+
+    request_stop("deadline", exit_code=DEADLINE_EXIT)
+
+
+def write_sweep_result(path: str | None, **fields: Any) -> None:
+    if not path:
+        return
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(json.dumps(fields, default=str) + "\n")
+    os.replace(tmp, target)

@@ -1,0 +1,80 @@
+"""``archsearch sweep --dry-run``: everything a night needs, checked before the night; how its time is split."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from archsearch.errors import UsageError
+from archsearch.sweep._deadline import REPORT_RESERVE_S, split_night
+from archsearch.sweep._plan import Plan
+
+__all__ = ["check_night", "dry_run_lines"]
+
+
+def check_night(plan: Plan, urls: Sequence[str], night: str | None = None) -> None:
+    """Raise a one-line :class:`UsageError` for what would fail at night: a missing space file, a storage
+    or tracking URL SQLAlchemy cannot use, a notify URL Apprise does not know, a malformed ``--night``."""
+    from archsearch.stores import check_url
+
+    if night is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", night):
+        raise UsageError(f"--night {night!r}: write the date as YYYY-MM-DD, e.g. 2026-12-07.")
+    for step in plan.steps:
+        where = f"{plan.path}: step {step.number}"
+        if (step.command != "report" or step.space.endswith(".py")) and not Path(step.space).is_file():
+            raise UsageError(f"{where}: no space file {step.space} (from {Path.cwd()}); fix the path in the plan.")
+        for option, what in (("storage", "storage"), ("tracking-uri", "tracking")):
+            url = step.option(option)
+            if url and not url.startswith(("http://", "https://", "databricks")):
+                check_url(url, what, f"{where}: --{option}")
+    if urls:
+        try:
+            import apprise
+        except ImportError:
+            raise UsageError(
+                "notify URLs are set (ARCHSEARCH_NOTIFY or the plan's notify) but Apprise is not "
+                "installed: pip install 'archsearch[notify]'."
+            ) from None
+        for url in urls:
+            if not apprise.Apprise().add(url):
+                raise UsageError(
+                    f"notify URL {url.split('://')[0]}://... is not one Apprise knows; see "
+                    "https://github.com/caronc/apprise/wiki."
+                )
+
+
+def dry_run_lines(
+    plan: Plan, now: dt.datetime, deadline: dt.datetime | None, reserve: float | None = None
+) -> list[str]:
+    """The commands in the order the night runs them, then how the night's time is split among them."""
+    order = plan.ordered()
+    lines = [step.describe() for step in order]
+    if deadline is None:
+        return lines + ["No deadline (--until, --for or the plan's until/for): every step runs to its target."]
+    total = (deadline - now).total_seconds()
+    split = split_night(total, {s.number: s.share for s in order}, REPORT_RESERVE_S if reserve is None else reserve)
+    weight = sum(s.share for s in order)
+    lines.append(
+        f"Night: until {deadline:%Y-%m-%d %H:%M %Z} ({_hm(total)} from now), the last {_hm(split.reserve)} "
+        "kept for the reports and the summary:"
+    )
+    for step in order:
+        budget = split.budgets[step.number]
+        if step.share:
+            lines.append(
+                f"  step {step.number}: up to {_hm(budget)} (share {step.share:g} of {weight:g}; time a "
+                f"step leaves unused goes to the steps after it)"
+            )
+        else:
+            lines.append(
+                f"  step {step.number}: {step.command}, share 0: runs in its turn on the time left (the reserve "
+                "keeps time for the last ones)"
+            )
+    return lines
+
+
+def _hm(seconds: float) -> str:
+    minutes = int(max(seconds, 0) // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m"

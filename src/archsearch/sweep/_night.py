@@ -1,0 +1,276 @@
+"""One night of a plan: the steps in order, within the deadline, resumable, stoppable at any moment.
+
+:func:`run_night` is the loop; everything it touches outside (the clock, how a
+step's command line is made, what is read from the studies after a step, what
+happens after every step) is passed in, so tests drive it with fake steps and
+an injected clock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import signal
+import socket
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+from archsearch.sweep._deadline import (
+    GRACE_S,
+    REPORT_RESERVE_S,
+    Clock,
+    expected_trial_seconds,
+    step_budget,
+)
+from archsearch.sweep._plan import Plan, Step
+from archsearch.sweep._state import (
+    DONE,
+    FAILED,
+    PENDING,
+    RUNNING,
+    SKIPPED,
+    STOPPED,
+    NightState,
+    StepState,
+    load_night,
+    now_text,
+)
+from archsearch.sweep._steps import StepProcess, describe_exit, stop_group
+
+__all__ = ["DEADLINE", "STOP_MARGIN_S", "NightOptions", "exit_code", "run_night"]
+
+DEADLINE = "deadline"
+DEADLINE_EXIT = 124  # what run/ask exit with when their --deadline stopped them (cli/_deadline.py)
+STOP_MARGIN_S = 5.0  # the sweep stops a step this long after the step's own --deadline (it should stop itself)
+_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+@dataclasses.dataclass
+class NightOptions:
+    """How to run the night. ``argv(step, step_deadline)`` makes a step's command line; ``collect(state,
+    step, started)`` fills in what the step did (study, trials, failures) after it ends; ``after_step(state)``
+    runs after every step (the summary)."""
+
+    folder: Path
+    night: str
+    clock: Clock
+    argv: Callable[[Step, dt.datetime | None], Sequence[str]]
+    deadline: dt.datetime | None = None
+    reserve: float = REPORT_RESERVE_S
+    grace: float = GRACE_S
+    stop_on_failure: bool = False
+    reporter: bool = True
+    collect: Callable[[StepState, Step, dt.datetime], None] | None = None
+    after_step: Callable[[NightState], None] | None = None
+    previous: NightState | None = None
+    env: dict[str, str] | None = None
+    say: Callable[[str], None] = print
+    poll: float = 0.2
+
+
+class _Stop:
+    """The signals that stop the sweep: remembered, and passed on to the running step's group."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.step: StepProcess | None = None
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> Self:
+        for s in _SIGNALS:
+            self._old[s] = signal.signal(s, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for s, old in self._old.items():
+            signal.signal(s, old)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.signum = self.signum or signum
+        if self.step is not None:
+            self.step.signal_group(signal.SIGTERM)  # Ctrl-C reached only us: the step is in its own session
+
+
+def new_state(plan: Plan, options: NightOptions) -> NightState:
+    """The night's state: the saved one when this night already ran (resume), else a fresh one."""
+    now = options.clock()
+    state = load_night(options.folder)
+    if state is None:
+        state = NightState(
+            plan=str(plan.path),
+            night=options.night,
+            started=now_text(now),
+            steps=[StepState(s.number, s.command, s.describe()) for s in plan.steps],
+        )
+    else:
+        state.runs += 1
+        state.ended = state.why = None
+        for st in state.steps:
+            if st.status == RUNNING:  # the sweep before was killed while this step ran
+                st.status, st.reason = STOPPED, "the sweep was killed while it ran; run again"
+        known = {s.number for s in state.steps}
+        state.steps += [StepState(s.number, s.command, s.describe()) for s in plan.steps if s.number not in known]
+    state.host, state.pid, state.reporter = socket.gethostname(), os.getpid(), options.reporter
+    state.deadline = now_text(options.deadline) if options.deadline else None
+    return state
+
+
+def run_night(plan: Plan, options: NightOptions) -> NightState:
+    """Run the plan's steps not yet done tonight; returns the night's final state (also saved).
+
+    Before each run/ask step: no time left before ``deadline - reserve``, or the
+    step's last observed trial would not fit, and it is skipped. A step gets its
+    share of the time left (``--deadline`` on its command line) and is stopped
+    (SIGTERM to its group, SIGKILL after ``grace``) shortly after, never after the
+    night's deadline. SIGTERM, SIGINT or SIGHUP to the sweep stop the running step
+    the same way, save the state and end the night (``why = "signal"``).
+    """
+    state = new_state(plan, options)
+    state.save(options.folder)
+    order = plan.ordered()
+    with _Stop() as stop:
+        for i, step in enumerate(order):
+            st = state.step(step.number)
+            if st.status == DONE:
+                options.say(f"== step {step.number}: done earlier tonight, skipped")
+                continue
+            st.reason = None
+            shares_left = sum(s.share for s in order[i:] if state.step(s.number).status != DONE)
+            step_deadline, stop_at, why_not = _times(step, st, options, shares_left)
+            if why_not:
+                st.status, st.reason = SKIPPED, why_not
+                options.say(f"== step {step.number}: skipped ({why_not})")
+                _after(state, options)
+                continue
+            _run_step(step, st, state, options, stop, step_deadline, stop_at)
+            if stop.signum is not None:
+                state.why = "signal"
+                break
+            if st.status == FAILED and options.stop_on_failure:
+                state.why = "error"
+                break
+    _end(state, options, stop.signum)
+    return state
+
+
+def _times(
+    step: Step, st: StepState, options: NightOptions, shares_left: float
+) -> tuple[dt.datetime | None, dt.datetime | None, str | None]:
+    """(the step's own deadline, when the sweep stops it, why it cannot start)."""
+    if step.command == "report" and not options.reporter:
+        return None, None, "another machine writes the reports (it holds the reporter lock)"
+    if options.deadline is None:
+        return None, None, None
+    now = options.clock()
+    if step.command == "report":  # reports may use the reserve, up to the deadline itself
+        return None, options.deadline, None if now < options.deadline else "the night's deadline has passed"
+    end = options.deadline - dt.timedelta(seconds=options.reserve)
+    left = (end - now).total_seconds()
+    if left <= 0:
+        return None, None, f"{DEADLINE}: no time left before {end:%H:%M} (the reports' reserve)"
+    budget = step_budget(left, step.share, shares_left)
+    expected = expected_trial_seconds(st.trial_seconds or _previous_seconds(options.previous, step.number))
+    if expected is not None and expected > budget:
+        return (
+            None,
+            None,
+            (f"{DEADLINE}: a trial takes about {expected:.0f}s, its share of the time left is {budget:.0f}s"),
+        )
+    step_deadline = now + dt.timedelta(seconds=budget)
+    stop_at = min(step_deadline + dt.timedelta(seconds=STOP_MARGIN_S), options.deadline)
+    return step_deadline, stop_at, None
+
+
+def _previous_seconds(previous: NightState | None, number: int) -> list[float]:
+    if previous is None:
+        return []
+    return next((s.trial_seconds for s in previous.steps if s.number == number), [])
+
+
+def _run_step(
+    step: Step,
+    st: StepState,
+    state: NightState,
+    options: NightOptions,
+    stop: _Stop,
+    step_deadline: dt.datetime | None,
+    stop_at: dt.datetime | None,
+) -> None:
+    started = options.clock()
+    st.status, st.started, st.ended, st.exit_code = RUNNING, now_text(started), None, None
+    state.save(options.folder)
+    n = len(state.steps)
+    options.say(
+        f"== step {step.number}/{n}: {step.describe()}"
+        + (f" (until {step_deadline:%H:%M:%S})" if step_deadline else "")
+    )
+    proc = StepProcess.start(options.argv(step, step_deadline), env=options.env)
+    stop.step = proc
+    stopped_by: str | None = None
+    while True:
+        code = proc.wait(timeout=options.poll)
+        if code is not None:
+            if stop.signum is not None:  # the handler already passed the signal on: the step stopped for it
+                stopped_by = f"signal {signal.Signals(stop.signum).name}"
+                proc.signal_group(signal.SIGKILL)  # whatever it left in its group
+            break
+        if stop.signum is not None:
+            stopped_by = f"signal {signal.Signals(stop.signum).name}"
+            code = stop_group(proc, options.grace)
+            break
+        if stop_at is not None and options.clock() >= stop_at:
+            stopped_by = DEADLINE
+            code = stop_group(proc, options.grace)
+            break
+    stop.step = None
+    ended = options.clock()
+    st.ended, st.seconds, st.exit_code = now_text(ended), (ended - started).total_seconds(), code
+    if options.collect is not None:
+        try:
+            options.collect(st, step, started)
+        except Exception as err:  # noqa: BLE001 - what the step did stays unknown; the night goes on
+            options.say(f"warning: could not read step {step.number}'s study ({type(err).__name__}: {err})")
+    if stopped_by:
+        st.status, st.reason = STOPPED, stopped_by
+    elif code == 0:
+        short = st.target is not None and st.trials_after is not None and st.trials_after < st.target
+        late = step_deadline is not None and ended >= step_deadline - dt.timedelta(seconds=options.grace)
+        st.status, st.reason = (STOPPED, DEADLINE) if short and late else (DONE, None)
+    elif code == DEADLINE_EXIT:
+        st.status, st.reason = STOPPED, DEADLINE  # the step stopped itself at its --deadline
+    else:
+        st.status, st.reason = FAILED, proc.last_error or describe_exit(code)
+    options.say(
+        f"== step {step.number}: {st.status}" + (f" ({st.reason})" if st.reason else "") + f" after {st.seconds:.0f}s"
+    )
+    _after(state, options)
+
+
+def _after(state: NightState, options: NightOptions) -> None:
+    state.save(options.folder)
+    if options.after_step is not None:
+        try:
+            options.after_step(state)
+        except Exception as err:  # noqa: BLE001 - a summary that cannot be written never stops the night
+            options.say(f"warning: the summary could not be written ({type(err).__name__}: {err})")
+
+
+def _end(state: NightState, options: NightOptions, signum: int | None) -> None:
+    if state.why is None:
+        deadline_hit = any(s.reason and s.reason.startswith(DEADLINE) for s in state.steps)
+        state.why = DEADLINE if deadline_hit else "done"
+    for st in state.steps:
+        if st.status == PENDING:
+            st.status, st.reason = SKIPPED, f"the night ended ({state.why})"
+    state.signal = signal.Signals(signum).name if signum is not None else None
+    state.ended = now_text(options.clock())
+    _after(state, options)
+
+
+def exit_code(state: NightState) -> int:
+    """128+N after signal N; 1 when a step failed; else 0 (a deadline that stopped steps is not a failure)."""
+    if state.signal is not None:
+        return 128 + int(signal.Signals[state.signal])
+    return 1 if any(s.status == FAILED for s in state.steps) else 0

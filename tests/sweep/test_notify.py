@@ -1,0 +1,42 @@
+"""Told in the morning: the summary's headline through Apprise (a custom test plugin writes it to a file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from apprise.decorators import notify as apprise_plugin
+
+from archsearch.sweep import notify
+
+SENT: list[dict] = []
+
+
+@apprise_plugin(on="archtest")
+def _archtest(body: str, title: str, notify_type: str, *args, meta: dict, **kwargs) -> bool:
+    """archtest://PATH: appends the message to the file PATH; archtest://fail: reports a failure."""
+    if meta.get("host") == "fail":
+        return False
+    with Path("/" + meta["host"] + meta.get("fullpath", "")).open("a") as f:
+        f.write(f"{title}\n{body}\n")
+    SENT.append({"title": title, "body": body})
+    return True
+
+
+def test_one_message_with_the_headline(tmp_path):
+    out = tmp_path / "inbox.txt"
+    warnings: list[str] = []
+    lines = [
+        "Sweep nightly, night 2026-12-07: ended by deadline; 4 steps: 3 done, 1 stopped.",
+        "1 verdict(s) changed since 2026-12-06: layers 3 vs 1: helps (was no clear effect)",
+    ]
+    assert notify([f"archtest:/{out}"], lines[0], lines, warn=warnings.append)
+    assert out.read_text() == lines[0] + "\n" + "\n".join(lines) + "\n"
+    assert warnings == []
+
+
+@pytest.mark.parametrize("url", ["archtest://fail", "nosuchscheme://x"])
+def test_a_failed_notification_is_a_warning(url):
+    warnings: list[str] = []
+    assert notify([url], "t", ["a line"], warn=warnings.append) is False
+    assert len(warnings) == 1 and warnings[0].startswith("warning: ")

@@ -1,0 +1,46 @@
+"""State and resume: the same night skips finished steps, the next night starts fresh; the file is atomic."""
+
+from __future__ import annotations
+
+import json
+
+from archsearch.sweep import load_night, previous_night, run_night
+from tests.sweep.night import options, plan_of
+
+
+def test_the_same_night_again_skips_finished_steps_and_reruns_the_rest(tmp_path):
+    plan = plan_of(tmp_path, "ok", "fail", "ok")
+    first = run_night(plan, options(tmp_path))
+    assert [s.status for s in first.steps] == ["done", "failed", "done"]
+    assert first.steps[1].reason == "error: spaces/x.py: the builder raised ValueError"  # its own error line
+    assert first.why == "done" and first.runs == 1
+    for n in (1, 2, 3):
+        (tmp_path / f"step{n}.pid").unlink()
+    again = run_night(plan, options(tmp_path))
+    assert not (tmp_path / "step1.pid").exists() and not (tmp_path / "step3.pid").exists()  # skipped
+    assert (tmp_path / "step2.pid").exists()  # the failed one ran again
+    assert again.runs == 2 and again.started == first.started
+    assert [s.status for s in load_night(tmp_path / "night").steps] == ["done", "failed", "done"]
+
+
+def test_the_next_night_starts_fresh_and_sees_the_night_before(tmp_path):
+    plan = plan_of(tmp_path, "ok")
+    run_night(plan, options(tmp_path))
+    opts = options(tmp_path)
+    opts.night, opts.folder = "2026-12-08", tmp_path / "2026-12-08"
+    (tmp_path / "step1.pid").unlink()
+    nxt = run_night(plan, opts)
+    assert nxt.runs == 1 and (tmp_path / "step1.pid").exists()
+    (tmp_path / "fake").mkdir()
+    (tmp_path / "night").rename(tmp_path / "fake" / "2026-12-07")
+    (tmp_path / "2026-12-08").rename(tmp_path / "fake" / "2026-12-08")
+    assert previous_night(tmp_path, "fake", "2026-12-08").night == "2026-12-07"
+    assert previous_night(tmp_path, "fake", "2026-12-07") is None
+
+
+def test_the_state_file_is_replaced_whole(tmp_path):
+    state = run_night(plan_of(tmp_path, "ok"), options(tmp_path))
+    folder = tmp_path / "night"
+    assert json.loads((folder / "state.json").read_text())["steps"][0]["status"] == "done"
+    assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []  # no temporary file left
+    assert state.steps[0].seconds > 0 and state.steps[0].started and state.steps[0].ended

@@ -1,0 +1,73 @@
+"""The libraries' private names that archsearch._compat relies on: a new release that changes one fails here."""
+
+from __future__ import annotations
+
+import inspect
+
+import optuna
+import pytest
+
+from archsearch._compat import keras_tuner as kt_compat
+from archsearch._compat.optuna import FIXED_PARAMS, enqueued_params
+
+
+def _check(cls: type, methods: dict[str, tuple[str, ...]]) -> None:
+    for name, params in methods.items():
+        method = getattr(cls, name, None)
+        assert method is not None, f"keras-tuner {cls.__name__}.{name} is gone: update archsearch._compat.keras_tuner"
+        got = tuple(p for p in inspect.signature(method).parameters if p != "self")
+        assert got == params, f"keras-tuner {cls.__name__}.{name}{got}: archsearch expects {params}"
+
+
+def test_keras_tuner_still_has_the_hyperparameter_hook() -> None:
+    import keras_tuner
+
+    _check(keras_tuner.HyperParameters, kt_compat.HP_METHODS)
+
+
+def test_keras_tuner_still_has_the_tuner_internals() -> None:
+    from keras_tuner.src.engine.tuner import Tuner
+
+    _check(Tuner, kt_compat.TUNER_METHODS)
+
+
+def test_keras_tuner_ranges_still_count_their_values() -> None:
+    from keras_tuner.engine.hyperparameters import Float, Int
+
+    for cls in (Int, Float):
+        _check(cls, kt_compat.RANGE_METHODS)
+    assert kt_compat.n_values(Int("u", 8, 64, step=8)) == 8
+    assert kt_compat.n_values(Float("lr", 0.001, 10, step=10, sampling="log")) == 5
+
+
+def test_keras_tuner_still_turns_a_fit_result_into_metrics() -> None:
+    from keras_tuner.src.engine import tuner_utils
+
+    params = tuple(inspect.signature(tuner_utils.convert_to_metrics_dict).parameters)
+    assert params == ("results", "objective"), f"keras-tuner convert_to_metrics_dict{params} changed"
+
+
+def test_keras_tuner_hook_sees_every_declaration() -> None:
+    """archsearch's hp gets its values through _retrieve: keras-tuner must still route declarations there."""
+    from archsearch.space import FixedHyperParameters
+
+    hp = FixedHyperParameters({"units": 32, "act": "tanh"})
+    assert hp.Int("units", 8, 64, step=8) == 32 and hp.Choice("act", ["relu", "tanh"]) == "tanh"
+
+
+def test_save_json_writes_what_keras_tuner_reads(tmp_path) -> None:
+    from keras_tuner.src import utils
+
+    kt_compat.save_json(str(tmp_path / "c.json"), {"a": 1})
+    assert utils.load_json(str(tmp_path / "c.json")) == {"a": 1}
+
+
+@pytest.mark.parametrize("state", ["WAITING", "COMPLETE"])
+def test_optuna_keeps_the_params_of_an_enqueued_trial(state: str) -> None:
+    study = optuna.create_study()
+    study.enqueue_trial({"x": 3, "y": "a"})
+    waiting = study.get_trials(deepcopy=False)[0]
+    assert FIXED_PARAMS in waiting.system_attrs, "Optuna no longer keeps enqueued params under 'fixed_params'"
+    if state == "COMPLETE":
+        study.optimize(lambda t: t.suggest_int("x", 0, 5) + len(t.suggest_categorical("y", ["a", "b"])), n_trials=1)
+    assert enqueued_params(study.get_trials(deepcopy=False)[0]) == {"x": 3, "y": "a"}
