@@ -70,7 +70,7 @@ def main() -> None:
             if made:
                 drop_postgres_databases(args.pg_url, made)
     first = next((e[0].splitlines()[0][:160] for e in outcome.errors if e), "")
-    print(f"<!-- {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
+    print(f"<!-- {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.1f}: {' '.join(sys.argv)} -->")
     print(f"| {args.store}{' + MLflow' if args.mlflow else ''} | {'no' if args.no_guard else 'yes'} | "
           f"{args.processes} x {args.reps} | {outcome.failures}/{args.processes * args.reps} | "

@@ -33,8 +33,8 @@ import contextlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
-import os
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -131,10 +131,10 @@ def quiet_library_logs(verbose: bool | None = None, log_file: Path | None = None
 
 def _handler(path: Path | None) -> logging.Handler:
     for name, _ in LIBRARY_LOGGERS:
-        for handler in logging.getLogger(name).handlers:
-            if isinstance(handler, _OURS) and (
-                    path is None or getattr(handler, "baseFilename", None) == str(path.resolve())):
-                return handler
+        for found in logging.getLogger(name).handlers:
+            if isinstance(found, _OURS) and (
+                    path is None or getattr(found, "baseFilename", None) == str(path.resolve())):
+                return found
     if path is None and os.environ.get(LOG_FILE_ENV):
         path = Path(os.environ[LOG_FILE_ENV]).expanduser()
     if path is None:

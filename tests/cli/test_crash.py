@@ -1,4 +1,7 @@
-"""Whole processes: kill -9 then resume (signals: test_signals.py), two processes on one SQLite study, recycling by exec."""
+"""Whole processes: kill -9 then resume, two processes on one SQLite study, recycling by exec.
+
+Signals: tests/cli/test_signals.py.
+"""
 
 from __future__ import annotations
 

@@ -71,7 +71,7 @@ def test_four_runs_start_together_on_a_fresh_postgres_database_and_reach_the_exa
         for thread in threads:
             thread.join()
         outputs = [proc.communicate(timeout=400) for proc in procs]
-        for proc, (_, err) in zip(procs, outputs):
+        for proc, (_, err) in zip(procs, outputs, strict=True):
             assert proc.returncode == 0, err
             assert "Traceback" not in err and "MLflow logging failed" not in err
         trials = optuna.load_study(study_name="tiny", storage=storage).get_trials()

@@ -105,7 +105,8 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
         options.timeout = guard.timeout(None)
     try:
         # Signals also between rounds; a store that fails is one line.
-        with stop_on_signals(), guard or contextlib.nullcontext(), storage_errors(resolve_storage(storage), "--storage"):
+        failing_store = storage_errors(resolve_storage(storage), "--storage")
+        with stop_on_signals(), guard or contextlib.nullcontext(), failing_store:
             result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
                                   until_decided=until_decided, max_seeds=max_seeds, match_size=match_size,
                                   min_effect=min_effect, on_look=on_look)

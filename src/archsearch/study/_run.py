@@ -20,21 +20,19 @@ from typing import Any
 from archsearch._quiet import quiet_library_logs, quiet_tensorflow
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
-from archsearch.schema import Attr, StudyAttr, Tag
+from archsearch.schema import StudyAttr, Tag
 from archsearch.seeds import sampler_seed
 from archsearch.space import Space, load_space
-from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.stores import (
     check_reachable,
     check_url,
     log_file,
-    one_at_a_time,
-    open_storage,
     redact,
     resolve_storage,
     resolve_tracking_uri,
     storage_errors,
 )
+from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.study._options import RunOptions, resume_args
 from archsearch.study._owners import Owned, Owners
 from archsearch.study._progress import Progress, format_params
