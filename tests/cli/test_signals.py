@@ -101,7 +101,9 @@ def test_ask_stopped_by_each_signal_to_its_group_then_resumed(tmp_path, write_sp
     _nothing_running(storage, tracking, "abl")
 
 
-def test_request_stop_from_a_timer_thread_ends_the_trial_with_its_reason(tmp_path, write_space, monkeypatch):
+@pytest.mark.parametrize("on_stop", ["fail", "prune"])
+def test_request_stop_from_a_timer_thread_ends_the_trial_with_its_reason(tmp_path, write_space, monkeypatch,
+                                                                         on_stop):
     import optuna
 
     from archsearch.study import Interrupted, RunOptions, current_stop, request_stop, run_search
@@ -113,15 +115,18 @@ def test_request_stop_from_a_timer_thread_ends_the_trial_with_its_reason(tmp_pat
                              daemon=True)
     timer.start()
     with pytest.raises(Interrupted) as stopped:
-        run_search(space, RunOptions(trials=2, quiet=True))
+        run_search(space, RunOptions(trials=2, quiet=True, on_stop=on_stop))
     timer.join()
     assert (stopped.value.exit_code, stopped.value.reason) == (124, "deadline")
+    state = {"fail": "FAIL", "prune": "PRUNED"}[on_stop]
+    assert f"stopped (deadline): trial 0 ended {state}" in stopped.value.summary
     assert current_stop() is None  # forgotten once the search has stopped
-    trials = optuna.load_study(study_name="slow", storage=storage).trials
-    assert [(t.state.name, t.user_attrs.get("error")) for t in trials] == [("FAIL", "deadline")]
+    (trial,) = optuna.load_study(study_name="slow", storage=storage).trials
+    assert (trial.state.name, trial.user_attrs["stopped"], trial.user_attrs.get("error")) == (
+        state, "deadline", "deadline" if on_stop == "fail" else None)
     runs = mlflow_runs(tracking, "slow")
-    assert sorted((r.info.status, r.data.tags.get("archsearch.stop_reason")) for r in runs) == [
-        ("KILLED", "deadline"), ("KILLED", "deadline")]
+    assert sorted((r.info.status, r.data.tags.get("archsearch.stop_reason"), r.data.tags.get("archsearch.state", ""))
+                  for r in runs) == sorted([("KILLED", "deadline", ""), ("KILLED", "deadline", state)])
 
 
 def _wait_for_trial(storage: str) -> None:
