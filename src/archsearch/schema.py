@@ -9,7 +9,7 @@ written before.
 
 from __future__ import annotations
 
-__all__ = ["Attr", "Metric", "StudyAttr", "Tag"]
+__all__ = ["Attr", "Metric", "RunParam", "StudyAttr", "Tag"]
 
 
 class Attr:
@@ -35,6 +35,8 @@ class Attr:
     N_TEST = "n_test"
     ENGINE_TRIAL = "engine_trial"  # the trial's id in the engine that chose it (keras-tuner's trial_id)
     DESIGN_POINT = "design_point"  # True on a trial a design enqueued (not one the sampler added)
+    EPOCHS = "epochs"  # the epochs the trial trained to: its budget (Hyperband brackets differ)
+    INITIAL_EPOCH = "initial_epoch"  # where a warm-started fit resumed (a Hyperband continuation), when not 0
     STOPPED = "stopped"  # why a signal or a requested stop ended the trial ("terminated by signal 15", "deadline")
 
 
@@ -45,6 +47,7 @@ class StudyAttr:
     LOOKS = "archsearch.looks"  # an `ask --until-decided`: per look, seeds per level and continue/decided/cap
     SAMPLER = "archsearch.sampler"  # the --sampler of a search
     ENGINE = "archsearch.engine"  # the --engine that chose the trials: optuna or keras-tuner:random|bayesian|hyperband
+    TRAINING = "archsearch.training"  # what its trials trained with (epochs, dataset, batch, split seed)
 
 
 class Tag:
@@ -67,15 +70,42 @@ class Tag:
     STATE = "archsearch.state"
     SEED = "archsearch.seed"
     REPEAT_SEEDS = "archsearch.repeat_seeds"
+    FUSED = "archsearch.fused"  # replicas per fused pack the trial's seeds trained in ("5", "4+1"); absent: separate
     AT_CHANCE = "archsearch.at_chance"
     PRUNED_EPOCH = "archsearch.pruned_epoch"
     ERROR = "archsearch.error"
     CLOSED_BY = "archsearch.closed_by"
     STOP_REASON = "archsearch.stop_reason"  # parent and trial runs a signal or a requested stop ended (KILLED)
-    # experiment: the runs table's columns, as a view the MLflow UI opens with ?viewStateShareKey=archsearch
+    # experiment: the runs table's columns, as a saved view ("Views" menu) the MLflow UI opens with
+    # ?viewStateShareKey=archsearch
     VIEW_KEY = "archsearch"
     SHARED_VIEW = "mlflow.sharedViewState." + VIEW_KEY
+    # experiment: which MLflow UI it belongs to; archsearch's are model training, never GenAI
+    EXPERIMENT_KIND = "mlflow.experimentKind"
+    MODEL_TRAINING = "custom_model_development"  # the value of EXPERIMENT_KIND
     DATASET_CONTEXT = "mlflow.data.context"  # on a logged dataset input: training, validation, testing
+
+
+class RunParam:
+    """MLflow params of parent runs: the settings a search or an ablation really ran with."""
+
+    EPOCHS = "epochs"
+    BATCH_SIZE = "batch_size"
+    OBJECTIVE = "objective"
+    DIRECTION = "direction"
+    TRIALS = "trials"
+    SEED = "seed"  # --seed: run order, data split, trial seeds
+    DATASET = "dataset"
+    SAMPLER = "sampler"  # a search's sampler
+    PRUNER = "pruner"
+    REPEATS = "repeats"  # seeds per trial (a search) or per level (an ablation)
+    ENGINE = "engine"
+    # an ablation (`archsearch ask`)
+    FACTOR = "factor"
+    LEVELS = "levels"  # comma-separated, the baseline first
+    BASELINE = "baseline"
+    BASE = "base"  # where every other hyperparameter is held: default, reference:NAME or the values
+    SEEDS = "seeds"  # the seeds every level ran with
 
 
 class Metric:

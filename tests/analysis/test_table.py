@@ -94,8 +94,9 @@ def test_no_effect_gives_no_clear_effect_in_most_cases():
     rng = np.random.default_rng(3)
     verdicts = [_effect(analyze_table(_search_table(rng, 0.0), questions=["layers"]))["verdict"]
                 for _ in range(SIMS)]
-    assert verdicts.count("no clear effect") / SIMS >= 0.85
-    assert set(verdicts) <= {"no clear effect", "helps", "hurts"}
+    open_ = sum(v in ("not decided yet", "no effect") for v in verdicts)
+    assert open_ / SIMS >= 0.85
+    assert set(verdicts) <= {"not decided yet", "no effect", "helps", "hurts"}
 
 
 def test_minimize_flips_the_verdict_but_not_the_difference():
@@ -125,7 +126,7 @@ def test_paired_design_detects_a_small_effect_hidden_by_seed_noise():
 def test_paired_no_effect_is_mostly_no_clear_effect():
     rng = np.random.default_rng(6)
     verdicts = [_effect(_ablation(_paired_table(rng, 0.0)))["verdict"] for _ in range(SIMS)]
-    assert verdicts.count("no clear effect") / SIMS >= 0.85
+    assert sum(v in ("not decided yet", "no effect") for v in verdicts) / SIMS >= 0.85
 
 
 def test_levels_report_counts_sizes_and_intervals():
@@ -143,16 +144,16 @@ def test_levels_report_counts_sizes_and_intervals():
     assert q["method"].startswith("OLS") and "lr" in " ".join(q["adjusted_for"])
 
 
-def test_one_trial_per_level_is_not_enough_data():
+def test_one_trial_per_level_is_too_few_trials():
     e = _effect(analyze_table(_search_table(np.random.default_rng(8), 0.02, n=1), questions=["layers"]))
-    assert e["verdict"] == "not enough data"
-    assert e["ci_low"] is None
+    assert e["verdict"] == "too few trials" and e["trials_needed"] >= 4
+    assert e["ci_low"] is None and "archsearch ask" in e["why"]
 
 
 def test_no_clear_effect_says_how_many_seeds_give_80_percent_power():
     assert units_needed(0.01, 0.01, paired=True) < units_needed(0.01, 0.01, paired=False)
     e = _effect(_ablation(_paired_table(np.random.default_rng(9), 0.0, seeds=4), min_effect=0.005))
-    assert e["verdict"] == "no clear effect" and e["min_effect"] == 0.005
+    assert e["verdict"] == "not decided yet" and e["min_effect"] == 0.005
     assert e["seeds_needed"] >= 4 and e["more_needed"] == e["seeds_needed"] - 4
 
 
@@ -160,9 +161,11 @@ def test_verdict_rules():
     assert verdict(0.02, 0.01, 0.03) == "helps"
     assert verdict(-0.02, -0.03, -0.01) == "hurts"
     assert verdict(-0.02, -0.03, -0.01, "minimize") == "helps"
-    assert verdict(0.01, -0.01, 0.03) == "no clear effect"
-    assert verdict(0.01, float("nan"), float("nan")) == "not enough data"
-    assert verdict(0.02, 0.01, 0.03, n=1) == "not enough data"
+    assert verdict(0.01, -0.01, 0.03) == "not decided yet"
+    assert verdict(0.01, -0.01, 0.03, min_effect=0.02) == "not decided yet"
+    assert verdict(0.0, -0.01, 0.015, min_effect=0.02) == "no effect"
+    assert verdict(0.01, float("nan"), float("nan")) == "not decided yet"
+    assert verdict(0.02, 0.01, 0.03, n=1) == "not decided yet"
 
 
 def test_numeric_parameter_with_many_values_is_binned_and_baseline_picks_its_bin():
@@ -225,7 +228,7 @@ def test_a_level_that_always_failed_says_so():
     table["error"] = np.where(table["state"] == "FAIL", "ValueError: shapes do not match", None)
     q = analyze_table(table, questions=["layers"])["questions"][0]
     (e,) = q["effects"]
-    assert e["verdict"] == "not enough data" and e["n_failed"] == 4
+    assert e["verdict"] == "too few trials" and e["n_failed"] == 4
     assert e["reason"].startswith("2: 4 trial(s), all failed: ValueError: shapes do not match")
 
 

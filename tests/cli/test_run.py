@@ -67,7 +67,8 @@ def test_run_records_study_and_mlflow_runs_then_resumes(tmp_path, tiny_space):
         assert run.data.metrics["params_count"] == t.user_attrs["params_count"]
         assert run.data.metrics["rss_mib"] == t.user_attrs["rss_mib"] > 0
         assert run.data.metrics["objective"] == pytest.approx(t.value)
-        assert run.data.metrics["final/val_accuracy"] == pytest.approx(t.value)
+        assert run.data.metrics["curves/val_accuracy"] == pytest.approx(t.value)  # the curve's last point
+        assert "final/val_accuracy" not in run.data.metrics  # one metric per meaning
         assert run.data.metrics["final/test_accuracy"] == pytest.approx(t.user_attrs["metrics"]["test_accuracy"])
         assert run.data.metrics["fit_seconds"] > 0
         curve = client.get_metric_history(run.info.run_id, "curves/val_loss")
@@ -85,10 +86,31 @@ def test_run_records_study_and_mlflow_runs_then_resumes(tmp_path, tiny_space):
     assert len(client.search_runs([experiment.experiment_id], "tags.archsearch.trial = '2'")) == 1
 
     # Target already met: nothing runs, nothing is added.
-    result = _run(tiny_space, "--trials", 3)
+    result = _run(tiny_space, "--trials", 3, "--seed", 3)
     assert result.exit_code == 0, result.output
     assert "nothing to run" in result.stderr
     assert len(_study(tmp_path, "tiny").get_trials()) == 3
+
+
+@pytest.mark.slow
+def test_continuing_a_study_with_other_training_settings_is_refused(tmp_path, tiny_space):
+    """One population per study: trials of 1 and 2 epochs never pool (issue 30)."""
+    import optuna
+
+    from archsearch.study._population import same_training
+
+    (tmp_path / "mlruns").mkdir(exist_ok=True)
+    study = optuna.create_study(study_name="tiny", storage=f"sqlite:///{tmp_path}/mlruns/optuna.db",
+                                direction="maximize")
+    first = {"epochs": 1, "dataset": "digits", "batch_size": 64, "seed": 0, "validation_split": 0.2}
+    same_training(study, tiny_space, "tiny", first)  # what a first `run --epochs 1` records
+    same_training(study, tiny_space, "tiny", dict(first))  # the same settings again: accepted
+    assert study.user_attrs["archsearch.training"] == first
+    result = _run(tiny_space, "--trials", 2, "--epochs", 2)
+    assert result.exit_code == 2
+    (line,) = [x for x in result.stderr.splitlines() if x.startswith("error: ")]
+    assert "--epochs 1 then 2" in line and "--study NAME" in line and "Traceback" not in result.stderr
+    assert _study(tmp_path, "tiny").get_trials() == []
 
 
 @pytest.mark.slow

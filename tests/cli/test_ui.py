@@ -93,3 +93,18 @@ def test_sigterm_is_passed_on_and_the_server_is_gone(tmp_path):
         if proc.poll() is None:
             proc.kill()
         proc.stdout.close()
+
+
+def test_ui_opens_where_the_newest_answer_is(tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    from archsearch.cli._ui import _newest_experiment
+
+    uri = _store(tmp_path)
+    client = MlflowClient(uri)
+    answered, later = client.create_experiment("asked"), client.create_experiment("searched")
+    client.create_run(answered, start_time=1000, tags={"archsearch.verdict.units": "16 vs 8: helps +3.8 pts"})
+    client.create_run(later, start_time=2000)  # newer, but no answer (e.g. interrupted)
+    assert _newest_experiment(uri) == (answered, False)
+    client.delete_experiment(answered)
+    assert _newest_experiment(uri) == (later, False)  # no answer anywhere: the newest run's experiment

@@ -47,8 +47,9 @@ def test_ablation_is_confirmatory_and_drops_trials_outside_the_design(url):
 def test_markdown_shows_counts_family_labels_and_balance_command(url):
     md = _report(url, "synthetic").to_markdown()
     assert "complete / pruned / failed" in md and "Holm (family-wise error rate)" in md
-    assert "Answers: exploratory (search)" in md and "exploratory (search)" in md.split("## Question: act")[1]
-    verdict_rows = [ln for ln in md.splitlines() if ln.startswith("| ") and ("helps:" in ln or "no clear" in ln)]
+    assert "Answers: exploratory (search)" in md.split("## Method")[1]
+    assert "exploratory (search)" in md.split("## Question: act")[1]
+    verdict_rows = [ln for ln in md.splitlines() if ln.startswith("| ") and ("helps:" in ln or "not decided yet" in ln)]
     assert verdict_rows and all("exploratory (search)" in r for r in verdict_rows)
     ablation = _report(url, "synthetic-ablation-act").to_markdown()
     assert "confirmatory (ask)" in ablation and "exploratory" not in ablation
@@ -70,11 +71,13 @@ def test_poor_balance_note_gives_the_ask_command(url, tmp_path):
 def test_verdict_lines_say_which_kind_of_answer(url):
     lines = verdict_lines("synthetic", url)
     assert lines[0].startswith("Verdicts (val_accuracy; exploratory (search): a random search")
-    assert "Holm" in lines[0]
+    assert "Holm" not in lines[0]  # the method is in the report's Method section, not on the verdict lines
     questions = _report(url, "synthetic").to_dict()["questions"]
-    assert len(lines) == len(questions) + 2
-    for q, line in zip(questions, lines[1:-1], strict=True):
-        assert line.startswith(f"  {q['param']}: ") and line.count("exploratory (search)") == len(q["effects"])
+    effects = [(q, e) for q in questions for e in q["effects"]]
+    assert len(lines) == len(effects) + 2
+    for (q, e), line in zip(effects, lines[1:-1], strict=True):
+        assert line.startswith(f"  {q['param']}: {e['level']} vs {e['reference']}: {e['verdict']}")
+        assert line.endswith("exploratory (search)") and "validation split" in line
     lines = verdict_lines("synthetic-ablation-act", url)
     assert "confirmatory (ask)" in lines[0] and "confirmatory (ask)" in lines[1]
 
@@ -96,8 +99,33 @@ def test_a_level_that_always_failed_is_reported_and_plotted(tmp_path):
                                                   user_attrs={"seed": i, "params_count": 10}))
     rep = build_report("fails", storage=url, tracking_uri=f"sqlite:///{tmp_path}/m.db", importance_resamples=0)
     (e,) = rep.to_dict()["questions"][0]["effects"]
-    assert e["summary"] == "not enough data: tanh: 4 trial(s), all failed: ValueError: boom; exploratory (search)"
+    assert e["verdict"] == "too few trials"
+    assert e["summary"] == ("too few trials (on the validation split, 0 vs 4 trials); tanh: 4 trial(s), all failed: "
+                            "ValueError: boom; exploratory (search)")
     assert e["size_note"] == "no usable trial at this level."
     names = {f.name for f in rep.save(tmp_path / "out")}
     assert {"report.md", "report.html", "effect_act.png"} <= names
     assert "0 / 0 / 4" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_one_decision_word_in_markdown_html_json_and_tags(url):
+    """Issue 30: the same verdict text everywhere, the split and seeds on the line, the method in its own section."""
+    import html as html_mod
+
+    from archsearch.analysis import DECISIONS, verdict_text
+    from archsearch.report._record import verdict_tags
+    from archsearch.report._render import render_html
+
+    rep = _report(url, "synthetic-ablation-act")
+    data = rep.to_dict()
+    (e,) = data["questions"][0]["effects"]
+    assert e["verdict"] in DECISIONS and e["summary"] == verdict_text(e, data["objective"])
+    assert e["summary"].startswith(e["verdict"]) and "on the validation split, 5 seeds per level" in e["summary"]
+    md = rep.to_markdown()
+    body, method = md.split("## Method")
+    assert e["summary"] in body and "Holm" not in body.split("## Question")[1].split("## ")[0]
+    assert "seeds only (example noise not included)" in method and "validation split" in method
+    assert "val_accuracy mean (validation)" in md  # validation means are labelled as such
+    assert html_mod.escape(e["summary"], quote=False).split("`")[0] in render_html(data, {})
+    assert verdict_text(e, data["objective"], short=True) in verdict_tags(data)["archsearch.verdict.act"]
+    assert verdict_tags(data)["archsearch.verdict.act"].split(": ", 1)[1].startswith(e["verdict"])

@@ -141,6 +141,7 @@ def test_repeats_keep_every_seed_and_the_sampler_sees_the_mean(tmp_path, write_s
         assert [metrics[f"seed_{r}/objective"] for r in range(3)] == pytest.approx(values)
         assert metrics["objective"] == pytest.approx(t.value)
         assert runs[t.number].data.tags["archsearch.repeat_seeds"] == ",".join(map(str, seeds))
+        assert runs[t.number].data.tags["archsearch.fused"] == "3"  # one pack (tests/study/test_fused_trials.py)
     table = load_trials("tiny", f"sqlite:///{tmp_path}/mlruns/optuna.db")
     assert len(table) == 6
     assert sorted(table["seed"]) == sorted(s for t in trials for s in t.user_attrs["repeat_seeds"])

@@ -36,7 +36,8 @@ def _children(client, tracker):
 
 def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_tracker, tmp_path):
     dataset = DatasetInfo("digits", "0a1b2c3d", {"train": 100, "validation": 20, "test": 30}, (8, 8, 1), 10)
-    tracker = make_tracker(tags={"archsearch.study": "exp"}, params={"epochs": 2}, dataset=dataset)
+    tracker = make_tracker(tags={"archsearch.study": "exp", "mlflow.note.content": "What helps?"}, params={"epochs": 2},
+                           dataset=dataset)
     assert isinstance(tracker, Tracker)
     tracker.start_trial(0, {"archsearch.seed": "7"})
     tracker.end_trial(TrialLog(0, "COMPLETE", {"units": 16}, {"val_accuracy": [0.5, 0.75]},
@@ -70,7 +71,8 @@ def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_
     assert [(m.step, m.value) for m in curve] == [(1, 0.5), (2, 0.75)]
     assert [(m.step, m.value) for m in client.get_metric_history(done.info.run_id, "seed_1/val_accuracy")] == [
         (1, 0.6), (2, 0.7)]
-    assert done.data.metrics == {"curves/val_accuracy": 0.75, "final/test_accuracy": 0.7, "final/val_accuracy": 0.75,
+    # One metric per meaning: val_accuracy has a curve, so no final/val_accuracy repeats its last point.
+    assert done.data.metrics == {"curves/val_accuracy": 0.75, "final/test_accuracy": 0.7,
                                  "objective": 0.74, "params_count": 610, "rss_mib": 512.5,
                                  "seed_0/val_accuracy": 0.8, "seed_1/val_accuracy": 0.7,
                                  "seed_0/objective": 0.8, "seed_1/objective": 0.7}
@@ -86,9 +88,15 @@ def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_
     assert failed.info.run_name == "trial-1"  # no name given at the end: the one it started with
     trace = client.download_artifacts(failed.info.run_id, "traceback.txt", str(tmp_path))
     assert "ValueError: bad" in Path(trace).read_text()
-    # The runs table's columns, as the experiment's shared view (`archsearch ui` opens it).
-    view = json.loads(client.get_experiment(tracker.experiment_id).tags["mlflow.sharedViewState.archsearch"])
-    assert view["selectedColumns"][0] == "metrics.`objective`" and "params.`units`" in view["selectedColumns"]
+    # The runs table's columns, as the experiment's saved view (`archsearch ui` opens it), MLflow 3.17's envelope;
+    # an experiment of the model-training kind, described by the parent's description until an answer replaces it.
+    tags = client.get_experiment(tracker.experiment_id).tags
+    view = json.loads(tags["mlflow.sharedViewState.archsearch"])
+    state = json.loads(view["state"])
+    assert view["name"] == "archsearch: the answer" and view["createdAt"] <= view["updatedAt"]
+    assert state["selectedColumns"] == ["metrics.`objective`", "params.`units`"]
+    assert state["columnOrder"] == ["attributes.`Run Name`", "metrics.`objective`", "params.`units`"]
+    assert tags["mlflow.experimentKind"] == "custom_model_development" and tags["mlflow.note.content"] == "What helps?"
 
 
 def test_a_parent_left_running_is_continued_and_open_trials_are_killed(make_tracker):

@@ -39,7 +39,7 @@ def design_identity(plan: AblationPlan, space: Space, options: RunOptions) -> st
 
 def analyze_ablation(space: Space, options: RunOptions, plan: AblationPlan, min_effect: float | None) -> dict[str, Any]:
     """The ablation's statistics so far: its design trials only, paired, sequential when the plan is."""
-    from archsearch.analysis import analyze_table
+    from archsearch.analysis import analyze_table, chance_level
     from archsearch.study import analysis_table, load_trials
 
     design = json.loads(json.dumps(plan.design(), default=str))
@@ -47,48 +47,70 @@ def analyze_ablation(space: Space, options: RunOptions, plan: AblationPlan, min_
     assert options.study_name is not None  # run_ablation names the study before the first look
     table = analysis_table(load_trials(options.study_name, options.storage), space.objective)
     data = analyze_table(table, design="ablation", plan=design, direction=space.direction, min_effect=min_effect,
-                         space=str(space.path))
+                         space=str(space.path), objective=space.objective,
+                         chance=chance_level(space.objective, _classes(getattr(options, "dataset", None)
+                                                                       or getattr(space, "dataset", None))))
     return {**data, "objective": space.objective}
 
 
+def _classes(dataset: str | None) -> int | None:
+    """The dataset's number of classes (None: unknown, e.g. a dataset that cannot be described offline)."""
+    try:
+        from archsearch.data import get_info
+
+        info = get_info(dataset) if dataset else None
+    except Exception:  # a report still comes without the chance check
+        return None
+    return None if info is None else info.num_classes
+
+
 def look_record(data: dict[str, Any], n_seeds: int, max_seeds: int) -> dict[str, Any]:
-    """One look: seeds per level, the stopping status and each comparison's verdict so far."""
+    """One look: seeds per level, the stopping status and each comparison's decision so far."""
     from archsearch.analysis import CAP, CONTINUE
 
     q = data["questions"][0] if data["questions"] else {}
     seq = q.get("sequential") or {}
     status = seq.get("status", CONTINUE)
+    effects = q.get("effects", [])
     if status == CONTINUE and n_seeds >= max_seeds:
         status = CAP  # e.g. a level whose trials keep failing: no more seeds will come
     looks = seq.get("looks") or []
     return {"look": len(looks), "n": n_seeds, "alpha": looks[-1]["alpha"] if looks else 0.0, "status": status,
             "effects": [{"level": e["level"], "reference": e["reference"], "verdict": e["verdict"],
                          "diff": e["diff"], "ci_low": e["ci_low"], "ci_high": e["ci_high"],
-                         "seeds_needed": e["seeds_needed"]} for e in q.get("effects", [])]}
+                         "seeds_needed": e["seeds_needed"], "why": e.get("why", "")} for e in effects]}
 
 
 def format_look(look: dict[str, Any]) -> str:
-    """``look 2 (6 seeds per level, alpha 0.0042 spent here): continue; 5 vs 3: no clear effect``."""
+    """``look 2 (6 seeds per level, alpha 0.0042 spent here): continue; 5 vs 3: not decided yet``."""
     effects = "; ".join(f"{e['level']} vs {e['reference']}: {e['verdict']}" for e in look["effects"])
     return (f"look {look['look']} ({look['n']} seeds per level, alpha {look['alpha']:.4f} spent here): "
             f"{look['status']}" + (f"; {effects}" if effects else ""))
 
 
-def stop_message(look: dict[str, Any], min_effect: float) -> str:
-    """Why an ``--until-decided`` ablation stopped, with the seeds an effect of ``min_effect`` needs at the cap."""
-    from archsearch.analysis import DECIDED
+def stop_message(look: dict[str, Any], min_effect: float, objective: str | None = None) -> str:
+    """Why an ``--until-decided`` ablation stopped: decided (and how), did not learn, or the --max-seeds cap."""
+    from archsearch.analysis import DECIDED, MAX_SEEDS_ADVICE, NOT_LEARNED_STOP, UNDECIDED, amount
 
     n = look["n"]
+    each = "; ".join(f"{e['level']} vs {e['reference']}: {e['verdict']}" for e in look["effects"])
     if look["status"] == DECIDED:
-        return (f"decided after {n} seeds per level (look {look['look']}, O'Brien-Fleming alpha spending): every "
-                "comparison's adjusted p is below the alpha its look may spend.")
-    open_ = [e for e in look["effects"] if e["verdict"] not in ("helps", "hurts")]
+        return f"decided after {n} seeds per level (look {look['look']}): {each}."
+    if look["status"] == NOT_LEARNED_STOP:
+        why = next((e["why"] for e in look["effects"] if e.get("why")), "")
+        return f"stopped after {n} seeds per level: did not learn ({why}); more seeds cannot help."
+    open_ = [e for e in look["effects"] if e["verdict"] == UNDECIDED]
     names = ", ".join(f"{e['level']} vs {e['reference']}" for e in open_) or "no comparison could be made"
-    text = f"not decided after {n} seeds per level (--max-seeds): {names} undecided."
+    text = f"stopped at the cap (--max-seeds {n}), not decided yet: {names}."
     needs = [e["seeds_needed"] for e in open_ if e["seeds_needed"] is not None]
     if needs:
-        need = max(needs)
-        text += f" Seeds needed at 80% power for a minimum effect of {min_effect:g}: {need}"
-        text += (f"; rerun with --max-seeds {need} to settle an effect that large." if need > n else
-                 f" (already run): an effect of {min_effect:g} or more would most likely have been decided.")
+        need, size = max(needs), amount(min_effect, objective) if objective else f"{min_effect:g}"
+        if need > MAX_SEEDS_ADVICE:
+            text += (f" An effect of {size} needs about {need} seeds per level: out of reach here; ask about a "
+                     "larger effect (--min-effect).")
+        elif need > n:
+            text += f" An effect of {size} needs about {need} seeds per level: rerun with --max-seeds {need}."
+        else:
+            text += (f" {need} seeds per level detect an effect of {size} at 80% power (already run): an effect "
+                     "that large would most likely have been decided.")
     return text

@@ -233,7 +233,7 @@ def run_ablation(space: str | Path | Space, factor: str, options: RunOptions | N
         if looks[-1]["status"] != CONTINUE:
             data["looks"] = looks
             return AblationResult(options.study_name, plan, search, rounds, looks[-1]["status"] == DECIDED,
-                                  stop_message(looks[-1], data["min_effect"]), data, looks)
+                                  stop_message(looks[-1], data["min_effect"], space.objective), data, looks)
         n_seeds = min(n_seeds + repeats, max_seeds)
 
 

@@ -6,6 +6,7 @@ imports Keras, Optuna or MLflow. :func:`analyze_table` is the entry point;
 :mod:`archsearch.report` renders what it computes.
 """
 
+from archsearch.analysis._conclude import CHANCE_MARGIN, MAX_WIDTH, MIN_RESIDUAL_DF, at_chance
 from archsearch.analysis._estimation import clean
 from archsearch.analysis._estimation import clean as json_ready  # the report's name for it
 from archsearch.analysis._examples import (
@@ -28,12 +29,55 @@ from archsearch.analysis._intervals import (
 )
 from archsearch.analysis._multiplicity import adjust
 from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
-from archsearch.analysis._sequential import CAP, CONTINUE, DECIDED, SequentialPlan, sequential_decision
+from archsearch.analysis._sequential import (
+    CAP,
+    CONTINUE,
+    DECIDED,
+    NOT_LEARNED_STOP,
+    SequentialPlan,
+    sequential_decision,
+)
 from archsearch.analysis._table import SCHEMA, analyze_table
 from archsearch.analysis._trials import best_trials, chance_trials, state_counts
-from archsearch.analysis._verdicts import HELPS, HURTS, NOT_ENOUGH, UNCLEAR, decide, verdict
+from archsearch.analysis._verdicts import (
+    DECISIONS,
+    HELPS,
+    HURTS,
+    NO_EFFECT,
+    NOT_ENOUGH,
+    NOT_LEARNED,
+    TOO_FEW,
+    UNCLEAR,
+    UNDECIDED,
+    decide,
+    verdict,
+)
+from archsearch.analysis._words import (
+    MAX_SEEDS_ADVICE,
+    amount,
+    chance_level,
+    level_interval_text,
+    metric_range,
+    verdict_text,
+)
 
 __all__ = [
+    "CHANCE_MARGIN",
+    "MAX_WIDTH",
+    "MIN_RESIDUAL_DF",
+    "at_chance",
+    "DECISIONS",
+    "MAX_SEEDS_ADVICE",
+    "NO_EFFECT",
+    "NOT_LEARNED_STOP",
+    "NOT_LEARNED",
+    "TOO_FEW",
+    "UNDECIDED",
+    "amount",
+    "chance_level",
+    "level_interval_text",
+    "metric_range",
+    "verdict_text",
     "CAP",
     "CONTINUE",
     "DECIDED",

@@ -124,6 +124,7 @@ def question_parts(table: pd.DataFrame, spec: dict[str, Any], *, paired: bool, m
     out = {**base, "reference": reference, "method": method, "binned": binned, "levels": levels, "effects": effects,
            "outcome": "value" if outcome.epoch is None else f"epoch {outcome.epoch}",
            "adjusted_for": info.get("terms", []), "note": " ".join(notes), "_units": units, "_others": others,
+           "_fit": info,
            "_rows": outcome.rows}
     if not paired and len(usable) >= 2:
         out["balance"] = balance_table(units, [lv for lv in order if lv in usable], reference, others,
@@ -173,6 +174,7 @@ def _comparisons(units: pd.DataFrame, order: list[str], reference: str, others: 
         return welch, WELCH_METHOD, {}
     sub = u[u["_level"].isin(eligible)]
     comps, info = adjusted_comparisons(sub, eligible, reference, active, max_levels=max_levels)
+    info["n_others"] = len(active)
     if info.get("error"):
         return welch, WELCH_METHOD, info
     return {lv: comps.get(lv, welch[lv]) for lv in welch}, REGRESSION_METHOD, info

@@ -28,11 +28,13 @@ from scipy import stats
 
 from archsearch.analysis._intervals import Comparison, paired_test
 from archsearch.analysis._multiplicity import adjust
-from archsearch.analysis._verdicts import HELPS, HURTS, UNCLEAR
+from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, UNCLEAR
 
-__all__ = ["CAP", "CONTINUE", "DECIDED", "SequentialPlan", "sequential_decision"]
+__all__ = ["CAP", "CONTINUE", "DECIDED", "NOT_LEARNED_STOP", "SequentialPlan", "sequential_decision"]
 
 CONTINUE, DECIDED, CAP = "continue", "decided", "stopped at cap"
+#: The status of a design whose open comparisons did not learn (at chance): more seeds cannot help.
+NOT_LEARNED_STOP = "stopped: did not learn"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +44,8 @@ class SequentialPlan:
     repeats: int
     max_seeds: int
     alpha: float = 0.05
+    #: With it, a look also stops a comparison whose interval lies within +-min_effect: "no effect" (equivalence).
+    min_effect: float | None = None
 
     def looks(self) -> list[int]:
         """Seeds per level at each look: ``repeats, 2 * repeats, ..., max_seeds``.
@@ -73,8 +77,11 @@ class SequentialPlan:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"repeats": self.repeats, "max_seeds": self.max_seeds, "alpha": self.alpha,
-                "spending": "Lan-DeMets O'Brien-Fleming, Bonferroni bound over looks"}
+        out = {"repeats": self.repeats, "max_seeds": self.max_seeds, "alpha": self.alpha,
+               "spending": "Lan-DeMets O'Brien-Fleming, Bonferroni bound over looks"}
+        if self.min_effect is not None:
+            out["min_effect"] = self.min_effect
+        return out
 
 
 def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: SequentialPlan,
@@ -101,7 +108,11 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
         "effects": {level: {"verdict", "look", "n", "alpha_look", "comparison", "p_adjusted"}},
         "final": {level: {...}}}``.
         A comparison is decided at the first look where its Holm-adjusted p is
-        below that look's alpha; it stays decided. ``final`` holds, per level,
+        below that look's alpha ("helps" / "hurts"), or, with ``plan.min_effect``,
+        where its interval at that look's alpha (Bonferroni over the look's
+        comparisons) lies within +-min_effect ("no effect", equivalence: by the
+        same union bound, when the true effect is min_effect or more this
+        happens with probability <= alpha / 2); it stays decided. ``final`` holds, per level,
         the comparison at the latest look and its level (``comparison``,
         ``alpha_interval``, ``n``, ``look``): the repeated-confidence interval
         the report gives.
@@ -137,14 +148,18 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
             # The repeated-confidence interval at the latest look, at that look's (Holm step) level.
             final[lv] = {"comparison": c, "alpha_interval": a_each if alpha_k > 0 else math.nan, "n": n,
                          "look": len(looks)}
-            if lv in effects and effects[lv]["verdict"] in (HELPS, HURTS):
+            if lv in effects and effects[lv]["verdict"] in (HELPS, HURTS, NO_EFFECT):
                 continue
             hit = alpha_k > 0 and math.isfinite(pa) and pa < alpha_k
             v = (HELPS if (c.diff > 0) == (direction == "maximize") else HURTS) if hit else UNCLEAR
+            if not hit and plan.min_effect is not None and alpha_k > 0:
+                lo, hi = c.interval(alpha_k / len(comps))
+                if math.isfinite(lo) and -plan.min_effect < lo and hi < plan.min_effect:
+                    v, hit, a_each = NO_EFFECT, True, alpha_k / len(comps)
             effects[lv] = {"verdict": v, "look": len(looks), "n": n, "alpha_look": alpha_k,
                            "alpha_interval": a_each if hit else alpha_k, "comparison": c,
                            "p_adjusted": pa}
-    decided = bool(others) and all(effects.get(lv, {}).get("verdict") in (HELPS, HURTS) for lv in others)
+    decided = bool(others) and all(effects.get(lv, {}).get("verdict") in (HELPS, HURTS, NO_EFFECT) for lv in others)
     if decided:
         status = DECIDED
     elif n_avail >= plan.max_seeds:

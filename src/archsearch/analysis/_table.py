@@ -9,14 +9,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from archsearch.analysis._conclude import conclude
 from archsearch.analysis._estimation import clean, label, normalize_table, num
 from archsearch.analysis._examples import SEEDS_ONLY_METHOD, crossed_compare, on_test_split, seeds_for_power
 from archsearch.analysis._multiplicity import METHODS, adjust
 from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
 from archsearch.analysis._question import per_seed, question_parts
-from archsearch.analysis._sequential import SequentialPlan, interval_of, sequential_decision
+from archsearch.analysis._sequential import (
+    CONTINUE,
+    NOT_LEARNED_STOP,
+    SequentialPlan,
+    interval_of,
+    sequential_decision,
+)
 from archsearch.analysis._time import time_effects
-from archsearch.analysis._verdicts import HELPS, HURTS, NOT_ENOUGH, UNCLEAR, decide
+from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_ENOUGH, NOT_LEARNED, UNCLEAR, decide
+from archsearch.analysis._words import metric_range
 
 __all__ = ["SCHEMA", "analyze_table"]
 
@@ -26,7 +34,8 @@ SCHEMA = "archsearch.report/2"
 def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequence[Any] | None = None,
                   direction: str = "maximize", *, plan: Mapping[str, Any] | None = None, alpha: float = 0.05,
                   adjust_method: str = "holm", min_effect: float | None = None, time_target: float | None = None,
-                  space: str | None = None, max_levels: int = 6, bins: int = 4) -> dict[str, Any]:
+                  space: str | None = None, max_levels: int = 6, bins: int = 4, objective: str | None = None,
+                  chance: float | None = None) -> dict[str, Any]:
     """Effects, intervals and verdicts for every question, from a plain table (one row per trial and seed).
 
     Args:
@@ -49,6 +58,10 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
         min_effect: the smallest effect worth detecting for "seeds needed" (default 0.01).
         time_target: also compare the time to first reach this objective value.
         space: the space file named in suggested commands.
+        objective: the objective's name (e.g. ``val_accuracy``): an accuracy's differences lie in
+            [-1, 1], so an interval beyond that is "not decided yet" / "too few trials", never printed.
+        chance: the chance accuracy (1 / classes): a reference (or every level) at chance gives
+            "did not learn" instead of a verdict; None: not checked.
 
     Returns:
         the report's statistics as JSON-ready data (docs/report-schema.md).
@@ -71,6 +84,9 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
     paired = design == "ablation"
     notes: list[str] = []
     excluded = 0
+    t, other_budget, note = _one_budget(t)
+    if note:
+        notes.append(note)
     if paired and plan:
         t, excluded = _in_design(t, plan)
         if excluded:
@@ -91,6 +107,14 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
         family_text = f"{k} comparison{'' if k == 1 else 's'}"
     for q, e in family:
         _power(q, e, paired, alpha, len(family), min_effect, seq)
+    for q in parts:
+        conclude(q, paired=paired, min_effect=min_effect, chance=chance, metric_range=metric_range(objective),
+                 space=space)
+        seq_q = q.get("sequential")
+        final = (HELPS, HURTS, NO_EFFECT, NOT_LEARNED)
+        if seq_q and seq_q["status"] == CONTINUE and all(e["verdict"] in final for e in q["effects"]) \
+                and any(e["verdict"] == NOT_LEARNED for e in q["effects"]):
+            seq_q["status"] = NOT_LEARNED_STOP
     timing = time_effects(parts, paired=paired, alpha=alpha, method=adjust_method, target=time_target,
                           direction=direction, max_levels=max_levels)
     for q in parts:
@@ -101,7 +125,7 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
                 f"Poor balance on {bad} (|standardized mean difference| > 0.25): the adjustment leans on the "
                 f"regression model. A controlled answer: archsearch ask {space or 'SPACE.py'} --factor "
                 f"{q['param']} --repeats 3 --base best")
-        for key in ("_units", "_others", "_rows", "_test"):
+        for key in ("_units", "_others", "_rows", "_test", "_fit"):
             q.pop(key, None)
     counts = {s: int(t.drop_duplicates("trial")["state"].eq(s).sum()) for s in ("COMPLETE", "PRUNED", "FAIL")}
     out: dict[str, Any] = clean({
@@ -110,9 +134,39 @@ def analyze_table(table: pd.DataFrame, design: str = "search", questions: Sequen
         "multiplicity": {"method": "group-sequential" if seq is not None else adjust_method,
                          "description": (seq.to_dict()["spending"] if seq is not None else METHODS[adjust_method]),
                          "family": family_text, "m": len(family)},
-        "min_effect": min_effect, "counts": {**counts, "excluded": excluded}, "questions": parts, "notes": notes,
+        "min_effect": min_effect, "counts": {**counts, "excluded": excluded, "other_budget": other_budget},
+        "questions": parts, "notes": notes,
     })
     return out
+
+
+def _one_budget(t: pd.DataFrame) -> tuple[pd.DataFrame, int, str]:
+    """One population: only the trials trained to the largest budget (``budget``: epochs) are compared.
+
+    Trials of other budgets (Hyperband's lower brackets, a study run with fewer epochs before; a continued
+    Hyperband trial's earlier stage is such a trial) are left out, counted and named in a note. Trials
+    whose budget was not recorded (older studies) stay.
+
+    Example:
+        >>> t = pd.DataFrame({"trial": [0, 1, 2], "budget": [1, 3, 3]})
+        >>> kept, n, note = _one_budget(t)
+        >>> list(kept["trial"]), n, note.split(":")[0]
+        ([1, 2], 1, '1 trial(s) trained for fewer epochs (1) than the largest budget (3) are left out')
+    """
+    if "budget" not in t.columns:
+        return t, 0, ""
+    budget = pd.to_numeric(t["budget"], errors="coerce")
+    known = budget.dropna()
+    if known.nunique() < 2:
+        return t, 0, ""
+    top = known.max()
+    drop = budget.notna() & (budget < top)
+    left = t.loc[drop].drop_duplicates("trial")
+    shown = ", ".join(f"{int(b):d}" for b in sorted(pd.to_numeric(left["budget"]).unique()))
+    note = (f"{len(left)} trial(s) trained for fewer epochs ({shown}) than the largest budget ({int(top)}) are left "
+            "out: trials of different budgets (Hyperband brackets, a study continued with other --epochs) are never "
+            "pooled; each comparison is among trials at the largest budget.")
+    return t.loc[~drop], int(len(left)), note
 
 
 def _specs(t: pd.DataFrame, questions: Sequence[Any] | None, plan: Mapping[str, Any] | None,
@@ -181,7 +235,9 @@ def _sequential(plan: Mapping[str, Any] | None) -> SequentialPlan | None:
     s = (plan or {}).get("sequential")
     if not s:
         return None
-    return SequentialPlan(int(s["repeats"]), int(s["max_seeds"]), float(s.get("alpha", 0.05)))
+    me = (plan or {}).get("min_effect")  # `ask --min-effect`: the looks may also stop with "no effect"
+    return SequentialPlan(int(s["repeats"]), int(s["max_seeds"]), float(s.get("alpha", 0.05)),
+                          None if me is None else float(me))
 
 
 def _apply_family(family: list[tuple[dict[str, Any], dict[str, Any]]], method: str, alpha: float,
@@ -244,8 +300,10 @@ def _apply_sequential(parts: list[dict[str, Any]], plan: SequentialPlan, directi
                 continue
             _fill(e, entry["comparison"], entry["p_adjusted"], entry["alpha_interval"], entry["alpha_look"],
                   direction)
-            if entry["verdict"] in (HELPS, HURTS) and not e.get("withheld"):
+            if entry["verdict"] in (HELPS, HURTS, NO_EFFECT) and not e.get("withheld"):
                 e["verdict"] = entry["verdict"]
+                if entry["verdict"] == NO_EFFECT:
+                    e["equivalence_margin"] = plan.min_effect
             elif e["verdict"] in (HELPS, HURTS):
                 e["verdict"] = UNCLEAR
             e["decided_ci_low"], e["decided_ci_high"] = interval_of(entry)

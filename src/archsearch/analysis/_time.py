@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 
 from archsearch.analysis._multiplicity import adjust
-from archsearch.analysis._verdicts import HELPS, HURTS, NOT_ENOUGH, decide
+from archsearch.analysis._verdicts import HELPS, HURTS, UNDECIDED, decide
 
 __all__ = ["FASTER", "SLOWER", "time_effects"]
 
 FASTER, SLOWER = "faster", "slower"
+TIME_UNCLEAR, TIME_NOT_ENOUGH = "no clear difference", "not enough data"  # time ratios keep their own words
 
 
 def _reach_epoch(curve: Any, target: float, direction: str) -> float:
@@ -68,12 +69,12 @@ def time_effects(parts: list[dict[str, Any]], *, paired: bool, alpha: float, met
     for (param, entry, c), pa, a_each in zip(pending, p_adj, levels, strict=True):
         if c is None or not math.isfinite(c.diff):
             entry.update({"ratio": None, "ci_low": None, "ci_high": None, "p": None, "p_adjusted": None,
-                          "verdict": NOT_ENOUGH})
+                          "verdict": TIME_NOT_ENOUGH})
         else:
             lo, hi = c.interval(a_each) if math.isfinite(a_each) else (math.nan, math.nan)
             v = decide(c.diff, pa if math.isfinite(pa) else None, "minimize", alpha)
             entry.update({"ratio": math.exp(c.diff), "ci_low": math.exp(lo) if math.isfinite(lo) else None,
                           "ci_high": math.exp(hi) if math.isfinite(hi) else None, "p": c.p, "p_adjusted": pa,
-                          "verdict": {HELPS: FASTER, HURTS: SLOWER}.get(v, v)})
+                          "verdict": {HELPS: FASTER, HURTS: SLOWER, UNDECIDED: TIME_UNCLEAR}[v]})
         out.setdefault(param, []).append(entry)
     return out

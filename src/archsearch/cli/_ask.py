@@ -13,7 +13,7 @@ from archsearch.cli._deadline import (
     sweep_result_option,
     write_sweep_result,
 )
-from archsearch.cli._options import storage_option, study_option, tracking_uri_option
+from archsearch.cli._options import fuse_max_option, fuse_option, storage_option, study_option, tracking_uri_option
 
 
 @click.command()
@@ -32,7 +32,9 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
                    "for blocks) so the parameter count is within 5% of the baseline level's.")
 @click.option("--until-decided", is_flag=True,
               help="A sequential design: add K seeds per round and look after each, stopping when every "
-                   "comparison is decided or at --max-seeds. O'Brien-Fleming alpha spending keeps false "
+                   "comparison is decided (helps, hurts, or with --min-effect X 'no effect of X or more'), when "
+                   "the models did not learn, or at --max-seeds; the output says which. O'Brien-Fleming alpha "
+                   "spending keeps false "
                    "decisions under no effect <= 5% over all looks; intervals are repeated-confidence "
                    "intervals at the final look.")
 @click.option("--max-seeds", type=int, default=10, show_default=True, metavar="N",
@@ -45,6 +47,8 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
               "(a registered name, folder:PATH or npz:PATH).")
 @click.option("--seed", type=int, default=0, show_default=True, metavar="S",
               help="Seeds the run order and the data split; trial seeds are 1000 + S + i.")
+@fuse_option
+@fuse_max_option
 @study_option
 @storage_option
 @tracking_uri_option
@@ -53,8 +57,8 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @click.option("--quiet", "-q", is_flag=True, help="No progress or look lines; print only the verdicts.")
 def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, match_size: str | None,
         until_decided: bool, max_seeds: int, min_effect: float | None, epochs: int | None, dataset: str | None,
-        seed: int, study_name: str | None, storage: str | None, tracking_uri: str | None, deadline: str | None,
-        sweep_result: str | None, quiet: bool) -> None:
+        seed: int, fuse: bool, fuse_max: int | None, study_name: str | None, storage: str | None,
+        tracking_uri: str | None, deadline: str | None, sweep_result: str | None, quiet: bool) -> None:
     """Answer one question with a controlled ablation of FACTOR.
 
     Every other hyperparameter is held at a base configuration; each level of
@@ -66,8 +70,9 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
     with 95% t intervals, Holm-adjusted over the levels, each with the seeds
     an effect of --min-effect needs at 80% power. With --until-decided the
     verdicts printed here are the sequential ones (one look per round, status
-    per look on stderr). `archsearch report` on that study gives the full
-    report.
+    per look on stderr). The answer is recorded in MLflow (`archsearch ui`):
+    verdict tags, report files and description on the parent run.
+    `archsearch report` on that study prints the full report.
 
     \b
     Examples:
@@ -86,7 +91,7 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
     )
 
     options = RunOptions(epochs=epochs, seed=seed, study_name=study_name, storage=storage,
-                         tracking_uri=tracking_uri, quiet=quiet, dataset=dataset)
+                         tracking_uri=tracking_uri, quiet=quiet, dataset=dataset, fuse=fuse, fuse_max=fuse_max)
 
     def on_look(look: dict[str, Any]) -> None:
         if not quiet:
@@ -123,29 +128,24 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
     _echo_matched(result.plan)
     for line in answer_lines(result.data, space, result.study_name):
         click.echo(line)
+    from archsearch.cli._run import record
+    from archsearch.report import record_study
+
+    record(lambda: record_study(space, study_name=result.study_name, storage=storage, tracking_uri=tracking_uri,
+                                run_id=result.search.parent_run_id), space)
 
 
 def answer_lines(data: dict[str, Any], space: str, study: str) -> list[str]:
-    """The verdicts of the ablation, each with the seeds an effect of --min-effect needs at 80% power."""
+    """The ablation's verdicts in plain words (split and seeds on each line); the method is in the report."""
     from archsearch.report import format_effect, time_lines
 
-    sequential = any(q.get("sequential") for q in data["questions"])
-    effects = [e for q in data["questions"] for e in q["effects"]]
-    how = "; ".join(sorted({f"{e.get('split', 'validation')} split, {e['method']}"
-                            for e in effects if e.get("method")}))
-    lines = [f"Verdicts ({data['objective']}; confirmatory (ask); {how or 'no comparison'}; "
-             + ("O'Brien-Fleming alpha spending, repeated-confidence intervals at the final look"
-                if sequential else "95% intervals, Holm over the levels") + "):"]
+    lines = [f"Verdicts ({data['objective']}; confirmatory (ask)):"]
     for q in data["questions"]:
         if not q["effects"]:
             lines.append(f"  {q['param']}: {q.get('note') or 'only one level tried'}")
         for e in q["effects"]:
-            lines.append(f"  {q['param']}: {e['level']} vs {e['reference']}: "
-                         f"{format_effect({**e, 'more_needed': None}, data['objective'])}")
-            if e.get("seeds_needed") is not None:
-                lines.append(f"    seeds needed at 80% power for a minimum effect of {data['min_effect']:g}: "
-                             f"{e['seeds_needed']} (this run: {min(e['n'], e['n_ref'])})")
-            elif e.get("power_note"):
+            lines.append(f"  {q['param']}: {e['level']} vs {e['reference']}: {format_effect(e, data['objective'])}")
+            if e.get("power_note") and e["verdict"] != "not decided yet":
                 lines.append(f"    {e['power_note']}")
         lines += [f"  {line}" for line in time_lines(q)[1:]]  # fit time per epoch, as ratios with intervals
     lines.append(f"Full report: archsearch report {space} --study {study}")

@@ -19,6 +19,15 @@ tracking_uri_option = click.option(
          "http://HOST:PORT for an MLflow server.")
 study_option = click.option(
     "--study", "study_name", metavar="NAME", help="Optuna study name. Default: the space file's name.")
+fuse_option = click.option(
+    "--fuse/--no-fuse", default=True, show_default=True,
+    help="Train the seeds of one configuration (--repeats, or an ask's seeds of one level) as one fused Keras model: "
+         "each seed keeps its own initialisation, dropout, data order and optimizer state, and the same records. "
+         "Seeds that cannot be fused (HyperModel.fit, fit callbacks, regularizers, too big) train separately.")
+fuse_max_option = click.option(
+    "--fuse-max", type=click.IntRange(min=1), default=None, metavar="K",
+    help="At most K seeds per fused pack (default: 8 on a CPU, 32 on a GPU, fewer when memory is short; "
+         "1 = never fuse).")
 
 # How a long run keeps going (`archsearch run`): integer options as (flag, default, metavar, help).
 _LONG_RUN = (

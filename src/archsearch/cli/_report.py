@@ -26,7 +26,8 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 @study_option
 @storage_option
 @tracking_uri_option
-@click.option("--no-mlflow", is_flag=True, help="Do not attach the report and verdict tags to the MLflow parent run.")
+@click.option("--no-mlflow", is_flag=True, help="Do not refresh the answer on the MLflow parent run (report files, "
+              "verdict tags, description) and its experiment.")
 def report(space_or_study: str | None, table_file: str | None, labs_plan: str | None, design: str, fdr: bool,
            fmt: str, out: str | None, study_name: str | None, storage: str | None, tracking_uri: str | None,
            no_mlflow: bool) -> None:
@@ -37,13 +38,15 @@ def report(space_or_study: str | None, table_file: str | None, labs_plan: str | 
     regression on the other hyperparameters); an ablation from `archsearch
     ask` gives confirmatory ones (paired per seed). For each question: level
     means, complete / pruned / failed trials per level, the effect against the
-    baseline with its interval and a verdict (helps / hurts / no clear effect
-    / not enough data), and the estimate at equal model size. The report's
+    baseline with its interval and one decision (helps / hurts / no effect of
+    X or more / not decided yet / did not learn / too few trials), and the
+    estimate at equal model size. The report's
     comparisons are one family: Holm-adjusted (--fdr: Benjamini-Hochberg).
     Also the best trials, fANOVA importance with a bootstrap interval and a
     permutation-null baseline, trials at chance level and failed trials. The
-    files are attached to the study's newest MLflow parent run (artifacts
-    under report/) and the verdicts set as tags.
+    answer `run` and `ask` recorded on the study's newest MLflow parent run is
+    refreshed: the files (artifacts under report/), the verdict tags, the
+    description, and the experiment's description and runs view.
 
     \b
     Examples:
@@ -66,8 +69,7 @@ def report(space_or_study: str | None, table_file: str | None, labs_plan: str | 
     if space_or_study is None:
         raise click.UsageError("give SPACE_OR_STUDY, or --table FILE.csv.")
 
-    from archsearch.report import build_report
-    from archsearch.tracking import log_report
+    from archsearch.report import build_report, record_answer
 
     rep = build_report(space_or_study, study_name=study_name, storage=storage, tracking_uri=tracking_uri, fdr=fdr)
     with tempfile.TemporaryDirectory(prefix="archsearch-report-") as tmp:
@@ -83,7 +85,7 @@ def report(space_or_study: str | None, table_file: str | None, labs_plan: str | 
             else:
                 click.echo(rep.to_markdown())
         if not no_mlflow:
-            run_id = log_report(rep.to_dict(), files, tracking_uri)
+            run_id = record_answer(rep, files, tracking_uri)
             if run_id is not None:
                 click.echo(f"report attached to MLflow run {run_id} (experiment '{rep.to_dict()['study']}')",
                            err=True)

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from archsearch.cli._deadline import deadline_option, sweep_result_option, write_sweep_result
-from archsearch.cli._options import long_run_options, storage_option, study_option, tracking_uri_option
+from archsearch.cli._options import (
+    fuse_max_option,
+    fuse_option,
+    long_run_options,
+    storage_option,
+    study_option,
+    tracking_uri_option,
+)
 
 if TYPE_CHECKING:
     from archsearch.study import SearchResult
@@ -46,6 +53,8 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @click.option("--repeats", type=int, default=1, show_default=True, metavar="K",
               help="Train each sampled configuration K times with different seeds; the sampler sees the mean, "
                    "each seed's metrics are kept for the report's intervals.")
+@fuse_option
+@fuse_max_option
 @study_option
 @storage_option
 @tracking_uri_option
@@ -62,7 +71,8 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @sweep_result_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
 def run(space: str, trials: int | None, timeout: float | None, epochs: int | None, seed: int,
-        dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, study_name: str | None,
+        dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, fuse: bool,
+        fuse_max: int | None, study_name: str | None,
         storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int | None,
         max_rss_mib: int, heartbeat: int, workers: int, on_stop: str, parent_run_id: str | None,
         worker_index: int, deadline: str | None, sweep_result: str | None, quiet: bool) -> None:
@@ -95,7 +105,8 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
                          storage=storage, tracking_uri=tracking_uri, dataset=dataset, quiet=quiet,
                          max_failures=max_failures, sampler=sampler, pruner=pruner, repeats=repeats,
                          heartbeat=heartbeat, recycle_after=recycle_after, max_rss_mib=max_rss_mib,
-                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine, on_stop=on_stop)
+                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine, on_stop=on_stop,
+                         fuse=fuse, fuse_max=fuse_max)
     if workers > 1 and engine != "optuna":
         raise click.UsageError(f"--workers {workers} needs --engine optuna: keras-tuner's tuner runs in one process.")
     # The study's name now, so a sweep can read a step that is stopped before it ends (the end rewrites it).
@@ -159,7 +170,7 @@ def _continue_in_fresh_process(space: str, options: Any, parent_run_id: str | No
 
 def _print_verdicts(result: SearchResult, space: str) -> None:
     """The questions' verdicts in a few lines; a failing report never fails a finished run."""
-    from archsearch.report import verdict_lines
+    from archsearch.report import record_study, verdict_lines
 
     try:
         lines = verdict_lines(result.study_name, result.storage, space)
@@ -168,3 +179,14 @@ def _print_verdicts(result: SearchResult, space: str) -> None:
         return
     for line in lines:
         click.echo(line)
+    record(lambda: record_study(space, study_name=result.study_name, storage=result.storage,
+                                tracking_uri=result.tracking_uri, run_id=result.parent_run_id), space)
+
+
+def record(write: Any, space: str) -> None:
+    """Record the answer in MLflow (``write``); a failure is a warning, never a failed search."""
+    try:
+        write()
+    except Exception as err:
+        click.echo(f"warning: the answer is not in MLflow ({type(err).__name__}: {err}); "
+                   f"`archsearch report {space}` records it.", err=True)

@@ -2,7 +2,9 @@
 
 It starts ``mlflow server`` (uvicorn) with one web worker, no access log and
 no job runner (GenAI scorers; archsearch never uses them), waits until it
-answers, then prints the URL of the newest experiment's runs view. SIGTERM and
+answers, then prints one line: the URL of the runs view of the experiment with
+the newest answer (verdict). The server's own lines appear only with
+``--verbose`` (or when it fails). SIGTERM and
 SIGINT are passed on to the server and waited for; if archsearch itself is
 killed, Linux stops the server with it (``PR_SET_PDEATHSIG``).
 """
@@ -17,9 +19,11 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -56,13 +60,15 @@ def runs_url(base: str, experiment_id: str | None, view: bool = False) -> str:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Web worker processes of the MLflow server (each one holds MLflow in memory).")
-@click.option("--verbose", is_flag=True, help="Show the server's access log and warnings.")
+@click.option("--verbose", is_flag=True, help="Show the server's own lines: start, access log, warnings, shutdown.")
 def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bool) -> None:
     """Open the MLflow UI on the runs archsearch recorded.
 
     Runs `mlflow server` on the same backend store (and artifact root) that
-    `archsearch run` writes to, and prints the URL of the newest experiment's
-    runs once the server answers. Stop it with Ctrl-C (or SIGTERM).
+    `archsearch run` writes to, and prints one line once the server answers:
+    the URL of the runs view where the newest answer is (the experiment of the
+    newest run with a verdict), its verdict column and the question's
+    parameters shown. Stop it with Ctrl-C (or SIGTERM).
     """
     uri = resolve_tracking_uri(tracking_uri)
     if uri.startswith(("http://", "https://")):
@@ -85,9 +91,14 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
     if not verbose:
         env["PYTHONWARNINGS"] = "ignore"  # MLflow's deprecation and FutureWarnings on every start
     base = f"http://{_url_host(host)}:{port}"
-    click.echo(f"starting the MLflow UI for {redact(uri)} ...", err=True)
-    # stdout carries only the URL (data); the server's own lines go to stderr with the other messages.
-    proc = subprocess.Popen(cmd, env=env, stdout=_stderr_fd(), start_new_session=True, preexec_fn=_die_with_parent)
+    if verbose:
+        click.echo(f"starting the MLflow UI for {redact(uri)} ...", err=True)
+    # stdout carries only the URL (data). The server's own lines (uvicorn's start and shutdown, MLflow's
+    # notes) go to stderr with --verbose, else to a log file shown only if the server fails.
+    log = None if verbose else tempfile.TemporaryFile(prefix="archsearch-ui-")  # noqa: SIM115 (closed by _tail)
+    out = _stderr_fd() if log is None else log
+    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=log, start_new_session=True,
+                            preexec_fn=_die_with_parent)
     stopping: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:
@@ -100,20 +111,40 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
     try:
         if _wait_ready(proc, base, stopping):
             click.echo(f"MLflow UI: {runs_url(base, experiment_id, view)}", err=False)
-            click.echo("(Ctrl-C to stop)", err=True)
+            if verbose:
+                click.echo("(Ctrl-C to stop)", err=True)
         code = _wait(proc, stopping)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        tail = _tail(log)
     if stopping:
         raise SystemExit(128 + stopping[0])
     if code != 0:
-        raise SystemExit(f"error: the MLflow server exited with code {code}; run with --verbose to see why.")
+        click.echo(tail, err=True, nl=False)
+        raise SystemExit(f"error: the MLflow server exited with code {code}"
+                         + ("; its last lines are above." if tail else "; run with --verbose to see why."))
+
+
+def _tail(log: IO[bytes] | None, lines: int = 20) -> str:
+    """The last lines the server wrote to ``log`` (closed here); empty without one."""
+    if log is None:
+        return ""
+    with log:
+        log.seek(0)
+        text = log.read().decode(errors="replace")
+    return "".join(text.splitlines(keepends=True)[-lines:])
+
+
+_NEWEST = ("SELECT runs.experiment_id FROM runs JOIN experiments USING (experiment_id) {join} "
+           "WHERE runs.lifecycle_stage = 'active' AND experiments.lifecycle_stage = 'active' {where} "
+           "ORDER BY runs.start_time DESC LIMIT 1")
 
 
 def _newest_experiment(uri: str) -> tuple[str | None, bool]:
-    """The experiment of the newest run and whether it has archsearch's view, without creating a store."""
+    """Where the newest answer is: the experiment of the newest run with a verdict (else of the newest run),
+    and whether it has archsearch's view; without creating a store."""
     db = sqlite_path(uri)
     if db is not None:
         if not db.exists():
@@ -121,9 +152,10 @@ def _newest_experiment(uri: str) -> tuple[str | None, bool]:
         try:
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             try:
-                row = con.execute("SELECT runs.experiment_id FROM runs JOIN experiments USING (experiment_id) "
-                                  "WHERE runs.lifecycle_stage = 'active' AND experiments.lifecycle_stage = 'active' "
-                                  "ORDER BY runs.start_time DESC LIMIT 1").fetchone()
+                with_verdict = _NEWEST.format(join="JOIN tags ON tags.run_uuid = runs.run_uuid",
+                                              where="AND tags.key LIKE ? ESCAPE '!'")
+                row = (con.execute(with_verdict, (Tag.VERDICT_PREFIX.replace("_", "!_") + "%",)).fetchone()
+                       or con.execute(_NEWEST.format(join="", where="")).fetchone())
                 if row is not None:
                     row = (row[0], con.execute("SELECT 1 FROM experiment_tags WHERE experiment_id = ? AND key = ?",
                                                (row[0], Tag.SHARED_VIEW)).fetchone() is not None)
@@ -139,10 +171,11 @@ def _newest_experiment(uri: str) -> tuple[str | None, bool]:
             from mlflow.tracking import MlflowClient
         client = MlflowClient(tracking_uri=uri)
         ids = [e.experiment_id for e in client.search_experiments()]
-        runs = client.search_runs(ids, order_by=["attributes.start_time DESC"], max_results=1) if ids else []
+        runs = client.search_runs(ids, order_by=["attributes.start_time DESC"], max_results=200) if ids else []
+        answered = [r for r in runs if any(k.startswith(Tag.VERDICT_PREFIX) for k in r.data.tags)]
         row = None
         if runs:
-            experiment_id = runs[0].info.experiment_id
+            experiment_id = (answered or runs)[0].info.experiment_id
             row = (experiment_id, Tag.SHARED_VIEW in client.get_experiment(experiment_id).tags)
     if row is None:
         click.echo(f"note: {_no_runs(uri, 'the store has no runs')}", err=True)

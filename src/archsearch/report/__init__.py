@@ -3,9 +3,10 @@
 from archsearch.report._build import SCHEMA, Report, analysis_table, answer_kind, build_report, format_effect
 from archsearch.report._lab import dataset_context, lab_context, level_references
 from archsearch.report._labs import LabAsk, labs_markdown, labs_rows
+from archsearch.report._record import record_answer, record_study, verdict_tags
 from archsearch.report._render import time_lines
 from archsearch.report._summary import study_report, verdict_lines
 
 __all__ = ["SCHEMA", "LabAsk", "Report", "analysis_table", "answer_kind", "build_report", "dataset_context",
-           "format_effect", "lab_context", "labs_markdown", "labs_rows", "level_references", "study_report",
-           "time_lines", "verdict_lines"]
+           "format_effect", "lab_context", "labs_markdown", "labs_rows", "level_references", "record_answer",
+           "record_study", "study_report", "time_lines", "verdict_lines", "verdict_tags"]

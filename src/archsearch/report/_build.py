@@ -111,9 +111,9 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
     Example:
         >>> report = build_report("spaces/digits_quick.py")  # doctest: +SKIP
         >>> report.to_dict()["questions"][0]["effects"][0]["verdict"]  # doctest: +SKIP
-        'no clear effect'
+        'too few trials'
     """
-    from archsearch.analysis import analyze_table, best_trials, chance_trials, json_ready, state_counts
+    from archsearch.analysis import analyze_table, best_trials, chance_level, chance_trials, json_ready, state_counts
     from archsearch.report._lab import lab_context
     from archsearch.study import importance, load_trials, open_study
 
@@ -128,10 +128,12 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
     objective = space.objective if space is not None else _objective_from_history(table)
     paired = design.get("kind") == "ablation"
     questions = _questions(space, table, design)
+    classes = _num_classes(design.get("dataset") or (space.dataset if space is not None else None))
     stats = analyze_table(analysis_table(table, objective), design="ablation" if paired else "search",
                           questions=questions, direction=direction, plan=design if paired else None,
                           adjust_method="fdr_bh" if fdr else "holm",
-                          space=None if space is None else str(space.path))
+                          space=None if space is None else str(space.path), objective=objective,
+                          chance=chance_level(objective, classes), min_effect=design.get("min_effect"))
     for q in stats["questions"]:
         for e in q["effects"]:
             e["summary"] = format_effect(e, objective)
@@ -151,13 +153,14 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         "space": None if space is None else str(space.path),
         "objective": objective,
         "design": design,
-        "counts": {**state_counts(table), "excluded": stats["counts"]["excluded"], "rows": int(len(done))},
+        "counts": {**state_counts(table), "excluded": stats["counts"]["excluded"],
+                   "other_budget": stats["counts"]["other_budget"], "rows": int(len(done))},
         "lab": lab_context(space, design, table=table),
         "best_trials": _records(best.drop(columns=[c for c in ("history",) if c in best.columns])),
         "importance": (importance(study, importance_resamples) if importance_resamples and not paired
                        else {"evaluator": None, "params": {}, "error": "an ablation varies one factor by design: "
                              "its effect is the answer." if paired else "not requested."}),
-        "at_chance": chance_trials(done, _num_classes(space)),
+        "at_chance": chance_trials(done, classes),
         "failed": [{"trial": int(trial), "error": error}
                    for trial, error in table[table["state"] == "FAIL"].drop_duplicates("trial")[["trial", "error"]]
                    .itertuples(index=False)],
@@ -179,36 +182,19 @@ def _objective_from_history(table: pd.DataFrame) -> str:
     return sorted(names)[0] if names else "objective"
 
 
-def format_effect(effect: dict[str, Any], objective: str) -> str:
-    """One line: ``helps: +2.1 pts [0.8, 3.4]; exploratory (search)`` (points for accuracies, raw units otherwise).
-
-    The interval is the family-adjusted one (Holm or Benjamini-Hochberg); the
-    label says whether the answer comes from a search or from a controlled ``ask``.
+def format_effect(effect: dict[str, Any], objective: str, *, short: bool = False) -> str:
+    """One comparison's verdict in words: :func:`archsearch.analysis.verdict_text` (the one renderer).
 
     Example:
         >>> format_effect({"verdict": "helps", "diff": 0.021, "ci_low": 0.008, "ci_high": 0.034,
         ...                "more_needed": None, "n": 5, "n_ref": 5, "exploratory": True}, "val_accuracy")
-        'helps: +2.1 pts [0.8, 3.4]; exploratory (search)'
+        'helps: +2.1 pts [0.8, 3.4] on the validation split, 5 trials per level; exploratory (search)'
+
+    ``short`` (MLflow tags, the runs table): ``helps +2.1 pts [0.8, 3.4] (validation, 5 trials)``.
     """
-    kind = "exploratory (search)" if effect.get("exploratory", True) else "confirmatory (ask)"
-    scale, unit = (100.0, " pts") if "accuracy" in objective else (1.0, "")
-    if effect["diff"] is None:
-        why = effect.get("reason") or "no usable trial at one of the levels"
-        return f"not enough data: {why}; {kind}"
-    fmt = ".1f" if scale == 100 else ".4g"
-    diff = f"{effect['diff'] * scale:+{fmt}}"
-    if effect["ci_low"] is None:
-        more = effect.get("more_needed")
-        return (f"not enough data: {diff}{unit}, no interval with {effect['n']} vs {effect['n_ref']}"
-                + (f"; run at least {more} more per level" if more else "") + f"; {kind}")
-    text = f"{effect['verdict']}: {diff}{unit} [{effect['ci_low'] * scale:{fmt}}, {effect['ci_high'] * scale:{fmt}}]"
-    if effect.get("reason"):  # e.g. a fail or prune rate that differs from the reference's
-        text += f" ({effect['reason']})"
-    if effect["verdict"] == "no clear effect" and effect.get("more_needed"):
-        text += (f" (about {effect['more_needed']} more per level would detect "
-                 f"{effect['min_effect'] * scale:{fmt}}{unit} at 80% power)" if effect.get("min_effect")
-                 else f" (about {effect['more_needed']} more per level)")
-    return f"{text}; {kind}"
+    from archsearch.analysis import verdict_text
+
+    return verdict_text(effect, objective, short=short)
 
 
 def _resolve(space_or_study: Any, study_name: str | None) -> tuple[Space | None, str]:
@@ -250,13 +236,13 @@ def _questions(space: Space | None, table: pd.DataFrame, design: dict[str, Any])
     return [{"param": p, "text": f"What does {p} change?", "baseline": None} for p in params]
 
 
-def _num_classes(space: Space | None) -> int | None:
-    if space is None:
+def _num_classes(dataset: str | None) -> int | None:
+    if dataset is None:
         return None
     try:
         from archsearch.data import get_info
 
-        info = get_info(space.dataset)
+        info = get_info(dataset)
     except Exception:
         return None
     return None if info is None else info.num_classes

@@ -7,6 +7,7 @@ import html
 import re
 from typing import Any
 
+from archsearch.analysis import NOT_LEARNED, TOO_FEW, level_interval_text, metric_range
 from archsearch.report._build import answer_kind
 from archsearch.report._files import safe_name
 from archsearch.report._lab import lab_lines
@@ -56,7 +57,8 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
             + f": {data['direction']} {data['objective']}.",
             f"Trials: {c['COMPLETE']} complete, {c['PRUNED']} pruned, {c['FAIL']} failed"
             + (f", {c['RUNNING']} running" if c.get("RUNNING") else "") + ".",
-            f"Answers: {answer_kind(data)}. Intervals are adjusted for the family; raw ones are in the JSON.",
+            "Each verdict says the split it is measured on and the seeds or trials it rests on; how it was "
+            "computed is under Method.",
             ""]
     design = data["design"]
     if design.get("kind") == "ablation":
@@ -70,13 +72,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
         if q["note"]:
             lines += [f"_{q['note']}_", ""]
         if q["levels"]:
-            lines += _table(
-                ["level", "mean", "95% CI", "trials", "complete / pruned / failed", "seeds", "median params",
-                 "median fit s"],
-                [[("**" + lv["level"] + "** (ref)") if lv["level"] == q["reference"] else lv["level"],
-                  _num(lv["mean"]), f"[{_num(lv['ci_low'])}, {_num(lv['ci_high'])}]", str(lv["n_trials"]),
-                  f"{lv['n_complete']} / {lv['n_pruned']} / {lv['n_failed']}",
-                  str(lv["n_seeds"]), _int(lv["params_count"]), _num(lv["fit_seconds"], 3)] for lv in q["levels"]])
+            lines += _level_table(q, data)
             lines.append("")
         if q["effects"]:
             lines += _table(
@@ -85,10 +81,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
                 [[e["level"], e["summary"], f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}",
                   f"{e['n']} / {e['n_ref']}",
                   f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
-                  (_size_text(e))] for e in q["effects"]])
-            m = data["multiplicity"]
-            lines += ["", f"Intervals: {q['method']}; adjusted by {m['description']} over the report's family "
-                          f"({m['family']}), family alpha {data['alpha']:g}."]
+                  (_size_text(e, data["objective"]))] for e in q["effects"]])
         lines += time_lines(q)
         out.append((f"Question: {q['param']}", lines, f"effect_{safe_name(q['param'])}"))
     best = data["best_trials"]
@@ -114,7 +107,13 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     else:
         lines = [f"Not computed: {imp.get('error', 'no data')}"]
     out.append(("Hyperparameter importance", lines, None))
+    out.append(("Method", _method_lines(data), None))
     flags = []
+    for q in data["questions"]:
+        low = [lv["level"] for lv in q["levels"] if lv.get("at_chance")]
+        if low:
+            flags.append(f"{q['param']}: level(s) {', '.join(low)} at chance ({q['chance']:.0%}, mean accuracy "
+                         "within 2 points of 1/classes): they did not learn.")
     if data["at_chance"]:
         flags.append(f"At chance level (validation accuracy near 1/classes): trials {data['at_chance']}.")
     for f in data["failed"][:10]:
@@ -125,7 +124,52 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     return out
 
 
-def _size_text(e: dict[str, Any]) -> str:
+def _level_table(q: dict[str, Any], data: dict[str, Any]) -> list[str]:
+    """Per level: the objective's mean (validation), the test accuracy where the verdict is on test, chance."""
+    test = any("test_mean" in lv for lv in q["levels"])
+    chance = q.get("chance") is not None
+    header = ["level", f"{data['objective']} mean (validation)", "95% CI"] + (["test accuracy (mean)"] if test else [])
+    header += (["at chance"] if chance else []) + ["trials", "complete / pruned / failed", "seeds", "median params",
+                                                   "median fit s"]
+    rows = []
+    for lv in q["levels"]:
+        row = [("**" + lv["level"] + "** (ref)") if lv["level"] == q["reference"] else lv["level"],
+               _num(lv["mean"]), level_interval_text(lv, data["objective"])]
+        row += [_num(lv.get("test_mean"))] if test else []
+        row += [{True: f"yes ({q['chance']:.0%})", False: "no"}.get(lv.get("at_chance"), "-")] if chance else []
+        row += [str(lv["n_trials"]), f"{lv['n_complete']} / {lv['n_pruned']} / {lv['n_failed']}",
+                str(lv["n_seeds"]), _int(lv["params_count"]), _num(lv["fit_seconds"], 3)]
+        rows.append(row)
+    return _table(header, rows)
+
+
+def _method_lines(data: dict[str, Any]) -> list[str]:
+    """How the verdicts were computed: kind of answer, each question's method and split, multiplicity, looks."""
+    m = data["multiplicity"]
+    lines = [f"Answers: {answer_kind(data)}. Intervals are adjusted for the family; raw ones are in the JSON.", ""]
+    for q in data["questions"]:
+        splits = sorted({e.get("split", "validation") for e in q["effects"]})
+        methods = sorted({e.get("method") or q["method"] for e in q["effects"]}) or [q["method"]]
+        lines.append(f"- `{q['param']}` on the {' / '.join(splits) or 'validation'} split: {'; '.join(methods)}; "
+                     f"adjusted by {m['description']} over the report's family ({m['family']}), family alpha "
+                     f"{data['alpha']:g}.")
+        seq = q.get("sequential")
+        if seq:
+            plan = seq.get("plan") or {}
+            lines.append(f"  Sequential (`--until-decided`): {plan.get('spending', '')}; {len(seq.get('looks', []))} "
+                         f"look(s), {seq.get('n_seeds')} seeds per level, status: {seq.get('status')}.")
+    lines += ["", "Decisions: helps / hurts (the interval excludes 0), no effect of X or more (the interval lies "
+                  "within +-X, the minimum effect), not decided yet (with the seeds needed), did not learn (the "
+                  "reference or every level at chance), too few trials (a search that cannot separate the effect)."]
+    return lines
+
+
+def _size_text(e: dict[str, Any], objective: str | None = None) -> str:
+    rng = metric_range(objective)
+    lo, hi = e.get("adjusted_ci_low"), e.get("adjusted_ci_high")
+    if e["verdict"] in (NOT_LEARNED, TOO_FEW) or (rng is not None and lo is not None and hi is not None
+                                                  and (lo < -rng or hi > rng)):
+        return e["size_note"] if e["size_note"].startswith("cannot tell apart") else "too few trials"
     if e["survives_size"] is True and e["adjusted_diff"] is not None:
         return f"yes: {_num(e['adjusted_diff'], 3)} [{_num(e['adjusted_ci_low'], 3)}, {_num(e['adjusted_ci_high'], 3)}]"
     if e["survives_size"] is False:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archsearch.report._build import Report, answer_kind, build_report
+from archsearch.report._build import Report, build_report, search_name
 from archsearch.report._render import time_lines
 
 if TYPE_CHECKING:
@@ -39,13 +39,17 @@ def verdict_lines(study_name: str, storage: str | None, space: Space | str | Pat
     data = r.to_dict()
     if not data["questions"]:
         return []
-    lines = [f"Verdicts ({data['objective']}; {answer_kind(data)}):"]
+    kind = (f"exploratory (search): a {search_name(data['design'].get('sampler', 'tpe'))}" if data["exploratory"]
+            else "confirmatory (ask): a controlled ablation")
+    lines = [f"Verdicts ({data['objective']}; {kind}):"]
     for q in data["questions"]:
-        effects = "; ".join(f"{e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"])
-        lines.append(f"  {q['param']}: {effects or 'only one level tried'}")
+        if not q["effects"]:
+            lines.append(f"  {q['param']}: only one level tried")
+        lines += [f"  {q['param']}: {e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"]]
         if data["design"].get("kind") == "ablation":  # an ask: fit time per epoch too, as ratios with intervals
             lines += [f"  {line}" for line in time_lines(q)[1:]]
     target = data["space"] or data["study"]
-    lines.append(f"Full report: archsearch report {target}" + (f" --study {data['study']}" if data["space"] else ""))
+    lines.append(f"Full report: archsearch report {target}"
+                 + (f" --study {data['study']}" if data["space"] else ""))
     return lines
 

@@ -2,6 +2,7 @@
 
 from archsearch.study._importance import importance
 from archsearch.study._options import ON_STOP, RECYCLE_AFTER, RunOptions
+from archsearch.study._parent import design_text, parent_params
 from archsearch.study._probe import (
     FALLBACKS,
     Build,
@@ -37,6 +38,7 @@ __all__ = [
     "current_stop",
     "declared",
     "declared_params",
+    "design_text",
     "format_params",
     "grid_space",
     "importance",
@@ -44,6 +46,7 @@ __all__ = [
     "analysis_table",
     "load_trials",
     "open_study",
+    "parent_params",
     "probe_builds",
     "request_stop",
     "resume_args",

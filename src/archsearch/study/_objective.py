@@ -12,9 +12,10 @@ Outcomes of a trial and where they are recorded:
 from __future__ import annotations
 
 import math
+import re
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import FailedTrialError
@@ -22,6 +23,7 @@ from archsearch.schema import Attr, Metric, Tag
 from archsearch.seeds import repeat_seeds, trial_seed
 from archsearch.space import OptunaHyperParameters
 from archsearch.study._describe import mean_curves, run_name, shown_params, trial_description
+from archsearch.study._packs import design_siblings, no_fuse_reason
 from archsearch.study._signals import Stopped, interruptible
 from archsearch.tracking import TrialLog
 
@@ -65,16 +67,23 @@ class Objective:
             so that the study's pruner can stop it. Off means no per-epoch
             storage writes at all.
         repeats: fits per sampled configuration, each with its own seed.
+        fuse: train seeds of one configuration as one fused model (``train/_fused.py``):
+            a trial's repeats, or an ablation's design points of one level.
+        fuse_max: replicas per pack at most (None: the device's default, see ``train/_pack.py``).
     """
 
     def __init__(self, space: Space, dataset: Dataset, *, epochs: int, batch_size: int, seed: int,
                  tracker: Tracker, progress: Progress, finished_before: int, prune: bool = False,
-                 repeats: int = 1) -> None:
+                 repeats: int = 1, fuse: bool = False, fuse_max: int | None = None) -> None:
         self.space, self.dataset = space, dataset
         self.epochs, self.batch_size, self.seed = epochs, batch_size, seed
         self.tracker, self.progress = tracker, progress
         self.finished = finished_before
         self.prune, self.repeats = prune, repeats
+        self.fuse, self.fuse_max = fuse, fuse_max
+        # Fused outcomes of design points not yet handed out, by (configuration, seed), with their pack's size.
+        self._ahead: dict[tuple[str, int], tuple[Any, int]] = {}
+        self._said: set[str] = set()
         self.consecutive_failures = 0
         self.last_error = ""
         self.trials_run = 0
@@ -98,13 +107,14 @@ class Objective:
         """
         import optuna
 
-        from archsearch import train
-
         epochs = epochs or self.epochs
         self.trials_run += 1
         # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get trial_seed().
         seed = int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number)))
         trial.set_user_attr(Attr.SEED, seed)
+        trial.set_user_attr(Attr.EPOCHS, int(epochs))  # its budget: trials of other budgets are never pooled
+        if initial_epoch:
+            trial.set_user_attr(Attr.INITIAL_EPOCH, int(initial_epoch))
         seeds = repeat_seeds(seed, self.repeats)
         tags = {Tag.SEED: str(seed)}
         if self.repeats > 1:
@@ -114,33 +124,19 @@ class Objective:
         self._hp = hp
         results: list[Any] = []
         try:
-            for r, run_seed in enumerate(seeds):
-                with interruptible():  # a signal or a requested stop ends the fit at once (study._signals)
-                    train.clear_session()
-                    train.set_seed(run_seed)
-                    model = build(hp) if build else train.build_model(self.space, hp, self.dataset)
-                    monitor = train.TrialMonitor(trial if self.prune and r == 0 else None, self.space.objective)
-                    fit_callbacks = [monitor, *callbacks, *getattr(hp, "fit_callbacks", ())]  # the builder's own
-                    if self.space.custom_fit:  # the space's HyperModel.fit trains, as keras-tuner would call it
-                        result = train.fit_hypermodel(self.space, hp, model, self.dataset, epochs=epochs,
-                                                      batch_size=self.batch_size, callbacks=fit_callbacks,
-                                                      initial_epoch=initial_epoch)
-                    else:
-                        result = train.fit_model(model, self.dataset, epochs=epochs, batch_size=self.batch_size,
-                                                 callbacks=fit_callbacks, seed=run_seed,
-                                                 initial_epoch=initial_epoch)
-                del model
+            for fit in self._fits(trial, hp, seeds, tags, build, callbacks, epochs, initial_epoch):
+                run_seed, result = fit.seed, fit.result
                 results.append(result)
-                if monitor.diverged_epoch is not None:
+                if fit.diverged_epoch is not None:
                     raise FailedTrialError(
-                        f"the loss is {monitor.bad_value} at epoch {monitor.diverged_epoch + 1} (seed {run_seed}); "
+                        f"the loss is {fit.bad_value} at epoch {fit.diverged_epoch + 1} (seed {run_seed}); "
                         "training stopped. The loss diverged: try a smaller learning rate.")
                 value = result.objective(self.space.objective)
                 if not math.isfinite(value):
                     raise FailedTrialError(f"{self.space.objective} is {value} (the loss diverged).")
-                if monitor.pruned_epoch is not None:
-                    self._pruned(trial, hp.values, result, monitor.pruned_epoch + 1, tags, start)
-                    raise optuna.TrialPruned(f"pruned after epoch {monitor.pruned_epoch + 1}")
+                if fit.pruned_epoch is not None:
+                    self._pruned(trial, hp.values, result, fit.pruned_epoch + 1, tags, start)
+                    raise optuna.TrialPruned(f"pruned after epoch {fit.pruned_epoch + 1}")
         except optuna.TrialPruned:
             raise
         except KeyboardInterrupt as err:
@@ -150,6 +146,84 @@ class Objective:
             self._failed(trial, hp.values, err, results, time.perf_counter() - start)
             raise
         return self._complete(trial, hp.values, seeds, results, tags, start)
+
+    def _fits(self, trial: optuna.Trial, hp: Any, seeds: list[int], tags: dict[str, str],
+              build: Callable[[Any], Any] | None, callbacks: Sequence[Any], epochs: int,
+              initial_epoch: int) -> Iterator[Any]:
+        """Each seed's fit (a ``train.ReplicaOutcome``), fused in packs where it can be (see ``train/_fused.py``).
+
+        With repeats the packs are this trial's seeds; pruning decides per pack (the
+        pruner sees the first seed, as with separate fits, and stops its whole pack).
+        Without, a design point (an ablation's (level, seed)) is packed with the
+        waiting design points of the same configuration: their outcomes wait here
+        until Optuna hands out their trials (in another process they train again).
+        """
+        from archsearch import train
+
+        engine_builds = build is not None or bool(callbacks) or initial_epoch > 0
+        why = no_fuse_reason(self.fuse, self.space.custom_fit, engine_builds)
+        design = self.repeats == 1 and trial.user_attrs.get(Attr.DESIGN_POINT) is True
+        if design and why is None and self.prune:
+            why = "the pruner stops each trial on its own curve"
+        todo = list(seeds)
+        key = None
+        if design and why is None:
+            key, siblings = design_siblings(trial, seeds[0], self._ahead)
+            ahead = self._ahead.pop((key, seeds[0]), None) if key is not None else None
+            if ahead is not None:  # trained with an earlier trial's pack; built again (not fit) so that
+                with interruptible():  # the trial and hp record this configuration's parameters
+                    train.clear_session()
+                    train.set_seed(seeds[0])
+                    train.build_model(self.space, hp, self.dataset)
+                tags[Tag.FUSED] = str(ahead[1])
+                yield ahead[0]
+                return
+            todo += siblings
+        while len(todo) > 1 and why is None and (key is None or todo[0] == seeds[0]):
+            try:
+                with interruptible():  # a signal or a requested stop ends the fit at once (study._signals)
+                    train.clear_session()
+                    pack = train.fit_fused(lambda: train.build_model(self.space, hp, self.dataset), self.dataset, todo,
+                                           epochs=epochs, batch_size=self.batch_size, hp=hp,
+                                           trial=trial if self.prune and todo[0] == seeds[0] else None,
+                                           monitor=self.space.objective, stop_on_divergence=key is None,
+                                           fuse_max=self.fuse_max)
+            except train.FuseRefused as err:
+                why = str(err)
+                break
+            tags[Tag.FUSED] = "+".join(filter(None, [tags.get(Tag.FUSED, ""), str(len(pack))]))
+            todo = todo[len(pack):]
+            if key is not None:  # the siblings' outcomes wait for their trials
+                self._ahead.update({(key, fit.seed): (fit, len(pack)) for fit in pack[1:]})
+                yield pack[0]
+                return
+            yield from pack
+        if why is not None and why != "--no-fuse" and (len(seeds) > 1 or design):
+            self._say_once(f"training seeds separately, not fused: {why}")
+        for run_seed in todo if key is None else seeds[:1]:
+            with interruptible():  # a signal or a requested stop ends the fit at once (study._signals)
+                train.clear_session()
+                train.set_seed(run_seed)
+                model = build(hp) if build else train.build_model(self.space, hp, self.dataset)
+                monitor = train.TrialMonitor(trial if self.prune and run_seed == seeds[0] else None,
+                                             self.space.objective)
+                fit_callbacks = [monitor, *callbacks, *getattr(hp, "fit_callbacks", ())]  # the builder's own
+                if self.space.custom_fit:  # the space's HyperModel.fit trains, as keras-tuner would call it
+                    result = train.fit_hypermodel(self.space, hp, model, self.dataset, epochs=epochs,
+                                                  batch_size=self.batch_size, callbacks=fit_callbacks,
+                                                  initial_epoch=initial_epoch)
+                else:
+                    result = train.fit_model(model, self.dataset, epochs=epochs, batch_size=self.batch_size,
+                                             callbacks=fit_callbacks, seed=run_seed, initial_epoch=initial_epoch)
+            del model
+            yield train.ReplicaOutcome(run_seed, result, monitor.diverged_epoch, monitor.bad_value,
+                                       monitor.pruned_epoch)
+
+    def _say_once(self, line: str) -> None:
+        said = re.sub(r"[\d,.]+", "#", line)  # a reason with other numbers (memory) is the same reason
+        if said not in self._said:
+            self._said.add(said)
+            self.progress.say(line)
 
     def _stopped(self, trial: optuna.Trial, err: KeyboardInterrupt) -> None:
         """A signal or a requested stop: the trial records why; with on_stop "prune" it ends PRUNED."""

@@ -56,6 +56,9 @@ class RunOptions:
         worker_index: which of ``archsearch run --workers N``'s processes this is
             (0 for a lone run); offsets the sampler's seed so that workers that
             start together do not propose the same configurations.
+        fuse: train the seeds of one configuration (``repeats``, an ablation's
+            seeds of one level) as one fused Keras model (``archsearch.train._fused``).
+        fuse_max: replicas per fused pack at most (None: the device's default).
         on_stop: how the running trial ends when a signal (SIGTERM, SIGINT, SIGHUP) or
             :func:`~archsearch.study.request_stop` stops the search: ``fail`` (FAIL,
             run again by a resumed search) or ``prune`` (PRUNED: counts as finished,
@@ -84,6 +87,8 @@ class RunOptions:
     parent_run_id: str | None = None
     worker_index: int = 0
     engine: str = "optuna"
+    fuse: bool = True
+    fuse_max: int | None = None
     on_stop: str = "fail"
     verbose: bool | None = None
 
@@ -122,7 +127,7 @@ class RunOptions:
             if value is not None and value < 0:
                 flag = "--" + name.replace("_", "-")
                 raise UsageError(f"{flag} must be 0 (never) or more, but got {value}.")
-        for name in ("trials", "epochs", "max_failures", "repeats", "heartbeat"):
+        for name in ("trials", "epochs", "max_failures", "repeats", "heartbeat", "fuse_max"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 flag = "--" + name.replace("_", "-")
@@ -154,10 +159,12 @@ def resume_args(space: str | Path, options: RunOptions, *, takeover: bool = Fals
         if value is not None:
             parts += [flag, str(value)]
     for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index", "engine",
-                 "on_stop"):
+                 "on_stop", "fuse_max"):
         value = getattr(options, name)
         if value != getattr(defaults, name):
             parts += ["--" + name.replace("_", "-"), str(value)]
+    if not options.fuse:
+        parts.append("--no-fuse")
     if takeover:
         for flag, setting in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
                               ("--parent-run-id", options.parent_run_id), ("--timeout", options.timeout)):

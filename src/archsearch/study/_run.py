@@ -35,6 +35,7 @@ from archsearch.stores import (
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.study._options import RunOptions, resume_args
 from archsearch.study._owners import Owned, Owners
+from archsearch.study._parent import parent_note, parent_params
 from archsearch.study._progress import Progress, format_params
 from archsearch.study._setup import prepare_study
 from archsearch.study._signals import Stop, Stopped, check_stop, interruptible, stop_on_signals
@@ -212,16 +213,16 @@ def _open_tracker(space: Space, options: RunOptions, plan: _Plan, spare: Any, da
     from archsearch.tracking import DatasetInfo, WorkerProcessTracker
 
     info = DatasetInfo(plan.dataset, dataset.digest(), dataset.splits, dataset.input_shape, dataset.num_classes)
-    # A controlled design enqueues every trial: the sampler never proposes one, so the parent says the design.
-    sampler = options.sampler if not design else f"{design.get('kind', 'design')} of {design.get('factor', '?')}"
+    settings = {"epochs": plan.epochs, "batch_size": space.batch_size, "objective": space.objective,
+                "direction": space.direction, "trials": plan.target, "seed": options.seed, "dataset": plan.dataset,
+                "sampler": options.sampler, "pruner": options.pruner, "repeats": options.repeats,
+                "engine": options.engine}  # a design's own params replace the sampler's and repeats
+    tags = {**_parent_tags(space, plan.dataset, plan.study_name, plan.storage), Tag.ENGINE: options.engine,
+            **parent_note(space, design, plan.dataset, plan.epochs)}
     return WorkerProcessTracker(
         plan.tracking_uri, plan.study_name, run_name=f"{plan.study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
-        tags={**_parent_tags(space, plan.dataset, plan.study_name, plan.storage), Tag.ENGINE: options.engine},
-        params={"epochs": plan.epochs, "batch_size": space.batch_size, "objective": space.objective,
-                "direction": space.direction, "trials": plan.target, "seed": options.seed, "dataset": plan.dataset,
-                "sampler": sampler, "pruner": options.pruner, "repeats": options.repeats,
-                "engine": options.engine},
-        parent_run_id=options.parent_run_id, dataset=info, spare=spare)
+        tags=tags, params=parent_params(settings, design), parent_run_id=options.parent_run_id, dataset=info,
+        spare=spare)
 
 
 def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress, dataset: Any, study: Any,
@@ -231,7 +232,8 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
 
     objective = Objective(space, dataset, epochs=plan.epochs, batch_size=space.batch_size, seed=options.seed,
                           tracker=tracker, progress=progress, finished_before=finished,
-                          prune=options.pruner != "none", repeats=options.repeats)
+                          prune=options.pruner != "none", repeats=options.repeats, fuse=options.fuse,
+                          fuse_max=options.fuse_max)
     stop_for_failures = FailureGuard(objective, options.max_failures)
     recycler = Recycler(objective, options.recycle_every, options.max_rss_mib)
     gate = TargetGate(plan.target, owners, progress.say, timeout=options.timeout, guards=(stop_for_failures, recycler))

@@ -20,6 +20,7 @@ from archsearch.space import Space
 from archsearch.stores import one_at_a_time, open_storage, redact
 from archsearch.study._options import RunOptions
 from archsearch.study._owners import Owners
+from archsearch.study._population import same_training
 
 if TYPE_CHECKING:
     from archsearch.study._run import _Plan
@@ -62,6 +63,9 @@ def _set_up_study(optuna: Any, storage: Any, space: Space, options: RunOptions, 
         raise SpaceError(f"{space.path}: study '{plan.study_name}' was searched with --engine {engine}, not "
                          f"{options.engine}. Use --study NAME for a new study.")
     study.set_user_attr(StudyAttr.ENGINE, options.engine)
+    same_training(study, space.path, plan.study_name, {
+        "epochs": plan.epochs, "dataset": plan.dataset, "batch_size": space.batch_size, "seed": options.seed,
+        "validation_split": space.validation_split})
     # The report says what kind of search it was.
     study.set_user_attr(StudyAttr.SAMPLER, options.sampler if options.engine == "optuna" else options.engine)
     _enqueue(study, enqueue)

@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import UsageError
-from archsearch.schema import Attr, Metric
+from archsearch.schema import Attr, Metric, StudyAttr
 
 if TYPE_CHECKING:
     import optuna
@@ -70,7 +70,9 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
     n_test`` (that seed's per-example correctness, base64 of ``numpy.packbits``
     over ``n_*`` examples; missing for trials written before they were stored),
     ``design_point`` (True on a trial a design enqueued, e.g. an ablation's, else
-    None) and ``params_<name>`` per hyperparameter (missing where it was inactive).
+    None), ``epochs`` (the trial's budget; None before it was recorded),
+    ``initial_epoch`` (a warm-started continuation's first epoch) and
+    ``params_<name>`` per hyperparameter (missing where it was inactive).
 
     Example:
         >>> df = load_trials("digits_quick")  # doctest: +SKIP
@@ -83,14 +85,16 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
     for t in study.get_trials(deepcopy=False):
         rows.extend(_rows(t))
     columns = ["trial", "state", "seed", "repeat", "value", "trial_value", "params_count", *METRIC_COLUMNS,
-               "at_chance", "pruned_epoch", "error", "duration_s", "history", "design_point", *CORRECTNESS_COLUMNS]
+               "at_chance", "pruned_epoch", "error", "duration_s", "history", "design_point", "epochs",
+               "initial_epoch", *CORRECTNESS_COLUMNS]
     table = pd.DataFrame(rows)
     for c in columns:
         if c not in table.columns:
             table[c] = None
     params = sorted(c for c in table.columns if c.startswith("params_") and c != "params_count")
     table = table[[*columns, *params]]
-    for c in ("value", "trial_value", "params_count", *METRIC_COLUMNS, "duration_s", Attr.N_VAL, Attr.N_TEST):
+    for c in ("value", "trial_value", "params_count", *METRIC_COLUMNS, "duration_s", Attr.N_VAL, Attr.N_TEST,
+              "epochs", "initial_epoch"):
         table[c] = pd.to_numeric(table[c], errors="coerce")
     return table
 
@@ -108,6 +112,8 @@ def _rows(t: Any) -> list[dict[str, Any]]:
         "duration_s": t.duration.total_seconds() if t.duration is not None else None,
         "history": attrs.get(Attr.HISTORY),
         "design_point": attrs.get(Attr.DESIGN_POINT),
+        "epochs": attrs.get(Attr.EPOCHS),
+        "initial_epoch": attrs.get(Attr.INITIAL_EPOCH),
         **{f"params_{k}": v for k, v in t.params.items()},
     }
     seeds = attrs.get(Attr.REPEAT_SEEDS) or []
@@ -142,10 +148,13 @@ def _finite(v: Any) -> float | None:
 
 
 def parent_metrics(study: Any) -> dict[str, float]:
-    """The parent run's single values: the study's best objective and its complete trials."""
+    """The parent run's single values: its complete trials and, for a search, the study's best objective.
+
+    An ablation has no best trial to speak of: its answer is the comparison (the verdict tags).
+    """
     done = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE" and t.value is not None]
     out = {Metric.TRIALS_COMPLETE: float(len(done))}
-    if done:
+    if done and not study.user_attrs.get(StudyAttr.DESIGN):
         best = max if study.direction.name == "MAXIMIZE" else min
         out[Metric.BEST_OBJECTIVE] = best(t.value for t in done)
     return out
@@ -159,7 +168,8 @@ def analysis_table(table: Any, objective: str) -> Any:
     (``correct_val, n_val, correct_test, n_test``: confirmatory answers use the
     test split), and ``epoch_values``: the objective per epoch from the
     trial's ``history``, for trials trained once (a repeated trial's history is
-    its first fit's, not each seed's, so it gets none).
+    its first fit's, not each seed's, so it gets none), and ``budget``: the
+    epochs each trial trained to.
 
     Example:
         >>> import pandas as pd
@@ -173,6 +183,8 @@ def analysis_table(table: Any, objective: str) -> Any:
     design = ["design_point"] if "design_point" in table.columns else []
     out = table[["trial", "seed", "value", "state", "params_count", "fit_seconds", "error", *params, *examples,
                  *design]].copy()
+    if "epochs" in table.columns:  # each trial's budget: analyze_table compares trials of one budget only
+        out["budget"] = table["epochs"]
     rows_per_trial = table.groupby("trial")["trial"].transform("size")
     curves = []
     for h, n in zip(table["history"], rows_per_trial, strict=True):

@@ -6,8 +6,9 @@ of this process, :class:`WorkerProcessTracker` from a separate worker process.
 
 from archsearch.tracking._protocol import Tracker
 from archsearch.tracking._records import DatasetInfo, TrialLog
-from archsearch.tracking._runs import log_report, newest_parent_run, verdict_tags
+from archsearch.tracking._runs import answer_run, log_answer, newest_parent_run
 from archsearch.tracking._tracker import MlflowTracker, process_gone, process_tag
+from archsearch.tracking._views import metric_column, param_column, tag_column
 from archsearch.tracking._worker_tracker import Spare, WorkerProcessTracker, prespawn
 
 __all__ = [
@@ -17,10 +18,13 @@ __all__ = [
     "Tracker",
     "TrialLog",
     "WorkerProcessTracker",
-    "log_report",
+    "answer_run",
+    "log_answer",
+    "metric_column",
     "newest_parent_run",
+    "param_column",
     "prespawn",
     "process_gone",
     "process_tag",
-    "verdict_tags",
+    "tag_column",
 ]

@@ -39,7 +39,8 @@ class TrialLog:
 
     Args:
         history: per-epoch curves, logged as ``curves/<name>``, step = epoch (1, 2, ...).
-        metrics: the final values (mean over seeds), logged as ``final/<name>``.
+        metrics: the final values (mean over seeds), logged as ``final/<name>`` where they have no curve
+            (``test_accuracy``); a curve's last point is its final value.
         tags: tags of the child run.
         summary: single values logged under their own names (``objective``,
             ``params_count``, ``fit_seconds``, ``rss_mib``: :class:`archsearch.schema.Metric`).
@@ -65,7 +66,8 @@ class TrialLog:
         """``(name, value, step)`` for every finite value, named as :class:`archsearch.schema.Metric` says."""
         out = [(Metric.curve(key), v, step)
                for key, values in self.history.items() for step, v in enumerate(values, 1)]
-        out += [(Metric.final(key), v, 0) for key, v in self.metrics.items()]
+        # One metric per meaning: a value with a curve is that curve's last point, not a `final/` of its own.
+        out += [(Metric.final(key), v, 0) for key, v in self.metrics.items() if key not in self.history]
         out += [(key, v, 0) for key, v in self.summary.items()]
         for r, (history, values) in enumerate(self.seeds):
             out += [(Metric.seed(r, key), v, step) for key, vs in history.items() for step, v in enumerate(vs, 1)]

@@ -1,17 +1,18 @@
 """Reading runs back: the study's newest MLflow parent run.
 
-Also logging a report to it (files as artifacts, verdicts as tags).
+Also recording an answer on it (files, verdict tags, description) and on its
+experiment (description, kind, saved view).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from archsearch.schema import Tag
 
-__all__ = ["log_report", "newest_parent_run", "verdict_tags"]
+__all__ = ["answer_run", "log_answer", "newest_parent_run"]
 
 
 def _client(tracking_uri: str | None) -> Any:
@@ -34,45 +35,29 @@ def newest_parent_run(study: str, tracking_uri: str | None = None) -> Any | None
     return parents[0] if parents else None
 
 
-def verdict_tags(data: dict[str, Any]) -> dict[str, str]:
-    """``archsearch.verdict.<param>`` -> ``"2 vs 1: helps: +2.1 pts [0.8, 3.4]; ..."``."""
-    tags = {}
-    for q in data["questions"]:
-        parts = [f"{e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"]]
-        tags[Tag.VERDICT_PREFIX + q["param"]] = ("; ".join(parts) or "no levels to compare")[:5000]
-    return tags
-
-
-def log_report(data: dict[str, Any], files: Sequence[Path], tracking_uri: str | None = None) -> str | None:
-    """Attach ``files`` under ``report/`` of the newest parent run and set the verdict tags.
-
-    Returns the run id, or None when the study has no MLflow parent run.
-    """
-    run = newest_parent_run(data["study"], tracking_uri)
-    if run is None:
-        return None
+def answer_run(study: str, run_id: str | None = None, tracking_uri: str | None = None) -> Any | None:
+    """The parent run an answer belongs to: ``run_id`` when given, else the study's newest; None without one."""
+    if run_id is None:
+        return newest_parent_run(study, tracking_uri)
     client = _client(tracking_uri)
-    run_id = run.info.run_id
+    return None if client is None else client.get_run(run_id)
+
+
+def log_answer(run: Any, files: Sequence[Path], tags: Mapping[str, str], note: str, *,
+               experiment_note: str | None = None, columns: Sequence[str] | None = None,
+               widths: dict[str, int] | None = None, tracking_uri: str | None = None) -> str:
+    """Record an answer on its parent run: ``files`` under ``report/``, the verdict ``tags``, ``note`` as
+    its description; on its experiment: ``experiment_note``, the model-training kind, and the saved runs
+    view with ``columns`` and their ``widths`` (:func:`archsearch.tracking._views.update_view`). Returns the run id.
+    """
+    from archsearch.tracking._views import mark_experiment, update_view
+
+    client = _client(tracking_uri)
+    run_id, experiment_id = run.info.run_id, run.info.experiment_id
     for path in files:
         client.log_artifact(run_id, str(path), "report")
-    for key, value in verdict_tags(data).items():
-        client.set_tag(run_id, key, value)
-    client.set_tag(run_id, Tag.NOTE, report_note(run.data.tags.get(Tag.NOTE, ""), data,
-                                                 [Path(p).name for p in files]))
+    for key, value in {**tags, Tag.NOTE: note}.items():
+        client.set_tag(run_id, key, str(value)[:5000])
+    mark_experiment(client, experiment_id, experiment_note)
+    update_view(client, experiment_id, columns, widths=widths)
     return run_id
-
-
-_VERDICTS_HEADING = "### Verdicts (archsearch report)"
-
-
-def report_note(note: str, data: dict[str, Any], names: Sequence[str]) -> str:
-    """The parent run's description with the report's verdict lines (replacing those of an earlier report)."""
-    note = note.split(_VERDICTS_HEADING)[0].rstrip()
-    lines = [_VERDICTS_HEADING, ""]
-    for key, value in verdict_tags(data).items():
-        lines.append(f"- **{key[len(Tag.VERDICT_PREFIX):]}**: {value}")
-    if len(lines) == 2:
-        lines.append("- no questions to answer")
-    if names:
-        lines += ["", "The report is in this run's artifacts, under `report/` (" + ", ".join(names) + ")."]
-    return ((note + "\n\n") if note else "") + "\n".join(lines)[:4000]

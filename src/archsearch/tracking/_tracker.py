@@ -159,10 +159,13 @@ class MlflowTracker:
 
     def _start(self, run_name: str, tags: dict[str, str], params: dict[str, Any],
                parent_run_id: str | None = None, dataset: DatasetInfo | None = None) -> None:
+        from archsearch.tracking._views import mark_experiment
+
         client = mlflow_client(self.tracking_uri, create=True)
         self.experiment_id = self._experiment_id(client)
         assert client is not None  # create=True: made or raised
         self._client = client
+        mark_experiment(client, self.experiment_id, tags.get(Tag.NOTE), replace=False)
         self._inputs = [] if dataset is None else dataset_inputs(dataset)
         if parent_run_id is not None:
             self.parent_run_id = parent_run_id
@@ -263,29 +266,16 @@ class MlflowTracker:
             self._log(self.parent_run_id, tags={Tag.STOP_REASON: reason})
 
     def _share_view(self) -> None:
-        """The runs table's columns (objective, sizes, times, params) as the experiment's shared view."""
-        import json
+        """The experiment's saved runs view (``archsearch ui`` opens it), once it has trials.
 
-        from mlflow.exceptions import MlflowException
+        Columns: the view's own once an answer chose them (see ``log_answer``), else the objective and params.
+        """
+        from archsearch.tracking._views import metric_column, param_column, update_view
 
-        metrics = (Metric.OBJECTIVE, Metric.BEST_OBJECTIVE, Metric.PARAMS_COUNT, Metric.FIT_SECONDS, Metric.RSS_MIB)
-        wanted = [f"metrics.`{m}`" for m in metrics] + [f"params.`{p}`" for p in self._param_keys]
-        for attempt in range(3):
-            old = self._client.get_experiment(self.experiment_id).tags.get(Tag.SHARED_VIEW)
-            try:
-                columns = list(json.loads(old)["selectedColumns"]) if old else []
-            except (ValueError, KeyError, TypeError):
-                columns = []
-            columns += [c for c in wanted if c not in columns]
-            try:
-                self._client.set_experiment_tag(self.experiment_id, Tag.SHARED_VIEW,
-                                                json.dumps({"selectedColumns": columns}))
-                return
-            except MlflowException:
-                # Another process wrote the first view at the same moment (MLflow inserts a new tag
-                # after a lookup, not in one step): read theirs and merge.
-                if attempt == 2:
-                    raise
+        if self.experiment_id is None:
+            return
+        first = [metric_column(Metric.OBJECTIVE)] + [param_column(p) for p in self._param_keys]
+        update_view(self._client, self.experiment_id, default=first)
 
     def _close_orphans(self, study: str, states: dict[int, str]) -> None:
         if self._client is None:

@@ -10,8 +10,10 @@ from archsearch.train._fit import (
     predictions_correct,
     set_seed,
 )
+from archsearch.train._fused import FuseRefused, ReplicaOutcome, fit_fused
 from archsearch.train._hypermodel import fit_hypermodel, kt_objective
 from archsearch.train._monitor import TrialMonitor
 
 __all__ = ["FitResult", "build_model", "check_output", "clear_session", "fit_model",
-           "label_format", "predictions_correct", "set_seed", "TrialMonitor", "fit_hypermodel", "kt_objective"]
+           "label_format", "predictions_correct", "set_seed", "TrialMonitor", "fit_hypermodel", "kt_objective",
+           "FuseRefused", "ReplicaOutcome", "fit_fused"]

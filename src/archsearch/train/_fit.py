@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from archsearch.data import Dataset
     from archsearch.space import HyperParameters, Space
 
-__all__ = ["FitResult", "build_model", "check_output", "clear_session", "fit_model",
+__all__ = ["FitResult", "build_model", "check_output", "clear_session", "fit_model", "fit_result",
            "label_format", "predictions_correct", "set_seed"]
 
 
@@ -126,8 +126,13 @@ def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: 
                         validation_data=val_batches(dataset, batch_size, labels),
                         epochs=epochs, initial_epoch=initial_epoch, shuffle=False, verbose=0,
                         callbacks=list(callbacks))
-    fit_seconds = time.perf_counter() - start
-    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    return fit_result(model, dataset, history.history, time.perf_counter() - start)
+
+
+def fit_result(model: keras.Model, dataset: Dataset, history: dict[str, list[Any]], fit_seconds: float) -> FitResult:
+    """A fit's :class:`FitResult` from its Keras history: final metrics, and unless it diverged, the
+    per-example correctness on validation and test and ``test_accuracy``."""
+    hist = {k: [float(v) for v in vals] for k, vals in history.items()}
     metrics: dict[str, float] = {k: vals[-1] for k, vals in hist.items() if vals}
     correct_val = correct_test = None
     if hist and all(math.isfinite(v) for v in metrics.values()):

@@ -15,7 +15,7 @@ from typing import Any
 
 import keras
 
-__all__ = ["TrialMonitor"]
+__all__ = ["TrialMonitor", "report_and_prune"]
 
 
 class TrialMonitor(keras.callbacks.Callback):
@@ -52,10 +52,14 @@ class TrialMonitor(keras.callbacks.Callback):
             return
         if self.trial is None:
             return
-        value = logs.get(self.monitor)
-        if value is None or not math.isfinite(float(value)):
-            return
-        self.trial.report(float(value), epoch)
-        if self.trial.should_prune():
+        if report_and_prune(self.trial, logs.get(self.monitor), epoch):
             self.pruned_epoch = epoch
             self.model.stop_training = True
+
+
+def report_and_prune(trial: Any, value: Any, epoch: int) -> bool:
+    """Report a finite ``value`` at ``epoch`` to the Optuna trial; True when its pruner says stop."""
+    if value is None or not math.isfinite(float(value)):
+        return False
+    trial.report(float(value), epoch)
+    return bool(trial.should_prune())

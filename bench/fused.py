@@ -1,0 +1,288 @@
+"""Fused seeds (issue #27): time per seed of a fused pack against K separate fits, and their equivalence.
+
+Modes (each prints Markdown and writes JSON next to bench/results/fused.md):
+
+    python bench/fused.py --time --rounds 2        # K = 1, 2, 4, 8; digits dense and mnist_sample CNN
+    python bench/fused.py --equivalence --seeds 20 # 20 seeds, fused vs separate val accuracy
+    python bench/fused.py --ask                    # the L0 ask, --fuse against --no-fuse (whole processes)
+
+Separate fits are what ``archsearch run --no-fuse`` does per seed (``clear_session``, ``set_seed``, build,
+``fit_model``: the same tf.data feed); fused is ``train.fit_fused`` over the same seeds. Time per seed
+counts everything per fit (build, compile, fit, scoring the splits). Fused and separate runs alternate
+(which goes first flips every round), so the shared machine's load hits both alike.
+
+Cases: digits dense 64-64 (Adam, batch 32, 15 epochs: the workload of bench/speed.py and the issue's hand
+measurement) and the L0 CNN of spaces/mnist_dense_vs_cnn.py on mnist_sample (Adadelta, batch 128; epochs
+as --cnn-epochs, 12 in the lab).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+RESULTS = HERE / "results"
+
+
+def _cases(cnn_epochs: int) -> dict:
+    from archsearch import train
+    from archsearch.data import load_dataset
+    from archsearch.space import FixedHyperParameters, load_space
+
+    def dense():
+        import keras
+
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(64,)),
+                keras.layers.Dense(64, activation="relu"),
+                keras.layers.Dense(64, activation="relu"),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
+        return model
+
+    space = load_space(REPO / "spaces" / "mnist_dense_vs_cnn.py")
+    mnist = load_dataset("mnist_sample", input="image")
+
+    def cnn():
+        return train.build_model(space, FixedHyperParameters({"model": "cnn"}), mnist)
+
+    return {
+        "digits dense 64-64": (dense, load_dataset("digits", input="flat"), 15, 32),
+        "mnist_sample CNN (L0)": (cnn, mnist, cnn_epochs, 128),
+    }
+
+
+def _separate(build, dataset, seeds, epochs, batch):
+    from archsearch import train
+
+    accs = []
+    for seed in seeds:
+        train.clear_session()
+        train.set_seed(seed)
+        result = train.fit_model(build(), dataset, epochs=epochs, batch_size=batch, seed=seed)
+        accs.append(result.history["val_accuracy"][-1])
+    return accs
+
+
+def _fused(build, dataset, seeds, epochs, batch, fuse_max=None):
+    from archsearch import train
+
+    accs, todo = [], list(seeds)
+    while todo:
+        train.clear_session()
+        pack = train.fit_fused(build, dataset, todo, epochs=epochs, batch_size=batch, fuse_max=fuse_max)
+        accs += [o.result.history["val_accuracy"][-1] for o in pack]
+        todo = todo[len(pack) :]
+    return accs
+
+
+def _timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return time.perf_counter() - start, out
+
+
+def _machine() -> str:
+    load = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    return f"{platform.node()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}; uptime: {load}"
+
+
+def time_packs(rounds: int, ks: list[int], cnn_epochs: int) -> dict:
+    from archsearch.seeds import replica_seeds as repeat_seeds
+
+    rows = []
+    cases = _cases(cnn_epochs)
+    machine = [_machine()]
+    for build, dataset, _, batch in cases.values():  # warm-up: TensorFlow's first traces and caches
+        _separate(build, dataset, [1], 1, batch)
+        _fused(build, dataset, [1, 2], 1, batch)
+    for r in range(rounds):
+        for name, (build, dataset, epochs, batch) in cases.items():
+            for k in ks:
+                seeds = repeat_seeds(100 + r, k)
+                order = ("fused", "separate") if (r + k) % 2 == 0 else ("separate", "fused")
+                took = {}
+                for mode in order:
+                    fn = _fused if mode == "fused" else _separate
+                    took[mode] = _timed(
+                        fn, build, dataset, seeds, epochs, batch, **({"fuse_max": k} if mode == "fused" else {})
+                    )[0]
+                rows.append(
+                    {
+                        "case": name,
+                        "k": k,
+                        "round": r,
+                        "fused_s": took["fused"],
+                        "separate_s": took["separate"],
+                        "ratio": took["fused"] / took["separate"],
+                    }
+                )
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+                (RESULTS / "fused_time.partial.json").write_text(json.dumps({"rows": rows, "machine": machine}))
+        machine.append(_machine())
+    return {"rows": rows, "machine": machine}
+
+
+def equivalence(n_seeds: int, cnn_epochs: int) -> dict:
+    import numpy as np
+    from scipy import stats
+
+    from archsearch.seeds import replica_seeds as repeat_seeds
+
+    out = {"machine": [_machine()], "cases": {}}
+    for name, (build, dataset, epochs, batch) in _cases(cnn_epochs).items():
+        seeds = repeat_seeds(500, n_seeds)
+        t_sep, sep = _timed(_separate, build, dataset, seeds, epochs, batch)
+        t_fus, fus = _timed(_fused, build, dataset, seeds, epochs, batch)
+        d = np.array(fus) - np.array(sep)
+        half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if d.std() > 0 else 0.0
+        welch = stats.ttest_ind(fus, sep, equal_var=False)
+        out["cases"][name] = {
+            "seeds": seeds,
+            "separate": sep,
+            "fused": fus,
+            "mean_separate": float(np.mean(sep)),
+            "mean_fused": float(np.mean(fus)),
+            "mean_diff": float(d.mean()),
+            "paired_ci": [float(d.mean() - half), float(d.mean() + half)],
+            "max_abs_diff": float(np.abs(d).max()),
+            "welch_p": float(welch.pvalue) if np.isfinite(welch.pvalue) else 1.0,
+            "sd_ratio": float(np.std(fus, ddof=1) / np.std(sep, ddof=1)),
+            "separate_s": t_sep,
+            "fused_s": t_fus,
+            "epochs": epochs,
+            "batch": batch,
+        }
+        print(
+            json.dumps({k: v for k, v in out["cases"][name].items() if k not in ("seeds",)}),
+            file=sys.stderr,
+            flush=True,
+        )
+    out["machine"].append(_machine())
+    return out
+
+
+def ask(rounds: int, epochs: int) -> dict:
+    cmd = [
+        "-m",
+        "archsearch",
+        "ask",
+        "spaces/mnist_dense_vs_cnn.py",
+        "--factor",
+        "model",
+        "--repeats",
+        "5",
+        "--dataset",
+        "mnist_sample",
+        "--epochs",
+        str(epochs),
+        "--quiet",
+    ]
+    rows, machine = [], [_machine()]
+    for r in range(rounds):
+        order = ("--fuse", "--no-fuse") if r % 2 == 0 else ("--no-fuse", "--fuse")
+        for flag in order:
+            with tempfile.TemporaryDirectory() as tmp:
+                env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+                start = time.perf_counter()
+                proc = subprocess.run(
+                    [
+                        sys.executable,
+                        *cmd,
+                        flag,
+                        "--storage",
+                        f"sqlite:///{tmp}/o.db",
+                        "--tracking-uri",
+                        f"sqlite:///{tmp}/m.db",
+                    ],
+                    cwd=REPO,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                took = time.perf_counter() - start
+            rows.append(
+                {
+                    "round": r,
+                    "flag": flag,
+                    "seconds": took,
+                    "rc": proc.returncode,
+                    "verdict": proc.stdout.strip().splitlines()[-3:],
+                    "stderr": proc.stderr[-500:],
+                }
+            )
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+        machine.append(_machine())
+    return {"command": "archsearch " + " ".join(cmd[2:]), "rows": rows, "machine": machine}
+
+
+def _table_time(data: dict) -> str:
+    lines = [
+        "| case | K | fused s/seed | separate s/seed | fused / separate (median over rounds) |",
+        "|---|---|---|---|---|",
+    ]
+    groups: dict = {}
+    for row in data["rows"]:
+        groups.setdefault((row["case"], row["k"]), []).append(row)
+    for (case, k), rows in groups.items():
+        lines.append(
+            f"| {case} | {k} | {statistics.median(r['fused_s'] for r in rows) / k:.2f} | "
+            f"{statistics.median(r['separate_s'] for r in rows) / k:.2f} | "
+            f"**{statistics.median(r['ratio'] for r in rows):.2f}x** |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--time", action="store_true")
+    parser.add_argument("--equivalence", action="store_true")
+    parser.add_argument("--ask", action="store_true")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--ks", default="1,2,4,8")
+    parser.add_argument("--cnn-epochs", type=int, default=12)
+    parser.add_argument("--ask-epochs", type=int, default=12, help="the L0 ask's --epochs (12 in the lab)")
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.path.insert(0, str(REPO / "src"))
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    if args.time:
+        data = time_packs(args.rounds, [int(k) for k in args.ks.split(",")], args.cnn_epochs)
+        (RESULTS / "fused_time.json").write_text(json.dumps({"date": stamp, **data}, indent=1))
+        print(f"{stamp}\n{_table_time(data)}\n\nmachine: " + "\n".join(data["machine"]))
+    if args.equivalence:
+        data = equivalence(args.seeds, args.cnn_epochs)
+        (RESULTS / "fused_equivalence.json").write_text(json.dumps({"date": stamp, **data}, indent=1))
+        for name, c in data["cases"].items():
+            print(
+                f"{name}: mean val acc separate {c['mean_separate']:.4f}, fused {c['mean_fused']:.4f}; paired "
+                f"difference {c['mean_diff']:+.5f} [{c['paired_ci'][0]:+.5f}, {c['paired_ci'][1]:+.5f}], max "
+                f"|d| {c['max_abs_diff']:.4f}; Welch p {c['welch_p']:.3f}; sd ratio {c['sd_ratio']:.3f}; "
+                f"{c['separate_s']:.0f} s separate, {c['fused_s']:.0f} s fused"
+            )
+    if args.ask:
+        data = ask(args.rounds, args.ask_epochs)
+        (RESULTS / "fused_ask.json").write_text(json.dumps({"date": stamp, **data}, indent=1))
+        for row in data["rows"]:
+            print(f"round {row['round']} {row['flag']}: {row['seconds']:.1f} s (exit {row['rc']})")
+
+
+if __name__ == "__main__":
+    main()

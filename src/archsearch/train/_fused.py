@@ -1,0 +1,330 @@
+"""K seeds of one configuration trained as one fused Keras model (horizontal fusion, as HFTA does).
+
+The pack is a multi-input, multi-output model: replica r is the space's model
+built after ``set_seed(seeds[r])`` (so its initial weights and dropout seed
+generators are those of the separate fit with that seed), with an input of its
+own fed by its own pipeline, shuffled with its own seed (the separate fit's data
+order). The compiled loss is the SUM of the replicas' losses (Keras sums the
+losses of a multi-output model), so the gradient of each replica's weights is
+its own loss's gradient; one optimizer updates every variable, and Adam, SGD and
+RMSprop keep their state per variable, so each replica's updates are those of
+its separate fit. BatchNorm layers are per replica (each replica is its own
+model). The Keras logs ``r<i>_loss``, ``val_r<i>_accuracy``, ... become each
+replica's own ``loss``, ``val_accuracy``, ... curves.
+
+What differs from K separate fits: the order of floating-point operations in
+the fused graph (results agree to rounding; ``tests/train/test_fused.py``), the
+time (the pack's fit time is shared equally among its replicas), and a
+replica's logged ``loss`` leaves out regularization penalties (a model with
+``kernel_regularizer`` is not fused; see :func:`fuse_refusal`).
+
+Example:
+    >>> outcomes = fit_fused(lambda: build(hp), dataset, [7, 1000010], epochs=3, batch_size=32)  # doctest: +SKIP
+    >>> [o.result.objective("val_accuracy") for o in outcomes]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import keras
+import tensorflow as tf
+
+from archsearch.train._feed import _labeller, _tensors, val_batches
+from archsearch.train._fit import FitResult, fit_result, label_format, set_seed
+from archsearch.train._monitor import report_and_prune
+from archsearch.train._pack import pack_room
+
+if TYPE_CHECKING:
+    from archsearch.data import Dataset
+
+__all__ = ["FuseRefused", "ReplicaOutcome", "fit_fused", "fused_train_batches", "replica_name"]
+
+
+class FuseRefused(Exception):
+    """These replicas cannot be trained as one model; the message says why (one line for the terminal)."""
+
+
+@dataclasses.dataclass
+class ReplicaOutcome:
+    """One replica's fit, as a separate fit with its :class:`~archsearch.train.TrialMonitor` would report it."""
+
+    seed: int
+    result: FitResult
+    diverged_epoch: int | None = None
+    bad_value: float | None = None
+    pruned_epoch: int | None = None
+
+
+def replica_name(r: int) -> str:
+    """The fused model's output name of replica ``r`` (its Keras logs are ``r<r>_loss``, ``val_r<r>_...``)."""
+    return f"r{r}"
+
+
+def fused_train_batches(
+    dataset: Dataset, batch_size: int, seeds: Sequence[int], labels: str = "sparse", shuffle: bool = True
+) -> tf.data.Dataset:
+    """K training streams zipped: batch i is a tuple of K batches, replica r's in the order ``seeds[r]`` gives.
+
+    Replica r's stream is :func:`archsearch.train._feed.train_batches` with seed
+    ``seeds[r]``, made under the same global seed as in that replica's separate
+    fit (``set_seed(seed)`` precedes it there), so its examples come in the same
+    order every epoch.
+    """
+    x, y = _tensors(dataset, "train")
+    n = int(y.shape[0])
+    streams = []
+    for seed in seeds:
+        tf.random.set_seed(seed)  # tf.data combines the global and the op seed at creation
+        indices = tf.data.Dataset.range(n)
+        if shuffle:
+            indices = indices.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+        streams.append(indices.batch(batch_size))
+    shape = _labeller(labels, dataset.num_classes)
+
+    def gather(*batches: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        return tuple(tf.gather(x, i) for i in batches), tuple(shape(tf.gather(y, i)) for i in batches)
+
+    return tf.data.Dataset.zip(tuple(streams)).map(gather).prefetch(tf.data.AUTOTUNE)
+
+
+def _fused_val_batches(dataset: Dataset, batch_size: int, k: int, labels: str) -> tf.data.Dataset:
+    return val_batches(dataset, batch_size, labels).map(lambda x, y: ((x,) * k, (y,) * k))
+
+
+class _PackWatch(keras.callbacks.Callback):
+    """Each replica's epoch: a non-finite loss marks it diverged; replica 0's objective feeds the pruner.
+
+    ``stop_on_divergence`` (the replicas are one trial's repeats): the first
+    diverged replica stops the pack, as it stops the trial's separate fits. Off
+    (each replica its own trial): a diverged replica's curves end at that epoch
+    and the others go on (its NaN weights touch no other replica's gradient).
+    A pruned replica 0 stops the pack: pruning decides per pack.
+    """
+
+    def __init__(self, k: int, trial: Any, monitor: str, stop_on_divergence: bool) -> None:
+        super().__init__()
+        self.k, self.trial, self.monitor, self.stop_on_divergence = k, trial, monitor, stop_on_divergence
+        self.diverged: dict[int, tuple[int, float]] = {}
+        self.pruned_epoch: int | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = _named(logs or {}, self.k)
+        for r in range(self.k):
+            loss = logs.get(f"{replica_name(r)}_{_LOSS}")
+            if r not in self.diverged and loss is not None and not math.isfinite(float(loss)):
+                self.diverged[r] = (epoch, float(loss))
+        if self.diverged and (self.stop_on_divergence or len(self.diverged) == self.k):
+            self.model.stop_training = True
+            return
+        if self.trial is None or 0 in self.diverged:
+            return
+        if report_and_prune(self.trial, replica_logs(logs, 0).get(self.monitor), epoch):
+            self.pruned_epoch = epoch
+            self.model.stop_training = True
+
+
+_LOSS = "replica_loss"
+
+
+class _ReplicaLoss(keras.metrics.Mean):
+    """A replica's loss, averaged over batches weighted by their sizes, as Keras averages a separate fit's loss.
+
+    Keras's own per-output losses (``r0_loss``) weigh a batch by its static size,
+    which a ``tf.data`` batch does not have: the last, smaller batch would count
+    as much as a full one.
+    """
+
+    def __init__(self, loss: Any, name: str = _LOSS) -> None:
+        super().__init__(name=name)
+        self.loss = keras.losses.get(loss) if isinstance(loss, str | dict) else loss
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        value = keras.ops.mean(self.loss(y_true, y_pred))
+        super().update_state(value, sample_weight=keras.ops.cast(keras.ops.shape(y_pred)[0], self.dtype))
+
+
+def _named(logs: dict[str, Any], k: int) -> dict[str, Any]:
+    """Keras names a lone output's logs without its name (``accuracy``): add it, as with several (``r0_accuracy``)."""
+    if k != 1:
+        return logs
+    prefix = replica_name(0) + "_"
+    return {(f"val_{prefix}{key[4:]}" if key.startswith("val_") else prefix + key): v for key, v in logs.items()}
+
+
+def replica_logs(logs: dict[str, Any], r: int) -> dict[str, Any]:
+    """Replica ``r``'s Keras logs under the names a separate fit uses (``r1_replica_loss`` -> ``loss``).
+
+    Example:
+        >>> replica_logs({"loss": 3.0, "r1_loss": 1.6, "r1_replica_loss": 1.5, "val_r1_accuracy": 0.5}, 1)
+        {'loss': 1.5, 'val_accuracy': 0.5}
+    """
+    prefix = replica_name(r) + "_"
+    out = {}
+    for key, value in logs.items():
+        val = key.startswith("val_")
+        name = key[4:] if val else key
+        if name.startswith(prefix) and name != prefix + "loss":
+            name = name[len(prefix) :]
+            out[("val_" if val else "") + ("loss" if name == _LOSS else name)] = value
+    return out
+
+
+def _same_architecture(models: Sequence[keras.Model]) -> bool:
+    def signature(m: keras.Model) -> tuple[Any, ...]:
+        return (
+            type(m).__name__,
+            m.count_params(),
+            str(m.output_shape),
+            tuple((type(layer).__name__, str(getattr(layer, "output_shape", ""))) for layer in m.layers),
+        )
+
+    first = signature(models[0])
+    return all(signature(m) == first for m in models[1:])
+
+
+def check_fusable(model: keras.Model, hp: Any = None) -> None:
+    """Raise :class:`FuseRefused` when this built model cannot be one replica of a pack.
+
+    Refused: a model that trains itself (``train_step``/``compute_loss``
+    overridden), several outputs, regularization penalties (a replica's logged
+    loss would leave them out), an optimizer whose update couples variables
+    (``global_clipnorm``), and a builder that asked for fit callbacks (they act on
+    one model: ReduceLROnPlateau, EarlyStopping, ...).
+    """
+    if getattr(hp, "fit_callbacks", None):
+        names = ", ".join(sorted({type(c).__name__ for c in hp.fit_callbacks}))
+        raise FuseRefused(f"the builder's fit callbacks ({names}) act on one model")
+    if type(model).train_step is not keras.Model.train_step or type(model).compute_loss is not keras.Model.compute_loss:
+        raise FuseRefused(f"the model ({type(model).__name__}) has its own training step")
+    try:
+        shape = model.output_shape
+    except (AttributeError, ValueError):
+        raise FuseRefused(f"the model ({type(model).__name__}) has no known output shape") from None
+    if isinstance(shape, list | dict) and len(shape) != 1:
+        raise FuseRefused("the model has several outputs")
+    if isinstance(model.loss, list | tuple | dict):
+        raise FuseRefused("the model has several losses")
+    if model.losses:
+        raise FuseRefused("the model has regularization losses, which a replica's logged loss would leave out")
+    optimizer = model.optimizer
+    if optimizer is None or getattr(optimizer, "global_clipnorm", None):
+        raise FuseRefused("the optimizer clips by the global norm of all weights")
+
+
+def _compile_pack(models: Sequence[keras.Model], input_shape: Sequence[int]) -> keras.Model:
+    config = models[0].get_compile_config()
+
+    def optimizer(m: keras.Model) -> dict[str, Any]:
+        return {k: v for k, v in m.optimizer.get_config().items() if k != "name"}
+
+    if any(optimizer(m) != optimizer(models[0]) for m in models[1:]):
+        raise FuseRefused("the replicas' optimizers differ")
+    inputs = [keras.Input(tuple(input_shape), name=f"{replica_name(r)}_input") for r in range(len(models))]
+    pairs = enumerate(zip(models, inputs, strict=True))
+    outputs = [keras.layers.Identity(name=replica_name(r))(m(x)) for r, (m, x) in pairs]
+    fused = keras.Model(inputs, outputs, name="fused")
+
+    def fresh(metrics: Any) -> Any:
+        if not metrics:
+            return metrics
+        return [keras.metrics.get(m) if isinstance(m, dict) else m for m in metrics]
+
+    names = [replica_name(r) for r in range(len(models))]
+    loss = models[0].loss
+    fused.compile(
+        optimizer=models[0].optimizer,  # unbuilt until this fit: it builds over every replica's weights
+        loss={n: loss for n in names},
+        metrics={n: [_ReplicaLoss(loss), *(fresh(config["metrics"]) or [])] for n in names},
+        weighted_metrics=(
+            {n: fresh(config["weighted_metrics"]) for n in names} if config["weighted_metrics"] else None
+        ),
+        jit_compile=config["jit_compile"],
+        steps_per_execution=config["steps_per_execution"],
+    )
+    return fused
+
+
+def fit_fused(
+    build: Callable[[], keras.Model],
+    dataset: Dataset,
+    seeds: Sequence[int],
+    *,
+    epochs: int,
+    batch_size: int,
+    hp: Any = None,
+    trial: Any = None,
+    monitor: str = "val_accuracy",
+    stop_on_divergence: bool = True,
+    shuffle: bool = True,
+    fuse_max: int | None = None,
+) -> list[ReplicaOutcome]:
+    """Train one replica per seed as one model; one :class:`ReplicaOutcome` per seed trained, in order.
+
+    The pack holds the first seeds that fit (:func:`archsearch.train._pack.pack_room`:
+    the device's cap or ``fuse_max``, and memory); the caller fits the rest next.
+
+    Args:
+        build: makes one compiled model (the space's builder, checked); called
+            once per replica, after ``set_seed(seed)``.
+        hp: the hyperparameters ``build`` reads (its ``fit_callbacks`` refuse fusing).
+        trial: an ``optuna.Trial`` fed replica 0's ``monitor`` each epoch (None: no pruning).
+        stop_on_divergence: the replicas are one trial's repeats (see :class:`_PackWatch`).
+
+    Raises:
+        FuseRefused: the replicas cannot be fused (see :func:`check_fusable`).
+    """
+    models: list[keras.Model] = []
+    for seed in list(seeds):
+        set_seed(seed)
+        model = build()
+        check_fusable(model, hp)
+        models.append(model)
+        if len(models) == 1:
+            room, need, budget = pack_room(model, batch_size, fuse_max)
+            if room < 2 and len(seeds) > 1:
+                raise FuseRefused(
+                    f"one replica needs about {need:,.0f} MiB and a pack may use {budget:,.0f} MiB"
+                    if need * 2 > budget
+                    else "--fuse-max is 1"
+                )
+            seeds = list(seeds)[:room]
+        if len(models) == len(seeds):
+            break
+    if not _same_architecture(models):
+        raise FuseRefused("the replicas' architectures differ")
+    labels = label_format(models[0])
+    train = fused_train_batches(dataset, batch_size, seeds, labels, shuffle=shuffle)
+    fused = _compile_pack(models, dataset.input_shape)
+    watch = _PackWatch(len(models), trial, monitor, stop_on_divergence)
+    start = time.perf_counter()
+    history = fused.fit(
+        train,
+        validation_data=_fused_val_batches(dataset, batch_size, len(models), labels),
+        epochs=epochs,
+        shuffle=False,
+        verbose=0,
+        callbacks=[watch],
+    )
+    share = (time.perf_counter() - start) / len(models)
+    outcomes = []
+    for r, (seed, model) in enumerate(zip(seeds, models, strict=True)):
+        logs = replica_logs(_named(history.history, len(models)), r)
+        diverged = watch.diverged.get(r)
+        if diverged is not None:  # a separate fit stops at the end of the epoch whose loss diverged
+            logs = {k: v[: diverged[0] + 1] for k, v in logs.items()}
+        result = fit_result(model, dataset, logs, share)
+        outcomes.append(
+            ReplicaOutcome(
+                seed,
+                result,
+                diverged[0] if diverged else None,
+                diverged[1] if diverged else None,
+                watch.pruned_epoch if r == 0 else None,
+            )
+        )
+    return outcomes

@@ -1,0 +1,123 @@
+"""A fused pack trains each replica as its separate fit would: same weights, same curves, own seeds and data order."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from archsearch.data import Dataset
+from archsearch.train import clear_session, fit_model, set_seed
+from archsearch.train._feed import train_batches
+from archsearch.train._fused import FuseRefused, fit_fused, fused_train_batches
+from archsearch.train._pack import pack_room
+
+
+def _dataset(n_train=96, n_val=24) -> Dataset:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 6))
+
+    def split(n):
+        y = rng.integers(0, 3, n)
+        return (centres[y] + rng.normal(scale=1.0, size=(n, 6))).astype("float32"), y.astype("int64")
+
+    (xt, yt), (xv, yv), (xs, ys) = split(n_train), split(n_val), split(20)
+    return Dataset("toy", xt, yt, xv, yv, xs, ys, ["a", "b", "c"])
+
+
+def _build(dropout: float = 0.0, regularize: bool = False, optimizer: str | None = None):
+    def build() -> keras.Model:
+        reg = keras.regularizers.L2(1e-3) if regularize else None
+        model = keras.Sequential(
+            [
+                keras.Input((6,)),
+                keras.layers.Dense(16, activation="relu", kernel_regularizer=reg),
+                keras.layers.Dropout(dropout),
+                keras.layers.Dense(3, activation="softmax"),
+            ]
+        )
+        model.compile(
+            optimizer=optimizer or keras.optimizers.Adam(0.01),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    return build
+
+
+def _separate(build, ds, seed, shuffle):
+    clear_session()
+    set_seed(seed)
+    model = build()
+    if shuffle:
+        result = fit_model(model, ds, epochs=3, batch_size=16, seed=seed)
+    else:
+        from archsearch.train import _fit
+
+        original = _fit.train_batches
+        _fit.train_batches = lambda *a, **k: original(*a, **k, shuffle=False)
+        try:
+            result = fit_model(model, ds, epochs=3, batch_size=16, seed=seed)
+        finally:
+            _fit.train_batches = original
+    return result, [w.copy() for w in model.get_weights()]
+
+
+def test_a_fused_pack_reproduces_each_separate_fit():
+    # Shuffled data and dropout: the hardest case (each replica's data order and dropout masks must be its own).
+    shuffle, ds, seeds, build = True, _dataset(), [11, 1000014], _build(0.3)
+    separate = [_separate(build, ds, s, shuffle) for s in seeds]
+    clear_session()
+    models = []
+
+    def keep() -> keras.Model:
+        models.append(build())
+        return models[-1]
+
+    fused = fit_fused(keep, ds, seeds, epochs=3, batch_size=16, shuffle=shuffle)
+    assert [o.seed for o in fused] == seeds
+    for (result, weights), outcome, model in zip(separate, fused, models, strict=True):
+        assert sorted(outcome.result.history) == sorted(result.history)
+        for key, curve in result.history.items():
+            np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
+        for got, want in zip(model.get_weights(), weights, strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        np.testing.assert_array_equal(outcome.result.correct_val, result.correct_val)
+        assert outcome.result.params_count == result.params_count
+        assert outcome.diverged_epoch is None and outcome.pruned_epoch is None
+    # the replicas themselves differ: each its own initialisation
+    assert not np.allclose(models[0].get_weights()[0], models[1].get_weights()[0])
+
+
+def test_replicas_get_their_own_data_order_the_one_their_separate_fit_sees():
+    ds, seeds = _dataset(), [3, 4]
+    set_seed(3)
+    xs, _ = next(iter(fused_train_batches(ds, 96, seeds)))
+    first, second = (x.numpy() for x in xs)
+    assert not np.array_equal(first, second)  # two permutations of the same examples
+    np.testing.assert_array_equal(np.sort(first, axis=0), np.sort(second, axis=0))
+    for seed, got in zip(seeds, (first, second), strict=True):
+        set_seed(seed)
+        alone = next(iter(train_batches(ds, 96, seed)))[0].numpy()
+        np.testing.assert_array_equal(got, alone)
+
+
+def _clipping():
+    model = _build()()
+    model.compile(optimizer=keras.optimizers.SGD(global_clipnorm=1.0), loss="sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("build, why", [(_build(regularize=True), "regularization"), (_clipping, "global norm")])
+def test_what_cannot_be_fused_is_refused_with_a_reason(build, why):
+    with pytest.raises(FuseRefused, match=why):
+        fit_fused(build, _dataset(), [1, 2], epochs=1, batch_size=16)
+
+
+def test_pack_room_follows_fuse_max_and_memory():
+    model = _build()()
+    assert pack_room(model, 16, 3)[0] == 3
+    big = keras.Sequential([keras.Input((4096,)), keras.layers.Dense(4096), keras.layers.Dense(4096)])
+    room, need, budget = pack_room(big, 16, 10**6)
+    assert need > 500 and room == max(1, int(budget // need))
