@@ -84,6 +84,9 @@ def _file_lock(db: object, name: str, wait: float) -> Iterator[None]:
     lock = _FILE_LOCKS.setdefault(str(path), FileLock(str(path) + ".lock", timeout=wait))
     try:
         lock.acquire(timeout=wait)
+    except PermissionError:  # a read-only folder (reading results someone else wrote): nobody creates anything
+        yield
+        return
     except Timeout:
         raise UsageError(f"{path}: another process has held {path}.lock for {wait:.0f} s while setting up the "
                          f"store ({name}); if none is running, delete {path}.lock.") from None
