@@ -38,7 +38,7 @@ def open_like_a_run(space_path: str, storage: str, tracking: str | None) -> None
     """What the start of ``archsearch run`` / ``ask`` writes to the stores, through the same functions."""
     from archsearch.space import load_space
     from archsearch.study import RunOptions
-    from archsearch.study._run import _plan
+    from archsearch.study._settings import _plan
     from archsearch.study._setup import prepare_study
 
     space = load_space(space_path)
@@ -56,8 +56,9 @@ def open_like_a_run(space_path: str, storage: str, tracking: str | None) -> None
             raise RuntimeError(tracker.errors[0])
 
 
-def _worker(space_path: str, jobs: Sequence[tuple[str, str | None]], barrier: Any, results: Any,
-            patch: str | None) -> None:
+def _worker(
+    space_path: str, jobs: Sequence[tuple[str, str | None]], barrier: Any, results: Any, patch: str | None
+) -> None:
     if patch == "no-guard":
         _without_guard()
     for rep, (storage, tracking) in enumerate(jobs):
@@ -85,13 +86,20 @@ def _without_guard() -> None:
         module.one_at_a_time = none
 
 
-def start_together(space_path: str | Path, jobs: Sequence[tuple[str, str | None]], processes: int,
-                   patch: str | None = None, timeout: float = 600) -> Outcome:
+def start_together(
+    space_path: str | Path,
+    jobs: Sequence[tuple[str, str | None]],
+    processes: int,
+    patch: str | None = None,
+    timeout: float = 600,
+) -> Outcome:
     """``processes`` processes, each opening every job's stores, all processes at once per job."""
     ctx = multiprocessing.get_context("spawn")  # no fork of a parent that may hold TensorFlow's threads
     barrier, results = ctx.Barrier(processes), ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(str(space_path), list(jobs), barrier, results, patch))
-             for _ in range(processes)]
+    procs = [
+        ctx.Process(target=_worker, args=(str(space_path), list(jobs), barrier, results, patch))
+        for _ in range(processes)
+    ]
     for proc in procs:
         proc.start()
     outcome = Outcome([[] for _ in jobs])

@@ -9,7 +9,6 @@ study and the MLflow runs are created.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import gc
 import warnings
@@ -23,20 +22,14 @@ from archsearch.errors import FatalError, SpaceError
 from archsearch.schema import StudyAttr, Tag
 from archsearch.seeds import sampler_seed
 from archsearch.space import Space, load_space
-from archsearch.stores import (
-    check_reachable,
-    check_url,
-    log_file,
-    redact,
-    resolve_storage,
-    resolve_tracking_uri,
-    storage_errors,
-)
+from archsearch.stores import log_file, redact, storage_errors
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.study._options import RunOptions, resume_args
 from archsearch.study._owners import Owned, Owners
 from archsearch.study._parent import parent_note, parent_params
-from archsearch.study._progress import Progress, format_params
+from archsearch.study._progress import Progress
+from archsearch.study._result import SearchResult, _counts, _result
+from archsearch.study._settings import _Plan, _plan
 from archsearch.study._setup import prepare_study
 from archsearch.study._signals import Stop, Stopped, check_stop, interruptible, stop_on_signals
 from archsearch.study._stopping import CLOSE_TIMEOUT_S, Interrupted, close_stopped, raise_stop, stopped_summary
@@ -45,53 +38,13 @@ from archsearch.study._trials import parent_metrics
 
 __all__ = ["SearchResult", "run_search", "Interrupted"]
 
-FINISHED_STATES = ("COMPLETE", "PRUNED")
 
-
-@dataclasses.dataclass
-class SearchResult:
-    """Where a search stands after ``run_search``."""
-
-    study_name: str
-    storage: str
-    tracking_uri: str
-    target: int
-    finished: int
-    failed: int
-    ran: int
-    best_number: int | None = None
-    best_value: float | None = None
-    best_params: dict[str, Any] = dataclasses.field(default_factory=dict)
-    best_attrs: dict[str, Any] = dataclasses.field(default_factory=dict)
-    objective: str = "val_accuracy"
-    parent_run_id: str | None = None
-    recycle: bool = False  # stopped to hand over to a fresh process (RunOptions.recycle_after / max_rss_mib)
-
-    def summary(self) -> str:
-        """A few lines for the terminal: best value, params, size, where results are."""
-        lines = [f"Study '{self.study_name}': {self.finished}/{self.target} finished trials"
-                 f" ({self.ran} run now, {self.failed} failed in total)."]
-        if self.finished > self.target:
-            lines.append(f"  {self.finished - self.target} more than the target: trials already running in "
-                         "other processes when the study reached it were finished, not thrown away.")
-        if self.best_number is None:
-            lines.append("No finished trial yet.")
-        else:
-            metrics = self.best_attrs.get("metrics", {})
-            size = self.best_attrs.get("params_count")
-            test = metrics.get("test_accuracy")
-            lines.append(f"Best: {self.objective} {self.best_value:.4f} (trial {self.best_number})"
-                         + (f", test accuracy {test:.4f}" if test is not None else "")
-                         + (f", {size:,} parameters" if size is not None else ""))
-            lines.append(f"  params: {format_params(self.best_params, limit=30)}")
-        lines.append(f"Optuna:  {redact(self.storage)} (study '{self.study_name}')")
-        lines.append(f"MLflow:  {redact(self.tracking_uri)} (experiment '{self.study_name}'); "
-                     f"browse with `archsearch ui`")
-        return "\n".join(lines)
-
-
-def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
-               enqueue: Sequence[tuple[Mapping[str, Any], int]] = ()) -> SearchResult:
+def run_search(
+    space: str | Path | Space,
+    options: RunOptions | None = None,
+    *,
+    enqueue: Sequence[tuple[Mapping[str, Any], int]] = (),
+) -> SearchResult:
     """Run (or resume) the study of a space until it has ``trials`` finished trials.
 
     Args:
@@ -126,13 +79,17 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
             return _search(space, options, plan, enqueue)
         except Stopped as err:  # before the first trial: nothing of this run to close
             resume = _resume_command(space, options)
-            raise Interrupted(err.exit_code, resume, err.reason,
-                              f"Study '{plan.study_name}': stopped ({err.reason}) before any trial ran here. "
-                              f"Resume with: {resume}") from None
+            raise Interrupted(
+                err.exit_code,
+                resume,
+                err.reason,
+                f"Study '{plan.study_name}': stopped ({err.reason}) before any trial ran here. Resume with: {resume}",
+            ) from None
 
 
-def _search(space: Space, options: RunOptions, plan: _Plan,
-            enqueue: Sequence[tuple[Mapping[str, Any], int]]) -> SearchResult:
+def _search(
+    space: Space, options: RunOptions, plan: _Plan, enqueue: Sequence[tuple[Mapping[str, Any], int]]
+) -> SearchResult:
     progress = Progress(plan.target, space.objective, space.direction, quiet=options.quiet)
     from archsearch.tracking import prespawn
 
@@ -147,11 +104,15 @@ def _search(space: Space, options: RunOptions, plan: _Plan,
         finished, _ = _counts(study)
         progress.seen(study)
         if finished >= plan.target and not failed_here:  # (a dead trial's MLflow run is closed below)
-            progress.say(f"study '{plan.study_name}' already has {finished} finished trials (target {plan.target}); "
-                         "nothing to run. Raise --trials to run more.")
+            progress.say(
+                f"study '{plan.study_name}' already has {finished} finished trials (target {plan.target}); "
+                "nothing to run. Raise --trials to run more."
+            )
             return _result(study, plan, 0, space)
-        progress.say(f"study '{plan.study_name}': {finished} finished, running until {plan.target} "
-                     f"({plan.epochs} epochs, batch {space.batch_size})")
+        progress.say(
+            f"study '{plan.study_name}': {finished} finished, running until {plan.target} "
+            f"({plan.epochs} epochs, batch {space.batch_size})"
+        )
         _freeze()
         tracker = _open_tracker(space, options, plan, spare, dataset, study.user_attrs.get(StudyAttr.DESIGN))
     # Runs left RUNNING by dead processes: now, and for each trial Optuna finds stale from here on.
@@ -161,40 +122,17 @@ def _search(space: Space, options: RunOptions, plan: _Plan,
     return _optimize(space, options, plan, progress, dataset, study, tracker, finished, owners, on_stale)
 
 
-@dataclasses.dataclass(frozen=True)
-class _Plan:
-    """What a search was asked to do, resolved and checked before anything is written."""
-
-    dataset: str
-    storage: str
-    tracking_uri: str
-    target: int
-    epochs: int
-    study_name: str
-
-
-def _plan(space: Space, options: RunOptions) -> _Plan:
-    from archsearch.data import check_dataset_name
-
-    dataset = options.dataset or space.dataset
-    check_dataset_name(dataset)
-    storage, tracking_uri = resolve_storage(options.storage), resolve_tracking_uri(options.tracking_uri)
-    check_url(storage, "Optuna storage", "--storage")
-    check_url(tracking_uri, "MLflow tracking", "--tracking-uri")
-    check_reachable(storage, "--storage")  # a wrong password is said now, before the data loads
-    check_reachable(tracking_uri, "--tracking-uri")
-    # Each engine gets its own study by default (same storage), so that `report` can set them side by side.
-    default_name = space.name if options.engine == "optuna" else f"{space.name}-{options.engine.replace(':', '-')}"
-    return _Plan(dataset, storage, tracking_uri, options.trials or space.trials, options.epochs or space.epochs,
-                 options.study_name or default_name)
-
-
 def _load_data(space: Space, options: RunOptions, plan: _Plan, progress: Progress) -> Any:
     from archsearch.data import load_dataset
 
     # Data first: without TensorFlow loaded, image decoding and the cache's stats may use fork.
-    dataset = load_dataset(plan.dataset, input=space.input, validation_split=space.validation_split,
-                           seed=options.seed, image_size=space.image_size)
+    dataset = load_dataset(
+        plan.dataset,
+        input=space.input,
+        validation_split=space.validation_split,
+        seed=options.seed,
+        image_size=space.image_size,
+    )
     progress.say(f"data {dataset.describe()}")
     _dry_build(space, dataset)
     return dataset
@@ -208,32 +146,71 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def _open_tracker(space: Space, options: RunOptions, plan: _Plan, spare: Any, dataset: Any,
-                  design: Mapping[str, Any] | None) -> Any:
+def _open_tracker(
+    space: Space, options: RunOptions, plan: _Plan, spare: Any, dataset: Any, design: Mapping[str, Any] | None
+) -> Any:
     from archsearch.tracking import DatasetInfo, WorkerProcessTracker
 
     info = DatasetInfo(plan.dataset, dataset.digest(), dataset.splits, dataset.input_shape, dataset.num_classes)
-    settings = {"epochs": plan.epochs, "batch_size": space.batch_size, "objective": space.objective,
-                "direction": space.direction, "trials": plan.target, "seed": options.seed, "dataset": plan.dataset,
-                "sampler": options.sampler, "pruner": options.pruner, "repeats": options.repeats,
-                "engine": options.engine}  # a design's own params replace the sampler's and repeats
-    tags = {**_parent_tags(space, plan.dataset, plan.study_name, plan.storage), Tag.ENGINE: options.engine,
-            **parent_note(space, design, plan.dataset, plan.epochs)}
+    settings = {
+        "epochs": plan.epochs,
+        "batch_size": space.batch_size,
+        "objective": space.objective,
+        "direction": space.direction,
+        "trials": plan.target,
+        "seed": options.seed,
+        "dataset": plan.dataset,
+        "sampler": options.sampler,
+        "pruner": options.pruner,
+        "repeats": options.repeats,
+        "engine": options.engine,
+    }  # a design's own params replace the sampler's and repeats
+    tags = {
+        **_parent_tags(space, plan.dataset, plan.study_name, plan.storage),
+        Tag.ENGINE: options.engine,
+        **parent_note(space, design, plan.dataset, plan.epochs),
+    }
     return WorkerProcessTracker(
-        plan.tracking_uri, plan.study_name, run_name=f"{plan.study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
-        tags=tags, params=parent_params(settings, design), parent_run_id=options.parent_run_id, dataset=info,
-        spare=spare)
+        plan.tracking_uri,
+        plan.study_name,
+        run_name=f"{plan.study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
+        tags=tags,
+        params=parent_params(settings, design),
+        parent_run_id=options.parent_run_id,
+        dataset=info,
+        spare=spare,
+    )
 
 
-def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress, dataset: Any, study: Any,
-              tracker: Any, finished: int, owners: Owners, on_stale: StaleTrials) -> SearchResult:
+def _optimize(
+    space: Space,
+    options: RunOptions,
+    plan: _Plan,
+    progress: Progress,
+    dataset: Any,
+    study: Any,
+    tracker: Any,
+    finished: int,
+    owners: Owners,
+    on_stale: StaleTrials,
+) -> SearchResult:
     """Run trials until the target, a failure streak, a recycle, Ctrl-C or SIGTERM; close the tracker."""
     from archsearch.study._objective import Objective
 
-    objective = Objective(space, dataset, epochs=plan.epochs, batch_size=space.batch_size, seed=options.seed,
-                          tracker=tracker, progress=progress, finished_before=finished,
-                          prune=options.pruner != "none", repeats=options.repeats, fuse=options.fuse,
-                          fuse_max=options.fuse_max)
+    objective = Objective(
+        space,
+        dataset,
+        epochs=plan.epochs,
+        batch_size=space.batch_size,
+        seed=options.seed,
+        tracker=tracker,
+        progress=progress,
+        finished_before=finished,
+        prune=options.pruner != "none",
+        repeats=options.repeats,
+        fuse=options.fuse,
+        fuse_max=options.fuse_max,
+    )
     stop_for_failures = FailureGuard(objective, options.max_failures)
     recycler = Recycler(objective, options.recycle_every, options.max_rss_mib)
     gate = TargetGate(plan.target, owners, progress.say, timeout=options.timeout, guards=(stop_for_failures, recycler))
@@ -245,8 +222,12 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
         if gate.stop_before_next(study):
             pass
         elif options.engine == "optuna":
-            study.optimize(Owned(objective, owners), timeout=options.timeout, catch=(Exception,),
-                           callbacks=[raise_stop, stop_for_failures, recycler, gate])
+            study.optimize(
+                Owned(objective, owners),
+                timeout=options.timeout,
+                catch=(Exception,),
+                callbacks=[raise_stop, stop_for_failures, recycler, gate],
+            )
         else:
             _keras_tuner(options, plan, objective, study, finished, owners, stop_for_failures, gate)
     except KeyboardInterrupt as err:
@@ -272,18 +253,29 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
     if stop_for_failures.tripped:
         raise FatalError(
             f"{space.path}: {options.max_failures} trials in a row failed; stopping. Last error: "
-            f"{objective.last_error}. Fix the builder (see `archsearch show {space.path}`) or raise --max-failures.")
+            f"{objective.last_error}. Fix the builder (see `archsearch show {space.path}`) or raise --max-failures."
+        )
     result = _result(study, plan, objective.finished - finished, space)
     result.parent_run_id = tracker.parent_run_id
     result.recycle = status is None
     if result.recycle:
-        progress.say(f"recycling the process after {objective.trials_run} trials ({recycler.reason}); "
-                     "the study goes on in a fresh one")
+        progress.say(
+            f"recycling the process after {objective.trials_run} trials ({recycler.reason}); "
+            "the study goes on in a fresh one"
+        )
     return result
 
 
-def _keras_tuner(options: RunOptions, plan: _Plan, objective: Any, study: Any, finished: int, owners: Owners,
-                 stop_for_failures: FailureGuard, gate: TargetGate) -> None:
+def _keras_tuner(
+    options: RunOptions,
+    plan: _Plan,
+    objective: Any,
+    study: Any,
+    finished: int,
+    owners: Owners,
+    stop_for_failures: FailureGuard,
+    gate: TargetGate,
+) -> None:
     """Hand the trials still missing to keras-tuner's tuner; the same guards stop it (after a trial)."""
     from archsearch.study._engines import search_with_keras_tuner, timer
 
@@ -294,21 +286,21 @@ def _keras_tuner(options: RunOptions, plan: _Plan, objective: Any, study: Any, f
         stop_for_failures.tripped |= objective.consecutive_failures >= options.max_failures
         return stop_for_failures.tripped or late() or gate.stop_before_next(study)
 
-    search_with_keras_tuner(options.engine, objective, study, trials=plan.target - finished, epochs=plan.epochs,
-                            seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))),
-                            should_stop=should_stop, claim=owners.claim)
+    search_with_keras_tuner(
+        options.engine,
+        objective,
+        study,
+        trials=plan.target - finished,
+        epochs=plan.epochs,
+        seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))),
+        should_stop=should_stop,
+        claim=owners.claim,
+    )
 
 
 def _resume_command(space: Space, options: RunOptions) -> str:
     """The command that resumes this search, as printed (passwords shown as ``***``)."""
     return redact(" ".join(resume_args(space.path, options)))
-
-
-def _counts(study: Any) -> tuple[int, int]:
-    trials = study.get_trials(deepcopy=False)
-    finished = sum(t.state.name in FINISHED_STATES for t in trials)
-    failed = sum(t.state.name == "FAIL" for t in trials)
-    return finished, failed
 
 
 def _last_check(owners: Owners, study: Any, on_stale: StaleTrials) -> None:
@@ -318,18 +310,6 @@ def _last_check(owners: Owners, study: Any, on_stale: StaleTrials) -> None:
         on_stale(study, None)
     except Exception as err:  # the storage went away: the next run cleans up
         warnings.warn(f"could not check for trials of dead processes ({redact(str(err))})", stacklevel=2)
-
-
-def _result(study: Any, plan: _Plan, ran: int, space: Space) -> SearchResult:
-    finished, failed = _counts(study)
-    result = SearchResult(study.study_name, plan.storage, plan.tracking_uri, plan.target, finished, failed, ran,
-                          objective=space.objective)
-    complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
-    if complete:
-        best = study.best_trial
-        result.best_number, result.best_value = best.number, best.value
-        result.best_params, result.best_attrs = dict(best.params), dict(best.user_attrs)
-    return result
 
 
 def _dry_build(space: Space, dataset: Any) -> None:
@@ -350,6 +330,13 @@ def _dry_build(space: Space, dataset: Any) -> None:
 def _parent_tags(space: Space, dataset: str, study: str, storage: str) -> dict[str, str]:
     from archsearch.tracking import process_tag
 
-    return {Tag.PROCESS: process_tag(), Tag.SPACE: str(space.path), Tag.SPACE_SHA256: space.sha256,
-            Tag.DATASET: dataset, Tag.VERSION: __version__, Tag.STUDY: study, Tag.STORAGE: redact(storage),
-            Tag.NOTE: space.description[:5000]}
+    return {
+        Tag.PROCESS: process_tag(),
+        Tag.SPACE: str(space.path),
+        Tag.SPACE_SHA256: space.sha256,
+        Tag.DATASET: dataset,
+        Tag.VERSION: __version__,
+        Tag.STUDY: study,
+        Tag.STORAGE: redact(storage),
+        Tag.NOTE: space.description[:5000],
+    }

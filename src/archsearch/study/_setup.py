@@ -23,13 +23,14 @@ from archsearch.study._owners import Owners
 from archsearch.study._population import same_training
 
 if TYPE_CHECKING:
-    from archsearch.study._run import _Plan
+    from archsearch.study._settings import _Plan
 
 __all__ = ["prepare_study"]
 
 
-def prepare_study(space: Space, options: RunOptions, plan: _Plan, dataset: Any,
-                   enqueue: Sequence[tuple[Mapping[str, Any], int]]) -> tuple[Any, Any, Owners, bool]:
+def prepare_study(
+    space: Space, options: RunOptions, plan: _Plan, dataset: Any, enqueue: Sequence[tuple[Mapping[str, Any], int]]
+) -> tuple[Any, Any, Owners, bool]:
     """The storage, the study and its owners; dead and stale trials failed, the design enqueued."""
     grid = None
     if options.sampler == "grid":
@@ -48,9 +49,15 @@ def prepare_study(space: Space, options: RunOptions, plan: _Plan, dataset: Any,
         return _set_up_study(optuna, storage, space, options, plan, grid, enqueue)
 
 
-def _set_up_study(optuna: Any, storage: Any, space: Space, options: RunOptions, plan: _Plan,
-                  grid: Mapping[str, Any] | None,
-                  enqueue: Sequence[tuple[Mapping[str, Any], int]]) -> tuple[Any, Any, Owners, bool]:
+def _set_up_study(
+    optuna: Any,
+    storage: Any,
+    space: Space,
+    options: RunOptions,
+    plan: _Plan,
+    grid: Mapping[str, Any] | None,
+    enqueue: Sequence[tuple[Mapping[str, Any], int]],
+) -> tuple[Any, Any, Owners, bool]:
     study = _open_study(optuna, storage, plan, space, options, grid)
     # Trials whose process died (kill -9, power loss) are RUNNING: fail them now,
     # before the design below counts what is present.
@@ -60,12 +67,23 @@ def _set_up_study(optuna: Any, storage: Any, space: Space, options: RunOptions, 
     failed_here = owners.fail_dead(study)
     engine = study.user_attrs.get(StudyAttr.ENGINE, "optuna" if study.get_trials(deepcopy=False) else None)
     if engine not in (None, options.engine):
-        raise SpaceError(f"{space.path}: study '{plan.study_name}' was searched with --engine {engine}, not "
-                         f"{options.engine}. Use --study NAME for a new study.")
+        raise SpaceError(
+            f"{space.path}: study '{plan.study_name}' was searched with --engine {engine}, not "
+            f"{options.engine}. Use --study NAME for a new study."
+        )
     study.set_user_attr(StudyAttr.ENGINE, options.engine)
-    same_training(study, space.path, plan.study_name, {
-        "epochs": plan.epochs, "dataset": plan.dataset, "batch_size": space.batch_size, "seed": options.seed,
-        "validation_split": space.validation_split})
+    same_training(
+        study,
+        space.path,
+        plan.study_name,
+        {
+            "epochs": plan.epochs,
+            "dataset": plan.dataset,
+            "batch_size": space.batch_size,
+            "seed": options.seed,
+            "validation_split": space.validation_split,
+        },
+    )
     # The report says what kind of search it was.
     study.set_user_attr(StudyAttr.SAMPLER, options.sampler if options.engine == "optuna" else options.engine)
     _enqueue(study, enqueue)
@@ -88,8 +106,9 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
             present.add(key(params, seed))
 
 
-def _open_study(optuna: Any, storage: Any, plan: _Plan, space: Space, options: RunOptions,
-                grid: Mapping[str, Any] | None) -> Any:
+def _open_study(
+    optuna: Any, storage: Any, plan: _Plan, space: Space, options: RunOptions, grid: Mapping[str, Any] | None
+) -> Any:
     from archsearch.study._strategies import make_pruner, make_sampler
 
     name = plan.study_name
@@ -98,12 +117,20 @@ def _open_study(optuna: Any, storage: Any, plan: _Plan, space: Space, options: R
     except KeyError:
         existing = None
     if existing is not None and existing.direction.name.lower() != space.direction:
-        raise SpaceError(f"{space.path}: study '{name}' in {redact(plan.storage)} was created to "
-                         f"{existing.direction.name.lower()} but the space says {space.direction}. "
-                         "Use --study NAME for a new study.")
+        raise SpaceError(
+            f"{space.path}: study '{name}' in {redact(plan.storage)} was created to "
+            f"{existing.direction.name.lower()} but the space says {space.direction}. "
+            "Use --study NAME for a new study."
+        )
     done = 0 if existing is None else len(existing.get_trials(deepcopy=False))
     # Offset the sampler's seed by the trials already run so that a resumed
     # search does not propose the same startup points again.
     sampler = make_sampler(options.sampler, sampler_seed(options.seed, done, options.worker_index), grid)
-    return optuna.create_study(study_name=name, storage=storage, direction=space.direction, sampler=sampler,
-                               pruner=make_pruner(options.pruner), load_if_exists=True)
+    return optuna.create_study(
+        study_name=name,
+        storage=storage,
+        direction=space.direction,
+        sampler=sampler,
+        pruner=make_pruner(options.pruner),
+        load_if_exists=True,
+    )

@@ -76,21 +76,34 @@ def run_workers(space: str | Path, options: RunOptions, workers: int) -> Workers
     study_name = options.study_name or loaded.name
     before = _finished(storage_url, study_name)
 
-    env = {**os.environ, "ARCHSEARCH_STORAGE": storage_url, "ARCHSEARCH_TRACKING_URI": tracking_uri,
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "ARCHSEARCH_STORAGE": storage_url,
+        "ARCHSEARCH_TRACKING_URI": tracking_uri,
+        "PYTHONUNBUFFERED": "1",
+    }
     hidden = dataclasses.replace(options, storage=None, tracking_uri=None)
     procs: list[subprocess.Popen] = []
     relays: list[threading.Thread] = []
     for index in range(workers):
         args = resume_args(space, dataclasses.replace(hidden, worker_index=index))[2:]
-        for flag, value in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
-                            ("--timeout", options.timeout)):
+        for flag, value in (
+            ("--recycle-after", options.recycle_after),
+            ("--max-rss-mib", options.max_rss_mib),
+            ("--timeout", options.timeout),
+        ):
             if value is not None:
                 args += [flag, str(value)]
         if options.quiet:
             args.append("--quiet")
-        proc = subprocess.Popen([sys.executable, "-m", "archsearch", "run", *args], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archsearch", "run", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
         procs.append(proc)
         relay = threading.Thread(target=_relay, args=(proc.stderr, f"[worker {index}] "), daemon=True)
         relay.start()
@@ -100,8 +113,7 @@ def run_workers(space: str | Path, options: RunOptions, workers: int) -> Workers
         relay.join(5)
     for index, (proc, code) in enumerate(zip(procs, codes, strict=True)):
         if code < 0:
-            print(f"worker {index} (pid {proc.pid}) was killed by signal {-code}; the others went on",
-                  file=sys.stderr)
+            print(f"worker {index} (pid {proc.pid}) was killed by signal {-code}; the others went on", file=sys.stderr)
         elif code not in (0, *STOP_CODES):
             print(f"worker {index} (pid {proc.pid}) exited with {code}", file=sys.stderr)
     result = _study_result(storage_url, tracking_uri, study_name, options.trials or loaded.trials, loaded, before)
@@ -121,6 +133,7 @@ def _wait(procs: list[subprocess.Popen]) -> list[int]:
     A signal sent to the whole group reaches a worker twice (from the sender and from here): a worker counts
     the same signal within a second once (:data:`~archsearch.study._signals.DEBOUNCE_S`).
     """
+
     def forward(signum: int, frame: Any) -> None:
         for proc in procs:
             if proc.poll() is None:
@@ -162,12 +175,12 @@ def _finished(storage_url: str, study_name: str) -> int:
         storage.engine.dispose()
 
 
-def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: int, space: Any,
-                  before: int) -> Any:
+def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: int, space: Any, before: int) -> Any:
     import optuna
 
     from archsearch.stores import open_storage
-    from archsearch.study._run import SearchResult, _Plan, _result
+    from archsearch.study._result import SearchResult, _result
+    from archsearch.study._settings import _Plan
 
     try:
         study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
