@@ -70,6 +70,10 @@ def mlflow_client(tracking_uri: str):
 
 
 def mlflow_runs(tracking_uri: str, experiment: str) -> list:
+    """The experiment's runs; none while the run has not made its SQLite store (opening it here would make it)."""
+    db = sqlite_path(tracking_uri)
+    if db is not None and not db.exists():
+        return []
     client = mlflow_client(tracking_uri)
     exp = client.get_experiment_by_name(experiment)
     return [] if exp is None else client.search_runs([exp.experiment_id], max_results=1000)

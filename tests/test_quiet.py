@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+
+import pytest
 
 from archsearch._quiet import _QuietTensorFlowImport, is_start_up_line
 
@@ -43,3 +47,79 @@ def test_start_up_lines_are_absl_info_and_warning_lines_only():
     assert is_start_up_line("To enable the following instructions: AVX2 AVX512F FMA, in other operations, rebuild")
     assert not is_start_up_line("I am a line someone printed")
     assert not is_start_up_line("Traceback (most recent call last):")
+
+
+@pytest.fixture
+def loggers(monkeypatch, tmp_path):
+    """The library loggers as they were, afterwards; the log file in tmp_path."""
+    import logging
+
+    from archsearch import _quiet
+
+    saved = {name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate,
+                    logging.getLogger(name).level) for name, _ in _quiet.LIBRARY_LOGGERS}
+    monkeypatch.setenv(_quiet.LOG_FILE_ENV, str(tmp_path / "archsearch.log"))
+    for name in (_quiet.VERBOSE_ENV, "MLFLOW_CONFIGURE_LOGGING"):  # set, then removed: restored afterwards
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(_quiet, "_routed", False)
+    yield tmp_path / "archsearch.log"
+    for name, (handlers, propagate, level) in saved.items():
+        logger = logging.getLogger(name)
+        for handler in logger.handlers:
+            if handler not in handlers:
+                handler.close()
+        logger.handlers, logger.propagate = handlers, propagate
+        logger.setLevel(level)
+
+
+def test_library_log_lines_go_to_the_log_file_only(loggers, capfd, monkeypatch):
+    import logging
+    import types
+
+    from archsearch._quiet import quiet_library_logs
+
+    # TensorFlow gives its logger a terminal handler when first asked for it (tf_logging.get_logger).
+    tf_logging = types.ModuleType("tensorflow.python.platform.tf_logging")
+    tf_logging.get_logger = lambda: logging.getLogger("tensorflow").addHandler(logging.StreamHandler(sys.stderr))
+    monkeypatch.setitem(sys.modules, tf_logging.__name__, tf_logging)
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [logging.StreamHandler(sys.stderr)])  # a notebook's logging set-up
+
+    quiet_library_logs(verbose=False, log_file=loggers)
+    logging.getLogger("mlflow.store.db.utils").info("Creating initial MLflow database tables...")
+    logging.getLogger("alembic.runtime.migration").info("Running upgrade 451aebb31d03 -> 90e64c465722")
+    logging.getLogger("tensorflow").warning("5 out of the last 5 calls triggered tf.function retracing")
+    quiet_library_logs(verbose=False)  # again (run_search calls it once TensorFlow is loaded): one handler
+    logging.getLogger("tensorflow").warning("once")
+
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+    text = loggers.read_text()
+    for line in ("Creating initial MLflow database tables", "Running upgrade", "retracing"):
+        assert line in text
+    assert text.count("once") == 1
+    assert os.environ["MLFLOW_CONFIGURE_LOGGING"] == "false"  # MLflow adds no terminal handler when imported
+
+
+def test_verbose_leaves_the_libraries_logging_as_it_was(loggers, capfd, monkeypatch):
+    import logging
+
+    from archsearch._quiet import quiet_library_logs
+
+    monkeypatch.setattr(logging.getLogger(), "handlers", [logging.StreamHandler(sys.stderr)])
+    quiet_library_logs(verbose=False)
+    quiet_library_logs(verbose=True)  # RunOptions(verbose=True) after a quiet call
+    logging.getLogger("tensorflow").warning("retracing")
+    assert "retracing" in capfd.readouterr().err
+    assert os.environ["ARCHSEARCH_VERBOSE"] == "1"  # the MLflow worker process does the same
+
+
+def test_a_new_mlflow_store_says_nothing_on_the_terminal(tmp_path):
+    # A fresh cache: MLflow builds its store (the template) with its migrations, which log as they go.
+    code = "from archsearch.stores import mlflow_client; mlflow_client('sqlite:///mlruns/mlflow.db', create=True)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "ARCHSEARCH_CACHE": str(tmp_path / "fresh-cache")})
+    assert done.returncode == 0, done.stderr
+    assert (done.stdout, done.stderr) == ("", "")
+    assert "Creating initial MLflow database tables" in (tmp_path / "fresh-cache" / "archsearch.log").read_text()

@@ -1,4 +1,7 @@
-"""Whole processes: kill -9 then resume, SIGTERM, two processes on one SQLite study, recycling by exec."""
+"""Whole processes: kill -9 then resume, two processes on one SQLite study, recycling by exec.
+
+Signals: tests/cli/test_signals.py.
+"""
 
 from __future__ import annotations
 
@@ -81,25 +84,6 @@ def test_kill_9_then_the_same_command_fails_the_dead_trial_and_finishes(tmp_path
     assert dead.data.tags["mlflow.parentRunId"] == parents[0].info.run_id
     assert "died" in dead.data.tags["archsearch.error"]
     assert [by_trial[n].info.status for n in (1, 2)] == ["FINISHED", "FINISHED"]
-
-
-def test_sigterm_closes_the_trial_and_the_runs_and_says_how_to_resume(tmp_path, write_space):
-    space = write_space(SLOW_SPACE, "slow.py")
-    proc = subprocess.Popen(_command(space, "--trials", "2"), env=_env(SLOW_EPOCH="60"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _wait_for_running_trial(tmp_path, proc)
-    sent = time.monotonic()
-    proc.send_signal(signal.SIGTERM)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 143, stderr
-    assert time.monotonic() - sent < 10
-    assert f"archsearch run {space} --trials 2" in stderr
-
-    assert [t.state.name for t in _study(tmp_path, "slow").get_trials()] == ["FAIL"]
-    parents, children = _mlflow_runs(tmp_path, "slow")
-    assert [p.info.status for p in parents] == ["KILLED"]
-    assert [c.info.status for c in children] == ["KILLED"]
-    assert children[0].data.tags["archsearch.state"] == "INTERRUPTED"
 
 
 def test_two_processes_share_one_sqlite_study(tmp_path, write_space):

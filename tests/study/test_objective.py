@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from archsearch.seeds import repeat_seeds
-from archsearch.study._objective import CHANCE_MARGIN, at_chance
+from archsearch.study._measures import CHANCE_MARGIN, at_chance
 
 
 def test_repeat_seeds_start_at_the_trial_seed_and_differ():

@@ -8,6 +8,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository r
 from archsearch.sweep import exit_code, run_night
 from tests.sweep.night import options, plan_of
 
-folder = Path(sys.argv[1])
-state = run_night(plan_of(folder, *sys.argv[2:]), options(folder, say=print))
-sys.exit(exit_code(state))
+# Only as a script: pytest's --doctest-modules imports every module under tests/.
+if __name__ == "__main__":
+    folder = Path(sys.argv[1])
+    state = run_night(plan_of(folder, *sys.argv[2:]), options(folder, say=print))
+    sys.exit(exit_code(state))

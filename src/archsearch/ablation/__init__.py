@@ -4,14 +4,25 @@ from archsearch.ablation._decide import analyze_ablation, design_identity, forma
 from archsearch.ablation._design import (
     AblationPlan,
     AblationResult,
-    ablation_study_name,
     parse_levels,
     plan_ablation,
     run_ablation,
 )
 from archsearch.ablation._size import DEFAULT_PAIRS, SIZE_TOLERANCE, match_sizes, size_partner
+from archsearch.ablation._study import ablation_study_name
 
-__all__ = ["DEFAULT_PAIRS", "SIZE_TOLERANCE", "AblationPlan", "AblationResult", "ablation_study_name",
-           "analyze_ablation", "design_identity", "format_look", "match_sizes", "parse_levels", "plan_ablation",
-           "run_ablation",
-           "size_partner"]
+__all__ = [
+    "DEFAULT_PAIRS",
+    "SIZE_TOLERANCE",
+    "AblationPlan",
+    "AblationResult",
+    "ablation_study_name",
+    "analyze_ablation",
+    "design_identity",
+    "format_look",
+    "match_sizes",
+    "parse_levels",
+    "plan_ablation",
+    "run_ablation",
+    "size_partner",
+]

@@ -81,6 +81,7 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
       archsearch ask spaces/cifar_alexnet.py --factor blocks --levels 3,5 --base reference:L4-base --match-size
     """
     from archsearch.ablation import format_look, run_ablation
+    from archsearch.stores import resolve_storage, storage_errors
     from archsearch.study import (
         Interrupted,
         RunOptions,
@@ -108,7 +109,9 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
             return
         options.timeout = guard.timeout(None)
     try:
-        with stop_on_signals(), guard or contextlib.nullcontext():  # signals also between rounds
+        # Signals also between rounds; a store that fails is one line.
+        failing_store = storage_errors(resolve_storage(storage), "--storage")
+        with stop_on_signals(), guard or contextlib.nullcontext(), failing_store:
             result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
                                   until_decided=until_decided, max_seeds=max_seeds, match_size=match_size,
                                   min_effect=min_effect, on_look=on_look)

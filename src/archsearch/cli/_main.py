@@ -81,9 +81,14 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="archsearch")
 @click.option("--debug", is_flag=True, envvar="ARCHSEARCH_DEBUG", show_envvar=True,
-              help="Show full tracebacks instead of one-line errors, and TensorFlow's start-up log lines.")
+              help="Show full tracebacks instead of one-line errors, and TensorFlow's start-up log lines "
+                   "(implies --verbose).")
+@click.option("--verbose", is_flag=True, envvar="ARCHSEARCH_VERBOSE", show_envvar=True,
+              help="Show the libraries' own log lines (MLflow, alembic, TensorFlow, Optuna) on stderr. Without "
+                   "it they go only to the log file: $ARCHSEARCH_LOG_FILE, else archsearch.log in the cache "
+                   "folder (~/.cache/archsearch).")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
     """Hyperparameter and architecture search for Keras models.
 
     Declare a space file (dataset, settings, questions, a keras-tuner style
@@ -94,9 +99,11 @@ def cli(ctx: click.Context, debug: bool) -> None:
       archsearch run spaces/digits_quick.py
       archsearch ui
     """
-    from archsearch._quiet import quiet_tensorflow
+    from archsearch._quiet import quiet_library_logs, quiet_tensorflow
+    from archsearch.stores import log_file
 
     quiet_tensorflow(debug)  # before any command imports TensorFlow; trial workers inherit it
+    quiet_library_logs(verbose or debug, log_file())  # MLflow's, alembic's, TensorFlow's lines: the log file only
     show_warnings()
     ctx.obj = {"debug": debug}
 

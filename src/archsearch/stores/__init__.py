@@ -3,9 +3,11 @@
 Cheap to import: SQLAlchemy, Optuna and MLflow load inside the functions that need them.
 """
 
+from archsearch.stores._errors import check_reachable, describe_storage_error, storage_errors
 from archsearch.stores._mlflow import ensure_sqlite_store, mlflow_client
 from archsearch.stores._optuna import LOCK_TIMEOUT_S, SQLITE_MAX_WORKERS, check_workers_storage, open_storage
-from archsearch.stores._template import CACHE_ENV, cache_dir, store_from_template
+from archsearch.stores._template import CACHE_ENV, cache_dir, log_file, store_from_template
+from archsearch.stores._together import one_at_a_time
 from archsearch.stores._urls import (
     DEFAULT_STORAGE,
     DEFAULT_TRACKING_URI,
@@ -28,15 +30,20 @@ __all__ = [
     "SQLITE_MAX_WORKERS",
     "artifact_root_for",
     "cache_dir",
+    "check_reachable",
     "check_url",
     "check_workers_storage",
+    "describe_storage_error",
     "ensure_sqlite_store",
+    "log_file",
     "mlflow_client",
+    "one_at_a_time",
     "open_storage",
     "redact",
     "require_storage",
     "resolve_storage",
     "resolve_tracking_uri",
     "sqlite_path",
+    "storage_errors",
     "store_from_template",
 ]

@@ -8,12 +8,12 @@ used); archsearch copies an empty store built once per MLflow version
 
 from __future__ import annotations
 
-import logging
 import warnings
 from pathlib import Path
 from typing import Any
 
-from archsearch.stores._template import store_from_template
+from archsearch.stores._template import log_file, store_from_template
+from archsearch.stores._together import one_at_a_time
 from archsearch.stores._urls import sqlite_path
 
 __all__ = ["ensure_sqlite_store", "mlflow_client"]
@@ -28,18 +28,22 @@ def mlflow_client(tracking_uri: str, *, create: bool = False) -> Any | None:
             migrations); without it a missing store is never created just to look into it.
     """
     db = sqlite_path(tracking_uri)
-    if db is not None:
-        if create:
-            db.parent.mkdir(parents=True, exist_ok=True)
-            ensure_sqlite_store(tracking_uri)
-        elif not db.exists():
-            return None
-    for name in ("alembic", "mlflow"):  # schema-migration chatter on first use
-        logging.getLogger(name).setLevel(logging.WARNING)
+    if db is not None and not create and not db.exists():
+        return None
+    from archsearch._quiet import quiet_library_logs
+
+    quiet_library_logs(None, log_file())  # schema-migration chatter on first use: the log file only, unless verbose
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from mlflow.tracking import MlflowClient
-    return MlflowClient(tracking_uri=tracking_uri)
+    if not tracking_uri.startswith(("sqlite:", "postgresql")):
+        return MlflowClient(tracking_uri=tracking_uri)  # a server, a folder: nothing to set up here
+    # MLflow creates and migrates the tables of a database it opens (a reader too): one process at a time.
+    with one_at_a_time(tracking_uri, "schema"):
+        if db is not None:
+            db.parent.mkdir(parents=True, exist_ok=True)
+            ensure_sqlite_store(tracking_uri)
+        return MlflowClient(tracking_uri=tracking_uri)
 
 
 def ensure_sqlite_store(tracking_uri: str) -> bool:

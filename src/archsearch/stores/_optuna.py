@@ -1,6 +1,8 @@
 """The Optuna RDB storage of a study, tuned for SQLite files shared by several processes.
 
 * A new SQLite file is a copy of a cached empty store (see :mod:`archsearch.stores._template`).
+* Processes that start together on a new store create its tables one at a time
+  (see :mod:`archsearch.stores._together`).
 * Processes wait up to 60 s for the write lock instead of failing with
   "database is locked".
 * Write-ahead logging: readers never block the writer, and a trial's writes cost
@@ -14,6 +16,7 @@ from typing import Any
 
 from archsearch.errors import UsageError
 from archsearch.stores._template import store_from_template
+from archsearch.stores._together import one_at_a_time
 from archsearch.stores._urls import redact, sqlite_path
 
 __all__ = ["open_storage", "check_workers_storage", "LOCK_TIMEOUT_S", "SQLITE_MAX_WORKERS"]
@@ -37,14 +40,17 @@ def open_storage(url: str, *, heartbeat: int | None = None, on_stale: Any = None
 
     db = sqlite_path(url)
     if db is None:
-        return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat, heartbeat_stale_trial_callback=on_stale)
+        with one_at_a_time(url, "schema"):  # processes that start together on a new database
+            return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat,
+                                              heartbeat_stale_trial_callback=on_stale)
     from sqlalchemy import event
 
     db.parent.mkdir(parents=True, exist_ok=True)
-    store_from_template(db, f"optuna-{optuna.__version__}-empty.db",
-                        lambda path: optuna.storages.RDBStorage(f"sqlite:///{path}"))
-    storage = optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": LOCK_TIMEOUT_S}},
-                                         heartbeat_interval=heartbeat, heartbeat_stale_trial_callback=on_stale)
+    with one_at_a_time(url, "schema"):
+        store_from_template(db, f"optuna-{optuna.__version__}-empty.db",
+                            lambda path: optuna.storages.RDBStorage(f"sqlite:///{path}"))
+        storage = optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": LOCK_TIMEOUT_S}},
+                                             heartbeat_interval=heartbeat, heartbeat_stale_trial_callback=on_stale)
     event.listen(storage.engine, "connect", _sqlite_pragmas)
     storage.engine.dispose()  # reconnect with the pragmas
     return storage

@@ -16,9 +16,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["CACHE_ENV", "cache_dir", "store_from_template"]
+__all__ = ["CACHE_ENV", "LOG_FILE_ENV", "cache_dir", "log_file", "store_from_template"]
 
 CACHE_ENV = "ARCHSEARCH_CACHE"
+LOG_FILE_ENV = "ARCHSEARCH_LOG_FILE"
 
 
 def cache_dir() -> Path:
@@ -32,6 +33,18 @@ def cache_dir() -> Path:
     if root:
         return Path(root).expanduser()
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "archsearch"
+
+
+def log_file() -> Path:
+    """Where the libraries' own log lines go (see :mod:`archsearch._quiet`): ``$ARCHSEARCH_LOG_FILE``, else
+    ``archsearch.log`` in :func:`cache_dir`.
+
+    Example:
+        >>> log_file()  # doctest: +SKIP
+        PosixPath('/home/me/.cache/archsearch/archsearch.log')
+    """
+    path = os.environ.get(LOG_FILE_ENV)
+    return Path(path).expanduser() if path else cache_dir() / "archsearch.log"
 
 
 def store_from_template(db: Path, template_name: str, build: Callable[[Path], object],

@@ -63,6 +63,9 @@ class RunOptions:
             :func:`~archsearch.study.request_stop` stops the search: ``fail`` (FAIL,
             run again by a resumed search) or ``prune`` (PRUNED: counts as finished,
             never run again). Either way its MLflow run ends KILLED with the reason.
+        verbose: show the libraries' own log lines (MLflow, alembic, TensorFlow) instead of
+            sending them to the log file only (see :mod:`archsearch._quiet`); None: as
+            ``$ARCHSEARCH_VERBOSE`` says.
     """
 
     trials: int | None = None
@@ -87,6 +90,7 @@ class RunOptions:
     fuse: bool = True
     fuse_max: int | None = None
     on_stop: str = "fail"
+    verbose: bool | None = None
 
     @property
     def recycle_every(self) -> int:

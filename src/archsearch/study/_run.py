@@ -9,99 +9,42 @@ study and the MLflow runs are created.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import gc
-import json
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from archsearch._compat.optuna import enqueued_params
-from archsearch._quiet import quiet_tensorflow
+from archsearch._quiet import quiet_library_logs, quiet_tensorflow
 from archsearch._version import __version__
 from archsearch.errors import FatalError, SpaceError
-from archsearch.schema import Attr, StudyAttr, Tag
+from archsearch.schema import StudyAttr, Tag
 from archsearch.seeds import sampler_seed
 from archsearch.space import Space, load_space
-from archsearch.stores import check_url, open_storage, redact, resolve_storage, resolve_tracking_uri
+from archsearch.stores import log_file, redact, storage_errors
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.study._options import RunOptions, resume_args
-from archsearch.study._owners import OWNER_ATTR, Owned, Owners
+from archsearch.study._owners import Owned, Owners
 from archsearch.study._parent import parent_note, parent_params
-from archsearch.study._population import same_training
-from archsearch.study._progress import Progress, format_params
+from archsearch.study._progress import Progress
+from archsearch.study._result import SearchResult, _counts, _result
+from archsearch.study._settings import _Plan, _plan
+from archsearch.study._setup import prepare_study
 from archsearch.study._signals import Stop, Stopped, check_stop, interruptible, stop_on_signals
+from archsearch.study._stopping import CLOSE_TIMEOUT_S, Interrupted, close_stopped, raise_stop, stopped_summary
 from archsearch.study._target import TargetGate
 from archsearch.study._trials import parent_metrics
 
 __all__ = ["SearchResult", "run_search", "Interrupted"]
 
-FINISHED_STATES = ("COMPLETE", "PRUNED")
-CLOSE_TIMEOUT_S = 30.0  # after a stop: how long the MLflow worker may take to write the last runs
 
-
-class Interrupted(KeyboardInterrupt):
-    """A signal (SIGTERM, SIGINT, SIGHUP) or :func:`~archsearch.study.request_stop` stopped the search cleanly.
-
-    Attributes:
-        exit_code: 128 + the signal's number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), or request_stop's.
-        resume: the command that goes on where the study stands.
-        reason: why (``"terminated by signal 15"``, ``"deadline"``).
-        summary: one line for the terminal: what was stopped, how it ended, how to resume.
-    """
-
-    def __init__(self, exit_code: int, resume: str, reason: str = "interrupted", summary: str = "") -> None:
-        super().__init__(f"{reason}; resume with: {resume}")
-        self.exit_code, self.resume, self.reason = exit_code, resume, reason
-        self.summary = summary or f"Stopped ({reason}). Resume with: {resume}"
-
-
-@dataclasses.dataclass
-class SearchResult:
-    """Where a search stands after ``run_search``."""
-
-    study_name: str
-    storage: str
-    tracking_uri: str
-    target: int
-    finished: int
-    failed: int
-    ran: int
-    best_number: int | None = None
-    best_value: float | None = None
-    best_params: dict[str, Any] = dataclasses.field(default_factory=dict)
-    best_attrs: dict[str, Any] = dataclasses.field(default_factory=dict)
-    objective: str = "val_accuracy"
-    parent_run_id: str | None = None
-    recycle: bool = False  # stopped to hand over to a fresh process (RunOptions.recycle_after / max_rss_mib)
-
-    def summary(self) -> str:
-        """A few lines for the terminal: best value, params, size, where results are."""
-        lines = [f"Study '{self.study_name}': {self.finished}/{self.target} finished trials"
-                 f" ({self.ran} run now, {self.failed} failed in total)."]
-        if self.finished > self.target:
-            lines.append(f"  {self.finished - self.target} more than the target: trials already running in "
-                         "other processes when the study reached it were finished, not thrown away.")
-        if self.best_number is None:
-            lines.append("No finished trial yet.")
-        else:
-            metrics = self.best_attrs.get("metrics", {})
-            size = self.best_attrs.get("params_count")
-            test = metrics.get("test_accuracy")
-            lines.append(f"Best: {self.objective} {self.best_value:.4f} (trial {self.best_number})"
-                         + (f", test accuracy {test:.4f}" if test is not None else "")
-                         + (f", {size:,} parameters" if size is not None else ""))
-            lines.append(f"  params: {format_params(self.best_params, limit=30)}")
-        lines.append(f"Optuna:  {redact(self.storage)} (study '{self.study_name}')")
-        lines.append(f"MLflow:  {redact(self.tracking_uri)} (experiment '{self.study_name}'); "
-                     f"browse with `archsearch ui`")
-        return "\n".join(lines)
-
-
-def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
-               enqueue: Sequence[tuple[Mapping[str, Any], int]] = ()) -> SearchResult:
+def run_search(
+    space: str | Path | Space,
+    options: RunOptions | None = None,
+    *,
+    enqueue: Sequence[tuple[Mapping[str, Any], int]] = (),
+) -> SearchResult:
     """Run (or resume) the study of a space until it has ``trials`` finished trials.
 
     Args:
@@ -128,20 +71,25 @@ def run_search(space: str | Path | Space, options: RunOptions | None = None, *,
     options = options or RunOptions()
     options.validate()
     quiet_tensorflow()  # before TensorFlow loads (the CLI did it already; this is for the Python API)
+    quiet_library_logs(options.verbose, log_file())  # a notebook too: MLflow's, TensorFlow's lines to the log file
     space = space if isinstance(space, Space) else load_space(space)
     plan = _plan(space, options)
-    with stop_on_signals():
+    with stop_on_signals(), storage_errors(plan.storage, "--storage"):  # a store that fails: one line, exit 2
         try:
             return _search(space, options, plan, enqueue)
         except Stopped as err:  # before the first trial: nothing of this run to close
             resume = _resume_command(space, options)
-            raise Interrupted(err.exit_code, resume, err.reason,
-                              f"Study '{plan.study_name}': stopped ({err.reason}) before any trial ran here. "
-                              f"Resume with: {resume}") from None
+            raise Interrupted(
+                err.exit_code,
+                resume,
+                err.reason,
+                f"Study '{plan.study_name}': stopped ({err.reason}) before any trial ran here. Resume with: {resume}",
+            ) from None
 
 
-def _search(space: Space, options: RunOptions, plan: _Plan,
-            enqueue: Sequence[tuple[Mapping[str, Any], int]]) -> SearchResult:
+def _search(
+    space: Space, options: RunOptions, plan: _Plan, enqueue: Sequence[tuple[Mapping[str, Any], int]]
+) -> SearchResult:
     progress = Progress(plan.target, space.objective, space.direction, quiet=options.quiet)
     from archsearch.tracking import prespawn
 
@@ -151,15 +99,20 @@ def _search(space: Space, options: RunOptions, plan: _Plan,
         progress.say(f"archsearch {__version__}: space {space.path} -> study '{plan.study_name}'")
         with interruptible():  # nothing written yet: a stop unwinds at once
             dataset = _load_data(space, options, plan, progress)
-        storage, study, owners, failed_here = _prepare_study(space, options, plan, dataset, enqueue)
+        quiet_library_logs(options.verbose, log_file())  # TensorFlow is loaded now: its logger too
+        storage, study, owners, failed_here = prepare_study(space, options, plan, dataset, enqueue)
         finished, _ = _counts(study)
         progress.seen(study)
         if finished >= plan.target and not failed_here:  # (a dead trial's MLflow run is closed below)
-            progress.say(f"study '{plan.study_name}' already has {finished} finished trials (target {plan.target}); "
-                         "nothing to run. Raise --trials to run more.")
+            progress.say(
+                f"study '{plan.study_name}' already has {finished} finished trials (target {plan.target}); "
+                "nothing to run. Raise --trials to run more."
+            )
             return _result(study, plan, 0, space)
-        progress.say(f"study '{plan.study_name}': {finished} finished, running until {plan.target} "
-                     f"({plan.epochs} epochs, batch {space.batch_size})")
+        progress.say(
+            f"study '{plan.study_name}': {finished} finished, running until {plan.target} "
+            f"({plan.epochs} epochs, batch {space.batch_size})"
+        )
         _freeze()
         tracker = _open_tracker(space, options, plan, spare, dataset, study.user_attrs.get(StudyAttr.DESIGN))
     # Runs left RUNNING by dead processes: now, and for each trial Optuna finds stale from here on.
@@ -169,76 +122,20 @@ def _search(space: Space, options: RunOptions, plan: _Plan,
     return _optimize(space, options, plan, progress, dataset, study, tracker, finished, owners, on_stale)
 
 
-@dataclasses.dataclass(frozen=True)
-class _Plan:
-    """What a search was asked to do, resolved and checked before anything is written."""
-
-    dataset: str
-    storage: str
-    tracking_uri: str
-    target: int
-    epochs: int
-    study_name: str
-
-
-def _plan(space: Space, options: RunOptions) -> _Plan:
-    from archsearch.data import check_dataset_name
-
-    dataset = options.dataset or space.dataset
-    check_dataset_name(dataset)
-    storage, tracking_uri = resolve_storage(options.storage), resolve_tracking_uri(options.tracking_uri)
-    check_url(storage, "Optuna storage", "--storage")
-    check_url(tracking_uri, "MLflow tracking", "--tracking-uri")
-    # Each engine gets its own study by default (same storage), so that `report` can set them side by side.
-    default_name = space.name if options.engine == "optuna" else f"{space.name}-{options.engine.replace(':', '-')}"
-    return _Plan(dataset, storage, tracking_uri, options.trials or space.trials, options.epochs or space.epochs,
-                 options.study_name or default_name)
-
-
 def _load_data(space: Space, options: RunOptions, plan: _Plan, progress: Progress) -> Any:
     from archsearch.data import load_dataset
 
     # Data first: without TensorFlow loaded, image decoding and the cache's stats may use fork.
-    dataset = load_dataset(plan.dataset, input=space.input, validation_split=space.validation_split,
-                           seed=options.seed, image_size=space.image_size)
+    dataset = load_dataset(
+        plan.dataset,
+        input=space.input,
+        validation_split=space.validation_split,
+        seed=options.seed,
+        image_size=space.image_size,
+    )
     progress.say(f"data {dataset.describe()}")
     _dry_build(space, dataset)
     return dataset
-
-
-def _prepare_study(space: Space, options: RunOptions, plan: _Plan, dataset: Any,
-                   enqueue: Sequence[tuple[Mapping[str, Any], int]]) -> tuple[Any, Any, Owners, bool]:
-    """The storage, the study and its owners; dead and stale trials failed, the design enqueued."""
-    grid = None
-    if options.sampler == "grid":
-        from archsearch.study._probe import grid_space
-
-        grid = grid_space(space, dataset)
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    # Heartbeats and stale-trial handling are marked experimental; they are what crash recovery relies on.
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    storage = open_storage(plan.storage, heartbeat=options.heartbeat)
-    study = _open_study(optuna, storage, plan, space, options, grid)
-    # Trials whose process died (kill -9, power loss) are RUNNING: fail them now,
-    # before the design below counts what is present.
-    # On this host by their owner (at once), elsewhere by their stale heartbeat.
-    owners = Owners(storage)
-    optuna.storages.fail_stale_trials(study)
-    failed_here = owners.fail_dead(study)
-    engine = study.user_attrs.get(StudyAttr.ENGINE, "optuna" if study.get_trials(deepcopy=False) else None)
-    if engine not in (None, options.engine):
-        raise SpaceError(f"{space.path}: study '{plan.study_name}' was searched with --engine {engine}, not "
-                         f"{options.engine}. Use --study NAME for a new study.")
-    study.set_user_attr(StudyAttr.ENGINE, options.engine)
-    same_training(study, space.path, plan.study_name, {
-        "epochs": plan.epochs, "dataset": plan.dataset, "batch_size": space.batch_size, "seed": options.seed,
-        "validation_split": space.validation_split})
-    # The report says what kind of search it was.
-    study.set_user_attr(StudyAttr.SAMPLER, options.sampler if options.engine == "optuna" else options.engine)
-    _enqueue(study, enqueue)
-    return storage, study, owners, bool(failed_here)
 
 
 def _freeze() -> None:
@@ -249,32 +146,71 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def _open_tracker(space: Space, options: RunOptions, plan: _Plan, spare: Any, dataset: Any,
-                  design: Mapping[str, Any] | None) -> Any:
+def _open_tracker(
+    space: Space, options: RunOptions, plan: _Plan, spare: Any, dataset: Any, design: Mapping[str, Any] | None
+) -> Any:
     from archsearch.tracking import DatasetInfo, WorkerProcessTracker
 
     info = DatasetInfo(plan.dataset, dataset.digest(), dataset.splits, dataset.input_shape, dataset.num_classes)
-    settings = {"epochs": plan.epochs, "batch_size": space.batch_size, "objective": space.objective,
-                "direction": space.direction, "trials": plan.target, "seed": options.seed, "dataset": plan.dataset,
-                "sampler": options.sampler, "pruner": options.pruner, "repeats": options.repeats,
-                "engine": options.engine}  # a design's own params replace the sampler's and repeats
-    tags = {**_parent_tags(space, plan.dataset, plan.study_name, plan.storage), Tag.ENGINE: options.engine,
-            **parent_note(space, design, plan.dataset, plan.epochs)}
+    settings = {
+        "epochs": plan.epochs,
+        "batch_size": space.batch_size,
+        "objective": space.objective,
+        "direction": space.direction,
+        "trials": plan.target,
+        "seed": options.seed,
+        "dataset": plan.dataset,
+        "sampler": options.sampler,
+        "pruner": options.pruner,
+        "repeats": options.repeats,
+        "engine": options.engine,
+    }  # a design's own params replace the sampler's and repeats
+    tags = {
+        **_parent_tags(space, plan.dataset, plan.study_name, plan.storage),
+        Tag.ENGINE: options.engine,
+        **parent_note(space, design, plan.dataset, plan.epochs),
+    }
     return WorkerProcessTracker(
-        plan.tracking_uri, plan.study_name, run_name=f"{plan.study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
-        tags=tags, params=parent_params(settings, design), parent_run_id=options.parent_run_id, dataset=info,
-        spare=spare)
+        plan.tracking_uri,
+        plan.study_name,
+        run_name=f"{plan.study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
+        tags=tags,
+        params=parent_params(settings, design),
+        parent_run_id=options.parent_run_id,
+        dataset=info,
+        spare=spare,
+    )
 
 
-def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress, dataset: Any, study: Any,
-              tracker: Any, finished: int, owners: Owners, on_stale: StaleTrials) -> SearchResult:
+def _optimize(
+    space: Space,
+    options: RunOptions,
+    plan: _Plan,
+    progress: Progress,
+    dataset: Any,
+    study: Any,
+    tracker: Any,
+    finished: int,
+    owners: Owners,
+    on_stale: StaleTrials,
+) -> SearchResult:
     """Run trials until the target, a failure streak, a recycle, Ctrl-C or SIGTERM; close the tracker."""
     from archsearch.study._objective import Objective
 
-    objective = Objective(space, dataset, epochs=plan.epochs, batch_size=space.batch_size, seed=options.seed,
-                          tracker=tracker, progress=progress, finished_before=finished,
-                          prune=options.pruner != "none", repeats=options.repeats, fuse=options.fuse,
-                          fuse_max=options.fuse_max)
+    objective = Objective(
+        space,
+        dataset,
+        epochs=plan.epochs,
+        batch_size=space.batch_size,
+        seed=options.seed,
+        tracker=tracker,
+        progress=progress,
+        finished_before=finished,
+        prune=options.pruner != "none",
+        repeats=options.repeats,
+        fuse=options.fuse,
+        fuse_max=options.fuse_max,
+    )
     stop_for_failures = FailureGuard(objective, options.max_failures)
     recycler = Recycler(objective, options.recycle_every, options.max_rss_mib)
     gate = TargetGate(plan.target, owners, progress.say, timeout=options.timeout, guards=(stop_for_failures, recycler))
@@ -286,42 +222,60 @@ def _optimize(space: Space, options: RunOptions, plan: _Plan, progress: Progress
         if gate.stop_before_next(study):
             pass
         elif options.engine == "optuna":
-            study.optimize(Owned(objective, owners), timeout=options.timeout, catch=(Exception,),
-                           callbacks=[_raise_stop, stop_for_failures, recycler, gate])
+            study.optimize(
+                Owned(objective, owners),
+                timeout=options.timeout,
+                catch=(Exception,),
+                callbacks=[raise_stop, stop_for_failures, recycler, gate],
+            )
         else:
             _keras_tuner(options, plan, objective, study, finished, owners, stop_for_failures, gate)
     except KeyboardInterrupt as err:
         status = "KILLED"
         stopped = err.stop if isinstance(err, Stopped) else Stop("interrupted (KeyboardInterrupt)", 130)
+    except Exception:  # the storage failed (a trial's own errors are caught by Optuna): the parent run too
+        status = "FAILED"
+        raise
     finally:
         if stop_for_failures.tripped and status == "FINISHED":
             status = "FAILED"
         elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < plan.target:
             status = None  # the next process continues this parent run
         if stopped is not None:
-            _close_stopped(study, owners, tracker, stopped, options.on_stop)
+            close_stopped(study, owners.tag, tracker, stopped, options.on_stop)
         _last_check(owners, study, on_stale)
         tracker.log_parent_metrics(parent_metrics(study))
         tracker.close(status, timeout=CLOSE_TIMEOUT_S if stopped is not None else None)
     if stopped is not None:
-        summary = _stopped_summary(study, plan, stopped, owners, resume)
+        summary = stopped_summary(study, plan.study_name, plan.target, stopped, owners.tag, resume)
         progress.say(f"\n{summary}")
         raise Interrupted(stopped.exit_code, resume, stopped.reason, summary)
     if stop_for_failures.tripped:
         raise FatalError(
             f"{space.path}: {options.max_failures} trials in a row failed; stopping. Last error: "
-            f"{objective.last_error}. Fix the builder (see `archsearch show {space.path}`) or raise --max-failures.")
+            f"{objective.last_error}. Fix the builder (see `archsearch show {space.path}`) or raise --max-failures."
+        )
     result = _result(study, plan, objective.finished - finished, space)
     result.parent_run_id = tracker.parent_run_id
     result.recycle = status is None
     if result.recycle:
-        progress.say(f"recycling the process after {objective.trials_run} trials ({recycler.reason}); "
-                     "the study goes on in a fresh one")
+        progress.say(
+            f"recycling the process after {objective.trials_run} trials ({recycler.reason}); "
+            "the study goes on in a fresh one"
+        )
     return result
 
 
-def _keras_tuner(options: RunOptions, plan: _Plan, objective: Any, study: Any, finished: int, owners: Owners,
-                 stop_for_failures: FailureGuard, gate: TargetGate) -> None:
+def _keras_tuner(
+    options: RunOptions,
+    plan: _Plan,
+    objective: Any,
+    study: Any,
+    finished: int,
+    owners: Owners,
+    stop_for_failures: FailureGuard,
+    gate: TargetGate,
+) -> None:
     """Hand the trials still missing to keras-tuner's tuner; the same guards stop it (after a trial)."""
     from archsearch.study._engines import search_with_keras_tuner, timer
 
@@ -332,77 +286,21 @@ def _keras_tuner(options: RunOptions, plan: _Plan, objective: Any, study: Any, f
         stop_for_failures.tripped |= objective.consecutive_failures >= options.max_failures
         return stop_for_failures.tripped or late() or gate.stop_before_next(study)
 
-    search_with_keras_tuner(options.engine, objective, study, trials=plan.target - finished, epochs=plan.epochs,
-                            seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))),
-                            should_stop=should_stop, claim=owners.claim)
-
-
-def _raise_stop(study: Any, trial: Any) -> None:
-    """First of Optuna's callbacks after each trial: a stop that came in outside a trial's fit takes effect."""
-    check_stop()
-
-
-def _close_stopped(study: Any, owners: Owners, tracker: Any, stop: Stop, on_stop: str) -> None:
-    """The trial this process was running ends FAILED (or PRUNED) with the reason; its MLflow runs KILLED."""
-    import optuna
-
-    state = optuna.trial.TrialState.PRUNED if on_stop == "prune" else optuna.trial.TrialState.FAIL
-    try:
-        # Optuna has failed (or, with on_stop='prune', pruned) the trial it was running; one stopped between
-        # study.ask() and the objective is still RUNNING.
-        for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-            if trial.user_attrs.get(OWNER_ATTR) != owners.tag:
-                continue
-            trial_id = trial._trial_id
-            study._storage.set_trial_user_attr(trial_id, Attr.ERROR, stop.reason)
-            study._storage.set_trial_user_attr(trial_id, Attr.STOPPED, stop.reason)
-            study._storage.set_trial_state_values(trial_id, state=state)
-    except Exception as err:  # the storage went away: the next run fails it (its owner is dead by then)
-        warnings.warn(f"could not close the stopped trial ({redact(str(err))})", stacklevel=2)
-    tracker.stopped(stop.reason, "PRUNED" if on_stop == "prune" else "FAIL")
-
-
-def _stopped_summary(study: Any, plan: _Plan, stop: Stop, owners: Owners, resume: str) -> str:
-    """One line: what stopped the search, how the running trial ended, where the study stands, how to go on."""
-    try:
-        finished, _ = _counts(study)
-        mine = [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get(Attr.STOPPED) == stop.reason
-                and t.user_attrs.get(OWNER_ATTR) == owners.tag]
-    except Exception:  # the storage went away
-        finished, mine = None, []
-    ended = (f"trial {mine[-1].number} ended {mine[-1].state.name}" if mine
-             else "no trial was running")
-    where = "" if finished is None else f"; {finished}/{plan.target} finished trials"
-    return (f"Study '{plan.study_name}': stopped ({stop.reason}): {ended}, its MLflow run KILLED{where}. "
-            f"Resume with: {resume}")
+    search_with_keras_tuner(
+        options.engine,
+        objective,
+        study,
+        trials=plan.target - finished,
+        epochs=plan.epochs,
+        seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))),
+        should_stop=should_stop,
+        claim=owners.claim,
+    )
 
 
 def _resume_command(space: Space, options: RunOptions) -> str:
     """The command that resumes this search, as printed (passwords shown as ``***``)."""
     return redact(" ".join(resume_args(space.path, options)))
-
-
-def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> None:
-    def key(params: Mapping[str, Any], seed: Any) -> str:
-        return json.dumps([sorted(params.items()), seed], default=str)
-
-    present = set()
-    for t in study.get_trials(deepcopy=False):
-        if t.state.name == "FAIL" or t.user_attrs.get(Attr.DESIGN_POINT) is not True:
-            continue  # failed repeats are tried again; a trial the sampler added is no design point
-        present.add(key(enqueued_params(t), t.user_attrs.get(Attr.SEED)))
-    for params, seed in configs:
-        if key(params, seed) not in present:
-            # Marked, so an analysis can leave out what the sampler adds after a design trial fails.
-            study.enqueue_trial(dict(params), user_attrs={Attr.SEED: int(seed), Attr.DESIGN_POINT: True})
-            present.add(key(params, seed))
-
-
-def _counts(study: Any) -> tuple[int, int]:
-    trials = study.get_trials(deepcopy=False)
-    finished = sum(t.state.name in FINISHED_STATES for t in trials)
-    failed = sum(t.state.name == "FAIL" for t in trials)
-    return finished, failed
 
 
 def _last_check(owners: Owners, study: Any, on_stale: StaleTrials) -> None:
@@ -412,39 +310,6 @@ def _last_check(owners: Owners, study: Any, on_stale: StaleTrials) -> None:
         on_stale(study, None)
     except Exception as err:  # the storage went away: the next run cleans up
         warnings.warn(f"could not check for trials of dead processes ({redact(str(err))})", stacklevel=2)
-
-
-def _open_study(optuna: Any, storage: Any, plan: _Plan, space: Space, options: RunOptions,
-                grid: Mapping[str, Any] | None) -> Any:
-    from archsearch.study._strategies import make_pruner, make_sampler
-
-    name = plan.study_name
-    try:
-        existing = optuna.load_study(study_name=name, storage=storage)
-    except KeyError:
-        existing = None
-    if existing is not None and existing.direction.name.lower() != space.direction:
-        raise SpaceError(f"{space.path}: study '{name}' in {redact(plan.storage)} was created to "
-                         f"{existing.direction.name.lower()} but the space says {space.direction}. "
-                         "Use --study NAME for a new study.")
-    done = 0 if existing is None else len(existing.get_trials(deepcopy=False))
-    # Offset the sampler's seed by the trials already run so that a resumed
-    # search does not propose the same startup points again.
-    sampler = make_sampler(options.sampler, sampler_seed(options.seed, done, options.worker_index), grid)
-    return optuna.create_study(study_name=name, storage=storage, direction=space.direction, sampler=sampler,
-                               pruner=make_pruner(options.pruner), load_if_exists=True)
-
-
-def _result(study: Any, plan: _Plan, ran: int, space: Space) -> SearchResult:
-    finished, failed = _counts(study)
-    result = SearchResult(study.study_name, plan.storage, plan.tracking_uri, plan.target, finished, failed, ran,
-                          objective=space.objective)
-    complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
-    if complete:
-        best = study.best_trial
-        result.best_number, result.best_value = best.number, best.value
-        result.best_params, result.best_attrs = dict(best.params), dict(best.user_attrs)
-    return result
 
 
 def _dry_build(space: Space, dataset: Any) -> None:
@@ -465,6 +330,13 @@ def _dry_build(space: Space, dataset: Any) -> None:
 def _parent_tags(space: Space, dataset: str, study: str, storage: str) -> dict[str, str]:
     from archsearch.tracking import process_tag
 
-    return {Tag.PROCESS: process_tag(), Tag.SPACE: str(space.path), Tag.SPACE_SHA256: space.sha256,
-            Tag.DATASET: dataset, Tag.VERSION: __version__, Tag.STUDY: study, Tag.STORAGE: redact(storage),
-            Tag.NOTE: space.description[:5000]}
+    return {
+        Tag.PROCESS: process_tag(),
+        Tag.SPACE: str(space.path),
+        Tag.SPACE_SHA256: space.sha256,
+        Tag.DATASET: dataset,
+        Tag.VERSION: __version__,
+        Tag.STUDY: study,
+        Tag.STORAGE: redact(storage),
+        Tag.NOTE: space.description[:5000],
+    }

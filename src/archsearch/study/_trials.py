@@ -35,12 +35,14 @@ def open_study(study: str | optuna.Study, storage: str | None = None) -> optuna.
 
     if isinstance(study, optuna.Study):
         return study
-    from archsearch.stores import require_storage, resolve_storage
+    from archsearch.stores import open_storage, require_storage, resolve_storage, storage_errors
 
     url = resolve_storage(storage)
     require_storage(url)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    names = optuna.get_all_study_names(storage=url)
+    with storage_errors(url, "--storage"):  # server down, wrong password: one line
+        opened = open_storage(url)
+        names = optuna.get_all_study_names(storage=opened)
     # An ablation named without its identity hash (`SPACE-ablation-FACTOR`): the one design of that name.
     hashed = [n for n in names if re.fullmatch(re.escape(study) + r"-[0-9a-f]{8}", n)]
     if study not in names and len(hashed) == 1:
@@ -50,7 +52,7 @@ def open_study(study: str | optuna.Study, storage: str | None = None) -> optuna.
         from archsearch.stores import redact
 
         raise UsageError(f"no study {study!r} in {redact(url)} (studies: {known}). Pass --study NAME or --storage URL.")
-    return optuna.load_study(study_name=study, storage=url)
+    return optuna.load_study(study_name=study, storage=opened)
 
 
 def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.DataFrame:

@@ -20,7 +20,14 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from archsearch.stores import check_url, check_workers_storage, redact, resolve_storage, resolve_tracking_uri
+from archsearch.stores import (
+    check_reachable,
+    check_url,
+    check_workers_storage,
+    redact,
+    resolve_storage,
+    resolve_tracking_uri,
+)
 from archsearch.study._options import RunOptions
 from archsearch.study._signals import SIGNALS
 
@@ -64,24 +71,39 @@ def run_workers(space: str | Path, options: RunOptions, workers: int) -> Workers
     check_url(storage_url, "Optuna storage", "--storage")
     check_url(tracking_uri, "MLflow tracking", "--tracking-uri")
     check_workers_storage(storage_url, workers)
+    check_reachable(storage_url, "--storage")
+    check_reachable(tracking_uri, "--tracking-uri")
     study_name = options.study_name or loaded.name
     before = _finished(storage_url, study_name)
 
-    env = {**os.environ, "ARCHSEARCH_STORAGE": storage_url, "ARCHSEARCH_TRACKING_URI": tracking_uri,
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "ARCHSEARCH_STORAGE": storage_url,
+        "ARCHSEARCH_TRACKING_URI": tracking_uri,
+        "PYTHONUNBUFFERED": "1",
+    }
     hidden = dataclasses.replace(options, storage=None, tracking_uri=None)
     procs: list[subprocess.Popen] = []
     relays: list[threading.Thread] = []
     for index in range(workers):
         args = resume_args(space, dataclasses.replace(hidden, worker_index=index))[2:]
-        for flag, value in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
-                            ("--timeout", options.timeout)):
+        for flag, value in (
+            ("--recycle-after", options.recycle_after),
+            ("--max-rss-mib", options.max_rss_mib),
+            ("--timeout", options.timeout),
+        ):
             if value is not None:
                 args += [flag, str(value)]
         if options.quiet:
             args.append("--quiet")
-        proc = subprocess.Popen([sys.executable, "-m", "archsearch", "run", *args], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archsearch", "run", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
         procs.append(proc)
         relay = threading.Thread(target=_relay, args=(proc.stderr, f"[worker {index}] "), daemon=True)
         relay.start()
@@ -91,8 +113,7 @@ def run_workers(space: str | Path, options: RunOptions, workers: int) -> Workers
         relay.join(5)
     for index, (proc, code) in enumerate(zip(procs, codes, strict=True)):
         if code < 0:
-            print(f"worker {index} (pid {proc.pid}) was killed by signal {-code}; the others went on",
-                  file=sys.stderr)
+            print(f"worker {index} (pid {proc.pid}) was killed by signal {-code}; the others went on", file=sys.stderr)
         elif code not in (0, *STOP_CODES):
             print(f"worker {index} (pid {proc.pid}) exited with {code}", file=sys.stderr)
     result = _study_result(storage_url, tracking_uri, study_name, options.trials or loaded.trials, loaded, before)
@@ -112,6 +133,7 @@ def _wait(procs: list[subprocess.Popen]) -> list[int]:
     A signal sent to the whole group reaches a worker twice (from the sender and from here): a worker counts
     the same signal within a second once (:data:`~archsearch.study._signals.DEBOUNCE_S`).
     """
+
     def forward(signum: int, frame: Any) -> None:
         for proc in procs:
             if proc.poll() is None:
@@ -128,24 +150,37 @@ def _wait(procs: list[subprocess.Popen]) -> list[int]:
 
 
 def _finished(storage_url: str, study_name: str) -> int:
-    import optuna
+    """Finished trials of the study before the workers start; 0 for a new store, which this never creates.
 
-    from archsearch.stores import open_storage
+    The workers then start together on a new store exactly as separate processes
+    would (no warm-up here that makes the schema first and hides a race).
+    """
+    import optuna
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from archsearch.stores import sqlite_path
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    try:
-        study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
-    except KeyError:
+    db = sqlite_path(storage_url)
+    if db is not None and not db.exists():
         return 0
-    return sum(t.state.name in ("COMPLETE", "PRUNED") for t in study.get_trials(deepcopy=False))
+    try:
+        storage = optuna.storages.RDBStorage(storage_url, skip_table_creation=True, skip_compatibility_check=True)
+        study = optuna.load_study(study_name=study_name, storage=storage)
+    except (KeyError, SQLAlchemyError, optuna.exceptions.StorageInternalError):  # no study, or no tables yet
+        return 0
+    try:
+        return sum(t.state.name in ("COMPLETE", "PRUNED") for t in study.get_trials(deepcopy=False))
+    finally:
+        storage.engine.dispose()
 
 
-def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: int, space: Any,
-                  before: int) -> Any:
+def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: int, space: Any, before: int) -> Any:
     import optuna
 
     from archsearch.stores import open_storage
-    from archsearch.study._run import SearchResult, _Plan, _result
+    from archsearch.study._result import SearchResult, _result
+    from archsearch.study._settings import _Plan
 
     try:
         study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))

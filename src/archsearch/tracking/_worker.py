@@ -68,7 +68,11 @@ def ignore_stop_signals() -> None:
 
 
 def main() -> None:
+    from archsearch._quiet import quiet_library_logs
+    from archsearch.stores import log_file
+
     ignore_stop_signals()
+    quiet_library_logs(None, log_file())  # MLflow's and alembic's lines: the log file (verbose: as the env says)
     warnings.simplefilter("ignore", DeprecationWarning)
     outbox = os.fdopen(int(sys.argv[1]), "wb")
     with warnings.catch_warnings():

@@ -1,0 +1,86 @@
+"""Where a search stands: :class:`SearchResult`, read from the study, and its summary for the terminal."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from archsearch.stores import redact
+from archsearch.study._progress import format_params
+
+if TYPE_CHECKING:
+    from archsearch.space import Space
+    from archsearch.study._settings import _Plan
+
+__all__ = ["FINISHED_STATES", "SearchResult", "_counts", "_result"]
+
+FINISHED_STATES = ("COMPLETE", "PRUNED")
+
+
+@dataclasses.dataclass
+class SearchResult:
+    """Where a search stands after ``run_search``."""
+
+    study_name: str
+    storage: str
+    tracking_uri: str
+    target: int
+    finished: int
+    failed: int
+    ran: int
+    best_number: int | None = None
+    best_value: float | None = None
+    best_params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    best_attrs: dict[str, Any] = dataclasses.field(default_factory=dict)
+    objective: str = "val_accuracy"
+    parent_run_id: str | None = None
+    recycle: bool = False  # stopped to hand over to a fresh process (RunOptions.recycle_after / max_rss_mib)
+
+    def summary(self) -> str:
+        """A few lines for the terminal: best value, params, size, where results are."""
+        lines = [
+            f"Study '{self.study_name}': {self.finished}/{self.target} finished trials"
+            f" ({self.ran} run now, {self.failed} failed in total)."
+        ]
+        if self.finished > self.target:
+            lines.append(
+                f"  {self.finished - self.target} more than the target: trials already running in "
+                "other processes when the study reached it were finished, not thrown away."
+            )
+        if self.best_number is None:
+            lines.append("No finished trial yet.")
+        else:
+            metrics = self.best_attrs.get("metrics", {})
+            size = self.best_attrs.get("params_count")
+            test = metrics.get("test_accuracy")
+            lines.append(
+                f"Best: {self.objective} {self.best_value:.4f} (trial {self.best_number})"
+                + (f", test accuracy {test:.4f}" if test is not None else "")
+                + (f", {size:,} parameters" if size is not None else "")
+            )
+            lines.append(f"  params: {format_params(self.best_params, limit=30)}")
+        lines.append(f"Optuna:  {redact(self.storage)} (study '{self.study_name}')")
+        lines.append(
+            f"MLflow:  {redact(self.tracking_uri)} (experiment '{self.study_name}'); browse with `archsearch ui`"
+        )
+        return "\n".join(lines)
+
+
+def _counts(study: Any) -> tuple[int, int]:
+    trials = study.get_trials(deepcopy=False)
+    finished = sum(t.state.name in FINISHED_STATES for t in trials)
+    failed = sum(t.state.name == "FAIL" for t in trials)
+    return finished, failed
+
+
+def _result(study: Any, plan: _Plan, ran: int, space: Space) -> SearchResult:
+    finished, failed = _counts(study)
+    result = SearchResult(
+        study.study_name, plan.storage, plan.tracking_uri, plan.target, finished, failed, ran, objective=space.objective
+    )
+    complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
+    if complete:
+        best = study.best_trial
+        result.best_number, result.best_value = best.number, best.value
+        result.best_params, result.best_attrs = dict(best.params), dict(best.user_attrs)
+    return result
