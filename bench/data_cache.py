@@ -97,8 +97,10 @@ def memory(n: int) -> None:
     seconds = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = (ds.x_train.nbytes + ds.x_val.nbytes + ds.x_test.nbytes) / 2**20
-    print(f"prepare {seconds:.1f} s, peak RSS {peak:.0f} MiB, float32 outputs {out:.0f} MiB, "
-          f"uint8 source {n * 784 / 2**20:.0f} MiB memory-mapped")
+    print(
+        f"prepare {seconds:.1f} s, peak RSS {peak:.0f} MiB, float32 outputs {out:.0f} MiB, "
+        f"uint8 source {n * 784 / 2**20:.0f} MiB memory-mapped"
+    )
     path.unlink()
 
 
@@ -125,17 +127,23 @@ def main() -> None:
         unforked = _median_of_3(folder, cache, "one-stat-process")
         pairs.append((second["seconds"] / first["seconds"], first, second, unforked))
         one_process.append(unforked["seconds"] / first["seconds"])
-        print(f"round {round_ + 1}: first {first['seconds']:.3f} s, second {second['seconds']:.3f} s "
-              f"(stats in one process: {unforked['seconds']:.3f} s), ratio {pairs[-1][0]:.4f}", file=sys.stderr)
+        print(
+            f"round {round_ + 1}: first {first['seconds']:.3f} s, second {second['seconds']:.3f} s "
+            f"(stats in one process: {unforked['seconds']:.3f} s), ratio {pairs[-1][0]:.4f}",
+            file=sys.stderr,
+        )
     pairs.sort(key=lambda p: p[0])
     ratio, first, second, unforked = pairs[len(pairs) // 2]  # the round with the median ratio
     os.utime(folder / "D" / "000001.png")  # same bytes, new mtime: must rebuild
     rebuilt = load(folder, cache)
     third = load(folder, cache)
-    rows = [("first load (empty cache, parallel decode)", first),
-            ("second load (cache hit), median of 3 processes", second),
-            ("second load, every stat in one process (no fork)", unforked),
-            ("after touching one file (rebuild)", rebuilt), ("load after the rebuild (cache hit)", third)]
+    rows = [
+        ("first load (empty cache, parallel decode)", first),
+        ("second load (cache hit), median of 3 processes", second),
+        ("second load, every stat in one process (no fork)", unforked),
+        ("after touching one file (rebuild)", rebuilt),
+        ("load after the rebuild (cache hit)", third),
+    ]
     if args.serial:
         shutil.rmtree(cache, ignore_errors=True)
         rows.append(("first load, one worker (serial decode)", load(folder, cache, "serial")))
@@ -144,14 +152,19 @@ def main() -> None:
     print("|---|---:|")
     for label, r in rows:
         print(f"| {label} | {r['seconds']:.3f} |")
-    print(f"\nsecond / first = {ratio:.4f} ({100 * ratio:.2f}%; target at most 5%), the median over "
-          f"{len(pairs)} rounds (the table shows that round); all rounds: "
-          + ", ".join(f"{p[0]:.4f}" for p in pairs))
-    print(f"with every stat in one process: {sorted(one_process)[len(one_process) // 2]:.4f} (median over the "
-          f"rounds); all rounds: " + ", ".join(f"{r:.4f}" for r in sorted(one_process)))
+    print(
+        f"\nsecond / first = {ratio:.4f} ({100 * ratio:.2f}%; target at most 5%), the median over "
+        f"{len(pairs)} rounds (the table shows that round); all rounds: " + ", ".join(f"{p[0]:.4f}" for p in pairs)
+    )
+    print(
+        f"with every stat in one process: {sorted(one_process)[len(one_process) // 2]:.4f} (median over the "
+        f"rounds); all rounds: " + ", ".join(f"{r:.4f}" for r in sorted(one_process))
+    )
     if args.serial:
-        print(f"parallel speed-up of the first load: {rows[-1][1]['seconds'] / first['seconds']:.2f}x "
-              f"on {os.cpu_count()} cores")
+        print(
+            f"parallel speed-up of the first load: {rows[-1][1]['seconds'] / first['seconds']:.2f}x "
+            f"on {os.cpu_count()} cores"
+        )
 
 
 if __name__ == "__main__":

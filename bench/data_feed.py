@@ -50,8 +50,11 @@ def _model(kind: str, shape: tuple[int, ...]):
     layers = [keras.Input(shape)]
     if kind == "cnn":
         layers += [keras.layers.Conv2D(16, 3, activation="relu"), keras.layers.MaxPooling2D(2)]
-    layers += [keras.layers.Flatten(), keras.layers.Dense(128, activation="relu"),
-               keras.layers.Dense(10, activation="softmax")]
+    layers += [
+        keras.layers.Flatten(),
+        keras.layers.Dense(128, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ]
     model = keras.Sequential(layers)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -69,11 +72,24 @@ def run(feed: str, kind: str, ds, epochs: int, batch: int) -> tuple[float, float
     timer = _EpochTimes()
     start = time.perf_counter()
     if feed == "arrays":
-        model.fit(ds.x_train, ds.y_train, validation_data=(ds.x_val, ds.y_val), epochs=epochs, batch_size=batch,
-                  verbose=0, callbacks=[timer.callback()])
+        model.fit(
+            ds.x_train,
+            ds.y_train,
+            validation_data=(ds.x_val, ds.y_val),
+            epochs=epochs,
+            batch_size=batch,
+            verbose=0,
+            callbacks=[timer.callback()],
+        )
     else:
-        model.fit(_feed.train_batches(ds, batch, seed=0), validation_data=_feed.val_batches(ds, batch),
-                  epochs=epochs, shuffle=False, verbose=0, callbacks=[timer.callback()])
+        model.fit(
+            _feed.train_batches(ds, batch, seed=0),
+            validation_data=_feed.val_batches(ds, batch),
+            epochs=epochs,
+            shuffle=False,
+            verbose=0,
+            callbacks=[timer.callback()],
+        )
     return time.perf_counter() - start, statistics.median(timer.times[1:])
 
 
@@ -91,8 +107,13 @@ def memory_child(n: int, feed: str) -> None:
     from archsearch.data import RawData, prepare
 
     rng = np.random.default_rng(0)
-    ds = prepare("images", RawData(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n)),
-                 input="image", validation_split=0.1, seed=0)
+    ds = prepare(
+        "images",
+        RawData(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n)),
+        input="image",
+        validation_split=0.1,
+        seed=0,
+    )
     import keras  # noqa: F401  (imported before measuring: its own memory is not the feed's)
 
     before = _rss_mib()
@@ -103,12 +124,18 @@ def memory_child(n: int, feed: str) -> None:
 
 
 def memory(n: int) -> None:
-    print(f"| feed ({n} images) | RSS before fit (MiB) | peak RSS (MiB) | RSS after fit (MiB) "
-          "| float32 train+val (MiB) |")
+    print(
+        f"| feed ({n} images) | RSS before fit (MiB) | peak RSS (MiB) | RSS after fit (MiB) | float32 train+val (MiB) |"
+    )
     print("|---|---:|---:|---:|---:|")
     for feed in ("arrays", "tf.data"):
-        out = subprocess.run([sys.executable, __file__, "--memory-child", str(n), feed], check=True,
-                             capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        out = subprocess.run(
+            [sys.executable, __file__, "--memory-child", str(n), feed],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        )
         before, peak, after, data = out.stdout.split()[-4:]
         print(f"| {feed} | {before} | {peak} | {after} | {data} |")
 
@@ -159,6 +186,7 @@ def main() -> None:
         fit = statistics.median(t[0] / a[0] for t, a in pairs)
         epoch = statistics.median(t[1] / a[1] for t, a in pairs)
         print(f"- {name} {kind}: whole fit {fit:.2f}, per epoch {epoch:.2f}")
+
 
 if __name__ == "__main__":
     main()

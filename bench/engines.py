@@ -51,9 +51,17 @@ def _one(space: Path, method: str, seed: int, trials: int, epochs: int | None) -
 
     with tempfile.TemporaryDirectory() as tmp:
         # recycle_after=0: the CLI would restart the process after 50 trials; run_search alone would stop there.
-        options = RunOptions(trials=trials, epochs=epochs, seed=seed, quiet=True, storage=f"sqlite:///{tmp}/o.db",
-                             recycle_after=0,
-                             tracking_uri=f"sqlite:///{tmp}/m.db", study_name="bench", **METHODS[method])
+        options = RunOptions(
+            trials=trials,
+            epochs=epochs,
+            seed=seed,
+            quiet=True,
+            storage=f"sqlite:///{tmp}/o.db",
+            recycle_after=0,
+            tracking_uri=f"sqlite:///{tmp}/m.db",
+            study_name="bench",
+            **METHODS[method],
+        )
         start = time.perf_counter()
         run_search(space, options)
         wall = time.perf_counter() - start
@@ -62,13 +70,27 @@ def _one(space: Path, method: str, seed: int, trials: int, epochs: int | None) -
     if len(done) != trials:  # every method gets the same budget, or the comparison is void
         raise SystemExit(f"{space.name} {method} seed {seed}: {len(done)} trials finished, not {trials}")
     t0 = min(t.datetime_start for t in done)
-    rows = [{"t": (t.datetime_complete - t0).total_seconds(), "value": t.value,
-             "fit": t.user_attrs.get("metrics", {}).get("fit_seconds", 0.0), "state": t.state.name}
-            for t in sorted(done, key=lambda t: t.datetime_complete)]
+    rows = [
+        {
+            "t": (t.datetime_complete - t0).total_seconds(),
+            "value": t.value,
+            "fit": t.user_attrs.get("metrics", {}).get("fit_seconds", 0.0),
+            "state": t.state.name,
+        }
+        for t in sorted(done, key=lambda t: t.datetime_complete)
+    ]
     trials_span = rows[-1]["t"]
     fit = sum(r["fit"] for r in rows)
-    return {"space": space.stem, "method": method, "seed": seed, "epochs": epochs, "rows": rows, "wall": wall,
-            "trials_span": trials_span, "fit_sum": fit}
+    return {
+        "space": space.stem,
+        "method": method,
+        "seed": seed,
+        "epochs": epochs,
+        "rows": rows,
+        "wall": wall,
+        "trials_span": trials_span,
+        "fit_sum": fit,
+    }
 
 
 def _reach(run: dict, target: float) -> tuple[float | None, int | None]:
@@ -151,8 +173,9 @@ def _ert_bca(columns: list, draws: int = 4000, seed: int = 0) -> tuple[float, fl
 
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", stats.DegenerateDataWarning)  # the caller says so instead
-        low, high = stats.bootstrap(columns, _ert_ratio_of, paired=True, vectorized=True, n_resamples=draws,
-                                    method="BCa", random_state=seed).confidence_interval
+        low, high = stats.bootstrap(
+            columns, _ert_ratio_of, paired=True, vectorized=True, n_resamples=draws, method="BCa", random_state=seed
+        ).confidence_interval
     return float(low), float(high)
 
 
@@ -171,28 +194,35 @@ def _ert_ratio(runs: list[dict], space: str, top: float | None, within: float = 
     bound = "<= " if columns[3].sum() == 0 else ""
     low, high = _ert_bca(columns)
     of = "the top" if top is not None else "the best any method found with the same seed"
-    head = (f"{space}, within {100 * within:g} points of {of}: TPE+median / random expected time to target (ERT) = "
-            f"{bound}{point:.2f}, reached by {columns[1].sum():.0f} and {columns[3].sum():.0f} "
-            f"of {len(columns[0])} runs")
+    head = (
+        f"{space}, within {100 * within:g} points of {of}: TPE+median / random expected time to target (ERT) = "
+        f"{bound}{point:.2f}, reached by {columns[1].sum():.0f} and {columns[3].sum():.0f} "
+        f"of {len(columns[0])} runs"
+    )
     if np.isnan(low) or np.isnan(high):  # BCa is undefined where resamples give infinite or constant ratios
         return f"{head}; 95% BCa interval undefined, too few runs reached it (target <= 0.5: not shown either way)"
-    verdict = ("met" if high <= 0.5 else "NOT met" if low > 0.5 else
-               "not shown either way (the interval contains 0.5)")
+    verdict = "met" if high <= 0.5 else "NOT met" if low > 0.5 else "not shown either way (the interval contains 0.5)"
     return f"{head}; 95% BCa bootstrap interval over seeds {low:.2f}-{high:.2f} (target <= 0.5: {verdict})"
 
 
 def _table(runs: list[dict]) -> str:
-    lines = ["| space | method | seeds reaching target | median time to target (s) | median trials to target "
-             "| expected time to target, ERT (s) | best found (mean) | trials' wall / fit time (median) |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| space | method | seeds reaching target | median time to target (s) | median trials to target "
+        "| expected time to target, ERT (s) | best found (mean) | trials' wall / fit time (median) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     tops = {}
     summary = {}
     for space in SPACES:
         in_space = [r for r in runs if r["space"] == f"engines_{space}"]
         if not in_space:
             continue
-        top = max(row["value"] for r in in_space for row in r["rows"] if row["value"] is not None
-                  and row["state"] == "COMPLETE")
+        top = max(
+            row["value"]
+            for r in in_space
+            for row in r["rows"]
+            if row["value"] is not None and row["state"] == "COMPLETE"
+        )
         tops[space] = top
         for method in METHODS:
             mine = [r for r in in_space if r["method"] == method]
@@ -206,16 +236,20 @@ def _table(runs: list[dict]) -> str:
             overhead = statistics.median(r["trials_span"] / r["fit_sum"] for r in mine)
             hits = sum(t is not None for t, _ in reach)
             summary[(space, method)] = statistics.median(times)
-            lines.append(f"| {space} (top {top:.4f}) | {method} | {hits}/{len(mine)} | {statistics.median(times):.1f} "
-                         f"| {statistics.median(counts):.0f} | {_ert(mine, top - WITHIN):.1f} "
-                         f"| {statistics.mean(bests):.4f} | {overhead:.2f} |")
+            lines.append(
+                f"| {space} (top {top:.4f}) | {method} | {hits}/{len(mine)} | {statistics.median(times):.1f} "
+                f"| {statistics.median(counts):.0f} | {_ert(mine, top - WITHIN):.1f} "
+                f"| {statistics.mean(bests):.4f} | {overhead:.2f} |"
+            )
     for space in SPACES:
         if (space, "tpe+median") in summary:
             ratio = summary[(space, "tpe+median")] / summary[(space, "random")]
             # No verdict here: a run that never reaches the target counts as its whole run, so when most runs
             # miss it this median is the whole-run ratio; and it has no interval. The ERT lines decide.
-            lines.append(f"\n{space}: TPE+median / random median time to target (runs that miss it counted as "
-                         f"their whole run) = {ratio:.2f}; no verdict from it, see ERT")
+            lines.append(
+                f"\n{space}: TPE+median / random median time to target (runs that miss it counted as "
+                f"their whole run) = {ratio:.2f}; no verdict from it, see ERT"
+            )
             # The issue's target (0.5 points) and looser ones, all printed: the top is one trial of all the runs.
             lines.extend(_ert_ratio(runs, space, tops[space], within) for within in (WITHIN, 0.01, 0.02, 0.03))
             # The same at the best any method found with each seed (declared before the run of 2026-12-06).
@@ -235,9 +269,11 @@ def _best_difference(runs: list[dict], space: str) -> str:
     mean, se = statistics.mean(d), statistics.stdev(d) / len(d) ** 0.5
     half = stats.t.ppf(0.975, len(d) - 1) * se
     wins = sum(x > 0 for x in d)
-    return (f"{space}, best value in the budget, TPE+median - random, paired by seed: {100 * mean:+.2f} points, "
-            f"95% t interval {100 * (mean - half):+.2f} to {100 * (mean + half):+.2f} over {len(d)} seeds "
-            f"(TPE+median higher in {wins}, ties {sum(x == 0 for x in d)})")
+    return (
+        f"{space}, best value in the budget, TPE+median - random, paired by seed: {100 * mean:+.2f} points, "
+        f"95% t interval {100 * (mean - half):+.2f} to {100 * (mean + half):+.2f} over {len(d)} seeds "
+        f"(TPE+median higher in {wins}, ties {sum(x == 0 for x in d)})"
+    )
 
 
 def _paired(runs: list[dict], space: str) -> str:
@@ -256,8 +292,10 @@ def _paired(runs: list[dict], space: str) -> str:
         parts.append(f"seed {seed}: {'' if t_tpe is not None else '>='}{ratio:.2f}")
     if not ratios:
         return ""
-    return (f"{space}, paired per seed (time for TPE+median to reach random's best of the same seed / random's time "
-            f"to it): {'; '.join(parts)}; median {statistics.median(ratios):.2f}")
+    return (
+        f"{space}, paired per seed (time for TPE+median to reach random's best of the same seed / random's time "
+        f"to it): {'; '.join(parts)}; median {statistics.median(ratios):.2f}"
+    )
 
 
 def main() -> None:
@@ -285,12 +323,17 @@ def main() -> None:
                 runs.append(run)
                 if args.json:
                     args.json.write_text(json.dumps(runs, indent=1, default=str))
-                print(f"{space} {method} seed {seed}: {len(run['rows'])} trials, {run['wall']:.0f}s", file=sys.stderr,
-                      flush=True)
+                print(
+                    f"{space} {method} seed {seed}: {len(run['rows'])} trials, {run['wall']:.0f}s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     uname = " ".join(platform.uname()[:3] + platform.uname()[4:5])
     print(f"command: python bench/engines.py {' '.join(sys.argv[1:])}")
-    print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {uname}, nproc {os.cpu_count()}; "
-          f"load average at the end {os.getloadavg()[0]:.1f}; total {time.perf_counter() - started:.0f}s")
+    print(
+        f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; machine: {uname}, nproc {os.cpu_count()}; "
+        f"load average at the end {os.getloadavg()[0]:.1f}; total {time.perf_counter() - started:.0f}s"
+    )
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     print(f"git: {head}")
     print()

@@ -35,40 +35,57 @@ def main() -> None:
     parser.add_argument("--seeds", default="16,24,32", help="seeds per simulated run, comma-separated")
     parser.add_argument("--sims", type=int, default=500)
     parser.add_argument("--draws", type=int, default=2000, help="bootstrap resamples per interval")
-    parser.add_argument("--true-ratio", type=float,
-                        help="scale TPE+median's seconds so that the true ratio is this (0.5: the share of runs whose "
-                             "upper end is at most 0.5 is then the rate of calling the target met when it is not)")
-    parser.add_argument("--per-seed", action="store_true",
-                        help="target below the best any method found with the same seed (default: below the top)")
+    parser.add_argument(
+        "--true-ratio",
+        type=float,
+        help="scale TPE+median's seconds so that the true ratio is this (0.5: the share of runs whose "
+        "upper end is at most 0.5 is then the rate of calling the target met when it is not)",
+    )
+    parser.add_argument(
+        "--per-seed",
+        action="store_true",
+        help="target below the best any method found with the same seed (default: below the top)",
+    )
     args = parser.parse_args()
     runs = json.loads(args.runs.read_text())
     top = None
     if not args.per_seed:
-        top = max(row["value"] for r in runs if r["space"] == f"engines_{args.space}" for row in r["rows"]
-                  if row["value"] is not None and row["state"] == "COMPLETE")
+        top = max(
+            row["value"]
+            for r in runs
+            if r["space"] == f"engines_{args.space}"
+            for row in r["rows"]
+            if row["value"] is not None and row["state"] == "COMPLETE"
+        )
     population = _ert_columns(runs, args.space, top, WITHIN)
     truth = float(_ert_ratio_of(*population))
     if args.true_ratio is not None:
         population[0] = population[0] * args.true_ratio / truth
         truth = float(_ert_ratio_of(*population))
-    print(f"{args.runs.name}: {len(population[0])} seeds, target within {100 * WITHIN:g} points of "
-          f"{'each seed' + chr(39) + 's best' if args.per_seed else 'the top'}; true ERT ratio {truth:.3f}")
+    print(
+        f"{args.runs.name}: {len(population[0])} seeds, target within {100 * WITHIN:g} points of "
+        f"{'each seed' + chr(39) + 's best' if args.per_seed else 'the top'}; true ERT ratio {truth:.3f}"
+    )
     rng = np.random.default_rng(0)
     for n in (int(x) for x in args.seeds.split(",")):
         tally = {"percentile": [0, 0, 0], "BCa": [0, 0, 0]}  # covered, truth above the upper end, upper end <= 0.5
         for sim in range(args.sims):
             picks = rng.integers(0, len(population[0]), n)
             columns = [c[picks] for c in population]
-            for name, (low, high) in (("percentile", _percentile(columns, rng, args.draws)),
-                                      ("BCa", _ert_bca(columns, args.draws, seed=sim))):
+            for name, (low, high) in (
+                ("percentile", _percentile(columns, rng, args.draws)),
+                ("BCa", _ert_bca(columns, args.draws, seed=sim)),
+            ):
                 high = np.inf if np.isnan(high) else high
                 low = 0.0 if np.isnan(low) else low
                 tally[name][0] += low <= truth <= high
                 tally[name][1] += truth > high
                 tally[name][2] += high <= 0.5
         for name, (covered, above, shown) in tally.items():
-            print(f"  {n} seeds, {name:10s}: coverage {covered / args.sims:.3f}, true ratio above the upper end "
-                  f"{above / args.sims:.3f}, upper end <= 0.5 in {shown / args.sims:.3f} ({args.sims} simulated runs)")
+            print(
+                f"  {n} seeds, {name:10s}: coverage {covered / args.sims:.3f}, true ratio above the upper end "
+                f"{above / args.sims:.3f}, upper end <= 0.5 in {shown / args.sims:.3f} ({args.sims} simulated runs)"
+            )
 
 
 if __name__ == "__main__":

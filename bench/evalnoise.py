@@ -51,8 +51,10 @@ def main() -> None:
         pack_correct(correct)
         pack_s.append(time.perf_counter() - t)
     med = statistics.median
-    print(f"dataset {args.dataset}: {len(ds.y_val)} validation, {len(ds.y_test)} test examples; "
-          f"{args.fits} fits of {args.epochs} epochs")
+    print(
+        f"dataset {args.dataset}: {len(ds.y_val)} validation, {len(ds.y_test)} test examples; "
+        f"{args.fits} fits of {args.epochs} epochs"
+    )
     print(f"fit_model (both passes included): median {med(fit_s):.2f} s")
     print(f"validation pass: median {med(val_s) * 1e3:.1f} ms ({med(val_s) / med(fit_s):.2%} of the fit)")
     print(f"pack_correct: median {med(pack_s) * 1e6:.0f} us")

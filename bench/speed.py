@@ -43,16 +43,21 @@ def _data():
 
     digits = load_digits()
     x = (digits.data / 16.0).astype("float32")
-    x_train, _, y_train, _ = train_test_split(x, digits.target, test_size=0.2, stratify=digits.target,
-                                              random_state=0)
+    x_train, _, y_train, _ = train_test_split(x, digits.target, test_size=0.2, stratify=digits.target, random_state=0)
     return train_test_split(x_train, y_train, test_size=0.1, stratify=y_train, random_state=1)
 
 
 def _model(lr: float):
     import keras
 
-    model = keras.Sequential([keras.Input(shape=(64,)), keras.layers.Dense(64, activation="relu"),
-                              keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(64,)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.Adam(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -69,8 +74,9 @@ def plain_keras(workdir: Path) -> None:
     fits: list[float] = []
     for i in range(TRIALS):
         model = _model(10 ** (-4 + 2 * i / TRIALS))
-        _timed_fit(model, fits, x_train, y_train, validation_data=(x_val, y_val), epochs=EPOCHS, batch_size=BATCH,
-                   verbose=0)
+        _timed_fit(
+            model, fits, x_train, y_train, validation_data=(x_val, y_val), epochs=EPOCHS, batch_size=BATCH, verbose=0
+        )
     (workdir / "fits.json").write_text(json.dumps(fits))
 
 
@@ -84,8 +90,9 @@ def bare_optuna(workdir: Path) -> None:
 
     def objective(trial):
         model = _model(trial.suggest_float("learning_rate", 1e-4, 1e-2, log=True))
-        history = _timed_fit(model, fits, x_train, y_train, validation_data=(x_val, y_val), epochs=EPOCHS,
-                             batch_size=BATCH, verbose=0)
+        history = _timed_fit(
+            model, fits, x_train, y_train, validation_data=(x_val, y_val), epochs=EPOCHS, batch_size=BATCH, verbose=0
+        )
         return history.history["val_accuracy"][-1]
 
     study = optuna.create_study(storage=f"sqlite:///{workdir}/optuna.db", direction="maximize")
@@ -106,8 +113,7 @@ def _one(mode: str) -> tuple[float, float]:
     workdir = Path(tempfile.mkdtemp(prefix=f"speed-{mode}-"))
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     if mode == "archsearch":
-        cmd = [str(Path(sys.executable).with_name("archsearch")), "run", str(SPACE), "--trials", str(TRIALS),
-               "--quiet"]
+        cmd = [str(Path(sys.executable).with_name("archsearch")), "run", str(SPACE), "--trials", str(TRIALS), "--quiet"]
     else:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--mode", mode, "--workdir", str(workdir)]
     start = time.perf_counter()
@@ -136,20 +142,29 @@ def main() -> None:
             total, fits = _one(mode)
             times[mode].append(total)
             outside[mode].append(total - fits)
-        print(f"round {r + 1}: " + ", ".join(f"{m} {times[m][-1]:.2f}s ({outside[m][-1]:.2f}s outside fit)"
-                                             for m in MODES), file=sys.stderr)
-    print("| mode | median wall time (s) | median ratio to plain Keras (paired by round) "
-          "| median time outside fit (s) | median ratio, fit noise removed | median ratio of time inside fit |")
+        print(
+            f"round {r + 1}: "
+            + ", ".join(f"{m} {times[m][-1]:.2f}s ({outside[m][-1]:.2f}s outside fit)" for m in MODES),
+            file=sys.stderr,
+        )
+    print(
+        "| mode | median wall time (s) | median ratio to plain Keras (paired by round) "
+        "| median time outside fit (s) | median ratio, fit noise removed | median ratio of time inside fit |"
+    )
     print("|---|---|---|---|---|---|")
     for mode in MODES:
         ratios = [t / k for t, k in zip(times[mode], times["keras"], strict=True)]
         adjusted = [(k + o - ko) / k for k, o, ko in zip(times["keras"], outside[mode], outside["keras"], strict=True)]
         # Overhead hidden inside fit (callbacks, other threads or processes competing for the cores) shows here.
-        inside = [(t - o) / (k - ko) for t, o, k, ko in zip(times[mode], outside[mode], times["keras"],
-                                                            outside["keras"], strict=True)]
-        print(f"| {mode} | {statistics.median(times[mode]):.2f} | {statistics.median(ratios):.3f}x "
-              f"| {statistics.median(outside[mode]):.2f} | {statistics.median(adjusted):.3f}x "
-              f"| {statistics.median(inside):.3f}x |")
+        inside = [
+            (t - o) / (k - ko)
+            for t, o, k, ko in zip(times[mode], outside[mode], times["keras"], outside["keras"], strict=True)
+        ]
+        print(
+            f"| {mode} | {statistics.median(times[mode]):.2f} | {statistics.median(ratios):.3f}x "
+            f"| {statistics.median(outside[mode]):.2f} | {statistics.median(adjusted):.3f}x "
+            f"| {statistics.median(inside):.3f}x |"
+        )
 
 
 if __name__ == "__main__":

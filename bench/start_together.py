@@ -59,8 +59,10 @@ def main() -> None:
             made = fresh_postgres_databases(args.pg_url, args.reps * (2 if args.mlflow else 1))
             jobs = [(made[i], made[args.reps + i] if args.mlflow else None) for i in range(args.reps)]
         else:
-            jobs = [(f"sqlite:///{tmp}/{i}/optuna.db", f"sqlite:///{tmp}/{i}/mlflow.db" if args.mlflow else None)
-                    for i in range(args.reps)]
+            jobs = [
+                (f"sqlite:///{tmp}/{i}/optuna.db", f"sqlite:///{tmp}/{i}/mlflow.db" if args.mlflow else None)
+                for i in range(args.reps)
+            ]
         try:
             started = time.monotonic()
             outcome = start_together(space, jobs, args.processes, "no-guard" if args.no_guard else None)
@@ -70,11 +72,15 @@ def main() -> None:
             if made:
                 drop_postgres_databases(args.pg_url, made)
     first = next((e[0].splitlines()[0][:160] for e in outcome.errors if e), "")
-    print(f"<!-- {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
-          f"load {os.getloadavg()[0]:.1f}: {' '.join(sys.argv)} -->")
-    print(f"| {args.store}{' + MLflow' if args.mlflow else ''} | {'no' if args.no_guard else 'yes'} | "
-          f"{args.processes} x {args.reps} | {outcome.failures}/{args.processes * args.reps} | "
-          f"{sum(bool(e) for e in outcome.errors)} | {wrong} | {wall:.0f} | {first} |")
+    print(
+        f"<!-- {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()[0]:.1f}: {' '.join(sys.argv)} -->"
+    )
+    print(
+        f"| {args.store}{' + MLflow' if args.mlflow else ''} | {'no' if args.no_guard else 'yes'} | "
+        f"{args.processes} x {args.reps} | {outcome.failures}/{args.processes * args.reps} | "
+        f"{sum(bool(e) for e in outcome.errors)} | {wrong} | {wall:.0f} | {first} |"
+    )
 
 
 def _check(storage: str, tracking: str | None, processes: int) -> list[str]:

@@ -42,8 +42,13 @@ VARIANTS = (("effect", EFFECT, 0.0), ("null", 0.0, 0.0), ("interaction", EFFECT,
 
 def truth_value(depth: int, lr: float, units: int, dropout: float, effect: float, slope: float = 0.0) -> float:
     """The objective without noise; with ``slope``, depth 5 gains ``slope`` per decade below lr 10**-2.5."""
-    return (0.9 + (effect - slope * (math.log10(lr) + 2.5)) * (depth == 5) - 0.04 * (math.log10(lr) + 2.5) ** 2
-            + 0.005 * math.log2(units / 32) - 0.04 * (dropout - 0.2) ** 2)
+    return (
+        0.9
+        + (effect - slope * (math.log10(lr) + 2.5)) * (depth == 5)
+        - 0.04 * (math.log10(lr) + 2.5) ** 2
+        + 0.005 * math.log2(units / 32)
+        - 0.04 * (dropout - 0.2) ** 2
+    )
 
 
 def tpe_table(seed: int, trials: int = 60, effect: float = EFFECT, slope: float = 0.0) -> pd.DataFrame:
@@ -62,9 +67,18 @@ def tpe_table(seed: int, trials: int = 60, effect: float = EFFECT, slope: float 
 
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
     study.optimize(objective, n_trials=trials)
-    rows = [{"trial": t.number, "seed": t.number, "state": "COMPLETE", "value": t.value,
-             "params_count": 1000, "fit_seconds": 1.0, **{f"params_{k}": v for k, v in t.params.items()}}
-            for t in study.trials]
+    rows = [
+        {
+            "trial": t.number,
+            "seed": t.number,
+            "state": "COMPLETE",
+            "value": t.value,
+            "params_count": 1000,
+            "fit_seconds": 1.0,
+            **{f"params_{k}": v for k, v in t.params.items()},
+        }
+        for t in study.trials
+    ]
     return pd.DataFrame(rows)
 
 
@@ -82,8 +96,16 @@ def one_study(seed: int, trials: int, effect: float, slope: float = 0.0) -> dict
     e = next(x for x in report["questions"][0]["effects"] if x["level"] == "5")
     by = table.groupby("params_depth")["value"]
     naive = float(by.mean().get(5, math.nan) - by.mean().get(3, math.nan))
-    return {"seed": seed, "truth": truth, "diff": e["diff"], "ci_low": e["ci_low"], "ci_high": e["ci_high"],
-            "verdict": e["verdict"], "naive": naive, "share5": float((table["params_depth"] == 5).mean())}
+    return {
+        "seed": seed,
+        "truth": truth,
+        "diff": e["diff"],
+        "ci_low": e["ci_low"],
+        "ci_high": e["ci_high"],
+        "verdict": e["verdict"],
+        "naive": naive,
+        "share5": float((table["params_depth"] == 5).mean()),
+    }
 
 
 def summarize(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
@@ -95,22 +117,35 @@ def summarize(rows: list[dict[str, Any]], name: str) -> dict[str, Any]:
     cover = np.mean([r["ci_low"] <= r["truth"] <= r["ci_high"] for r in ok])
     effect = float(np.mean([r["truth"] for r in rows]))
     flagged = np.mean([r["verdict"] in ("helps", "hurts") for r in rows])
-    return {"variant": name, "effect": effect, "studies": len(rows), "fitted": len(ok),
-            "adjusted_mean": float(d.mean()), "adjusted_sd": float(d.std(ddof=1)),
-            "adjusted_bias": float(err.mean()), "adjusted_bias_se": float(err.std(ddof=1) / math.sqrt(len(err))),
-            "naive_mean": float(effect + nv_err.mean()), "naive_bias": float(nv_err.mean()),
-            "naive_bias_se": float(nv_err.std(ddof=1) / math.sqrt(len(nv_err))), "coverage": float(cover),
-            "coverage_se": float(math.sqrt(cover * (1 - cover) / len(ok))),
-            "helps": float(np.mean([r["verdict"] == "helps" for r in rows])),
-            "hurts": float(np.mean([r["verdict"] == "hurts" for r in rows])), "flagged": float(flagged),
-            "mean_share_depth5": float(np.mean([r["share5"] for r in rows]))}
+    return {
+        "variant": name,
+        "effect": effect,
+        "studies": len(rows),
+        "fitted": len(ok),
+        "adjusted_mean": float(d.mean()),
+        "adjusted_sd": float(d.std(ddof=1)),
+        "adjusted_bias": float(err.mean()),
+        "adjusted_bias_se": float(err.std(ddof=1) / math.sqrt(len(err))),
+        "naive_mean": float(effect + nv_err.mean()),
+        "naive_bias": float(nv_err.mean()),
+        "naive_bias_se": float(nv_err.std(ddof=1) / math.sqrt(len(nv_err))),
+        "coverage": float(cover),
+        "coverage_se": float(math.sqrt(cover * (1 - cover) / len(ok))),
+        "helps": float(np.mean([r["verdict"] == "helps" for r in rows])),
+        "hurts": float(np.mean([r["verdict"] == "hurts" for r in rows])),
+        "flagged": float(flagged),
+        "mean_share_depth5": float(np.mean([r["share5"] for r in rows])),
+    }
 
 
-def run(studies: int, trials: int, seed: int, variants: tuple[tuple[str, float, float], ...] = VARIANTS
-        ) -> list[dict[str, Any]]:
+def run(
+    studies: int, trials: int, seed: int, variants: tuple[tuple[str, float, float], ...] = VARIANTS
+) -> list[dict[str, Any]]:
     """Every variant's summary; study ``i`` of each variant uses sampler and noise seed ``seed + i``."""
-    return [summarize([one_study(seed + i, trials, effect, slope) for i in range(studies)], name)
-            for name, effect, slope in variants]
+    return [
+        summarize([one_study(seed + i, trials, effect, slope) for i in range(studies)], name)
+        for name, effect, slope in variants
+    ]
 
 
 def _pts(x: float) -> str:
@@ -118,17 +153,23 @@ def _pts(x: float) -> str:
 
 
 def print_table(summaries: list[dict[str, Any]], trials: int) -> None:
-    print("| variant | true depth effect | studies | adjusted mean | adjusted bias (SE) | naive bias (SE) | "
-          "adjusted sd | interval covers truth (SE) | helps | hurts | depth 5 share |")
+    print(
+        "| variant | true depth effect | studies | adjusted mean | adjusted bias (SE) | naive bias (SE) | "
+        "adjusted sd | interval covers truth (SE) | helps | hurts | depth 5 share |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for s in summaries:
-        print(f"| {s['variant']} | {_pts(s['effect'])} | {s['studies']} ({s['fitted']} fitted) | "
-              f"{_pts(s['adjusted_mean'])} | {_pts(s['adjusted_bias'])} ({100 * s['adjusted_bias_se']:.2f}) | "
-              f"{_pts(s['naive_bias'])} ({100 * s['naive_bias_se']:.2f}) | {100 * s['adjusted_sd']:.2f} | "
-              f"{100 * s['coverage']:.1f}% ({100 * s['coverage_se']:.1f}) | {100 * s['helps']:.1f}% | "
-              f"{100 * s['hurts']:.1f}% | {100 * s['mean_share_depth5']:.0f}% |")
-    print(f"(points = 100 x objective; {trials} TPE trials per study; SE = standard error over studies; "
-          "interaction: truth = depth effect averaged over the study's own trials)")
+        print(
+            f"| {s['variant']} | {_pts(s['effect'])} | {s['studies']} ({s['fitted']} fitted) | "
+            f"{_pts(s['adjusted_mean'])} | {_pts(s['adjusted_bias'])} ({100 * s['adjusted_bias_se']:.2f}) | "
+            f"{_pts(s['naive_bias'])} ({100 * s['naive_bias_se']:.2f}) | {100 * s['adjusted_sd']:.2f} | "
+            f"{100 * s['coverage']:.1f}% ({100 * s['coverage_se']:.1f}) | {100 * s['helps']:.1f}% | "
+            f"{100 * s['hurts']:.1f}% | {100 * s['mean_share_depth5']:.0f}% |"
+        )
+    print(
+        f"(points = 100 x objective; {trials} TPE trials per study; SE = standard error over studies; "
+        "interaction: truth = depth effect averaged over the study's own trials)"
+    )
 
 
 def main() -> None:

@@ -70,11 +70,27 @@ def throughput(space: str, workers: int, trials: int, epochs: int) -> dict:
     folder = WORK / f"w{workers}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    env = {**os.environ, "ARCHSEARCH_STORAGE": f"sqlite:///{folder}/optuna.db",
-           "ARCHSEARCH_TRACKING_URI": f"sqlite:///{folder}/mlflow.db", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {
+        **os.environ,
+        "ARCHSEARCH_STORAGE": f"sqlite:///{folder}/optuna.db",
+        "ARCHSEARCH_TRACKING_URI": f"sqlite:///{folder}/mlflow.db",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
     load = os.getloadavg()[0]
-    command = [sys.executable, "-m", "archsearch", "run", space, "--trials", str(trials), "--epochs", str(epochs),
-               "--workers", str(workers), "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "archsearch",
+        "run",
+        space,
+        "--trials",
+        str(trials),
+        "--epochs",
+        str(epochs),
+        "--workers",
+        str(workers),
+        "--quiet",
+    ]
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -91,9 +107,16 @@ def throughput(space: str, workers: int, trials: int, epochs: int) -> dict:
     first = min(t.datetime_start for t in finished)
     last = max(t.datetime_complete for t in finished)
     steady = (last - first).total_seconds()
-    return {"workers": workers, "trials": len(finished), "wall_s": wall, "load_before": load, "cores_busy": cpu / wall,
-            "per_hour_wall": len(finished) / wall * 3600, "per_hour_steady": len(finished) / steady * 3600,
-            "locked": "database is locked" in done.stderr}
+    return {
+        "workers": workers,
+        "trials": len(finished),
+        "wall_s": wall,
+        "load_before": load,
+        "cores_busy": cpu / wall,
+        "per_hour_wall": len(finished) / wall * 3600,
+        "per_hour_steady": len(finished) / steady * 3600,
+        "locked": "database is locked" in done.stderr,
+    }
 
 
 def contention(processes: int, seconds: float) -> dict:
@@ -107,12 +130,21 @@ def contention(processes: int, seconds: float) -> dict:
     url = f"sqlite:///{folder}/optuna.db"
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     optuna.create_study(study_name="hammer", storage=open_storage(url))
-    procs = [subprocess.Popen([sys.executable, "-c", _HAMMER, url, str(seconds), str(i)], stdout=subprocess.PIPE,
-                              text=True, cwd=REPO) for i in range(processes)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _HAMMER, url, str(seconds), str(i)], stdout=subprocess.PIPE, text=True, cwd=REPO
+        )
+        for i in range(processes)
+    ]
     results = [json.loads(p.communicate()[0]) for p in procs]
     errors = [e for r in results for e in r["errors"]]
-    return {"processes": processes, "trials": sum(r["trials"] for r in results), "errors": len(errors),
-            "first_error": errors[0] if errors else "", "slowest_s": max(r["slowest"] for r in results)}
+    return {
+        "processes": processes,
+        "trials": sum(r["trials"] for r in results),
+        "errors": len(errors),
+        "first_error": errors[0] if errors else "",
+        "slowest_s": max(r["slowest"] for r in results),
+    }
 
 
 def target_runs(storage: str, runs: int) -> list[int]:
@@ -125,11 +157,34 @@ def target_runs(storage: str, runs: int) -> list[int]:
     stamp = dt.datetime.now().strftime("%H%M%S")
     for i in range(runs):
         name = f"bench-target-{stamp}-{i}"
-        env = {**os.environ, "ARCHSEARCH_STORAGE": storage, "ARCHSEARCH_TRACKING_URI": f"sqlite:///{folder}/mlflow.db",
-               "TF_CPP_MIN_LOG_LEVEL": "2"}
-        done = subprocess.run([sys.executable, "-m", "archsearch", "run", "spaces/digits_quick.py", "--study", name,
-                               "--trials", "12", "--epochs", "1", "--workers", "3", "--quiet"],
-                              env=env, capture_output=True, text=True, cwd=REPO)
+        env = {
+            **os.environ,
+            "ARCHSEARCH_STORAGE": storage,
+            "ARCHSEARCH_TRACKING_URI": f"sqlite:///{folder}/mlflow.db",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+        }
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "archsearch",
+                "run",
+                "spaces/digits_quick.py",
+                "--study",
+                name,
+                "--trials",
+                "12",
+                "--epochs",
+                "1",
+                "--workers",
+                "3",
+                "--quiet",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        )
         if done.returncode != 0:
             raise SystemExit(done.stderr[-3000:])
         trials = optuna.load_study(study_name=name, storage=storage).get_trials()
@@ -148,17 +203,24 @@ def main() -> None:
     parser.add_argument("--target-runs", type=int, default=0)
     parser.add_argument("--storage", default=os.environ.get("ARCHSEARCH_TEST_PG_URL", ""))
     args = parser.parse_args()
-    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}\n")
+    print(
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}\n"
+    )
     if args.workers:
         print(f"{args.space}, {args.trials} trials, {args.epochs} epochs\n")
-        print("| workers | trials | wall s | trials/hour (whole command) | trials/hour (steady) | CPU cores busy "
-              "| load before |")
+        print(
+            "| workers | trials | wall s | trials/hour (whole command) | trials/hour (steady) | CPU cores busy "
+            "| load before |"
+        )
         print("|---|---|---|---|---|---|---|")
         for w in args.workers:
             r = throughput(args.space, w, args.trials, args.epochs)
-            print(f"| {w} | {r['trials']} | {r['wall_s']:.1f} | {r['per_hour_wall']:.0f} | {r['per_hour_steady']:.0f} "
-                  f"| {r['cores_busy']:.2f} | {r['load_before']:.1f} |", flush=True)
+            print(
+                f"| {w} | {r['trials']} | {r['wall_s']:.1f} | {r['per_hour_wall']:.0f} | {r['per_hour_steady']:.0f} "
+                f"| {r['cores_busy']:.2f} | {r['load_before']:.1f} |",
+                flush=True,
+            )
     if args.contention:
         print(f"\nSQLite contention, {args.seconds:.0f} s of empty trials per process\n")
         print("| processes | trials | lock errors | slowest ask+tell s | first error |")

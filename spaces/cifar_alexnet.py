@@ -34,18 +34,49 @@ QUESTIONS = [
 # The lab: SGD (lr 0.01, no momentum), batch 32, 10 epochs, validation accuracy after 10 epochs.
 _LAB = "SGD lr 0.01 without momentum, batch 32, 10 epochs"
 REFERENCES = {
-    "L4-base": Reference({"model": "cnn", "blocks": 3, "filters": 32}, lab="L4", reported="val accuracy 0.58",
-                         reported_value=0.58, epochs=10, batch_size=32, training=_LAB),
-    "L4-width": Reference({"model": "cnn", "blocks": 3, "filters": 64}, lab="L4", reported="val accuracy 0.6357",
-                          reported_value=0.6357, epochs=10, batch_size=32, training=_LAB),
-    "L4-depth": Reference({"model": "cnn", "blocks": 5, "filters": 32}, lab="L4", reported="val accuracy 0.552",
-                          reported_value=0.552, epochs=10, batch_size=32, training=_LAB),
-    "L4-dense": Reference({"model": "dense"}, lab="L4",
-                          reported="val accuracy 0.4688 (the lab's table says 0.5459, which is model_2's, the 5-conv "
-                                   "CNN's)", reported_value=0.4688, epochs=10, batch_size=32, training=_LAB,
-                          pitfalls=(("the lab's table gives 0.5459 for the dense network, but that cell evaluated "
-                                    "model_2 (the 5-conv CNN); the dense net's own last-epoch val accuracy was "
-                                    "0.4688, so the lab's CNN-vs-dense gap is about +11 points, not +3.4"),)),
+    "L4-base": Reference(
+        {"model": "cnn", "blocks": 3, "filters": 32},
+        lab="L4",
+        reported="val accuracy 0.58",
+        reported_value=0.58,
+        epochs=10,
+        batch_size=32,
+        training=_LAB,
+    ),
+    "L4-width": Reference(
+        {"model": "cnn", "blocks": 3, "filters": 64},
+        lab="L4",
+        reported="val accuracy 0.6357",
+        reported_value=0.6357,
+        epochs=10,
+        batch_size=32,
+        training=_LAB,
+    ),
+    "L4-depth": Reference(
+        {"model": "cnn", "blocks": 5, "filters": 32},
+        lab="L4",
+        reported="val accuracy 0.552",
+        reported_value=0.552,
+        epochs=10,
+        batch_size=32,
+        training=_LAB,
+    ),
+    "L4-dense": Reference(
+        {"model": "dense"},
+        lab="L4",
+        reported="val accuracy 0.4688 (the lab's table says 0.5459, which is model_2's, the 5-conv CNN's)",
+        reported_value=0.4688,
+        epochs=10,
+        batch_size=32,
+        training=_LAB,
+        pitfalls=(
+            (
+                "the lab's table gives 0.5459 for the dense network, but that cell evaluated "
+                "model_2 (the 5-conv CNN); the dense net's own last-epoch val accuracy was "
+                "0.4688, so the lab's CNN-vs-dense gap is about +11 points, not +3.4"
+            ),
+        ),
+    ),
 }
 # `archsearch ask --match-size`: a depth level gets the width that keeps its size, and the other way round.
 MATCH_SIZE = {"blocks": "filters", "filters": "blocks"}
@@ -63,6 +94,7 @@ def build(hp, input_shape, num_classes):
         with hp.conditional_scope("model", ["cnn"]):
             f = hp.Int("filters", 8, 128, default=32)
             # The lab's fifth convolution (a 1x1) has twice the filters of the others.
-            model = blocks.alexnet_style(hp, input_shape, num_classes, blocks=[3, 4, 5],
-                                         filters=Per([f, f, f, f, 2 * f]))
+            model = blocks.alexnet_style(
+                hp, input_shape, num_classes, blocks=[3, 4, 5], filters=Per([f, f, f, f, 2 * f])
+            )
     return blocks.compile_model(hp, model, optimizer_name="sgd", learning_rate=0.01, momentum=0.0)

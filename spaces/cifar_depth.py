@@ -25,10 +25,12 @@ TRIALS = 20
 QUESTIONS = [Question("blocks", "Does accuracy grow with depth (more conv layers)?", baseline=3)]
 
 REFERENCES = {
-    "L4-base": Reference({"blocks": 3}, lab="L4", reported="val accuracy 0.58", reported_value=0.58, epochs=10,
-                         batch_size=32),
-    "L4-depth": Reference({"blocks": 5}, lab="L4", reported="val accuracy 0.552", reported_value=0.552, epochs=10,
-                          batch_size=32),
+    "L4-base": Reference(
+        {"blocks": 3}, lab="L4", reported="val accuracy 0.58", reported_value=0.58, epochs=10, batch_size=32
+    ),
+    "L4-depth": Reference(
+        {"blocks": 5}, lab="L4", reported="val accuracy 0.552", reported_value=0.552, epochs=10, batch_size=32
+    ),
 }
 
 

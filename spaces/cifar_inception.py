@@ -33,7 +33,7 @@ QUESTIONS = [
 
 
 def build(hp, input_shape, num_classes):
-    model = blocks.inception_net(hp, input_shape, num_classes, modules=(1, 3), branches=(1, 4),
-                                 filters=[16, 32, 64])
-    return blocks.compile_model(hp, model, optimizer_name=["adam", "sgd"], learning_rate=blocks.Log(1e-4, 0.05,
-                                                                                                    default=1e-3))
+    model = blocks.inception_net(hp, input_shape, num_classes, modules=(1, 3), branches=(1, 4), filters=[16, 32, 64])
+    return blocks.compile_model(
+        hp, model, optimizer_name=["adam", "sgd"], learning_rate=blocks.Log(1e-4, 0.05, default=1e-3)
+    )

@@ -20,14 +20,17 @@ TRIALS = 20
 QUESTIONS = [Question("filters", "Does accuracy grow with width (more filters per conv layer)?", baseline=32)]
 
 REFERENCES = {
-    "L4-base": Reference({"filters": 32}, lab="L4", reported="val accuracy 0.58", reported_value=0.58, epochs=10,
-                         batch_size=32),
-    "L4-width": Reference({"filters": 64}, lab="L4", reported="val accuracy 0.6357", reported_value=0.6357,
-                          epochs=10, batch_size=32),
+    "L4-base": Reference(
+        {"filters": 32}, lab="L4", reported="val accuracy 0.58", reported_value=0.58, epochs=10, batch_size=32
+    ),
+    "L4-width": Reference(
+        {"filters": 64}, lab="L4", reported="val accuracy 0.6357", reported_value=0.6357, epochs=10, batch_size=32
+    ),
 }
 
 
 def build(hp, input_shape, num_classes):
-    model = blocks.alexnet_style(hp, input_shape, num_classes, blocks=3,
-                                 filters=blocks.Choice([16, 32, 48, 64], default=32))
+    model = blocks.alexnet_style(
+        hp, input_shape, num_classes, blocks=3, filters=blocks.Choice([16, 32, 48, 64], default=32)
+    )
     return blocks.compile_model(hp, model, optimizer_name="sgd", learning_rate=0.01, momentum=0.0)

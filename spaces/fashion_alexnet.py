@@ -22,7 +22,13 @@ QUESTIONS = [
 
 
 def build(hp, input_shape, num_classes):
-    model = blocks.alexnet_style(hp, input_shape, num_classes, blocks=[3, 4, 5, 6],
-                                 filters=blocks.Choice([16, 32, 64], default=32), padding="same",
-                                 pool_padding="same")
+    model = blocks.alexnet_style(
+        hp,
+        input_shape,
+        num_classes,
+        blocks=[3, 4, 5, 6],
+        filters=blocks.Choice([16, 32, 64], default=32),
+        padding="same",
+        pool_padding="same",
+    )
     return blocks.compile_model(hp, model, optimizer_name="sgd", learning_rate=0.01, momentum=0.0)

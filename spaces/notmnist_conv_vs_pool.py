@@ -35,30 +35,51 @@ BATCH_SIZE = 32
 TRIALS = 20
 
 QUESTIONS = [
-    Question("block_type_1", "Does replacing the second convolution with pooling change accuracy?",
-             baseline="conv"),
+    Question("block_type_1", "Does replacing the second convolution with pooling change accuracy?", baseline="conv"),
     Question("pool", "Max or average pooling?", baseline="max"),
     Question("filters", "Do more filters per convolution help?", baseline=32),
 ]
 
 _LAB = "SGD lr 0.1 without momentum, Keras' default batch 32, sigmoid output with from_logits=True"
 _DEVIATIONS = (
-    ("fit loop: the lab fit each 1000-image chunk of its generator for 10 epochs in a row (about 159k updates over "
-    "notMNIST_large); archsearch makes EPOCHS passes over the whole training set at the same batch of 32, because a "
-    "trial's epochs must be passes over one training set for its curves, pruning and test accuracy to mean the "
-    "same in every lab."),
-    ("epochs: 10 passes here by default (the plans set their own); the lab's count of passes was one pass over its "
-    "generator, each chunk seen 10 times."),
+    (
+        "fit loop: the lab fit each 1000-image chunk of its generator for 10 epochs in a row (about 159k updates over "
+        "notMNIST_large); archsearch makes EPOCHS passes over the whole training set at the same batch of "
+        "32, because a "
+        "trial's epochs must be passes over one training set for its curves, pruning and test accuracy to mean the "
+        "same in every lab."
+    ),
+    (
+        "epochs: 10 passes here by default (the plans set their own); the lab's count of passes was one pass over its "
+        "generator, each chunk seen 10 times."
+    ),
 )
-_LOGITS = (("the lab compiled the loss with from_logits=True on a sigmoid output (probabilities read as logits); "
-           "kept in the reference, so the question is asked about the lab's model as it trained"),)
+_LOGITS = (
+    (
+        "the lab compiled the loss with from_logits=True on a sigmoid output (probabilities read as logits); "
+        "kept in the reference, so the question is asked about the lab's model as it trained"
+    ),
+)
 REFERENCES = {
-    "L3-two-conv": Reference({"block_type_1": "conv", "loss": "lab"}, lab="L3-T1",
-                             reported="test accuracy 0.94, training 45 min", reported_value=0.94, batch_size=32,
-                             training=_LAB, pitfalls=_LOGITS, deviations=_DEVIATIONS),
-    "L3-conv-pool": Reference({"block_type_1": "pool", "pool": "max", "loss": "lab"}, lab="L3-T2",
-                              reported="accuracy about the same, training 15 min (3x faster)", batch_size=32,
-                              training=_LAB, pitfalls=_LOGITS, deviations=_DEVIATIONS),
+    "L3-two-conv": Reference(
+        {"block_type_1": "conv", "loss": "lab"},
+        lab="L3-T1",
+        reported="test accuracy 0.94, training 45 min",
+        reported_value=0.94,
+        batch_size=32,
+        training=_LAB,
+        pitfalls=_LOGITS,
+        deviations=_DEVIATIONS,
+    ),
+    "L3-conv-pool": Reference(
+        {"block_type_1": "pool", "pool": "max", "loss": "lab"},
+        lab="L3-T2",
+        reported="accuracy about the same, training 15 min (3x faster)",
+        batch_size=32,
+        training=_LAB,
+        pitfalls=_LOGITS,
+        deviations=_DEVIATIONS,
+    ),
 }
 
 # The lab's loss reads the output as logits (the mistake the references keep, named by the report); Keras warns
@@ -70,13 +91,24 @@ def build(hp, input_shape, num_classes):
     import keras
 
     inputs = keras.Input(shape=input_shape)
-    x = blocks.conv_stack(hp, inputs, blocks=2, block_type=Per(["conv", ["conv", "pool"]]),
-                          filters=blocks.Choice([16, 32, 64], default=32), kernel_size=3,
-                          padding=Per(["valid", "same"]), pool=["max", "avg"], pool_after_conv=False, pool_size=2)
+    x = blocks.conv_stack(
+        hp,
+        inputs,
+        blocks=2,
+        block_type=Per(["conv", ["conv", "pool"]]),
+        filters=blocks.Choice([16, 32, 64], default=32),
+        kernel_size=3,
+        padding=Per(["valid", "same"]),
+        pool=["max", "avg"],
+        pool_after_conv=False,
+        pool_size=2,
+    )
     x = blocks.dense_stack(hp, x, layers=[0, 1], units=[64, 128], per_layer=False)
-    model = keras.Model(inputs, blocks.classifier(x, num_classes, activation=hp.Choice("output", ["sigmoid",
-                                                                                                  "softmax"])))
+    model = keras.Model(
+        inputs, blocks.classifier(x, num_classes, activation=hp.Choice("output", ["sigmoid", "softmax"]))
+    )
     # "lab": from_logits=True whatever the output (the lab's mistake); "matched": from the output layer.
     from_logits = True if hp.Choice("loss", ["lab", "matched"]) == "lab" else None
-    return blocks.compile_model(hp, model, optimizer_name="sgd", learning_rate=0.1, momentum=0.0,
-                                from_logits=from_logits)
+    return blocks.compile_model(
+        hp, model, optimizer_name="sgd", learning_rate=0.1, momentum=0.0, from_logits=from_logits
+    )

@@ -38,23 +38,47 @@ QUESTIONS = [
 ]
 
 _DEVIATIONS = (
-    ("fit loop: the L3 lab fit each 1000-image chunk of its generator for 10 epochs in a row; archsearch makes EPOCHS "
-    "passes over the whole training set at the same batch of 32, because a trial's epochs must be passes over one "
-    "training set for its curves, pruning and test accuracy to mean the same in every lab."),
+    (
+        "fit loop: the L3 lab fit each 1000-image chunk of its generator for 10 epochs in a row; archsearch "
+        "makes EPOCHS "
+        "passes over the whole training set at the same batch of 32, because a trial's epochs must be passes over one "
+        "training set for its curves, pruning and test accuracy to mean the same in every lab."
+    ),
     "epochs: 10 passes here by default (the plans set their own); the lab gives no epoch count for its LeNet.",
 )
 REFERENCES = {
-    "L3-lenet": Reference({"kernel_size": 6, "pool": "avg", "activation": "relu", "filters_0": 32, "filters_1": 32,
-                           "padding_0": "valid", "loss": "lab"}, lab="L3-T3",
-                          reported="the lab's LeNet-5 variant (best CNN about 0.93-0.94)", batch_size=32,
-                          training="SGD lr 0.1 without momentum, Keras' default batch 32, softmax output with "
-                                   "from_logits=True",
-                          pitfalls=(("the lab compiled the loss with from_logits=True on the softmax output; kept in "
-                                    "the reference, so the questions are asked about the lab's model as it "
-                                    "trained"),),
-                          deviations=_DEVIATIONS),
-    "LeNet-5": {"kernel_size": 5, "pool": "avg", "activation": "tanh", "filters_0": 6, "filters_1": 16,
-                "padding_0": "same", "loss": "matched"},
+    "L3-lenet": Reference(
+        {
+            "kernel_size": 6,
+            "pool": "avg",
+            "activation": "relu",
+            "filters_0": 32,
+            "filters_1": 32,
+            "padding_0": "valid",
+            "loss": "lab",
+        },
+        lab="L3-T3",
+        reported="the lab's LeNet-5 variant (best CNN about 0.93-0.94)",
+        batch_size=32,
+        training="SGD lr 0.1 without momentum, Keras' default batch 32, softmax output with from_logits=True",
+        pitfalls=(
+            (
+                "the lab compiled the loss with from_logits=True on the softmax output; kept in "
+                "the reference, so the questions are asked about the lab's model as it "
+                "trained"
+            ),
+        ),
+        deviations=_DEVIATIONS,
+    ),
+    "LeNet-5": {
+        "kernel_size": 5,
+        "pool": "avg",
+        "activation": "tanh",
+        "filters_0": 6,
+        "filters_1": 16,
+        "padding_0": "same",
+        "loss": "matched",
+    },
 }
 
 # The lab's loss reads the output as logits (the mistake the references keep, named by the report); Keras warns
@@ -63,10 +87,18 @@ warnings.filterwarnings("ignore", message=".*received `from_logits=True`.*")
 
 
 def build(hp, input_shape, num_classes):
-    model = blocks.lenet5(hp, input_shape, num_classes, kernel_size=[5, 6], pool=["avg", "max"],
-                          activation=["tanh", "relu"], filters=Per([[6, 32], [16, 32]]),
-                          padding=Per([["same", "valid"], "valid"]))
+    model = blocks.lenet5(
+        hp,
+        input_shape,
+        num_classes,
+        kernel_size=[5, 6],
+        pool=["avg", "max"],
+        activation=["tanh", "relu"],
+        filters=Per([[6, 32], [16, 32]]),
+        padding=Per([["same", "valid"], "valid"]),
+    )
     # "lab": from_logits=True on the softmax output (the lab's mistake); "matched": from_logits=False.
     from_logits = True if hp.Choice("loss", ["lab", "matched"]) == "lab" else None
-    return blocks.compile_model(hp, model, optimizer_name="sgd", learning_rate=0.1, momentum=0.0,
-                                from_logits=from_logits)
+    return blocks.compile_model(
+        hp, model, optimizer_name="sgd", learning_rate=0.1, momentum=0.0, from_logits=from_logits
+    )

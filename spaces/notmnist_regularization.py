@@ -29,24 +29,39 @@ BATCH_SIZE = 32
 TRIALS = 24
 
 QUESTIONS = [
-    Question("regularization", "Do L2 and dropout (together, or each alone) raise validation accuracy?",
-             baseline="none"),
+    Question(
+        "regularization", "Do L2 and dropout (together, or each alone) raise validation accuracy?", baseline="none"
+    ),
 ]
 
-_LAB = ("SGD lr 0.01 without momentum, batch 32, 10 epochs, keras.utils.normalize(x, axis=1), L2 0.001 on every "
-        "hidden kernel, Dropout 0.2 after every hidden layer")
-_SMALL = ("L2-regularized-512: 512 units per hidden layer instead of the lab's 5000, because 104 million parameters "
-          "do not train on a CPU in a plan's time; labelled so in every report.")
+_LAB = (
+    "SGD lr 0.01 without momentum, batch 32, 10 epochs, keras.utils.normalize(x, axis=1), L2 0.001 on every "
+    "hidden kernel, Dropout 0.2 after every hidden layer"
+)
+_SMALL = (
+    "L2-regularized-512: 512 units per hidden layer instead of the lab's 5000, because 104 million parameters "
+    "do not train on a CPU in a plan's time; labelled so in every report."
+)
 REFERENCES = {
-    "L2-regularized": Reference({"units": 5000, "regularization": "l2+dropout"}, lab="L2-T3",
-                                reported="accuracy 0.7228", reported_value=0.7228, epochs=10, batch_size=32,
-                                training=_LAB),
+    "L2-regularized": Reference(
+        {"units": 5000, "regularization": "l2+dropout"},
+        lab="L2-T3",
+        reported="accuracy 0.7228",
+        reported_value=0.7228,
+        epochs=10,
+        batch_size=32,
+        training=_LAB,
+    ),
     # Not a lab model: the same layer list at 512 units, for CPU runs (labelled as such in every report).
-    "L2-regularized-512": Reference({"units": 512, "regularization": "l2+dropout"}, lab="L2-T3", epochs=10,
-                                    reported="no number at this size; the lab's 5000-unit L2-regularized: accuracy "
-                                             "0.7228",
-                                    batch_size=32, training="as L2-regularized, 512 units per layer (not the lab's "
-                                                            "size)", deviations=(_SMALL,)),
+    "L2-regularized-512": Reference(
+        {"units": 512, "regularization": "l2+dropout"},
+        lab="L2-T3",
+        epochs=10,
+        reported="no number at this size; the lab's 5000-unit L2-regularized: accuracy 0.7228",
+        batch_size=32,
+        training="as L2-regularized, 512 units per layer (not the lab's size)",
+        deviations=(_SMALL,),
+    ),
 }
 
 
@@ -56,8 +71,14 @@ def build(hp, input_shape, num_classes):
     kind = hp.Choice("regularization", ["none", "l2", "dropout", "l2+dropout"])
     inputs = keras.Input(shape=input_shape)
     x = keras.layers.UnitNormalization(axis=1)(inputs)  # the lab's keras.utils.normalize(x, axis=1)
-    x = blocks.dense_stack(hp, x, layers=5, units=hp.Choice("units", [512, 5000]),
-                           activation=blocks.Per(["relu", "sigmoid", "tanh", "sigmoid", "relu"]),
-                           dropout=0.2 if "dropout" in kind else 0.0, l2=1e-3 if "l2" in kind else 0.0)
+    x = blocks.dense_stack(
+        hp,
+        x,
+        layers=5,
+        units=hp.Choice("units", [512, 5000]),
+        activation=blocks.Per(["relu", "sigmoid", "tanh", "sigmoid", "relu"]),
+        dropout=0.2 if "dropout" in kind else 0.0,
+        l2=1e-3 if "l2" in kind else 0.0,
+    )
     model = keras.Model(inputs, blocks.classifier(x, num_classes, activation="linear"))
     return blocks.compile_model(hp, model, optimizer_name="sgd", learning_rate=0.01, momentum=0.0)

@@ -15,13 +15,16 @@ from archsearch.stores import sqlite_path
 from tests.conftest import TINY_SPACE
 
 # TINY_SPACE, plus a pause after each epoch while SLOW_EPOCH is set: time to hit a trial mid-fit.
-SLOW_SPACE = TINY_SPACE.replace("    return model\n", '''    import os, time
+SLOW_SPACE = TINY_SPACE.replace(
+    "    return model\n",
+    """    import os, time
 
     pause = float(os.environ.get("SLOW_EPOCH", "0"))
     if pause:
         hp.fit_callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda *_: time.sleep(pause)))
     return model
-''')
+""",
+)
 
 
 def command(space: Path, *args: str) -> list[str]:
@@ -34,8 +37,9 @@ def env(**extra: str) -> dict[str, str]:
 
 def start(cmd: list[str], **extra: str) -> subprocess.Popen:
     """A run in its own process group, so that kill_all() also kills its MLflow worker."""
-    return subprocess.Popen(cmd, env=env(**extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        cmd, env=env(**extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
 
 
 def kill_all(proc: subprocess.Popen) -> tuple[str, str]:
@@ -59,8 +63,11 @@ def _trials(storage: str, study: str) -> list[optuna.trial.FrozenTrial]:
 
 def running_trials(storage: str, study: str, pid: int | None = None) -> list[optuna.trial.FrozenTrial]:
     trials = _trials(storage, study)
-    return [t for t in trials if t.state.name == "RUNNING"
-            and (pid is None or f"/{pid}/" in str(t.user_attrs.get("owner", "")))]
+    return [
+        t
+        for t in trials
+        if t.state.name == "RUNNING" and (pid is None or f"/{pid}/" in str(t.user_attrs.get("owner", "")))
+    ]
 
 
 def mlflow_client(tracking_uri: str):
@@ -79,16 +86,20 @@ def mlflow_runs(tracking_uri: str, experiment: str) -> list:
     return [] if exp is None else client.search_runs([exp.experiment_id], max_results=1000)
 
 
-def wait_for_running_trial(proc: subprocess.Popen, storage: str, tracking_uri: str, study: str,
-                           limit: float = 240) -> optuna.trial.FrozenTrial:
+def wait_for_running_trial(
+    proc: subprocess.Popen, storage: str, tracking_uri: str, study: str, limit: float = 240
+) -> optuna.trial.FrozenTrial:
     """Until ``proc`` owns a RUNNING Optuna trial that has its RUNNING MLflow child run."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
         mine = running_trials(storage, study, proc.pid)
         if mine:
-            runs = [r for r in mlflow_runs(tracking_uri, study)
-                    if r.data.tags.get("archsearch.trial") == str(mine[0].number) and r.info.status == "RUNNING"]
+            runs = [
+                r
+                for r in mlflow_runs(tracking_uri, study)
+                if r.data.tags.get("archsearch.trial") == str(mine[0].number) and r.info.status == "RUNNING"
+            ]
             if runs:
                 return mine[0]
         time.sleep(0.3)

@@ -37,8 +37,9 @@ print(json.dumps({"before": before, "after": state(), "imported": len(names)}))
 def test_importing_every_module_changes_nothing_global() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TF_CPP")}
     env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
-    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=300,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=300, check=True
+    )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["imported"] > 100
     before, after = result["before"], result["after"]

@@ -17,8 +17,26 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1] / "src" / "archsearch"
 
 # Lowest first: a package may import only packages before it in this list.
-LAYERS = ["errors", "_version", "_quiet", "_compat", "schema", "seeds", "stores", "space", "data", "analysis", "train",
-          "blocks", "tracking", "study", "ablation", "report", "sweep", "cli"]
+LAYERS = [
+    "errors",
+    "_version",
+    "_quiet",
+    "_compat",
+    "schema",
+    "seeds",
+    "stores",
+    "space",
+    "data",
+    "analysis",
+    "train",
+    "blocks",
+    "tracking",
+    "study",
+    "ablation",
+    "report",
+    "sweep",
+    "cli",
+]
 MAX_LINES = 400
 
 
@@ -73,14 +91,17 @@ def test_every_package_has_a_layer() -> None:
 
 def _readme_development() -> str:
     readme = (ROOT.parents[1] / "README.md").read_text()
-    return readme[readme.index("## Development"):]
+    return readme[readme.index("## Development") :]
 
 
 def test_the_readmes_map_names_every_package_and_module() -> None:
     section = _readme_development()
-    tree = section[section.index("src/archsearch/"):section.index("```", section.index("src/archsearch/"))]
-    listed = {line.split()[0].rstrip("/").removesuffix(".py") for line in tree.splitlines()[1:]
-              if line.startswith("  ") and not line.startswith("    ")}
+    tree = section[section.index("src/archsearch/") : section.index("```", section.index("src/archsearch/"))]
+    listed = {
+        line.split()[0].rstrip("/").removesuffix(".py")
+        for line in tree.splitlines()[1:]
+        if line.startswith("  ") and not line.startswith("    ")
+    }
     packages = {p.name for p in ROOT.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
     public_modules = {p.stem for p in ROOT.glob("*.py") if not p.stem.startswith("_")}
     assert listed == packages | public_modules
@@ -88,19 +109,25 @@ def test_the_readmes_map_names_every_package_and_module() -> None:
 
 def test_the_readme_states_the_layer_order_checked_here() -> None:
     section = " ".join(_readme_development().split())
-    stated = section[section.index("lowest first: ") + len("lowest first: "):].split(";")[0]
+    stated = section[section.index("lowest first: ") + len("lowest first: ") :].split(";")[0]
     assert [name.strip() for name in stated.split(",")] == [n for n in LAYERS if not n.startswith("_")]
 
 
 def test_analysis_is_pure() -> None:
-    impure = [f"{_where(p, line)}: {name}" for p, package, name, line in IMPORTS
-              if package == "analysis" and not name.startswith("archsearch.analysis")]
+    impure = [
+        f"{_where(p, line)}: {name}"
+        for p, package, name, line in IMPORTS
+        if package == "analysis" and not name.startswith("archsearch.analysis")
+    ]
     assert impure == []
 
 
 def test_only_cli_imports_cli() -> None:
-    outside = [f"{_where(p, line)}: {name}" for p, package, name, line in IMPORTS
-               if name.startswith("archsearch.cli") and package not in {"cli", "__main__"}]
+    outside = [
+        f"{_where(p, line)}: {name}"
+        for p, package, name, line in IMPORTS
+        if name.startswith("archsearch.cli") and package not in {"cli", "__main__"}
+    ]
     assert outside == []
 
 

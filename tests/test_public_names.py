@@ -13,7 +13,7 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "architecture.md"
 
 def _documented() -> dict[str, set[str]]:
     text = DOC.read_text()
-    table = text[text.index("<!-- public-names:start -->"):text.index("<!-- public-names:end -->")]
+    table = text[text.index("<!-- public-names:start -->") : text.index("<!-- public-names:end -->")]
     out = {}
     for line in table.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -24,8 +24,14 @@ def _documented() -> dict[str, set[str]]:
 
 
 DOCUMENTED = _documented()
-PACKAGES = sorted({p.parent.name for p in (Path(__file__).resolve().parents[1] / "src" / "archsearch").glob(
-    "*/__init__.py") if not p.parent.name.startswith("_")} | {"schema", "seeds", "errors", "archsearch"})
+PACKAGES = sorted(
+    {
+        p.parent.name
+        for p in (Path(__file__).resolve().parents[1] / "src" / "archsearch").glob("*/__init__.py")
+        if not p.parent.name.startswith("_")
+    }
+    | {"schema", "seeds", "errors", "archsearch"}
+)
 
 
 def test_the_table_names_every_public_package_and_module() -> None:
@@ -40,7 +46,8 @@ def test_all_is_the_documented_api(package: str) -> None:
     missing, undocumented = DOCUMENTED[package] - exported, exported - DOCUMENTED[package]
     assert not (missing or undocumented), (
         f"archsearch.{package}: exported but not in docs/architecture.md's table: {sorted(undocumented)}; "
-        f"in the table but not exported: {sorted(missing)}. Update the table (or __all__) so they agree.")
+        f"in the table but not exported: {sorted(missing)}. Update the table (or __all__) so they agree."
+    )
 
 
 @pytest.mark.parametrize("package", [p for p in PACKAGES if p != "archsearch"])

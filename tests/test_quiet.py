@@ -10,7 +10,7 @@ import pytest
 
 from archsearch._quiet import _QuietTensorFlowImport, is_start_up_line
 
-NOISY_INIT = '''
+NOISY_INIT = """
 import os, sys
 os.write(2, b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n")
 os.write(2, b"I0000 00:00:1796409444.773101    7148 port.cc:153] oneDNN custom operations are on.\\n")
@@ -18,7 +18,7 @@ os.write(2, b"W0000 00:00:1796409444.80    7148 cpu_feature_guard.cc:227] This b
 os.write(2, b"E0000 00:00:1796409444.90    7148 cuda_dnn.cc:8579] Unable to register cuDNN factory\\n")
 print("a Python line during the import", file=sys.stderr)
 LOADED = True
-'''
+"""
 
 
 def test_the_import_keeps_errors_and_python_output_and_drops_the_start_up_lines(tmp_path, monkeypatch, capfd):
@@ -56,8 +56,10 @@ def loggers(monkeypatch, tmp_path):
 
     from archsearch import _quiet
 
-    saved = {name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate,
-                    logging.getLogger(name).level) for name, _ in _quiet.LIBRARY_LOGGERS}
+    saved = {
+        name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate, logging.getLogger(name).level)
+        for name, _ in _quiet.LIBRARY_LOGGERS
+    }
     monkeypatch.setenv(_quiet.LOG_FILE_ENV, str(tmp_path / "archsearch.log"))
     for name in (_quiet.VERBOSE_ENV, "MLFLOW_CONFIGURE_LOGGING"):  # set, then removed: restored afterwards
         monkeypatch.setenv(name, "")
@@ -118,8 +120,14 @@ def test_verbose_leaves_the_libraries_logging_as_it_was(loggers, capfd, monkeypa
 def test_a_new_mlflow_store_says_nothing_on_the_terminal(tmp_path):
     # A fresh cache: MLflow builds its store (the template) with its migrations, which log as they go.
     code = "from archsearch.stores import mlflow_client; mlflow_client('sqlite:///mlruns/mlflow.db', create=True)"
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "ARCHSEARCH_CACHE": str(tmp_path / "fresh-cache")})
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ARCHSEARCH_CACHE": str(tmp_path / "fresh-cache")},
+    )
     assert done.returncode == 0, done.stderr
     assert (done.stdout, done.stderr) == ("", "")
     assert "Creating initial MLflow database tables" in (tmp_path / "fresh-cache" / "archsearch.log").read_text()

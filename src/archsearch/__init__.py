@@ -33,9 +33,25 @@ _LAZY = {
 }
 
 __all__ = [
-    "ArchsearchError", "FailedTrialError", "FatalError", "FixedHyperParameters", "HyperParameters",
-    "OptunaHyperParameters", "Question", "RunOptions", "SearchResult", "SpaceError", "UsageError", "__version__",
-    "analyze_table", "load_dataset", "load_space", "load_trials", "run_ablation", "run_search", "study_report",
+    "ArchsearchError",
+    "FailedTrialError",
+    "FatalError",
+    "FixedHyperParameters",
+    "HyperParameters",
+    "OptunaHyperParameters",
+    "Question",
+    "RunOptions",
+    "SearchResult",
+    "SpaceError",
+    "UsageError",
+    "__version__",
+    "analyze_table",
+    "load_dataset",
+    "load_space",
+    "load_trials",
+    "run_ablation",
+    "run_search",
+    "study_report",
 ]
 
 

@@ -43,15 +43,30 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["LIBRARY_LOGGERS", "LOG_FILE_ENV", "TF_LOG_ENV", "VERBOSE_ENV", "is_start_up_line",
-           "quiet_library_logs", "quiet_tensorflow"]
+__all__ = [
+    "LIBRARY_LOGGERS",
+    "LOG_FILE_ENV",
+    "TF_LOG_ENV",
+    "VERBOSE_ENV",
+    "is_start_up_line",
+    "quiet_library_logs",
+    "quiet_tensorflow",
+]
 
 LOG_FILE_ENV = "ARCHSEARCH_LOG_FILE"
 VERBOSE_ENV = "ARCHSEARCH_VERBOSE"  # "1": the libraries log as they would without archsearch
 # Loggers whose records go to the log file only; (name, level of the record kept in the file or None: as set).
 LIBRARY_LOGGERS: tuple[tuple[str, int | None], ...] = (
-    ("mlflow", logging.INFO), ("alembic", logging.INFO), ("huey", None), ("tensorflow", None), ("absl", None),
-    ("keras", None), ("optuna", None), ("sqlalchemy", None), ("urllib3", None), ("h5py", None),
+    ("mlflow", logging.INFO),
+    ("alembic", logging.INFO),
+    ("huey", None),
+    ("tensorflow", None),
+    ("absl", None),
+    ("keras", None),
+    ("optuna", None),
+    ("sqlalchemy", None),
+    ("urllib3", None),
+    ("h5py", None),
 )
 
 # 2: TensorFlow's C++ code logs errors only (no INFO/WARNING lines such as oneDNN's or cpu_feature_guard's).
@@ -67,12 +82,12 @@ _CPU_GUARD_SECOND_LINE = "To enable the following instructions:"  # cpu_feature_
 def is_start_up_line(line: str) -> bool:
     """True for a line TensorFlow's C++ code prints while loading: absl's preamble and its INFO/WARNING lines.
 
-        >>> is_start_up_line("I0000 00:00:1796409444.773101    7148 port.cc:153] oneDNN custom operations are on.")
-        True
-        >>> is_start_up_line("E0000 00:00:1796409444.773101    7148 cuda_dnn.cc:8579] Unable to register cuDNN")
-        False
-        >>> is_start_up_line("UserWarning: something from Python")
-        False
+    >>> is_start_up_line("I0000 00:00:1796409444.773101    7148 port.cc:153] oneDNN custom operations are on.")
+    True
+    >>> is_start_up_line("E0000 00:00:1796409444.773101    7148 cuda_dnn.cc:8579] Unable to register cuDNN")
+    False
+    >>> is_start_up_line("UserWarning: something from Python")
+    False
     """
     return line.startswith((_ABSL_PREAMBLE, _CPU_GUARD_SECOND_LINE)) or bool(_ABSL_INFO.match(line))
 
@@ -133,7 +148,8 @@ def _handler(path: Path | None) -> logging.Handler:
     for name, _ in LIBRARY_LOGGERS:
         for found in logging.getLogger(name).handlers:
             if isinstance(found, _OURS) and (
-                    path is None or getattr(found, "baseFilename", None) == str(path.resolve())):
+                path is None or getattr(found, "baseFilename", None) == str(path.resolve())
+            ):
                 return found
     if path is None and os.environ.get(LOG_FILE_ENV):
         path = Path(os.environ[LOG_FILE_ENV]).expanduser()

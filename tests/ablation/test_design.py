@@ -45,8 +45,9 @@ def test_plan_pairs_every_level_with_the_same_seeds_in_random_order(tiny, tmp_pa
     plan = plan_ablation(space, "units", repeats=3, seed=5)
     assert plan.levels == [8, 16] and plan.baseline == 8 and plan.seeds == [1005, 1006, 1007]
     assert sorted((p["units"], s) for p, s in plan.pairs) == [(u, s) for u in (8, 16) for s in plan.seeds]
-    orders = {tuple((p["units"], s) for p, s in plan_ablation(space, "units", repeats=3, seed=k).pairs)
-              for k in range(4)}
+    orders = {
+        tuple((p["units"], s) for p, s in plan_ablation(space, "units", repeats=3, seed=k).pairs) for k in range(4)
+    }
     assert len(orders) > 1  # the order is shuffled, seeded
     with pytest.raises(UsageError, match=r"--factor 'depth' is not a hyperparameter .*units"):
         plan_ablation(space, "depth")
@@ -67,7 +68,11 @@ def test_ablation_runs_paired_trials_and_records_its_design(ablation, tiny):
     study = optuna.load_study(study_name=ablation.study_name, storage=storage)
     trials = [t for t in study.get_trials() if t.state.name == "COMPLETE"]
     assert sorted((t.params["units"], t.user_attrs["seed"]) for t in trials) == [
-        (8, 1000), (8, 1001), (16, 1000), (16, 1001)]
+        (8, 1000),
+        (8, 1001),
+        (16, 1000),
+        (16, 1001),
+    ]
     assert all(t.user_attrs["design_point"] is True for t in trials)
     design = study.user_attrs["archsearch.design"]
     assert design["kind"] == "ablation" and design["factor"] == "units" and design["seeds"] == [1000, 1001]
@@ -79,7 +84,10 @@ def test_ablation_runs_paired_trials_and_records_its_design(ablation, tiny):
     # Enqueued trials: no sampler proposed them; the params say the design, with the seeds per level that ran.
     assert "sampler" not in parent.data.params
     assert {k: parent.data.params[k] for k in ("factor", "levels", "repeats")} == {
-        "factor": "units", "levels": "8,16", "repeats": "2"}
+        "factor": "units",
+        "levels": "8,16",
+        "repeats": "2",
+    }
     (effect,) = ablation.data["questions"][0]["effects"]
     assert effect["n"] == 2 and effect["seeds_needed"] >= 2 and ablation.data["min_effect"] == 0.01
 
@@ -143,12 +151,14 @@ def test_design_identity_separates_bases_levels_and_settings_but_not_seed_counts
     ident = design_identity(_plan(), space, opts)
     assert re.fullmatch(r"[0-9a-f]{8}", ident)
     assert design_identity(_plan(seeds=[1000, 1001, 1002]), space, opts) == ident
-    others = [design_identity(_plan(base={"lr": 0.1}), space, opts),
-              design_identity(_plan(levels=[8, 32]), space, opts),
-              design_identity(_plan(), space, SimpleNamespace(dataset="mnist", epochs=None, seed=0)),
-              design_identity(_plan(), space, SimpleNamespace(dataset=None, epochs=5, seed=0)),
-              design_identity(_plan(), space, SimpleNamespace(dataset=None, epochs=None, seed=1)),
-              design_identity(_plan(matched={"adjusted": "filters", "levels": {}}), space, opts)]
+    others = [
+        design_identity(_plan(base={"lr": 0.1}), space, opts),
+        design_identity(_plan(levels=[8, 32]), space, opts),
+        design_identity(_plan(), space, SimpleNamespace(dataset="mnist", epochs=None, seed=0)),
+        design_identity(_plan(), space, SimpleNamespace(dataset=None, epochs=5, seed=0)),
+        design_identity(_plan(), space, SimpleNamespace(dataset=None, epochs=None, seed=1)),
+        design_identity(_plan(matched={"adjusted": "filters", "levels": {}}), space, opts),
+    ]
     assert len({ident, *others}) == 7
 
 
@@ -167,10 +177,17 @@ def test_a_trial_outside_the_design_never_enters_the_level_means(tmp_path):
     dist = {"units": CategoricalDistribution([8, 16])}
     values = {(8, 1000): 0.80, (8, 1001): 0.82, (16, 1000): 0.85, (16, 1001): 0.86}
     for (units, seed), value in values.items():
-        study.add_trial(optuna.trial.create_trial(params={"units": units}, distributions=dist, value=value,
-                                                  user_attrs={Attr.SEED: seed, Attr.DESIGN_POINT: True}))
-    study.add_trial(optuna.trial.create_trial(params={"units": 16}, distributions=dist, value=0.10,
-                                              user_attrs={Attr.SEED: 1001}))  # the sampler's, after a failure
+        study.add_trial(
+            optuna.trial.create_trial(
+                params={"units": units},
+                distributions=dist,
+                value=value,
+                user_attrs={Attr.SEED: seed, Attr.DESIGN_POINT: True},
+            )
+        )
+    study.add_trial(
+        optuna.trial.create_trial(params={"units": 16}, distributions=dist, value=0.10, user_attrs={Attr.SEED: 1001})
+    )  # the sampler's, after a failure
     space = SimpleNamespace(direction="maximize", path="tiny.py", objective="val_accuracy")
     plan = _plan(base={}, seeds=[1000, 1001])
     data = analyze_ablation(space, SimpleNamespace(study_name="s", storage=storage), plan, None)

@@ -84,8 +84,16 @@ def test_reference_base_holds_the_lab_model_and_unknown_names_are_listed(write_s
 
 def test_ask_takes_the_run_options_instead_of_no_such_option():
     result = CliRunner().invoke(cli, ["ask", "--help"])
-    for option in ("--dataset", "--epochs", "--seed", "--storage", "--tracking-uri", "--quiet", "--match-size",
-                   "reference:NAME"):
+    for option in (
+        "--dataset",
+        "--epochs",
+        "--seed",
+        "--storage",
+        "--tracking-uri",
+        "--quiet",
+        "--match-size",
+        "reference:NAME",
+    ):
         assert option in result.output
 
 
@@ -95,10 +103,29 @@ def test_ask_from_a_reference_trains_with_its_epochs_and_batch_on_the_given_data
 
     path = write_space(DENSE.replace('DATASET = "digits"', 'DATASET = "mnist"'), "dense.py")
     storage = f"sqlite:///{tmp_path}/o.db"
-    result = CliRunner().invoke(cli, ["ask", str(path), "--factor", "layers", "--levels", "1,2", "--repeats", "1",
-                                      "--base", "reference:small", "--dataset", "digits", "--storage", storage,
-                                      "--tracking-uri", f"sqlite:///{tmp_path}/m.db", "-q"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "ask",
+            str(path),
+            "--factor",
+            "layers",
+            "--levels",
+            "1,2",
+            "--repeats",
+            "1",
+            "--base",
+            "reference:small",
+            "--dataset",
+            "digits",
+            "--storage",
+            storage,
+            "--tracking-uri",
+            f"sqlite:///{tmp_path}/m.db",
+            "-q",
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     (name,) = re.findall(r"study '(dense-ablation-layers-[0-9a-f]{8})'", result.stdout)
     table = load_trials(name, storage)

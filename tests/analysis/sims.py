@@ -6,24 +6,40 @@ import numpy as np
 import pandas as pd
 
 
-def ablation_table(rng: np.random.Generator, effects: dict[str, float], seeds: int, *, seed_sd: float = 0.02,
-                   noise: float = 0.005, factor: str = "activation") -> pd.DataFrame:
+def ablation_table(
+    rng: np.random.Generator,
+    effects: dict[str, float],
+    seeds: int,
+    *,
+    seed_sd: float = 0.02,
+    noise: float = 0.005,
+    factor: str = "activation",
+) -> pd.DataFrame:
     """A paired ablation: each seed shifts every level alike; ``effects`` maps level -> true shift."""
     rows = []
     for s in range(seeds):
         shared = rng.normal(0, seed_sd)
         for level, effect in effects.items():
-            rows.append({"trial": len(rows), "seed": 1000 + s, "state": "COMPLETE",
-                         "value": 0.9 + shared + effect + rng.normal(0, noise), f"params_{factor}": level})
+            rows.append(
+                {
+                    "trial": len(rows),
+                    "seed": 1000 + s,
+                    "state": "COMPLETE",
+                    "value": 0.9 + shared + effect + rng.normal(0, noise),
+                    f"params_{factor}": level,
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def random_search(rng: np.random.Generator, n: int, factors: int = 4, levels: int = 3,
-                  sd: float = 0.01) -> pd.DataFrame:
+def random_search(
+    rng: np.random.Generator, n: int, factors: int = 4, levels: int = 3, sd: float = 0.01
+) -> pd.DataFrame:
     """Random search over ``factors`` factors of ``levels`` levels each, none of which has an effect."""
     data = {f"params_f{j}": rng.integers(0, levels, n) for j in range(factors)}
-    return pd.DataFrame({"trial": range(n), "seed": range(n), "state": "COMPLETE",
-                         "value": 0.9 + rng.normal(0, sd, n), **data})
+    return pd.DataFrame(
+        {"trial": range(n), "seed": range(n), "state": "COMPLETE", "value": 0.9 + rng.normal(0, sd, n), **data}
+    )
 
 
 def confounded_search(rng: np.random.Generator, n: int = 40, depth_effect: float = 0.0) -> pd.DataFrame:
@@ -34,10 +50,18 @@ def confounded_search(rng: np.random.Generator, n: int = 40, depth_effect: float
     depth = rng.choice([3, 5], n)
     high = rng.random(n) < np.where(depth == 3, 0.8, 0.2)
     log_lr = np.where(high, rng.uniform(-2, -1, n), rng.uniform(-4, -2, n))
-    value = (0.95 - 0.04 * np.clip(log_lr + 3, 0, None) ** 1.5 + depth_effect * (depth == 5)
-             + rng.normal(0, 0.01, n))
-    return pd.DataFrame({"trial": range(n), "seed": range(n), "state": "COMPLETE", "value": value,
-                         "params_depth": depth, "params_learning_rate": 10**log_lr, "params_count": 1000})
+    value = 0.95 - 0.04 * np.clip(log_lr + 3, 0, None) ** 1.5 + depth_effect * (depth == 5) + rng.normal(0, 0.01, n)
+    return pd.DataFrame(
+        {
+            "trial": range(n),
+            "seed": range(n),
+            "state": "COMPLETE",
+            "value": value,
+            "params_depth": depth,
+            "params_learning_rate": 10**log_lr,
+            "params_count": 1000,
+        }
+    )
 
 
 def pruned_search(rng: np.random.Generator, n: int = 40, epochs: int = 10) -> pd.DataFrame:
@@ -62,8 +86,16 @@ def pruned_search(rng: np.random.Generator, n: int = 40, epochs: int = 10) -> pd
                     state, reached = "PRUNED", e + 1
                     break
         history.append(list(curve[:reached]))
-        rows.append({"trial": i, "seed": i, "state": state, "value": curve[reached - 1] if state == "COMPLETE"
-                     else np.nan, "epoch_values": list(map(float, curve[:reached])), "params_init": level})
+        rows.append(
+            {
+                "trial": i,
+                "seed": i,
+                "state": state,
+                "value": curve[reached - 1] if state == "COMPLETE" else np.nan,
+                "epoch_values": list(map(float, curve[:reached])),
+                "params_init": level,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -93,8 +125,9 @@ def shift_for(effect: float, case: str) -> float:
     return float(tau * stats.norm.ppf(stats.norm.cdf(MU / tau) + effect) - MU)
 
 
-def correctness_pair(rng: np.random.Generator, seeds: int, n: int, shift: float = 0.0,
-                     case: str = "example-heavy") -> tuple[np.ndarray, np.ndarray, float]:
+def correctness_pair(
+    rng: np.random.Generator, seeds: int, n: int, shift: float = 0.0, case: str = "example-heavy"
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Seeds x examples correctness of level ``a`` (logit-like ``shift``) and reference ``b``, and the truth.
 
     Returns ``(a, b, truth)`` with ``truth`` the population accuracy of ``a`` minus that of ``b``.
@@ -113,8 +146,9 @@ def correctness_pair(rng: np.random.Generator, seeds: int, n: int, shift: float 
     return out[0], out[1], truth
 
 
-def correctness_ablation(rng: np.random.Generator, seeds: int, n: int, shift: float = 0.0,
-                         case: str = "example-heavy", n_val: int = 144) -> tuple[pd.DataFrame, float]:
+def correctness_ablation(
+    rng: np.random.Generator, seeds: int, n: int, shift: float = 0.0, case: str = "example-heavy", n_val: int = 144
+) -> tuple[pd.DataFrame, float]:
     """An ablation table (levels ``new`` and ``old``) whose rows carry packed test and validation correctness.
 
     ``value`` is the validation accuracy, drawn from the same model on ``n_val`` other examples.
@@ -126,7 +160,17 @@ def correctness_ablation(rng: np.random.Generator, seeds: int, n: int, shift: fl
     rows = []
     for s in range(seeds):
         for level, test, val in (("old", b, vb), ("new", a, va)):
-            rows.append({"trial": len(rows), "seed": 1000 + s, "state": "COMPLETE", "value": float(val[s].mean()),
-                         "params_model": level, "correct_test": pack_correct(test[s]), "n_test": n,
-                         "correct_val": pack_correct(val[s]), "n_val": n_val})
+            rows.append(
+                {
+                    "trial": len(rows),
+                    "seed": 1000 + s,
+                    "state": "COMPLETE",
+                    "value": float(val[s].mean()),
+                    "params_model": level,
+                    "correct_test": pack_correct(test[s]),
+                    "n_test": n,
+                    "correct_val": pack_correct(val[s]),
+                    "n_val": n_val,
+                }
+            )
     return pd.DataFrame(rows), truth

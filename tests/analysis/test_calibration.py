@@ -96,8 +96,13 @@ def test_sequential_stopping_on_the_test_split_decides_a_real_effect_most_of_the
     for _ in range(reps):
         table, truth = correctness_ablation(rng, 10, 360, shift=0.35, case="balanced")
         truths.append(truth)
-        plan = {"factor": "model", "levels": ["old", "new"], "baseline": "old", "seeds": sorted(set(table["seed"])),
-                "sequential": {"repeats": 1, "max_seeds": 10}}
+        plan = {
+            "factor": "model",
+            "levels": ["old", "new"],
+            "baseline": "old",
+            "seeds": sorted(set(table["seed"])),
+            "sequential": {"repeats": 1, "max_seeds": 10},
+        }
         q = analyze_table(table, design="ablation", plan=plan)["questions"][0]
         assert q["split"] == "test" and q["effects"][0]["split"] == "test"
         helps += q["sequential"]["status"] == "decided" and q["effects"][0]["verdict"] == "helps"
@@ -155,8 +160,12 @@ def test_suggested_max_seeds_give_80_percent_power_to_the_sequential_design():
     rates, suggested = [], []
     for _ in range(10):
         pilot = ablation_table(rng, {"relu": 0.0, "tanh": 0.0}, 3)
-        plan = {"factor": "activation", "levels": ["relu", "tanh"], "baseline": "relu",
-                "sequential": {"repeats": 3, "max_seeds": 10}}
+        plan = {
+            "factor": "activation",
+            "levels": ["relu", "tanh"],
+            "baseline": "relu",
+            "sequential": {"repeats": 3, "max_seeds": 10},
+        }
         e = analyze_table(pilot, design="ablation", plan=plan, min_effect=0.01)["questions"][0]["effects"][0]
         n = e["seeds_needed"]
         assert n is not None
@@ -168,8 +177,10 @@ def test_suggested_max_seeds_give_80_percent_power_to_the_sequential_design():
             out = sequential_decision(values, "relu", design)  # replays every look; a decided look stays decided
             helps += out["status"] == DECIDED and out["effects"]["tanh"]["verdict"] == HELPS
         rates.append(helps / 30)
-    print(f"sequential power at the suggested --max-seeds: {np.mean(rates):.3f} "
-          f"(suggested {min(suggested)}-{max(suggested)})")
+    print(
+        f"sequential power at the suggested --max-seeds: {np.mean(rates):.3f} "
+        f"(suggested {min(suggested)}-{max(suggested)})"
+    )
     assert np.mean(rates) >= 0.8, (suggested, rates)
 
 
@@ -201,8 +212,10 @@ def test_suggested_seeds_on_the_test_split_give_80_percent_power_at_the_minimum_
             hits.append(e["verdict"] == "helps")
         rates.append(np.mean(hits))
     assert len(suggested) >= 8
-    print(f"test split, {case}: power at the suggested seeds {np.mean(rates):.3f} "
-          f"(suggested {min(suggested)}-{max(suggested)})")
+    print(
+        f"test split, {case}: power at the suggested seeds {np.mean(rates):.3f} "
+        f"(suggested {min(suggested)}-{max(suggested)})"
+    )
     assert np.mean(rates) >= 0.8, (suggested, rates)
 
 
@@ -223,8 +236,13 @@ def test_suggested_max_seeds_on_the_test_split_give_80_percent_power_to_the_sequ
     while len(suggested) < 10 and pilots < 40:
         pilots += 1
         pilot, _ = correctness_ablation(rng, 3, 360, 0.0, case)
-        plan = {"factor": "model", "levels": ["old", "new"], "baseline": "old", "seeds": sorted(set(pilot["seed"])),
-                "sequential": {"repeats": 3, "max_seeds": 10}}
+        plan = {
+            "factor": "model",
+            "levels": ["old", "new"],
+            "baseline": "old",
+            "seeds": sorted(set(pilot["seed"])),
+            "sequential": {"repeats": 3, "max_seeds": 10},
+        }
         e = analyze_table(pilot, design="ablation", plan=plan, min_effect=min_effect)["questions"][0]["effects"][0]
         assert e["split"] == "test"
         n = e["seeds_needed"]
@@ -241,6 +259,8 @@ def test_suggested_max_seeds_on_the_test_split_give_80_percent_power_to_the_sequ
             helps += out["status"] == DECIDED and out["effects"]["new"]["verdict"] == HELPS
         rates.append(helps / 30)
     assert len(suggested) == 10
-    print(f"sequential, test split, {case}: power at the suggested --max-seeds {np.mean(rates):.3f} "
-          f"(suggested {min(suggested)}-{max(suggested)}; {pilots - 10} of {pilots} pilots said no number will do)")
+    print(
+        f"sequential, test split, {case}: power at the suggested --max-seeds {np.mean(rates):.3f} "
+        f"(suggested {min(suggested)}-{max(suggested)}; {pilots - 10} of {pilots} pilots said no number will do)"
+    )
     assert np.mean(rates) >= 0.8, (suggested, rates)

@@ -36,8 +36,9 @@ CHANCE = 0.1  # ten classes
 
 
 def _ask(table: pd.DataFrame, **kw) -> dict:
-    return analyze_table(table, "ablation", questions=[{"param": "activation", "baseline": "relu"}],
-                         objective="val_accuracy", **kw)
+    return analyze_table(
+        table, "ablation", questions=[{"param": "activation", "baseline": "relu"}], objective="val_accuracy", **kw
+    )
 
 
 def _with_epochs(table: pd.DataFrame, epochs: int = 5) -> pd.DataFrame:
@@ -85,8 +86,10 @@ def test_two_levels_at_chance_give_did_not_learn_not_a_verdict():
     (e,) = q["effects"]
     assert e["verdict"] == "did not learn" and [lv["at_chance"] for lv in q["levels"]] == [True, True]
     text = verdict_text(e, "val_accuracy")
-    assert text.startswith("did not learn: both levels at chance (10%) after 5 epochs; train longer (`--epochs`) "
-                           "or check the learning rate")
+    assert text.startswith(
+        "did not learn: both levels at chance (10%) after 5 epochs; train longer (`--epochs`) "
+        "or check the learning rate"
+    )
     assert "[" not in text and "5 seeds per level" in text
     assert verdict_text(e, "val_accuracy", short=True).startswith("did not learn (both levels at chance (10%)")
 
@@ -140,8 +143,16 @@ def _search(rng: np.random.Generator, n: int, others: int) -> pd.DataFrame:
     """A search of ``n`` trials: layers 1 or 2 (+2 points) and ``others`` hyperparameters without effect."""
     layers = rng.integers(1, 3, n)
     data = {f"params_h{j}": rng.uniform(0, 1, n) for j in range(others)}
-    return pd.DataFrame({"trial": range(n), "seed": range(n), "state": "COMPLETE", "params_layers": layers,
-                         "value": 0.85 + 0.02 * (layers == 2) + rng.normal(0, 0.05, n), **data})
+    return pd.DataFrame(
+        {
+            "trial": range(n),
+            "seed": range(n),
+            "state": "COMPLETE",
+            "params_layers": layers,
+            "value": 0.85 + 0.02 * (layers == 2) + rng.normal(0, 0.05, n),
+            **data,
+        }
+    )
 
 
 _INTERVAL = re.compile(r"\[(-?[\d.]+), (-?[\d.]+)\]")
@@ -154,12 +165,15 @@ def test_a_search_with_too_few_trials_says_so_and_prints_no_interval_beyond_the_
         (e,) = data["questions"][0]["effects"]
         text = verdict_text(e, "val_accuracy")
         assert e["verdict"] == "too few trials" and e["trials_needed"] > 10
-        assert text.startswith("too few trials: 10 trials for 9 hyperparameters cannot separate this effect; "
-                               f"about {e['trials_needed']} trials would")
+        assert text.startswith(
+            "too few trials: 10 trials for 9 hyperparameters cannot separate this effect; "
+            f"about {e['trials_needed']} trials would"
+        )
         assert "`archsearch ask s.py --factor layers --repeats 3 --base best`" in text and not _INTERVAL.search(text)
     for _ in range(4):  # enough trials for two hyperparameters: a real answer, every interval inside [-100, 100]
         (e,) = analyze_table(_search(rng, 60, 1), questions=["layers"], objective="val_accuracy")["questions"][0][
-            "effects"]
+            "effects"
+        ]
         assert e["verdict"] in ("helps", "not decided yet", "no effect")
         lo, hi = map(float, _INTERVAL.search(verdict_text(e, "val_accuracy")).groups())
         assert -100 <= lo <= hi <= 100
@@ -167,9 +181,20 @@ def test_a_search_with_too_few_trials_says_so_and_prints_no_interval_beyond_the_
 
 @pytest.mark.parametrize("word", DECISIONS)
 def test_every_decision_is_said_with_its_split_and_seeds(word):
-    e = {"verdict": word, "diff": -0.006, "ci_low": -0.016, "ci_high": 0.003, "n": 5, "n_ref": 5, "split": "test",
-         "exploratory": False, "min_effect": 0.02, "seeds_needed": 9, "more_needed": 4,
-         "why": "both levels at chance (10%) after 5 epochs" if word == "did not learn" else ""}
+    e = {
+        "verdict": word,
+        "diff": -0.006,
+        "ci_low": -0.016,
+        "ci_high": 0.003,
+        "n": 5,
+        "n_ref": 5,
+        "split": "test",
+        "exploratory": False,
+        "min_effect": 0.02,
+        "seeds_needed": 9,
+        "more_needed": 4,
+        "why": "both levels at chance (10%) after 5 epochs" if word == "did not learn" else "",
+    }
     text = verdict_text(e, "val_accuracy")
     assert text.startswith(word if word != "no effect" else "no effect of 2 pts or more: -0.6 pts [-1.6, 0.3]")
     assert "on the test split, 5 seeds per level" in text
@@ -180,8 +205,19 @@ def test_every_decision_is_said_with_its_split_and_seeds(word):
 
 
 def test_advice_beyond_the_cap_says_out_of_reach():
-    e = {"verdict": "not decided yet", "diff": 0.001, "ci_low": -0.02, "ci_high": 0.022, "n": 3, "n_ref": 3,
-         "split": "test", "exploratory": False, "min_effect": 0.01, "seeds_needed": 3277, "more_needed": 3274}
+    e = {
+        "verdict": "not decided yet",
+        "diff": 0.001,
+        "ci_low": -0.02,
+        "ci_high": 0.022,
+        "n": 3,
+        "n_ref": 3,
+        "split": "test",
+        "exploratory": False,
+        "min_effect": 0.01,
+        "seeds_needed": 3277,
+        "more_needed": 3274,
+    }
     text = verdict_text(e, "val_accuracy")
     assert "3274 more" not in text and "out of reach" in text and "--min-effect" in text
 
@@ -193,16 +229,18 @@ def test_chance_margin_is_two_points():
 def test_trials_of_different_budgets_are_never_pooled():
     """Hyperband-like: 1-epoch trials (mostly tanh, poor) and 3-epoch trials (both levels alike)."""
     rng = np.random.default_rng(37)
-    low = pd.DataFrame({"params_act": ["tanh"] * 8 + ["relu"] * 2, "budget": 1,
-                        "value": rng.normal(0.3, 0.05, 10)})
+    low = pd.DataFrame({"params_act": ["tanh"] * 8 + ["relu"] * 2, "budget": 1, "value": rng.normal(0.3, 0.05, 10)})
     high = pd.DataFrame({"params_act": ["tanh", "relu"] * 8, "budget": 3, "value": rng.normal(0.9, 0.01, 16)})
-    table = pd.concat([low, high], ignore_index=True).assign(trial=lambda t: t.index, seed=lambda t: t.index,
-                                                             state="COMPLETE")
+    table = pd.concat([low, high], ignore_index=True).assign(
+        trial=lambda t: t.index, seed=lambda t: t.index, state="COMPLETE"
+    )
     data = analyze_table(table, questions=[{"param": "act", "baseline": "relu"}], objective="val_accuracy")
     (q,) = data["questions"]
     assert data["counts"]["other_budget"] == 10 and sum(lv["n_trials"] for lv in q["levels"]) == 16
-    assert any(n.startswith("10 trial(s) trained for fewer epochs (1) than the largest budget (3) are left out")
-               for n in data["notes"])
+    assert any(
+        n.startswith("10 trial(s) trained for fewer epochs (1) than the largest budget (3) are left out")
+        for n in data["notes"]
+    )
     assert q["effects"][0]["verdict"] in ("not decided yet", "no effect")  # pooled, tanh would "hurt" by ~20 pts
 
 
@@ -211,14 +249,21 @@ def test_until_decided_with_min_effect_stops_with_no_effect_and_says_so():
 
     rng = np.random.default_rng(38)
     table = ablation_table(rng, {"relu": 0.0, "tanh": 0.0}, 6, noise=0.002)
-    plan = {"factor": "activation", "levels": ["relu", "tanh"], "baseline": "relu", "min_effect": 0.02,
-            "sequential": {"repeats": 3, "max_seeds": 12}}
+    plan = {
+        "factor": "activation",
+        "levels": ["relu", "tanh"],
+        "baseline": "relu",
+        "min_effect": 0.02,
+        "sequential": {"repeats": 3, "max_seeds": 12},
+    }
     data = analyze_table(table, "ablation", plan=plan, objective="val_accuracy", min_effect=0.02)
     (q,) = data["questions"]
     (e,) = q["effects"]
     assert q["sequential"]["status"] == "decided" and e["verdict"] == "no effect" and e["equivalence_margin"] == 0.02
     assert -0.02 < e["ci_low"] < e["ci_high"] < 0.02
     look = look_record(data, 6, 12)
-    assert stop_message(look, 0.02, "val_accuracy") == f"decided after 6 seeds per level (look {look['look']}): " \
-                                                      "tanh vs relu: no effect."
+    assert (
+        stop_message(look, 0.02, "val_accuracy") == f"decided after 6 seeds per level (look {look['look']}): "
+        "tanh vs relu: no effect."
+    )
     assert verdict_text(e, "val_accuracy").startswith("no effect of 2 pts or more: ")

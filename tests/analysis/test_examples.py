@@ -89,16 +89,18 @@ def test_interval_covers_the_population_difference_93_to_97_percent(seeds):
 
 def test_ablation_effects_use_the_test_split_with_the_combined_interval():
     table, _ = correctness_ablation(np.random.default_rng(5), 5, 360, shift=0.3)
-    question = analyze_table(table, design="ablation", questions=[{"param": "model", "baseline": "old"}]
-                             )["questions"][0]
+    question = analyze_table(table, design="ablation", questions=[{"param": "model", "baseline": "old"}])["questions"][
+        0
+    ]
     effect = question["effects"][0]
     a = np.stack([unpack_correct(p, 360) for p in table.loc[table["params_model"] == "new", "correct_test"]])
     b = np.stack([unpack_correct(p, 360) for p in table.loc[table["params_model"] == "old", "correct_test"]])
     c = crossed_test(a, b)
     assert (effect["split"], effect["method"], effect["n_test"]) == ("test", EXAMPLES_METHOD, 360)
     assert effect["diff"] == pytest.approx(a.mean() - b.mean())
-    assert {lv["level"]: lv["test_mean"] for lv in question["levels"]} == pytest.approx({"new": a.mean(),
-                                                                                         "old": b.mean()})
+    assert {lv["level"]: lv["test_mean"] for lv in question["levels"]} == pytest.approx(
+        {"new": a.mean(), "old": b.mean()}
+    )
     assert question["split"] == "test"
     assert (effect["ci_low"], effect["ci_high"]) == pytest.approx(c.interval())
     vals = table.groupby("params_model")["value"].apply(list)
@@ -114,19 +116,30 @@ def test_without_per_example_columns_or_with_another_objective_effects_stay_on_v
     assert plain["questions"][0]["split"] == "validation"
     loss = analyze_table(table.assign(value=table["value"] + 0.2), design="ablation", questions=q)
     assert "not validation accuracy" in loss["questions"][0]["effects"][0]["split_note"]
-    assert analyze_table(table, design="ablation", questions=q, direction="minimize"
-                         )["questions"][0]["effects"][0]["split"] == "validation"
+    assert (
+        analyze_table(table, design="ablation", questions=q, direction="minimize")["questions"][0]["effects"][0][
+            "split"
+        ]
+        == "validation"
+    )
     missing = table.copy()
     missing.loc[0, "correct_test"] = None
-    assert "some seeds" in analyze_table(missing, design="ablation", questions=q)["questions"][0]["effects"][0][
-        "split_note"]
+    assert (
+        "some seeds"
+        in analyze_table(missing, design="ablation", questions=q)["questions"][0]["effects"][0]["split_note"]
+    )
     search = analyze_table(table, design="search", questions=["model"])["questions"][0]["effects"][0]
     assert search["split"] == "validation"
 
 
 def _sequential_plan(table: pd.DataFrame, repeats: int, max_seeds: int) -> dict:
-    return {"factor": "model", "levels": ["old", "new"], "baseline": "old", "seeds": sorted(set(table["seed"])),
-            "sequential": {"repeats": repeats, "max_seeds": max_seeds}}
+    return {
+        "factor": "model",
+        "levels": ["old", "new"],
+        "baseline": "old",
+        "seeds": sorted(set(table["seed"])),
+        "sequential": {"repeats": repeats, "max_seeds": max_seeds},
+    }
 
 
 def test_sequential_looks_judge_the_test_split_over_seeds_and_examples():
@@ -136,8 +149,10 @@ def test_sequential_looks_judge_the_test_split_over_seeds_and_examples():
     assert (q["split"], e["split"], e["method"], e["n_test"]) == ("test", "test", EXAMPLES_METHOD, 300)
     assert "split_note" not in e
     rows = {lv: table[table["params_model"] == lv].sort_values("seed") for lv in ("new", "old")}
-    a, b = ({s: unpack_correct(p, 300) for s, p in zip(rows[lv]["seed"], rows[lv]["correct_test"], strict=True)}
-            for lv in ("new", "old"))
+    a, b = (
+        {s: unpack_correct(p, 300) for s, p in zip(rows[lv]["seed"], rows[lv]["correct_test"], strict=True)}
+        for lv in ("new", "old")
+    )
     seeds = sorted(a)
     final = crossed_test(np.stack([a[s] for s in seeds]), np.stack([b[s] for s in seeds]))
     # The final look (all 4 seeds) gives the diff and the repeated-confidence interval at that look's level.
@@ -176,8 +191,9 @@ def test_through_analyze_table_coverage_holds_where_seeds_alone_fail():
         e = analyze_table(table, design="ablation", questions=q)["questions"][0]["effects"][0]
         hits += e["ci_low"] <= truth <= e["ci_high"]
         test_acc = [unpack_correct(p, 360).mean() for p in table["correct_test"]]
-        e0 = analyze_table(table.assign(value=test_acc).drop(columns=["correct_val", "correct_test"]),
-                           design="ablation", questions=q)["questions"][0]["effects"][0]
+        e0 = analyze_table(
+            table.assign(value=test_acc).drop(columns=["correct_val", "correct_test"]), design="ablation", questions=q
+        )["questions"][0]["effects"][0]
         seed_hits += e0["ci_low"] <= truth <= e0["ci_high"]
     assert hits / n >= 0.9
     assert seed_hits / n <= 0.6
@@ -185,8 +201,9 @@ def test_through_analyze_table_coverage_holds_where_seeds_alone_fail():
 
 def test_seeds_needed_accounts_for_the_fixed_test_split():
     table, _ = correctness_ablation(np.random.default_rng(8), 3, 144, shift=0.0)
-    e = analyze_table(table, design="ablation", questions=[{"param": "model", "baseline": "old"}],
-                      min_effect=0.001)["questions"][0]["effects"][0]
+    e = analyze_table(table, design="ablation", questions=[{"param": "model", "baseline": "old"}], min_effect=0.001)[
+        "questions"
+    ][0]["effects"][0]
     assert e["split"] == "test" and e["seeds_needed"] is None and "larger test split" in e["power_note"]
 
 
@@ -196,11 +213,16 @@ def test_a_sequential_plan_that_no_seeds_can_power_points_to_the_fixed_design_th
     rng = np.random.default_rng(12)
     for _ in range(40):
         pilot, _ = correctness_ablation(rng, 3, 360, 0.0, "example-heavy")
-        fixed_plan = {"factor": "model", "levels": ["old", "new"], "baseline": "old",
-                      "seeds": sorted(set(pilot["seed"]))}
+        fixed_plan = {
+            "factor": "model",
+            "levels": ["old", "new"],
+            "baseline": "old",
+            "seeds": sorted(set(pilot["seed"])),
+        }
         fixed = analyze_table(pilot, design="ablation", plan=fixed_plan, min_effect=0.03)["questions"][0]["effects"][0]
-        seq = analyze_table(pilot, design="ablation", plan=_sequential_plan(pilot, 3, 10),
-                            min_effect=0.03)["questions"][0]["effects"][0]
+        seq = analyze_table(pilot, design="ablation", plan=_sequential_plan(pilot, 3, 10), min_effect=0.03)[
+            "questions"
+        ][0]["effects"][0]
         if fixed["seeds_needed"] is not None and seq["seeds_needed"] is None:
             break
     else:
@@ -211,11 +233,16 @@ def test_a_sequential_plan_that_no_seeds_can_power_points_to_the_fixed_design_th
 
 def test_sequential_looks_stay_on_one_split_when_a_level_has_no_test_seeds_in_common_with_the_reference():
     table, _ = correctness_ablation(np.random.default_rng(11), 4, 200)
-    other = table[table["params_model"] == "new"].assign(params_model="third", seed=lambda t: t["seed"] + 100,
-                                                         trial=lambda t: t["trial"] + 1000)
+    other = table[table["params_model"] == "new"].assign(
+        params_model="third", seed=lambda t: t["seed"] + 100, trial=lambda t: t["trial"] + 1000
+    )
     both = pd.concat([table, other], ignore_index=True)
-    plan = {"factor": "model", "levels": ["old", "new", "third"], "baseline": "old",
-            "sequential": {"repeats": 2, "max_seeds": 4}}
+    plan = {
+        "factor": "model",
+        "levels": ["old", "new", "third"],
+        "baseline": "old",
+        "sequential": {"repeats": 2, "max_seeds": 4},
+    }
     q = analyze_table(both, design="ablation", plan=plan)["questions"][0]
     assert q["split"] == "validation"
     for e in q["effects"]:

@@ -18,28 +18,48 @@ SIMS = 40  # analyze_table costs ~0.1-0.3 s; the calibration suite measures the 
 gc.freeze()  # statsmodels' Holm runs gc.collect(); freezing the heap keeps each call cheap
 
 
-def _search_table(rng: np.random.Generator, effect: float, n: int = 6, sd: float = 0.01,
-                  levels: tuple = (1, 2)) -> pd.DataFrame:
+def _search_table(
+    rng: np.random.Generator, effect: float, n: int = 6, sd: float = 0.01, levels: tuple = (1, 2)
+) -> pd.DataFrame:
     """Unpaired trials: level 1 has mean 0.90, level 2 has 0.90 + effect; the learning rate varies (no effect)."""
     rows = []
     for i, level in enumerate(np.repeat(levels, n)):
         mean = 0.90 + (effect if level != levels[0] else 0.0)
-        rows.append({"trial": i, "seed": i, "state": "COMPLETE", "value": rng.normal(mean, sd),
-                     "params_count": 1000 * level, "fit_seconds": 1.0, "params_layers": level,
-                     "params_lr": rng.uniform(1e-4, 1e-2)})
+        rows.append(
+            {
+                "trial": i,
+                "seed": i,
+                "state": "COMPLETE",
+                "value": rng.normal(mean, sd),
+                "params_count": 1000 * level,
+                "fit_seconds": 1.0,
+                "params_layers": level,
+                "params_lr": rng.uniform(1e-4, 1e-2),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def _paired_table(rng: np.random.Generator, effect: float, seeds: int = 6, seed_sd: float = 0.02,
-                  noise: float = 0.003) -> pd.DataFrame:
+def _paired_table(
+    rng: np.random.Generator, effect: float, seeds: int = 6, seed_sd: float = 0.02, noise: float = 0.003
+) -> pd.DataFrame:
     """An ablation: each seed shifts both levels alike (a large shared seed effect), plus small noise."""
     rows, trial = [], 0
     for s in range(seeds):
         shared = rng.normal(0, seed_sd)
         for level in ("relu", "tanh"):
             value = 0.9 + shared + (effect if level == "tanh" else 0.0) + rng.normal(0, noise)
-            rows.append({"trial": trial, "seed": 100 + s, "state": "COMPLETE", "value": value, "params_count": 5000,
-                         "fit_seconds": 2.0, "params_activation": level})
+            rows.append(
+                {
+                    "trial": trial,
+                    "seed": 100 + s,
+                    "state": "COMPLETE",
+                    "value": value,
+                    "params_count": 5000,
+                    "fit_seconds": 2.0,
+                    "params_activation": level,
+                }
+            )
             trial += 1
     return pd.DataFrame(rows)
 
@@ -92,8 +112,7 @@ def test_known_effect_is_detected_with_the_right_sign_and_covered():
 
 def test_no_effect_gives_no_clear_effect_in_most_cases():
     rng = np.random.default_rng(3)
-    verdicts = [_effect(analyze_table(_search_table(rng, 0.0), questions=["layers"]))["verdict"]
-                for _ in range(SIMS)]
+    verdicts = [_effect(analyze_table(_search_table(rng, 0.0), questions=["layers"]))["verdict"] for _ in range(SIMS)]
     open_ = sum(v in ("not decided yet", "no effect") for v in verdicts)
     assert open_ / SIMS >= 0.85
     assert set(verdicts) <= {"not decided yet", "no effect", "helps", "hurts"}
@@ -171,8 +190,16 @@ def test_verdict_rules():
 def test_numeric_parameter_with_many_values_is_binned_and_baseline_picks_its_bin():
     rng = np.random.default_rng(10)
     lr = rng.uniform(0.0, 1.0, 80)
-    table = pd.DataFrame({"trial": range(80), "seed": range(80), "value": 0.8 + 0.1 * lr + rng.normal(0, 0.01, 80),
-                          "params_count": 100, "fit_seconds": 1.0, "params_lr": lr})
+    table = pd.DataFrame(
+        {
+            "trial": range(80),
+            "seed": range(80),
+            "value": 0.8 + 0.1 * lr + rng.normal(0, 0.01, 80),
+            "params_count": 100,
+            "fit_seconds": 1.0,
+            "params_lr": lr,
+        }
+    )
     q = analyze_table(table, questions=[{"param": "lr", "baseline": 0.9}])["questions"][0]
     assert q["binned"] and len(q["levels"]) == 4
     assert q["reference"] == q["levels"][-1]["level"]
@@ -187,8 +214,16 @@ def test_size_driven_effect_is_not_clear_at_equal_size():
         level = np.repeat([0, 1], 12)
         size = np.exp(rng.normal(8 + level, 0.4))
         value = 0.7 + 0.05 * np.log(size) + rng.normal(0, 0.01, 24)
-        table = pd.DataFrame({"trial": range(24), "seed": range(24), "value": value, "params_count": size,
-                              "fit_seconds": 1.0, "params_deep": level.astype(bool)})
+        table = pd.DataFrame(
+            {
+                "trial": range(24),
+                "seed": range(24),
+                "value": value,
+                "params_count": size,
+                "fit_seconds": 1.0,
+                "params_deep": level.astype(bool),
+            }
+        )
         e = _effect(analyze_table(table))
         assert e["verdict"] == "helps"
         survived += bool(e["survives_size"])
@@ -200,8 +235,16 @@ def test_real_effect_holds_at_equal_size():
     level = np.repeat([0, 1], 12)
     size = np.exp(rng.normal(8, 0.7, 24))
     value = 0.8 + 0.03 * level + 0.01 * np.log(size) + rng.normal(0, 0.005, 24)
-    table = pd.DataFrame({"trial": range(24), "seed": range(24), "value": value, "params_count": size,
-                          "fit_seconds": 1.0, "params_bn": np.where(level, "yes", "no")})
+    table = pd.DataFrame(
+        {
+            "trial": range(24),
+            "seed": range(24),
+            "value": value,
+            "params_count": size,
+            "fit_seconds": 1.0,
+            "params_bn": np.where(level, "yes", "no"),
+        }
+    )
     e = _effect(analyze_table(table, questions=[{"param": "bn", "baseline": "no"}]))
     assert e["verdict"] == "helps" and e["survives_size"] is True
     assert e["adjusted_ci_low"] <= 0.03 <= e["adjusted_ci_high"]

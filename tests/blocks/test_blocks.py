@@ -34,10 +34,17 @@ def test_pick_specs():
 
 
 def test_dense_stack_per_layer_width_activation_and_conditions():
-    hp = FixedHyperParameters({"layers": 3, "units_0": 64, "units_1": 32, "units_2": 16,
-                               "activation_1": "tanh", "dropout": 0.2, "l2": 1e-3})
-    model = _dense_model(hp, layers=(1, 5), units=(16, 128, 16), activation=["relu", "tanh", "leaky_relu"],
-                         dropout=[0.0, 0.2], l2=[0.0, 1e-3])
+    hp = FixedHyperParameters(
+        {"layers": 3, "units_0": 64, "units_1": 32, "units_2": 16, "activation_1": "tanh", "dropout": 0.2, "l2": 1e-3}
+    )
+    model = _dense_model(
+        hp,
+        layers=(1, 5),
+        units=(16, 128, 16),
+        activation=["relu", "tanh", "leaky_relu"],
+        dropout=[0.0, 0.2],
+        l2=[0.0, 1e-3],
+    )
     dense = _layers(model, keras.layers.Dense)
     assert [d.units for d in dense] == [64, 32, 16, 3]
     assert [d.activation.__name__ for d in dense[:3]] == ["relu", "tanh", "relu"]
@@ -57,8 +64,17 @@ def test_dense_stack_with_five_layers_and_every_activation():
 def test_conv_stack_pool_block_replaces_a_convolution_and_skips_its_filters():
     hp = FixedHyperParameters({"block_type_1": "pool", "pool": "avg"})
     inputs = keras.Input((16, 16, 1))
-    x = blocks.conv_stack(hp, inputs, blocks=2, block_type=Per(["conv", ["conv", "pool"]]), filters=[4, 8],
-                          pool=["max", "avg"], pool_after_conv=False, batch_norm=True, dropout=0.25)
+    x = blocks.conv_stack(
+        hp,
+        inputs,
+        blocks=2,
+        block_type=Per(["conv", ["conv", "pool"]]),
+        filters=[4, 8],
+        pool=["max", "avg"],
+        pool_after_conv=False,
+        batch_norm=True,
+        dropout=0.25,
+    )
     model = keras.Model(inputs, x)
     assert len(_layers(model, keras.layers.Conv2D)) == 1
     assert len(_layers(model, keras.layers.AveragePooling2D)) == 1
@@ -70,8 +86,15 @@ def test_conv_stack_pool_block_replaces_a_convolution_and_skips_its_filters():
 
 def test_conv_stack_shrinking_kernels_and_strides():
     inputs = keras.Input((32, 32, 3))
-    x = blocks.conv_stack(FixedHyperParameters(), inputs, blocks=3, filters=4, kernel_size=Per([11, 8, 5]),
-                          strides=Per([4, 1]), pool_after_conv=False)
+    x = blocks.conv_stack(
+        FixedHyperParameters(),
+        inputs,
+        blocks=3,
+        filters=4,
+        kernel_size=Per([11, 8, 5]),
+        strides=Per([4, 1]),
+        pool_after_conv=False,
+    )
     convs = _layers(keras.Model(inputs, x), keras.layers.Conv2D)
     assert [c.kernel_size for c in convs] == [(11, 11), (8, 8), (5, 5)]
     assert [c.strides for c in convs] == [(4, 4), (1, 1), (1, 1)]
@@ -85,10 +108,12 @@ def test_inception_module_branches_are_concatenated(branches):
 
 
 def test_inception_net_depth_width_branches_grow_the_model():
-    small = blocks.inception_net(FixedHyperParameters(fallback="min"), (16, 16, 3), 10, modules=(1, 3),
-                                 branches=(1, 4), filters=[8, 16])
-    large = blocks.inception_net(FixedHyperParameters(fallback="max"), (16, 16, 3), 10, modules=(1, 3),
-                                 branches=(1, 4), filters=[8, 16])
+    small = blocks.inception_net(
+        FixedHyperParameters(fallback="min"), (16, 16, 3), 10, modules=(1, 3), branches=(1, 4), filters=[8, 16]
+    )
+    large = blocks.inception_net(
+        FixedHyperParameters(fallback="max"), (16, 16, 3), 10, modules=(1, 3), branches=(1, 4), filters=[8, 16]
+    )
     assert small.count_params() < large.count_params()
     assert len(_layers(large, keras.layers.Concatenate)) == 3
 
@@ -96,8 +121,7 @@ def test_inception_net_depth_width_branches_grow_the_model():
 @pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop", "adadelta"])
 def test_optimizers(name):
     hp = FixedHyperParameters({"optimizer": name, "momentum": 0.5})
-    opt = blocks.optimizer(hp, name=["sgd", "adam", "rmsprop", "adadelta"], learning_rate=0.05,
-                           momentum=[0.0, 0.5])
+    opt = blocks.optimizer(hp, name=["sgd", "adam", "rmsprop", "adadelta"], learning_rate=0.05, momentum=[0.0, 0.5])
     assert type(opt).__name__.lower() == name
     assert float(opt.learning_rate) == pytest.approx(0.05)
     assert ("momentum" in hp.values) == (name == "sgd")  # momentum is SGD's only
@@ -110,20 +134,33 @@ def test_unknown_optimizer_and_schedule_name_the_value():
         blocks.lr_schedule(FixedHyperParameters(), schedule="linear")
 
 
-@pytest.mark.parametrize(("schedule", "expected"), [
-    ("constant", [0.1, 0.1, 0.1, 0.1]),
-    ("exponential", [0.1, 0.05, 0.025, 0.0125]),
-    ("step", [0.1, 0.1, 0.05, 0.05]),
-    ("cosine", [0.1, 0.1 * (1 + np.cos(np.pi / 4)) / 2, 0.05, 0.1 * (1 + np.cos(3 * np.pi / 4)) / 2]),
-])
+@pytest.mark.parametrize(
+    ("schedule", "expected"),
+    [
+        ("constant", [0.1, 0.1, 0.1, 0.1]),
+        ("exponential", [0.1, 0.05, 0.025, 0.0125]),
+        ("step", [0.1, 0.1, 0.05, 0.05]),
+        ("cosine", [0.1, 0.1 * (1 + np.cos(np.pi / 4)) / 2, 0.05, 0.1 * (1 + np.cos(3 * np.pi / 4)) / 2]),
+    ],
+)
 def test_schedules_set_the_rate_per_epoch(schedule, expected):
     hp = FixedHyperParameters()
     model = _dense_model(hp, layers=1, units=4)
-    blocks.compile_model(hp, model, optimizer_name="sgd", learning_rate=0.1, momentum=0.0, schedule=schedule,
-                         decay_rate=0.5, step_epochs=2, epochs=4)
+    blocks.compile_model(
+        hp,
+        model,
+        optimizer_name="sgd",
+        learning_rate=0.1,
+        momentum=0.0,
+        schedule=schedule,
+        decay_rate=0.5,
+        step_epochs=2,
+        epochs=4,
+    )
     seen = []
     record = keras.callbacks.LambdaCallback(
-        on_epoch_begin=lambda epoch, logs: seen.append(float(model.optimizer.learning_rate)))
+        on_epoch_begin=lambda epoch, logs: seen.append(float(model.optimizer.learning_rate))
+    )
     x, y = np.random.default_rng(0).normal(size=(8, 20)), np.arange(8) % 3
     model.fit(x, y, epochs=4, verbose=0, callbacks=[*hp.fit_callbacks, record])
     assert seen == pytest.approx(expected, rel=1e-5)
@@ -157,14 +194,27 @@ def test_blocks_under_optuna_sample_only_active_layers():
 def test_conv_stack_per_block_padding_pooling_and_dropout():
     """Lab L1's CNN and L3's two-conv net: settings per block, not one for the whole stack."""
     inputs = keras.Input((28, 28, 1))
-    x = blocks.conv_stack(FixedHyperParameters(), inputs, blocks=2, filters=Per([10, 20]), kernel_size=5,
-                          padding="valid", pool_after_conv=Per([True, False]), dropout=Per([0.0, 0.25]))
+    x = blocks.conv_stack(
+        FixedHyperParameters(),
+        inputs,
+        blocks=2,
+        filters=Per([10, 20]),
+        kernel_size=5,
+        padding="valid",
+        pool_after_conv=Per([True, False]),
+        dropout=Per([0.0, 0.25]),
+    )
     kinds = [blocks.describe_layer(layer) for layer in keras.Model(inputs, x).layers[1:]]
-    assert kinds == ["Conv2D(10, 5x5, stride 1, valid, relu)", "MaxPooling2D(2, stride 2, valid)",
-                     "Conv2D(20, 5x5, stride 1, valid, relu)", "Dropout(0.25)"]
+    assert kinds == [
+        "Conv2D(10, 5x5, stride 1, valid, relu)",
+        "MaxPooling2D(2, stride 2, valid)",
+        "Conv2D(20, 5x5, stride 1, valid, relu)",
+        "Dropout(0.25)",
+    ]
     inputs = keras.Input((28, 28, 1))
-    x = blocks.conv_stack(FixedHyperParameters(), inputs, blocks=2, padding=Per(["valid", "same"]),
-                          pool_after_conv=False)
+    x = blocks.conv_stack(
+        FixedHyperParameters(), inputs, blocks=2, padding=Per(["valid", "same"]), pool_after_conv=False
+    )
     assert [layer.output.shape[1] for layer in keras.Model(inputs, x).layers[1:]] == [26, 26]
 
 
@@ -172,7 +222,11 @@ def test_searched_per_layer_dropout_declares_one_rate_per_layer():
     hp = FixedHyperParameters({"layers": 2, "dropout_0": 0.25, "dropout_1": 0.0})
     model = _dense_model(hp, layers=(1, 3), units=8, dropout=Per([[0.0, 0.2, 0.25]]))
     assert [blocks.describe_layer(layer) for layer in model.layers[1:]] == [
-        "Dense(8, relu)", "Dropout(0.25)", "Dense(8, relu)", "Dense(3, softmax)"]
+        "Dense(8, relu)",
+        "Dropout(0.25)",
+        "Dense(8, relu)",
+        "Dense(3, softmax)",
+    ]
     assert {"dropout_0", "dropout_1"} <= set(hp.params) and "dropout" not in hp.params
     assert hp.params["dropout_1"].conditions  # only while layers >= 2
 

@@ -24,17 +24,25 @@ def _cnn_l0() -> keras.Model:
     return keras.Model(inputs, blocks.classifier(x, 10))
 
 
-@pytest.mark.parametrize(("build", "expected"), [
-    (_dense_l0, 203_530),
-    (_cnn_l0, 121_930),
-    (lambda: blocks.alexnet_style(FixedHyperParameters(), (32, 32, 3), 10), 125_258),
-    (lambda: blocks.alexnet_style(FixedHyperParameters(), (32, 32, 3), 10, filters=64), 427_146),
-    (lambda: blocks.alexnet_style(FixedHyperParameters(), (32, 32, 3), 10, blocks=5), 153_386),
-    (lambda: blocks.lenet5(FixedHyperParameters(), (28, 28, 1), 10, filters=32, kernel_size=6, padding="valid",
-                           activation="relu"), 83_774),  # the lab's LeNet variant
-    (lambda: blocks.lenet5(FixedHyperParameters(), (28, 28, 1), 10), 61_706),  # LeCun's LeNet-5 count
-    (lambda: blocks.logistic_regression((28, 28, 1), 10), 7_850),
-], ids=["L0-dense", "L0-cnn", "L4-base", "L4-width64", "L4-depth", "L3-lenet", "lenet5", "logistic"])
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (_dense_l0, 203_530),
+        (_cnn_l0, 121_930),
+        (lambda: blocks.alexnet_style(FixedHyperParameters(), (32, 32, 3), 10), 125_258),
+        (lambda: blocks.alexnet_style(FixedHyperParameters(), (32, 32, 3), 10, filters=64), 427_146),
+        (lambda: blocks.alexnet_style(FixedHyperParameters(), (32, 32, 3), 10, blocks=5), 153_386),
+        (
+            lambda: blocks.lenet5(
+                FixedHyperParameters(), (28, 28, 1), 10, filters=32, kernel_size=6, padding="valid", activation="relu"
+            ),
+            83_774,
+        ),  # the lab's LeNet variant
+        (lambda: blocks.lenet5(FixedHyperParameters(), (28, 28, 1), 10), 61_706),  # LeCun's LeNet-5 count
+        (lambda: blocks.logistic_regression((28, 28, 1), 10), 7_850),
+    ],
+    ids=["L0-dense", "L0-cnn", "L4-base", "L4-width64", "L4-depth", "L3-lenet", "lenet5", "logistic"],
+)
 def test_reference_parameter_counts(build, expected):
     assert build().count_params() == expected
 

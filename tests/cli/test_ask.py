@@ -41,8 +41,11 @@ def test_ask_then_report(tiny_space):
     assert {k: data["design"][k] for k in ("dataset", "epochs")} == {"dataset": "digits", "epochs": 1}
     (t,) = data["questions"][0]["time_effects"]
     assert t["level"] == "16" and t["n"] == t["n_ref"] == 2 and t["ratio"] > 0
-    assert data["lab"]["dataset"] == {"name": "digits", "description": data["lab"]["dataset"]["description"],
-                                      "stand_in_for": None} and data["lab"]["references"] == []
+    assert (
+        data["lab"]["dataset"]
+        == {"name": "digits", "description": data["lab"]["dataset"]["description"], "stand_in_for": None}
+        and data["lab"]["references"] == []
+    )
     assert "attached to MLflow run" in result.stderr
 
 
@@ -71,29 +74,50 @@ def test_two_bases_make_two_studies_and_a_study_of_another_design_is_refused(wri
     from archsearch.stores import resolve_storage
     from tests.conftest import TINY_SPACE
 
-    tiny_space = write_space(TINY_SPACE.replace('activation="relu"', 'activation=hp.Choice("act", ["relu", "tanh"])'),
-                             "tiny.py")
+    tiny_space = write_space(
+        TINY_SPACE.replace('activation="relu"', 'activation=hp.Choice("act", ["relu", "tanh"])'), "tiny.py"
+    )
     bases = []
     for name, act in (("a", "relu"), ("b", "tanh")):
         path = tmp_path / f"{name}.json"
         path.write_text(json.dumps({"act": act}))
         bases.append(path)
-    first = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,16", "--repeats", "1",
-                    "--until-decided", "--max-seeds", "2", "--base", bases[0])
+    first = _invoke(
+        "ask",
+        tiny_space,
+        "--factor",
+        "units",
+        "--levels",
+        "8,16",
+        "--repeats",
+        "1",
+        "--until-decided",
+        "--max-seeds",
+        "2",
+        "--base",
+        bases[0],
+    )
     assert first.exit_code == 0, first.output
     # Looks on stderr: one seed per level cannot be tested; two is the cap (or decided).
     assert re.search(r"look 1 \(1 seeds per level, alpha 0.0000 spent here\): continue; 16 vs 8: ", first.stderr)
-    assert re.search(r"look 2 \(2 seeds per level, alpha 0.0500 spent here\): "
-                     r"(decided|stopped at cap|stopped: did not learn)", first.stderr)
+    assert re.search(
+        r"look 2 \(2 seeds per level, alpha 0.0500 spent here\): "
+        r"(decided|stopped at cap|stopped: did not learn)",
+        first.stderr,
+    )
     # The output says which way it ended: decided, did not learn, or the cap with the seeds an answer needs.
-    assert re.search(r"(decided after 2 seeds per level|stopped after 2 seeds per level: did not learn|"
-                     r"stopped at the cap \(--max-seeds 2\), not decided yet)", first.stdout)
+    assert re.search(
+        r"(decided after 2 seeds per level|stopped after 2 seeds per level: did not learn|"
+        r"stopped at the cap \(--max-seeds 2\), not decided yet)",
+        first.stdout,
+    )
     assert "on the test split, 2 seeds per level" in first.stdout  # the looks' split, not validation
     if "stopped at the cap" in first.stdout and "needs about" in first.stdout:
         need = re.search(r"needs about (\d+) seeds per level", first.stdout).group(1)
         assert f"rerun with --max-seeds {need}" in first.stdout or "out of reach" in first.stdout
-    second = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,16", "--repeats", "1", "-q",
-                     "--base", bases[1])
+    second = _invoke(
+        "ask", tiny_space, "--factor", "units", "--levels", "8,16", "--repeats", "1", "-q", "--base", bases[1]
+    )
     assert second.exit_code == 0, second.output
     a, b = _study(first.stdout), _study(second.stdout)
     assert a != b
@@ -102,8 +126,9 @@ def test_two_bases_make_two_studies_and_a_study_of_another_design_is_refused(wri
     for name, n in ((a, 4), (b, 2)):
         trials = optuna.load_study(study_name=name, storage=resolve_storage(None)).get_trials()
         assert len(trials) == n and len({t.params["act"] for t in trials}) == 1
-    refused = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,16", "--repeats", "1",
-                      "--base", bases[1], "--study", a)
+    refused = _invoke(
+        "ask", tiny_space, "--factor", "units", "--levels", "8,16", "--repeats", "1", "--base", bases[1], "--study", a
+    )
     assert refused.exit_code == 2
     assert refused.stderr.startswith(f"error: --study {a!r} holds another design (identity {a[-8:]}")
     assert len(optuna.load_study(study_name=a, storage=resolve_storage(None)).get_trials()) == 4

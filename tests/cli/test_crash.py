@@ -38,9 +38,11 @@ def _wait_for_running_trial(tmp_path: Path, proc: subprocess.Popen, limit: float
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
         optuna_running = _query(tmp_path / "mlruns/optuna.db", "select count(*) from trials where state='RUNNING'")
-        mlflow_running = _query(tmp_path / "mlruns/mlflow.db",
-                                "select count(*) from runs r join tags t on r.run_uuid = t.run_uuid "
-                                "where t.key = 'archsearch.trial' and r.status = 'RUNNING'")
+        mlflow_running = _query(
+            tmp_path / "mlruns/mlflow.db",
+            "select count(*) from runs r join tags t on r.run_uuid = t.run_uuid "
+            "where t.key = 'archsearch.trial' and r.status = 'RUNNING'",
+        )
         if optuna_running and mlflow_running:
             return
         time.sleep(0.2)
@@ -89,8 +91,10 @@ def test_kill_9_then_the_same_command_fails_the_dead_trial_and_finishes(tmp_path
 def test_two_processes_share_one_sqlite_study(tmp_path, write_space):
     space = write_space(TINY_SPACE, "tiny.py")
     command = _command(space, "--trials", "6", "--quiet")
-    procs = [subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(command, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
     outputs = [p.communicate(timeout=300) for p in procs]
     for proc, (_, stderr) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, stderr
@@ -107,8 +111,13 @@ def test_two_processes_share_one_sqlite_study(tmp_path, write_space):
 
 def test_recycling_continues_in_a_fresh_process_under_the_same_parent_run(tmp_path, write_space):
     space = write_space(TINY_SPACE, "tiny.py")
-    done = subprocess.run(_command(space, "--trials", "3", "--recycle-after", "1"), env=_env(),
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        _command(space, "--trials", "3", "--recycle-after", "1"),
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("recycling the process after 1 trials") == 2
     assert "Study 'tiny': 3/3 finished trials" in done.stdout

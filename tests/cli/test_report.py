@@ -18,11 +18,17 @@ def study(tmp_path):
     (tmp_path / "mlruns").mkdir()
     s = optuna.create_study(study_name="synthetic", storage=url, direction="maximize")
     dist = {"act": CategoricalDistribution(["relu", "tanh"])}
-    for i, (act, value) in enumerate([("relu", .80), ("relu", .81), ("relu", .82), ("tanh", .90), ("tanh", .91),
-                                      ("tanh", .92)]):
-        s.add_trial(optuna.trial.create_trial(
-            params={"act": act}, distributions=dist, value=value,
-            user_attrs={"seed": i, "params_count": 1000, "metrics": {"val_accuracy": value, "fit_seconds": 1.0}}))
+    for i, (act, value) in enumerate(
+        [("relu", 0.80), ("relu", 0.81), ("relu", 0.82), ("tanh", 0.90), ("tanh", 0.91), ("tanh", 0.92)]
+    ):
+        s.add_trial(
+            optuna.trial.create_trial(
+                params={"act": act},
+                distributions=dist,
+                value=value,
+                user_attrs={"seed": i, "params_count": 1000, "metrics": {"val_accuracy": value, "fit_seconds": 1.0}},
+            )
+        )
     return s
 
 

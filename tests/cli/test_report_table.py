@@ -14,9 +14,15 @@ from archsearch.cli import cli
 def test_table_csv_gives_adjusted_verdicts_and_bad_file_exits_2(tmp_path):
     rng = np.random.default_rng(0)
     path = tmp_path / "results.csv"
-    pd.DataFrame({"trial": range(12), "seed": range(12), "state": "COMPLETE",
-                  "value": np.r_[rng.normal(0.90, 0.005, 6), rng.normal(0.95, 0.005, 6)],
-                  "params_layers": [1] * 6 + [2] * 6}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "trial": range(12),
+            "seed": range(12),
+            "state": "COMPLETE",
+            "value": np.r_[rng.normal(0.90, 0.005, 6), rng.normal(0.95, 0.005, 6)],
+            "params_layers": [1] * 6 + [2] * 6,
+        }
+    ).to_csv(path, index=False)
     result = CliRunner().invoke(cli, ["report", "--table", str(path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     (effect,) = json.loads(result.output)["questions"][0]["effects"]

@@ -100,8 +100,9 @@ def test_continuing_a_study_with_other_training_settings_is_refused(tmp_path, ti
     from archsearch.study._population import same_training
 
     (tmp_path / "mlruns").mkdir(exist_ok=True)
-    study = optuna.create_study(study_name="tiny", storage=f"sqlite:///{tmp_path}/mlruns/optuna.db",
-                                direction="maximize")
+    study = optuna.create_study(
+        study_name="tiny", storage=f"sqlite:///{tmp_path}/mlruns/optuna.db", direction="maximize"
+    )
     first = {"epochs": 1, "dataset": "digits", "batch_size": 64, "seed": 0, "validation_split": 0.2}
     same_training(study, tiny_space, "tiny", first)  # what a first `run --epochs 1` records
     same_training(study, tiny_space, "tiny", dict(first))  # the same settings again: accepted
@@ -115,8 +116,13 @@ def test_continuing_a_study_with_other_training_settings_is_refused(tmp_path, ti
 
 @pytest.mark.slow
 def test_failing_trials_are_recorded_and_the_run_stops_after_max_failures(tmp_path, write_space):
-    path = write_space(TINY_SPACE.replace("    model = keras.Sequential", "    if hp.Choice('units', [8, 16]):\n"
-                                          "        raise ValueError('no such layer')\n    model = keras.Sequential"))
+    path = write_space(
+        TINY_SPACE.replace(
+            "    model = keras.Sequential",
+            "    if hp.Choice('units', [8, 16]):\n"
+            "        raise ValueError('no such layer')\n    model = keras.Sequential",
+        )
+    )
     result = CliRunner().invoke(cli, ["run", str(path), "--trials", "5", "--max-failures", "2"])
     assert result.exit_code == 1, result.output
     assert "2 trials in a row failed" in result.stderr and "ValueError: no such layer" in result.stderr
@@ -151,15 +157,20 @@ BAD_BUILDERS = {
         (["{space}", "--dataset", "nosuch"], r"unknown dataset 'nosuch'\. Known: .*digits"),
         (["{space}", "--storage", "nonsense"], r"--storage 'nonsense': not a usable Optuna storage URL"),
         (["{space}", "--storage", "foo://x/y"], r"--storage 'foo://x/y': not a usable Optuna storage URL"),
-        (["{space}", "--tracking-uri", "sqlite:///{space}/sub/m.db"],
-         r"--tracking-uri .*cannot create .*is not a writable folder"),
+        (
+            ["{space}", "--tracking-uri", "sqlite:///{space}/sub/m.db"],
+            r"--tracking-uri .*cannot create .*is not a writable folder",
+        ),
         (["{syntax}"], r"syntax\.py:2: syntax error"),
         (["{nobuild}"], r"nobuild\.py: no builder"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, tiny_space, write_space, args, match):
-    paths = {"space": tiny_space, "syntax": write_space("X = 1\ndef build(hp:\n", "syntax.py"),
-             "nobuild": write_space("X = 1\n", "nobuild.py")}
+    paths = {
+        "space": tiny_space,
+        "syntax": write_space("X = 1\ndef build(hp:\n", "syntax.py"),
+        "nobuild": write_space("X = 1\n", "nobuild.py"),
+    }
     args = [a.format(**paths) for a in args]
     result = CliRunner().invoke(cli, ["run", *args])
     assert result.exit_code == 2, result.output
@@ -205,8 +216,14 @@ def test_run_prints_no_tensorflow_start_up_lines(tmp_path, tiny_space):
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
-    done = subprocess.run([sys.executable, "-m", "archsearch", "run", str(tiny_space), "--trials", "1"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "archsearch", "run", str(tiny_space), "--trials", "1"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert "[1/1] trial 0" in done.stderr
     assert not [line for line in done.stderr.splitlines() if any(s in line for s in TF_START_UP_LINES)], done.stderr

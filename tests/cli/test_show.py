@@ -49,7 +49,7 @@ def test_show_bad_space_exits_2_with_one_line(write_space):
     assert result.output.startswith("error: ") and "no builder" in result.output
 
 
-PITFALL_SPACE = '''
+PITFALL_SPACE = """
 from archsearch import blocks
 from archsearch.blocks import Reference
 
@@ -71,14 +71,16 @@ def build(hp, input_shape, num_classes):
     model = keras.Model(inputs, blocks.classifier(x, num_classes, activation=hp.Choice("out", ["softmax", "sigmoid"])))
     return blocks.compile_model(hp, model, optimizer_name="sgd", learning_rate=0.1,
                                 from_logits=hp.Boolean("logits", default=False))
-'''
+"""
 
 
 def test_show_reference_names_each_lab_mistake_and_what_it_does(write_space):
     path = write_space(PITFALL_SPACE, "lab_space.py")
     runner = CliRunner()
-    shown = {name: runner.invoke(cli, ["show", str(path), "--reference", name], catch_exceptions=False)
-             for name in ("lab-logits", "fixed", "sigmoid-out")}
+    shown = {
+        name: runner.invoke(cli, ["show", str(path), "--reference", name], catch_exceptions=False)
+        for name in ("lab-logits", "fixed", "sigmoid-out")
+    }
     assert all(r.exit_code == 0 for r in shown.values()), {n: r.output for n, r in shown.items()}
     logits = shown["lab-logits"].output
     assert "pitfalls" in logits and "from_logits=True" in logits and "softmax is applied twice" in logits

@@ -29,8 +29,9 @@ def _stores(tmp_path: Path) -> tuple[str, str]:
     return f"sqlite:///{tmp_path}/mlruns/optuna.db", f"sqlite:///{tmp_path}/mlruns/mlflow.db"
 
 
-def _stop_group_mid_trial(cmd: list[str], signals: tuple[int, ...], storage: str, tracking: str,
-                          study: str) -> tuple[subprocess.Popen, int, str, str]:
+def _stop_group_mid_trial(
+    cmd: list[str], signals: tuple[int, ...], storage: str, tracking: str, study: str
+) -> tuple[subprocess.Popen, int, str, str]:
     proc = start(cmd, SLOW_EPOCH="60")
     trial = wait_for_running_trial(proc, storage, tracking, study)
     for signum in signals:  # the run and its MLflow worker, as `timeout`, systemd, Slurm or a terminal do
@@ -44,8 +45,9 @@ def _nothing_running(storage: str, tracking: str, study: str) -> None:
     assert [r.info.run_name for r in mlflow_runs(tracking, study) if r.info.status == "RUNNING"] == []
 
 
-def _assert_stopped(proc: subprocess.Popen, out: str, err: str, storage: str, tracking: str, study: str,
-                    number: int, signum: int) -> None:
+def _assert_stopped(
+    proc: subprocess.Popen, out: str, err: str, storage: str, tracking: str, study: str, number: int, signum: int
+) -> None:
     import optuna
 
     reason = f"terminated by signal {signum}"
@@ -89,8 +91,19 @@ def test_run_stopped_by_each_signal_to_its_group_then_a_second_signal_then_resum
 def test_ask_stopped_by_each_signal_to_its_group_then_resumed(tmp_path, write_space):
     space = write_space(SLOW_SPACE, "slow.py")
     storage, tracking = _stores(tmp_path)
-    ask = [sys.executable, "-m", "archsearch", "ask", str(space), "--factor", "units", "--repeats", "1",
-           "--study", "abl"]
+    ask = [
+        sys.executable,
+        "-m",
+        "archsearch",
+        "ask",
+        str(space),
+        "--factor",
+        "units",
+        "--repeats",
+        "1",
+        "--study",
+        "abl",
+    ]
     for signum in SIGNALS:
         proc, number, out, err = _stop_group_mid_trial(ask, (signum,), storage, tracking, "abl")
         _assert_stopped(proc, out, err, storage, tracking, "abl", number, signum)
@@ -103,8 +116,7 @@ def test_ask_stopped_by_each_signal_to_its_group_then_resumed(tmp_path, write_sp
 
 # --on-stop prune is left out: 1 of 4 runs of it found no trial ended by the stop (not understood yet).
 @pytest.mark.parametrize("on_stop", ["fail"])
-def test_request_stop_from_a_timer_thread_ends_the_trial_with_its_reason(tmp_path, write_space, monkeypatch,
-                                                                         on_stop):
+def test_request_stop_from_a_timer_thread_ends_the_trial_with_its_reason(tmp_path, write_space, monkeypatch, on_stop):
     import optuna
 
     from archsearch.study import Interrupted, RunOptions, current_stop, request_stop, run_search
@@ -112,8 +124,9 @@ def test_request_stop_from_a_timer_thread_ends_the_trial_with_its_reason(tmp_pat
     space = write_space(SLOW_SPACE, "slow.py")
     storage, tracking = _stores(tmp_path)
     monkeypatch.setenv("SLOW_EPOCH", "60")
-    timer = threading.Thread(target=lambda: (_wait_for_trial(storage), request_stop("deadline", exit_code=124)),
-                             daemon=True)
+    timer = threading.Thread(
+        target=lambda: (_wait_for_trial(storage), request_stop("deadline", exit_code=124)), daemon=True
+    )
     timer.start()
     with pytest.raises(Interrupted) as stopped:
         run_search(space, RunOptions(trials=2, quiet=True, on_stop=on_stop))
@@ -124,10 +137,15 @@ def test_request_stop_from_a_timer_thread_ends_the_trial_with_its_reason(tmp_pat
     assert current_stop() is None  # forgotten once the search has stopped
     (trial,) = optuna.load_study(study_name="slow", storage=storage).trials
     assert (trial.state.name, trial.user_attrs["stopped"], trial.user_attrs.get("error")) == (
-        state, "deadline", "deadline" if on_stop == "fail" else None)
+        state,
+        "deadline",
+        "deadline" if on_stop == "fail" else None,
+    )
     runs = mlflow_runs(tracking, "slow")
-    assert sorted((r.info.status, r.data.tags.get("archsearch.stop_reason"), r.data.tags.get("archsearch.state", ""))
-                  for r in runs) == sorted([("KILLED", "deadline", ""), ("KILLED", "deadline", state)])
+    assert sorted(
+        (r.info.status, r.data.tags.get("archsearch.stop_reason"), r.data.tags.get("archsearch.state", ""))
+        for r in runs
+    ) == sorted([("KILLED", "deadline", ""), ("KILLED", "deadline", state)])
 
 
 def _wait_for_trial(storage: str) -> None:

@@ -28,14 +28,18 @@ def test_dry_run_says_how_the_night_is_split(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.py").write_text("")
     plan = tmp_path / "p.toml"
-    plan.write_text('reserve = "30m"\n[[step]]\nrun = "a.py"\nshare = 2\n[[step]]\nask = "a.py"\nfactor = "x"\n'
-                    'priority = 1\n[[step]]\nreport = "a.py"\n')
+    plan.write_text(
+        'reserve = "30m"\n[[step]]\nrun = "a.py"\nshare = 2\n[[step]]\nask = "a.py"\nfactor = "x"\n'
+        'priority = 1\n[[step]]\nreport = "a.py"\n'
+    )
     result = CliRunner().invoke(cli, ["sweep", str(plan), "--dry-run", "--for", "6h30m"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0].startswith("archsearch ask a.py")  # priority 1 first
-    assert "(6h29m from now), the last 0h30m kept for the reports" in lines[3] or \
-        "(6h30m from now), the last 0h30m kept for the reports" in lines[3]
+    assert (
+        "(6h29m from now), the last 0h30m kept for the reports" in lines[3]
+        or "(6h30m from now), the last 0h30m kept for the reports" in lines[3]
+    )
     assert lines[4].startswith("  step 2: up to 2h00m (share 1 of 3")
     assert lines[5].startswith("  step 1: up to 4h00m (share 2 of 3")
     assert lines[6].startswith("  step 3: report, share 0: runs in its turn")
@@ -47,8 +51,9 @@ def test_dry_run_fails_on_a_misspelled_space_path(tmp_path, monkeypatch):
     plan.write_text('[[step]]\nrun = "spaces/digits_quik.py"\n')
     result = CliRunner().invoke(cli, ["sweep", str(plan), "--dry-run"])
     assert result.exit_code == 2
-    assert result.stderr.strip() == (f"error: {plan}: step 1: no space file spaces/digits_quik.py (from {tmp_path}); "
-                                     "fix the path in the plan.")
+    assert result.stderr.strip() == (
+        f"error: {plan}: step 1: no space file spaces/digits_quik.py (from {tmp_path}); fix the path in the plan."
+    )
 
 
 def test_bad_plan_exits_2_and_runs_nothing(tmp_path):
@@ -66,10 +71,12 @@ def test_a_failing_step_is_reported_and_the_sweep_goes_on(tmp_path, write_space,
     write_space(TINY_SPACE, "tiny.py")
     write_space("this is not python\n", "broken.py")
     plan = tmp_path / "p.toml"
-    plan.write_text('[defaults]\nquiet = true\n'
-                    '[[step]]\nrun = "broken.py"\n'
-                    '[[step]]\nrun = "tiny.py"\ntrials = 1\n'
-                    '[[step]]\nreport = "tiny.py"\nformat = "json"\nout = "reports"\n')
+    plan.write_text(
+        "[defaults]\nquiet = true\n"
+        '[[step]]\nrun = "broken.py"\n'
+        '[[step]]\nrun = "tiny.py"\ntrials = 1\n'
+        '[[step]]\nreport = "tiny.py"\nformat = "json"\nout = "reports"\n'
+    )
     result = CliRunner().invoke(cli, ["sweep", str(plan), "--night", "2026-12-07"])
     assert result.exit_code == 1, result.output
     summary = tmp_path / "mlruns" / "sweeps" / "p" / "2026-12-07" / "summary.md"
@@ -83,5 +90,6 @@ def test_a_failing_step_is_reported_and_the_sweep_goes_on(tmp_path, write_space,
     assert [t.state.name for t in study.get_trials()] == ["COMPLETE"]
     assert list((tmp_path / "reports").glob("*.json"))
     runs = mlflow.MlflowClient(f"sqlite:///{tmp_path}/mlruns/mlflow.db").search_runs(
-        [mlflow.MlflowClient(f"sqlite:///{tmp_path}/mlruns/mlflow.db").get_experiment_by_name("sweep-p").experiment_id])
+        [mlflow.MlflowClient(f"sqlite:///{tmp_path}/mlruns/mlflow.db").get_experiment_by_name("sweep-p").experiment_id]
+    )
     assert [r.info.status for r in runs] == ["FINISHED"]  # the night's run, with the summary as its artifact

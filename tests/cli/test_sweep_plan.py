@@ -18,7 +18,10 @@ def _plan(tmp_path: Path, text: str) -> Path:
 
 
 def test_steps_become_commands_with_defaults_where_the_command_has_the_option(tmp_path):
-    plan = load_plan(_plan(tmp_path, '''
+    plan = load_plan(
+        _plan(
+            tmp_path,
+            """
 [defaults]
 seed = 3
 pruner = "median"
@@ -38,7 +41,9 @@ until_decided = true
 report = "digits_quick"
 format = "json"
 study = "other"
-'''))
+""",
+        )
+    )
     assert [s.describe() for s in plan.steps] == [
         "archsearch run spaces/digits_quick.py --seed 3 --pruner median --trials 12 --max-failures 2 --quiet",
         "archsearch ask spaces/digits_quick.py --seed 3 --factor layers --until-decided",
@@ -54,29 +59,36 @@ def test_the_shipped_plans_are_valid():
             assert (REPO / step.space).is_file()
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ('[[step]]\nrun = "s.py"\ntrails = 3\n',
-     r"plan.toml: step 1: `archsearch run` has no option 'trails'\. Its options: "),
-    ('[[step]]\nrun = "s.py"\nask = "s.py"\n',
-     r"step 1: give exactly one of run = \"SPACE\", ask = .* \(found run, ask\)"),
-    ('[[step]]\ntrials = 3\n', r"step 1: give exactly one of .*\(found none\)"),
-    ('[[step]]\nrun = "s.py"\npruner = "early"\n', r"step 1: .*'early' is not one of"),
-    ('[[step]]\nrun = "s.py"\ntrials = "many"\n', r"step 1: .*'many' is not a valid integer"),
-    ('[[step]]\nask = "s.py"\n', r"step 1: .*--factor"),
-    # one spelling of option names in messages, the command line's (max-failures, not max_failures)
-    ('[[step]]\nrun = "s.py"\nmax_failure = 3\n', r"has no option 'max-failure'\. Its options: .*max-failures"),
-    ('[[step]]\nrun = "s.py"\nshare = -1\n', r"step 1: share must be a number >= 0"),
-    ('until = "7am"\n[[step]]\nrun = "s.py"\n', r"plan.toml: until '7am' is not a clock time; write HH:MM"),
-    ('for = "all night"\n[[step]]\nrun = "s.py"\n', r"plan.toml: for 'all night' is not a duration"),
-    ('until = "07:00"\nfor = "6h"\n[[step]]\nrun = "s.py"\n', r"give until or for, not both"),
-    ('[[step]]\nrun = "s.py"\nquiet = "yes"\n', r"quiet is a flag; write quiet = true or false"),
-    ('[defaults]\nfactor_x = 1\n[[step]]\nrun = "s.py"\n', r"\[defaults\] 'factor-x' is an option of none"),
-    ('[[step]\nrun = 1\n', r"plan.toml: not valid TOML"),
-    ('[defaults]\nseed = 1\n', r"plan.toml: no steps"),
-    ('[steps]\nrun = "s.py"\n', r"unknown key or table 'steps'"),
-    ('[smoke]\nepoch = 1\n[[step]]\nrun = "s.py"\n', r"\[smoke\] 'epoch' is an option of none"),
-    ('[smoke]\nepochs = "one"\n[[step]]\nrun = "s.py"\n', r"step 1: .*'one' is not a valid integer"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[[step]]\nrun = "s.py"\ntrails = 3\n',
+            r"plan.toml: step 1: `archsearch run` has no option 'trails'\. Its options: ",
+        ),
+        (
+            '[[step]]\nrun = "s.py"\nask = "s.py"\n',
+            r"step 1: give exactly one of run = \"SPACE\", ask = .* \(found run, ask\)",
+        ),
+        ("[[step]]\ntrials = 3\n", r"step 1: give exactly one of .*\(found none\)"),
+        ('[[step]]\nrun = "s.py"\npruner = "early"\n', r"step 1: .*'early' is not one of"),
+        ('[[step]]\nrun = "s.py"\ntrials = "many"\n', r"step 1: .*'many' is not a valid integer"),
+        ('[[step]]\nask = "s.py"\n', r"step 1: .*--factor"),
+        # one spelling of option names in messages, the command line's (max-failures, not max_failures)
+        ('[[step]]\nrun = "s.py"\nmax_failure = 3\n', r"has no option 'max-failure'\. Its options: .*max-failures"),
+        ('[[step]]\nrun = "s.py"\nshare = -1\n', r"step 1: share must be a number >= 0"),
+        ('until = "7am"\n[[step]]\nrun = "s.py"\n', r"plan.toml: until '7am' is not a clock time; write HH:MM"),
+        ('for = "all night"\n[[step]]\nrun = "s.py"\n', r"plan.toml: for 'all night' is not a duration"),
+        ('until = "07:00"\nfor = "6h"\n[[step]]\nrun = "s.py"\n', r"give until or for, not both"),
+        ('[[step]]\nrun = "s.py"\nquiet = "yes"\n', r"quiet is a flag; write quiet = true or false"),
+        ('[defaults]\nfactor_x = 1\n[[step]]\nrun = "s.py"\n', r"\[defaults\] 'factor-x' is an option of none"),
+        ("[[step]\nrun = 1\n", r"plan.toml: not valid TOML"),
+        ("[defaults]\nseed = 1\n", r"plan.toml: no steps"),
+        ('[steps]\nrun = "s.py"\n', r"unknown key or table 'steps'"),
+        ('[smoke]\nepoch = 1\n[[step]]\nrun = "s.py"\n', r"\[smoke\] 'epoch' is an option of none"),
+        ('[smoke]\nepochs = "one"\n[[step]]\nrun = "s.py"\n', r"step 1: .*'one' is not a valid integer"),
+    ],
+)
 def test_bad_plans_are_one_line_errors_naming_the_file_and_step(tmp_path, text, message):
     with pytest.raises(UsageError, match=message) as err:
         load_plan(_plan(tmp_path, text))
@@ -88,7 +100,7 @@ def test_missing_plan(tmp_path):
         load_plan(tmp_path / "nope.toml")
 
 
-SMOKE_PLAN = '''
+SMOKE_PLAN = """
 [defaults]
 seed = 1
 
@@ -110,19 +122,23 @@ factor = "activation"
 
 [[step]]
 report = "spaces/digits_quick.py"
-'''
+"""
 
 
 def test_smoke_options_override_every_step_that_has_them_and_only_with_smoke(tmp_path):
     path = _plan(tmp_path, SMOKE_PLAN)
     assert load_plan(path).steps[0].describe() == (
-        "archsearch ask spaces/digits_quick.py --seed 1 --factor layers --repeats 5 --epochs 4 --dataset digits")
+        "archsearch ask spaces/digits_quick.py --seed 1 --factor layers --repeats 5 --epochs 4 --dataset digits"
+    )
     smoke = load_plan(path, smoke=True)
-    assert smoke.steps[0].describe() == ("archsearch ask spaces/digits_quick.py --seed 1 --factor layers "
-                                         "--repeats 2 --epochs 1 --dataset subset:100:digits")
+    assert smoke.steps[0].describe() == (
+        "archsearch ask spaces/digits_quick.py --seed 1 --factor layers "
+        "--repeats 2 --epochs 1 --dataset subset:100:digits"
+    )
     # {value}: the step's own value; a step without one keeps the space's dataset
     assert smoke.steps[1].describe() == (
-        "archsearch ask spaces/digits_quick.py --seed 1 --factor activation --epochs 1 --repeats 2")
+        "archsearch ask spaces/digits_quick.py --seed 1 --factor activation --epochs 1 --repeats 2"
+    )
     assert smoke.steps[2].describe() == "archsearch report spaces/digits_quick.py"  # report has none of them
 
 
@@ -151,12 +167,19 @@ def test_lab_plans_ask_every_lab_question_from_references_the_spaces_declare(mon
         questions[name] = [(a.space, a.factor, a.levels) for a in asks]
     assert questions["labs.toml"] == questions["labs_offline.toml"]  # the same questions, on other data
     asked = {(Path(s).stem, f) for s, f, _ in questions["labs.toml"]}
-    assert {("cifar_alexnet", "filters"), ("cifar_alexnet", "blocks"), ("cifar_alexnet", "model"),  # L4
-            ("notmnist_conv_vs_pool", "block_type_1"), ("notmnist_lenet5", "kernel_size"),  # L3
-            ("notmnist_vs_logistic", "model"), ("notmnist_regularization", "regularization"),  # L2
-            ("notmnist_lr_decay", "schedule"), ("mnist_l1", "model"), ("mnist_dense_vs_cnn", "model"),  # L1, L0
-            ("cifar_inception", "branches"),  # L4 variant 2
-            } <= asked
+    assert {
+        ("cifar_alexnet", "filters"),
+        ("cifar_alexnet", "blocks"),
+        ("cifar_alexnet", "model"),  # L4
+        ("notmnist_conv_vs_pool", "block_type_1"),
+        ("notmnist_lenet5", "kernel_size"),  # L3
+        ("notmnist_vs_logistic", "model"),
+        ("notmnist_regularization", "regularization"),  # L2
+        ("notmnist_lr_decay", "schedule"),
+        ("mnist_l1", "model"),
+        ("mnist_dense_vs_cnn", "model"),  # L1, L0
+        ("cifar_inception", "branches"),  # L4 variant 2
+    } <= asked
 
 
 def test_the_offline_lab_plan_uses_only_data_this_machine_has_and_labels_stand_ins(monkeypatch):

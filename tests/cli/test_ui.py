@@ -64,15 +64,21 @@ def test_loopback_rule_and_runs_view_url():
     assert not _is_loopback("0.0.0.0") and not _is_loopback("192.0.2.7")
     assert runs_url("http://127.0.0.1:5000", "3").endswith("#/experiments/3/runs?workflowType=machine_learning")
     assert runs_url("http://127.0.0.1:5000", "3", view=True).endswith(
-        "#/experiments/3/runs?viewStateShareKey=archsearch&workflowType=machine_learning")
+        "#/experiments/3/runs?viewStateShareKey=archsearch&workflowType=machine_learning"
+    )
 
 
 @pytest.mark.slow
 def test_sigterm_is_passed_on_and_the_server_is_gone(tmp_path):
     uri = _store(tmp_path)
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "archsearch", "ui", "--tracking-uri", uri, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archsearch", "ui", "--tracking-uri", uri, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=os.environ.copy(),
+    )
     try:
         line = proc.stdout.readline()  # printed only once the server answers /health; nothing else on stdout
         assert line.startswith(f"MLflow UI: http://127.0.0.1:{port}/#/experiments"), line

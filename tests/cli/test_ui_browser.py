@@ -22,8 +22,16 @@ import pytest
 from tests.conftest import TINY_SPACE
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 TIMEOUT_MS = 60_000
 
 pytestmark = pytest.mark.slow
@@ -36,8 +44,9 @@ def _free_port() -> int:
 
 
 def _archsearch(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    done = subprocess.run([sys.executable, "-m", "archsearch", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "archsearch", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900
+    )
     assert done.returncode == 0, done.stderr
     return done
 
@@ -49,16 +58,20 @@ def store(tmp_path_factory, _mlflow_template) -> tuple[Path, dict[str, str]]:
     cache = folder / "cache"
     cache.mkdir()
     shutil.copyfile(_mlflow_template, cache / _mlflow_template.name)
-    env = {**os.environ, "ARCHSEARCH_STORAGE": f"sqlite:///{folder}/mlruns/optuna.db",
-           "ARCHSEARCH_TRACKING_URI": f"sqlite:///{folder}/mlruns/mlflow.db", "ARCHSEARCH_CACHE": str(cache),
-           "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "ARCHSEARCH_STORAGE": f"sqlite:///{folder}/mlruns/optuna.db",
+        "ARCHSEARCH_TRACKING_URI": f"sqlite:///{folder}/mlruns/mlflow.db",
+        "ARCHSEARCH_CACHE": str(cache),
+        "NO_COLOR": "1",
+    }
     env.pop("ARCHSEARCH_DEBUG", None)
     space = folder / "tiny.py"
     space.write_text(TINY_SPACE)
-    _archsearch(folder, env, "run", str(space), "--trials", "2", "--epochs", "2", "--repeats", "2", "--seed", "1",
-                "-q")
-    _archsearch(folder, env, "ask", str(space), "--factor", "units", "--levels", "8,16", "--repeats", "2",
-                "--epochs", "2", "-q")
+    _archsearch(folder, env, "run", str(space), "--trials", "2", "--epochs", "2", "--repeats", "2", "--seed", "1", "-q")
+    _archsearch(
+        folder, env, "ask", str(space), "--factor", "units", "--levels", "8,16", "--repeats", "2", "--epochs", "2", "-q"
+    )
     return folder, env
 
 
@@ -67,8 +80,15 @@ def ui_url(store):
     """`archsearch ui` on a free loopback port: the one line it prints, the URL."""
     folder, env = store
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "archsearch", "ui", "--port", str(port)], cwd=folder, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archsearch", "ui", "--port", str(port)],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         line = proc.stdout.readline()  # printed once the server answers
         assert line.startswith(f"MLflow UI: http://127.0.0.1:{port}/#/experiments/"), line
@@ -105,8 +125,13 @@ def browser_page():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package (test extra) is missing")
     with sync_api.sync_playwright() as pw, tempfile.TemporaryDirectory(prefix="archsearch-chromium-") as profile:
-        context = pw.chromium.launch_persistent_context(profile, executable_path=str(CHROMIUM), headless=True,
-                                                        args=CHROMIUM_ARGS, viewport={"width": 1440, "height": 900})
+        context = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1440, "height": 900},
+        )
         try:
             page = context.new_page()
             page.set_default_timeout(TIMEOUT_MS)
@@ -143,9 +168,18 @@ def test_the_ablation_parent_run_holds_its_answer(store):
     verdict = parent.data.tags["archsearch.verdict.units"]
     assert verdict.startswith("16 vs 8: ") and "; confirmatory" not in verdict and len(verdict) < 80
     params = parent.data.params
-    assert {k: params[k] for k in ("factor", "levels", "baseline", "repeats", "seeds", "base", "epochs", "dataset")} \
-        == {"factor": "units", "levels": "8,16", "baseline": "8", "repeats": "2", "seeds": "1000,1001",
-            "base": "default", "epochs": "2", "dataset": "digits"}
+    assert {
+        k: params[k] for k in ("factor", "levels", "baseline", "repeats", "seeds", "base", "epochs", "dataset")
+    } == {
+        "factor": "units",
+        "levels": "8,16",
+        "baseline": "8",
+        "repeats": "2",
+        "seeds": "1000,1001",
+        "base": "default",
+        "epochs": "2",
+        "dataset": "digits",
+    }
     assert "sampler" not in params and "best_objective" not in parent.data.metrics  # no best trial in a design
     note = parent.data.tags["mlflow.note.content"]
     assert note.startswith(f"**units: {verdict}**")  # the verdict first, then the design in words
@@ -158,8 +192,12 @@ def test_the_ablation_parent_run_holds_its_answer(store):
     assert tags["mlflow.experimentKind"] == "custom_model_development"
     assert tags["mlflow.note.content"].startswith(f"**Do more units help?** units {verdict} ([the answer](")
     state = json.loads(json.loads(tags["mlflow.sharedViewState.archsearch"])["state"])
-    assert state["columnOrder"] == ["attributes.`Run Name`", "metrics.`objective`",
-                                    "tags.`archsearch.verdict.units`", "params.`units`"]
+    assert state["columnOrder"] == [
+        "attributes.`Run Name`",
+        "metrics.`objective`",
+        "tags.`archsearch.verdict.units`",
+        "params.`units`",
+    ]
     # One metric per meaning: the objective once, curves under curves/, no final/ copy of a curve's last point.
     metrics = set(children[0].data.metrics)
     assert {"objective", "curves/val_accuracy", "curves/accuracy", "final/test_accuracy"} <= metrics
@@ -184,8 +222,10 @@ def test_the_answer_is_the_first_thing_seen(store, ui_url, browser_page, shots):
     expect(page.get_by_text("Do more units help?").first).to_be_visible()  # the experiment's description
     cell = page.get_by_role("gridcell", name=verdict)  # the verdict column, in full
     expect(cell).to_be_visible()
-    left = [page.get_by_role("columnheader", name=name, exact=True).first.bounding_box()["x"]
-            for name in ("Run Name", "objective", "archsearch.verdict.units", "units")]
+    left = [
+        page.get_by_role("columnheader", name=name, exact=True).first.bounding_box()["x"]
+        for name in ("Run Name", "objective", "archsearch.verdict.units", "units")
+    ]
     assert left == sorted(left), left  # the saved view's order: run name, objective, verdict, the question's param
     page.screenshot(path=str(shots / "answer.png"))
 
@@ -223,13 +263,17 @@ def test_a_finished_study_in_the_mlflow_ui(store, ui_url, browser_page, shots):
     parent, children = _parent_and_children(client, experiment)
     assert [r.info.run_name.split()[0] for r in children] == ["trial-0", "trial-1"]
     assert "archsearch.verdict.units" in parent.data.tags  # `run` records its answer too
-    assert {"report/report.html", "report/report.json"} <= {a.path for a in client.list_artifacts(
-        parent.info.run_id, "report")}
+    assert {"report/report.html", "report/report.json"} <= {
+        a.path for a in client.list_artifacts(parent.info.run_id, "report")
+    }
 
     # Every per-epoch metric: exactly one value per step, steps 1..epochs.
     for run in children:
-        curves = [k for k in run.data.metrics if k.startswith(("curves/", "seed_")) and not k.endswith(
-            ("/objective", "/test_accuracy", "/fit_seconds"))]
+        curves = [
+            k
+            for k in run.data.metrics
+            if k.startswith(("curves/", "seed_")) and not k.endswith(("/objective", "/test_accuracy", "/fit_seconds"))
+        ]
         assert {"curves/val_accuracy", "seed_0/val_accuracy", "seed_1/val_accuracy"} <= set(curves)
         for key in curves:
             steps = [m.step for m in client.get_metric_history(run.info.run_id, key)]
@@ -254,8 +298,10 @@ def test_a_finished_study_in_the_mlflow_ui(store, ui_url, browser_page, shots):
     page.screenshot(path=str(shots / "chart.png"))
 
     # The parent's report artifact.
-    page.goto(f"{base}/#/experiments/{experiment.experiment_id}/runs/{parent.info.run_id}/artifacts"
-              "?workflowType=machine_learning")
+    page.goto(
+        f"{base}/#/experiments/{experiment.experiment_id}/runs/{parent.info.run_id}/artifacts"
+        "?workflowType=machine_learning"
+    )
     page.get_by_text("report", exact=True).first.click()
     # MLflow shows a Markdown artifact as source text, so report.md points to report.html, which it renders.
     page.get_by_text("report.md", exact=True).first.click()

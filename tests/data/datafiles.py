@@ -15,8 +15,14 @@ def images(n: int, shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 256, (n, *shape), dtype=np.uint8)
 
 
-def write_image_folder(root: Path, classes: str = "ABC", per_class: int = 6, size: tuple[int, int] = (28, 28),
-                       mode: str = "L", broken: bool = True) -> dict[str, np.ndarray]:
+def write_image_folder(
+    root: Path,
+    classes: str = "ABC",
+    per_class: int = 6,
+    size: tuple[int, int] = (28, 28),
+    mode: str = "L",
+    broken: bool = True,
+) -> dict[str, np.ndarray]:
     """One subfolder of PNGs per class; with ``broken``, an empty, a truncated and a text file.
 
     Returns the pixels written, by relative path.
@@ -46,8 +52,12 @@ def tar_folder(folder: Path, archive: Path, arcname: str) -> Path:
 
 
 def write_mnist(datasets: Path, n_train: int = 30, n_test: int = 10) -> dict[str, np.ndarray]:
-    arrays = {"x_train": images(n_train, (28, 28)), "y_train": np.arange(n_train, dtype=np.uint8) % 10,
-              "x_test": images(n_test, (28, 28), seed=1), "y_test": np.arange(n_test, dtype=np.uint8) % 10}
+    arrays = {
+        "x_train": images(n_train, (28, 28)),
+        "y_train": np.arange(n_train, dtype=np.uint8) % 10,
+        "x_test": images(n_test, (28, 28), seed=1),
+        "y_test": np.arange(n_test, dtype=np.uint8) % 10,
+    }
     np.savez(datasets / "mnist.npz", **arrays)
     return arrays
 
@@ -58,12 +68,20 @@ def _idx(array: np.ndarray) -> bytes:
 
 
 def write_fashion(datasets: Path, n_train: int = 30, n_test: int = 10) -> dict[str, np.ndarray]:
-    arrays = {"x_train": images(n_train, (28, 28)), "y_train": np.arange(n_train, dtype=np.uint8) % 10,
-              "x_test": images(n_test, (28, 28), seed=1), "y_test": np.arange(n_test, dtype=np.uint8) % 10}
+    arrays = {
+        "x_train": images(n_train, (28, 28)),
+        "y_train": np.arange(n_train, dtype=np.uint8) % 10,
+        "x_test": images(n_test, (28, 28), seed=1),
+        "y_test": np.arange(n_test, dtype=np.uint8) % 10,
+    }
     folder = datasets / "fashion-mnist"
     folder.mkdir(parents=True, exist_ok=True)
-    for fname, key in (("train-labels-idx1-ubyte.gz", "y_train"), ("train-images-idx3-ubyte.gz", "x_train"),
-                       ("t10k-labels-idx1-ubyte.gz", "y_test"), ("t10k-images-idx3-ubyte.gz", "x_test")):
+    for fname, key in (
+        ("train-labels-idx1-ubyte.gz", "y_train"),
+        ("train-images-idx3-ubyte.gz", "x_train"),
+        ("t10k-labels-idx1-ubyte.gz", "y_test"),
+        ("t10k-images-idx3-ubyte.gz", "x_test"),
+    ):
         with gzip.open(folder / fname, "wb") as f:
             f.write(_idx(arrays[key]))
     return arrays
@@ -76,8 +94,9 @@ def _cifar_pickle(path: Path, x_nhwc: np.ndarray, labels: np.ndarray, label_key:
         pickle.dump({b"batch_label": b"fake", label_key: labels.tolist(), b"data": data}, f, protocol=2)
 
 
-def write_cifar10(datasets: Path, layout: str = "cifar-10-batches-py-target/cifar-10-batches-py",
-                  per_batch: int = 6) -> dict[str, np.ndarray]:
+def write_cifar10(
+    datasets: Path, layout: str = "cifar-10-batches-py-target/cifar-10-batches-py", per_batch: int = 6
+) -> dict[str, np.ndarray]:
     folder = datasets / layout
     folder.mkdir(parents=True, exist_ok=True)
     x_train = images(5 * per_batch, (32, 32, 3))

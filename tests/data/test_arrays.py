@@ -12,8 +12,9 @@ from tests.data.datafiles import images
 
 def test_train_and_test_arrays_keep_the_test_split(tmp_path):
     path = tmp_path / "d.npz"
-    np.savez(path, x_train=images(40, (6, 6)), y_train=np.arange(40) % 4, x_test=images(8, (6, 6)),
-             y_test=np.arange(8) % 4)
+    np.savez(
+        path, x_train=images(40, (6, 6)), y_train=np.arange(40) % 4, x_test=images(8, (6, 6)), y_test=np.arange(8) % 4
+    )
     ds = load_dataset(f"npz:{path}", input="image", validation_split=0.25)
     assert (len(ds.y_train), len(ds.y_val), len(ds.y_test)) == (30, 10, 8)
     assert ds.input_shape == (6, 6, 1)
@@ -41,8 +42,11 @@ def test_float_images_in_0_1_are_not_scaled_twice(tmp_path):
 def test_missing_arrays(tmp_path):
     path = tmp_path / "bad.npz"
     np.savez(path, images=np.zeros((2, 4, 4)), labels=np.zeros(2))
-    with pytest.raises(DatasetError, match=r"bad.npz: expected arrays x_train, y_train \(and x_test, y_test\) or x, y, "
-                                           r"but found images, labels; save it with np.savez"):
+    with pytest.raises(
+        DatasetError,
+        match=r"bad.npz: expected arrays x_train, y_train \(and x_test, y_test\) or x, y, "
+        r"but found images, labels; save it with np.savez",
+    ):
         load_raw(f"npz:{path}")
 
 

@@ -131,8 +131,11 @@ def test_mixed_sizes_without_a_target_size_is_an_error(tmp_path):
     root = tmp_path / "mixed"
     write_image_folder(root, classes="AB", per_class=2, broken=False)
     Image.fromarray(np.zeros((32, 32), np.uint8)).save(root / "B" / "big.png")
-    with pytest.raises(DatasetError, match=r"mixed: images of mixed sizes \(28x28 and 32x32, e.g. B/big.png\); "
-                                           r"set IMAGE_SIZE = \(height, width\)"):
+    with pytest.raises(
+        DatasetError,
+        match=r"mixed: images of mixed sizes \(28x28 and 32x32, e.g. B/big.png\); "
+        r"set IMAGE_SIZE = \(height, width\)",
+    ):
         load_raw(f"folder:{root}")
     assert load_raw(f"folder:{root}", image_size=(28, 28)).x_train.shape == (5, 28, 28)
 

@@ -24,46 +24,86 @@ def search_study(url: str, name: str = "synthetic", n: int = 30, seed: int = 0) 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     s = optuna.create_study(study_name=name, storage=url, direction="maximize")
     s.set_user_attr(StudyAttr.SAMPLER, "random")
-    dist = {"act": CategoricalDistribution(["relu", "tanh", "sig"]), "units": IntDistribution(8, 64),
-            "lr": FloatDistribution(1e-4, 1e-1, log=True)}
+    dist = {
+        "act": CategoricalDistribution(["relu", "tanh", "sig"]),
+        "units": IntDistribution(8, 64),
+        "lr": FloatDistribution(1e-4, 1e-1, log=True),
+    }
     rng = np.random.default_rng(seed)
     for i in range(n):
-        p = {"act": ["relu", "tanh", "sig"][i % 3], "units": int(rng.integers(8, 65)),
-             "lr": float(10 ** rng.uniform(-4, -1))}
+        p = {
+            "act": ["relu", "tanh", "sig"][i % 3],
+            "units": int(rng.integers(8, 65)),
+            "lr": float(10 ** rng.uniform(-4, -1)),
+        }
         value = 0.85 + 0.05 * (p["act"] == "tanh") + rng.normal(0, 0.01)
         curve = [value - 0.1, value - 0.03, value]
         if p["act"] == "sig" and i % 2 == 0:
-            s.add_trial(optuna.trial.create_trial(params=p, distributions=dist, state=optuna.trial.TrialState.FAIL,
-                                                  user_attrs={**_attrs(i, None, p["units"], None),
-                                                              Attr.ERROR: "ValueError: boom"}))
+            s.add_trial(
+                optuna.trial.create_trial(
+                    params=p,
+                    distributions=dist,
+                    state=optuna.trial.TrialState.FAIL,
+                    user_attrs={**_attrs(i, None, p["units"], None), Attr.ERROR: "ValueError: boom"},
+                )
+            )
         elif i % 7 == 6:
-            s.add_trial(optuna.trial.create_trial(params=p, distributions=dist,
-                                                  state=optuna.trial.TrialState.PRUNED,
-                                                  user_attrs={**_attrs(i, None, p["units"], curve[:2]),
-                                                              Attr.PRUNED_EPOCH: 2}))
+            s.add_trial(
+                optuna.trial.create_trial(
+                    params=p,
+                    distributions=dist,
+                    state=optuna.trial.TrialState.PRUNED,
+                    user_attrs={**_attrs(i, None, p["units"], curve[:2]), Attr.PRUNED_EPOCH: 2},
+                )
+            )
         else:
-            s.add_trial(optuna.trial.create_trial(params=p, distributions=dist, value=value,
-                                                  user_attrs=_attrs(i, value, p["units"], curve)))
+            s.add_trial(
+                optuna.trial.create_trial(
+                    params=p, distributions=dist, value=value, user_attrs=_attrs(i, value, p["units"], curve)
+                )
+            )
     return s
 
 
-def ablation_study(url: str, name: str = "synthetic-ablation-act", seeds: int = 5, effect: float = 0.02,
-                   seed: int = 0) -> optuna.Study:
+def ablation_study(
+    url: str, name: str = "synthetic-ablation-act", seeds: int = 5, effect: float = 0.02, seed: int = 0
+) -> optuna.Study:
     """An ablation of ``act`` (relu vs tanh, ``effect`` for tanh), paired seeds, the design attribute set;
     plus one trial outside the design (another base), which must not enter the level means."""
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     s = optuna.create_study(study_name=name, storage=url, direction="maximize")
     seed_list = [1000 + k for k in range(seeds)]
-    s.set_user_attr(StudyAttr.DESIGN, {"kind": "ablation", "factor": "act", "levels": ["relu", "tanh"],
-                                       "baseline": "relu", "base": {"units": 32}, "seeds": seed_list})
+    s.set_user_attr(
+        StudyAttr.DESIGN,
+        {
+            "kind": "ablation",
+            "factor": "act",
+            "levels": ["relu", "tanh"],
+            "baseline": "relu",
+            "base": {"units": 32},
+            "seeds": seed_list,
+        },
+    )
     dist = {"act": CategoricalDistribution(["relu", "tanh"]), "units": IntDistribution(8, 64)}
     rng = np.random.default_rng(seed)
     for k in seed_list:
         shared = rng.normal(0, 0.02)
         for act in ("relu", "tanh"):
             value = 0.9 + shared + effect * (act == "tanh") + rng.normal(0, 0.002)
-            s.add_trial(optuna.trial.create_trial(params={"act": act, "units": 32}, distributions=dist, value=value,
-                                                  user_attrs=_attrs(k, value, 32, [value - 0.05, value])))
-    s.add_trial(optuna.trial.create_trial(params={"act": "tanh", "units": 8}, distributions=dist, value=0.5,
-                                          user_attrs=_attrs(seed_list[0], 0.5, 8, None)))
+            s.add_trial(
+                optuna.trial.create_trial(
+                    params={"act": act, "units": 32},
+                    distributions=dist,
+                    value=value,
+                    user_attrs=_attrs(k, value, 32, [value - 0.05, value]),
+                )
+            )
+    s.add_trial(
+        optuna.trial.create_trial(
+            params={"act": "tanh", "units": 8},
+            distributions=dist,
+            value=0.5,
+            user_attrs=_attrs(seed_list[0], 0.5, 8, None),
+        )
+    )
     return s

@@ -62,8 +62,9 @@ def test_poor_balance_note_gives_the_ask_command(url, tmp_path):
     from archsearch.analysis import analyze_table
 
     rng = np.random.default_rng(0)
-    table["params_units"] = np.where(table["params_act"] == "tanh", rng.integers(50, 64, len(table)),
-                                     rng.integers(8, 20, len(table)))
+    table["params_units"] = np.where(
+        table["params_act"] == "tanh", rng.integers(50, 64, len(table)), rng.integers(8, 20, len(table))
+    )
     q = next(q for q in analyze_table(table, space="s.py")["questions"] if q["param"] == "act")
     assert "Poor balance on units" in q["note"] and "archsearch ask s.py --factor act" in q["note"]
 
@@ -91,17 +92,30 @@ def test_a_level_that_always_failed_is_reported_and_plotted(tmp_path):
     dist = {"act": CategoricalDistribution(["relu", "tanh"])}
     for i in range(8):
         if i % 2:
-            s.add_trial(optuna.trial.create_trial(params={"act": "tanh"}, distributions=dist,
-                                                  state=optuna.trial.TrialState.FAIL,
-                                                  user_attrs={"seed": i, "error": "ValueError: boom\nTraceback"}))
+            s.add_trial(
+                optuna.trial.create_trial(
+                    params={"act": "tanh"},
+                    distributions=dist,
+                    state=optuna.trial.TrialState.FAIL,
+                    user_attrs={"seed": i, "error": "ValueError: boom\nTraceback"},
+                )
+            )
         else:
-            s.add_trial(optuna.trial.create_trial(params={"act": "relu"}, distributions=dist, value=0.8 + i / 100,
-                                                  user_attrs={"seed": i, "params_count": 10}))
+            s.add_trial(
+                optuna.trial.create_trial(
+                    params={"act": "relu"},
+                    distributions=dist,
+                    value=0.8 + i / 100,
+                    user_attrs={"seed": i, "params_count": 10},
+                )
+            )
     rep = build_report("fails", storage=url, tracking_uri=f"sqlite:///{tmp_path}/m.db", importance_resamples=0)
     (e,) = rep.to_dict()["questions"][0]["effects"]
     assert e["verdict"] == "too few trials"
-    assert e["summary"] == ("too few trials (on the validation split, 0 vs 4 trials); tanh: 4 trial(s), all failed: "
-                            "ValueError: boom; exploratory (search)")
+    assert e["summary"] == (
+        "too few trials (on the validation split, 0 vs 4 trials); tanh: 4 trial(s), all failed: "
+        "ValueError: boom; exploratory (search)"
+    )
     assert e["size_note"] == "no usable trial at this level."
     names = {f.name for f in rep.save(tmp_path / "out")}
     assert {"report.md", "report.html", "effect_act.png"} <= names

@@ -19,7 +19,7 @@ from archsearch.cli import cli
 from archsearch.schema import Attr, StudyAttr
 from tests.conftest import REPO
 
-SPACE = '''
+SPACE = """
 from archsearch import Question, blocks
 from archsearch.blocks import Reference
 
@@ -42,7 +42,7 @@ def build(hp, input_shape, num_classes):
     model = keras.Model(inputs, blocks.classifier(x, num_classes, activation="softmax"))
     # the lab mistake: a softmax output trained as if it were logits
     return blocks.compile_model(hp, model, optimizer_name="sgd", learning_rate=0.1, from_logits=True)
-'''
+"""
 SEEDS = [1000, 1001, 1002, 1003, 1004]
 PARAMS = {8: 6370, 16: 12730}
 
@@ -56,9 +56,21 @@ def fake(tmp_path):
     storage = f"sqlite:///{tmp_path}/labs.db"
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(study_name="tiny-ablation-units", storage=storage, direction="maximize")
-    study.set_user_attr(StudyAttr.DESIGN, {"kind": "ablation", "factor": "units", "levels": [8, 16], "baseline": 8,
-                                           "base": {}, "seeds": SEEDS, "reference": "T-base",
-                                           "dataset": "notmnist_standin", "epochs": 2, "batch_size": 32})
+    study.set_user_attr(
+        StudyAttr.DESIGN,
+        {
+            "kind": "ablation",
+            "factor": "units",
+            "levels": [8, 16],
+            "baseline": 8,
+            "base": {},
+            "seeds": SEEDS,
+            "reference": "T-base",
+            "dataset": "notmnist_standin",
+            "epochs": 2,
+            "batch_size": 32,
+        },
+    )
     rng = np.random.default_rng(7)
     values = {}
     for seed in SEEDS:
@@ -67,16 +79,26 @@ def fake(tmp_path):
             v = float(common + shift + rng.normal(0, 0.005))
             values[units, seed] = v
             fit = float(secs * 2 * math.exp(rng.normal(0, 0.02)))
-            study.add_trial(optuna.trial.create_trial(
-                params={"units": units}, distributions={"units": optuna.distributions.CategoricalDistribution([8, 16])},
-                value=v, user_attrs={Attr.SEED: seed, Attr.PARAMS_COUNT: PARAMS[units],
-                                     Attr.METRICS: {"val_accuracy": v, "fit_seconds": fit},
-                                     Attr.HISTORY: {"val_accuracy": [v - 0.1, v]}}))
+            study.add_trial(
+                optuna.trial.create_trial(
+                    params={"units": units},
+                    distributions={"units": optuna.distributions.CategoricalDistribution([8, 16])},
+                    value=v,
+                    user_attrs={
+                        Attr.SEED: seed,
+                        Attr.PARAMS_COUNT: PARAMS[units],
+                        Attr.METRICS: {"val_accuracy": v, "fit_seconds": fit},
+                        Attr.HISTORY: {"val_accuracy": [v - 0.1, v]},
+                    },
+                )
+            )
     plan = tmp_path / "plan.toml"
-    plan.write_text(f'[[step]]\nask = "{space}"\nfactor = "units"\nlevels = "8,16"\nrepeats = 5\n'
-                    f'base = "reference:T-base"\ndataset = "notmnist_standin"\n\n'
-                    f'[[step]]\nask = "{space}"\nfactor = "units"\nstudy = "tiny-missing"\nlevels = "8,16"\n'
-                    f'repeats = 2\n\n[[step]]\nreport = "{space}"\nstudy = "tiny-ablation-units"\n')
+    plan.write_text(
+        f'[[step]]\nask = "{space}"\nfactor = "units"\nlevels = "8,16"\nrepeats = 5\n'
+        f'base = "reference:T-base"\ndataset = "notmnist_standin"\n\n'
+        f'[[step]]\nask = "{space}"\nfactor = "units"\nstudy = "tiny-missing"\nlevels = "8,16"\n'
+        f'repeats = 2\n\n[[step]]\nreport = "{space}"\nstudy = "tiny-ablation-units"\n'
+    )
     diffs = [values[16, s] - values[8, s] for s in SEEDS]
     return space, storage, plan, diffs
 
@@ -103,7 +125,7 @@ def test_labs_document_puts_the_labs_numbers_next_to_the_paired_answer(fake):
     assert cells[6] == "helps" and cells[7] == "5 / 5 (decided)"
     assert cells[8].startswith("**STAND-IN** `notmnist_standin` (not notmnist)")
     # the question's section: the verdict line, parameters, fit time, training settings, the lab's mistakes
-    section = doc[doc.index("## T1: Do wider layers help?"):]
+    section = doc[doc.index("## T1: Do wider layers help?") :]
     assert "- `units` 16 vs 8: helps" in section and "Parameters 12,730 vs 6,370." in section
     ratio, low, high = (float(x.strip("x[],")) for x in section.split("Fit time per epoch ")[1].split()[:3])
     assert low < 2.0 < high and abs(ratio - 2.0) < 0.05
@@ -137,8 +159,9 @@ def test_labs_json_has_the_same_rows(fake):
     import json
 
     _, storage, plan, diffs = fake
-    result = CliRunner().invoke(cli, ["report", "--labs", str(plan), "--storage", storage, "--format", "json"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["report", "--labs", str(plan), "--storage", storage, "--format", "json"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     done, missing = doc["rows"]
@@ -155,8 +178,15 @@ def test_labs_json_has_the_same_rows(fake):
 def test_a_row_is_labelled_with_the_lab_task_of_the_level_it_asks(tmp_path):
     from archsearch.report import LabAsk, labs_rows
 
-    ask = LabAsk(str(REPO / "spaces" / "notmnist_conv_vs_pool.py"), "block_type_1", "none-here", ("conv", "pool"), 3,
-                 "reference:L3-two-conv", "notmnist_standin")
+    ask = LabAsk(
+        str(REPO / "spaces" / "notmnist_conv_vs_pool.py"),
+        "block_type_1",
+        "none-here",
+        ("conv", "pool"),
+        3,
+        "reference:L3-two-conv",
+        "notmnist_standin",
+    )
     (row,) = labs_rows([ask], f"sqlite:///{tmp_path}/empty.db")
     # the base is the T1 net, but replacing its convolution with pooling (L3-conv-pool) is lab task T2
     assert row["status"] == "not run" and row["lab"] == "L3-T2"

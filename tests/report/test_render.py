@@ -14,8 +14,18 @@ def _data() -> dict:
 
     from archsearch.analysis import analyze_table
 
-    rows = [{"trial": t, "seed": 0, "value": 0.5 + 0.01 * t, "state": "COMPLETE", "params_count": 1000 + t,
-             "fit_seconds": 1.0, "params_units": 8 if t % 2 else 16} for t in range(6)]
+    rows = [
+        {
+            "trial": t,
+            "seed": 0,
+            "value": 0.5 + 0.01 * t,
+            "state": "COMPLETE",
+            "params_count": 1000 + t,
+            "fit_seconds": 1.0,
+            "params_units": 8 if t % 2 else 16,
+        }
+        for t in range(6)
+    ]
     data = analyze_table(pd.DataFrame(rows), design="search")
     from archsearch.report import format_effect
 
@@ -24,10 +34,28 @@ def _data() -> dict:
     data["questions"][0]["note"] = "baseline 8 has no trial"
     data["notes"] = ["a note with `code`"]
     return {
-        **data, "study": "tiny", "storage": "", "space": "tiny.py", "objective": "val_accuracy",
-        "best_trials": [{"trial": 0, "value": 0.6, "n_seeds": 2, "params_count": 11370, "accuracy": 0.5,
-                         "val_accuracy": 0.6, "test_accuracy": 0.55, "fit_seconds": 1.0, "params_units": 16}],
-        "importance": {"error": "needs 3 trials"}, "at_chance": [], "failed": [], "lab": None,
+        **data,
+        "study": "tiny",
+        "storage": "",
+        "space": "tiny.py",
+        "objective": "val_accuracy",
+        "best_trials": [
+            {
+                "trial": 0,
+                "value": 0.6,
+                "n_seeds": 2,
+                "params_count": 11370,
+                "accuracy": 0.5,
+                "val_accuracy": 0.6,
+                "test_accuracy": 0.55,
+                "fit_seconds": 1.0,
+                "params_units": 16,
+            }
+        ],
+        "importance": {"error": "needs 3 trials"},
+        "at_chance": [],
+        "failed": [],
+        "lab": None,
     }
 
 
@@ -63,9 +91,15 @@ def test_epoch_and_trial_axes_have_integer_ticks(monkeypatch):
         return original(fig, *args, **kwargs)
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", record)
-    table = pd.DataFrame({"trial": [0, 1], "state": ["COMPLETE", "COMPLETE"], "value": [0.5, 0.6],
-                          "params_count": [100, 200], "history": [{"val_accuracy": [0.4, 0.5]},
-                                                                  {"val_accuracy": [0.5, 0.6]}]})
+    table = pd.DataFrame(
+        {
+            "trial": [0, 1],
+            "state": ["COMPLETE", "COMPLETE"],
+            "value": [0.5, 0.6],
+            "params_count": [100, 200],
+            "history": [{"val_accuracy": [0.4, 0.5]}, {"val_accuracy": [0.5, 0.6]}],
+        }
+    )
     data = _data()
     data["best_trials"] = [{"trial": 1}, {"trial": 0}]
     plots = make_plots(data, table)

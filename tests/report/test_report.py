@@ -19,8 +19,9 @@ def digits(tmp_path_factory):
     from archsearch.study import RunOptions, run_search
 
     tmp = tmp_path_factory.mktemp("digits")
-    options = RunOptions(trials=3, epochs=1, storage=f"sqlite:///{tmp}/o.db", tracking_uri=f"sqlite:///{tmp}/m.db",
-                         quiet=True)
+    options = RunOptions(
+        trials=3, epochs=1, storage=f"sqlite:///{tmp}/o.db", tracking_uri=f"sqlite:///{tmp}/m.db", quiet=True
+    )
     return run_search(SPACES / "digits_quick.py", options)
 
 
@@ -64,8 +65,9 @@ def test_saved_files_html_embeds_plots_and_mlflow_gets_them(digits, tmp_path):
 
     client = MlflowClient(digits.tracking_uri)
     tags = client.get_run(run_id).data.tags
-    assert tags["archsearch.verdict.layers"].startswith(tuple(f"{lv['level']} vs" for lv in
-                                                              rep.to_dict()["questions"][0]["levels"]))
+    assert tags["archsearch.verdict.layers"].startswith(
+        tuple(f"{lv['level']} vs" for lv in rep.to_dict()["questions"][0]["levels"])
+    )
     assert "report/report.html" in {a.path for a in client.list_artifacts(run_id, "report")}
     note = tags["mlflow.note.content"]  # the parent run's description starts with the verdicts
     assert note.startswith(f"**layers: {tags['archsearch.verdict.layers']}**\n**activation: ")

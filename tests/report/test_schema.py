@@ -64,16 +64,15 @@ def _all(report: dict, *, study: bool = True) -> None:
             _check("`importance.params.<name>`", set(entry))
 
 
-
-
 def test_doc_names_the_schema_it_describes():
     assert SCHEMA == "archsearch.report/2" and f"`{SCHEMA}`" in DOC.read_text()
     assert {"Top level", "`questions[]`", "`levels[]`", "`effects[]`", "`importance`"} <= set(SECTIONS)
 
 
 def test_search_report_keys_match_the_doc(url, tmp_path):
-    report = build_report("synthetic", storage=url, tracking_uri=f"sqlite:///{tmp_path}/m.db",
-                          importance_resamples=3).to_dict()
+    report = build_report(
+        "synthetic", storage=url, tracking_uri=f"sqlite:///{tmp_path}/m.db", importance_resamples=3
+    ).to_dict()
     assert report["schema"] == SCHEMA and report["importance"]["params"]
     assert any(q["balance"] for q in report["questions"]) and report["counts"]["PRUNED"] > 0
     _all(report)

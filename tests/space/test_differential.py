@@ -32,16 +32,29 @@ def _ours():
 
 
 def _numbers(hp):
-    return [hp.Int("i", 3, 9), hp.Int("istep", 6, 13, step=3), hp.Int("ilog", 2, 32, step=2, sampling="log"),
-            hp.Int("irev", 1, 10, sampling="reverse_log", default=3), hp.Float("f", 0.5, 2.0),
-            hp.Float("fstep", 0.0, 1.0, step=0.2, default=0.4), hp.Float("flog", 1e-3, 10, step=10, sampling="log"),
-            hp.Float("frev", 0.01, 100, step=10, sampling="reverse_log")]
+    return [
+        hp.Int("i", 3, 9),
+        hp.Int("istep", 6, 13, step=3),
+        hp.Int("ilog", 2, 32, step=2, sampling="log"),
+        hp.Int("irev", 1, 10, sampling="reverse_log", default=3),
+        hp.Float("f", 0.5, 2.0),
+        hp.Float("fstep", 0.0, 1.0, step=0.2, default=0.4),
+        hp.Float("flog", 1e-3, 10, step=10, sampling="log"),
+        hp.Float("frev", 0.01, 100, step=10, sampling="reverse_log"),
+    ]
 
 
 def _choices(hp):
-    return [hp.Choice("c", ["a", "b"], default="b"), hp.Choice("n", [3, 1, 2]), hp.Choice("o", [1, 2], ordered=False),
-            hp.Choice("np", list(np.array([0.5, 0.25]))), hp.Boolean("b"), hp.Boolean("bt", default=True),
-            hp.Fixed("x", 7), hp.Fixed("s", "relu")]
+    return [
+        hp.Choice("c", ["a", "b"], default="b"),
+        hp.Choice("n", [3, 1, 2]),
+        hp.Choice("o", [1, 2], ordered=False),
+        hp.Choice("np", list(np.array([0.5, 0.25]))),
+        hp.Boolean("b"),
+        hp.Boolean("bt", default=True),
+        hp.Fixed("x", 7),
+        hp.Fixed("s", "relu"),
+    ]
 
 
 def _conditions(hp):
@@ -134,15 +147,18 @@ def _distributions(declare, n=60):
     return study.trials[-1].distributions, seen
 
 
-@pytest.mark.parametrize(("declare", "grid"), [
-    (lambda hp: hp.Int("u", 6, 13, step=3), [6, 9, 12]),
-    (lambda hp: hp.Int("u", 2, 32, step=2, sampling="log"), [2, 4, 8, 16, 32]),
-    (lambda hp: hp.Float("lr", 0.01, 100, step=10, sampling="log"), [0.01, 0.1, 1.0, 10.0, 100.0]),
-    (lambda hp: hp.Float("r", 0.01, 100, step=10, sampling="reverse_log"), [0.01, 90.01, 99.01, 99.91, 100.0]),
-    (lambda hp: hp.Float("d", 0.0, 1.0, step=0.25), [0.0, 0.25, 0.5, 0.75, 1.0]),
-    (lambda hp: hp.Choice("c", ["x", "y", "z"]), ["x", "y", "z"]),
-    (lambda hp: hp.Boolean("b"), [False, True]),
-])
+@pytest.mark.parametrize(
+    ("declare", "grid"),
+    [
+        (lambda hp: hp.Int("u", 6, 13, step=3), [6, 9, 12]),
+        (lambda hp: hp.Int("u", 2, 32, step=2, sampling="log"), [2, 4, 8, 16, 32]),
+        (lambda hp: hp.Float("lr", 0.01, 100, step=10, sampling="log"), [0.01, 0.1, 1.0, 10.0, 100.0]),
+        (lambda hp: hp.Float("r", 0.01, 100, step=10, sampling="reverse_log"), [0.01, 90.01, 99.01, 99.91, 100.0]),
+        (lambda hp: hp.Float("d", 0.0, 1.0, step=0.25), [0.0, 0.25, 0.5, 0.75, 1.0]),
+        (lambda hp: hp.Choice("c", ["x", "y", "z"]), ["x", "y", "z"]),
+        (lambda hp: hp.Boolean("b"), [False, True]),
+    ],
+)
 def test_optuna_samples_exactly_keras_tuners_grid(declare, grid):
     theirs = keras_tuner.HyperParameters()
     declare(theirs)
@@ -167,7 +183,8 @@ def test_continuous_log_and_reverse_log_follow_keras_tuners_density():
     kt = np.array([rev.random_sample(seed) for seed in range(300)])
     for q in (25, 50, 75):
         assert math.log(1e3 + 1e-3 - np.percentile(seen, q)) == pytest.approx(
-            math.log(1e3 + 1e-3 - np.percentile(kt, q)), abs=1.5)
+            math.log(1e3 + 1e-3 - np.percentile(kt, q)), abs=1.5
+        )
 
 
 def test_inactive_branches_are_not_sampled_and_one_name_keeps_two_ranges():

@@ -25,14 +25,21 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "guide_hypermodel_shuffle": ('DATASET = "digits"\n', ""),
     "guide_hypermodel_preprocess": ('DATASET = "digits"\nOBJECTIVE = "val_loss"\n', ""),
     "guide_custom_objective": (
-        'DATASET = "digits"\nINPUT = "flat"\nOBJECTIVE = "default_objective"\nDIRECTION = "min"\n', ""),
+        'DATASET = "digits"\nINPUT = "flat"\nOBJECTIVE = "default_objective"\nDIRECTION = "min"\n',
+        "",
+    ),
     "guide_custom_dict": ('DATASET = "digits"\nINPUT = "flat"\nOBJECTIVE = "metric_a"\nDIRECTION = "max"\n', ""),
     "helloworld_build_model": ('DATASET = "mnist_sample"\n', ""),
     "helloworld_hypermodel": ('DATASET = "mnist_sample"\n', "\nHYPERMODEL = MyHyperModel(classes=10)\n"),
     "mnist_conv": ('DATASET = "mnist_sample"\n', ""),
 }
-HYPERMODELS = {"guide_hypermodel_shuffle", "guide_hypermodel_preprocess", "guide_custom_objective",
-               "guide_custom_dict", "helloworld_hypermodel"}
+HYPERMODELS = {
+    "guide_hypermodel_shuffle",
+    "guide_hypermodel_preprocess",
+    "guide_custom_objective",
+    "guide_custom_dict",
+    "helloworld_hypermodel",
+}
 CUSTOM_FIT = HYPERMODELS - {"helloworld_hypermodel"}
 
 

@@ -112,17 +112,21 @@ def test_keras_tuner_build_model_runs_unchanged():
             hp.Float("rate", min_value=0.1, max_value=0.5)
         return units, hp.Choice("activation", ["relu", "tanh"])
 
-    assert build_model(OptunaHyperParameters(optuna.trial.FixedTrial(
-        {"units": 64, "dropout": False, "activation": "tanh"}))) == (64, "tanh")
+    assert build_model(
+        OptunaHyperParameters(optuna.trial.FixedTrial({"units": 64, "dropout": False, "activation": "tanh"}))
+    ) == (64, "tanh")
 
 
-@pytest.mark.parametrize(("declare", "message"), [
-    (lambda hp: hp.Int("units", 64, 8), r"Int\(name='units'\), min_value 64 is greater than the max_value 8"),
-    (lambda hp: hp.Choice("act", []), r"`values` must be provided"),
-    (lambda hp: hp.Float("lr", 0.0, 1.0, sampling="log"), r"Float\(name='lr'\), sampling='log' does not support"),
-    (lambda hp: hp.Choice("act", [1, 2], default=4), r"default value should be one of the choices"),
-    (lambda hp: hp.conditional_scope("missing", ["x"]).__enter__(), r"named: missing not defined"),
-])
+@pytest.mark.parametrize(
+    ("declare", "message"),
+    [
+        (lambda hp: hp.Int("units", 64, 8), r"Int\(name='units'\), min_value 64 is greater than the max_value 8"),
+        (lambda hp: hp.Choice("act", []), r"`values` must be provided"),
+        (lambda hp: hp.Float("lr", 0.0, 1.0, sampling="log"), r"Float\(name='lr'\), sampling='log' does not support"),
+        (lambda hp: hp.Choice("act", [1, 2], default=4), r"default value should be one of the choices"),
+        (lambda hp: hp.conditional_scope("missing", ["x"]).__enter__(), r"named: missing not defined"),
+    ],
+)
 def test_errors_are_keras_tuners_and_space_errors(declare, message):
     with pytest.raises(SpaceError, match=message):
         declare(FixedHyperParameters())

@@ -39,8 +39,12 @@ def test_build_receives_only_the_arguments_it_names(write_space):
 
 
 def test_questions_as_dict(write_space):
-    path = write_space(TINY_SPACE.replace('QUESTIONS = [Question("units", "Do more units help?", baseline=8)]',
-                                          'QUESTIONS = {"units": "Do more units help?"}'))
+    path = write_space(
+        TINY_SPACE.replace(
+            'QUESTIONS = [Question("units", "Do more units help?", baseline=8)]',
+            'QUESTIONS = {"units": "Do more units help?"}',
+        )
+    )
     assert load_space(path).questions == [Question("units", "Do more units help?")]
 
 

@@ -21,8 +21,9 @@ def test_grids_are_keras_tuners():
 
 
 def test_describe_shows_range_default_and_condition():
-    param = Param(**{**Param.make_int("units_1", 8, 64, 8, "linear", None).__dict__,
-                     "conditions": (Condition("layers", (2, 3)),)})
+    param = Param(
+        **{**Param.make_int("units_1", 8, 64, 8, "linear", None).__dict__, "conditions": (Condition("layers", (2, 3)),)}
+    )
     assert param.describe() == "int in [8, 64] step 8, default 8; only if layers in (2, 3)"
 
 

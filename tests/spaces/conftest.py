@@ -35,8 +35,7 @@ def stand_in(name: str, n: int = 64) -> DatasetEntry:
         y = np.arange(n) % classes  # every class present, so splits stay stratified
         return RawData(x, y, class_names=[str(i) for i in range(classes)])
 
-    return DatasetEntry(name, load, f"stand-in for {name} ({n} random images)", image_shape=shape,
-                       num_classes=classes)
+    return DatasetEntry(name, load, f"stand-in for {name} ({n} random images)", image_shape=shape, num_classes=classes)
 
 
 @pytest.fixture

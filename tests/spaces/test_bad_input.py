@@ -15,7 +15,9 @@ EPOCHS = 1
 BATCH_SIZE = 64
 '''
 
-SOMETIMES = HEAD.format(doc="Units 32 raises.") + '''
+SOMETIMES = (
+    HEAD.format(doc="Units 32 raises.")
+    + """
 def build(hp, input_shape, num_classes):
     import keras
     units = hp.Choice("units", [8, 32])
@@ -23,24 +25,37 @@ def build(hp, input_shape, num_classes):
         raise ValueError("32 units are not supported here")
     return keras.Sequential([keras.Input(input_shape), keras.layers.Dense(units, activation="relu"),
                              keras.layers.Dense(num_classes, activation="softmax")])
-'''
+"""
+)
 
-ALWAYS = HEAD.format(doc="Every combination raises.") + '''
+ALWAYS = (
+    HEAD.format(doc="Every combination raises.")
+    + """
 def build(hp, input_shape, num_classes):
     hp.Choice("units", [8, 16])
     raise RuntimeError("this builder always fails")
-'''
+"""
+)
 
-WRONG_OUTPUT = HEAD.format(doc="Three outputs for ten classes.") + '''
+WRONG_OUTPUT = (
+    HEAD.format(doc="Three outputs for ten classes.")
+    + """
 def build(hp, input_shape, num_classes):
     import keras
     return keras.Sequential([keras.Input(input_shape), keras.layers.Dense(3, activation="softmax")])
-'''
+"""
+)
 
 
 def _options(tmp_path, trials):
-    return RunOptions(trials=trials, epochs=1, storage=f"sqlite:///{tmp_path}/o.db",
-                      tracking_uri=f"sqlite:///{tmp_path}/m.db", quiet=True, max_failures=3)
+    return RunOptions(
+        trials=trials,
+        epochs=1,
+        storage=f"sqlite:///{tmp_path}/o.db",
+        tracking_uri=f"sqlite:///{tmp_path}/m.db",
+        quiet=True,
+        max_failures=3,
+    )
 
 
 @pytest.mark.slow
@@ -54,8 +69,7 @@ def test_a_failing_combination_fails_its_trial_and_the_study_goes_on(write_space
     study.enqueue_trial({"units": 8})  # runs after the failure
     result = run_search(path, _options(tmp_path, 1))
     assert (result.finished, result.failed) == (1, 1)
-    failed = [t for t in optuna.load_study(study_name="sometimes", storage=storage).trials
-              if t.state.name == "FAIL"]
+    failed = [t for t in optuna.load_study(study_name="sometimes", storage=storage).trials if t.state.name == "FAIL"]
     assert "32 units are not supported here" in failed[0].user_attrs["error"]
 
 

@@ -18,8 +18,7 @@ from .lab_training import TRAINING, compiled_settings
 
 SPACES = Path(__file__).resolve().parents[2] / "spaces"
 # (space file, reference) for every reference any space declares; names may repeat across spaces.
-PAIRS = [(path.name, name) for path in sorted(SPACES.glob("*.py"))
-         for name in space_references(load_space(path))]
+PAIRS = [(path.name, name) for path in sorted(SPACES.glob("*.py")) for name in space_references(load_space(path))]
 WITH_TABLE = [pair for pair in PAIRS if pair[1] in TABLES]
 
 
@@ -54,19 +53,22 @@ def test_reference_matches_its_table_layer_for_layer(space, name, stand_in_data)
 
 
 def test_show_reference_json_is_the_layer_table(stand_in_data):
-    result = CliRunner().invoke(cli, ["show", str(SPACES / "cifar_alexnet.py"), "--reference", "L4-depth", "--json"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["show", str(SPACES / "cifar_alexnet.py"), "--reference", "L4-depth", "--json"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     total, expected = TABLES["L4-depth"]
     assert data["params"] == total
     assert [(r["layer"], tuple(r["output_shape"]), r["params"]) for r in data["layers"]] == [
-        (spec.split("(")[0], shape, params) for spec, shape, params in expected]
+        (spec.split("(")[0], shape, params) for spec, shape, params in expected
+    ]
 
 
 def test_show_reference_names_the_pitfall_of_a_softmax_hidden_layer(stand_in_data):
-    result = CliRunner().invoke(cli, ["show", str(SPACES / "notmnist_dense.py"), "--reference", "L2-deep"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli, ["show", str(SPACES / "notmnist_dense.py"), "--reference", "L2-deep"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     assert "103,995,010 parameters" in result.output
     assert "softmax activation" in result.output and "chance" in result.output

@@ -14,10 +14,22 @@ from archsearch.study import RunOptions, run_search
 SPACES = Path(__file__).resolve().parents[2] / "spaces"
 
 ALL = sorted(p.name for p in SPACES.glob("*.py"))
-REQUIRED = ["mnist_dense_vs_cnn.py", "mnist_dense.py", "notmnist_dense.py", "notmnist_vs_logistic.py",
-            "notmnist_regularization.py", "notmnist_lr_decay.py", "notmnist_conv_vs_pool.py",
-            "notmnist_lenet5.py", "cifar_depth.py", "cifar_width.py", "cifar_inception.py", "fashion_alexnet.py",
-            "digits_quick.py", "mnist_sample_cnn.py"]
+REQUIRED = [
+    "mnist_dense_vs_cnn.py",
+    "mnist_dense.py",
+    "notmnist_dense.py",
+    "notmnist_vs_logistic.py",
+    "notmnist_regularization.py",
+    "notmnist_lr_decay.py",
+    "notmnist_conv_vs_pool.py",
+    "notmnist_lenet5.py",
+    "cifar_depth.py",
+    "cifar_width.py",
+    "cifar_inception.py",
+    "fashion_alexnet.py",
+    "digits_quick.py",
+    "mnist_sample_cnn.py",
+]
 
 
 def test_every_required_space_exists():
@@ -37,8 +49,17 @@ def test_space_declares_questions_on_its_hyperparameters_and_shows(name, stand_i
 
 
 def _run(path: Path, tmp_path: Path, **kwargs):
-    return run_search(path, RunOptions(trials=1, epochs=1, storage=f"sqlite:///{tmp_path}/o.db",
-                                       tracking_uri=f"sqlite:///{tmp_path}/m.db", quiet=True, **kwargs))
+    return run_search(
+        path,
+        RunOptions(
+            trials=1,
+            epochs=1,
+            storage=f"sqlite:///{tmp_path}/o.db",
+            tracking_uri=f"sqlite:///{tmp_path}/m.db",
+            quiet=True,
+            **kwargs,
+        ),
+    )
 
 
 @pytest.mark.slow

@@ -18,8 +18,12 @@ from .lab_tables import TABLES
 from .lab_training import TRAINING, compiled_settings
 
 SPACES = Path(__file__).resolve().parents[2] / "spaces"
-LAB_PAIRS = [(path.name, name) for path in sorted(SPACES.glob("*.py"))
-             for name, ref in space_references(load_space(path)).items() if ref.lab]
+LAB_PAIRS = [
+    (path.name, name)
+    for path in sorted(SPACES.glob("*.py"))
+    for name, ref in space_references(load_space(path)).items()
+    if ref.lab
+]
 NO_TABLE = [pair for pair in LAB_PAIRS if pair[1] not in TABLES]
 
 

@@ -23,8 +23,12 @@ def _closed_port() -> int:
 
 def test_a_server_that_is_not_there_is_one_line_with_exit_2_from_run(tmp_path, tiny_space):
     url = f"postgresql://bars:s3cret@127.0.0.1:{_closed_port()}/optuna"
-    done = subprocess.run([sys.executable, "-m", "archsearch", "run", str(tiny_space), "--storage", url],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "archsearch", "run", str(tiny_space), "--storage", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: --storage 'postgresql://bars:***@127.0.0.1")

@@ -14,15 +14,18 @@ from archsearch.stores import check_url, redact
 SECRET = "s3cr3t-Pw"
 
 
-@pytest.mark.parametrize(("url", "shown"), [
-    (f"postgresql://bars:{SECRET}@127.0.0.1:5432/optuna", "postgresql://bars:***@127.0.0.1:5432/optuna"),
-    (f"postgresql+psycopg2://bars:{SECRET}@db/x", "postgresql+psycopg2://bars:***@db/x"),
-    (f"http://admin:{SECRET}@mlflow.lan:5000", "http://admin:***@mlflow.lan:5000"),
-    (f"postgresql://bars:p@ss{SECRET}@db/x", "postgresql://bars:***@db/x"),  # an unescaped @ in the password
-    (f"postgresql://db/x?user=bars&password={SECRET}", "postgresql://db/x?user=bars&password=***"),
-    ("postgresql://bars@db/x", "postgresql://bars@db/x"),
-    ("sqlite:///mlruns/optuna.db", "sqlite:///mlruns/optuna.db"),
-])
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (f"postgresql://bars:{SECRET}@127.0.0.1:5432/optuna", "postgresql://bars:***@127.0.0.1:5432/optuna"),
+        (f"postgresql+psycopg2://bars:{SECRET}@db/x", "postgresql+psycopg2://bars:***@db/x"),
+        (f"http://admin:{SECRET}@mlflow.lan:5000", "http://admin:***@mlflow.lan:5000"),
+        (f"postgresql://bars:p@ss{SECRET}@db/x", "postgresql://bars:***@db/x"),  # an unescaped @ in the password
+        (f"postgresql://db/x?user=bars&password={SECRET}", "postgresql://db/x?user=bars&password=***"),
+        ("postgresql://bars@db/x", "postgresql://bars@db/x"),
+        ("sqlite:///mlruns/optuna.db", "sqlite:///mlruns/optuna.db"),
+    ],
+)
 def test_redact_hides_the_password_and_nothing_else(url, shown):
     assert redact(url) == shown
     assert redact(f"Optuna: {url} (study 'x')") == f"Optuna: {shown} (study 'x')"

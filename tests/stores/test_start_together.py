@@ -25,13 +25,15 @@ from tests.together import (
 
 PG_URL = os.environ.get("ARCHSEARCH_TEST_PG_URL")
 PROCESSES, REPETITIONS = 4, 20
-needs_pg = pytest.mark.skipif(not PG_URL, reason="ARCHSEARCH_TEST_PG_URL is not set: .ci/run starts PostgreSQL "
-                                                 "and sets it (it could not start the server here)")
+needs_pg = pytest.mark.skipif(
+    not PG_URL,
+    reason="ARCHSEARCH_TEST_PG_URL is not set: .ci/run starts PostgreSQL "
+    "and sets it (it could not start the server here)",
+)
 
 
 @needs_pg
-def test_four_processes_start_together_20_times_on_fresh_postgres_databases_and_sqlite_files(tmp_path,
-                                                                                             write_space):
+def test_four_processes_start_together_20_times_on_fresh_postgres_databases_and_sqlite_files(tmp_path, write_space):
     space = write_space(TINY_SPACE, "tiny.py")
     databases = fresh_postgres_databases(PG_URL, REPETITIONS)
     files = [f"sqlite:///{tmp_path}/{rep}/optuna.db" for rep in range(REPETITIONS)]
@@ -59,9 +61,13 @@ def test_four_runs_start_together_on_a_fresh_postgres_database_and_reach_the_exa
 
         def launch() -> None:
             go.wait()
-            proc = subprocess.Popen(command(space, "--trials", "4", "--quiet"), text=True,
-                                    env=env(ARCHSEARCH_STORAGE=storage, ARCHSEARCH_TRACKING_URI=tracking),
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            proc = subprocess.Popen(
+                command(space, "--trials", "4", "--quiet"),
+                text=True,
+                env=env(ARCHSEARCH_STORAGE=storage, ARCHSEARCH_TRACKING_URI=tracking),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
             with lock:
                 procs.append(proc)
 

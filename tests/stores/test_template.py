@@ -73,8 +73,10 @@ def test_processes_starting_together_all_write_into_the_one_store(tmp_path):
     ctx = multiprocessing.get_context("spawn")
     db, n = tmp_path / "s" / "a.db", 6
     barrier, done = ctx.Barrier(n), ctx.Queue()
-    procs = [ctx.Process(target=_place_and_write, args=(str(tmp_path / "cache"), str(db), f"p{i}", barrier, done))
-             for i in range(n)]
+    procs = [
+        ctx.Process(target=_place_and_write, args=(str(tmp_path / "cache"), str(db), f"p{i}", barrier, done))
+        for i in range(n)
+    ]
     for p in procs:
         p.start()
     finished = sorted(done.get(timeout=120) for _ in procs)

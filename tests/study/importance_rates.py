@@ -1,6 +1,6 @@
 """Measure how often importance exceeds its permutation null (the rates in docs/statistics.md).
 
-    PYTHONPATH=src python -m tests.study.importance_rates
+PYTHONPATH=src python -m tests.study.importance_rates
 """
 
 from __future__ import annotations

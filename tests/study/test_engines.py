@@ -84,14 +84,20 @@ def test_keras_tuner_values_land_on_an_optuna_trial_with_the_distributions_archs
         assert ("rate" in stored.params) == bool(picked.values["dropout"])
 
 
-@pytest.mark.parametrize(("changes", "match"), [
-    ({"pruner": "median"}, "--pruner median is an Optuna setting"),
-    ({"repeats": 2}, "--repeats 2 is an Optuna setting"),
-    ({"sampler": "random"}, "--sampler random is an Optuna setting"),
-    ({"engine": "keras-tuner:grid"}, "--engine must be one of optuna, keras-tuner:random"),
-    ({"recycle_after": 10}, "--recycle-after 10: --engine keras-tuner:random keeps its tuner's search in one process"),
-    ({"max_rss_mib": 500}, "--max-rss-mib 500: --engine keras-tuner:random keeps"),
-])
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"pruner": "median"}, "--pruner median is an Optuna setting"),
+        ({"repeats": 2}, "--repeats 2 is an Optuna setting"),
+        ({"sampler": "random"}, "--sampler random is an Optuna setting"),
+        ({"engine": "keras-tuner:grid"}, "--engine must be one of optuna, keras-tuner:random"),
+        (
+            {"recycle_after": 10},
+            "--recycle-after 10: --engine keras-tuner:random keeps its tuner's search in one process",
+        ),
+        ({"max_rss_mib": 500}, "--max-rss-mib 500: --engine keras-tuner:random keeps"),
+    ],
+)
 def test_options_that_keras_tuner_engines_cannot_honour_are_refused(changes, match):
     options = RunOptions(**{"engine": "keras-tuner:random", **changes})
     with pytest.raises(UsageError, match=match):
@@ -136,8 +142,11 @@ def test_engine_end_to_end_records_the_study_and_mlflow_runs(tmp_path, write_spa
     trials, epochs = (4, 3) if hyperband else (3, 1)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = CliRunner().invoke(cli, ["run", str(space), "--engine", engine, "--trials", str(trials),
-                                          "--epochs", str(epochs)], catch_exceptions=False)
+        result = CliRunner().invoke(
+            cli,
+            ["run", str(space), "--engine", engine, "--trials", str(trials), "--epochs", str(epochs)],
+            catch_exceptions=False,
+        )
     assert result.exit_code == 0, result.output
     # Hyperband's warm start reloads weights without the optimizer's state, as keras-tuner means to: no warning.
     assert not [w for w in caught if "Skipping variable loading" in str(w.message)]

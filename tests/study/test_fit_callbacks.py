@@ -7,7 +7,7 @@ import pytest
 from archsearch.study import RunOptions, run_search
 
 # Each fit writes one line per epoch: "<learning rate at the start of the epoch> <number of recorders in the fit>".
-SCHEDULE_SPACE = '''
+SCHEDULE_SPACE = """
 import os
 
 DATASET = "digits"
@@ -38,7 +38,7 @@ def build(hp, input_shape, num_classes):
     recorder.records = True
     hp.fit_callbacks.append(recorder)
     return model
-'''
+"""
 
 
 @pytest.mark.parametrize("engine", ["optuna", "keras-tuner:random"])

@@ -10,8 +10,11 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from archsearch.study import importance
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
-DIST = {"depth": IntDistribution(1, 4), "act": CategoricalDistribution(["relu", "tanh", "elu"]),
-        "dropout": FloatDistribution(0.0, 0.5)}
+DIST = {
+    "depth": IntDistribution(1, 4),
+    "act": CategoricalDistribution(["relu", "tanh", "elu"]),
+    "dropout": FloatDistribution(0.0, 0.5),
+}
 
 
 def _study(seed: int, n: int = 40) -> optuna.Study:
@@ -19,10 +22,14 @@ def _study(seed: int, n: int = 40) -> optuna.Study:
     rng = np.random.default_rng(seed)
     s = optuna.create_study(direction="maximize")
     for _ in range(n):
-        p = {"depth": int(rng.integers(1, 5)), "act": str(rng.choice(["relu", "tanh", "elu"])),
-             "dropout": float(rng.uniform(0, 0.5))}
-        s.add_trial(optuna.trial.create_trial(params=p, distributions=DIST,
-                                              value=0.8 + 0.02 * p["depth"] + rng.normal(0, 0.01)))
+        p = {
+            "depth": int(rng.integers(1, 5)),
+            "act": str(rng.choice(["relu", "tanh", "elu"])),
+            "dropout": float(rng.uniform(0, 0.5)),
+        }
+        s.add_trial(
+            optuna.trial.create_trial(params=p, distributions=DIST, value=0.8 + 0.02 * p["depth"] + rng.normal(0, 0.01))
+        )
     return s
 
 

@@ -28,7 +28,7 @@ def _runs(tmp_path: Path, experiment: str, db: str = "mlflow.db") -> dict:
     return out
 
 
-PRUNE_SPACE = '''
+PRUNE_SPACE = """
 DATASET = "digits"
 INPUT = "flat"
 EPOCHS = 3
@@ -48,7 +48,7 @@ def build(hp, input_shape, num_classes):
     model.compile(optimizer=keras.optimizers.Adam(0.0 if broken else 0.01),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
-'''
+"""
 
 
 @pytest.mark.slow
@@ -80,7 +80,7 @@ def test_median_pruner_prunes_the_bad_region_and_keeps_its_curves(tmp_path, writ
             assert sorted(t.intermediate_values) == [0, 1, 2]
 
 
-FAIL_SPACE = '''
+FAIL_SPACE = """
 DATASET = "digits"
 INPUT = "flat"
 EPOCHS = 3
@@ -100,7 +100,7 @@ def build(hp, input_shape, num_classes):
     lr = 1e12 if mode == "nan" else 0.01
     model.compile(optimizer=keras.optimizers.SGD(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
-'''
+"""
 
 
 @pytest.mark.slow
@@ -151,13 +151,22 @@ def test_repeats_keep_every_seed_and_the_sampler_sees_the_mean(tmp_path, write_s
 def test_same_seed_gives_the_same_params_and_metrics(tmp_path, write_space):
     space = write_space(TINY_SPACE.replace("EPOCHS = 1", "EPOCHS = 2"), "tiny.py")
     for db in ("a", "b"):
-        run_search(space, RunOptions(trials=3, seed=11, quiet=True, storage=f"sqlite:///{tmp_path}/mlruns/{db}.db",
-                                     tracking_uri=f"sqlite:///{tmp_path}/mlruns/{db}-mlflow.db"))
+        run_search(
+            space,
+            RunOptions(
+                trials=3,
+                seed=11,
+                quiet=True,
+                storage=f"sqlite:///{tmp_path}/mlruns/{db}.db",
+                tracking_uri=f"sqlite:///{tmp_path}/mlruns/{db}-mlflow.db",
+            ),
+        )
     a, b = (_study(tmp_path, "tiny", f"{db}.db").get_trials() for db in ("a", "b"))
     assert [t.params for t in a] == [t.params for t in b]
     assert [t.user_attrs["history"] for t in a] == [t.user_attrs["history"] for t in b]
-    assert [t.user_attrs["metrics"]["test_accuracy"] for t in a] == [t.user_attrs["metrics"]["test_accuracy"]
-                                                                     for t in b]
+    assert [t.user_attrs["metrics"]["test_accuracy"] for t in a] == [
+        t.user_attrs["metrics"]["test_accuracy"] for t in b
+    ]
     assert [t.user_attrs["seed"] for t in a] == [11, 12, 13]
 
 
@@ -184,8 +193,7 @@ def test_recycling_hands_over_the_parent_run(tmp_path, write_space):
     parent = _runs(tmp_path, "tiny")["parents"]
     assert [p.info.status for p in parent] == ["RUNNING"]
 
-    second = run_search(space, RunOptions(trials=3, recycle_after=2, quiet=True,
-                                          parent_run_id=first.parent_run_id))
+    second = run_search(space, RunOptions(trials=3, recycle_after=2, quiet=True, parent_run_id=first.parent_run_id))
     assert not second.recycle and second.finished == 3
     runs = _runs(tmp_path, "tiny")
     assert [p.info.run_id for p in runs["parents"]] == [first.parent_run_id]

@@ -19,8 +19,10 @@ from archsearch.tracking import process_gone, process_tag
 
 RUNNING = optuna.trial.TrialState.RUNNING
 # The trials here are made with ask/tell on a heartbeat storage, outside Study.optimize.
-pytestmark = [pytest.mark.filterwarnings("ignore:Heartbeat of storage"),
-              pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Heartbeat of storage"),
+    pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning"),
+]
 
 
 def _dead_process_tag() -> str:
@@ -132,8 +134,9 @@ def test_gate_waits_for_the_last_running_trials_then_stops(study):
     start = time.monotonic()
     assert gate.stop_before_next(study) is True
     assert time.monotonic() - start >= 0.25
-    assert said == ["10/12 finished, 2 running in other processes: waiting for them "
-                    "(a trial that fails is run again here)"]
+    assert said == [
+        "10/12 finished, 2 running in other processes: waiting for them (a trial that fails is run again here)"
+    ]
     assert len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) == 12
 
 

@@ -57,8 +57,10 @@ def _drop(url: str, db_url: str) -> None:
 def pg() -> tuple[str, str]:
     """(URL of a fresh database, its password); dropped afterwards."""
     if not PG_URL:
-        pytest.skip("ARCHSEARCH_TEST_PG_URL is not set: .ci/run starts PostgreSQL and sets it "
-                    "(it could not start the server here)")
+        pytest.skip(
+            "ARCHSEARCH_TEST_PG_URL is not set: .ci/run starts PostgreSQL and sets it "
+            "(it could not start the server here)"
+        )
     from sqlalchemy.engine import make_url
 
     db_url = _database(PG_URL)
@@ -69,7 +71,7 @@ def pg() -> tuple[str, str]:
 def _assert_nowhere(password: str, *texts: str, folder: Path | None = None) -> None:
     for text in texts:
         assert password not in text
-    for path in (folder.rglob("*") if folder is not None else ()):
+    for path in folder.rglob("*") if folder is not None else ():
         if path.is_file():
             assert password.encode() not in path.read_bytes(), path
 
@@ -80,8 +82,13 @@ def test_three_workers_stop_at_the_target_and_never_show_the_password(tmp_path, 
     storage, password = pg
     tracking = f"sqlite:///{tmp_path}/mlruns/mlflow.db"
     space = write_space(TINY_SPACE, "tiny.py")
-    done = subprocess.run(command(space, "--trials", "12", "--workers", "3", "--storage", storage),
-                          env=env(), capture_output=True, text=True, timeout=400)
+    done = subprocess.run(
+        command(space, "--trials", "12", "--workers", "3", "--storage", storage),
+        env=env(),
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
     assert done.returncode == 0, done.stderr
     assert "MLflow logging failed" not in done.stderr  # the 3 start together: one experiment, one dataset
 
@@ -105,8 +112,13 @@ def test_three_workers_stop_at_the_target_and_never_show_the_password(tmp_path, 
     from sqlalchemy.engine import make_url
 
     assert f"postgresql://{make_url(storage).username}:***@" in done.stdout
-    _assert_nowhere(password, done.stdout, done.stderr,
-                    *(str(t.user_attrs) + str(t.system_attrs) for t in trials), folder=tmp_path / "mlruns")
+    _assert_nowhere(
+        password,
+        done.stdout,
+        done.stderr,
+        *(str(t.user_attrs) + str(t.system_attrs) for t in trials),
+        folder=tmp_path / "mlruns",
+    )
 
 
 def test_kill_9_one_worker_mid_trial_the_others_finish_and_close_its_runs(tmp_path, write_space, pg):
@@ -149,15 +161,38 @@ def test_tracking_uri_of_an_mlflow_server_backed_by_postgres(tmp_path, write_spa
     backend = _database(PG_URL)
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend, "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1", "--artifacts-destination", str(tmp_path / "artifacts")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            backend,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--artifacts-destination",
+            str(tmp_path / "artifacts"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         _wait_for_server(server, f"http://127.0.0.1:{port}/health")
         space = write_space(TINY_SPACE, "tiny.py")
         tracking = f"http://127.0.0.1:{port}"
-        done = subprocess.run(command(space, "--trials", "2", "--storage", storage, "--tracking-uri", tracking),
-                              env=env(), capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            command(space, "--trials", "2", "--storage", storage, "--tracking-uri", tracking),
+            env=env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr
         runs = mlflow_runs(tracking, "tiny")
         assert sorted(r.info.status for r in runs) == ["FINISHED"] * 3

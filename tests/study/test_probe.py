@@ -8,7 +8,7 @@ from archsearch.data import load_dataset
 from archsearch.space import load_space
 from archsearch.study import built_hp, declared, declared_params, input_shape, probe_builds
 
-SPACE = '''
+SPACE = """
 DATASET = "digits"
 INPUT = "{input}"
 {size}
@@ -21,7 +21,7 @@ def build(hp, input_shape, num_classes):
         with hp.conditional_scope("wide", [True]):
             x = keras.layers.Dense(hp.Choice("units", [16, 32]), activation="relu")(x)
     return keras.Model(inputs, keras.layers.Dense(num_classes, activation="softmax")(x))
-'''
+"""
 
 
 @pytest.mark.parametrize("input", ["flat", "image"])
@@ -31,8 +31,12 @@ def test_input_shape_is_the_shape_loading_gives(write_space, input, size):
     space = load_space(write_space(body))
     data = load_dataset("digits", input=input, validation_split=space.validation_split, image_size=space.image_size)
     assert input_shape(space) == (data.input_shape, data.num_classes)
-    expected = {(None, "flat"): (64,), (None, "image"): (8, 8, 1), ((12, 10), "flat"): (120,),
-                ((12, 10), "image"): (12, 10, 1)}[size, input]
+    expected = {
+        (None, "flat"): (64,),
+        (None, "image"): (8, 8, 1),
+        ((12, 10), "flat"): (120,),
+        ((12, 10), "image"): (12, 10, 1),
+    }[size, input]
     assert input_shape(space)[0] == expected
 
 

@@ -12,10 +12,21 @@ from archsearch.space import load_space
 from archsearch.study import grid_space
 from archsearch.study._strategies import PRUNERS, SAMPLERS, check_sampler, make_pruner, make_sampler
 
-EXPECTED_SAMPLERS = {"tpe": "TPESampler", "random": "RandomSampler", "cmaes": "CmaEsSampler", "gp": "GPSampler",
-                     "qmc": "QMCSampler"}
-EXPECTED_PRUNERS = {"none": "NopPruner", "median": "MedianPruner", "percentile": "PercentilePruner",
-                    "hyperband": "HyperbandPruner", "sha": "SuccessiveHalvingPruner", "wilcoxon": "WilcoxonPruner"}
+EXPECTED_SAMPLERS = {
+    "tpe": "TPESampler",
+    "random": "RandomSampler",
+    "cmaes": "CmaEsSampler",
+    "gp": "GPSampler",
+    "qmc": "QMCSampler",
+}
+EXPECTED_PRUNERS = {
+    "none": "NopPruner",
+    "median": "MedianPruner",
+    "percentile": "PercentilePruner",
+    "hyperband": "HyperbandPruner",
+    "sha": "SuccessiveHalvingPruner",
+    "wilcoxon": "WilcoxonPruner",
+}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_SAMPLERS))
@@ -53,7 +64,7 @@ def test_missing_extra_names_the_package_and_the_extra(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "cmaes" else real(name, *a))
     with pytest.raises(UsageError) as err:
         check_sampler("cmaes")
-    assert "pip install \"archsearch[cmaes]\"" in str(err.value)
+    assert 'pip install "archsearch[cmaes]"' in str(err.value)
     assert "\n" not in str(err.value)
 
 
@@ -64,7 +75,7 @@ def test_unknown_names_list_the_choices():
         make_pruner("early")
 
 
-GRID_SPACE = '''
+GRID_SPACE = """
 DATASET = "digits"
 def build(hp, input_shape, num_classes):
     import keras
@@ -77,7 +88,7 @@ def build(hp, input_shape, num_classes):
         model.add(keras.layers.Dropout(0.1))
     model.add(keras.layers.Dense(num_classes, activation="softmax"))
     return model
-'''
+"""
 
 
 def test_grid_space_finds_conditional_hyperparameters(write_space):

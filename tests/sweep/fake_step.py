@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 
-
 def main(mode: str, pidfile: Path) -> None:
     pidfile.write_text(str(os.getpid()))
 

@@ -36,19 +36,40 @@ def _children(client, tracker):
 
 def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_tracker, tmp_path):
     dataset = DatasetInfo("digits", "0a1b2c3d", {"train": 100, "validation": 20, "test": 30}, (8, 8, 1), 10)
-    tracker = make_tracker(tags={"archsearch.study": "exp", "mlflow.note.content": "What helps?"}, params={"epochs": 2},
-                           dataset=dataset)
+    tracker = make_tracker(
+        tags={"archsearch.study": "exp", "mlflow.note.content": "What helps?"}, params={"epochs": 2}, dataset=dataset
+    )
     assert isinstance(tracker, Tracker)
     tracker.start_trial(0, {"archsearch.seed": "7"})
-    tracker.end_trial(TrialLog(0, "COMPLETE", {"units": 16}, {"val_accuracy": [0.5, 0.75]},
-                               {"test_accuracy": 0.7, "val_accuracy": 0.75}, {"archsearch.at_chance": "false"},
-                               summary={"objective": 0.74, "params_count": 610, "rss_mib": 512.5},
-                               seeds=[({"val_accuracy": [0.4, 0.8]}, {"objective": 0.8}),
-                                      ({"val_accuracy": [0.6, 0.7]}, {"objective": 0.7})],
-                               run_name="trial-0 units=16", description="**Trial 0**: complete."))
+    tracker.end_trial(
+        TrialLog(
+            0,
+            "COMPLETE",
+            {"units": 16},
+            {"val_accuracy": [0.5, 0.75]},
+            {"test_accuracy": 0.7, "val_accuracy": 0.75},
+            {"archsearch.at_chance": "false"},
+            summary={"objective": 0.74, "params_count": 610, "rss_mib": 512.5},
+            seeds=[
+                ({"val_accuracy": [0.4, 0.8]}, {"objective": 0.8}),
+                ({"val_accuracy": [0.6, 0.7]}, {"objective": 0.7}),
+            ],
+            run_name="trial-0 units=16",
+            description="**Trial 0**: complete.",
+        )
+    )
     tracker.start_trial(1)
-    tracker.end_trial(TrialLog(1, "FAIL", {"units": 8}, {}, {}, {"archsearch.error": "ValueError: bad"},
-                               traceback="Traceback (most recent call last):\nValueError: bad\n"))
+    tracker.end_trial(
+        TrialLog(
+            1,
+            "FAIL",
+            {"units": 8},
+            {},
+            {},
+            {"archsearch.error": "ValueError: bad"},
+            traceback="Traceback (most recent call last):\nValueError: bad\n",
+        )
+    )
     tracker.set_parent_tags({"archsearch.note": "done"})
     tracker.log_parent_metrics({"best_objective": 0.74, "trials_complete": 1})
     tracker.close()
@@ -70,19 +91,32 @@ def test_parent_and_child_runs_with_metrics_params_tags_and_a_failed_trial(make_
     curve = client.get_metric_history(done.info.run_id, "curves/val_accuracy")
     assert [(m.step, m.value) for m in curve] == [(1, 0.5), (2, 0.75)]
     assert [(m.step, m.value) for m in client.get_metric_history(done.info.run_id, "seed_1/val_accuracy")] == [
-        (1, 0.6), (2, 0.7)]
+        (1, 0.6),
+        (2, 0.7),
+    ]
     # One metric per meaning: val_accuracy has a curve, so no final/val_accuracy repeats its last point.
-    assert done.data.metrics == {"curves/val_accuracy": 0.75, "final/test_accuracy": 0.7,
-                                 "objective": 0.74, "params_count": 610, "rss_mib": 512.5,
-                                 "seed_0/val_accuracy": 0.8, "seed_1/val_accuracy": 0.7,
-                                 "seed_0/objective": 0.8, "seed_1/objective": 0.7}
+    assert done.data.metrics == {
+        "curves/val_accuracy": 0.75,
+        "final/test_accuracy": 0.7,
+        "objective": 0.74,
+        "params_count": 610,
+        "rss_mib": 512.5,
+        "seed_0/val_accuracy": 0.8,
+        "seed_1/val_accuracy": 0.7,
+        "seed_0/objective": 0.8,
+        "seed_1/objective": 0.7,
+    }
     assert done.data.tags["archsearch.seed"] == "7" and done.data.tags["archsearch.state"] == "COMPLETE"
     for run in (parent, done, failed):  # the dataset, on every run
         inputs = client.get_run(run.info.run_id).inputs.dataset_inputs
         assert [(i.dataset.name, i.dataset.digest) for i in inputs] == [("digits", "0a1b2c3d")]
         tags = {t.key: t.value for t in inputs[0].tags}
-        assert tags == {"mlflow.data.context": "training", "train_examples": "100", "validation_examples": "20",
-                        "test_examples": "30"}
+        assert tags == {
+            "mlflow.data.context": "training",
+            "train_examples": "100",
+            "validation_examples": "20",
+            "test_examples": "30",
+        }
     assert failed.info.status == "FAILED" and failed.data.tags["archsearch.state"] == "FAIL"
     assert failed.data.tags["archsearch.error"] == "ValueError: bad"
     assert failed.info.run_name == "trial-1"  # no name given at the end: the one it started with

@@ -78,8 +78,9 @@ def test_fit_model_trains_on_the_pipeline_and_the_seed_repeats_the_fit():
 
     def fit(seed):
         keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
-                                  keras.layers.Dense(3, activation="softmax")])
+        model = keras.Sequential(
+            [keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3, activation="softmax")]
+        )
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
         return fit_model(model, ds, epochs=2, batch_size=16, seed=seed)
 
@@ -93,8 +94,9 @@ def test_fit_model_trains_on_the_pipeline_and_the_seed_repeats_the_fit():
 def test_fit_model_scores_every_validation_and_test_example_once():
     ds = _dataset(n_train=120)
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
-                              keras.layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3, activation="softmax")]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     r = fit_model(model, ds, epochs=3, batch_size=16, seed=1)
     assert r.correct_val.dtype == bool and r.correct_val.shape == (13,) and r.correct_test.shape == (5,)

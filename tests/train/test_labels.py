@@ -23,15 +23,18 @@ def _model(units, activation, loss, metrics=("accuracy",)):
     return model
 
 
-@pytest.mark.parametrize(("loss", "units", "expected"), [
-    ("sparse_categorical_crossentropy", 3, "sparse"),
-    (keras.losses.SparseCategoricalCrossentropy(), 3, "sparse"),
-    ("categorical_crossentropy", 3, "one_hot"),
-    (keras.losses.CategoricalCrossentropy(), 3, "one_hot"),
-    (keras.losses.categorical_crossentropy, 3, "one_hot"),
-    ("mse", 3, "one_hot"),
-    ("binary_crossentropy", 1, "column"),
-])
+@pytest.mark.parametrize(
+    ("loss", "units", "expected"),
+    [
+        ("sparse_categorical_crossentropy", 3, "sparse"),
+        (keras.losses.SparseCategoricalCrossentropy(), 3, "sparse"),
+        ("categorical_crossentropy", 3, "one_hot"),
+        (keras.losses.CategoricalCrossentropy(), 3, "one_hot"),
+        (keras.losses.categorical_crossentropy, 3, "one_hot"),
+        ("mse", 3, "one_hot"),
+        ("binary_crossentropy", 1, "column"),
+    ],
+)
 def test_label_format_reads_the_loss(loss, units, expected):
     assert label_format(_model(units, "softmax" if units > 1 else "sigmoid", loss)) == expected
 
@@ -43,12 +46,15 @@ def test_one_hot_batches_match_the_integer_labels():
         np.testing.assert_array_equal(onehot.numpy().argmax(axis=1), sparse.numpy())
 
 
-@pytest.mark.parametrize(("loss", "units", "classes", "metrics"), [
-    ("categorical_crossentropy", 3, 3, ("accuracy",)),
-    ("sparse_categorical_crossentropy", 3, 3, ("accuracy",)),
-    ("mse", 3, 3, ("mae", "accuracy")),
-    ("binary_crossentropy", 1, 2, ("accuracy",)),
-])
+@pytest.mark.parametrize(
+    ("loss", "units", "classes", "metrics"),
+    [
+        ("categorical_crossentropy", 3, 3, ("accuracy",)),
+        ("sparse_categorical_crossentropy", 3, 3, ("accuracy",)),
+        ("mse", 3, 3, ("mae", "accuracy")),
+        ("binary_crossentropy", 1, 2, ("accuracy",)),
+    ],
+)
 def test_fits_with_each_loss_and_reports_its_metrics(loss, units, classes, metrics):
     ds = _dataset(classes)
     model = _model(units, "softmax" if units > 1 else "sigmoid", loss, metrics)

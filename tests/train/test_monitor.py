@@ -17,8 +17,13 @@ def _data(n=256):
 
 def _model(lr):
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(16, activation="relu"),
-                              keras.layers.Dense(2, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(8,)),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.SGD(lr), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -49,8 +54,7 @@ def test_reports_each_epoch_and_stops_when_the_pruner_says_so():
     x, y = _data()
     trial = FakeTrial(prune_at=1)
     monitor = TrialMonitor(trial, "val_accuracy")
-    history = _model(0.05).fit(x, y, validation_split=0.25, epochs=6, batch_size=32, verbose=0,
-                               callbacks=[monitor])
+    history = _model(0.05).fit(x, y, validation_split=0.25, epochs=6, batch_size=32, verbose=0, callbacks=[monitor])
     assert [step for step, _ in trial.reports] == [0, 1]
     assert [v for _, v in trial.reports] == history.history["val_accuracy"]
     assert monitor.pruned_epoch == 1 and monitor.diverged_epoch is None

@@ -31,9 +31,16 @@ def design_identity(plan: AblationPlan, space: Space, options: RunOptions) -> st
         >>> design_identity(plan, space, options)  # doctest: +SKIP
         '3f9a0c1e'
     """
-    key = {"factor": plan.factor, "levels": plan.levels, "base": plan.base, "matched": plan.matched,
-           "dataset": options.dataset or space.dataset, "epochs": options.epochs or space.epochs,
-           "batch_size": space.batch_size, "seed": options.seed}
+    key = {
+        "factor": plan.factor,
+        "levels": plan.levels,
+        "base": plan.base,
+        "matched": plan.matched,
+        "dataset": options.dataset or space.dataset,
+        "epochs": options.epochs or space.epochs,
+        "batch_size": space.batch_size,
+        "seed": options.seed,
+    }
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
@@ -46,10 +53,18 @@ def analyze_ablation(space: Space, options: RunOptions, plan: AblationPlan, min_
     design["levels"] = plan.levels  # typed values, not their JSON strings, for matching the table
     assert options.study_name is not None  # run_ablation names the study before the first look
     table = analysis_table(load_trials(options.study_name, options.storage), space.objective)
-    data = analyze_table(table, design="ablation", plan=design, direction=space.direction, min_effect=min_effect,
-                         space=str(space.path), objective=space.objective,
-                         chance=chance_level(space.objective, _classes(getattr(options, "dataset", None)
-                                                                       or getattr(space, "dataset", None))))
+    data = analyze_table(
+        table,
+        design="ablation",
+        plan=design,
+        direction=space.direction,
+        min_effect=min_effect,
+        space=str(space.path),
+        objective=space.objective,
+        chance=chance_level(
+            space.objective, _classes(getattr(options, "dataset", None) or getattr(space, "dataset", None))
+        ),
+    )
     return {**data, "objective": space.objective}
 
 
@@ -75,17 +90,34 @@ def look_record(data: dict[str, Any], n_seeds: int, max_seeds: int) -> dict[str,
     if status == CONTINUE and n_seeds >= max_seeds:
         status = CAP  # e.g. a level whose trials keep failing: no more seeds will come
     looks = seq.get("looks") or []
-    return {"look": len(looks), "n": n_seeds, "alpha": looks[-1]["alpha"] if looks else 0.0, "status": status,
-            "effects": [{"level": e["level"], "reference": e["reference"], "verdict": e["verdict"],
-                         "diff": e["diff"], "ci_low": e["ci_low"], "ci_high": e["ci_high"],
-                         "seeds_needed": e["seeds_needed"], "why": e.get("why", "")} for e in effects]}
+    return {
+        "look": len(looks),
+        "n": n_seeds,
+        "alpha": looks[-1]["alpha"] if looks else 0.0,
+        "status": status,
+        "effects": [
+            {
+                "level": e["level"],
+                "reference": e["reference"],
+                "verdict": e["verdict"],
+                "diff": e["diff"],
+                "ci_low": e["ci_low"],
+                "ci_high": e["ci_high"],
+                "seeds_needed": e["seeds_needed"],
+                "why": e.get("why", ""),
+            }
+            for e in effects
+        ],
+    }
 
 
 def format_look(look: dict[str, Any]) -> str:
     """``look 2 (6 seeds per level, alpha 0.0042 spent here): continue; 5 vs 3: not decided yet``."""
     effects = "; ".join(f"{e['level']} vs {e['reference']}: {e['verdict']}" for e in look["effects"])
-    return (f"look {look['look']} ({look['n']} seeds per level, alpha {look['alpha']:.4f} spent here): "
-            f"{look['status']}" + (f"; {effects}" if effects else ""))
+    return (
+        f"look {look['look']} ({look['n']} seeds per level, alpha {look['alpha']:.4f} spent here): "
+        f"{look['status']}" + (f"; {effects}" if effects else "")
+    )
 
 
 def stop_message(look: dict[str, Any], min_effect: float, objective: str | None = None) -> str:
@@ -106,11 +138,15 @@ def stop_message(look: dict[str, Any], min_effect: float, objective: str | None 
     if needs:
         need, size = max(needs), amount(min_effect, objective) if objective else f"{min_effect:g}"
         if need > MAX_SEEDS_ADVICE:
-            text += (f" An effect of {size} needs about {need} seeds per level: out of reach here; ask about a "
-                     "larger effect (--min-effect).")
+            text += (
+                f" An effect of {size} needs about {need} seeds per level: out of reach here; ask about a "
+                "larger effect (--min-effect)."
+            )
         elif need > n:
             text += f" An effect of {size} needs about {need} seeds per level: rerun with --max-seeds {need}."
         else:
-            text += (f" {need} seeds per level detect an effect of {size} at 80% power (already run): an effect "
-                     "that large would most likely have been decided.")
+            text += (
+                f" {need} seeds per level detect an effect of {size} at 80% power (already run): an effect "
+                "that large would most likely have been decided."
+            )
     return text

@@ -21,8 +21,7 @@ __all__ = ["DEFAULT_PAIRS", "SIZE_TOLERANCE", "match_sizes", "size_partner"]
 #: A parameter count within this fraction of the baseline's counts as the same size.
 SIZE_TOLERANCE = 0.05
 #: Depth and width names the blocks declare, paired: the one to adjust when the other is the factor.
-DEFAULT_PAIRS = {"blocks": "filters", "filters": "blocks", "layers": "units", "units": "layers",
-                 "modules": "filters"}
+DEFAULT_PAIRS = {"blocks": "filters", "filters": "blocks", "layers": "units", "units": "layers", "modules": "filters"}
 
 
 def size_partner(space: Space, factor: str, match_size: str) -> str:
@@ -39,16 +38,26 @@ def size_partner(space: Space, factor: str, match_size: str) -> str:
         pairs = {**DEFAULT_PAIRS, **getattr(space.build, "__globals__", {}).get("MATCH_SIZE", {})}
         partner = pairs.get(factor)
         if partner is None:
-            raise UsageError(f"{space.path}: --match-size: no size partner known for {factor!r}; name the "
-                             f"hyperparameter to adjust, e.g. --match-size units, or set MATCH_SIZE in the space.")
+            raise UsageError(
+                f"{space.path}: --match-size: no size partner known for {factor!r}; name the "
+                f"hyperparameter to adjust, e.g. --match-size units, or set MATCH_SIZE in the space."
+            )
     if partner == factor:
         raise UsageError(f"--match-size {partner}: the adjusted hyperparameter must differ from --factor {factor}.")
     return partner
 
 
-def match_sizes(space: Space, factor: str, levels: Sequence[Any], baseline: Any, base: Mapping[str, Any],
-                partner: str, *, tolerance: float = SIZE_TOLERANCE,
-                dataset: str | None = None) -> dict[str, dict[str, Any]]:
+def match_sizes(
+    space: Space,
+    factor: str,
+    levels: Sequence[Any],
+    baseline: Any,
+    base: Mapping[str, Any],
+    partner: str,
+    *,
+    tolerance: float = SIZE_TOLERANCE,
+    dataset: str | None = None,
+) -> dict[str, dict[str, Any]]:
     """For each level, the value of ``partner`` whose model is closest in size to the baseline's.
 
     The baseline level keeps ``partner`` at its base value; its parameter count
@@ -71,8 +80,10 @@ def match_sizes(space: Space, factor: str, levels: Sequence[Any], baseline: Any,
     shape, classes = input_shape(space, dataset)
     target_count, hp = _count(space, {**base, factor: baseline}, shape, classes)
     if partner not in hp.params:
-        raise UsageError(f"{space.path}: --match-size {partner}: not a hyperparameter of the space at "
-                         f"{factor}={baseline!r} (declared: {', '.join(sorted(hp.params))}).")
+        raise UsageError(
+            f"{space.path}: --match-size {partner}: not a hyperparameter of the space at "
+            f"{factor}={baseline!r} (declared: {', '.join(sorted(hp.params))})."
+        )
     out = {str(baseline): {"value": hp.values[partner], "params": target_count, "target": target_count}}
     for level in levels:
         if str(level) in out:
@@ -89,9 +100,11 @@ def match_sizes(space: Space, factor: str, levels: Sequence[Any], baseline: Any,
         best = _closest(grid, target_count, count)
         gap = abs(count(best) - target_count) / target_count
         if gap > tolerance:
-            raise UsageError(f"{space.path}: --match-size {partner}: at {factor}={level!r} no value of {partner} "
-                             f"comes within {tolerance:.0%} of {target_count:,} parameters (closest: {partner}="
-                             f"{best!r}, {count(best):,}); widen the range of {partner}.")
+            raise UsageError(
+                f"{space.path}: --match-size {partner}: at {factor}={level!r} no value of {partner} "
+                f"comes within {tolerance:.0%} of {target_count:,} parameters (closest: {partner}="
+                f"{best!r}, {count(best):,}); widen the range of {partner}."
+            )
         out[str(level)] = {"value": best, "params": count(best), "target": target_count}
     return out
 
@@ -106,7 +119,7 @@ def _closest(grid: list[Any], target: int, count: Any) -> Any:
                 lo = mid
             else:
                 hi = mid
-        near = grid[max(lo - 1, 0): hi + 2]
+        near = grid[max(lo - 1, 0) : hi + 2]
     else:
         near = grid
     return min(near, key=lambda v: (abs(count(v) - target), str(v)))
@@ -120,8 +133,10 @@ def _grid(space: Space, partner: str, values: dict[str, Any], shape: tuple[int, 
     except ValueError:
         grid = []
     if not grid or any(isinstance(v, str) for v in grid):
-        raise UsageError(f"{space.path}: --match-size {partner}: it must be a numeric hyperparameter with a finite "
-                         f"grid ({param.describe() if param is not None else 'not declared'}).")
+        raise UsageError(
+            f"{space.path}: --match-size {partner}: it must be a numeric hyperparameter with a finite "
+            f"grid ({param.describe() if param is not None else 'not declared'})."
+        )
     return sorted(grid)
 
 

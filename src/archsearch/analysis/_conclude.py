@@ -54,16 +54,23 @@ def _finite(*xs: Any) -> bool:
     return all(x is not None and isinstance(x, int | float) and math.isfinite(x) for x in xs)
 
 
-def conclude(q: dict[str, Any], *, paired: bool, min_effect: float, chance: float | None = None,
-             metric_range: float | None = None, space: str | None = None) -> None:
+def conclude(
+    q: dict[str, Any],
+    *,
+    paired: bool,
+    min_effect: float,
+    chance: float | None = None,
+    metric_range: float | None = None,
+    space: str | None = None,
+) -> None:
     """Turn each effect of question ``q`` into its final decision, with ``why`` in words (in place)."""
-    ask = (f"archsearch ask {space or 'SPACE.py'} --factor {q['param']} --repeats 3 --base best"
-           if not paired else None)
+    ask = f"archsearch ask {space or 'SPACE.py'} --factor {q['param']} --repeats 3 --base best" if not paired else None
     q["chance"] = chance
     epochs = _epochs(q)
     for lv in q["levels"]:
-        lv["at_chance"] = bool(_finite(lv.get("mean")) and at_chance(lv["mean"], chance)) if chance is not None \
-            else None
+        lv["at_chance"] = (
+            bool(_finite(lv.get("mean")) and at_chance(lv["mean"], chance)) if chance is not None else None
+        )
     at = {lv["level"]: lv["at_chance"] for lv in q["levels"]}
     everyone = bool(q["levels"]) and all(at.get(lv["level"]) for lv in q["levels"] if _finite(lv.get("mean")))
     for e in q["effects"]:
@@ -75,17 +82,31 @@ def conclude(q: dict[str, Any], *, paired: bool, min_effect: float, chance: floa
             continue
         if chance is not None and (at.get(e["reference"]) or everyone) and e.get("n"):
             both = at.get(e["level"]) and at.get(e["reference"])
-            who = ("both levels" if len(q["levels"]) <= 2 else "every level") if both or everyone else \
-                f"the reference ({e['reference']})"
+            who = (
+                ("both levels" if len(q["levels"]) <= 2 else "every level")
+                if both or everyone
+                else f"the reference ({e['reference']})"
+            )
             after = f" after {epochs} epoch{'s' if epochs != 1 else ''}" if epochs else ""
-            e.update({"verdict": NOT_LEARNED, "more_needed": None,
-                      "why": f"{who} at chance ({chance:.0%}){after}; train longer (`--epochs`) or check the "
-                             "learning rate"})
+            e.update(
+                {
+                    "verdict": NOT_LEARNED,
+                    "more_needed": None,
+                    "why": f"{who} at chance ({chance:.0%}){after}; train longer (`--epochs`) or check the "
+                    "learning rate",
+                }
+            )
             continue
         if paired and _identical(q, e):
-            e.update({"verdict": NO_EFFECT, "more_needed": None, "equivalence_margin": min_effect,
-                      "why": f"every seed gave the same result at both levels: {q['param']} changed nothing in "
-                             "this training (e.g. a learning-rate schedule that never changed the learning rate)"})
+            e.update(
+                {
+                    "verdict": NO_EFFECT,
+                    "more_needed": None,
+                    "equivalence_margin": min_effect,
+                    "why": f"every seed gave the same result at both levels: {q['param']} changed nothing in "
+                    "this training (e.g. a learning-rate schedule that never changed the learning rate)",
+                }
+            )
             continue
         if not e.get("n") and e.get("reason"):  # e.g. every trial of the level failed: the reason says it
             e.update({"verdict": TOO_FEW if not paired else UNDECIDED, "more_needed": None})
@@ -95,16 +116,28 @@ def conclude(q: dict[str, Any], *, paired: bool, min_effect: float, chance: floa
             if need is not None:
                 n_units = sum(int(lv.get("n_trials") or 0) for lv in q["levels"])
                 k = int((q.get("_fit") or {}).get("n_others") or 0)
-                e.update({"verdict": TOO_FEW, "more_needed": None, "trials_needed": need,
-                          "why": f"{n_units} trials" + (f" for {k + 1} hyperparameters" if k else "")
-                                 + f" cannot separate this effect; about {need} trials would, or `{ask}` "
-                                   "answers it directly"})
+                e.update(
+                    {
+                        "verdict": TOO_FEW,
+                        "more_needed": None,
+                        "trials_needed": need,
+                        "why": f"{n_units} trials"
+                        + (f" for {k + 1} hyperparameters" if k else "")
+                        + f" cannot separate this effect; about {need} trials would, or `{ask}` "
+                        "answers it directly",
+                    }
+                )
                 continue
         lo, hi = e.get("ci_low"), e.get("ci_high")
         if metric_range is not None and _finite(lo, hi) and (lo < -metric_range or hi > metric_range):
             e["verdict"] = UNDECIDED  # an interval wider than the metric's range says nothing (paired: few seeds)
-        if e["verdict"] == UNDECIDED and not e.get("withheld") and _finite(lo, hi) and -min_effect < lo \
-                and hi < min_effect:
+        if (
+            e["verdict"] == UNDECIDED
+            and not e.get("withheld")
+            and _finite(lo, hi)
+            and -min_effect < lo
+            and hi < min_effect
+        ):
             e.update({"verdict": NO_EFFECT, "more_needed": None, "equivalence_margin": min_effect})
         if e["verdict"] != UNDECIDED:
             e["more_needed"] = None

@@ -43,8 +43,9 @@ def normalize_table(table: pd.DataFrame) -> pd.DataFrame:
     for c in ("params_count", "fit_seconds"):
         t[c] = pd.to_numeric(t[c], errors="coerce") if c in t.columns else math.nan
     t["value"] = pd.to_numeric(t["value"], errors="coerce")
-    t["epoch_values"] = pd.Series([_epochs(v) for v in t["epoch_values"]] if "epoch_values" in t.columns else None,
-                                  index=t.index, dtype=object)
+    t["epoch_values"] = pd.Series(
+        [_epochs(v) for v in t["epoch_values"]] if "epoch_values" in t.columns else None, index=t.index, dtype=object
+    )
     return t
 
 
@@ -86,15 +87,25 @@ def judged_outcome(rows: pd.DataFrame) -> Outcome:
         epoch = int(min(len(c) for c in curves))
         out = used.assign(value=[c[epoch - 1] for c in curves])
         n = int(used.loc[used["state"] == "PRUNED", "trial"].nunique())
-        return Outcome(out, epoch, f"{n} pruned trial(s) count: every trial is compared at epoch {epoch}, "
-                                   "the last one all of them reached.", False)
+        return Outcome(
+            out,
+            epoch,
+            f"{n} pruned trial(s) count: every trial is compared at epoch {epoch}, the last one all of them reached.",
+            False,
+        )
     done = used[(used["state"] == "COMPLETE") & used["value"].notna()]
-    return Outcome(done, None, "pruned trials have no per-epoch values: only complete trials are compared, "
-                               "which a pruner biases toward levels it lets finish.", True)
+    return Outcome(
+        done,
+        None,
+        "pruned trials have no per-epoch values: only complete trials are compared, "
+        "which a pruner biases toward levels it lets finish.",
+        True,
+    )
 
 
-def level_labels(values: pd.Series, max_levels: int = 6, bins: int = 4,
-                 order: Sequence[Any] | None = None) -> tuple[pd.Series, list[str], bool]:
+def level_labels(
+    values: pd.Series, max_levels: int = 6, bins: int = 4, order: Sequence[Any] | None = None
+) -> tuple[pd.Series, list[str], bool]:
     """Text labels per row, the level order, and whether a numeric parameter was cut into quantile bins."""
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numeric and values.nunique() > max_levels:
@@ -113,8 +124,9 @@ def level_labels(values: pd.Series, max_levels: int = 6, bins: int = 4,
     return labels, present, False
 
 
-def pick_reference(values: pd.Series, labels: pd.Series, baseline: Any, order: list[str], binned: bool,
-                   usable: set[str]) -> str:
+def pick_reference(
+    values: pd.Series, labels: pd.Series, baseline: Any, order: list[str], binned: bool, usable: set[str]
+) -> str:
     """The baseline's level (its bin when binned), else the first level with data."""
     if baseline is not None:
         if not binned and label(baseline) in order:

@@ -30,11 +30,23 @@ from scipy import stats
 
 from archsearch.analysis._intervals import Comparison
 
-__all__ = ["EXAMPLES_METHOD", "SEEDS_ONLY_METHOD", "correctness_matrix", "crossed_compare", "crossed_test",
-           "on_test_split", "pack_correct", "seeds_for_power", "unpack_correct", "variance_components"]
+__all__ = [
+    "EXAMPLES_METHOD",
+    "SEEDS_ONLY_METHOD",
+    "correctness_matrix",
+    "crossed_compare",
+    "crossed_test",
+    "on_test_split",
+    "pack_correct",
+    "seeds_for_power",
+    "unpack_correct",
+    "variance_components",
+]
 
-EXAMPLES_METHOD = ("paired over seeds and test examples: two-way crossed random effects (seed, example; "
-                   "ANOVA moments), Satterthwaite t")
+EXAMPLES_METHOD = (
+    "paired over seeds and test examples: two-way crossed random effects (seed, example; "
+    "ANOVA moments), Satterthwaite t"
+)
 SEEDS_ONLY_METHOD = "seeds only (example noise not included)"
 
 
@@ -60,8 +72,9 @@ def unpack_correct(text: str, n: int) -> np.ndarray:
     try:
         raw = base64.b64decode(text, validate=True)
     except (ValueError, TypeError):
-        raise ValueError(f"per-example correctness must be base64 of numpy.packbits, but got {str(text)[:40]!r}."
-                         ) from None
+        raise ValueError(
+            f"per-example correctness must be base64 of numpy.packbits, but got {str(text)[:40]!r}."
+        ) from None
     n = int(n)
     if len(raw) * 8 < n or len(raw) > (n + 7) // 8:
         raise ValueError(f"per-example correctness holds {len(raw) * 8} bits, which does not fit n={n} examples.")
@@ -88,9 +101,16 @@ def variance_components(d: np.ndarray) -> dict[str, float]:
     ms_example = s * float(((col - grand) ** 2).sum()) / (n - 1)
     resid = d - row[:, None] - col[None, :] + grand
     ms_cell = float((resid**2).sum()) / ((s - 1) * (n - 1))
-    return {"seed": max((ms_seed - ms_cell) / n, 0.0), "example": max((ms_example - ms_cell) / s, 0.0),
-            "cell": ms_cell, "ms_seed": ms_seed, "ms_example": ms_example, "ms_cell": ms_cell,
-            "df_seed": s - 1, "df_example": n - 1}
+    return {
+        "seed": max((ms_seed - ms_cell) / n, 0.0),
+        "example": max((ms_example - ms_cell) / s, 0.0),
+        "cell": ms_cell,
+        "ms_seed": ms_seed,
+        "ms_example": ms_example,
+        "ms_cell": ms_cell,
+        "df_seed": s - 1,
+        "df_example": n - 1,
+    }
 
 
 def crossed_test(a: np.ndarray, b: np.ndarray) -> Comparison:
@@ -110,8 +130,9 @@ def crossed_test(a: np.ndarray, b: np.ndarray) -> Comparison:
     """
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or a.ndim != 2:
-        raise ValueError(f"both correctness matrices must be seeds x examples of one shape, not {a.shape} and "
-                         f"{b.shape}.")
+        raise ValueError(
+            f"both correctness matrices must be seeds x examples of one shape, not {a.shape} and {b.shape}."
+        )
     d = a - b
     s, n = d.shape
     if d.size == 0:
@@ -175,14 +196,23 @@ def on_test_split(q: dict[str, Any], direction: str, alpha: float = 0.05) -> Non
         old: Comparison | None = e.get("_comparison")
         lo, hi = old.interval(alpha) if old is not None else (math.nan, math.nan)
         a, b = np.stack([cur[s] for s in seeds]), np.stack([ref[s] for s in seeds])
-        e.update({"split": "test", "method": EXAMPLES_METHOD, "n_test": n,
-                  "validation_diff": old.diff if old is not None else math.nan,
-                  "validation_ci_low": lo, "validation_ci_high": hi, "_comparison": crossed_test(a, b),
-                  "_components": variance_components(a - b) if len(seeds) > 1 and n > 1 else None})
+        e.update(
+            {
+                "split": "test",
+                "method": EXAMPLES_METHOD,
+                "n_test": n,
+                "validation_diff": old.diff if old is not None else math.nan,
+                "validation_ci_low": lo,
+                "validation_ci_high": hi,
+                "_comparison": crossed_test(a, b),
+                "_components": variance_components(a - b) if len(seeds) > 1 and n > 1 else None,
+            }
+        )
 
 
-def crossed_compare(per_level: dict[str, dict[Any, np.ndarray]], reference: str
-                    ) -> Callable[[str, list[Any]], Comparison]:
+def crossed_compare(
+    per_level: dict[str, dict[Any, np.ndarray]], reference: str
+) -> Callable[[str, list[Any]], Comparison]:
     """``compare(level, seeds)``: :func:`crossed_test` of ``level`` with ``reference`` on those seeds' correctness.
 
     ``per_level`` maps level -> seed -> that seed's correctness vector (one test
@@ -206,8 +236,9 @@ def crossed_compare(per_level: dict[str, dict[Any, np.ndarray]], reference: str
     return compare
 
 
-def seeds_for_power(components: dict[str, float], n: int, min_effect: float, alpha: float,
-                    power: float = 0.8, confidence: float = 0.8) -> int | None:
+def seeds_for_power(
+    components: dict[str, float], n: int, min_effect: float, alpha: float, power: float = 0.8, confidence: float = 0.8
+) -> int | None:
     """Seeds per level for ``power`` at ``min_effect`` on a test split of ``n`` examples; None: no number will do.
 
     The estimate's variance is ``(v_seed + v_cell / n) / S + v_example / n``:
@@ -280,8 +311,10 @@ def _why_not(rows: pd.DataFrame, q: dict[str, Any], direction: str) -> tuple[str
             if isinstance(packed, str) and pd.notna(n_val) and pd.notna(value) and int(n_val) > 0:
                 acc = float(unpack_correct(packed, int(n_val)).mean())
                 if abs(acc - float(value)) > 0.5 / int(n_val) + 1e-6:
-                    return (f"the objective is not validation accuracy (a seed's objective {float(value):.4g}, its "
-                            f"validation accuracy {acc:.4g}); per-example correctness measures accuracy."), 0
+                    return (
+                        f"the objective is not validation accuracy (a seed's objective {float(value):.4g}, its "
+                        f"validation accuracy {acc:.4g}); per-example correctness measures accuracy."
+                    ), 0
     return "", n
 
 

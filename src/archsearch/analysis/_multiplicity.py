@@ -19,12 +19,14 @@ import numpy as np
 __all__ = ["METHODS", "adjust"]
 
 #: ``--fdr`` selects "fdr_bh"; the default is "holm".
-METHODS = {"holm": "Holm (family-wise error rate)", "fdr_bh": "Benjamini-Hochberg (false discovery rate)",
-           "none": "none (each comparison at its own level)"}
+METHODS = {
+    "holm": "Holm (family-wise error rate)",
+    "fdr_bh": "Benjamini-Hochberg (false discovery rate)",
+    "none": "none (each comparison at its own level)",
+}
 
 
-def adjust(pvalues: Sequence[float], method: str = "holm",
-           alpha: float = 0.05) -> tuple[list[float], list[float]]:
+def adjust(pvalues: Sequence[float], method: str = "holm", alpha: float = 0.05) -> tuple[list[float], list[float]]:
     """Adjusted p-values and the per-comparison interval level for one family.
 
     NaN p-values (comparisons that could not be made) stay NaN and do not count

@@ -24,8 +24,9 @@ SD_CONFIDENCE = 0.8
 _CAP = 10_000
 
 
-def units_needed(sd: float, min_effect: float, *, paired: bool, alpha: float = 0.05, power: float = 0.8,
-                 sd_df: float | None = None) -> int | None:
+def units_needed(
+    sd: float, min_effect: float, *, paired: bool, alpha: float = 0.05, power: float = 0.8, sd_df: float | None = None
+) -> int | None:
     """Units per level for ``power`` at ``min_effect`` with a two-sided level-``alpha`` t test.
 
     Args:
@@ -64,8 +65,9 @@ def units_needed(sd: float, min_effect: float, *, paired: bool, alpha: float = 0
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # statsmodels' ConvergenceWarning: a nan answer is handled below
-            n = float(solver.solve_power(effect_size=effect, alpha=alpha, power=power, alternative="two-sided",
-                                         **{key: None}))
+            n = float(
+                solver.solve_power(effect_size=effect, alpha=alpha, power=power, alternative="two-sided", **{key: None})
+            )
     except (ValueError, RuntimeError):
         return None
     if not math.isfinite(n) or n > _CAP:

@@ -16,17 +16,21 @@ from archsearch.analysis._regression import MAX_VIF, adjusted_comparisons, balan
 __all__ = ["PAIRED_METHOD", "REGRESSION_METHOD", "WELCH_METHOD", "question_parts"]
 
 PAIRED_METHOD = "paired t on per-seed differences (same seeds at every level, all else held fixed)"
-REGRESSION_METHOD = ("OLS of the objective on the factor and the other hyperparameters, HC3 robust errors, "
-                     "t intervals")
+REGRESSION_METHOD = "OLS of the objective on the factor and the other hyperparameters, HC3 robust errors, t intervals"
 WELCH_METHOD = "Welch t on the difference of trial means (no other hyperparameter to adjust for)"
 _RATE_P = 0.05  # a prune/fail rate differing at this Fisher p withholds verdicts from complete trials alone
 
 
 def _units(rows: pd.DataFrame, paired: bool, others: list[str]) -> pd.DataFrame:
     key = ["_level", "seed"] if paired else ["_level", "trial"]
-    agg = {"value": ("value", "mean"), "params_count": ("params_count", "median"),
-           "fit_seconds": ("fit_seconds", "median"), "trial": ("trial", "first"), "seed": ("seed", "first"),
-           "epochs": ("_epochs", "median")}
+    agg = {
+        "value": ("value", "mean"),
+        "params_count": ("params_count", "median"),
+        "fit_seconds": ("fit_seconds", "median"),
+        "trial": ("trial", "first"),
+        "seed": ("seed", "first"),
+        "epochs": ("_epochs", "median"),
+    }
     agg = {k: v for k, v in agg.items() if k not in key}
     agg.update({o: (o, "first") for o in others})
     return rows.groupby(key, sort=False, dropna=False).agg(**agg).reset_index()
@@ -37,9 +41,14 @@ def _counts(rows: pd.DataFrame, lv: str) -> dict[str, Any]:
     n = {s: int((at["state"] == s).sum()) for s in ("COMPLETE", "PRUNED", "FAIL")}
     total = max(len(at), 1)
     errors = at.loc[at["state"] == "FAIL", "error"].dropna().astype(str) if "error" in at.columns else pd.Series([])
-    return {"n_complete": n["COMPLETE"], "n_pruned": n["PRUNED"], "n_failed": n["FAIL"],
-            "prune_rate": n["PRUNED"] / total, "fail_rate": n["FAIL"] / total,
-            "first_error": (errors.iloc[0].splitlines() or [""])[0][:200] if len(errors) else None}
+    return {
+        "n_complete": n["COMPLETE"],
+        "n_pruned": n["PRUNED"],
+        "n_failed": n["FAIL"],
+        "prune_rate": n["PRUNED"] / total,
+        "fail_rate": n["FAIL"] / total,
+        "first_error": (errors.iloc[0].splitlines() or [""])[0][:200] if len(errors) else None,
+    }
 
 
 def _rate_p(a: int, n_a: int, b: int, n_b: int) -> float:
@@ -48,8 +57,9 @@ def _rate_p(a: int, n_a: int, b: int, n_b: int) -> float:
     return float(stats.fisher_exact([[a, n_a - a], [b, n_b - b]]).pvalue)
 
 
-def question_parts(table: pd.DataFrame, spec: dict[str, Any], *, paired: bool, max_levels: int = 6,
-                   bins: int = 4) -> dict[str, Any]:
+def question_parts(
+    table: pd.DataFrame, spec: dict[str, Any], *, paired: bool, max_levels: int = 6, bins: int = 4
+) -> dict[str, Any]:
     """Everything about one question except the family-wide adjustment and the verdict words.
 
     Returns a dict with the JSON fields of ``questions[]`` plus ``_comparisons``
@@ -57,12 +67,29 @@ def question_parts(table: pd.DataFrame, spec: dict[str, Any], *, paired: bool, m
     """
     param = spec["param"]
     column = f"params_{param}"
-    base = {"param": param, "text": spec.get("text") or f"What does {param} change?",
-            "baseline": spec.get("baseline"), "paired": paired, "exploratory": not paired,
-            "levels": [], "effects": [], "balance": [], "adjusted_for": [], "outcome": None, "note": ""}
+    base = {
+        "param": param,
+        "text": spec.get("text") or f"What does {param} change?",
+        "baseline": spec.get("baseline"),
+        "paired": paired,
+        "exploratory": not paired,
+        "levels": [],
+        "effects": [],
+        "balance": [],
+        "adjusted_for": [],
+        "outcome": None,
+        "note": "",
+    }
     if column not in table.columns or table[column].notna().sum() == 0:
-        return {**base, "reference": None, "method": PAIRED_METHOD if paired else REGRESSION_METHOD,
-                "binned": False, "note": f"no trial has a value for {param!r}.", "_comparisons": {}, "_units": None}
+        return {
+            **base,
+            "reference": None,
+            "method": PAIRED_METHOD if paired else REGRESSION_METHOD,
+            "binned": False,
+            "note": f"no trial has a value for {param!r}.",
+            "_comparisons": {},
+            "_units": None,
+        }
     rows = table[table[column].notna()].copy()
     labels, order, binned = level_labels(rows[column], max_levels, bins, spec.get("order"))
     rows["_level"] = labels
@@ -73,8 +100,12 @@ def question_parts(table: pd.DataFrame, spec: dict[str, Any], *, paired: bool, m
     usable = set(units["_level"])
     reference = pick_reference(rows[column], labels, spec.get("baseline"), order, binned, usable)
     notes = []
-    if spec.get("baseline") is not None and not binned and reference != str(spec["baseline"]) \
-            and reference != _label_of(spec["baseline"]):
+    if (
+        spec.get("baseline") is not None
+        and not binned
+        and reference != str(spec["baseline"])
+        and reference != _label_of(spec["baseline"])
+    ):
         notes.append(f"baseline {spec['baseline']!r} has no usable trial; the reference is {reference}.")
     if outcome.note:
         notes.append(outcome.note)
@@ -84,9 +115,19 @@ def question_parts(table: pd.DataFrame, spec: dict[str, Any], *, paired: bool, m
         u = units[units["_level"] == lv]
         m, lo, hi = mean_interval(u["value"]) if len(u) else (math.nan,) * 3
         at = rows[rows["_level"] == lv]
-        levels.append({"level": lv, "mean": m, "ci_low": lo, "ci_high": hi, "n_trials": int(at["trial"].nunique()),
-                       "n_seeds": int(at["seed"].nunique()), "params_count": median(at["params_count"]),
-                       "fit_seconds": median(at["fit_seconds"]), **counts[lv]})
+        levels.append(
+            {
+                "level": lv,
+                "mean": m,
+                "ci_low": lo,
+                "ci_high": hi,
+                "n_trials": int(at["trial"].nunique()),
+                "n_seeds": int(at["seed"].nunique()),
+                "params_count": median(at["params_count"]),
+                "fit_seconds": median(at["fit_seconds"]),
+                **counts[lv],
+            }
+        )
     comps, method, info = _comparisons(units, order, reference, others, paired, max_levels)
     if not paired and info.get("error"):
         notes.append(info["error"] + " Effects are unadjusted Welch comparisons.")
@@ -108,27 +149,55 @@ def question_parts(table: pd.DataFrame, spec: dict[str, Any], *, paired: bool, m
         withheld = False
         if fail_p < _RATE_P and n:
             withheld = True
-            reasons.append(f"fail rate {c['fail_rate']:.0%} vs {ref_c['fail_rate']:.0%} (Fisher p={fail_p:.2g}): "
-                           "the trials that finished are a selected sample, so they give no verdict.")
+            reasons.append(
+                f"fail rate {c['fail_rate']:.0%} vs {ref_c['fail_rate']:.0%} (Fisher p={fail_p:.2g}): "
+                "the trials that finished are a selected sample, so they give no verdict."
+            )
         if outcome.complete_only and prune_p < _RATE_P and n:
             withheld = True
-            reasons.append(f"prune rate {c['prune_rate']:.0%} vs {ref_c['prune_rate']:.0%} "
-                           f"(Fisher p={prune_p:.2g}) and no per-epoch values: complete trials alone give no "
-                           "verdict.")
-        effects.append({"level": lv, "reference": reference, "n": n, "n_ref": n_ref,
-                        "n_complete": c["n_complete"], "n_pruned": c["n_pruned"], "n_failed": c["n_failed"],
-                        "fail_rate_p": fail_p, "prune_rate_p": prune_p, "withheld": withheld,
-                        "reason": " ".join(reasons), "exploratory": not paired,
-                        "level_params": median(u_lv["params_count"]), "reference_params": median(u_ref["params_count"]),
-                        "_comparison": comps.get(lv)})
-    out = {**base, "reference": reference, "method": method, "binned": binned, "levels": levels, "effects": effects,
-           "outcome": "value" if outcome.epoch is None else f"epoch {outcome.epoch}",
-           "adjusted_for": info.get("terms", []), "note": " ".join(notes), "_units": units, "_others": others,
-           "_fit": info,
-           "_rows": outcome.rows}
+            reasons.append(
+                f"prune rate {c['prune_rate']:.0%} vs {ref_c['prune_rate']:.0%} "
+                f"(Fisher p={prune_p:.2g}) and no per-epoch values: complete trials alone give no "
+                "verdict."
+            )
+        effects.append(
+            {
+                "level": lv,
+                "reference": reference,
+                "n": n,
+                "n_ref": n_ref,
+                "n_complete": c["n_complete"],
+                "n_pruned": c["n_pruned"],
+                "n_failed": c["n_failed"],
+                "fail_rate_p": fail_p,
+                "prune_rate_p": prune_p,
+                "withheld": withheld,
+                "reason": " ".join(reasons),
+                "exploratory": not paired,
+                "level_params": median(u_lv["params_count"]),
+                "reference_params": median(u_ref["params_count"]),
+                "_comparison": comps.get(lv),
+            }
+        )
+    out = {
+        **base,
+        "reference": reference,
+        "method": method,
+        "binned": binned,
+        "levels": levels,
+        "effects": effects,
+        "outcome": "value" if outcome.epoch is None else f"epoch {outcome.epoch}",
+        "adjusted_for": info.get("terms", []),
+        "note": " ".join(notes),
+        "_units": units,
+        "_others": others,
+        "_fit": info,
+        "_rows": outcome.rows,
+    }
     if not paired and len(usable) >= 2:
-        out["balance"] = balance_table(units, [lv for lv in order if lv in usable], reference, others,
-                                       max_levels=max_levels)
+        out["balance"] = balance_table(
+            units, [lv for lv in order if lv in usable], reference, others, max_levels=max_levels
+        )
     _size(out, units, order, reference, others, paired, max_levels)
     return out
 
@@ -150,8 +219,15 @@ def per_seed(units: pd.DataFrame, lv: str, column: str = "value") -> pd.Series:
     return pd.Series(u[column].to_numpy(float), index=u["seed"].to_numpy())
 
 
-def _comparisons(units: pd.DataFrame, order: list[str], reference: str, others: list[str], paired: bool,
-                 max_levels: int, column: str = "value") -> tuple[dict[str, Comparison], str, dict[str, Any]]:
+def _comparisons(
+    units: pd.DataFrame,
+    order: list[str],
+    reference: str,
+    others: list[str],
+    paired: bool,
+    max_levels: int,
+    column: str = "value",
+) -> tuple[dict[str, Comparison], str, dict[str, Any]]:
     if paired:
         ref = per_seed(units, reference, column)
         out = {}
@@ -165,8 +241,11 @@ def _comparisons(units: pd.DataFrame, order: list[str], reference: str, others: 
     u = units.assign(value=units[column])
     u = u[np.isfinite(u["value"].astype(float))]
     eligible = [lv for lv in order if (u["_level"] == lv).sum() >= 2]
-    welch = {lv: welch_test(u.loc[u["_level"] == lv, "value"], u.loc[u["_level"] == reference, "value"])
-             for lv in order if lv != reference}
+    welch = {
+        lv: welch_test(u.loc[u["_level"] == lv, "value"], u.loc[u["_level"] == reference, "value"])
+        for lv in order
+        if lv != reference
+    }
     if reference not in eligible:
         return welch, WELCH_METHOD, {}
     active = [o for o in others if u[o].notna().any() and u[o].nunique(dropna=False) > 1]
@@ -180,13 +259,28 @@ def _comparisons(units: pd.DataFrame, order: list[str], reference: str, others: 
     return {lv: comps.get(lv, welch[lv]) for lv in welch}, REGRESSION_METHOD, info
 
 
-def _size(out: dict[str, Any], units: pd.DataFrame, order: list[str], reference: str, others: list[str],
-          paired: bool, max_levels: int) -> None:
+def _size(
+    out: dict[str, Any],
+    units: pd.DataFrame,
+    order: list[str],
+    reference: str,
+    others: list[str],
+    paired: bool,
+    max_levels: int,
+) -> None:
     """Size-adjusted estimate with its VIF, or "cannot tell apart"."""
     sizes = units["params_count"]
     for e in out["effects"]:
-        e.update({"adjusted_diff": None, "adjusted_ci_low": None, "adjusted_ci_high": None, "vif": None,
-                  "survives_size": None, "_size_comparison": None})
+        e.update(
+            {
+                "adjusted_diff": None,
+                "adjusted_ci_low": None,
+                "adjusted_ci_high": None,
+                "vif": None,
+                "survives_size": None,
+                "_size_comparison": None,
+            }
+        )
         both = units[units["_level"].isin([e["level"], reference])]
         s = both["params_count"].dropna()
         if not (both["_level"] == e["level"]).any():
@@ -195,12 +289,15 @@ def _size(out: dict[str, Any], units: pd.DataFrame, order: list[str], reference:
             e["size_note"] = "parameter counts unknown."
         elif s.nunique() == 1:
             e["size_note"] = "same model size."
-        elif paired or all(both.loc[both["_level"] == g, "params_count"].nunique() <= 1
-                           for g in (e["level"], reference)):
-            e["size_note"] = (f"cannot tell apart: {out['param']} sets the model size here "
-                              f"({_int(e['level_params'])} vs {_int(e['reference_params'])} parameters) and size "
-                              "does not vary within a level, so a size effect and a "
-                              f"{out['param']} effect are the same contrast.")
+        elif paired or all(
+            both.loc[both["_level"] == g, "params_count"].nunique() <= 1 for g in (e["level"], reference)
+        ):
+            e["size_note"] = (
+                f"cannot tell apart: {out['param']} sets the model size here "
+                f"({_int(e['level_params'])} vs {_int(e['reference_params'])} parameters) and size "
+                "does not vary within a level, so a size effect and a "
+                f"{out['param']} effect are the same contrast."
+            )
         else:
             e["size_note"] = ""
     pending = [e for e in out["effects"] if e["size_note"] == ""]
@@ -221,9 +318,11 @@ def _size(out: dict[str, Any], units: pd.DataFrame, order: list[str], reference:
             continue
         e["vif"] = vif
         if vif is None or not math.isfinite(vif) or vif > MAX_VIF:
-            e["size_note"] = (f"cannot tell apart: {out['param']} and model size are collinear here "
-                              f"(VIF {vif:.0f} > {MAX_VIF:.0f}); `archsearch ask --match-size` separates them "
-                              "by design.")
+            e["size_note"] = (
+                f"cannot tell apart: {out['param']} and model size are collinear here "
+                f"(VIF {vif:.0f} > {MAX_VIF:.0f}); `archsearch ask --match-size` separates them "
+                "by design."
+            )
             continue
         e["_size_comparison"] = c
         e["size_note"] = f"estimate at equal model size (VIF {vif:.1f})."

@@ -34,8 +34,11 @@ _SPLINE_UNITS = 10  # units per spline column needed before a spline replaces a 
 
 def _numeric(s: pd.Series, max_levels: int) -> bool:
     active = s.dropna()
-    return (pd.api.types.is_numeric_dtype(active) and not pd.api.types.is_bool_dtype(active)
-            and active.nunique() > max_levels)
+    return (
+        pd.api.types.is_numeric_dtype(active)
+        and not pd.api.types.is_bool_dtype(active)
+        and active.nunique() > max_levels
+    )
 
 
 def _scale(x: pd.Series) -> tuple[pd.Series, str]:
@@ -45,8 +48,9 @@ def _scale(x: pd.Series) -> tuple[pd.Series, str]:
     return x.astype(float), "linear"
 
 
-def covariates(units: pd.DataFrame, others: list[str], *, max_levels: int = 6,
-               spline: bool = True) -> tuple[pd.DataFrame, list[str]]:
+def covariates(
+    units: pd.DataFrame, others: list[str], *, max_levels: int = 6, spline: bool = True
+) -> tuple[pd.DataFrame, list[str]]:
     """Columns that describe the other hyperparameters, and a description of each term."""
     cols: dict[str, np.ndarray] = {}
     terms: list[str] = []
@@ -105,8 +109,15 @@ def _fit(y: np.ndarray, x: pd.DataFrame) -> Any | None:
     return OLS(y, xm).fit(cov_type="HC3", use_t=True)
 
 
-def adjusted_comparisons(units: pd.DataFrame, levels: list[str], reference: str, others: list[str], *,
-                         max_levels: int = 6, size: bool = False) -> tuple[dict[str, Comparison], dict[str, Any]]:
+def adjusted_comparisons(
+    units: pd.DataFrame,
+    levels: list[str],
+    reference: str,
+    others: list[str],
+    *,
+    max_levels: int = 6,
+    size: bool = False,
+) -> tuple[dict[str, Comparison], dict[str, Any]]:
     """Regression-adjusted ``level - reference`` per level (units: one row per trial, column ``_level``).
 
     With ``size``, log(parameter count) is added and ``info["vif"]`` gives each
@@ -119,8 +130,9 @@ def adjusted_comparisons(units: pd.DataFrame, levels: list[str], reference: str,
     from statsmodels.stats.outliers_influence import variance_inflation_factor
 
     y = units["value"].to_numpy(float)
-    dummies = pd.DataFrame({f"_is:{lv}": (units["_level"] == lv).to_numpy(float) for lv in levels
-                            if lv != reference}, index=units.index)
+    dummies = pd.DataFrame(
+        {f"_is:{lv}": (units["_level"] == lv).to_numpy(float) for lv in levels if lv != reference}, index=units.index
+    )
     for spline in (True, False):
         cov, terms = covariates(units, others, max_levels=max_levels, spline=spline)
         if size:
@@ -140,19 +152,20 @@ def adjusted_comparisons(units: pd.DataFrame, levels: list[str], reference: str,
         if lv == reference or f"_is:{lv}" not in names:
             continue
         j = names.index(f"_is:{lv}")
-        out[lv] = Comparison(float(res.params[j]), float(res.bse[j]), float(res.df_resid), float(res.pvalues[j]),
-                             "ols-hc3")
+        out[lv] = Comparison(
+            float(res.params[j]), float(res.bse[j]), float(res.df_resid), float(res.pvalues[j]), "ols-hc3"
+        )
     info: dict[str, Any] = {"terms": terms, "n": int(len(y)), "df_resid": float(res.df_resid)}
     if size:
         xm = x.to_numpy(float)
-        info["vif"] = {lv: float(variance_inflation_factor(xm, names.index(f"_is:{lv}")))
-                       for lv in out}
+        info["vif"] = {lv: float(variance_inflation_factor(xm, names.index(f"_is:{lv}"))) for lv in out}
         info["size_in_model"] = "log(params_count)" in names
     return out, info
 
 
-def balance_table(units: pd.DataFrame, levels: list[str], reference: str, others: list[str], *,
-                  max_levels: int = 6) -> list[dict[str, Any]]:
+def balance_table(
+    units: pd.DataFrame, levels: list[str], reference: str, others: list[str], *, max_levels: int = 6
+) -> list[dict[str, Any]]:
     """Per other hyperparameter, the standardized mean difference of each level from the reference.
 
     Numeric parameters are compared on the scale the regression uses (log when
@@ -190,8 +203,9 @@ def _smd(a: pd.Series, b: pd.Series, numeric: bool, whole: pd.Series) -> float |
         if how == "log":
             sa, sb = np.log(sa), np.log(sb)
         if len(sa) >= 1 and len(sb) >= 1:
-            pooled = math.sqrt((np.nanvar(sa, ddof=1 if len(sa) > 1 else 0)
-                                + np.nanvar(sb, ddof=1 if len(sb) > 1 else 0)) / 2)
+            pooled = math.sqrt(
+                (np.nanvar(sa, ddof=1 if len(sa) > 1 else 0) + np.nanvar(sb, ddof=1 if len(sb) > 1 else 0)) / 2
+            )
             if pooled > 0:
                 out.append(float((sa.mean() - sb.mean()) / pooled))
             elif sa.mean() != sb.mean():

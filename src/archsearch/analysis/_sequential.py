@@ -77,16 +77,25 @@ class SequentialPlan:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"repeats": self.repeats, "max_seeds": self.max_seeds, "alpha": self.alpha,
-               "spending": "Lan-DeMets O'Brien-Fleming, Bonferroni bound over looks"}
+        out = {
+            "repeats": self.repeats,
+            "max_seeds": self.max_seeds,
+            "alpha": self.alpha,
+            "spending": "Lan-DeMets O'Brien-Fleming, Bonferroni bound over looks",
+        }
         if self.min_effect is not None:
             out["min_effect"] = self.min_effect
         return out
 
 
-def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: SequentialPlan,
-                        direction: str = "maximize", seed_order: Sequence[Any] | None = None,
-                        compare: Callable[[str, list[Any]], Comparison] | None = None) -> dict[str, Any]:
+def sequential_decision(
+    per_seed: dict[str, pd.Series],
+    reference: str,
+    plan: SequentialPlan,
+    direction: str = "maximize",
+    seed_order: Sequence[Any] | None = None,
+    compare: Callable[[str, list[Any]], Comparison] | None = None,
+) -> dict[str, Any]:
     """Replay the looks on the seeds so far and say whether to go on.
 
     Args:
@@ -130,8 +139,10 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
         common &= set(per_seed[lv].index)
     order = [s for s in (seed_order if seed_order is not None else sorted(common)) if s in common]
     if compare is None:
+
         def compare(lv: str, seeds: list[Any]) -> Comparison:
             return paired_test(per_seed[lv].loc[seeds], ref.loc[seeds])
+
     effects: dict[str, dict[str, Any]] = {}
     final: dict[str, dict[str, Any]] = {}
     looks = []
@@ -141,13 +152,20 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
             break
         seeds = order[:n]
         comps = [compare(lv, seeds) for lv in others]
-        p_adj, levels = adjust([c.p for c in comps], "holm", alpha_k) if alpha_k > 0 else (
-            [math.nan] * len(comps), [math.nan] * len(comps))
+        p_adj, levels = (
+            adjust([c.p for c in comps], "holm", alpha_k)
+            if alpha_k > 0
+            else ([math.nan] * len(comps), [math.nan] * len(comps))
+        )
         looks.append({"n": n, "alpha": alpha_k})
         for lv, c, pa, a_each in zip(others, comps, p_adj, levels, strict=True):
             # The repeated-confidence interval at the latest look, at that look's (Holm step) level.
-            final[lv] = {"comparison": c, "alpha_interval": a_each if alpha_k > 0 else math.nan, "n": n,
-                         "look": len(looks)}
+            final[lv] = {
+                "comparison": c,
+                "alpha_interval": a_each if alpha_k > 0 else math.nan,
+                "n": n,
+                "look": len(looks),
+            }
             if lv in effects and effects[lv]["verdict"] in (HELPS, HURTS, NO_EFFECT):
                 continue
             hit = alpha_k > 0 and math.isfinite(pa) and pa < alpha_k
@@ -156,9 +174,15 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
                 lo, hi = c.interval(alpha_k / len(comps))
                 if math.isfinite(lo) and -plan.min_effect < lo and hi < plan.min_effect:
                     v, hit, a_each = NO_EFFECT, True, alpha_k / len(comps)
-            effects[lv] = {"verdict": v, "look": len(looks), "n": n, "alpha_look": alpha_k,
-                           "alpha_interval": a_each if hit else alpha_k, "comparison": c,
-                           "p_adjusted": pa}
+            effects[lv] = {
+                "verdict": v,
+                "look": len(looks),
+                "n": n,
+                "alpha_look": alpha_k,
+                "alpha_interval": a_each if hit else alpha_k,
+                "comparison": c,
+                "p_adjusted": pa,
+            }
     decided = bool(others) and all(effects.get(lv, {}).get("verdict") in (HELPS, HURTS, NO_EFFECT) for lv in others)
     if decided:
         status = DECIDED
@@ -166,8 +190,14 @@ def sequential_decision(per_seed: dict[str, pd.Series], reference: str, plan: Se
         status = CAP
     else:
         status = CONTINUE
-    return {"status": status, "n_seeds": n_avail, "looks": looks, "effects": effects, "final": final,
-            "plan": plan.to_dict()}
+    return {
+        "status": status,
+        "n_seeds": n_avail,
+        "looks": looks,
+        "effects": effects,
+        "final": final,
+        "plan": plan.to_dict(),
+    }
 
 
 def interval_of(entry: dict[str, Any]) -> tuple[float, float]:

@@ -33,8 +33,16 @@ def _reach_epoch(curve: Any, target: float, direction: str) -> float:
     return math.inf
 
 
-def time_effects(parts: list[dict[str, Any]], *, paired: bool, alpha: float, method: str, target: float | None,
-                 direction: str, max_levels: int) -> dict[str, list[dict[str, Any]]]:
+def time_effects(
+    parts: list[dict[str, Any]],
+    *,
+    paired: bool,
+    alpha: float,
+    method: str,
+    target: float | None,
+    direction: str,
+    max_levels: int,
+) -> dict[str, list[dict[str, Any]]]:
     """Per question, ``level / reference`` ratios of fit seconds per epoch (and of time to ``target``)."""
     from archsearch.analysis._question import _comparisons, _units
 
@@ -45,8 +53,11 @@ def time_effects(parts: list[dict[str, Any]], *, paired: bool, alpha: float, met
             continue
         epochs = rows["_epochs"].where(rows["_epochs"] > 0)
         per_epoch = rows["fit_seconds"] / epochs
-        kinds = [("seconds per epoch", per_epoch)] if per_epoch.notna().any() else [
-            ("seconds per fit", rows["fit_seconds"])]
+        kinds = (
+            [("seconds per epoch", per_epoch)]
+            if per_epoch.notna().any()
+            else [("seconds per fit", rows["fit_seconds"])]
+        )
         if target is not None:
             reach = [_reach_epoch(c, target, direction) for c in rows["epoch_values"]]
             kinds.append((f"seconds to reach {target:g}", per_epoch * pd.Series(reach, index=rows.index)))
@@ -55,26 +66,49 @@ def time_effects(parts: list[dict[str, Any]], *, paired: bool, alpha: float, met
             r = rows.assign(value=np.log(secs.astype(float)))
             never = rows.loc[np.isinf(r["value"]), "trial"].nunique()
             units = _units(r[np.isfinite(r["value"])], paired, q["_others"] if not paired else [])
-            comps, _, _ = _comparisons(units, [lv["level"] for lv in q["levels"]], q["reference"],
-                                       q["_others"], paired, max_levels)
+            comps, _, _ = _comparisons(
+                units, [lv["level"] for lv in q["levels"]], q["reference"], q["_others"], paired, max_levels
+            )
             for e in q["effects"]:
-                entry = {"level": e["level"], "reference": q["reference"], "measure": what,
-                         "n": int((units["_level"] == e["level"]).sum()),
-                         "n_ref": int((units["_level"] == q["reference"]).sum()),
-                         "reason": (f"{never} trial(s) never reached {target:g}; they are left out."
-                                    if never and what.startswith("seconds to") else "")}
+                entry = {
+                    "level": e["level"],
+                    "reference": q["reference"],
+                    "measure": what,
+                    "n": int((units["_level"] == e["level"]).sum()),
+                    "n_ref": int((units["_level"] == q["reference"]).sum()),
+                    "reason": (
+                        f"{never} trial(s) never reached {target:g}; they are left out."
+                        if never and what.startswith("seconds to")
+                        else ""
+                    ),
+                }
                 pending.append((q["param"], entry, comps.get(e["level"])))
     p_adj, levels = adjust([c.p if c is not None and c.ok else math.nan for _, _, c in pending], method, alpha)
     out: dict[str, list[dict[str, Any]]] = {}
     for (param, entry, c), pa, a_each in zip(pending, p_adj, levels, strict=True):
         if c is None or not math.isfinite(c.diff):
-            entry.update({"ratio": None, "ci_low": None, "ci_high": None, "p": None, "p_adjusted": None,
-                          "verdict": TIME_NOT_ENOUGH})
+            entry.update(
+                {
+                    "ratio": None,
+                    "ci_low": None,
+                    "ci_high": None,
+                    "p": None,
+                    "p_adjusted": None,
+                    "verdict": TIME_NOT_ENOUGH,
+                }
+            )
         else:
             lo, hi = c.interval(a_each) if math.isfinite(a_each) else (math.nan, math.nan)
             v = decide(c.diff, pa if math.isfinite(pa) else None, "minimize", alpha)
-            entry.update({"ratio": math.exp(c.diff), "ci_low": math.exp(lo) if math.isfinite(lo) else None,
-                          "ci_high": math.exp(hi) if math.isfinite(hi) else None, "p": c.p, "p_adjusted": pa,
-                          "verdict": {HELPS: FASTER, HURTS: SLOWER, UNDECIDED: TIME_UNCLEAR}[v]})
+            entry.update(
+                {
+                    "ratio": math.exp(c.diff),
+                    "ci_low": math.exp(lo) if math.isfinite(lo) else None,
+                    "ci_high": math.exp(hi) if math.isfinite(hi) else None,
+                    "p": c.p,
+                    "p_adjusted": pa,
+                    "verdict": {HELPS: FASTER, HURTS: SLOWER, UNDECIDED: TIME_UNCLEAR}[v],
+                }
+            )
         out.setdefault(param, []).append(entry)
     return out

@@ -6,8 +6,16 @@ import pandas as pd
 
 __all__ = ["best_trials", "chance_trials", "state_counts"]
 
-_BEST_COLUMNS = ("trial", "value", "n_seeds", "params_count", "accuracy", "val_accuracy", "test_accuracy",
-                 "fit_seconds")
+_BEST_COLUMNS = (
+    "trial",
+    "value",
+    "n_seeds",
+    "params_count",
+    "accuracy",
+    "val_accuracy",
+    "test_accuracy",
+    "fit_seconds",
+)
 
 
 def best_trials(table: pd.DataFrame, direction: str = "maximize", k: int = 5) -> pd.DataFrame:

@@ -15,8 +15,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["DECISIONS", "HELPS", "HURTS", "NOT_ENOUGH", "NOT_LEARNED", "NO_EFFECT", "TOO_FEW", "UNCLEAR",
-           "UNDECIDED", "decide", "verdict"]
+__all__ = [
+    "DECISIONS",
+    "HELPS",
+    "HURTS",
+    "NOT_ENOUGH",
+    "NOT_LEARNED",
+    "NO_EFFECT",
+    "TOO_FEW",
+    "UNCLEAR",
+    "UNDECIDED",
+    "decide",
+    "verdict",
+]
 
 HELPS, HURTS, NO_EFFECT, UNDECIDED = "helps", "hurts", "no effect", "not decided yet"
 NOT_LEARNED, TOO_FEW = "did not learn", "too few trials"
@@ -26,7 +37,7 @@ UNCLEAR = NOT_ENOUGH = UNDECIDED
 
 
 def decide(diff: float | None, p_adjusted: float | None, direction: str = "maximize", alpha: float = 0.05) -> str:
-    """"helps" / "hurts" when the adjusted p-value is below ``alpha``, else "not decided yet".
+    """ "helps" / "hurts" when the adjusted p-value is below ``alpha``, else "not decided yet".
 
     Also "not decided yet" when there is no p-value (fewer than two units on a side).
 
@@ -41,8 +52,17 @@ def decide(diff: float | None, p_adjusted: float | None, direction: str = "maxim
     return HELPS if (diff > 0) == (direction == "maximize") else HURTS
 
 
-def verdict(diff: float | None, low: float | None, high: float | None, direction: str = "maximize",
-            *, n: int = 2, n_ref: int = 2, min_n: int = 2, min_effect: float | None = None) -> str:
+def verdict(
+    diff: float | None,
+    low: float | None,
+    high: float | None,
+    direction: str = "maximize",
+    *,
+    n: int = 2,
+    n_ref: int = 2,
+    min_n: int = 2,
+    min_effect: float | None = None,
+) -> str:
     """The decision an interval alone gives: helps, hurts, no effect (within +-``min_effect``), not decided yet.
 
     Example:

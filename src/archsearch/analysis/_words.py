@@ -119,8 +119,10 @@ def _more(e: dict[str, Any], objective: str | None) -> str:
     if need is None:
         return e.get("power_note") or ""
     if int(need) > MAX_SEEDS_ADVICE:
-        return (f"an effect of {size} is out of reach here (it needs about {need} {unit} per level; more than "
-                f"{MAX_SEEDS_ADVICE} is no plan): ask about a larger effect (`--min-effect`)")
+        return (
+            f"an effect of {size} is out of reach here (it needs about {need} {unit} per level; more than "
+            f"{MAX_SEEDS_ADVICE} is no plan): ask about a larger effect (`--min-effect`)"
+        )
     if more:
         return f"about {more} more {unit} per level ({need} in all) would detect {size} at 80% power"
     return ""

@@ -11,9 +11,17 @@ from archsearch.blocks._spec import Per, count_condition, per_name, pick
 __all__ = ["L4_AFTER", "alexnet_style", "inception_module", "inception_net", "lenet5"]
 
 
-def lenet5(hp: Any, input_shape: tuple[int, ...], num_classes: int, *, kernel_size: Any = 5,
-           pool: Any = "avg", activation: Any = "tanh", filters: Any = Per([6, 16]),
-           padding: Any = Per(["same", "valid"])) -> Any:
+def lenet5(
+    hp: Any,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    *,
+    kernel_size: Any = 5,
+    pool: Any = "avg",
+    activation: Any = "tanh",
+    filters: Any = Per([6, 16]),
+    padding: Any = Per(["same", "valid"]),
+) -> Any:
     """LeNet-5: conv(6) -> pool -> conv(16) -> pool -> Dense(120) -> Dense(84) -> softmax.
 
     The first convolution pads ("same") so 28x28 inputs keep LeCun's 32x32
@@ -58,11 +66,22 @@ def lenet5(hp: Any, input_shape: tuple[int, ...], num_classes: int, *, kernel_si
 L4_AFTER = Per([True, True, False], last=True)
 
 
-def alexnet_style(hp: Any, input_shape: tuple[int, ...], num_classes: int, *, blocks: Any = 3,
-                  filters: Any = Per([32, 32, 32, 32, 64]), kernel_size: Any = Per([11, 8, 5, 3, 1]),
-                  strides: Any = 1, padding: Any = Per(["same", "valid", "same"]), pool_after: Any = L4_AFTER,
-                  dropout: Any = Per([0.25, 0.25, 0.0], last=0.25), pool_padding: Any = "valid",
-                  dense_units: Any = 512, dense_dropout: Any = 0.5) -> Any:
+def alexnet_style(
+    hp: Any,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    *,
+    blocks: Any = 3,
+    filters: Any = Per([32, 32, 32, 32, 64]),
+    kernel_size: Any = Per([11, 8, 5, 3, 1]),
+    strides: Any = 1,
+    padding: Any = Per(["same", "valid", "same"]),
+    pool_after: Any = L4_AFTER,
+    dropout: Any = Per([0.25, 0.25, 0.0], last=0.25),
+    pool_padding: Any = "valid",
+    dense_units: Any = 512,
+    dense_dropout: Any = 0.5,
+) -> Any:
     """Lab L4's AlexNet-style CNN: conv blocks with shrinking kernels, then Dense(512).
 
     Block ``i`` is ``Conv2D(filters_i, kernel_i, stride 1, padding_i, relu) ->
@@ -96,9 +115,22 @@ def alexnet_style(hp: Any, input_shape: tuple[int, ...], num_classes: int, *, bl
     import keras
 
     inputs = keras.Input(shape=tuple(input_shape))
-    x = conv_stack(hp, inputs, blocks=blocks, filters=filters, kernel_size=kernel_size, strides=strides,
-                   padding=padding, batch_norm=True, pool="max", pool_after_conv=pool_after, pool_size=3,
-                   pool_strides=2, pool_padding=pool_padding, dropout=dropout)
+    x = conv_stack(
+        hp,
+        inputs,
+        blocks=blocks,
+        filters=filters,
+        kernel_size=kernel_size,
+        strides=strides,
+        padding=padding,
+        batch_norm=True,
+        pool="max",
+        pool_after_conv=pool_after,
+        pool_size=3,
+        pool_strides=2,
+        pool_padding=pool_padding,
+        dropout=dropout,
+    )
     x = keras.layers.Flatten()(x)
     units = pick(hp, "dense_units", dense_units)
     if units:
@@ -155,9 +187,17 @@ def inception_module(hp: Any, x: Any, *, branches: Any = (1, 4), filters: Any = 
     return keras.layers.Concatenate(name=f"inception_{index}")(outs)
 
 
-def inception_net(hp: Any, input_shape: tuple[int, ...], num_classes: int, *, modules: Any = (1, 3),
-                  branches: Any = (1, 4), filters: Any = 32, stem_filters: Any = 32,
-                  dropout: Any = 0.0) -> Any:
+def inception_net(
+    hp: Any,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    *,
+    modules: Any = (1, 3),
+    branches: Any = (1, 4),
+    filters: Any = 32,
+    stem_filters: Any = 32,
+    dropout: Any = 0.0,
+) -> Any:
     """An Inception-like CNN: a 3x3 stem, ``modules`` Inception modules each followed by
     MaxPool(2), then global average pooling and softmax.
 

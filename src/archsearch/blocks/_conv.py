@@ -10,11 +10,26 @@ from archsearch.blocks._spec import Per, at, count_condition, is_searched, per_n
 __all__ = ["conv_stack", "pooling"]
 
 
-def conv_stack(hp: Any, x: Any, *, blocks: Any = (1, 3), filters: Any = 32, kernel_size: Any = 3,
-               strides: Any = 1, padding: Any = "same", activation: Any = "relu", batch_norm: Any = False,
-               block_type: Any = "conv", pool: Any = "max", pool_after_conv: Any = True, pool_size: Any = 2,
-               pool_strides: Any = None, pool_padding: Any = "valid", dropout: Any = 0.0,
-               per_block: bool = False) -> Any:
+def conv_stack(
+    hp: Any,
+    x: Any,
+    *,
+    blocks: Any = (1, 3),
+    filters: Any = 32,
+    kernel_size: Any = 3,
+    strides: Any = 1,
+    padding: Any = "same",
+    activation: Any = "relu",
+    batch_norm: Any = False,
+    block_type: Any = "conv",
+    pool: Any = "max",
+    pool_after_conv: Any = True,
+    pool_size: Any = 2,
+    pool_strides: Any = None,
+    pool_padding: Any = "valid",
+    dropout: Any = 0.0,
+    per_block: bool = False,
+) -> Any:
     """A stack of blocks; each is a convolution block or a pooling block.
 
     A ``"conv"`` block is ``Conv2D -> [BatchNorm] -> [Pool] -> [Dropout]``; a
@@ -66,16 +81,21 @@ def conv_stack(hp: Any, x: Any, *, blocks: Any = (1, 3), filters: Any = 32, kern
     norm = pick(hp, "batch_norm", batch_norm)
     act = pick(hp, "conv_activation", activation)
     # Shared (non-Per) settings are declared once, up front, as they always were.
-    shared = {name: pick(hp, name, spec) for name, spec in
-              (("pool_after_conv", pool_after_conv), ("dropout", dropout), ("padding", padding))
-              if not isinstance(spec, Per)}
+    shared = {
+        name: pick(hp, name, spec)
+        for name, spec in (("pool_after_conv", pool_after_conv), ("dropout", dropout), ("padding", padding))
+        if not isinstance(spec, Per)
+    }
     chosen: dict[str, Any] = {}
 
     def pool_layer() -> Any:
         # Declared at first use, so a stack that never pools records no pooling hyperparameters.
         if not chosen:
-            chosen.update(kind=pick(hp, "pool", pool), size=pick(hp, "pool_size", pool_size),
-                          strides=pick(hp, "pool_strides", pool_strides))
+            chosen.update(
+                kind=pick(hp, "pool", pool),
+                size=pick(hp, "pool_size", pool_size),
+                strides=pick(hp, "pool_strides", pool_strides),
+            )
             chosen["padding"] = pick(hp, "pool_padding", pool_padding)
         return pooling(chosen["kind"], chosen["size"], chosen["strides"], chosen["padding"])
 
@@ -122,8 +142,11 @@ def pooling(kind: str, pool_size: Any = 2, strides: Any = None, padding: str = "
     """A ``MaxPooling2D`` (``"max"``) or ``AveragePooling2D`` (``"avg"``) layer."""
     import keras
 
-    layers = {"max": keras.layers.MaxPooling2D, "avg": keras.layers.AveragePooling2D,
-              "average": keras.layers.AveragePooling2D}
+    layers = {
+        "max": keras.layers.MaxPooling2D,
+        "avg": keras.layers.AveragePooling2D,
+        "average": keras.layers.AveragePooling2D,
+    }
     if kind not in layers:
         raise ValueError(f"pool must be 'max' or 'avg', but got {kind!r}.")
     return layers[kind](pool_size=pool_size, strides=strides, padding=padding)

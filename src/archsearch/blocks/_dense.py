@@ -13,8 +13,18 @@ __all__ = ["ACTIVATIONS", "dense_stack", "logistic_regression", "classifier"]
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "elu", "selu", "leaky_relu", "gelu", "swish", "linear", "softmax"]
 
 
-def dense_stack(hp: Any, x: Any, *, layers: Any = (1, 5), units: Any = (32, 512, 32), activation: Any = "relu",
-                dropout: Any = 0.0, l1: Any = 0.0, l2: Any = 0.0, per_layer: bool = True) -> Any:
+def dense_stack(
+    hp: Any,
+    x: Any,
+    *,
+    layers: Any = (1, 5),
+    units: Any = (32, 512, 32),
+    activation: Any = "relu",
+    dropout: Any = 0.0,
+    l1: Any = 0.0,
+    l2: Any = 0.0,
+    per_layer: bool = True,
+) -> Any:
     """Hidden ``Dense`` layers: depth, width and activation per layer, dropout, L1/L2.
 
     Declares ``layers``; then, per layer ``i`` (only while ``layers > i``),

@@ -15,8 +15,9 @@ OPTIMIZERS = ("sgd", "adam", "rmsprop", "adadelta", "adagrad", "nadam")
 SCHEDULES = ("constant", "exponential", "step", "cosine", "plateau")
 
 
-def optimizer(hp: Any, *, name: Any = "adam", learning_rate: Any = Log(1e-4, 1e-1, default=1e-3),
-              momentum: Any = 0.9) -> Any:
+def optimizer(
+    hp: Any, *, name: Any = "adam", learning_rate: Any = Log(1e-4, 1e-1, default=1e-3), momentum: Any = 0.9
+) -> Any:
     """A Keras optimizer chosen by hyperparameters.
 
     Declares ``optimizer`` and ``learning_rate`` when searched, and
@@ -44,16 +45,27 @@ def optimizer(hp: Any, *, name: Any = "adam", learning_rate: Any = Log(1e-4, 1e-
         else:
             mom = pick(hp, "momentum", momentum)
         return keras.optimizers.SGD(learning_rate=rate, momentum=mom)
-    classes = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
-               "adadelta": keras.optimizers.Adadelta, "adagrad": keras.optimizers.Adagrad,
-               "nadam": keras.optimizers.Nadam}
+    classes = {
+        "adam": keras.optimizers.Adam,
+        "rmsprop": keras.optimizers.RMSprop,
+        "adadelta": keras.optimizers.Adadelta,
+        "adagrad": keras.optimizers.Adagrad,
+        "nadam": keras.optimizers.Nadam,
+    }
     if kind not in classes:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, but got {kind!r}.")
     return classes[kind](learning_rate=rate)
 
 
-def lr_schedule(hp: Any, *, schedule: Any = "constant", decay_rate: Any = 0.5, step_epochs: Any = 3,
-                epochs: int = 10, patience: Any = 2) -> list[Any]:
+def lr_schedule(
+    hp: Any,
+    *,
+    schedule: Any = "constant",
+    decay_rate: Any = 0.5,
+    step_epochs: Any = 3,
+    epochs: int = 10,
+    patience: Any = 2,
+) -> list[Any]:
     """Learning-rate schedule callbacks, applied per epoch.
 
     ``exponential``: lr0 * rate^epoch; ``step``: lr0 * rate^(epoch // step_epochs);
@@ -89,14 +101,29 @@ def lr_schedule(hp: Any, *, schedule: Any = "constant", decay_rate: Any = 0.5, s
         wait = scoped("patience", patience, ["plateau"])
         return [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=rate, patience=wait)]
     every = scoped("step_epochs", step_epochs, ["step"]) if kind == "step" else 1
-    return [_epoch_schedule(lambda lr0: keras.optimizers.schedules.ExponentialDecay(
-        lr0, decay_steps=every, decay_rate=rate, staircase=kind == "step"))]
+    return [
+        _epoch_schedule(
+            lambda lr0: keras.optimizers.schedules.ExponentialDecay(
+                lr0, decay_steps=every, decay_rate=rate, staircase=kind == "step"
+            )
+        )
+    ]
 
 
-def compile_model(hp: Any, model: Any, *, optimizer_name: Any = "adam",
-                  learning_rate: Any = Log(1e-4, 1e-1, default=1e-3), momentum: Any = 0.9,
-                  schedule: Any = "constant", decay_rate: Any = 0.5, step_epochs: Any = 3, epochs: int = 10,
-                  patience: Any = 2, from_logits: bool | None = None) -> Any:
+def compile_model(
+    hp: Any,
+    model: Any,
+    *,
+    optimizer_name: Any = "adam",
+    learning_rate: Any = Log(1e-4, 1e-1, default=1e-3),
+    momentum: Any = 0.9,
+    schedule: Any = "constant",
+    decay_rate: Any = 0.5,
+    step_epochs: Any = 3,
+    epochs: int = 10,
+    patience: Any = 2,
+    from_logits: bool | None = None,
+) -> Any:
     """Compile ``model`` with a searched optimizer and schedule; the schedule's callbacks go to ``hp.fit_callbacks``.
 
     Uses sparse categorical cross-entropy (integer labels) and accuracy. See
@@ -117,8 +144,9 @@ def compile_model(hp: Any, model: Any, *, optimizer_name: Any = "adam",
         >>> compile_model(hp, model, optimizer_name=["sgd", "adam"], schedule=["constant", "cosine"])  # doctest: +SKIP
     """
     opt = optimizer(hp, name=optimizer_name, learning_rate=learning_rate, momentum=momentum)
-    callbacks = lr_schedule(hp, schedule=schedule, decay_rate=decay_rate, step_epochs=step_epochs,
-                            epochs=epochs, patience=patience)
+    callbacks = lr_schedule(
+        hp, schedule=schedule, decay_rate=decay_rate, step_epochs=step_epochs, epochs=epochs, patience=patience
+    )
     import keras
 
     if from_logits is None:

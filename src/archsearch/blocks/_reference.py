@@ -28,8 +28,16 @@ from archsearch.errors import SpaceError, UsageError
 if TYPE_CHECKING:
     from archsearch.space import Space
 
-__all__ = ["Reference", "build_reference", "describe_layer", "get_reference", "layer_table", "model_pitfalls",
-           "reference_summary", "space_references"]
+__all__ = [
+    "Reference",
+    "build_reference",
+    "describe_layer",
+    "get_reference",
+    "layer_table",
+    "model_pitfalls",
+    "reference_summary",
+    "space_references",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,15 +77,18 @@ def space_references(space: Space) -> dict[str, Reference]:
     """
     raw = getattr(space.build, "__globals__", {}).get("REFERENCES", {})
     if not isinstance(raw, Mapping):
-        raise SpaceError(f"{space.path}: REFERENCES must be a dict of name -> hyperparameter values, "
-                         f"but got {type(raw).__name__}.")
+        raise SpaceError(
+            f"{space.path}: REFERENCES must be a dict of name -> hyperparameter values, but got {type(raw).__name__}."
+        )
     out: dict[str, Reference] = {}
     for name, ref in raw.items():
         if isinstance(ref, Mapping):
             ref = Reference(dict(ref))
         if not isinstance(ref, Reference) or not isinstance(ref.values, Mapping):
-            raise SpaceError(f"{space.path}: REFERENCES[{name!r}] must be a dict of hyperparameter values or "
-                             f"archsearch.blocks.Reference, but got {ref!r}.")
+            raise SpaceError(
+                f"{space.path}: REFERENCES[{name!r}] must be a dict of hyperparameter values or "
+                f"archsearch.blocks.Reference, but got {ref!r}."
+            )
         out[str(name)] = ref
     return out
 
@@ -116,11 +127,14 @@ def build_reference(space: Space, name: str, input_shape: tuple[int, ...], num_c
     for key, value in ref.values.items():
         param = hp.params.get(key)
         if param is None:
-            raise SpaceError(f"{space.path}: reference {name!r} sets {key!r}, which the space does not declare "
-                             f"with these values (declared: {', '.join(sorted(hp.params)) or 'none'}).")
+            raise SpaceError(
+                f"{space.path}: reference {name!r} sets {key!r}, which the space does not declare "
+                f"with these values (declared: {', '.join(sorted(hp.params)) or 'none'})."
+            )
         if not _inside(param, value):
-            raise SpaceError(f"{space.path}: reference {name!r} sets {key}={value!r}, outside its space "
-                             f"({param.describe()}).")
+            raise SpaceError(
+                f"{space.path}: reference {name!r} sets {key}={value!r}, outside its space ({param.describe()})."
+            )
     return model, hp
 
 
@@ -154,8 +168,14 @@ def layer_table(model: Any) -> list[dict[str, Any]]:
         if type(layer).__name__ == "InputLayer":
             continue
         shape = layer.output.shape
-        rows.append({"layer": type(layer).__name__, "output_shape": [int(d) for d in shape[1:]],
-                     "params": int(layer.count_params()), "spec": describe_layer(layer)})
+        rows.append(
+            {
+                "layer": type(layer).__name__,
+                "output_shape": [int(d) for d in shape[1:]],
+                "params": int(layer.count_params()),
+                "spec": describe_layer(layer),
+            }
+        )
     return rows
 
 
@@ -198,26 +218,36 @@ def model_pitfalls(model: Any) -> list[str]:
     dense = [layer for layer in model.layers if type(layer).__name__ in ("Dense", "Conv2D")]
     for i, layer in enumerate(dense[:-1], 1):
         if _activation(layer) == "softmax":
-            out.append(f"hidden layer {i} ({layer.name}) has a softmax activation: its outputs sum to 1, so the "
-                       "next layer sees a near-constant input and the gradient through it all but vanishes; "
-                       "in lab L2 such a net stayed at chance (0.10).")
+            out.append(
+                f"hidden layer {i} ({layer.name}) has a softmax activation: its outputs sum to 1, so the "
+                "next layer sees a near-constant input and the gradient through it all but vanishes; "
+                "in lab L2 such a net stayed at chance (0.10)."
+            )
     if not dense:
         return out
     output = _activation(dense[-1])
     logits = _from_logits(model)
     if output == "linear" and logits is False:
-        out.append("the output is linear (logits) but the loss expects probabilities (from_logits=False): "
-                   "Keras normalises and clips raw scores, so the loss is wrong and training may stall.")
+        out.append(
+            "the output is linear (logits) but the loss expects probabilities (from_logits=False): "
+            "Keras normalises and clips raw scores, so the loss is wrong and training may stall."
+        )
     elif output == "softmax" and logits is True:
-        out.append("the output is a softmax but the loss has from_logits=True: softmax is applied twice, the "
-                   "gradients shrink and training is slower or stalls.")
+        out.append(
+            "the output is a softmax but the loss has from_logits=True: softmax is applied twice, the "
+            "gradients shrink and training is slower or stalls."
+        )
     elif output == "sigmoid" and logits is True:
-        out.append("the output is a sigmoid but the loss has from_logits=True: the loss applies a softmax to the "
-                   "sigmoids' 0-1 outputs, so no class can get more than about 23% probability, the loss stays "
-                   "high and the gradients are small; the class order, and so the accuracy, can still learn.")
+        out.append(
+            "the output is a sigmoid but the loss has from_logits=True: the loss applies a softmax to the "
+            "sigmoids' 0-1 outputs, so no class can get more than about 23% probability, the loss stays "
+            "high and the gradients are small; the class order, and so the accuracy, can still learn."
+        )
     elif output == "sigmoid" and logits is False:
-        out.append("the output is a sigmoid trained with categorical cross-entropy: Keras renormalises the ten "
-                   "independent sigmoids to sum to 1; it trains, but the scores are not a softmax.")
+        out.append(
+            "the output is a sigmoid trained with categorical cross-entropy: Keras renormalises the ten "
+            "independent sigmoids to sum to 1; it trains, but the scores are not a softmax."
+        )
     return out
 
 
@@ -239,8 +269,18 @@ def reference_summary(space: Space, name: str, shape: tuple[int, ...], classes: 
     """
     ref = get_reference(space, name)
     model, hp = build_reference(space, name, shape, classes)
-    return {"reference": name, "params": int(model.count_params()), "layers": layer_table(model),
-            "values": {k: v for k, v in hp.values.items() if k in hp.params},
-            "pitfalls": [*model_pitfalls(model), *ref.pitfalls], "lab": ref.lab, "reported": ref.reported,
-            "reported_value": ref.reported_value, "training": ref.training, "deviations": list(ref.deviations),
-            "epochs": ref.epochs or space.epochs, "batch_size": ref.batch_size or space.batch_size, "model": model}
+    return {
+        "reference": name,
+        "params": int(model.count_params()),
+        "layers": layer_table(model),
+        "values": {k: v for k, v in hp.values.items() if k in hp.params},
+        "pitfalls": [*model_pitfalls(model), *ref.pitfalls],
+        "lab": ref.lab,
+        "reported": ref.reported,
+        "reported_value": ref.reported_value,
+        "training": ref.training,
+        "deviations": list(ref.deviations),
+        "epochs": ref.epochs or space.epochs,
+        "batch_size": ref.batch_size or space.batch_size,
+        "model": model,
+    }

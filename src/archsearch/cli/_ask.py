@@ -20,33 +20,74 @@ from archsearch.cli._options import fuse_max_option, fuse_option, storage_option
 @click.argument("space", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--factor", required=True, metavar="NAME", help="The hyperparameter to vary, e.g. layers.")
 @click.option("--levels", metavar="A,B,...", help="Its levels, comma-separated (default: its whole grid).")
-@click.option("--repeats", "-k", type=int, default=3, show_default=True, metavar="K",
-              help="Seeds per level; every level runs with the same K seeds (paired). With --until-decided: "
-                   "seeds added per round (one look per round).")
-@click.option("--base", default="default", show_default=True, metavar="best|default|reference:NAME|PARAMS.json",
-              help="Where every other hyperparameter is held: its default, the best trial of the space's "
-                   "search study, one of the space's REFERENCES (a lab's own model, trained with its epochs "
-                   "and batch size), or values from a JSON file.")
-@click.option("--match-size", is_flag=False, flag_value="auto", default=None, metavar="[PARAM]",
-              help="Hold model size: at every level, set PARAM (default: the factor's partner, e.g. filters "
-                   "for blocks) so the parameter count is within 5% of the baseline level's.")
-@click.option("--until-decided", is_flag=True,
-              help="A sequential design: add K seeds per round and look after each, stopping when every "
-                   "comparison is decided (helps, hurts, or with --min-effect X 'no effect of X or more'), when "
-                   "the models did not learn, or at --max-seeds; the output says which. O'Brien-Fleming alpha "
-                   "spending keeps false "
-                   "decisions under no effect <= 5% over all looks; intervals are repeated-confidence "
-                   "intervals at the final look.")
-@click.option("--max-seeds", type=int, default=10, show_default=True, metavar="N",
-              help="With --until-decided: stop after N seeds per level.")
-@click.option("--min-effect", type=float, default=None, metavar="X",
-              help="The smallest effect worth detecting, in objective units (default 0.01: one point of "
-                   "accuracy on a [0, 1] metric); the answer says how many seeds give 80% power for it.")
+@click.option(
+    "--repeats",
+    "-k",
+    type=int,
+    default=3,
+    show_default=True,
+    metavar="K",
+    help="Seeds per level; every level runs with the same K seeds (paired). With --until-decided: "
+    "seeds added per round (one look per round).",
+)
+@click.option(
+    "--base",
+    default="default",
+    show_default=True,
+    metavar="best|default|reference:NAME|PARAMS.json",
+    help="Where every other hyperparameter is held: its default, the best trial of the space's "
+    "search study, one of the space's REFERENCES (a lab's own model, trained with its epochs "
+    "and batch size), or values from a JSON file.",
+)
+@click.option(
+    "--match-size",
+    is_flag=False,
+    flag_value="auto",
+    default=None,
+    metavar="[PARAM]",
+    help="Hold model size: at every level, set PARAM (default: the factor's partner, e.g. filters "
+    "for blocks) so the parameter count is within 5% of the baseline level's.",
+)
+@click.option(
+    "--until-decided",
+    is_flag=True,
+    help="A sequential design: add K seeds per round and look after each, stopping when every "
+    "comparison is decided (helps, hurts, or with --min-effect X 'no effect of X or more'), when "
+    "the models did not learn, or at --max-seeds; the output says which. O'Brien-Fleming alpha "
+    "spending keeps false "
+    "decisions under no effect <= 5% over all looks; intervals are repeated-confidence "
+    "intervals at the final look.",
+)
+@click.option(
+    "--max-seeds",
+    type=int,
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="With --until-decided: stop after N seeds per level.",
+)
+@click.option(
+    "--min-effect",
+    type=float,
+    default=None,
+    metavar="X",
+    help="The smallest effect worth detecting, in objective units (default 0.01: one point of "
+    "accuracy on a [0, 1] metric); the answer says how many seeds give 80% power for it.",
+)
 @click.option("--epochs", type=int, metavar="E", help="Override the space's EPOCHS (and a reference base's).")
-@click.option("--dataset", metavar="NAME", help="Ask on another dataset than the space declares "
-              "(a registered name, folder:PATH or npz:PATH).")
-@click.option("--seed", type=int, default=0, show_default=True, metavar="S",
-              help="Seeds the run order and the data split; trial seeds are 1000 + S + i.")
+@click.option(
+    "--dataset",
+    metavar="NAME",
+    help="Ask on another dataset than the space declares (a registered name, folder:PATH or npz:PATH).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    metavar="S",
+    help="Seeds the run order and the data split; trial seeds are 1000 + S + i.",
+)
 @fuse_option
 @fuse_max_option
 @study_option
@@ -55,10 +96,28 @@ from archsearch.cli._options import fuse_max_option, fuse_option, storage_option
 @deadline_option
 @sweep_result_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress or look lines; print only the verdicts.")
-def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, match_size: str | None,
-        until_decided: bool, max_seeds: int, min_effect: float | None, epochs: int | None, dataset: str | None,
-        seed: int, fuse: bool, fuse_max: int | None, study_name: str | None, storage: str | None,
-        tracking_uri: str | None, deadline: str | None, sweep_result: str | None, quiet: bool) -> None:
+def ask(
+    space: str,
+    factor: str,
+    levels: str | None,
+    repeats: int,
+    base: str,
+    match_size: str | None,
+    until_decided: bool,
+    max_seeds: int,
+    min_effect: float | None,
+    epochs: int | None,
+    dataset: str | None,
+    seed: int,
+    fuse: bool,
+    fuse_max: int | None,
+    study_name: str | None,
+    storage: str | None,
+    tracking_uri: str | None,
+    deadline: str | None,
+    sweep_result: str | None,
+    quiet: bool,
+) -> None:
     """Answer one question with a controlled ablation of FACTOR.
 
     Every other hyperparameter is held at a base configuration; each level of
@@ -90,8 +149,17 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
         stop_on_signals,
     )
 
-    options = RunOptions(epochs=epochs, seed=seed, study_name=study_name, storage=storage,
-                         tracking_uri=tracking_uri, quiet=quiet, dataset=dataset, fuse=fuse, fuse_max=fuse_max)
+    options = RunOptions(
+        epochs=epochs,
+        seed=seed,
+        study_name=study_name,
+        storage=storage,
+        tracking_uri=tracking_uri,
+        quiet=quiet,
+        dataset=dataset,
+        fuse=fuse,
+        fuse_max=fuse_max,
+    )
 
     def on_look(look: dict[str, Any]) -> None:
         if not quiet:
@@ -101,8 +169,9 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
     if deadline:  # observed durations: this factor's ablation studies of the space
         from archsearch.cli._deadline import DeadlineGuard
 
-        guard = DeadlineGuard(deadline, storage, study_name or f"{Path(space).stem}-ablation-{factor}",
-                              prefix=study_name is None)
+        guard = DeadlineGuard(
+            deadline, storage, study_name or f"{Path(space).stem}-ablation-{factor}", prefix=study_name is None
+        )
         why = guard.nothing_fits()
         if why:
             click.echo(why, err=True)
@@ -112,16 +181,27 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
         # Signals also between rounds; a store that fails is one line.
         failing_store = storage_errors(resolve_storage(storage), "--storage")
         with stop_on_signals(), guard or contextlib.nullcontext(), failing_store:
-            result = run_ablation(space, factor, options, levels=levels, repeats=repeats, base=base,
-                                  until_decided=until_decided, max_seeds=max_seeds, match_size=match_size,
-                                  min_effect=min_effect, on_look=on_look)
+            result = run_ablation(
+                space,
+                factor,
+                options,
+                levels=levels,
+                repeats=repeats,
+                base=base,
+                until_decided=until_decided,
+                max_seeds=max_seeds,
+                match_size=match_size,
+                min_effect=min_effect,
+                on_look=on_look,
+            )
             check_stop()
     except Interrupted as err:
         click.echo(err.summary)
         raise SystemExit(err.exit_code) from None
     except Stopped as err:  # after the last trial, during the analysis
-        click.echo(f"Ablation of {factor}: stopped ({err.reason}) after its trials; run the same command for "
-                   "the verdicts.")
+        click.echo(
+            f"Ablation of {factor}: stopped ({err.reason}) after its trials; run the same command for the verdicts."
+        )
         raise SystemExit(err.exit_code) from None
     write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=len(result.plan.pairs))
     click.echo(f"Ablation of {factor} in study '{result.study_name}': {result.message}")
@@ -131,8 +211,16 @@ def ask(space: str, factor: str, levels: str | None, repeats: int, base: str, ma
     from archsearch.cli._run import record
     from archsearch.report import record_study
 
-    record(lambda: record_study(space, study_name=result.study_name, storage=storage, tracking_uri=tracking_uri,
-                                run_id=result.search.parent_run_id), space)
+    record(
+        lambda: record_study(
+            space,
+            study_name=result.study_name,
+            storage=storage,
+            tracking_uri=tracking_uri,
+            run_id=result.search.parent_run_id,
+        ),
+        space,
+    )
 
 
 def answer_lines(data: dict[str, Any], space: str, study: str) -> list[str]:
@@ -157,6 +245,7 @@ def _echo_matched(plan: object) -> None:
     matched = getattr(plan, "matched", None)
     if not matched:
         return
-    rows = ", ".join(f"{lv}: {matched['adjusted']}={row['value']} ({row['params']:,})"
-                     for lv, row in matched["levels"].items())
+    rows = ", ".join(
+        f"{lv}: {matched['adjusted']}={row['value']} ({row['params']:,})" for lv, row in matched["levels"].items()
+    )
     click.echo(f"Sizes matched within 5% by {matched['adjusted']}: {rows}")

@@ -37,21 +37,49 @@ def lab_asks(plan_path: str, storage: str | None = None) -> list[Any]:
         params = command.make_context(step.command, [step.space, *step.args]).params
         space = load_space(step.space)
         if step.command == "run":
-            asks.append(LabAsk(step.space, "", params["study_name"] or space.name, (), params.get("repeats") or 1,
-                               "default", params["dataset"], kind="run", epochs=params["epochs"],
-                               trials=params["trials"] or space.trials))
+            asks.append(
+                LabAsk(
+                    step.space,
+                    "",
+                    params["study_name"] or space.name,
+                    (),
+                    params.get("repeats") or 1,
+                    "default",
+                    params["dataset"],
+                    kind="run",
+                    epochs=params["epochs"],
+                    trials=params["trials"] or space.trials,
+                )
+            )
             continue
         levels = tuple(v.strip() for v in (params["levels"] or "").split(",") if v.strip())
         epochs = params["epochs"] or _reference_epochs(space, params["base"]) or space.epochs
-        study = params["study_name"] or _find_study(storage, ablation_study_name(space, params["factor"]),
-                                                    params["factor"], levels, params["base"],
-                                                    params["dataset"] or space.dataset, epochs)
-        asks.append(LabAsk(step.space, params["factor"], study, levels, params["repeats"], params["base"],
-                           params["dataset"], epochs=epochs,
-                           max_seeds=params["max_seeds"] if params.get("until_decided") else None))
+        study = params["study_name"] or _find_study(
+            storage,
+            ablation_study_name(space, params["factor"]),
+            params["factor"],
+            levels,
+            params["base"],
+            params["dataset"] or space.dataset,
+            epochs,
+        )
+        asks.append(
+            LabAsk(
+                step.space,
+                params["factor"],
+                study,
+                levels,
+                params["repeats"],
+                params["base"],
+                params["dataset"],
+                epochs=epochs,
+                max_seeds=params["max_seeds"] if params.get("until_decided") else None,
+            )
+        )
     if not any(a.kind == "ask" for a in asks):
-        raise UsageError(f"{plan_path}: no ask step; --labs reads a plan's `ask = \"SPACE\"` steps "
-                         "(e.g. search/labs_offline.toml).")
+        raise UsageError(
+            f'{plan_path}: no ask step; --labs reads a plan\'s `ask = "SPACE"` steps (e.g. search/labs_offline.toml).'
+        )
     return asks
 
 
@@ -60,12 +88,13 @@ def _reference_epochs(space: Any, base: str) -> int | None:
 
     if not base.startswith("reference:"):
         return None
-    ref = space_references(space).get(base[len("reference:"):])
+    ref = space_references(space).get(base[len("reference:") :])
     return ref.epochs if ref else None
 
 
-def _find_study(storage: str | None, prefix: str, factor: str, levels: tuple[str, ...], base: str, dataset: str,
-                epochs: int) -> str:
+def _find_study(
+    storage: str | None, prefix: str, factor: str, levels: tuple[str, ...], base: str, dataset: str, epochs: int
+) -> str:
     """The newest study named ``prefix`` or ``prefix-<identity>`` whose design is this step's; else ``prefix``."""
     import datetime as dt
 
@@ -76,15 +105,19 @@ def _find_study(storage: str | None, prefix: str, factor: str, levels: tuple[str
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     summaries = optuna.get_all_study_summaries(open_storage(resolve_storage(storage)), include_best_trial=False)
-    reference = base[len("reference:"):] if base.startswith("reference:") else None
+    reference = base[len("reference:") :] if base.startswith("reference:") else None
     found = []
     for s in summaries:
         if s.study_name != prefix and not s.study_name.startswith(prefix + "-"):
             continue
         d = s.user_attrs.get(StudyAttr.DESIGN) or {}
-        if (d.get("factor") == factor and (not levels or [str(v) for v in d.get("levels") or []] == list(levels))
-                and d.get("reference") == reference and d.get("dataset") == dataset
-                and int(d.get("epochs") or 0) == int(epochs)):
+        if (
+            d.get("factor") == factor
+            and (not levels or [str(v) for v in d.get("levels") or []] == list(levels))
+            and d.get("reference") == reference
+            and d.get("dataset") == dataset
+            and int(d.get("epochs") or 0) == int(epochs)
+        ):
             found.append(s)
     newest = max(found, key=lambda s: s.datetime_start or dt.datetime.min, default=None)
     return newest.study_name if newest else prefix

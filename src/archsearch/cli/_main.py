@@ -80,13 +80,22 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="archsearch")
-@click.option("--debug", is_flag=True, envvar="ARCHSEARCH_DEBUG", show_envvar=True,
-              help="Show full tracebacks instead of one-line errors, and TensorFlow's start-up log lines "
-                   "(implies --verbose).")
-@click.option("--verbose", is_flag=True, envvar="ARCHSEARCH_VERBOSE", show_envvar=True,
-              help="Show the libraries' own log lines (MLflow, alembic, TensorFlow, Optuna) on stderr. Without "
-                   "it they go only to the log file: $ARCHSEARCH_LOG_FILE, else archsearch.log in the cache "
-                   "folder (~/.cache/archsearch).")
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="ARCHSEARCH_DEBUG",
+    show_envvar=True,
+    help="Show full tracebacks instead of one-line errors, and TensorFlow's start-up log lines (implies --verbose).",
+)
+@click.option(
+    "--verbose",
+    is_flag=True,
+    envvar="ARCHSEARCH_VERBOSE",
+    show_envvar=True,
+    help="Show the libraries' own log lines (MLflow, alembic, TensorFlow, Optuna) on stderr. Without "
+    "it they go only to the log file: $ARCHSEARCH_LOG_FILE, else archsearch.log in the cache "
+    "folder (~/.cache/archsearch).",
+)
 @click.pass_context
 def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
     """Hyperparameter and architecture search for Keras models.

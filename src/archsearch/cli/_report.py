@@ -9,28 +9,72 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
 
 @click.command()
 @click.argument("space_or_study", metavar="SPACE_OR_STUDY", required=False)
-@click.option("--table", "table_file", type=click.Path(dir_okay=False, path_type=str), metavar="FILE.csv",
-              help="Analyse your own results: one row per trial and seed (see docs/report-schema.md); prints JSON.")
-@click.option("--labs", "labs_plan", type=click.Path(dir_okay=False, path_type=str), metavar="PLAN.toml",
-              help="Each lab's reported number next to archsearch's answer, for every ask step of a lab plan "
-                   "(search/labs_offline.toml): effect, interval, seeds, parameters, verdict, fit-time ratio, real "
-                   "data or stand-in; prints Markdown (docs/labs-results.md), or JSON with --format json.")
-@click.option("--design", type=click.Choice(["search", "ablation"]), default="search", show_default=True,
-              help="With --table: a search (exploratory) or a controlled ablation (confirmatory).")
-@click.option("--fdr", is_flag=True, help="Control the false discovery rate (Benjamini-Hochberg) over the report's "
-              "comparisons instead of the family-wise error rate (Holm, the default).")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True,
-              help="What to print on stdout (without --out).")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=str), metavar="DIR",
-              help="Write report.md (+ PNG plots), report.html and report.json to DIR instead of printing.")
+@click.option(
+    "--table",
+    "table_file",
+    type=click.Path(dir_okay=False, path_type=str),
+    metavar="FILE.csv",
+    help="Analyse your own results: one row per trial and seed (see docs/report-schema.md); prints JSON.",
+)
+@click.option(
+    "--labs",
+    "labs_plan",
+    type=click.Path(dir_okay=False, path_type=str),
+    metavar="PLAN.toml",
+    help="Each lab's reported number next to archsearch's answer, for every ask step of a lab plan "
+    "(search/labs_offline.toml): effect, interval, seeds, parameters, verdict, fit-time ratio, real "
+    "data or stand-in; prints Markdown (docs/labs-results.md), or JSON with --format json.",
+)
+@click.option(
+    "--design",
+    type=click.Choice(["search", "ablation"]),
+    default="search",
+    show_default=True,
+    help="With --table: a search (exploratory) or a controlled ablation (confirmatory).",
+)
+@click.option(
+    "--fdr",
+    is_flag=True,
+    help="Control the false discovery rate (Benjamini-Hochberg) over the report's "
+    "comparisons instead of the family-wise error rate (Holm, the default).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "json"]),
+    default="md",
+    show_default=True,
+    help="What to print on stdout (without --out).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=str),
+    metavar="DIR",
+    help="Write report.md (+ PNG plots), report.html and report.json to DIR instead of printing.",
+)
 @study_option
 @storage_option
 @tracking_uri_option
-@click.option("--no-mlflow", is_flag=True, help="Do not refresh the answer on the MLflow parent run (report files, "
-              "verdict tags, description) and its experiment.")
-def report(space_or_study: str | None, table_file: str | None, labs_plan: str | None, design: str, fdr: bool,
-           fmt: str, out: str | None, study_name: str | None, storage: str | None, tracking_uri: str | None,
-           no_mlflow: bool) -> None:
+@click.option(
+    "--no-mlflow",
+    is_flag=True,
+    help="Do not refresh the answer on the MLflow parent run (report files, "
+    "verdict tags, description) and its experiment.",
+)
+def report(
+    space_or_study: str | None,
+    table_file: str | None,
+    labs_plan: str | None,
+    design: str,
+    fdr: bool,
+    fmt: str,
+    out: str | None,
+    study_name: str | None,
+    storage: str | None,
+    tracking_uri: str | None,
+    no_mlflow: bool,
+) -> None:
     """Answer the space's questions: effects with adjusted intervals and verdicts.
 
     SPACE_OR_STUDY is a space file (its QUESTIONS are answered) or a study
@@ -87,8 +131,7 @@ def report(space_or_study: str | None, table_file: str | None, labs_plan: str | 
         if not no_mlflow:
             run_id = record_answer(rep, files, tracking_uri)
             if run_id is not None:
-                click.echo(f"report attached to MLflow run {run_id} (experiment '{rep.to_dict()['study']}')",
-                           err=True)
+                click.echo(f"report attached to MLflow run {run_id} (experiment '{rep.to_dict()['study']}')", err=True)
 
 
 def _report_table(path: str, design: str, fdr: bool) -> None:

@@ -32,50 +32,119 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 
 @click.command()
 @click.argument("space", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--trials", "-n", type=int, metavar="N",
-              help="Finished (complete or pruned) trials the study should have (default: the space's TRIALS). "
-                   "Running the same command again resumes the study up to N.")
+@click.option(
+    "--trials",
+    "-n",
+    type=int,
+    metavar="N",
+    help="Finished (complete or pruned) trials the study should have (default: the space's TRIALS). "
+    "Running the same command again resumes the study up to N.",
+)
 @click.option("--timeout", type=float, metavar="SECONDS", help="Start no new trial after this many seconds.")
 @click.option("--epochs", type=int, metavar="E", help="Override the space's EPOCHS.")
-@click.option("--seed", type=int, default=0, show_default=True, metavar="S",
-              help="Seeds the sampler, the data split and each trial (trial seed = S + trial number). "
-                   "Same seed on CPU: same params and metrics.")
-@click.option("--dataset", metavar="NAME", help="Run on another dataset than the space declares "
-              "(a registered name, folder:PATH or npz:PATH).")
-@click.option("--sampler", type=click.Choice(SAMPLERS), default="tpe", show_default=True,
-              help="Optuna sampler. cmaes and gp need extras: pip install 'archsearch[cmaes]' / '[gp]'.")
-@click.option("--pruner", type=click.Choice(PRUNERS), default="none", show_default=True,
-              help="Optuna pruner, fed the objective after each epoch; pruned trials keep their curves.")
-@click.option("--engine", type=click.Choice(ENGINES), default="optuna", show_default=True,
-              help="What picks the trials: Optuna (--sampler, --pruner), or keras-tuner's own RandomSearch, "
-                   "BayesianOptimization or Hyperband (max_epochs = --epochs) on the same space file, recorded in "
-                   "the same Optuna storage and MLflow store. Default study: SPACE-keras-tuner-random etc.")
-@click.option("--repeats", type=int, default=1, show_default=True, metavar="K",
-              help="Train each sampled configuration K times with different seeds; the sampler sees the mean, "
-                   "each seed's metrics are kept for the report's intervals.")
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    metavar="S",
+    help="Seeds the sampler, the data split and each trial (trial seed = S + trial number). "
+    "Same seed on CPU: same params and metrics.",
+)
+@click.option(
+    "--dataset",
+    metavar="NAME",
+    help="Run on another dataset than the space declares (a registered name, folder:PATH or npz:PATH).",
+)
+@click.option(
+    "--sampler",
+    type=click.Choice(SAMPLERS),
+    default="tpe",
+    show_default=True,
+    help="Optuna sampler. cmaes and gp need extras: pip install 'archsearch[cmaes]' / '[gp]'.",
+)
+@click.option(
+    "--pruner",
+    type=click.Choice(PRUNERS),
+    default="none",
+    show_default=True,
+    help="Optuna pruner, fed the objective after each epoch; pruned trials keep their curves.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="optuna",
+    show_default=True,
+    help="What picks the trials: Optuna (--sampler, --pruner), or keras-tuner's own RandomSearch, "
+    "BayesianOptimization or Hyperband (max_epochs = --epochs) on the same space file, recorded in "
+    "the same Optuna storage and MLflow store. Default study: SPACE-keras-tuner-random etc.",
+)
+@click.option(
+    "--repeats",
+    type=int,
+    default=1,
+    show_default=True,
+    metavar="K",
+    help="Train each sampled configuration K times with different seeds; the sampler sees the mean, "
+    "each seed's metrics are kept for the report's intervals.",
+)
 @fuse_option
 @fuse_max_option
 @study_option
 @storage_option
 @tracking_uri_option
 @long_run_options
-@click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
-              help="Run N worker processes on this machine, sharing the study (each one trial at a time). "
-                   "SQLite takes up to 8; for more, or for several machines, use PostgreSQL (--storage).")
-@click.option("--on-stop", type=click.Choice(("fail", "prune")), default="fail", show_default=True,
-              help="How the running trial ends when SIGTERM, SIGINT (Ctrl-C) or SIGHUP stops the search: FAIL "
-                   "(run again on resume) or PRUNED (counted as finished). Its MLflow run ends KILLED either way.")
+@click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    metavar="N",
+    help="Run N worker processes on this machine, sharing the study (each one trial at a time). "
+    "SQLite takes up to 8; for more, or for several machines, use PostgreSQL (--storage).",
+)
+@click.option(
+    "--on-stop",
+    type=click.Choice(("fail", "prune")),
+    default="fail",
+    show_default=True,
+    help="How the running trial ends when SIGTERM, SIGINT (Ctrl-C) or SIGHUP stops the search: FAIL "
+    "(run again on resume) or PRUNED (counted as finished). Its MLflow run ends KILLED either way.",
+)
 @click.option("--parent-run-id", hidden=True, help="Continue this MLflow parent run (set when recycling).")
 @click.option("--worker-index", type=int, default=0, hidden=True, help="Set by --workers for each worker.")
 @deadline_option
 @sweep_result_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
-def run(space: str, trials: int | None, timeout: float | None, epochs: int | None, seed: int,
-        dataset: str | None, sampler: str, pruner: str, engine: str, repeats: int, fuse: bool,
-        fuse_max: int | None, study_name: str | None,
-        storage: str | None, tracking_uri: str | None, max_failures: int, recycle_after: int | None,
-        max_rss_mib: int, heartbeat: int, workers: int, on_stop: str, parent_run_id: str | None,
-        worker_index: int, deadline: str | None, sweep_result: str | None, quiet: bool) -> None:
+def run(
+    space: str,
+    trials: int | None,
+    timeout: float | None,
+    epochs: int | None,
+    seed: int,
+    dataset: str | None,
+    sampler: str,
+    pruner: str,
+    engine: str,
+    repeats: int,
+    fuse: bool,
+    fuse_max: int | None,
+    study_name: str | None,
+    storage: str | None,
+    tracking_uri: str | None,
+    max_failures: int,
+    recycle_after: int | None,
+    max_rss_mib: int,
+    heartbeat: int,
+    workers: int,
+    on_stop: str,
+    parent_run_id: str | None,
+    worker_index: int,
+    deadline: str | None,
+    sweep_result: str | None,
+    quiet: bool,
+) -> None:
     """Search the space declared in SPACE (a .py space file).
 
     Each trial builds the model with hyperparameters picked by Optuna, trains
@@ -101,12 +170,30 @@ def run(space: str, trials: int | None, timeout: float | None, epochs: int | Non
     from archsearch.study import Interrupted, RunOptions, run_search
 
     started = time.monotonic()
-    options = RunOptions(trials=trials, timeout=timeout, epochs=epochs, seed=seed, study_name=study_name,
-                         storage=storage, tracking_uri=tracking_uri, dataset=dataset, quiet=quiet,
-                         max_failures=max_failures, sampler=sampler, pruner=pruner, repeats=repeats,
-                         heartbeat=heartbeat, recycle_after=recycle_after, max_rss_mib=max_rss_mib,
-                         parent_run_id=parent_run_id, worker_index=worker_index, engine=engine, on_stop=on_stop,
-                         fuse=fuse, fuse_max=fuse_max)
+    options = RunOptions(
+        trials=trials,
+        timeout=timeout,
+        epochs=epochs,
+        seed=seed,
+        study_name=study_name,
+        storage=storage,
+        tracking_uri=tracking_uri,
+        dataset=dataset,
+        quiet=quiet,
+        max_failures=max_failures,
+        sampler=sampler,
+        pruner=pruner,
+        repeats=repeats,
+        heartbeat=heartbeat,
+        recycle_after=recycle_after,
+        max_rss_mib=max_rss_mib,
+        parent_run_id=parent_run_id,
+        worker_index=worker_index,
+        engine=engine,
+        on_stop=on_stop,
+        fuse=fuse,
+        fuse_max=fuse_max,
+    )
     if workers > 1 and engine != "optuna":
         raise click.UsageError(f"--workers {workers} needs --engine optuna: keras-tuner's tuner runs in one process.")
     # The study's name now, so a sweep can read a step that is stopped before it ends (the end rewrites it).
@@ -179,8 +266,16 @@ def _print_verdicts(result: SearchResult, space: str) -> None:
         return
     for line in lines:
         click.echo(line)
-    record(lambda: record_study(space, study_name=result.study_name, storage=result.storage,
-                                tracking_uri=result.tracking_uri, run_id=result.parent_run_id), space)
+    record(
+        lambda: record_study(
+            space,
+            study_name=result.study_name,
+            storage=result.storage,
+            tracking_uri=result.tracking_uri,
+            run_id=result.parent_run_id,
+        ),
+        space,
+    )
 
 
 def record(write: Any, space: str) -> None:
@@ -188,5 +283,8 @@ def record(write: Any, space: str) -> None:
     try:
         write()
     except Exception as err:
-        click.echo(f"warning: the answer is not in MLflow ({type(err).__name__}: {err}); "
-                   f"`archsearch report {space}` records it.", err=True)
+        click.echo(
+            f"warning: the answer is not in MLflow ({type(err).__name__}: {err}); "
+            f"`archsearch report {space}` records it.",
+            err=True,
+        )

@@ -10,13 +10,23 @@ import click
 @click.command()
 @click.argument("space", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--dataset", metavar="NAME", help="Show the space on another dataset than it declares.")
-@click.option("--summary/--no-summary", default=True, show_default=True,
-              help="Print the Keras summary of the smallest, default and largest models.")
-@click.option("--reference", metavar="NAME",
-              help="Show one of the space's REFERENCES (a lab's own model): its layers, counts and pitfalls.")
-@click.option("--json", "as_json", is_flag=True,
-              help="With --reference: print {\"params\": N, \"layers\": [...]} as JSON (batch axis and "
-                   "InputLayer left out).")
+@click.option(
+    "--summary/--no-summary",
+    default=True,
+    show_default=True,
+    help="Print the Keras summary of the smallest, default and largest models.",
+)
+@click.option(
+    "--reference",
+    metavar="NAME",
+    help="Show one of the space's REFERENCES (a lab's own model): its layers, counts and pitfalls.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='With --reference: print {"params": N, "layers": [...]} as JSON (batch axis and InputLayer left out).',
+)
 def show(space: str, dataset: str | None, summary: bool, reference: str | None, as_json: bool) -> None:
     """Print what SPACE searches, without training.
 
@@ -46,8 +56,10 @@ def show(space: str, dataset: str | None, summary: bool, reference: str | None, 
     if loaded.description:
         out(f"           {loaded.description.splitlines()[0]}")
     out(f"dataset    {spec}: input {'x'.join(map(str, shape))} ({loaded.input}), {num_classes} classes")
-    out(f"training   {loaded.epochs} epochs, batch {loaded.batch_size}, validation {loaded.validation_split:g}, "
-        f"{loaded.trials} trials, {loaded.direction} {loaded.objective}")
+    out(
+        f"training   {loaded.epochs} epochs, batch {loaded.batch_size}, validation {loaded.validation_split:g}, "
+        f"{loaded.trials} trials, {loaded.direction} {loaded.objective}"
+    )
     builds = probe_builds(loaded, shape, num_classes, values_per_parent=16)
     params = declared(builds)
     out(f"\nhyperparameters ({len(params)})")
@@ -82,16 +94,23 @@ def _show_reference(space: Any, name: str, dataset: str | None, as_json: bool) -
     info = reference_summary(space, name, *input_shape(space, dataset))
     model = info.pop("model")
     if as_json:
-        click.echo(json.dumps({"params": info["params"],
-                               "layers": [{k: row[k] for k in ("layer", "output_shape", "params")}
-                                          for row in info["layers"]]}))
+        click.echo(
+            json.dumps(
+                {
+                    "params": info["params"],
+                    "layers": [{k: row[k] for k in ("layer", "output_shape", "params")} for row in info["layers"]],
+                }
+            )
+        )
         return
     out = click.echo
     out(f"reference  {name} of {space.path}: {info['params']:,} parameters")
     if info["lab"] or info["reported"]:
         out(f"lab        {info['lab']}: reported {info['reported'] or 'nothing'}")
-    out(f"training   {info['epochs']} epochs, batch {info['batch_size']}"
-        + (f"; the lab: {info['training']}" if info["training"] else ""))
+    out(
+        f"training   {info['epochs']} epochs, batch {info['batch_size']}"
+        + (f"; the lab: {info['training']}" if info["training"] else "")
+    )
     out(f"values     {_fmt(info['values'])}")
     width = max(len(row["spec"]) for row in info["layers"])
     out("\nlayers")

@@ -55,11 +55,20 @@ def runs_url(base: str, experiment_id: str | None, view: bool = False) -> str:
 
 @click.command()
 @tracking_uri_option
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Anything but loopback lets other machines read and change the runs.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but loopback lets other machines read and change the runs.",
+)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Web worker processes of the MLflow server (each one holds MLflow in memory).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Web worker processes of the MLflow server (each one holds MLflow in memory).",
+)
 @click.option("--verbose", is_flag=True, help="Show the server's own lines: start, access log, warnings, shutdown.")
 def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bool) -> None:
     """Open the MLflow UI on the runs archsearch recorded.
@@ -72,22 +81,41 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
     """
     uri = resolve_tracking_uri(tracking_uri)
     if uri.startswith(("http://", "https://")):
-        raise UsageError(f"--tracking-uri {redact(uri)}: the runs are on an MLflow server already; open {redact(uri)} "
-                         "in a browser instead.")
+        raise UsageError(
+            f"--tracking-uri {redact(uri)}: the runs are on an MLflow server already; open {redact(uri)} "
+            "in a browser instead."
+        )
     experiment_id, view = _newest_experiment(uri)
     _check_port(host, port)
     if not _is_loopback(host):
-        click.echo(f"warning: --host {host}: the UI is reachable from other machines, without a login; "
-                   "anyone who can reach this port can read and delete runs.", err=True)
-    cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", uri, "--host", host,
-           "--port", str(port), "--workers", str(workers)]
+        click.echo(
+            f"warning: --host {host}: the UI is reachable from other machines, without a login; "
+            "anyone who can reach this port can read and delete runs.",
+            err=True,
+        )
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "server",
+        "--backend-store-uri",
+        uri,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     root = artifact_root_for(uri)
     if root is not None:
         cmd += ["--default-artifact-root", root]
     if not verbose:
         cmd += ["--uvicorn-opts", "--no-access-log"]
-    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": os.environ.get(
-        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false")}
+    env = {
+        **os.environ,
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": os.environ.get("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false"),
+    }
     if not verbose:
         env["PYTHONWARNINGS"] = "ignore"  # MLflow's deprecation and FutureWarnings on every start
     base = f"http://{_url_host(host)}:{port}"
@@ -97,8 +125,7 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
     # notes) go to stderr with --verbose, else to a log file shown only if the server fails.
     log = None if verbose else tempfile.TemporaryFile(prefix="archsearch-ui-")  # noqa: SIM115 (closed by _tail)
     out = _stderr_fd() if log is None else log
-    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=log, start_new_session=True,
-                            preexec_fn=_die_with_parent)
+    proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=log, start_new_session=True, preexec_fn=_die_with_parent)
     stopping: list[int] = []
 
     def forward(signum: int, _frame: object) -> None:
@@ -123,8 +150,10 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
         raise SystemExit(128 + stopping[0])
     if code != 0:
         click.echo(tail, err=True, nl=False)
-        raise SystemExit(f"error: the MLflow server exited with code {code}"
-                         + ("; its last lines are above." if tail else "; run with --verbose to see why."))
+        raise SystemExit(
+            f"error: the MLflow server exited with code {code}"
+            + ("; its last lines are above." if tail else "; run with --verbose to see why.")
+        )
 
 
 def _tail(log: IO[bytes] | None, lines: int = 20) -> str:
@@ -137,9 +166,11 @@ def _tail(log: IO[bytes] | None, lines: int = 20) -> str:
     return "".join(text.splitlines(keepends=True)[-lines:])
 
 
-_NEWEST = ("SELECT runs.experiment_id FROM runs JOIN experiments USING (experiment_id) {join} "
-           "WHERE runs.lifecycle_stage = 'active' AND experiments.lifecycle_stage = 'active' {where} "
-           "ORDER BY runs.start_time DESC LIMIT 1")
+_NEWEST = (
+    "SELECT runs.experiment_id FROM runs JOIN experiments USING (experiment_id) {join} "
+    "WHERE runs.lifecycle_stage = 'active' AND experiments.lifecycle_stage = 'active' {where} "
+    "ORDER BY runs.start_time DESC LIMIT 1"
+)
 
 
 def _newest_experiment(uri: str) -> tuple[str | None, bool]:
@@ -152,13 +183,22 @@ def _newest_experiment(uri: str) -> tuple[str | None, bool]:
         try:
             con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
             try:
-                with_verdict = _NEWEST.format(join="JOIN tags ON tags.run_uuid = runs.run_uuid",
-                                              where="AND tags.key LIKE ? ESCAPE '!'")
-                row = (con.execute(with_verdict, (Tag.VERDICT_PREFIX.replace("_", "!_") + "%",)).fetchone()
-                       or con.execute(_NEWEST.format(join="", where="")).fetchone())
+                with_verdict = _NEWEST.format(
+                    join="JOIN tags ON tags.run_uuid = runs.run_uuid", where="AND tags.key LIKE ? ESCAPE '!'"
+                )
+                row = (
+                    con.execute(with_verdict, (Tag.VERDICT_PREFIX.replace("_", "!_") + "%",)).fetchone()
+                    or con.execute(_NEWEST.format(join="", where="")).fetchone()
+                )
                 if row is not None:
-                    row = (row[0], con.execute("SELECT 1 FROM experiment_tags WHERE experiment_id = ? AND key = ?",
-                                               (row[0], Tag.SHARED_VIEW)).fetchone() is not None)
+                    row = (
+                        row[0],
+                        con.execute(
+                            "SELECT 1 FROM experiment_tags WHERE experiment_id = ? AND key = ?",
+                            (row[0], Tag.SHARED_VIEW),
+                        ).fetchone()
+                        is not None,
+                    )
             finally:
                 con.close()
         except sqlite3.Error as err:
@@ -184,9 +224,11 @@ def _newest_experiment(uri: str) -> tuple[str | None, bool]:
 
 
 def _no_runs(uri: str, why: str) -> str:
-    return (f"no runs yet in {redact(uri)}: {why} (looked from {Path.cwd()}). `archsearch run SPACE` records them "
-            "there; runs made in another folder: pass --tracking-uri sqlite:////path/to/mlruns/mlflow.db "
-            "or set ARCHSEARCH_TRACKING_URI.")
+    return (
+        f"no runs yet in {redact(uri)}: {why} (looked from {Path.cwd()}). `archsearch run SPACE` records them "
+        "there; runs made in another folder: pass --tracking-uri sqlite:////path/to/mlruns/mlflow.db "
+        "or set ARCHSEARCH_TRACKING_URI."
+    )
 
 
 def _check_port(host: str, port: int) -> None:
@@ -197,8 +239,10 @@ def _check_port(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as err:
             if err.errno == errno.EADDRINUSE:
-                raise UsageError(f"--port {port}: {host}:{port} is already in use (another `archsearch ui` or "
-                                 f"MLflow server?). Stop it, or pick a free port, e.g. --port {port + 1}.") from None
+                raise UsageError(
+                    f"--port {port}: {host}:{port} is already in use (another `archsearch ui` or "
+                    f"MLflow server?). Stop it, or pick a free port, e.g. --port {port + 1}."
+                ) from None
             raise UsageError(f"--host {host}: cannot listen there ({err.strerror}).") from None
 
 
@@ -229,8 +273,11 @@ def _wait_ready(proc: subprocess.Popen, base: str, stopping: list[int]) -> bool:
             pass
         time.sleep(0.25)
     if proc.poll() is None and not stopping:
-        click.echo(f"warning: the MLflow server did not answer at {base} within {_START_TIMEOUT_S:.0f} s; "
-                   "still waiting for it.", err=True)
+        click.echo(
+            f"warning: the MLflow server did not answer at {base} within {_START_TIMEOUT_S:.0f} s; "
+            "still waiting for it.",
+            err=True,
+        )
     return False
 
 

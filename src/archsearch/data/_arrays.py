@@ -42,8 +42,10 @@ def load_npz(path: str) -> RawData:
             elif {"x", "y"} <= names:
                 keys = ["x", "y"]
             else:
-                raise DatasetError(f"{path}: expected arrays x_train, y_train (and x_test, y_test) or x, y, but found "
-                                   f"{', '.join(sorted(names)) or 'none'}; {_FIX}.")
+                raise DatasetError(
+                    f"{path}: expected arrays x_train, y_train (and x_test, y_test) or x, y, but found "
+                    f"{', '.join(sorted(names)) or 'none'}; {_FIX}."
+                )
             arrays = [f[k] for k in keys]
     except (OSError, ValueError, EOFError) as err:
         raise DatasetError(f"{path}: not a readable .npz file ({' '.join(str(err).split())[:120]}); {_FIX}.") from None
@@ -54,15 +56,19 @@ def load_npz(path: str) -> RawData:
         x_test, y_test = _images(path, "x_test", arrays[2]), _labels(path, "y_test", arrays[3])
         _same_length(path, "x_test", x_test, "y_test", y_test)
         if x_test.shape[1:] != x_train.shape[1:]:
-            raise DatasetError(f"{path}: x_test images are {x_test.shape[1:]} but x_train images are "
-                               f"{x_train.shape[1:]}; they must have the same shape.")
+            raise DatasetError(
+                f"{path}: x_test images are {x_test.shape[1:]} but x_train images are "
+                f"{x_train.shape[1:]}; they must have the same shape."
+            )
     return RawData(x_train, y_train, x_test, y_test)
 
 
 def _images(path: str, key: str, x: np.ndarray) -> np.ndarray:
     if x.ndim not in (3, 4) or (x.ndim == 4 and x.shape[-1] not in (1, 3, 4)):
-        raise DatasetError(f"{path}: {key} has shape {x.shape}; images must be (N, H, W) or (N, H, W, C) with C "
-                           "1, 3 or 4 (reshape flat vectors to (N, H, W) before saving).")
+        raise DatasetError(
+            f"{path}: {key} has shape {x.shape}; images must be (N, H, W) or (N, H, W, C) with C "
+            "1, 3 or 4 (reshape flat vectors to (N, H, W) before saving)."
+        )
     if x.dtype.kind not in "uif":
         raise DatasetError(f"{path}: {key} has dtype {x.dtype}; images must be numbers.")
     return x
@@ -73,8 +79,9 @@ def _labels(path: str, key: str, y: np.ndarray) -> np.ndarray:
         y = y.argmax(axis=1)  # one-hot
     y = y.reshape(len(y)) if y.ndim == 2 else y
     if y.ndim != 1 or y.dtype.kind not in "uib" and not (y.dtype.kind == "f" and np.all(y == np.round(y))):
-        raise DatasetError(f"{path}: {key} has shape {y.shape} and dtype {y.dtype}; labels must be integers "
-                           "0..K-1, one per image.")
+        raise DatasetError(
+            f"{path}: {key} has shape {y.shape} and dtype {y.dtype}; labels must be integers 0..K-1, one per image."
+        )
     if len(y) and y.min() < 0:
         raise DatasetError(f"{path}: {key} has negative labels; labels must be integers 0..K-1.")
     return y.astype(np.int64)
@@ -82,5 +89,4 @@ def _labels(path: str, key: str, y: np.ndarray) -> np.ndarray:
 
 def _same_length(path: str, xk: str, x: np.ndarray, yk: str, y: np.ndarray) -> None:
     if len(x) != len(y):
-        raise DatasetError(f"{path}: {xk} has {len(x)} images but {yk} has {len(y)} labels; they must match in "
-                           "length.")
+        raise DatasetError(f"{path}: {xk} has {len(x)} images but {yk} has {len(y)} labels; they must match in length.")

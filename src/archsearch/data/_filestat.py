@@ -117,8 +117,7 @@ def _stat_share(handles: Sequence[int | str], folders: Sequence[tuple[Path, Sequ
     return out.tobytes()
 
 
-def _forked(handles: Sequence[int | str], folders: Sequence[tuple[Path, Sequence[str]]],
-            shares: list[_Share]) -> bytes:
+def _forked(handles: Sequence[int | str], folders: Sequence[tuple[Path, Sequence[str]]], shares: list[_Share]) -> bytes:
     """Stat ``shares[0]`` here and each other share in a forked child (here too if the child fails)."""
     children: dict[int, tuple[int, int]] = {}  # share index -> (pid, read end of its pipe), until reaped
     try:
@@ -142,8 +141,9 @@ def _forked(handles: Sequence[int | str], folders: Sequence[tuple[Path, Sequence
                 os.waitpid(pid, 0)
 
 
-def _fork_share(handles: Sequence[int | str], folders: Sequence[tuple[Path, Sequence[str]]],
-                share: _Share) -> tuple[int, int] | None:
+def _fork_share(
+    handles: Sequence[int | str], folders: Sequence[tuple[Path, Sequence[str]]], share: _Share
+) -> tuple[int, int] | None:
     """Fork a child that writes the rows of ``share`` to a pipe; None when forking is refused."""
     reader, writer = os.pipe()
     try:
@@ -162,7 +162,7 @@ def _fork_share(handles: Sequence[int | str], folders: Sequence[tuple[Path, Sequ
             os.close(reader)
             view = memoryview(_stat_share(handles, folders, share))
             while view:
-                view = view[os.write(writer, view):]
+                view = view[os.write(writer, view) :]
             status = 0
         finally:
             os._exit(status)

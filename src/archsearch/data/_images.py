@@ -43,8 +43,9 @@ _PROBE_PER_CLASS = 3
 _LAYOUT_HINT = "one subfolder of images per class, e.g. {p}/A/1.png, {p}/B/2.png"
 
 
-def load_image_folder(path: str | os.PathLike[str], *, image_size: tuple[int, int] | None = None,
-                      workers: int | None = None) -> RawData:
+def load_image_folder(
+    path: str | os.PathLike[str], *, image_size: tuple[int, int] | None = None, workers: int | None = None
+) -> RawData:
     """Load a class-per-subfolder image folder, or a ``.tar.gz`` of one, through the cache.
 
     Args:
@@ -75,10 +76,11 @@ def check_image_folder(path: str | os.PathLike[str]) -> Path:
     if source.is_file() and source.name.lower().endswith(ARCHIVE_SUFFIXES):
         return source
     if source.is_file():
-        raise DatasetError(f"{path}: not a folder or a {'/'.join(ARCHIVE_SUFFIXES)} archive; "
-                           f"an image dataset needs {_LAYOUT_HINT.format(p=path)}.")
-    raise DatasetError(f"{path}: no such folder or archive; an image dataset needs "
-                       f"{_LAYOUT_HINT.format(p=path)}.")
+        raise DatasetError(
+            f"{path}: not a folder or a {'/'.join(ARCHIVE_SUFFIXES)} archive; "
+            f"an image dataset needs {_LAYOUT_HINT.format(p=path)}."
+        )
+    raise DatasetError(f"{path}: no such folder or archive; an image dataset needs {_LAYOUT_HINT.format(p=path)}.")
 
 
 def _class_dirs(root: Path) -> list[str]:
@@ -86,8 +88,10 @@ def _class_dirs(root: Path) -> list[str]:
     if not class_dirs:
         raise DatasetError(f"{root}: no class subfolders; an image dataset needs {_LAYOUT_HINT.format(p=root)}.")
     if len(class_dirs) == 1:
-        raise DatasetError(f"{root}: only one class subfolder ({class_dirs[0]}); a classification needs at least "
-                           f"two (point at the folder that holds the class folders: {_LAYOUT_HINT.format(p=root)}).")
+        raise DatasetError(
+            f"{root}: only one class subfolder ({class_dirs[0]}); a classification needs at least "
+            f"two (point at the folder that holds the class folders: {_LAYOUT_HINT.format(p=root)})."
+        )
     return class_dirs
 
 
@@ -104,12 +108,21 @@ def _load_folder(root: Path, size: tuple[int, int] | None, workers: int | None) 
     labels = [label for label, fnames in enumerate(listing) for _ in fnames]
     mode, target, strict = _probe(root, classes, files, labels, size)
     paths = [str(root / rel) for rel in files]
-    tasks = (paths[i:i + _BATCH] for i in range(0, len(paths), _BATCH))
+    tasks = (paths[i : i + _BATCH] for i in range(0, len(paths), _BATCH))
     n_workers = _workers(workers, len(paths) >= _PARALLEL_MIN_FILES)
-    label_batches = (labels[i:i + _BATCH] for i in range(0, len(labels), _BATCH))
-    name_batches = (files[i:i + _BATCH] for i in range(0, len(files), _BATCH))
-    return _build(root, folder, key, classes, zip(tasks, label_batches, name_batches, strict=True),
-                  mode, target, strict, n_workers)
+    label_batches = (labels[i : i + _BATCH] for i in range(0, len(labels), _BATCH))
+    name_batches = (files[i : i + _BATCH] for i in range(0, len(files), _BATCH))
+    return _build(
+        root,
+        folder,
+        key,
+        classes,
+        zip(tasks, label_batches, name_batches, strict=True),
+        mode,
+        target,
+        strict,
+        n_workers,
+    )
 
 
 def _scan(root: Path) -> tuple[list[str], list[list[str]], str]:
@@ -132,8 +145,9 @@ def _scan(root: Path) -> tuple[list[str], list[list[str]], str]:
     return class_dirs, listing, key
 
 
-def _probe(root: Path, classes: list[str], files: list[str], labels: list[int],
-           size: tuple[int, int] | None) -> tuple[str, tuple[int, int], bool]:
+def _probe(
+    root: Path, classes: list[str], files: list[str], labels: list[int], size: tuple[int, int] | None
+) -> tuple[str, tuple[int, int], bool]:
     """Colour mode and size from the first few files of each class; fail early on mixed sizes."""
     from PIL import Image
 
@@ -191,8 +205,9 @@ def _load_archive(archive: Path, size: tuple[int, int] | None, workers: int | No
                         yield items, labels, names
                         items, labels, names = [], [], []
         except (tarfile.TarError, OSError, EOFError) as err:
-            raise DatasetError(f"{archive}: cannot read the archive ({err}); re-download it or extract it and "
-                               "use the folder.") from None
+            raise DatasetError(
+                f"{archive}: cannot read the archive ({err}); re-download it or extract it and use the folder."
+            ) from None
         if items:
             yield items, labels, names
 
@@ -217,9 +232,17 @@ def _probe_bytes(data: bytes, probe: dict[str, object]) -> None:
 # -- shared ------------------------------------------------------------------------------------------------
 
 
-def _build(source: Path, folder: Path, key: str, classes: list[str] | dict[str, int],
-           tasks: Iterable[tuple[list, list[int], list[str]]], mode: str | dict[str, object],
-           size: tuple[int, int] | None, strict: bool, workers: int) -> RawData:
+def _build(
+    source: Path,
+    folder: Path,
+    key: str,
+    classes: list[str] | dict[str, int],
+    tasks: Iterable[tuple[list, list[int], list[str]]],
+    mode: str | dict[str, object],
+    size: tuple[int, int] | None,
+    strict: bool,
+    workers: int,
+) -> RawData:
     """Decode ``tasks`` into a new cache entry and return it memory-mapped.
 
     ``mode``/``classes`` may be filled lazily (archives learn them while streaming),
@@ -254,8 +277,14 @@ def _build(source: Path, folder: Path, key: str, classes: list[str] | dict[str, 
         raise
     names_by_id = classes if isinstance(classes, list) else sorted(classes, key=classes.__getitem__)
     y, class_names = _compact_labels(source, np.concatenate(y_parts), names_by_id)
-    meta = {"key": key, "source": str(source), "class_names": class_names, "skipped": skipped,
-            "to_gray": to_gray, "shape": [writer.rows, *(writer.row_shape or ())]}
+    meta = {
+        "key": key,
+        "source": str(source),
+        "class_names": class_names,
+        "skipped": skipped,
+        "to_gray": to_gray,
+        "shape": [writer.rows, *(writer.row_shape or ())],
+    }
     write_entry(folder, tmp, y, meta)
     cached = read_entry(folder, key)
     if cached is None:  # a concurrent writer replaced it with another version; rebuild is not worth it here
@@ -263,9 +292,13 @@ def _build(source: Path, folder: Path, key: str, classes: list[str] | dict[str, 
     return _from_cache(source, *cached)
 
 
-def _decode_all(tasks: Iterable[tuple[list, list[int], list[str]]], mode: str | dict[str, object],
-                size: tuple[int, int] | None, strict: bool,
-                workers: int) -> Iterator[tuple[Decoded, list[int], list[str]]]:
+def _decode_all(
+    tasks: Iterable[tuple[list, list[int], list[str]]],
+    mode: str | dict[str, object],
+    size: tuple[int, int] | None,
+    strict: bool,
+    workers: int,
+) -> Iterator[tuple[Decoded, list[int], list[str]]]:
     """Decode in order; at most a few batches in flight so memory stays bounded."""
     if workers <= 1:
         for items, labels, names in tasks:
@@ -289,8 +322,9 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     """fork where :func:`fork_is_safe` (fast, and scripts need no main guard); forkserver or spawn otherwise."""
     if fork_is_safe():
         return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                       else "spawn")
+    return multiprocessing.get_context(
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    )
 
 
 def _resolved(mode: str | dict[str, object], size: tuple[int, int] | None = None) -> tuple[str, tuple[int, int]]:
@@ -307,8 +341,10 @@ def _compact_labels(source: Path, y: np.ndarray, names: list[str]) -> tuple[np.n
     if empty:
         logger.warning("%s: class folder(s) without a readable image ignored: %s", source, ", ".join(empty))
     if len(present) < 2:
-        raise DatasetError(f"{source}: only {len(present)} class with readable images ({', '.join(present)}); "
-                           f"a classification needs at least two ({_LAYOUT_HINT.format(p=source)}).")
+        raise DatasetError(
+            f"{source}: only {len(present)} class with readable images ({', '.join(present)}); "
+            f"a classification needs at least two ({_LAYOUT_HINT.format(p=source)})."
+        )
     new_id = {n: i for i, n in enumerate(present)}
     remap = np.array([new_id.get(n, -1) for n in names], dtype=np.int64)
     return remap[y], present
@@ -326,8 +362,10 @@ def _from_cache(source: Path, x: np.ndarray, y: np.ndarray, meta: dict) -> RawDa
 
 def _mixed_sizes(source: Path, sizes: dict[tuple[int, int], str]) -> None:
     (a, _), (b, example) = list(sizes.items())[:2]
-    raise DatasetError(f"{source}: images of mixed sizes ({a[0]}x{a[1]} and {b[0]}x{b[1]}, e.g. {example}); "
-                       "set IMAGE_SIZE = (height, width) in the space to resize them.")
+    raise DatasetError(
+        f"{source}: images of mixed sizes ({a[0]}x{a[1]} and {b[0]}x{b[1]}, e.g. {example}); "
+        "set IMAGE_SIZE = (height, width) in the space to resize them."
+    )
 
 
 def _workers(requested: int | None, large: bool) -> int:

@@ -80,8 +80,10 @@ class KerasSource:
             _download(self)
             folder = self.locate()
         if folder is None:
-            raise DatasetError(f"{self.name}: Keras reported a download but {self.expected()} is still missing; "
-                               f"{self.manual.format(dir=keras_datasets_dir())}.")
+            raise DatasetError(
+                f"{self.name}: Keras reported a download but {self.expected()} is still missing; "
+                f"{self.manual.format(dir=keras_datasets_dir())}."
+            )
         return self.read(folder)
 
     def expected(self) -> Path:
@@ -105,7 +107,8 @@ def _download(source: KerasSource) -> None:
         raise DatasetError(
             f"{source.name}: {source.expected()} is missing and the download failed ({reason}); "
             f"{source.manual.format(dir=keras_datasets_dir())}, or set KERAS_HOME to a folder whose datasets/ "
-            "holds it.") from None
+            "holds it."
+        ) from None
 
 
 # -- readers -----------------------------------------------------------------------------------------------
@@ -114,8 +117,13 @@ def _download(source: KerasSource) -> None:
 def _read_mnist(folder: Path) -> RawData:
     path = folder / "mnist.npz"
     arrays = _npz(path, ("x_train", "y_train", "x_test", "y_test"))
-    return RawData(arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"],
-                   class_names=[str(i) for i in range(10)])
+    return RawData(
+        arrays["x_train"],
+        arrays["y_train"],
+        arrays["x_test"],
+        arrays["y_test"],
+        class_names=[str(i) for i in range(10)],
+    )
 
 
 def _npz(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -123,8 +131,10 @@ def _npz(path: Path, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
         with np.load(path, allow_pickle=False) as f:
             missing = [k for k in keys if k not in f.files]
             if missing:
-                raise DatasetError(f"{path}: has no array(s) {', '.join(missing)} (found: "
-                                   f"{', '.join(f.files) or 'none'}); delete it and download it again.")
+                raise DatasetError(
+                    f"{path}: has no array(s) {', '.join(missing)} (found: "
+                    f"{', '.join(f.files) or 'none'}); delete it and download it again."
+                )
             return {k: f[k] for k in keys}
     except (OSError, ValueError) as err:
         raise DatasetError(f"{path}: not a readable .npz file ({err}); delete it and download it again.") from None
@@ -148,8 +158,10 @@ def read_idx(path: Path) -> np.ndarray:
     dims = tuple(int(d) for d in np.frombuffer(data, dtype=">i4", count=ndim, offset=4))
     offset = 4 + 4 * ndim
     if len(data) - offset != int(np.prod(dims)):
-        raise DatasetError(f"{path}: header says {dims} but the file holds {len(data) - offset} values; "
-                           "delete it and download it again.")
+        raise DatasetError(
+            f"{path}: header says {dims} but the file holds {len(data) - offset} values; "
+            "delete it and download it again."
+        )
     return np.frombuffer(data, dtype=np.uint8, offset=offset).reshape(dims)
 
 
@@ -164,10 +176,15 @@ def _read_fashion(folder: Path) -> RawData:
 class _ArraysOnly(pickle.Unpickler):
     """CIFAR batches hold dicts, lists and numpy arrays; refuse anything else (pickles can run code)."""
 
-    _ALLOWED = {("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "_reconstruct"),
-                ("numpy._core.multiarray", "_reconstruct"), ("numpy.core.multiarray", "scalar"),
-                ("numpy._core.multiarray", "scalar"),
-                ("_codecs", "encode")}  # how Python 3 writes bytes at pickle protocol 2 (re-pickled copies)
+    _ALLOWED = {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("_codecs", "encode"),
+    }  # how Python 3 writes bytes at pickle protocol 2 (re-pickled copies)
 
     def find_class(self, module: str, name: str):  # noqa: ANN201 - pickle's signature
         if (module, name) not in self._ALLOWED:
@@ -178,17 +195,22 @@ class _ArraysOnly(pickle.Unpickler):
 def _cifar_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         with open(path, "rb") as f:
-            d = {(k.decode() if isinstance(k, bytes) else k): v
-                 for k, v in _ArraysOnly(f, encoding="bytes").load().items()}
+            d = {
+                (k.decode() if isinstance(k, bytes) else k): v
+                for k, v in _ArraysOnly(f, encoding="bytes").load().items()
+            }
         data = np.asarray(d["data"], dtype=np.uint8)
         labels = np.asarray(d[label_key], dtype=np.int64)
         images = data.reshape(len(data), 3, 32, 32).transpose(0, 2, 3, 1)  # channels last, as Keras gives
     except (OSError, EOFError, KeyError, ValueError, AttributeError, pickle.UnpicklingError) as err:
-        raise DatasetError(f"{path}: not a readable CIFAR batch ({type(err).__name__}: {err}); delete it and "
-                           "extract the archive again.") from None
+        raise DatasetError(
+            f"{path}: not a readable CIFAR batch ({type(err).__name__}: {err}); delete it and "
+            "extract the archive again."
+        ) from None
     if len(images) != len(labels):
-        raise DatasetError(f"{path}: {len(images)} images but {len(labels)} labels; delete it and extract the "
-                           "archive again.")
+        raise DatasetError(
+            f"{path}: {len(images)} images but {len(labels)} labels; delete it and extract the archive again."
+        )
     return images, labels
 
 
@@ -205,8 +227,13 @@ def _read_cifar100(label_mode: str) -> Callable[[Path], RawData]:
         key = f"{label_mode}_labels"
         x_train, y_train = _cifar_batch(folder / "train", key)
         x_test, y_test = _cifar_batch(folder / "test", key)
-        return RawData(np.ascontiguousarray(x_train), y_train, np.ascontiguousarray(x_test), y_test,
-                       class_names=_cifar100_names(folder, label_mode))
+        return RawData(
+            np.ascontiguousarray(x_train),
+            y_train,
+            np.ascontiguousarray(x_test),
+            y_test,
+            class_names=_cifar100_names(folder, label_mode),
+        )
 
     return read
 
@@ -223,31 +250,70 @@ def _cifar100_names(folder: Path, label_mode: str) -> list[str] | None:
 
 _CIFAR_MANUAL = "download {url} and extract it into {{dir}} (giving {{dir}}/{folder}/{first})"
 
-KERAS_DATASETS: dict[str, KerasSource] = {s.name: s for s in (
-    KerasSource("mnist", "mnist", ("mnist.npz",), ("",), f"{_GOOGLE}mnist.npz",
-                f"download {_GOOGLE}mnist.npz and put it at {{dir}}/mnist.npz", _read_mnist, (28, 28, 1), 10,
-                "MNIST digits via keras.datasets: 60,000 + 10,000 test, 28x28 grey, 10 classes"),
-    KerasSource("fashion_mnist", "fashion_mnist",
-                ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
-                 "t10k-images-idx3-ubyte.gz"), ("fashion-mnist",), _GOOGLE,
-                f"download the four *-ubyte.gz files from {_GOOGLE} into {{dir}}/fashion-mnist/", _read_fashion,
-                (28, 28, 1), 10, "Fashion-MNIST via keras.datasets: 60,000 + 10,000 test, 28x28 grey, 10 classes"),
-    KerasSource("cifar10", "cifar10", ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4",
-                                       "data_batch_5", "test_batch"),
-                ("cifar-10-batches-py-target/cifar-10-batches-py", "cifar-10-batches-py"),
-                "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
-                _CIFAR_MANUAL.format(url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
-                                     folder="cifar-10-batches-py", first="data_batch_1"),
-                _read_cifar10, (32, 32, 3), 10,
-                "CIFAR-10 via keras.datasets: 50,000 + 10,000 test, 32x32 RGB, 10 classes"),
-    KerasSource("cifar100", "cifar100", ("train", "test"),
-                ("cifar-100-python-target/cifar-100-python", "cifar-100-python"),
-                "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
-                _CIFAR_MANUAL.format(url="https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
-                                     folder="cifar-100-python", first="train"),
-                _read_cifar100("fine"), (32, 32, 3), 100,
-                "CIFAR-100 (fine labels) via keras.datasets: 50,000 + 10,000 test, 32x32 RGB, 100 classes"),
-)}
+KERAS_DATASETS: dict[str, KerasSource] = {
+    s.name: s
+    for s in (
+        KerasSource(
+            "mnist",
+            "mnist",
+            ("mnist.npz",),
+            ("",),
+            f"{_GOOGLE}mnist.npz",
+            f"download {_GOOGLE}mnist.npz and put it at {{dir}}/mnist.npz",
+            _read_mnist,
+            (28, 28, 1),
+            10,
+            "MNIST digits via keras.datasets: 60,000 + 10,000 test, 28x28 grey, 10 classes",
+        ),
+        KerasSource(
+            "fashion_mnist",
+            "fashion_mnist",
+            (
+                "train-labels-idx1-ubyte.gz",
+                "train-images-idx3-ubyte.gz",
+                "t10k-labels-idx1-ubyte.gz",
+                "t10k-images-idx3-ubyte.gz",
+            ),
+            ("fashion-mnist",),
+            _GOOGLE,
+            f"download the four *-ubyte.gz files from {_GOOGLE} into {{dir}}/fashion-mnist/",
+            _read_fashion,
+            (28, 28, 1),
+            10,
+            "Fashion-MNIST via keras.datasets: 60,000 + 10,000 test, 28x28 grey, 10 classes",
+        ),
+        KerasSource(
+            "cifar10",
+            "cifar10",
+            ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch"),
+            ("cifar-10-batches-py-target/cifar-10-batches-py", "cifar-10-batches-py"),
+            "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+            _CIFAR_MANUAL.format(
+                url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+                folder="cifar-10-batches-py",
+                first="data_batch_1",
+            ),
+            _read_cifar10,
+            (32, 32, 3),
+            10,
+            "CIFAR-10 via keras.datasets: 50,000 + 10,000 test, 32x32 RGB, 10 classes",
+        ),
+        KerasSource(
+            "cifar100",
+            "cifar100",
+            ("train", "test"),
+            ("cifar-100-python-target/cifar-100-python", "cifar-100-python"),
+            "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
+            _CIFAR_MANUAL.format(
+                url="https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz", folder="cifar-100-python", first="train"
+            ),
+            _read_cifar100("fine"),
+            (32, 32, 3),
+            100,
+            "CIFAR-100 (fine labels) via keras.datasets: 50,000 + 10,000 test, 32x32 RGB, 100 classes",
+        ),
+    )
+}
 
 
 def load_keras_dataset(name: str) -> RawData:

@@ -46,9 +46,11 @@ def load_notmnist(stem: str, *, image_size: tuple[int, int] | None = None) -> Ra
     found = locate_notmnist(stem)
     if found is None:
         base = keras_datasets_dir()
-        raise DatasetError(f"notMNIST: neither {base / stem}/ nor {base / stem}.tar.gz exists; download {stem}.tar.gz "
-                           f"({_ORIGIN}) into {base} (or set KERAS_HOME), or use --dataset folder:PATH for a copy "
-                           "elsewhere.")
+        raise DatasetError(
+            f"notMNIST: neither {base / stem}/ nor {base / stem}.tar.gz exists; download {stem}.tar.gz "
+            f"({_ORIGIN}) into {base} (or set KERAS_HOME), or use --dataset folder:PATH for a copy "
+            "elsewhere."
+        )
     if found.is_dir():
         nested = found / stem
         if nested.is_dir():  # extracted into a folder of the same name

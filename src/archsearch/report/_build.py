@@ -86,9 +86,16 @@ class Report:
         return written
 
 
-def build_report(space_or_study: str | Path | Space, *, study_name: str | None = None, storage: str | None = None,
-                 tracking_uri: str | None = None, importance_resamples: int = 20, top: int = 5,
-                 fdr: bool = False) -> Report:
+def build_report(
+    space_or_study: str | Path | Space,
+    *,
+    study_name: str | None = None,
+    storage: str | None = None,
+    tracking_uri: str | None = None,
+    importance_resamples: int = 20,
+    top: int = 5,
+    fdr: bool = False,
+) -> Report:
     """Load a study and compute everything the report shows.
 
     The statistics are :func:`archsearch.analyze_table`'s on the study's trial
@@ -123,17 +130,26 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         space = _space_from_mlflow(study.study_name, tracking_uri)
     table = load_trials(study)
     direction = study.direction.name.lower()
-    design = dict(study.user_attrs.get(StudyAttr.DESIGN)
-                  or {"kind": "search", "sampler": study.user_attrs.get(StudyAttr.SAMPLER, "tpe")})
+    design = dict(
+        study.user_attrs.get(StudyAttr.DESIGN)
+        or {"kind": "search", "sampler": study.user_attrs.get(StudyAttr.SAMPLER, "tpe")}
+    )
     objective = space.objective if space is not None else _objective_from_history(table)
     paired = design.get("kind") == "ablation"
     questions = _questions(space, table, design)
     classes = _num_classes(design.get("dataset") or (space.dataset if space is not None else None))
-    stats = analyze_table(analysis_table(table, objective), design="ablation" if paired else "search",
-                          questions=questions, direction=direction, plan=design if paired else None,
-                          adjust_method="fdr_bh" if fdr else "holm",
-                          space=None if space is None else str(space.path), objective=objective,
-                          chance=chance_level(objective, classes), min_effect=design.get("min_effect"))
+    stats = analyze_table(
+        analysis_table(table, objective),
+        design="ablation" if paired else "search",
+        questions=questions,
+        direction=direction,
+        plan=design if paired else None,
+        adjust_method="fdr_bh" if fdr else "holm",
+        space=None if space is None else str(space.path),
+        objective=objective,
+        chance=chance_level(objective, classes),
+        min_effect=design.get("min_effect"),
+    )
     for q in stats["questions"]:
         for e in q["effects"]:
             e["summary"] = format_effect(e, objective)
@@ -153,17 +169,32 @@ def build_report(space_or_study: str | Path | Space, *, study_name: str | None =
         "space": None if space is None else str(space.path),
         "objective": objective,
         "design": design,
-        "counts": {**state_counts(table), "excluded": stats["counts"]["excluded"],
-                   "other_budget": stats["counts"]["other_budget"], "rows": int(len(done))},
+        "counts": {
+            **state_counts(table),
+            "excluded": stats["counts"]["excluded"],
+            "other_budget": stats["counts"]["other_budget"],
+            "rows": int(len(done)),
+        },
         "lab": lab_context(space, design, table=table),
         "best_trials": _records(best.drop(columns=[c for c in ("history",) if c in best.columns])),
-        "importance": (importance(study, importance_resamples) if importance_resamples and not paired
-                       else {"evaluator": None, "params": {}, "error": "an ablation varies one factor by design: "
-                             "its effect is the answer." if paired else "not requested."}),
+        "importance": (
+            importance(study, importance_resamples)
+            if importance_resamples and not paired
+            else {
+                "evaluator": None,
+                "params": {},
+                "error": "an ablation varies one factor by design: its effect is the answer."
+                if paired
+                else "not requested.",
+            }
+        ),
         "at_chance": chance_trials(done, classes),
-        "failed": [{"trial": int(trial), "error": error}
-                   for trial, error in table[table["state"] == "FAIL"].drop_duplicates("trial")[["trial", "error"]]
-                   .itertuples(index=False)],
+        "failed": [
+            {"trial": int(trial), "error": error}
+            for trial, error in table[table["state"] == "FAIL"]
+            .drop_duplicates("trial")[["trial", "error"]]
+            .itertuples(index=False)
+        ],
         "notes": notes,
     }
     return Report(json_ready(data), table)
@@ -232,7 +263,7 @@ def _questions(space: Space | None, table: pd.DataFrame, design: dict[str, Any])
         return [{"param": factor, "text": q.text if q else f"What does {factor} change?", "baseline": baseline}]
     if declared:
         return [{"param": q.param, "text": q.text, "baseline": q.baseline} for q in declared.values()]
-    params = [c[len("params_"):] for c in table.columns if c.startswith("params_") and c != "params_count"]
+    params = [c[len("params_") :] for c in table.columns if c.startswith("params_") and c != "params_count"]
     return [{"param": p, "text": f"What does {p} change?", "baseline": None} for p in params]
 
 
@@ -253,15 +284,18 @@ def _search_note(space: Space | None, questions: list[dict[str, Any]], sampler: 
     factor = questions[0]["param"] if questions else "PARAM"
     # Model-based samplers concentrate trials where the objective was good; random/QMC/grid do not.
     cluster = "trials cluster around good regions, so " if sampler in ("tpe", "cmaes", "gp") else ""
-    return (f"This study is a {search_name(sampler)}, not a controlled design: {cluster}each effect is conditional "
-            "on the configurations the sampler chose (other hyperparameters vary too). "
-            f"For a controlled answer run: archsearch ask {path} --factor {factor} --repeats 3 --base best")
+    return (
+        f"This study is a {search_name(sampler)}, not a controlled design: {cluster}each effect is conditional "
+        "on the configurations the sampler chose (other hyperparameters vary too). "
+        f"For a controlled answer run: archsearch ask {path} --factor {factor} --repeats 3 --base best"
+    )
 
 
 def search_name(sampler: str) -> str:
     """``"TPE search"``, ``"random search"``, ... for the notes and verdict lines."""
     return {"tpe": "TPE", "cmaes": "CMA-ES", "gp": "Gaussian-process", "qmc": "quasi-random"}.get(
-        sampler, sampler) + " search"
+        sampler, sampler
+    ) + " search"
 
 
 def answer_kind(data: dict[str, Any]) -> str:
@@ -277,8 +311,10 @@ def answer_kind(data: dict[str, Any]) -> str:
     family = f"{m['description']} over {m['family']}, alpha {data['alpha']:g}"
     if not data["exploratory"]:
         return f"confirmatory (ask): a controlled ablation, paired t intervals per seed; {family}"
-    return (f"exploratory (search): a {search_name(data['design'].get('sampler', 'tpe'))}, effects adjusted "
-            f"for the other hyperparameters by regression; {family}")
+    return (
+        f"exploratory (search): a {search_name(data['design'].get('sampler', 'tpe'))}, effects adjusted "
+        f"for the other hyperparameters by regression; {family}"
+    )
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

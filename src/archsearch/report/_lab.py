@@ -75,8 +75,9 @@ def _level_matches(space: Space, design: Mapping[str, Any]) -> dict[str, tuple[s
     return out
 
 
-def lab_context(space: Space | None, design: Mapping[str, Any], *, build: bool = True,
-                table: Any = None) -> dict[str, Any] | None:
+def lab_context(
+    space: Space | None, design: Mapping[str, Any], *, build: bool = True, table: Any = None
+) -> dict[str, Any] | None:
     """The report's ``lab`` entry for an ablation (None for a search, or without a space).
 
     Keys: ``reference`` (the base reference's name or None), ``lab``,
@@ -100,11 +101,17 @@ def lab_context(space: Space | None, design: Mapping[str, Any], *, build: bool =
     refs = space_references(space)
     base_name = design.get("reference")
     matches = _level_matches(space, design) if refs else {}
-    built = {name: _built(space, name, design) if build else ([], None)
-             for name in dict.fromkeys([design.get("reference"), *(n for n, _ in matches.values())]) if name in refs}
+    built = {
+        name: _built(space, name, design) if build else ([], None)
+        for name in dict.fromkeys([design.get("reference"), *(n for n, _ in matches.values())])
+        if name in refs
+    }
     sizes = _level_sizes(table, design.get("factor"))
-    matches = {lv: (name, differs) for lv, (name, differs) in matches.items()
-               if not differs or (built[name][1] is not None and sizes.get(lv) == built[name][1])}
+    matches = {
+        lv: (name, differs)
+        for lv, (name, differs) in matches.items()
+        if not differs or (built[name][1] is not None and sizes.get(lv) == built[name][1])
+    }
     levels = {lv: name for lv, (name, _) in matches.items()}
     names = [n for n in [base_name, *levels.values()] if n]
     if not names and not design.get("dataset"):
@@ -115,14 +122,28 @@ def lab_context(space: Space | None, design: Mapping[str, Any], *, build: bool =
         if ref is None:
             continue
         level = next((lv for lv, n in levels.items() if n == name), None)
-        involved.append({"name": name, "level": level, "differs": matches[level][1] if level is not None else {},
-                         "lab": ref.lab, "reported": ref.reported, "reported_value": ref.reported_value,
-                         "training": ref.training,
-                         "params": built[name][1], "pitfalls": [*built[name][0], *ref.pitfalls]})
+        involved.append(
+            {
+                "name": name,
+                "level": level,
+                "differs": matches[level][1] if level is not None else {},
+                "lab": ref.lab,
+                "reported": ref.reported,
+                "reported_value": ref.reported_value,
+                "training": ref.training,
+                "params": built[name][1],
+                "pitfalls": [*built[name][0], *ref.pitfalls],
+            }
+        )
     lab = next((r["lab"] for r in involved if r["lab"]), "")
-    return {"reference": base_name, "lab": lab, "references": involved,
-            "dataset": dataset_context(design.get("dataset") or space.dataset),
-            "epochs": design.get("epochs"), "batch_size": design.get("batch_size")}
+    return {
+        "reference": base_name,
+        "lab": lab,
+        "references": involved,
+        "dataset": dataset_context(design.get("dataset") or space.dataset),
+        "epochs": design.get("epochs"),
+        "batch_size": design.get("batch_size"),
+    }
 
 
 def _level_sizes(table: Any, factor: Any) -> dict[str, int]:
@@ -161,8 +182,10 @@ def lab_lines(lab: Mapping[str, Any] | None) -> list[str]:
     lines = []
     data = lab.get("dataset") or {}
     if data.get("stand_in_for"):
-        lines.append(f"> **Stand-in data:** trained on `{data['name']}`, {data['description']}. The effects below "
-                     f"are about this stand-in, not about {data['stand_in_for']}.")
+        lines.append(
+            f"> **Stand-in data:** trained on `{data['name']}`, {data['description']}. The effects below "
+            f"are about this stand-in, not about {data['stand_in_for']}."
+        )
     elif data:
         lines.append(f"Data: `{data['name']}`" + (f" ({data['description']})" if data.get("description") else "") + ".")
     if lab.get("epochs"):

@@ -26,6 +26,7 @@ from typing import Any
 
 __all__ = ["LabAsk", "labs_json", "labs_rows"]
 
+
 @dataclasses.dataclass(frozen=True)
 class LabAsk:
     """One ``ask`` (or, with ``kind="run"``, search) step of a lab plan: where its answer is and what it planned."""
@@ -68,13 +69,22 @@ def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
 
     space = load_space(ask.space)
     question = next((q.text for q in space.questions if q.param == ask.factor), None)
-    row: dict[str, Any] = {"ask": dataclasses.asdict(ask), "kind": "search" if ask.kind == "run" else "ablation",
-                           "question": question or (f"What does {ask.factor} change?" if ask.factor else
-                                                    "Which hyperparameters matter?"),
-                           "objective": space.objective, "comparisons": [], "lab": _lab_label(space, ask, None),
-                           "references": [], "pitfalls": [], "complete": 0, "window": None, "study": ask.study,
-                           "data": dataset_context(ask.dataset or space.dataset),
-                           "training": _training(space, ask, None), "looks": None}
+    row: dict[str, Any] = {
+        "ask": dataclasses.asdict(ask),
+        "kind": "search" if ask.kind == "run" else "ablation",
+        "question": question or (f"What does {ask.factor} change?" if ask.factor else "Which hyperparameters matter?"),
+        "objective": space.objective,
+        "comparisons": [],
+        "lab": _lab_label(space, ask, None),
+        "references": [],
+        "pitfalls": [],
+        "complete": 0,
+        "window": None,
+        "study": ask.study,
+        "data": dataset_context(ask.dataset or space.dataset),
+        "training": _training(space, ask, None),
+        "looks": None,
+    }
     try:
         study = open_study(ask.study, storage)
     except UsageError:
@@ -92,9 +102,14 @@ def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
     data = build_report(space, study_name=ask.study, storage=storage, importance_resamples=0).to_dict()
     lab = data.get("lab") or {}
     design = data.get("design") or {}
-    row.update(lab=_lab_label(space, ask, lab), references=lab.get("references", []),
-               pitfalls=_pitfalls(lab), training=_training(space, ask, design),
-               data=lab.get("dataset") or row["data"], looks=_looks(study))
+    row.update(
+        lab=_lab_label(space, ask, lab),
+        references=lab.get("references", []),
+        pitfalls=_pitfalls(lab),
+        training=_training(space, ask, design),
+        data=lab.get("dataset") or row["data"],
+        looks=_looks(study),
+    )
     classes = _classes(row["data"])
     for q in data["questions"]:
         if ask.kind != "run" and q["param"] != ask.factor:
@@ -104,18 +119,29 @@ def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
         times_by_level = {str(t["level"]): t for t in q.get("time_effects", [])}
         for e in q["effects"]:
             level, base = str(e["level"]), str(e["reference"])
-            row["comparisons"].append({
-                "param": q["param"], "question": q.get("text") or row["question"], "level": level,
-                "baseline": base, "level_accuracy": levels.get(level), "baseline_accuracy": levels.get(base),
-                "effect": {k: e.get(k) for k in ("diff", "ci_low", "ci_high", "split", "method", "p_adjusted")},
-                "decision": e.get("verdict"), "verdict": format_effect(e, space.objective),
-                "why": e.get("why") or e.get("reason") or "", "seeds": e.get("n"), "seeds_baseline": e.get("n_ref"),
-                "seeds_needed": e.get("seeds_needed"), "more_needed": e.get("more_needed"),
-                "power_note": e.get("power_note") or "",
-                "trials_needed": e.get("trials_needed"),
-                "params": [e.get("level_params"), e.get("reference_params")],
-                "lab_reported": _lab_reported(refs.get(level), refs.get(base), _base_ref(lab)),
-                "time": times_by_level.get(level)})
+            row["comparisons"].append(
+                {
+                    "param": q["param"],
+                    "question": q.get("text") or row["question"],
+                    "level": level,
+                    "baseline": base,
+                    "level_accuracy": levels.get(level),
+                    "baseline_accuracy": levels.get(base),
+                    "effect": {k: e.get(k) for k in ("diff", "ci_low", "ci_high", "split", "method", "p_adjusted")},
+                    "decision": e.get("verdict"),
+                    "verdict": format_effect(e, space.objective),
+                    "why": e.get("why") or e.get("reason") or "",
+                    "seeds": e.get("n"),
+                    "seeds_baseline": e.get("n_ref"),
+                    "seeds_needed": e.get("seeds_needed"),
+                    "more_needed": e.get("more_needed"),
+                    "power_note": e.get("power_note") or "",
+                    "trials_needed": e.get("trials_needed"),
+                    "params": [e.get("level_params"), e.get("reference_params")],
+                    "lab_reported": _lab_reported(refs.get(level), refs.get(base), _base_ref(lab)),
+                    "time": times_by_level.get(level),
+                }
+            )
     return row
 
 
@@ -139,9 +165,15 @@ def _level(lv: dict[str, Any], classes: int | None) -> dict[str, Any]:
     at = lv.get("at_chance")
     if at is None and classes and lv.get("mean") is not None:  # the analysis' rule where the report did not apply it
         at = bool(at_chance(lv["mean"], 1 / classes))
-    return {"mean": lv.get("mean"), "ci_low": lv.get("ci_low"), "ci_high": lv.get("ci_high"),
-            "test_mean": lv.get("test_mean"), "n_seeds": lv.get("n_seeds"), "at_chance": at,
-            "chance": 1 / classes if classes else None}
+    return {
+        "mean": lv.get("mean"),
+        "ci_low": lv.get("ci_low"),
+        "ci_high": lv.get("ci_high"),
+        "test_mean": lv.get("test_mean"),
+        "n_seeds": lv.get("n_seeds"),
+        "at_chance": at,
+        "chance": 1 / classes if classes else None,
+    }
 
 
 def _looks(study: Any) -> dict[str, Any] | None:
@@ -164,19 +196,25 @@ def _lab_label(space: Any, ask: LabAsk, lab: dict[str, Any] | None) -> str:
     if ask.kind == "run" and own:
         return str(own)
     if lab:
-        levels = [r for r in lab.get("references", []) if r.get("level") is not None and r.get("lab")
-                  and r["name"] != lab.get("reference")]
+        levels = [
+            r
+            for r in lab.get("references", [])
+            if r.get("level") is not None and r.get("lab") and r["name"] != lab.get("reference")
+        ]
         named = levels or [r for r in lab.get("references", []) if r.get("lab")]
         if named:
             return named[0]["lab"]
     refs = space_references(space)
-    base = ask.base[len("reference:"):] if ask.base.startswith("reference:") else None
-    levels = [r.lab for n, r in refs.items() if n != base and r.lab and ask.factor in r.values
-              and str(r.values[ask.factor]) in ask.levels]
+    base = ask.base[len("reference:") :] if ask.base.startswith("reference:") else None
+    levels = [
+        r.lab
+        for n, r in refs.items()
+        if n != base and r.lab and ask.factor in r.values and str(r.values[ask.factor]) in ask.levels
+    ]
     if levels:  # a level that is another lab model names the task (L3-conv-pool: L3-T2)
         return levels[0]
-    if ask.base.startswith("reference:") and ask.base[len("reference:"):] in refs:
-        return refs[ask.base[len("reference:"):]].lab or "-"
+    if ask.base.startswith("reference:") and ask.base[len("reference:") :] in refs:
+        return refs[ask.base[len("reference:") :]].lab or "-"
     return str(own) if own else next((r.lab for r in refs.values() if r.lab), "-")
 
 
@@ -185,17 +223,28 @@ def _training(space: Any, ask: LabAsk, design: dict[str, Any] | None) -> dict[st
     from archsearch.blocks import space_references
 
     refs = space_references(space)
-    name = ask.base[len("reference:"):] if ask.base.startswith("reference:") else None
+    name = ask.base[len("reference:") :] if ask.base.startswith("reference:") else None
     ref = refs.get(name) if name else None
     design = design or {}
     lab_settings = ref.training if ref else ""
     ours = list(ref.deviations) if ref else []
     if ref is None:
-        ours = [(f"every setting: {space.path.name} has no lab reference for this question; archsearch's "
-                "settings, see its docstring")]
-    return {"reference": name, "epochs": design.get("epochs") or ask.epochs,
-            "batch_size": design.get("batch_size") or (ref.batch_size if ref and ref.batch_size else None)
-            or space.batch_size, "lab_epochs": ref.epochs if ref else None, "lab": lab_settings, "archsearch": ours}
+        ours = [
+            (
+                f"every setting: {space.path.name} has no lab reference for this question; archsearch's "
+                "settings, see its docstring"
+            )
+        ]
+    return {
+        "reference": name,
+        "epochs": design.get("epochs") or ask.epochs,
+        "batch_size": design.get("batch_size")
+        or (ref.batch_size if ref and ref.batch_size else None)
+        or space.batch_size,
+        "lab_epochs": ref.epochs if ref else None,
+        "lab": lab_settings,
+        "archsearch": ours,
+    }
 
 
 def _pitfalls(lab: dict[str, Any]) -> list[dict[str, str]]:
@@ -212,8 +261,9 @@ def _base_ref(lab: dict[str, Any]) -> dict[str, Any] | None:
     return next((r for r in lab.get("references", []) if r["name"] == lab.get("reference")), None)
 
 
-def _lab_reported(lv: dict[str, Any] | None, base: dict[str, Any] | None,
-                  plan_base: dict[str, Any] | None = None) -> dict[str, Any]:
+def _lab_reported(
+    lv: dict[str, Any] | None, base: dict[str, Any] | None, plan_base: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What the lab reported for the two levels; where neither is a lab model, for the plan's base model."""
     parts = [f"{r['name']}: {r['reported']}" for r in (lv, base) if r and r.get("reported")]
     if not parts and plan_base and plan_base.get("reported"):
@@ -223,17 +273,29 @@ def _lab_reported(lv: dict[str, Any] | None, base: dict[str, Any] | None,
         diff = lv["reported_value"] - base["reported_value"]
         parts.append(f"difference {diff * 100:+.1f} pts")
     if lv and lv.get("differs"):
-        parts.append(f"the lab trained {lv['name']} with " + ", ".join(f"{k}={v}" for k, v in lv["differs"].items())
-                     + " (held at the base's here)")
-    return {"text": "; ".join(parts), "difference": diff,
-            "level": lv["name"] if lv else None, "baseline": base["name"] if base else None}
+        parts.append(
+            f"the lab trained {lv['name']} with "
+            + ", ".join(f"{k}={v}" for k, v in lv["differs"].items())
+            + " (held at the base's here)"
+        )
+    return {
+        "text": "; ".join(parts),
+        "difference": diff,
+        "level": lv["name"] if lv else None,
+        "baseline": base["name"] if base else None,
+    }
 
 
 def labs_json(rows: Sequence[dict[str, Any]], *, plan: str, storage: str | None = None) -> str:
     """The same content as :func:`archsearch.report.labs_markdown`, as JSON (``report --labs PLAN --format json``)."""
     from archsearch.stores import redact
 
-    doc = {"plan": plan, "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-           "machine": " ".join(platform.uname()).strip(), "cpus": os.cpu_count(),
-           "storage": redact(storage) if storage else None, "rows": list(rows)}
+    doc = {
+        "plan": plan,
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": " ".join(platform.uname()).strip(),
+        "cpus": os.cpu_count(),
+        "storage": redact(storage) if storage else None,
+        "rows": list(rows),
+    }
     return json.dumps(doc, indent=2, default=str) + "\n"

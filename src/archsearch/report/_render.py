@@ -44,8 +44,10 @@ def time_lines(q: dict[str, Any]) -> list[str]:
             text = f"{t['ratio']:.2f}x (no interval), {t['verdict']}"
         else:
             text = f"{t['ratio']:.2f}x [{_num(t['ci_low'], 3)}, {_num(t['ci_high'], 3)}], {t['verdict']}"
-        out.append(f"Fit time ({t['measure']}), {t['level']} / {t['reference']}: {text}."
-                   + (f" {t['reason']}" if t.get("reason") else ""))
+        out.append(
+            f"Fit time ({t['measure']}), {t['level']} / {t['reference']}: {text}."
+            + (f" {t['reason']}" if t.get("reason") else "")
+        )
     return ([""] + out) if out else []
 
 
@@ -53,17 +55,23 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     """(title, markdown lines, plot name or None) in report order."""
     out: list[tuple[str, list[str], str | None]] = []
     c = data["counts"]
-    head = [f"Study `{data['study']}`" + (f" (space `{data['space']}`)" if data["space"] else "")
-            + f": {data['direction']} {data['objective']}.",
-            f"Trials: {c['COMPLETE']} complete, {c['PRUNED']} pruned, {c['FAIL']} failed"
-            + (f", {c['RUNNING']} running" if c.get("RUNNING") else "") + ".",
-            "Each verdict says the split it is measured on and the seeds or trials it rests on; how it was "
-            "computed is under Method.",
-            ""]
+    head = [
+        f"Study `{data['study']}`"
+        + (f" (space `{data['space']}`)" if data["space"] else "")
+        + f": {data['direction']} {data['objective']}.",
+        f"Trials: {c['COMPLETE']} complete, {c['PRUNED']} pruned, {c['FAIL']} failed"
+        + (f", {c['RUNNING']} running" if c.get("RUNNING") else "")
+        + ".",
+        "Each verdict says the split it is measured on and the seeds or trials it rests on; how it was "
+        "computed is under Method.",
+        "",
+    ]
     design = data["design"]
     if design.get("kind") == "ablation":
-        head.append(f"Controlled ablation of `{design['factor']}`: levels {design.get('levels')}, "
-                    f"seeds {design.get('seeds')}, every other hyperparameter held at {design.get('base')}.")
+        head.append(
+            f"Controlled ablation of `{design['factor']}`: levels {design.get('levels')}, "
+            f"seeds {design.get('seeds')}, every other hyperparameter held at {design.get('base')}."
+        )
     head += lab_lines(data.get("lab"))
     head += [f"> {n}" for n in data["notes"]]
     out.append(("Summary", head, None))
@@ -76,32 +84,86 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
             lines.append("")
         if q["effects"]:
             lines += _table(
-                ["vs " + str(q["reference"]), "verdict", "p / adjusted", "n / n ref", "params (level vs ref)",
-                 "at equal size"],
-                [[e["level"], e["summary"], f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}",
-                  f"{e['n']} / {e['n_ref']}",
-                  f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
-                  (_size_text(e, data["objective"]))] for e in q["effects"]])
+                [
+                    "vs " + str(q["reference"]),
+                    "verdict",
+                    "p / adjusted",
+                    "n / n ref",
+                    "params (level vs ref)",
+                    "at equal size",
+                ],
+                [
+                    [
+                        e["level"],
+                        e["summary"],
+                        f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}",
+                        f"{e['n']} / {e['n_ref']}",
+                        f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
+                        (_size_text(e, data["objective"])),
+                    ]
+                    for e in q["effects"]
+                ],
+            )
         lines += time_lines(q)
         out.append((f"Question: {q['param']}", lines, f"effect_{safe_name(q['param'])}"))
     best = data["best_trials"]
     if best:
         params = [k for k in best[0] if k.startswith("params_") and k != Attr.PARAMS_COUNT]  # the model size
-        rows = [[str(b["trial"]), _num(b.get("value")), str(b.get("n_seeds", 1)), _int(b.get("params_count")),
-                 _num(b.get("accuracy")), _num(b.get("val_accuracy")), _num(b.get("test_accuracy")),
-                 _num(b.get("fit_seconds"), 3),
-                 ", ".join(f"{k[7:]}={_num(b[k])}" for k in params if b.get(k) is not None)] for b in best]
-        out.append(("Best trials", _table(["trial", data["objective"], "seeds", "params", "train acc", "val acc",
-                                           "test acc", "fit s", "hyperparameters"], rows), "learning_curves"))
+        rows = [
+            [
+                str(b["trial"]),
+                _num(b.get("value")),
+                str(b.get("n_seeds", 1)),
+                _int(b.get("params_count")),
+                _num(b.get("accuracy")),
+                _num(b.get("val_accuracy")),
+                _num(b.get("test_accuracy")),
+                _num(b.get("fit_seconds"), 3),
+                ", ".join(f"{k[7:]}={_num(b[k])}" for k in params if b.get(k) is not None),
+            ]
+            for b in best
+        ]
+        out.append(
+            (
+                "Best trials",
+                _table(
+                    [
+                        "trial",
+                        data["objective"],
+                        "seeds",
+                        "params",
+                        "train acc",
+                        "val acc",
+                        "test acc",
+                        "fit s",
+                        "hyperparameters",
+                    ],
+                    rows,
+                ),
+                "learning_curves",
+            )
+        )
     imp = data["importance"]
     if imp.get("params"):
-        lines = _table(["hyperparameter", "importance", "95% bootstrap interval", "null upper", "above null"],
-                       [[k, _num(v["importance"], 3), f"[{_num(v['ci_low'], 3)}, {_num(v['ci_high'], 3)}]",
-                         _num(v["null_upper"], 3), {True: "yes", False: "no"}.get(v["exceeds_null"], "-")]
-                        for k, v in imp["params"].items()])
-        lines += ["", f"{imp['evaluator']} ({imp['n_trees']} trees) on {imp['n_trials']} complete trials; interval "
-                      f"over {imp['resamples']} bootstrap resamples of trials; null: the {imp['quantile']:.0%} "
-                      f"quantile over {imp['resamples']} refits with the objective shuffled."]
+        lines = _table(
+            ["hyperparameter", "importance", "95% bootstrap interval", "null upper", "above null"],
+            [
+                [
+                    k,
+                    _num(v["importance"], 3),
+                    f"[{_num(v['ci_low'], 3)}, {_num(v['ci_high'], 3)}]",
+                    _num(v["null_upper"], 3),
+                    {True: "yes", False: "no"}.get(v["exceeds_null"], "-"),
+                ]
+                for k, v in imp["params"].items()
+            ],
+        )
+        lines += [
+            "",
+            f"{imp['evaluator']} ({imp['n_trees']} trees) on {imp['n_trials']} complete trials; interval "
+            f"over {imp['resamples']} bootstrap resamples of trials; null: the {imp['quantile']:.0%} "
+            f"quantile over {imp['resamples']} refits with the objective shuffled.",
+        ]
         if imp.get("warning"):
             lines += ["", f"> {imp['warning']}"]
     else:
@@ -112,8 +174,10 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     for q in data["questions"]:
         low = [lv["level"] for lv in q["levels"] if lv.get("at_chance")]
         if low:
-            flags.append(f"{q['param']}: level(s) {', '.join(low)} at chance ({q['chance']:.0%}, mean accuracy "
-                         "within 2 points of 1/classes): they did not learn.")
+            flags.append(
+                f"{q['param']}: level(s) {', '.join(low)} at chance ({q['chance']:.0%}, mean accuracy "
+                "within 2 points of 1/classes): they did not learn."
+            )
     if data["at_chance"]:
         flags.append(f"At chance level (validation accuracy near 1/classes): trials {data['at_chance']}.")
     for f in data["failed"][:10]:
@@ -129,16 +193,29 @@ def _level_table(q: dict[str, Any], data: dict[str, Any]) -> list[str]:
     test = any("test_mean" in lv for lv in q["levels"])
     chance = q.get("chance") is not None
     header = ["level", f"{data['objective']} mean (validation)", "95% CI"] + (["test accuracy (mean)"] if test else [])
-    header += (["at chance"] if chance else []) + ["trials", "complete / pruned / failed", "seeds", "median params",
-                                                   "median fit s"]
+    header += (["at chance"] if chance else []) + [
+        "trials",
+        "complete / pruned / failed",
+        "seeds",
+        "median params",
+        "median fit s",
+    ]
     rows = []
     for lv in q["levels"]:
-        row = [("**" + lv["level"] + "** (ref)") if lv["level"] == q["reference"] else lv["level"],
-               _num(lv["mean"]), level_interval_text(lv, data["objective"])]
+        row = [
+            ("**" + lv["level"] + "** (ref)") if lv["level"] == q["reference"] else lv["level"],
+            _num(lv["mean"]),
+            level_interval_text(lv, data["objective"]),
+        ]
         row += [_num(lv.get("test_mean"))] if test else []
         row += [{True: f"yes ({q['chance']:.0%})", False: "no"}.get(lv.get("at_chance"), "-")] if chance else []
-        row += [str(lv["n_trials"]), f"{lv['n_complete']} / {lv['n_pruned']} / {lv['n_failed']}",
-                str(lv["n_seeds"]), _int(lv["params_count"]), _num(lv["fit_seconds"], 3)]
+        row += [
+            str(lv["n_trials"]),
+            f"{lv['n_complete']} / {lv['n_pruned']} / {lv['n_failed']}",
+            str(lv["n_seeds"]),
+            _int(lv["params_count"]),
+            _num(lv["fit_seconds"], 3),
+        ]
         rows.append(row)
     return _table(header, rows)
 
@@ -150,25 +227,33 @@ def _method_lines(data: dict[str, Any]) -> list[str]:
     for q in data["questions"]:
         splits = sorted({e.get("split", "validation") for e in q["effects"]})
         methods = sorted({e.get("method") or q["method"] for e in q["effects"]}) or [q["method"]]
-        lines.append(f"- `{q['param']}` on the {' / '.join(splits) or 'validation'} split: {'; '.join(methods)}; "
-                     f"adjusted by {m['description']} over the report's family ({m['family']}), family alpha "
-                     f"{data['alpha']:g}.")
+        lines.append(
+            f"- `{q['param']}` on the {' / '.join(splits) or 'validation'} split: {'; '.join(methods)}; "
+            f"adjusted by {m['description']} over the report's family ({m['family']}), family alpha "
+            f"{data['alpha']:g}."
+        )
         seq = q.get("sequential")
         if seq:
             plan = seq.get("plan") or {}
-            lines.append(f"  Sequential (`--until-decided`): {plan.get('spending', '')}; {len(seq.get('looks', []))} "
-                         f"look(s), {seq.get('n_seeds')} seeds per level, status: {seq.get('status')}.")
-    lines += ["", "Decisions: helps / hurts (the interval excludes 0), no effect of X or more (the interval lies "
-                  "within +-X, the minimum effect), not decided yet (with the seeds needed), did not learn (the "
-                  "reference or every level at chance), too few trials (a search that cannot separate the effect)."]
+            lines.append(
+                f"  Sequential (`--until-decided`): {plan.get('spending', '')}; {len(seq.get('looks', []))} "
+                f"look(s), {seq.get('n_seeds')} seeds per level, status: {seq.get('status')}."
+            )
+    lines += [
+        "",
+        "Decisions: helps / hurts (the interval excludes 0), no effect of X or more (the interval lies "
+        "within +-X, the minimum effect), not decided yet (with the seeds needed), did not learn (the "
+        "reference or every level at chance), too few trials (a search that cannot separate the effect).",
+    ]
     return lines
 
 
 def _size_text(e: dict[str, Any], objective: str | None = None) -> str:
     rng = metric_range(objective)
     lo, hi = e.get("adjusted_ci_low"), e.get("adjusted_ci_high")
-    if e["verdict"] in (NOT_LEARNED, TOO_FEW) or (rng is not None and lo is not None and hi is not None
-                                                  and (lo < -rng or hi > rng)):
+    if e["verdict"] in (NOT_LEARNED, TOO_FEW) or (
+        rng is not None and lo is not None and hi is not None and (lo < -rng or hi > rng)
+    ):
         return e["size_note"] if e["size_note"].startswith("cannot tell apart") else "too few trials"
     if e["survives_size"] is True and e["adjusted_diff"] is not None:
         return f"yes: {_num(e['adjusted_diff'], 3)} [{_num(e['adjusted_ci_low'], 3)}, {_num(e['adjusted_ci_high'], 3)}]"
@@ -182,8 +267,11 @@ def render_markdown(data: dict[str, Any], images: dict[str, str] | None = None) 
     images = images or {}
     lines = [f"# archsearch report: {data['study']}", ""]
     if images:  # MLflow's artifact viewer shows a Markdown file's images as text; its HTML view shows them
-        lines += ["_The plots are the PNG files beside this one; report.html has them inline (open it in "
-                  "MLflow's artifact view or a browser)._", ""]
+        lines += [
+            "_The plots are the PNG files beside this one; report.html has them inline (open it in "
+            "MLflow's artifact view or a browser)._",
+            "",
+        ]
     for title, body, plot in _sections(data):
         if not body and plot not in images:
             continue
@@ -204,11 +292,14 @@ def render_html(data: dict[str, Any], plots: dict[str, bytes]) -> str:
         if plot in plots:
             b64 = base64.b64encode(plots[plot]).decode("ascii")
             parts.append(f'<img alt="{plot}" src="data:image/png;base64,{b64}">')
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;}table{border-collapse:collapse;}"
-             "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;}blockquote{color:#555;}")
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>archsearch report: "
-            f"{html.escape(data['study'])}</title><style>{style}</style></head><body>"
-            + "\n".join(parts) + "</body></html>")
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:2em auto;}table{border-collapse:collapse;}"
+        "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;}blockquote{color:#555;}"
+    )
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>archsearch report: "
+        f"{html.escape(data['study'])}</title><style>{style}</style></head><body>" + "\n".join(parts) + "</body></html>"
+    )
 
 
 def _html_body(lines: list[str]) -> str:
@@ -220,8 +311,13 @@ def _html_body(lines: list[str]) -> str:
             continue
         if table:
             head, *rows = table
-            out.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in head) + "</tr>"
-                       + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows) + "</table>")
+            out.append(
+                "<table><tr>"
+                + "".join(f"<th>{c}</th>" for c in head)
+                + "</tr>"
+                + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+                + "</table>"
+            )
             table = []
         if line.startswith("> "):
             out.append(f"<blockquote>{_inline(line[2:])}</blockquote>")

@@ -14,8 +14,14 @@ if TYPE_CHECKING:
 __all__ = ["study_report", "verdict_lines"]
 
 
-def study_report(space_or_study: str | Path | Space, *, study_name: str | None = None, storage: str | None = None,
-           tracking_uri: str | None = None, **kwargs: Any) -> Report:
+def study_report(
+    space_or_study: str | Path | Space,
+    *,
+    study_name: str | None = None,
+    storage: str | None = None,
+    tracking_uri: str | None = None,
+    **kwargs: Any,
+) -> Report:
     """The report of a study, for Jupyter: ``.to_dict()``, ``.to_markdown()``, renders inline as HTML.
 
     Example:
@@ -34,13 +40,17 @@ def verdict_lines(study_name: str, storage: str | None, space: Space | str | Pat
         >>> for line in verdict_lines("digits_quick", None, "spaces/digits_quick.py"):  # doctest: +SKIP
         ...     print(line)
     """
-    r = build_report(space if space is not None else study_name, study_name=study_name, storage=storage,
-                     importance_resamples=0)
+    r = build_report(
+        space if space is not None else study_name, study_name=study_name, storage=storage, importance_resamples=0
+    )
     data = r.to_dict()
     if not data["questions"]:
         return []
-    kind = (f"exploratory (search): a {search_name(data['design'].get('sampler', 'tpe'))}" if data["exploratory"]
-            else "confirmatory (ask): a controlled ablation")
+    kind = (
+        f"exploratory (search): a {search_name(data['design'].get('sampler', 'tpe'))}"
+        if data["exploratory"]
+        else "confirmatory (ask): a controlled ablation"
+    )
     lines = [f"Verdicts ({data['objective']}; {kind}):"]
     for q in data["questions"]:
         if not q["effects"]:
@@ -49,7 +59,5 @@ def verdict_lines(study_name: str, storage: str | None, space: Space | str | Pat
         if data["design"].get("kind") == "ablation":  # an ask: fit time per epoch too, as ratios with intervals
             lines += [f"  {line}" for line in time_lines(q)[1:]]
     target = data["space"] or data["study"]
-    lines.append(f"Full report: archsearch report {target}"
-                 + (f" --study {data['study']}" if data["space"] else ""))
+    lines.append(f"Full report: archsearch report {target}" + (f" --study {data['study']}" if data["space"] else ""))
     return lines
-

@@ -95,28 +95,52 @@ class HyperParameters(keras_tuner.HyperParameters):
         super().__init__()
         self.fit_callbacks: list[Any] = []
 
-    def Int(self, name: str, min_value: int, max_value: int, step: int | None = None,
-            sampling: str | None = "linear", default: int | None = None, parent_name: str | None = None,
-            parent_values: Any = None) -> Any:
+    def Int(
+        self,
+        name: str,
+        min_value: int,
+        max_value: int,
+        step: int | None = None,
+        sampling: str | None = "linear",
+        default: int | None = None,
+        parent_name: str | None = None,
+        parent_values: Any = None,
+    ) -> Any:
         """keras-tuner's ``Int``: ``max_value`` included; ``sampling="log"`` makes ``step`` a multiplier."""
         with _declaration_errors():
             return super().Int(name, min_value, max_value, step, sampling, default, parent_name, parent_values)
 
-    def Float(self, name: str, min_value: float, max_value: float, step: float | None = None,
-              sampling: str | None = "linear", default: float | None = None, parent_name: str | None = None,
-              parent_values: Any = None) -> Any:
+    def Float(
+        self,
+        name: str,
+        min_value: float,
+        max_value: float,
+        step: float | None = None,
+        sampling: str | None = "linear",
+        default: float | None = None,
+        parent_name: str | None = None,
+        parent_values: Any = None,
+    ) -> Any:
         """keras-tuner's ``Float``; ``sampling="log"`` for rates."""
         with _declaration_errors():
             return super().Float(name, min_value, max_value, step, sampling, default, parent_name, parent_values)
 
-    def Choice(self, name: str, values: Sequence[Any], ordered: bool | None = None, default: Any = None,
-               parent_name: str | None = None, parent_values: Any = None) -> Any:
+    def Choice(
+        self,
+        name: str,
+        values: Sequence[Any],
+        ordered: bool | None = None,
+        default: Any = None,
+        parent_name: str | None = None,
+        parent_values: Any = None,
+    ) -> Any:
         """keras-tuner's ``Choice``: one of ``values`` (int, float, str or bool of one type)."""
         with _declaration_errors():
             return super().Choice(name, values, ordered, default, parent_name, parent_values)
 
-    def Boolean(self, name: str, default: bool = False, parent_name: str | None = None,
-                parent_values: Any = None) -> Any:
+    def Boolean(
+        self, name: str, default: bool = False, parent_name: str | None = None, parent_values: Any = None
+    ) -> Any:
         """keras-tuner's ``Boolean``."""
         with _declaration_errors():
             return super().Boolean(name, default, parent_name, parent_values)

@@ -125,8 +125,10 @@ def load_space(path: str | Path) -> Space:
     path = Path(path)
     if not path.is_file():
         hint = "it is a folder" if path.is_dir() else "no such file"
-        raise SpaceError(f"{path}: cannot load the space file ({hint}). Pass the path of a .py space file, "
-                         "e.g. spaces/digits_quick.py.")
+        raise SpaceError(
+            f"{path}: cannot load the space file ({hint}). Pass the path of a .py space file, "
+            "e.g. spaces/digits_quick.py."
+        )
     source = path.read_bytes()
     module = _import(path, source)
     namespace = vars(module)
@@ -138,12 +140,21 @@ def load_space(path: str | Path) -> Space:
         hypermodel = _hypermodel(path, module)
         build = None if hypermodel is None else hypermodel.build
     if not callable(build):
-        raise SpaceError(f"{path}: no builder. Define `def build(hp, input_shape, num_classes): ...` "
-                         "returning a keras.Model, or a keras_tuner.HyperModel subclass.")
+        raise SpaceError(
+            f"{path}: no builder. Define `def build(hp, input_shape, num_classes): ...` "
+            "returning a keras.Model, or a keras_tuner.HyperModel subclass."
+        )
     _check_build_signature(path, build)
     settings = _settings(path, namespace)
-    return Space(path=path, name=path.stem, build=build, sha256=hashlib.sha256(source).hexdigest(),
-                 description=(module.__doc__ or "").strip(), hypermodel=hypermodel, **settings)
+    return Space(
+        path=path,
+        name=path.stem,
+        build=build,
+        sha256=hashlib.sha256(source).hexdigest(),
+        description=(module.__doc__ or "").strip(),
+        hypermodel=hypermodel,
+        **settings,
+    )
 
 
 def _hypermodel(path: Path, module: Any) -> Any:
@@ -162,18 +173,22 @@ def _hypermodel(path: Path, module: Any) -> Any:
     instances = [v for k, v in namespace.items() if isinstance(v, kt.HyperModel) and not k.startswith("_")]
     if len(instances) == 1:
         return instances[0]
-    classes = [v for v in namespace.values() if isinstance(v, type) and issubclass(v, kt.HyperModel)
-               and v.__module__ == module.__name__]
+    classes = [
+        v
+        for v in namespace.values()
+        if isinstance(v, type) and issubclass(v, kt.HyperModel) and v.__module__ == module.__name__
+    ]
     if len(instances) > 1 or len(classes) > 1:
-        raise SpaceError(f"{path}: several keras_tuner.HyperModel objects; set HYPERMODEL = ... to the one "
-                         "to search.")
+        raise SpaceError(f"{path}: several keras_tuner.HyperModel objects; set HYPERMODEL = ... to the one to search.")
     if not classes:
         return None
     try:
         return classes[0]()
     except TypeError as err:
-        raise SpaceError(f"{path}: {classes[0].__name__}() needs arguments ({err}); set "
-                         f"HYPERMODEL = {classes[0].__name__}(...) in the space file.") from None
+        raise SpaceError(
+            f"{path}: {classes[0].__name__}() needs arguments ({err}); set "
+            f"HYPERMODEL = {classes[0].__name__}(...) in the space file."
+        ) from None
 
 
 def _import(path: Path, source: bytes) -> Any:
@@ -200,11 +215,16 @@ def _check_build_signature(path: Path, build: Callable[..., Any]) -> None:
         params = inspect.signature(build).parameters
     except (TypeError, ValueError):
         return
-    unknown = [n for n, p in params.items()
-               if n not in _BUILD_ARGS and p.default is p.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+    unknown = [
+        n
+        for n, p in params.items()
+        if n not in _BUILD_ARGS and p.default is p.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    ]
     if unknown:
-        raise SpaceError(f"{path}: build() has required argument(s) {', '.join(unknown)}; "
-                         f"it may only ask for {', '.join(_BUILD_ARGS)}.")
+        raise SpaceError(
+            f"{path}: build() has required argument(s) {', '.join(unknown)}; "
+            f"it may only ask for {', '.join(_BUILD_ARGS)}."
+        )
 
 
 def _settings(path: Path, ns: Mapping[str, Any]) -> dict[str, Any]:
@@ -219,8 +239,7 @@ def _settings(path: Path, ns: Mapping[str, Any]) -> dict[str, Any]:
     out["input"] = kind
     size = ns.get("IMAGE_SIZE")
     if size is not None:
-        if (not isinstance(size, list | tuple) or len(size) != 2
-                or not all(isinstance(v, int) and v > 0 for v in size)):
+        if not isinstance(size, list | tuple) or len(size) != 2 or not all(isinstance(v, int) and v > 0 for v in size):
             raise SpaceError(f"{path}: IMAGE_SIZE must be (height, width) positive integers, but got {size!r}.")
         out["image_size"] = tuple(size)
     for key, attr in (("EPOCHS", "epochs"), ("BATCH_SIZE", "batch_size"), ("TRIALS", "trials")):
@@ -234,8 +253,7 @@ def _settings(path: Path, ns: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(value, float) or not 0 < value < 1:
             raise SpaceError(f"{path}: VALIDATION_SPLIT must be a fraction in (0, 1), but got {value!r}.")
         out["validation_split"] = value
-    out["objective"], out["direction"] = read_objective(path, ns.get("OBJECTIVE", "val_accuracy"),
-                                                        ns.get("DIRECTION"))
+    out["objective"], out["direction"] = read_objective(path, ns.get("OBJECTIVE", "val_accuracy"), ns.get("DIRECTION"))
     out["questions"] = _questions(path, ns.get("QUESTIONS", []))
     return out
 
@@ -252,6 +270,7 @@ def _questions(path: Path, raw: Any) -> list[Question]:
         elif isinstance(item, Mapping) and "param" in item and "text" in item:
             out.append(Question(item["param"], item["text"], item.get("baseline")))
         else:
-            raise SpaceError(f"{path}: each entry of QUESTIONS must be Question(param, text[, baseline]), "
-                             f"but got {item!r}.")
+            raise SpaceError(
+                f"{path}: each entry of QUESTIONS must be Question(param, text[, baseline]), but got {item!r}."
+            )
     return out

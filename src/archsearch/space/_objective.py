@@ -51,18 +51,24 @@ def read_objective(path: Path, objective: Any, direction: Any) -> tuple[str, str
             direction is unknown, or it cannot be inferred.
     """
     if isinstance(objective, list | tuple):
-        raise SpaceError(f"{path}: OBJECTIVE must be one metric; a list of objectives (keras-tuner sums them) is "
-                         "not supported. Pick one, e.g. OBJECTIVE = 'val_accuracy'.")
+        raise SpaceError(
+            f"{path}: OBJECTIVE must be one metric; a list of objectives (keras-tuner sums them) is "
+            "not supported. Pick one, e.g. OBJECTIVE = 'val_accuracy'."
+        )
     if not isinstance(objective, str) and hasattr(objective, "name") and hasattr(objective, "direction"):
         objective, direction = objective.name, direction if direction is not None else objective.direction
     if not isinstance(objective, str) or not objective:
-        raise SpaceError(f"{path}: OBJECTIVE must be a metric name such as 'val_accuracy' or a "
-                         f"keras_tuner.Objective, but got {objective!r}.")
+        raise SpaceError(
+            f"{path}: OBJECTIVE must be a metric name such as 'val_accuracy' or a "
+            f"keras_tuner.Objective, but got {objective!r}."
+        )
     if direction is None:
         inferred = infer_direction(objective)
         if inferred is None:
-            raise SpaceError(f"{path}: cannot infer whether to minimize or maximize OBJECTIVE {objective!r}. "
-                             "Add DIRECTION = 'min' or 'max', or use keras_tuner.Objective(name, direction).")
+            raise SpaceError(
+                f"{path}: cannot infer whether to minimize or maximize OBJECTIVE {objective!r}. "
+                "Add DIRECTION = 'min' or 'max', or use keras_tuner.Objective(name, direction)."
+            )
         return objective, inferred
     if direction not in _DIRECTIONS:
         raise SpaceError(f"{path}: DIRECTION must be 'min', 'max', 'minimize' or 'maximize', but got {direction!r}.")

@@ -118,15 +118,29 @@ class Param:
     # -- constructors: keras-tuner validates, the record reads -----------------
 
     @classmethod
-    def make_int(cls, name: str, min_value: int, max_value: int, step: int | None = None,
-                 sampling: str | None = "linear", default: int | None = None) -> Param:
+    def make_int(
+        cls,
+        name: str,
+        min_value: int,
+        max_value: int,
+        step: int | None = None,
+        sampling: str | None = "linear",
+        default: int | None = None,
+    ) -> Param:
         from keras_tuner.engine.hyperparameters import Int
 
         return cls.of(Int(name, min_value, max_value, step=step, sampling=sampling, default=default))
 
     @classmethod
-    def make_float(cls, name: str, min_value: float, max_value: float, step: float | None = None,
-                   sampling: str | None = "linear", default: float | None = None) -> Param:
+    def make_float(
+        cls,
+        name: str,
+        min_value: float,
+        max_value: float,
+        step: float | None = None,
+        sampling: str | None = "linear",
+        default: float | None = None,
+    ) -> Param:
         from keras_tuner.engine.hyperparameters import Float
 
         return cls.of(Float(name, min_value, max_value, step=step, sampling=sampling, default=default))

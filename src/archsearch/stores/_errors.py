@@ -21,23 +21,46 @@ __all__ = ["check_reachable", "describe_storage_error", "storage_errors"]
 
 # (pattern in the driver's message, what it means, what to do); the first that matches wins.
 _KNOWN: tuple[tuple[str, str, str], ...] = (
-    (r"password authentication failed|authentication failed|no password supplied|Access denied for user",
-     "the server refused the user name or password", "fix them in the URL (or in ~/.pgpass)"),
-    (r"database \"?[^\"]+\"? does not exist|Unknown database",
-     "the database does not exist", "create it (createdb NAME) or fix its name in the URL"),
-    (r"could not translate host name|Name or service not known|nodename nor servname",
-     "the host name is unknown", "fix the host in the URL"),
-    (r"Connection refused|could not connect|connection to server .* failed|Can't connect|timeout expired",
-     "no database server answers there", "start the server, or fix the host and port in the URL"),
-    (r"No space left on device|could not extend file|database or disk is full|disk quota exceeded",
-     "the disk is full", "free space on the store's disk, or use a store elsewhere"),
-    (r"attempt to write a readonly database|readonly database|Read-only file system",
-     "the store is read-only", "make the file and its folder writable, or use a store elsewhere"),
-    (r"unable to open database file",
-     "the database file cannot be opened", "check that its folder exists and is writable"),
-    (r"permission denied|must be owner|insufficient privilege",
-     "the user lacks a permission on the database",
-     "grant it (e.g. GRANT CREATE ON DATABASE ... / ON SCHEMA public) or use another database"),
+    (
+        r"password authentication failed|authentication failed|no password supplied|Access denied for user",
+        "the server refused the user name or password",
+        "fix them in the URL (or in ~/.pgpass)",
+    ),
+    (
+        r"database \"?[^\"]+\"? does not exist|Unknown database",
+        "the database does not exist",
+        "create it (createdb NAME) or fix its name in the URL",
+    ),
+    (
+        r"could not translate host name|Name or service not known|nodename nor servname",
+        "the host name is unknown",
+        "fix the host in the URL",
+    ),
+    (
+        r"Connection refused|could not connect|connection to server .* failed|Can't connect|timeout expired",
+        "no database server answers there",
+        "start the server, or fix the host and port in the URL",
+    ),
+    (
+        r"No space left on device|could not extend file|database or disk is full|disk quota exceeded",
+        "the disk is full",
+        "free space on the store's disk, or use a store elsewhere",
+    ),
+    (
+        r"attempt to write a readonly database|readonly database|Read-only file system",
+        "the store is read-only",
+        "make the file and its folder writable, or use a store elsewhere",
+    ),
+    (
+        r"unable to open database file",
+        "the database file cannot be opened",
+        "check that its folder exists and is writable",
+    ),
+    (
+        r"permission denied|must be owner|insufficient privilege",
+        "the user lacks a permission on the database",
+        "grant it (e.g. GRANT CREATE ON DATABASE ... / ON SCHEMA public) or use another database",
+    ),
 )
 
 
@@ -57,8 +80,10 @@ def describe_storage_error(err: BaseException, url: str, option: str) -> str | N
     for pattern, what, fix in _KNOWN:
         if re.search(pattern, detail, re.IGNORECASE) or re.search(pattern, _all_lines(err), re.IGNORECASE):
             return f"{option} {redact(url)!r}: {what} ({redact(detail)}); {fix}."
-    return (f"{option} {redact(url)!r}: the store failed ({redact(detail)}); check the URL and that the "
-            "database works, then run the same command again (it resumes).")
+    return (
+        f"{option} {redact(url)!r}: the store failed ({redact(detail)}); check the URL and that the "
+        "database works, then run the same command again (it resumes)."
+    )
 
 
 @contextlib.contextmanager
@@ -109,8 +134,7 @@ def _is_storage_error(err: BaseException) -> bool:
     if isinstance(err, sqlite3.Error):
         return True
     kinds = {f"{type(e).__module__}.{type(e).__name__}" for e in _chain(err)}
-    return any(k.startswith(("sqlalchemy.exc.", "psycopg", "optuna.exceptions.StorageInternalError"))
-               for k in kinds)
+    return any(k.startswith(("sqlalchemy.exc.", "psycopg", "optuna.exceptions.StorageInternalError")) for k in kinds)
 
 
 def _chain(err: BaseException) -> Iterator[BaseException]:

@@ -41,16 +41,22 @@ def open_storage(url: str, *, heartbeat: int | None = None, on_stale: Any = None
     db = sqlite_path(url)
     if db is None:
         with one_at_a_time(url, "schema"):  # processes that start together on a new database
-            return optuna.storages.RDBStorage(url, heartbeat_interval=heartbeat,
-                                              heartbeat_stale_trial_callback=on_stale)
+            return optuna.storages.RDBStorage(
+                url, heartbeat_interval=heartbeat, heartbeat_stale_trial_callback=on_stale
+            )
     from sqlalchemy import event
 
     db.parent.mkdir(parents=True, exist_ok=True)
     with one_at_a_time(url, "schema"):
-        store_from_template(db, f"optuna-{optuna.__version__}-empty.db",
-                            lambda path: optuna.storages.RDBStorage(f"sqlite:///{path}"))
-        storage = optuna.storages.RDBStorage(url, engine_kwargs={"connect_args": {"timeout": LOCK_TIMEOUT_S}},
-                                             heartbeat_interval=heartbeat, heartbeat_stale_trial_callback=on_stale)
+        store_from_template(
+            db, f"optuna-{optuna.__version__}-empty.db", lambda path: optuna.storages.RDBStorage(f"sqlite:///{path}")
+        )
+        storage = optuna.storages.RDBStorage(
+            url,
+            engine_kwargs={"connect_args": {"timeout": LOCK_TIMEOUT_S}},
+            heartbeat_interval=heartbeat,
+            heartbeat_stale_trial_callback=on_stale,
+        )
     event.listen(storage.engine, "connect", _sqlite_pragmas)
     storage.engine.dispose()  # reconnect with the pragmas
     return storage
@@ -73,8 +79,12 @@ def check_workers_storage(url: str, workers: int, option: str = "--storage") -> 
         return
     fix = "use PostgreSQL: --storage postgresql://USER:PASSWORD@HOST/DB (pip install 'archsearch[postgres]')"
     if url.startswith("sqlite:") and (sqlite_path(url) is None):
-        raise UsageError(f"--workers {workers}: {option} {redact(url)!r} is in memory, so each worker would "
-                         f"have its own study; {fix}.")
+        raise UsageError(
+            f"--workers {workers}: {option} {redact(url)!r} is in memory, so each worker would "
+            f"have its own study; {fix}."
+        )
     if sqlite_path(url) is not None and workers > SQLITE_MAX_WORKERS:
-        raise UsageError(f"--workers {workers}: {option} {redact(url)!r} is a SQLite file, which serves at most "
-                         f"{SQLITE_MAX_WORKERS} processes without lock timeouts; {fix}.")
+        raise UsageError(
+            f"--workers {workers}: {option} {redact(url)!r} is a SQLite file, which serves at most "
+            f"{SQLITE_MAX_WORKERS} processes without lock timeouts; {fix}."
+        )

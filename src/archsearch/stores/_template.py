@@ -47,8 +47,12 @@ def log_file() -> Path:
     return Path(path).expanduser() if path else cache_dir() / "archsearch.log"
 
 
-def store_from_template(db: Path, template_name: str, build: Callable[[Path], object],
-                        adjust: Callable[[sqlite3.Connection], None] | None = None) -> bool:
+def store_from_template(
+    db: Path,
+    template_name: str,
+    build: Callable[[Path], object],
+    adjust: Callable[[sqlite3.Connection], None] | None = None,
+) -> bool:
     """Create the SQLite file ``db`` as a copy of the cached template ``template_name``.
 
     Args:

@@ -88,8 +88,10 @@ def _file_lock(db: object, name: str, wait: float) -> Iterator[None]:
         yield
         return
     except Timeout:
-        raise UsageError(f"{path}: another process has held {path}.lock for {wait:.0f} s while setting up the "
-                         f"store ({name}); if none is running, delete {path}.lock.") from None
+        raise UsageError(
+            f"{path}: another process has held {path}.lock for {wait:.0f} s while setting up the "
+            f"store ({name}); if none is running, delete {path}.lock."
+        ) from None
     try:
         yield
     finally:
@@ -110,8 +112,10 @@ def _database_lock(url: str, name: str, wait: float) -> Iterator[None]:
             while not con.execute(take, params).scalar():
                 con.rollback()
                 if time.monotonic() >= deadline:
-                    raise UsageError(f"{redact(url)}: another process held the archsearch lock '{name}' for "
-                                     f"{wait:.0f} s while setting up the store; try again when it is done.")
+                    raise UsageError(
+                        f"{redact(url)}: another process held the archsearch lock '{name}' for "
+                        f"{wait:.0f} s while setting up the store; try again when it is done."
+                    )
                 time.sleep(_POLL_S)
             con.commit()
             try:

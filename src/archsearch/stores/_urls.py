@@ -14,8 +14,18 @@ from pathlib import Path
 
 from archsearch.errors import UsageError
 
-__all__ = ["DEFAULT_STORAGE", "DEFAULT_TRACKING_URI", "POSTGRES_EXTRA", "resolve_storage", "resolve_tracking_uri",
-           "artifact_root_for", "sqlite_path", "check_url", "require_storage", "redact"]
+__all__ = [
+    "DEFAULT_STORAGE",
+    "DEFAULT_TRACKING_URI",
+    "POSTGRES_EXTRA",
+    "resolve_storage",
+    "resolve_tracking_uri",
+    "artifact_root_for",
+    "sqlite_path",
+    "check_url",
+    "require_storage",
+    "redact",
+]
 
 DEFAULT_STORAGE = "sqlite:///mlruns/optuna.db"
 DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
@@ -53,7 +63,7 @@ def resolve_tracking_uri(flag: str | None) -> str:
 def sqlite_path(url: str) -> Path | None:
     """The database file of a ``sqlite:///`` URL, or None for other URLs."""
     if url.startswith("sqlite:///"):
-        rest = url[len("sqlite:///"):].split("?", 1)[0]
+        rest = url[len("sqlite:///") :].split("?", 1)[0]
         return None if rest in ("", ":memory:") else Path(rest)
     return None
 
@@ -81,8 +91,9 @@ def check_url(url: str, what: str, option: str) -> None:
             "or postgresql://user:pass@host/db."
         ) from None
     except ImportError as err:
-        raise UsageError(f"{option} {shown!r}: the database driver is missing ({err}). "
-                         f"Install it: {POSTGRES_EXTRA}.") from None
+        raise UsageError(
+            f"{option} {shown!r}: the database driver is missing ({err}). Install it: {POSTGRES_EXTRA}."
+        ) from None
     try:
         # get_dialect() does not import the driver; connecting would, deep inside Optuna or MLflow.
         dialect.import_dbapi()
@@ -100,8 +111,10 @@ def _missing_driver(shown: str, option: str, drivername: str, driver: str, err: 
     if drivername in ("postgresql", "postgresql+psycopg"):
         fix = f"install it with {POSTGRES_EXTRA} (psycopg 3)"
     elif drivername.startswith("postgresql+"):
-        fix = (f"install {driver}, or use postgresql://... with {POSTGRES_EXTRA} (psycopg 3, "
-               "the driver SQLAlchemy 2.1 uses for postgresql://)")
+        fix = (
+            f"install {driver}, or use postgresql://... with {POSTGRES_EXTRA} (psycopg 3, "
+            "the driver SQLAlchemy 2.1 uses for postgresql://)"
+        )
     else:
         fix = f"install the Python package of the {driver} driver"
     return f"{option} {shown!r}: the database driver {driver!r} is not installed ({err}); {fix}."
@@ -115,5 +128,6 @@ def require_storage(url: str) -> None:
     """
     db = sqlite_path(url)
     if db is not None and not db.exists():
-        raise UsageError(f"--storage {url}: no such database ({db}). Run `archsearch run SPACE` first, "
-                         "or pass --storage URL.")
+        raise UsageError(
+            f"--storage {url}: no such database ({db}). Run `archsearch run SPACE` first, or pass --storage URL."
+        )

@@ -51,16 +51,27 @@ def mean_curves(histories: Sequence[Mapping[str, Sequence[float]]]) -> dict[str,
     return out
 
 
-def trial_description(number: int, state: str, objective: str, *, value: float | None = None,
-                      seed_values: Sequence[float] = (), params_count: int | None = None,
-                      fit_seconds: float | None = None, seed: int | None = None, note: str = "") -> str:
+def trial_description(
+    number: int,
+    state: str,
+    objective: str,
+    *,
+    value: float | None = None,
+    seed_values: Sequence[float] = (),
+    params_count: int | None = None,
+    fit_seconds: float | None = None,
+    seed: int | None = None,
+    note: str = "",
+) -> str:
     """The child run's description (``mlflow.note.content``, Markdown): what the trial is and how it ended."""
     lines = [f"**Trial {number}**: {state.lower()}."]
     if value is not None:
         text = f"{objective} (the `{Metric.OBJECTIVE}` metric): **{value:.4f}**"
         if len(seed_values) > 1:
-            text += (f", the mean over {len(seed_values)} seeds ({', '.join(f'{v:.4f}' for v in seed_values)}); "
-                     f"the curves are per-epoch means, each seed's under `{Metric.SEED_PREFIX}<r>/`")
+            text += (
+                f", the mean over {len(seed_values)} seeds ({', '.join(f'{v:.4f}' for v in seed_values)}); "
+                f"the curves are per-epoch means, each seed's under `{Metric.SEED_PREFIX}<r>/`"
+            )
         lines.append(text + ".")
     facts = []
     if params_count is not None:

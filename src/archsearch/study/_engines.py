@@ -49,12 +49,24 @@ def check_engine(name: str) -> None:
 def _tuner_class(engine: str) -> Any:
     import keras_tuner
 
-    return {"keras-tuner:random": keras_tuner.RandomSearch, "keras-tuner:bayesian": keras_tuner.BayesianOptimization,
-            "keras-tuner:hyperband": keras_tuner.Hyperband}[engine]
+    return {
+        "keras-tuner:random": keras_tuner.RandomSearch,
+        "keras-tuner:bayesian": keras_tuner.BayesianOptimization,
+        "keras-tuner:hyperband": keras_tuner.Hyperband,
+    }[engine]
 
 
-def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, trials: int, epochs: int, seed: int,
-                            should_stop: Callable[[], bool], claim: Callable[[Any], None] = lambda trial: None) -> None:
+def search_with_keras_tuner(
+    engine: str,
+    objective: Objective,
+    study: Any,
+    *,
+    trials: int,
+    epochs: int,
+    seed: int,
+    should_stop: Callable[[], bool],
+    claim: Callable[[Any], None] = lambda trial: None,
+) -> None:
     """Run ``trials`` keras-tuner trials (fewer if ``should_stop()`` says so after one), each recorded in ``study``.
 
     Args:
@@ -111,9 +123,14 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
                 return built[-1]
 
             try:
-                value = objective.run(optuna_trial, hp, build=build,
-                                      callbacks=list(kwargs.get("callbacks", [])),
-                                      epochs=kwargs.get("epochs"), initial_epoch=kwargs.get("initial_epoch", 0))
+                value = objective.run(
+                    optuna_trial,
+                    hp,
+                    build=build,
+                    callbacks=list(kwargs.get("callbacks", [])),
+                    epochs=kwargs.get("epochs"),
+                    initial_epoch=kwargs.get("initial_epoch", 0),
+                )
             except BaseException:
                 study.tell(optuna_trial, state=optuna.trial.TrialState.FAIL)
                 raise
@@ -128,8 +145,12 @@ def search_with_keras_tuner(engine: str, objective: Objective, study: Any, *, tr
                 self.oracle.max_trials = len(self.oracle.trials)  # the oracle stops at its next trial
 
     kt_objective = train.kt_objective(space.objective, space.direction)
-    kwargs: dict[str, Any] = {"hypermodel": SpaceHyperModel(), "objective": kt_objective, "seed": seed,
-                              "max_consecutive_failed_trials": None}
+    kwargs: dict[str, Any] = {
+        "hypermodel": SpaceHyperModel(),
+        "objective": kt_objective,
+        "seed": seed,
+        "max_consecutive_failed_trials": None,
+    }
     if engine == "keras-tuner:hyperband":
         # --trials is the budget: enough Hyperband iterations that the trial count, not the brackets, ends it.
         kwargs.update(max_epochs=epochs, factor=HYPERBAND_FACTOR, hyperband_iterations=max(trials, 1))

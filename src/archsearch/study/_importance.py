@@ -14,8 +14,9 @@ __all__ = ["MIN_TRIALS", "importance"]
 MIN_TRIALS = 20  # fewer complete trials: the report calls the importances a guess
 
 
-def importance(study: optuna.Study, resamples: int = 20, *, seed: int = 0, n_trees: int = 16,
-               quantile: float = 0.95) -> dict[str, Any]:
+def importance(
+    study: optuna.Study, resamples: int = 20, *, seed: int = 0, n_trees: int = 16, quantile: float = 0.95
+) -> dict[str, Any]:
     """fANOVA importance of each hyperparameter, its bootstrap interval, and what noise alone would give.
 
     Three refits of Optuna's ``FanovaImportanceEvaluator`` (``n_trees`` trees):
@@ -40,9 +41,16 @@ def importance(study: optuna.Study, resamples: int = 20, *, seed: int = 0, n_tre
     import optuna
     from optuna.importance import FanovaImportanceEvaluator, get_param_importances
 
-    out: dict[str, Any] = {"evaluator": "optuna FanovaImportanceEvaluator", "n_trees": n_trees,
-                           "resamples": resamples, "seed": seed, "quantile": quantile, "n_trials": 0,
-                           "warning": None, "params": {}}
+    out: dict[str, Any] = {
+        "evaluator": "optuna FanovaImportanceEvaluator",
+        "n_trees": n_trees,
+        "resamples": resamples,
+        "seed": seed,
+        "quantile": quantile,
+        "n_trials": 0,
+        "warning": None,
+        "params": {},
+    }
     complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE" and t.value is not None]
     out["n_trials"] = len(complete)
     if len(complete) < 3:
@@ -56,8 +64,14 @@ def importance(study: optuna.Study, resamples: int = 20, *, seed: int = 0, n_tre
 
     def fit(order: Any, vals: Any, k: int) -> dict[str, float]:
         s = optuna.create_study(direction=direction)
-        s.add_trials([optuna.trial.create_trial(params=complete[i].params, distributions=complete[i].distributions,
-                                                value=float(v)) for i, v in zip(order, vals, strict=True)])
+        s.add_trials(
+            [
+                optuna.trial.create_trial(
+                    params=complete[i].params, distributions=complete[i].distributions, value=float(v)
+                )
+                for i, v in zip(order, vals, strict=True)
+            ]
+        )
         ev = FanovaImportanceEvaluator(n_trees=n_trees, seed=forest_seed(int(seed), k))
         return {n: float(x) for n, x in get_param_importances(s, evaluator=ev).items()}
 

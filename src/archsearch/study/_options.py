@@ -110,18 +110,27 @@ class RunOptions:
             raise UsageError(f"--on-stop {self.on_stop!r}: use one of {', '.join(ON_STOP)}.")
         if self.engine != "optuna":
             if self.on_stop != "fail":
-                raise UsageError(f"--on-stop {self.on_stop}: --engine {self.engine}'s tuner records a stopped "
-                                 "trial as failed. Drop --on-stop, or use --engine optuna.")
-            for flag, value, plain in (("--pruner", self.pruner, "none"), ("--repeats", self.repeats, 1),
-                                       ("--sampler", self.sampler, "tpe")):
+                raise UsageError(
+                    f"--on-stop {self.on_stop}: --engine {self.engine}'s tuner records a stopped "
+                    "trial as failed. Drop --on-stop, or use --engine optuna."
+                )
+            for flag, value, plain in (
+                ("--pruner", self.pruner, "none"),
+                ("--repeats", self.repeats, 1),
+                ("--sampler", self.sampler, "tpe"),
+            ):
                 if value != plain:
-                    raise UsageError(f"{flag} {value} is an Optuna setting; --engine {self.engine} picks and stops "
-                                     f"trials itself. Drop {flag}, or use --engine optuna.")
+                    raise UsageError(
+                        f"{flag} {value} is an Optuna setting; --engine {self.engine} picks and stops "
+                        f"trials itself. Drop {flag}, or use --engine optuna."
+                    )
             for flag, limit in (("--recycle-after", self.recycle_after), ("--max-rss-mib", self.max_rss_mib)):
                 if limit:
-                    raise UsageError(f"{flag} {limit}: --engine {self.engine} keeps its tuner's search in one "
-                                     f"process, which is never recycled (a fresh process would restart the "
-                                     f"search). Drop {flag}, or use --engine optuna.")
+                    raise UsageError(
+                        f"{flag} {limit}: --engine {self.engine} keeps its tuner's search in one "
+                        f"process, which is never recycled (a fresh process would restart the "
+                        f"search). Drop {flag}, or use --engine optuna."
+                    )
         for name in ("recycle_after", "max_rss_mib"):
             value = getattr(self, name)
             if value is not None and value < 0:
@@ -153,21 +162,40 @@ def resume_args(space: str | Path, options: RunOptions, *, takeover: bool = Fals
     """
     parts = ["archsearch", "run", str(space)]
     defaults = RunOptions()
-    for flag, value in (("--trials", options.trials), ("--epochs", options.epochs), ("--study", options.study_name),
-                        ("--storage", options.storage), ("--tracking-uri", options.tracking_uri),
-                        ("--dataset", options.dataset)):
+    for flag, value in (
+        ("--trials", options.trials),
+        ("--epochs", options.epochs),
+        ("--study", options.study_name),
+        ("--storage", options.storage),
+        ("--tracking-uri", options.tracking_uri),
+        ("--dataset", options.dataset),
+    ):
         if value is not None:
             parts += [flag, str(value)]
-    for name in ("seed", "sampler", "pruner", "repeats", "heartbeat", "max_failures", "worker_index", "engine",
-                 "on_stop", "fuse_max"):
+    for name in (
+        "seed",
+        "sampler",
+        "pruner",
+        "repeats",
+        "heartbeat",
+        "max_failures",
+        "worker_index",
+        "engine",
+        "on_stop",
+        "fuse_max",
+    ):
         value = getattr(options, name)
         if value != getattr(defaults, name):
             parts += ["--" + name.replace("_", "-"), str(value)]
     if not options.fuse:
         parts.append("--no-fuse")
     if takeover:
-        for flag, setting in (("--recycle-after", options.recycle_after), ("--max-rss-mib", options.max_rss_mib),
-                              ("--parent-run-id", options.parent_run_id), ("--timeout", options.timeout)):
+        for flag, setting in (
+            ("--recycle-after", options.recycle_after),
+            ("--max-rss-mib", options.max_rss_mib),
+            ("--parent-run-id", options.parent_run_id),
+            ("--timeout", options.timeout),
+        ):
             if setting is not None:
                 parts += [flag, str(setting)]
         if options.quiet:

@@ -54,8 +54,16 @@ def parent_note(space: Space, design: Mapping[str, Any] | None, dataset: str, ep
     if not design:
         return {}
     question = next((q.text for q in space.questions if q.param == design.get("factor")), None)
-    return {Tag.NOTE: design_text(design, question=question, objective=space.objective, direction=space.direction,
-                                  dataset=dataset, epochs=epochs)}
+    return {
+        Tag.NOTE: design_text(
+            design,
+            question=question,
+            objective=space.objective,
+            direction=space.direction,
+            dataset=dataset,
+            epochs=epochs,
+        )
+    }
 
 
 def levels_text(design: Mapping[str, Any]) -> str:

@@ -21,10 +21,13 @@ def same_training(study: Any, space_path: Any, study_name: str, now: dict[str, A
     """
     before = study.user_attrs.get(StudyAttr.TRAINING)
     if before and before != now:
-        diff = ", ".join(f"{_FLAGS.get(k, k)} {before.get(k)!r} then {v!r}" for k, v in now.items()
-                         if before.get(k) != v)
-        raise SpaceError(f"{space_path}: study '{study_name}' was trained with other settings ({diff}): its "
-                         "trials would not compare with this run's. Use the same settings, or --study NAME for a "
-                         "new study.")
+        diff = ", ".join(
+            f"{_FLAGS.get(k, k)} {before.get(k)!r} then {v!r}" for k, v in now.items() if before.get(k) != v
+        )
+        raise SpaceError(
+            f"{space_path}: study '{study_name}' was trained with other settings ({diff}): its "
+            "trials would not compare with this run's. Use the same settings, or --study NAME for a "
+            "new study."
+        )
     if not before:
         study.set_user_attr(StudyAttr.TRAINING, now)

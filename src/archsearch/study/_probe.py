@@ -17,8 +17,7 @@ from archsearch.errors import UsageError
 if TYPE_CHECKING:
     from archsearch.space import FixedHyperParameters, Param, Space
 
-__all__ = ["Build", "built_hp", "declared", "declared_params", "grid_space", "input_shape", "probe_builds",
-           "FALLBACKS"]
+__all__ = ["Build", "built_hp", "declared", "declared_params", "grid_space", "input_shape", "probe_builds", "FALLBACKS"]
 
 # (label, FixedHyperParameters fallback) of the three main builds, in the order `archsearch show` lists them.
 FALLBACKS = (("smallest", "min"), ("default", "default"), ("largest", "max"))
@@ -60,13 +59,20 @@ def input_shape(space: Space, dataset: str | None = None) -> tuple[tuple[int, ..
     info = get_info(spec)
     if info is not None and info.image_shape is not None and info.num_classes is not None:
         return input_shape_for(info.image_shape, space.input, space.image_size), int(info.num_classes)
-    data = load_dataset(spec, input=space.input, validation_split=space.validation_split,
-                        image_size=space.image_size)
+    data = load_dataset(spec, input=space.input, validation_split=space.validation_split, image_size=space.image_size)
     return tuple(data.input_shape), int(data.num_classes)
 
 
-def probe(space: Space, hp: FixedHyperParameters, shape: tuple[int, ...], num_classes: int, *,
-          label: str = "", keep_errors: bool = True, count: bool = True) -> Build:
+def probe(
+    space: Space,
+    hp: FixedHyperParameters,
+    shape: tuple[int, ...],
+    num_classes: int,
+    *,
+    label: str = "",
+    keep_errors: bool = True,
+    count: bool = True,
+) -> Build:
     """Call the builder once with ``hp``; a combination that raises is recorded (or re-raised without ``keep_errors``).
 
     A :class:`~archsearch.errors.UsageError` (a bug of the space itself) is always raised.
@@ -86,8 +92,9 @@ def probe(space: Space, hp: FixedHyperParameters, shape: tuple[int, ...], num_cl
     return result
 
 
-def probe_builds(space: Space, shape: tuple[int, ...], num_classes: int, *,
-                 values_per_parent: int | None = None) -> list[Build]:
+def probe_builds(
+    space: Space, shape: tuple[int, ...], num_classes: int, *, values_per_parent: int | None = None
+) -> list[Build]:
     """Build with min/default/max values, then once per value of each parent of a condition.
 
     The extra builds (no label, no model kept) reach conditional hyperparameters
@@ -164,6 +171,8 @@ def grid_space(space: Space, dataset: Any) -> dict[str, list[Any]]:
         try:
             grid[name] = list(param.grid())
         except ValueError:
-            raise UsageError(f"{space.path}: --sampler grid needs a finite grid, but {name!r} is a continuous "
-                             f"float ({param.describe()}). Give it step=... or use another --sampler.") from None
+            raise UsageError(
+                f"{space.path}: --sampler grid needs a finite grid, but {name!r} is a continuous "
+                f"float ({param.describe()}). Give it step=... or use another --sampler."
+            ) from None
     return grid

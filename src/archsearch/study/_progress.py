@@ -28,8 +28,9 @@ def _fmt(value: Any) -> str:
 class Progress:
     """Prints one line per trial; silent when ``quiet``."""
 
-    def __init__(self, total: int, objective: str, direction: str, *, quiet: bool = False,
-                 stream: TextIO | None = None) -> None:
+    def __init__(
+        self, total: int, objective: str, direction: str, *, quiet: bool = False, stream: TextIO | None = None
+    ) -> None:
         self.total, self.objective, self.direction = total, objective, direction
         self.quiet = quiet
         self.stream = stream or sys.stderr
@@ -46,11 +47,20 @@ class Progress:
             best = study.best_trial
             self.best = (best.value, best.number)
 
-    def trial_done(self, finished: int, number: int, state: str, value: float | None, params: Mapping[str, Any],
-                   seconds: float, extra: str = "") -> None:
+    def trial_done(
+        self,
+        finished: int,
+        number: int,
+        state: str,
+        value: float | None,
+        params: Mapping[str, Any],
+        seconds: float,
+        extra: str = "",
+    ) -> None:
         if state == "COMPLETE" and value is not None:
-            better = self.best is None or (value > self.best[0] if self.direction == "maximize"
-                                           else value < self.best[0])
+            better = self.best is None or (
+                value > self.best[0] if self.direction == "maximize" else value < self.best[0]
+            )
             if better:
                 self.best = (value, number)
         width = len(str(self.total))

@@ -49,11 +49,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["DEBOUNCE_S", "SIGNALS", "Stop", "Stopped", "check_stop", "clear_stop", "current_stop", "interruptible",
-           "request_stop", "stop_on_signals"]
+__all__ = [
+    "DEBOUNCE_S",
+    "SIGNALS",
+    "Stop",
+    "Stopped",
+    "check_stop",
+    "clear_stop",
+    "current_stop",
+    "interruptible",
+    "request_stop",
+    "stop_on_signals",
+]
 
-SIGNALS: tuple[int, ...] = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP")
-                                 if hasattr(signal, name))
+SIGNALS: tuple[int, ...] = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, name)
+)
 DEBOUNCE_S = 1.0  # the same signal again within this many seconds is the same request
 
 
@@ -200,10 +211,10 @@ def _exit_now(signum: int) -> None:
     """A second signal while stopping: no more clean-up here (the next run and the MLflow worker finish it)."""
     _state.signals += 1
     try:
-        os.write(2, f"\nstopped at once by a second signal ({signum}); the next run fails the trial left "
-                    "RUNNING\n".encode())
+        os.write(
+            2, f"\nstopped at once by a second signal ({signum}); the next run fails the trial left RUNNING\n".encode()
+        )
         sys.stdout.flush()
     except (OSError, ValueError):
         pass
     os._exit(128 + signum)
-

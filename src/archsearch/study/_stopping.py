@@ -35,7 +35,6 @@ class Interrupted(KeyboardInterrupt):
         self.summary = summary or f"Stopped ({reason}). Resume with: {resume}"
 
 
-
 def raise_stop(study: Any, trial: Any) -> None:
     """First of Optuna's callbacks after each trial: a stop that came in outside a trial's fit takes effect."""
     check_stop()
@@ -66,12 +65,13 @@ def stopped_summary(study: Any, study_name: str, target: int, stop: Stop, owner:
     try:
         trials = study.get_trials(deepcopy=False)
         finished = sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials)
-        mine = [t for t in trials if t.user_attrs.get(Attr.STOPPED) == stop.reason
-                and t.user_attrs.get(OWNER_ATTR) == owner]
+        mine = [
+            t for t in trials if t.user_attrs.get(Attr.STOPPED) == stop.reason and t.user_attrs.get(OWNER_ATTR) == owner
+        ]
     except Exception:  # the storage went away
         finished, mine = None, []
-    ended = (f"trial {mine[-1].number} ended {mine[-1].state.name}" if mine
-             else "no trial was running")
+    ended = f"trial {mine[-1].number} ended {mine[-1].state.name}" if mine else "no trial was running"
     where = "" if finished is None else f"; {finished}/{target} finished trials"
-    return (f"Study '{study_name}': stopped ({stop.reason}): {ended}, its MLflow run KILLED{where}. "
-            f"Resume with: {resume}")
+    return (
+        f"Study '{study_name}': stopped ({stop.reason}): {ended}, its MLflow run KILLED{where}. Resume with: {resume}"
+    )

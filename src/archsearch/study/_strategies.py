@@ -34,8 +34,10 @@ def check_sampler(name: str) -> None:
 
         module, requirement, extra = _NEEDS[name]
         if importlib.util.find_spec(module) is None:
-            raise UsageError(f"--sampler {name} needs the {requirement!r} package, which is not installed. "
-                             f"Install it with: pip install \"archsearch[{extra}]\" (or pick another --sampler).")
+            raise UsageError(
+                f"--sampler {name} needs the {requirement!r} package, which is not installed. "
+                f'Install it with: pip install "archsearch[{extra}]" (or pick another --sampler).'
+            )
 
 
 def check_pruner(name: str) -> None:

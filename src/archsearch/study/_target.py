@@ -44,8 +44,16 @@ class TargetGate:
             gate does not wait (the search stops anyway).
     """
 
-    def __init__(self, target: int, owners: Any, say: Callable[[str], None], *, timeout: float | None = None,
-                 guards: Sequence[Any] = (), poll: float = POLL_S) -> None:
+    def __init__(
+        self,
+        target: int,
+        owners: Any,
+        say: Callable[[str], None],
+        *,
+        timeout: float | None = None,
+        guards: Sequence[Any] = (),
+        poll: float = POLL_S,
+    ) -> None:
         self.target, self.owners, self.say = target, owners, say
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.guards, self.poll = tuple(guards), poll
@@ -73,8 +81,10 @@ class TargetGate:
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 return True
             if not waiting_said:
-                self.say(f"{finished}/{self.target} finished, {running} running in other processes: "
-                         "waiting for them (a trial that fails is run again here)")
+                self.say(
+                    f"{finished}/{self.target} finished, {running} running in other processes: "
+                    "waiting for them (a trial that fails is run again here)"
+                )
                 waiting_said = True
             with interruptible():  # a stop ends the wait at once
                 time.sleep(self.poll)

@@ -84,17 +84,42 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
     rows: list[dict[str, Any]] = []
     for t in study.get_trials(deepcopy=False):
         rows.extend(_rows(t))
-    columns = ["trial", "state", "seed", "repeat", "value", "trial_value", "params_count", *METRIC_COLUMNS,
-               "at_chance", "pruned_epoch", "error", "duration_s", "history", "design_point", "epochs",
-               "initial_epoch", *CORRECTNESS_COLUMNS]
+    columns = [
+        "trial",
+        "state",
+        "seed",
+        "repeat",
+        "value",
+        "trial_value",
+        "params_count",
+        *METRIC_COLUMNS,
+        "at_chance",
+        "pruned_epoch",
+        "error",
+        "duration_s",
+        "history",
+        "design_point",
+        "epochs",
+        "initial_epoch",
+        *CORRECTNESS_COLUMNS,
+    ]
     table = pd.DataFrame(rows)
     for c in columns:
         if c not in table.columns:
             table[c] = None
     params = sorted(c for c in table.columns if c.startswith("params_") and c != "params_count")
     table = table[[*columns, *params]]
-    for c in ("value", "trial_value", "params_count", *METRIC_COLUMNS, "duration_s", Attr.N_VAL, Attr.N_TEST,
-              "epochs", "initial_epoch"):
+    for c in (
+        "value",
+        "trial_value",
+        "params_count",
+        *METRIC_COLUMNS,
+        "duration_s",
+        Attr.N_VAL,
+        Attr.N_TEST,
+        "epochs",
+        "initial_epoch",
+    ):
         table[c] = pd.to_numeric(table[c], errors="coerce")
     return table
 
@@ -120,12 +145,22 @@ def _rows(t: Any) -> list[dict[str, Any]]:
     values = attrs.get(Attr.REPEAT_VALUES) or []
     if seeds and len(values) == len(seeds):
         metrics = attrs.get(Attr.REPEAT_METRICS) or [{}] * len(seeds)
-        return [{**base, "seed": int(s), "repeat": i, "value": _finite(v), **_metrics(m), **_correctness(attrs, i)}
-                for i, (s, v, m) in enumerate(zip(seeds, values, metrics, strict=False))]
+        return [
+            {**base, "seed": int(s), "repeat": i, "value": _finite(v), **_metrics(m), **_correctness(attrs, i)}
+            for i, (s, v, m) in enumerate(zip(seeds, values, metrics, strict=False))
+        ]
     seed = attrs.get(Attr.SEED)
     value = t.value if t.state.name == "COMPLETE" else None
-    return [{**base, "seed": None if seed is None else int(seed), "repeat": 0, "value": _finite(value),
-             **_metrics(attrs.get(Attr.METRICS) or {}), **_correctness(attrs, 0)}]
+    return [
+        {
+            **base,
+            "seed": None if seed is None else int(seed),
+            "repeat": 0,
+            "value": _finite(value),
+            **_metrics(attrs.get(Attr.METRICS) or {}),
+            **_correctness(attrs, 0),
+        }
+    ]
 
 
 def _correctness(attrs: dict[str, Any], i: int) -> dict[str, Any]:
@@ -181,8 +216,9 @@ def analysis_table(table: Any, objective: str) -> Any:
     params = [c for c in table.columns if c.startswith("params_") and c != "params_count"]
     examples = [c for c in ("correct_val", "n_val", "correct_test", "n_test") if c in table.columns]
     design = ["design_point"] if "design_point" in table.columns else []
-    out = table[["trial", "seed", "value", "state", "params_count", "fit_seconds", "error", *params, *examples,
-                 *design]].copy()
+    out = table[
+        ["trial", "seed", "value", "state", "params_count", "fit_seconds", "error", *params, *examples, *design]
+    ].copy()
     if "epochs" in table.columns:  # each trial's budget: analyze_table compares trials of one budget only
         out["budget"] = table["epochs"]
     rows_per_trial = table.groupby("trial")["trial"].transform("size")

@@ -50,11 +50,22 @@ class TrialLog:
         traceback: a failed trial's traceback, attached as ``traceback.txt``.
     """
 
-    def __init__(self, number: int, state: str, params: Mapping[str, Any], history: Mapping[str, Sequence[float]],
-                 metrics: Mapping[str, float], tags: Mapping[str, str], end_time_ms: int | None = None, *,
-                 summary: Mapping[str, float] | None = None,
-                 seeds: Sequence[tuple[Mapping[str, Sequence[float]], Mapping[str, float]]] = (),
-                 run_name: str | None = None, description: str | None = None, traceback: str | None = None) -> None:
+    def __init__(
+        self,
+        number: int,
+        state: str,
+        params: Mapping[str, Any],
+        history: Mapping[str, Sequence[float]],
+        metrics: Mapping[str, float],
+        tags: Mapping[str, str],
+        end_time_ms: int | None = None,
+        *,
+        summary: Mapping[str, float] | None = None,
+        seeds: Sequence[tuple[Mapping[str, Sequence[float]], Mapping[str, float]]] = (),
+        run_name: str | None = None,
+        description: str | None = None,
+        traceback: str | None = None,
+    ) -> None:
         self.number, self.state, self.params = number, state, dict(params)
         self.history, self.metrics, self.tags = history, dict(metrics), dict(tags)
         self.end_time_ms = end_time_ms or _now_ms()
@@ -64,8 +75,7 @@ class TrialLog:
 
     def mlflow_metrics(self) -> list[tuple[str, float, int]]:
         """``(name, value, step)`` for every finite value, named as :class:`archsearch.schema.Metric` says."""
-        out = [(Metric.curve(key), v, step)
-               for key, values in self.history.items() for step, v in enumerate(values, 1)]
+        out = [(Metric.curve(key), v, step) for key, values in self.history.items() for step, v in enumerate(values, 1)]
         # One metric per meaning: a value with a curve is that curve's last point, not a `final/` of its own.
         out += [(Metric.final(key), v, 0) for key, v in self.metrics.items() if key not in self.history]
         out += [(key, v, 0) for key, v in self.summary.items()]
@@ -85,13 +95,26 @@ def dataset_inputs(info: DatasetInfo) -> list[Any]:
     from mlflow.entities import Dataset, DatasetInput, InputTag
 
     # An example-shaped sample gives MLflow the schema (dtype, shape); digest and profile are the real arrays'.
-    sample = from_numpy(np.zeros((1, *info.input_shape), dtype=np.float32), targets=np.zeros(1, dtype=np.int64),
-                        source=CodeDatasetSource({Tag.DATASET: info.name}), name=info.name,
-                        digest=info.digest)._to_mlflow_entity()
-    profile = {**{f"{split}_examples": n for split, n in info.splits.items()},
-               "input_shape": list(info.input_shape), "num_classes": info.num_classes}
-    entity = Dataset(name=sample.name, digest=sample.digest, source_type=sample.source_type, source=sample.source,
-                     schema=sample.schema, profile=json.dumps(profile))
+    sample = from_numpy(
+        np.zeros((1, *info.input_shape), dtype=np.float32),
+        targets=np.zeros(1, dtype=np.int64),
+        source=CodeDatasetSource({Tag.DATASET: info.name}),
+        name=info.name,
+        digest=info.digest,
+    )._to_mlflow_entity()
+    profile = {
+        **{f"{split}_examples": n for split, n in info.splits.items()},
+        "input_shape": list(info.input_shape),
+        "num_classes": info.num_classes,
+    }
+    entity = Dataset(
+        name=sample.name,
+        digest=sample.digest,
+        source_type=sample.source_type,
+        source=sample.source,
+        schema=sample.schema,
+        profile=json.dumps(profile),
+    )
     tags = [InputTag(Tag.DATASET_CONTEXT, "training")]
     tags += [InputTag(f"{split}_examples", str(n)) for split, n in info.splits.items()]
     return [DatasetInput(entity, tags=tags)]

@@ -29,8 +29,12 @@ def newest_parent_run(study: str, tracking_uri: str | None = None) -> Any | None
     experiment = client.get_experiment_by_name(study)
     if experiment is None:
         return None
-    runs = client.search_runs([experiment.experiment_id], filter_string=f"tags.`{Tag.STUDY}` = '{study}'",
-                              order_by=["attributes.start_time DESC"], max_results=200)
+    runs = client.search_runs(
+        [experiment.experiment_id],
+        filter_string=f"tags.`{Tag.STUDY}` = '{study}'",
+        order_by=["attributes.start_time DESC"],
+        max_results=200,
+    )
     parents = [r for r in runs if Tag.PARENT_RUN_ID not in r.data.tags]
     return parents[0] if parents else None
 
@@ -43,9 +47,17 @@ def answer_run(study: str, run_id: str | None = None, tracking_uri: str | None =
     return None if client is None else client.get_run(run_id)
 
 
-def log_answer(run: Any, files: Sequence[Path], tags: Mapping[str, str], note: str, *,
-               experiment_note: str | None = None, columns: Sequence[str] | None = None,
-               widths: dict[str, int] | None = None, tracking_uri: str | None = None) -> str:
+def log_answer(
+    run: Any,
+    files: Sequence[Path],
+    tags: Mapping[str, str],
+    note: str,
+    *,
+    experiment_note: str | None = None,
+    columns: Sequence[str] | None = None,
+    widths: dict[str, int] | None = None,
+    tracking_uri: str | None = None,
+) -> str:
     """Record an answer on its parent run: ``files`` under ``report/``, the verdict ``tags``, ``note`` as
     its description; on its experiment: ``experiment_note``, the model-training kind, and the saved runs
     view with ``columns`` and their ``widths`` (:func:`archsearch.tracking._views.update_view`). Returns the run id.

@@ -44,9 +44,17 @@ class MlflowTracker:
         dataset: logged as the input of the parent run and of every trial run.
     """
 
-    def __init__(self, tracking_uri: str, experiment: str, *, run_name: str,
-                 tags: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
-                 parent_run_id: str | None = None, dataset: DatasetInfo | None = None) -> None:
+    def __init__(
+        self,
+        tracking_uri: str,
+        experiment: str,
+        *,
+        run_name: str,
+        tags: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        parent_run_id: str | None = None,
+        dataset: DatasetInfo | None = None,
+    ) -> None:
         self.tracking_uri = tracking_uri
         self.experiment = experiment
         self.parent_run_id: str | None = None
@@ -117,6 +125,7 @@ class MlflowTracker:
 
     def close_abandoned(self, note: str) -> None:
         """The search process died: close its open trial runs FAILED with ``note``, the parent run KILLED."""
+
         def finish() -> None:
             for number in list(self._child_runs):
                 run_id = self._child_runs.pop(number)
@@ -157,8 +166,14 @@ class MlflowTracker:
                 if self._client is None:
                     return  # cannot even connect: drop the rest
 
-    def _start(self, run_name: str, tags: dict[str, str], params: dict[str, Any],
-               parent_run_id: str | None = None, dataset: DatasetInfo | None = None) -> None:
+    def _start(
+        self,
+        run_name: str,
+        tags: dict[str, str],
+        params: dict[str, Any],
+        parent_run_id: str | None = None,
+        dataset: DatasetInfo | None = None,
+    ) -> None:
         from archsearch.tracking._views import mark_experiment
 
         client = mlflow_client(self.tracking_uri, create=True)
@@ -204,8 +219,7 @@ class MlflowTracker:
         from mlflow.utils.mlflow_tags import MLFLOW_PARENT_RUN_ID
 
         tags = {MLFLOW_PARENT_RUN_ID: str(self.parent_run_id), Tag.TRIAL: str(number), **tags}
-        run = self._client.create_run(self.experiment_id, start_time=start_ms, tags=tags,
-                                      run_name=f"trial-{number}")
+        run = self._client.create_run(self.experiment_id, start_time=start_ms, tags=tags, run_name=f"trial-{number}")
         self._child_runs[number] = run.info.run_id
         self._log_inputs(run.info.run_id)
 
@@ -281,8 +295,10 @@ class MlflowTracker:
         if self._client is None:
             return
         exp = [self.experiment_id]
-        parents = {r.info.run_id: r for r in self._client.search_runs(
-            exp, f"tags.`{Tag.STUDY}` = '{study}'", max_results=50000)}
+        parents = {
+            r.info.run_id: r
+            for r in self._client.search_runs(exp, f"tags.`{Tag.STUDY}` = '{study}'", max_results=50000)
+        }
         running = self._client.search_runs(exp, "attributes.status = 'RUNNING'", max_results=50000)
         for run in running:
             run_id, tags = run.info.run_id, run.data.tags
@@ -299,31 +315,42 @@ class MlflowTracker:
             state = states.get(int(tags[Tag.TRIAL]), "FAIL")
             if state in ("RUNNING", "WAITING"):
                 continue
-            gone = parent.info.run_id == self.parent_run_id or process_gone(
-                parent.data.tags.get(Tag.PROCESS, ""))
+            gone = parent.info.run_id == self.parent_run_id or process_gone(parent.data.tags.get(Tag.PROCESS, ""))
             if gone is False or (gone is None and state != "FAIL"):
                 continue  # its process may still be logging the end of the trial
             note = {Tag.STATE: state, Tag.CLOSED_BY: process_tag()}
             if state == "FAIL":
-                note[Tag.ERROR] = ("the process running this trial died (its process is gone or its "
-                                   "heartbeat stopped); closed by a later run")
+                note[Tag.ERROR] = (
+                    "the process running this trial died (its process is gone or its "
+                    "heartbeat stopped); closed by a later run"
+                )
             self._log(run_id, tags=note)
             status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED"}.get(state, "FAILED")
             self._client.set_terminated(run_id, status=status)
 
-    def _log(self, run_id: str | None, *, metrics: Sequence[Any] = (), params: Mapping[str, Any] | None = None,
-             tags: Mapping[str, str] | None = None) -> None:
+    def _log(
+        self,
+        run_id: str | None,
+        *,
+        metrics: Sequence[Any] = (),
+        params: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
         from mlflow.entities import Param, RunTag
 
         params_list = [Param(k, _param_str(v)) for k, v in (params or {}).items()]
         tags_list = [RunTag(k, str(v)) for k, v in (tags or {}).items()]
         while metrics or params_list or tags_list:
-            self._client.log_batch(run_id, metrics=list(metrics[:_BATCH["metrics"]]),
-                                   params=params_list[:_BATCH["params"]], tags=tags_list[:_BATCH["tags"]],
-                                   synchronous=True)
-            metrics = metrics[_BATCH["metrics"]:]
-            params_list = params_list[_BATCH["params"]:]
-            tags_list = tags_list[_BATCH["tags"]:]
+            self._client.log_batch(
+                run_id,
+                metrics=list(metrics[: _BATCH["metrics"]]),
+                params=params_list[: _BATCH["params"]],
+                tags=tags_list[: _BATCH["tags"]],
+                synchronous=True,
+            )
+            metrics = metrics[_BATCH["metrics"] :]
+            params_list = params_list[_BATCH["params"] :]
+            tags_list = tags_list[_BATCH["tags"] :]
 
 
 def process_tag() -> str:

@@ -32,8 +32,11 @@ def _stdin(proc: subprocess.Popen[bytes]) -> IO[bytes]:
 
 def _spawn() -> tuple[subprocess.Popen[bytes], int]:
     read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([sys.executable, "-W", "ignore", "-m", "archsearch.tracking._worker", str(write_fd)],
-                            stdin=subprocess.PIPE, pass_fds=(write_fd,))
+    proc = subprocess.Popen(
+        [sys.executable, "-W", "ignore", "-m", "archsearch.tracking._worker", str(write_fd)],
+        stdin=subprocess.PIPE,
+        pass_fds=(write_fd,),
+    )
     os.close(write_fd)
     return proc, read_fd
 
@@ -83,9 +86,18 @@ class WorkerProcessTracker:
     ``errors`` says why.
     """
 
-    def __init__(self, tracking_uri: str, experiment: str, *, run_name: str,
-                 tags: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None,
-                 parent_run_id: str | None = None, dataset: Any = None, spare: Spare | None = None) -> None:
+    def __init__(
+        self,
+        tracking_uri: str,
+        experiment: str,
+        *,
+        run_name: str,
+        tags: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        parent_run_id: str | None = None,
+        dataset: Any = None,
+        spare: Spare | None = None,
+    ) -> None:
         self.tracking_uri, self.experiment = tracking_uri, experiment
         self.errors: list[str] = []
         self.parent_run_id: str | None = parent_run_id
@@ -93,8 +105,16 @@ class WorkerProcessTracker:
         self._proc, reply_fd = (spare.take() if spare is not None else None) or _spawn()
         self._replies = os.fdopen(reply_fd, "rb")
         self._lock = threading.Lock()
-        self._send("init", tracking_uri, experiment, run_name=run_name, tags=dict(tags or {}),
-                   params=dict(params or {}), parent_run_id=parent_run_id, dataset=dataset)
+        self._send(
+            "init",
+            tracking_uri,
+            experiment,
+            run_name=run_name,
+            tags=dict(tags or {}),
+            params=dict(params or {}),
+            parent_run_id=parent_run_id,
+            dataset=dataset,
+        )
         self._started = False
 
     def start_trial(self, number: int, tags: Mapping[str, str] | None = None, start_ms: int | None = None) -> None:
@@ -185,4 +205,3 @@ class WorkerProcessTracker:
                 self.parent_run_id, self.experiment_id = message[1] or self.parent_run_id, message[2]
             if message[0] == kind:
                 return message
-

@@ -14,6 +14,19 @@ from archsearch.train._fused import FuseRefused, ReplicaOutcome, fit_fused
 from archsearch.train._hypermodel import fit_hypermodel, kt_objective
 from archsearch.train._monitor import TrialMonitor
 
-__all__ = ["FitResult", "build_model", "check_output", "clear_session", "fit_model",
-           "label_format", "predictions_correct", "set_seed", "TrialMonitor", "fit_hypermodel", "kt_objective",
-           "FuseRefused", "ReplicaOutcome", "fit_fused"]
+__all__ = [
+    "FitResult",
+    "build_model",
+    "check_output",
+    "clear_session",
+    "fit_model",
+    "label_format",
+    "predictions_correct",
+    "set_seed",
+    "TrialMonitor",
+    "fit_hypermodel",
+    "kt_objective",
+    "FuseRefused",
+    "ReplicaOutcome",
+    "fit_fused",
+]

@@ -32,8 +32,9 @@ LABELS = ("sparse", "one_hot", "column")
 _cached: dict[int, tuple[weakref.ref[Any], dict[str, tuple[tf.Tensor, tf.Tensor]]]] = {}
 
 
-def train_batches(dataset: Dataset, batch_size: int, seed: int | None, labels: str = "sparse",
-                  shuffle: bool = True) -> tf.data.Dataset:
+def train_batches(
+    dataset: Dataset, batch_size: int, seed: int | None, labels: str = "sparse", shuffle: bool = True
+) -> tf.data.Dataset:
     """Training batches, reshuffled every epoch; the same seed gives the same order.
 
     ``labels`` is one of :data:`LABELS`; ``shuffle=False`` keeps the stored order.
@@ -45,8 +46,7 @@ def train_batches(dataset: Dataset, batch_size: int, seed: int | None, labels: s
         order_seed = None if seed is None else data_order_seed(seed)
         indices = indices.shuffle(n, seed=order_seed, reshuffle_each_iteration=True)
     shape = _labeller(labels, dataset.num_classes)
-    return indices.batch(batch_size).map(lambda i: (tf.gather(x, i), shape(tf.gather(y, i)))).prefetch(
-        tf.data.AUTOTUNE)
+    return indices.batch(batch_size).map(lambda i: (tf.gather(x, i), shape(tf.gather(y, i)))).prefetch(tf.data.AUTOTUNE)
 
 
 def val_batches(dataset: Dataset, batch_size: int, labels: str = "sparse") -> tf.data.Dataset:
@@ -55,7 +55,7 @@ def val_batches(dataset: Dataset, batch_size: int, labels: str = "sparse") -> tf
     n = int(y.shape[0])
     starts = tf.data.Dataset.range(0, n, batch_size)
     shape = _labeller(labels, dataset.num_classes)
-    return starts.map(lambda s: (x[s:s + batch_size], shape(y[s:s + batch_size]))).prefetch(tf.data.AUTOTUNE)
+    return starts.map(lambda s: (x[s : s + batch_size], shape(y[s : s + batch_size]))).prefetch(tf.data.AUTOTUNE)
 
 
 def _labeller(labels: str, num_classes: int) -> Any:

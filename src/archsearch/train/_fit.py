@@ -24,8 +24,17 @@ if TYPE_CHECKING:
     from archsearch.data import Dataset
     from archsearch.space import HyperParameters, Space
 
-__all__ = ["FitResult", "build_model", "check_output", "clear_session", "fit_model", "fit_result",
-           "label_format", "predictions_correct", "set_seed"]
+__all__ = [
+    "FitResult",
+    "build_model",
+    "check_output",
+    "clear_session",
+    "fit_model",
+    "fit_result",
+    "label_format",
+    "predictions_correct",
+    "set_seed",
+]
 
 
 @dataclasses.dataclass
@@ -81,8 +90,10 @@ def build_model(space: Space, hp: HyperParameters, dataset: Dataset) -> keras.Mo
         hp.fit_callbacks.clear()
     model = space.call_build(hp, dataset.input_shape, dataset.num_classes)
     if not isinstance(model, keras.Model):
-        raise SpaceError(f"{space.path}: build() must return a keras.Model, but returned "
-                         f"{type(model).__name__}. End build() with `return model`.")
+        raise SpaceError(
+            f"{space.path}: build() must return a keras.Model, but returned "
+            f"{type(model).__name__}. End build() with `return model`."
+        )
     if isinstance(model, keras.Sequential) and not model.built:
         # keras-tuner's examples often start a Sequential without an Input: give it the data's shape,
         # so that its output can be checked and its parameters counted before the fit.
@@ -104,13 +115,22 @@ def check_output(space: Space, model: keras.Model, num_classes: int) -> None:
     units = shape[-1] if shape else None
     regression = units == 1 and "crossentropy" not in (_loss_name(model) or "crossentropy")
     if units is not None and units != num_classes and not (units == 1 and num_classes == 2) and not regression:
-        raise SpaceError(f"{space.path}: the model outputs {units} units but the dataset has {num_classes} "
-                         f"classes. End the model with Dense(num_classes, activation='softmax').")
+        raise SpaceError(
+            f"{space.path}: the model outputs {units} units but the dataset has {num_classes} "
+            f"classes. End the model with Dense(num_classes, activation='softmax')."
+        )
 
 
-def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: int,
-              callbacks: Sequence[keras.callbacks.Callback] = (), seed: int | None = None,
-              initial_epoch: int = 0) -> FitResult:
+def fit_model(
+    model: keras.Model,
+    dataset: Dataset,
+    *,
+    epochs: int,
+    batch_size: int,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    seed: int | None = None,
+    initial_epoch: int = 0,
+) -> FitResult:
     """Fit on train, validate each epoch, then score every validation and test example once.
 
     The final model predicts each split once (one forward pass per split):
@@ -122,10 +142,15 @@ def fit_model(model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: 
     """
     labels = label_format(model)
     start = time.perf_counter()
-    history = model.fit(train_batches(dataset, batch_size, seed, labels),
-                        validation_data=val_batches(dataset, batch_size, labels),
-                        epochs=epochs, initial_epoch=initial_epoch, shuffle=False, verbose=0,
-                        callbacks=list(callbacks))
+    history = model.fit(
+        train_batches(dataset, batch_size, seed, labels),
+        validation_data=val_batches(dataset, batch_size, labels),
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        shuffle=False,
+        verbose=0,
+        callbacks=list(callbacks),
+    )
     return fit_result(model, dataset, history.history, time.perf_counter() - start)
 
 
@@ -140,8 +165,14 @@ def fit_result(model: keras.Model, dataset: Dataset, history: dict[str, list[Any
         correct_test = predictions_correct(model, dataset.x_test, dataset.y_test)
         metrics["test_accuracy"] = float(correct_test.mean()) if len(correct_test) else 0.0
     metrics["fit_seconds"] = fit_seconds
-    return FitResult(history=hist, metrics=metrics, params_count=int(model.count_params()),
-                     fit_seconds=fit_seconds, correct_val=correct_val, correct_test=correct_test)
+    return FitResult(
+        history=hist,
+        metrics=metrics,
+        params_count=int(model.count_params()),
+        fit_seconds=fit_seconds,
+        correct_val=correct_val,
+        correct_test=correct_test,
+    )
 
 
 def label_format(model: keras.Model) -> str:
@@ -197,9 +228,9 @@ def predictions_correct(model: keras.Model, x: Any, y: Any, batch_size: int = 10
 
     correct = np.zeros(len(x), dtype=bool)
     for start in range(0, len(x), batch_size):
-        out = keras.ops.convert_to_numpy(model(x[start:start + batch_size], training=False))
+        out = keras.ops.convert_to_numpy(model(x[start : start + batch_size], training=False))
         pred = out.argmax(axis=-1) if out.shape[-1] > 1 else (out[..., 0] > 0.5).astype(int)
-        correct[start:start + len(out)] = pred.ravel() == np.asarray(y[start:start + batch_size]).ravel()
+        correct[start : start + len(out)] = pred.ravel() == np.asarray(y[start : start + batch_size]).ravel()
     return correct
 
 

@@ -66,8 +66,17 @@ def _labels(y: Any, labels: str, num_classes: int) -> Any:
     return np.asarray(y)
 
 
-def fit_hypermodel(space: Space, hp: Any, model: keras.Model, dataset: Dataset, *, epochs: int, batch_size: int,
-                   callbacks: Sequence[keras.callbacks.Callback] = (), initial_epoch: int = 0) -> FitResult:
+def fit_hypermodel(
+    space: Space,
+    hp: Any,
+    model: keras.Model,
+    dataset: Dataset,
+    *,
+    epochs: int,
+    batch_size: int,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    initial_epoch: int = 0,
+) -> FitResult:
     """Train ``model`` with the space's ``HyperModel.fit(hp, model, x, y, **kwargs)``.
 
     Raises:
@@ -77,8 +86,12 @@ def fit_hypermodel(space: Space, hp: Any, model: keras.Model, dataset: Dataset, 
     labels = label_format(model)
     x, y = dataset.x_train, _labels(dataset.y_train, labels, dataset.num_classes)
     logs = _EpochLogs()
-    offered: dict[str, Any] = {"validation_data": (dataset.x_val, _labels(dataset.y_val, labels, dataset.num_classes)),
-                               "epochs": epochs, "callbacks": [*callbacks, logs], "verbose": 0}
+    offered: dict[str, Any] = {
+        "validation_data": (dataset.x_val, _labels(dataset.y_val, labels, dataset.num_classes)),
+        "epochs": epochs,
+        "callbacks": [*callbacks, logs],
+        "verbose": 0,
+    }
     if initial_epoch:
         offered["initial_epoch"] = initial_epoch
     params = inspect.signature(space.hypermodel.fit).parameters
@@ -93,20 +106,28 @@ def fit_hypermodel(space: Space, hp: Any, model: keras.Model, dataset: Dataset, 
     try:
         reported = metrics_dict(returned, objective)
     except Exception as err:  # keras-tuner could not read it either
-        raise SpaceError(f"{space.path}: HyperModel.fit() returned {type(returned).__name__}, which keras-tuner "
-                         f"cannot read as an objective ({err}). Return the History of model.fit, a dict of "
-                         "metrics or a number.") from err
+        raise SpaceError(
+            f"{space.path}: HyperModel.fit() returned {type(returned).__name__}, which keras-tuner "
+            f"cannot read as an objective ({err}). Return the History of model.fit, a dict of "
+            "metrics or a number."
+        ) from err
     if not isinstance(reported, dict) or space.objective not in reported:
-        raise SpaceError(f"{space.path}: HyperModel.fit() returned no {space.objective!r} "
-                         f"(got {sorted(reported) if isinstance(reported, dict) else type(returned).__name__}). "
-                         "Return it, or set OBJECTIVE to one of the returned metrics.")
-    history = ({k: [float(v) for v in vals] for k, vals in returned.history.items()}
-               if isinstance(returned, keras.callbacks.History) else logs.history)
+        raise SpaceError(
+            f"{space.path}: HyperModel.fit() returned no {space.objective!r} "
+            f"(got {sorted(reported) if isinstance(reported, dict) else type(returned).__name__}). "
+            "Return it, or set OBJECTIVE to one of the returned metrics."
+        )
+    history = (
+        {k: [float(v) for v in vals] for k, vals in returned.history.items()}
+        if isinstance(returned, keras.callbacks.History)
+        else logs.history
+    )
     metrics: dict[str, float] = {k: vals[-1] for k, vals in history.items() if vals}
     metrics.update({k: float(v) for k, v in reported.items() if isinstance(v, int | float | np.floating)})
     value = float(reported[space.objective])
     if math.isfinite(value) and all(math.isfinite(v) for v in metrics.values()):
         metrics["test_accuracy"] = test_accuracy(model, dataset.x_test, dataset.y_test)
     metrics["fit_seconds"] = fit_seconds
-    return FitResult(history=history, metrics=metrics, params_count=int(model.count_params()),
-                     fit_seconds=fit_seconds, value=value)
+    return FitResult(
+        history=history, metrics=metrics, params_count=int(model.count_params()), fit_seconds=fit_seconds, value=value
+    )

@@ -14,7 +14,8 @@ class HyperRegressor(keras_tuner.HyperModel):
             ]
         )
         model.compile(
-            optimizer="adam", loss="mean_squared_error",
+            optimizer="adam",
+            loss="mean_squared_error",
         )
         return model
 

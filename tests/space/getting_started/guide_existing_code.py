@@ -24,7 +24,5 @@ def build_model(hp):
     dropout = hp.Boolean("dropout")
     lr = hp.Float("lr", min_value=1e-4, max_value=1e-2, sampling="log")
     # call existing model-building code with the hyperparameter values.
-    model = call_existing_code(
-        units=units, activation=activation, dropout=dropout, lr=lr
-    )
+    model = call_existing_code(units=units, activation=activation, dropout=dropout, lr=lr)
     return model

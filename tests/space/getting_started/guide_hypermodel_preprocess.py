@@ -17,7 +17,8 @@ class MyHyperModel(keras_tuner.HyperModel):
         )
         model.add(layers.Dense(1))
         model.compile(
-            optimizer="adam", loss="mse",
+            optimizer="adam",
+            loss="mse",
         )
         return model
 

@@ -16,7 +16,9 @@ class MyHyperModel(keras_tuner.HyperModel):
         )
         model.add(layers.Dense(10, activation="softmax"))
         model.compile(
-            optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"],
+            optimizer="adam",
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
         )
         return model
 

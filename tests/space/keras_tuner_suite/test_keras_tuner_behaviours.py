@@ -17,14 +17,17 @@ KINDS = ["keras_tuner", "fixed", "optuna"]
 @pytest.fixture(params=KINDS)
 def make_hp(request):
     """A fresh hp object of each kind; Optuna's comes from a random-sampler trial."""
+
     def make(values=None):
         if request.param == "keras_tuner":
             return keras_tuner.HyperParameters()
         if request.param == "fixed":
             return FixedHyperParameters(values)
-        trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask(values and {
-            k: optuna.distributions.CategoricalDistribution([v]) for k, v in values.items()})
+        trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask(
+            values and {k: optuna.distributions.CategoricalDistribution([v]) for k, v in values.items()}
+        )
         return OptunaHyperParameters(trial)
+
     make.kind = request.param
     return make
 
@@ -37,6 +40,7 @@ def _defaults_only(make_hp):
 
 
 # -- hyperparameters_test.py ---------------------------------------------------
+
 
 def test_hyperparameters(make_hp):  # test_hyperparameters
     hp = _defaults_only(make_hp)
@@ -190,6 +194,7 @@ def test_return_default_value_if_not_populated(make_hp):  # same name
 
 # -- hp_types/*_test.py, through the hp object ----------------------------------
 
+
 def test_int_sampling_arg(make_hp):  # int_hp_test.test_int_sampling_arg
     hp = make_hp()
     hp.Int("i", 0, 10, sampling="linear")
@@ -226,7 +231,12 @@ def test_float(make_hp):  # float_hp_test.test_float (defaults, range, type)
 
 def test_sampled_values_int_log_with_step(make_hp):  # int_hp_test.test_int_log_with_step
     assert {_sample(make_hp, lambda hp: hp.Int("rg", 2, 32, step=2, sampling="log"), s) for s in range(40)} <= {
-        2, 4, 8, 16, 32}
+        2,
+        4,
+        8,
+        16,
+        32,
+    }
 
 
 def test_sampled_values_float_log_with_step(make_hp):  # float_hp_test.test_float_log_with_step
@@ -235,8 +245,9 @@ def test_sampled_values_float_log_with_step(make_hp):  # float_hp_test.test_floa
 
 
 def test_sampled_values_float_reverse_log_with_step(make_hp):  # float_hp_test.test_float_reverse_log_with_step
-    seen = {_sample(make_hp, lambda hp: hp.Float("rg", 0.01, 100, step=10, sampling="reverse_log"), s)
-            for s in range(40)}
+    seen = {
+        _sample(make_hp, lambda hp: hp.Float("rg", 0.01, 100, step=10, sampling="reverse_log"), s) for s in range(40)
+    }
     assert all(any(abs(v - x) < 1e-4 for x in (0.01, 90.01, 99.01, 99.91, 100.0)) for v in seen)
 
 
@@ -274,9 +285,16 @@ def test_choice(make_hp):  # choice_hp_test.test_choice
         make_hp().Choice("choice", [1, 2, 3], default=4)
 
 
-@pytest.mark.parametrize(("values", "ordered", "expected"), [
-    ([1, 2, 3], True, True), ([1, 2, 3], False, False), ([1, 2, 3], None, True),
-    (["a", "b", "c"], False, False), (["a", "b", "c"], None, False)])
+@pytest.mark.parametrize(
+    ("values", "ordered", "expected"),
+    [
+        ([1, 2, 3], True, True),
+        ([1, 2, 3], False, False),
+        ([1, 2, 3], None, True),
+        (["a", "b", "c"], False, False),
+        (["a", "b", "c"], None, False),
+    ],
+)
 def test_choice_ordered(make_hp, values, ordered, expected):  # choice_hp_test.test_choice_ordered
     hp = make_hp()
     hp.Choice("choice", values, ordered=ordered)
@@ -342,6 +360,7 @@ def test_fixed_values_property(make_hp):  # fixed_hp_test.test_fixed_values_prop
 
 
 # -- conditions_test.py -----------------------------------------------------------
+
 
 def test_unknown_condition_values_error(make_hp):  # conditions_test.test_unknown_condition_values_error
     hp = make_hp()
