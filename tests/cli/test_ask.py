@@ -132,3 +132,47 @@ def test_two_bases_make_two_studies_and_a_study_of_another_design_is_refused(wri
     assert refused.exit_code == 2
     assert refused.stderr.startswith(f"error: --study {a!r} holds another design (identity {a[-8:]}")
     assert len(optuna.load_study(study_name=a, storage=resolve_storage(None)).get_trials()) == 4
+
+
+# TINY_SPACE with weights that never move: SGD at learning rate 0 and a zero output layer give every image the
+# same (uniform) prediction, so both levels sit at the share of one class (about 10% on digits), on every seed.
+NOT_LEARNING_SPACE = '''
+"""A space whose models cannot learn (learning rate 0)."""
+from archsearch import Question
+
+DATASET = "digits"
+INPUT = "flat"
+EPOCHS = 1
+BATCH_SIZE = 64
+TRIALS = 2
+QUESTIONS = [Question("units", "Do more units help?", baseline=8)]
+
+
+def build(hp, input_shape, num_classes):
+    import keras
+
+    model = keras.Sequential([
+        keras.Input(shape=input_shape),
+        keras.layers.Dense(hp.Choice("units", [8, 16]), activation="relu"),
+        keras.layers.Dense(num_classes, activation="softmax", kernel_initializer="zeros"),
+    ])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+'''
+
+
+@pytest.mark.slow
+def test_an_ask_where_neither_level_learns_says_did_not_learn(write_space):
+    space = write_space(NOT_LEARNING_SPACE, "frozen.py")
+    result = _invoke("ask", space, "--factor", "units", "--levels", "8,16", "--repeats", "2", "-q")
+    assert result.exit_code == 0, result.output
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("  units: 16 vs 8: ")]
+    # No effect and no interval: the words say why and what to do.
+    assert line.startswith("  units: 16 vs 8: did not learn: both levels at chance (10%) after 1 epoch"), line
+    assert "[" not in line and "pts" not in line and "train longer (`--epochs`)" in line
+    study = re.findall(r"Ablation of \w+ in study '(frozen-ablation-\w+-[0-9a-f]{8})'", result.stdout)[0]
+    data = json.loads(_invoke("report", space, "--study", study, "--format", "json").stdout)
+    (effect,) = data["questions"][0]["effects"]
+    assert effect["verdict"] == "did not learn"
+    assert [lv["at_chance"] for lv in data["questions"][0]["levels"]] == [True, True]
