@@ -45,6 +45,10 @@ def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _mlflow_template: 
     monkeypatch.setenv("ARCHSEARCH_CACHE", str(cache))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("ARCHSEARCH_DEBUG", raising=False)
+    # Set by code under test (quiet_library_logs(verbose=True) exports it for the MLflow worker): removed again
+    # after each test, so that no later test or subprocess of the session inherits it.
+    monkeypatch.delenv("ARCHSEARCH_VERBOSE", raising=False)
+    monkeypatch.delenv("ARCHSEARCH_LOG_FILE", raising=False)
 
 
 @pytest.fixture
