@@ -76,6 +76,19 @@ class SequentialPlan:
             prev = cum if n >= 2 else prev
         return out
 
+    def final_alpha(self) -> float:
+        """The alpha the last look may spend: ``look_alphas()[-1][1]`` without computing every look's.
+
+        Example:
+            >>> plan = SequentialPlan(3, 10)
+            >>> plan.final_alpha() == plan.look_alphas()[-1][1]
+            True
+        """
+        if self.max_seeds < 2:
+            return 0.0
+        before = self.looks()[-2] if self.max_seeds > self.repeats else 0  # the look before the last, if any
+        return self.spent(self.max_seeds) - (self.spent(before) if before >= 2 else 0.0)
+
     def to_dict(self) -> dict[str, Any]:
         out = {
             "repeats": self.repeats,

@@ -288,7 +288,7 @@ def _sequential_need(need: int, seq: SequentialPlan, need_at: Callable[[float], 
     design's power is at least that. None: no number of seeds will do at that alpha.
     """
     for _ in range(20):
-        final_alpha = SequentialPlan(min(seq.repeats, need), need, seq.alpha).look_alphas()[-1][1]
+        final_alpha = SequentialPlan(min(seq.repeats, need), need, seq.alpha).final_alpha()
         nxt = need_at(final_alpha)
         if nxt is None:
             return None
