@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from archsearch.cli import cli
+from tests.conftest import TINY_SPACE
 
 
 def _invoke(*args):
@@ -136,34 +137,14 @@ def test_two_bases_make_two_studies_and_a_study_of_another_design_is_refused(wri
 
 # TINY_SPACE with weights that never move: SGD at learning rate 0 and a zero output layer give every image the
 # same (uniform) prediction, so both levels sit at the share of one class (about 10% on digits), on every seed.
-NOT_LEARNING_SPACE = '''
-"""A space whose models cannot learn (learning rate 0)."""
-from archsearch import Question
-
-DATASET = "digits"
-INPUT = "flat"
-EPOCHS = 1
-BATCH_SIZE = 64
-TRIALS = 2
-QUESTIONS = [Question("units", "Do more units help?", baseline=8)]
-
-
-def build(hp, input_shape, num_classes):
-    import keras
-
-    model = keras.Sequential([
-        keras.Input(shape=input_shape),
-        keras.layers.Dense(hp.Choice("units", [8, 16]), activation="relu"),
-        keras.layers.Dense(num_classes, activation="softmax", kernel_initializer="zeros"),
-    ])
-    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    return model
-'''
+NOT_LEARNING_SPACE = TINY_SPACE.replace(
+    'activation="softmax")', 'activation="softmax", kernel_initializer="zeros")'
+).replace('optimizer="adam"', "optimizer=keras.optimizers.SGD(0.0)")
 
 
 @pytest.mark.slow
 def test_an_ask_where_neither_level_learns_says_did_not_learn(write_space):
+    assert NOT_LEARNING_SPACE.count("zeros") == NOT_LEARNING_SPACE.count("SGD(0.0)") == 1
     space = write_space(NOT_LEARNING_SPACE, "frozen.py")
     result = _invoke("ask", space, "--factor", "units", "--levels", "8,16", "--repeats", "2", "-q")
     assert result.exit_code == 0, result.output
