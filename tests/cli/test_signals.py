@@ -54,6 +54,7 @@ def _assert_stopped(
     assert proc.returncode == 128 + signum, err
     assert "Traceback" not in err and "MLflow logging failed" not in err
     assert f"stopped ({reason}): trial {number} ended FAIL, its MLflow run KILLED" in out
+    assert (out + err).count(f"stopped ({reason})") == 1, "the summary line is printed once, on stdout"
     _nothing_running(storage, tracking, study)
     trial = optuna.load_study(study_name=study, storage=storage).trials[number]
     assert trial.state.name == "FAIL"

@@ -248,7 +248,7 @@ def _optimize(
         tracker.close(status, timeout=CLOSE_TIMEOUT_S if stopped is not None else None)
     if stopped is not None:
         summary = stopped_summary(study, plan.study_name, plan.target, stopped, owners.tag, resume)
-        progress.say(f"\n{summary}")
+        # Said once, by whoever catches it: the CLI prints `summary`; a notebook sees it as the message.
         raise Interrupted(stopped.exit_code, resume, stopped.reason, summary)
     if stop_for_failures.tripped:
         raise FatalError(

@@ -30,9 +30,9 @@ class Interrupted(KeyboardInterrupt):
     """
 
     def __init__(self, exit_code: int, resume: str, reason: str = "interrupted", summary: str = "") -> None:
-        super().__init__(f"{reason}; resume with: {resume}")
         self.exit_code, self.resume, self.reason = exit_code, resume, reason
         self.summary = summary or f"Stopped ({reason}). Resume with: {resume}"
+        super().__init__(self.summary)
 
 
 def raise_stop(study: Any, trial: Any) -> None:
