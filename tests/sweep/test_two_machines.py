@@ -28,7 +28,7 @@ def test_two_sweeps_of_one_plan_on_postgresql_have_one_reporter(tmp_path):
         other = run_night(plan, options(tmp_path, reporter=second.reporter))
     assert other.reporter is False
     assert [s.status for s in other.steps] == ["done", "skipped"]  # it runs the steps, not the reports
-    assert other.steps[1].reason == "another machine writes the reports (it holds the reporter lock)"
+    assert other.steps[1].reason == "another machine holds the reporter lock and writes the reports"
     with ReporterLock(PG_URL, plan_name) as later:  # the reporter's session ended: its lock is free again
         assert later.reporter
 

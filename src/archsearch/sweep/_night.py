@@ -160,7 +160,7 @@ def _times(
 ) -> tuple[dt.datetime | None, dt.datetime | None, str | None]:
     """(the step's own deadline, when the sweep stops it, why it cannot start)."""
     if step.command == "report" and not options.reporter:
-        return None, None, "another machine writes the reports (it holds the reporter lock)"
+        return None, None, "another machine holds the reporter lock and writes the reports"
     if options.deadline is None:
         return None, None, None
     now = options.clock()
