@@ -8,7 +8,7 @@ import optuna
 import pytest
 
 from archsearch._compat import keras_tuner as kt_compat
-from archsearch._compat.optuna import FIXED_PARAMS, enqueued_params
+from archsearch._compat.optuna import FIXED_PARAMS, end_trial, enqueued_params, fixed_params
 
 
 def _check(cls: type, methods: dict[str, tuple[str, ...]]) -> None:
@@ -71,3 +71,22 @@ def test_optuna_keeps_the_params_of_an_enqueued_trial(state: str) -> None:
     if state == "COMPLETE":
         study.optimize(lambda t: t.suggest_int("x", 0, 5) + len(t.suggest_categorical("y", ["a", "b"])), n_trials=1)
     assert enqueued_params(study.get_trials(deepcopy=False)[0]) == {"x": 3, "y": "a"}
+
+
+def test_optuna_keeps_the_fixed_params_of_a_running_trial() -> None:
+    study = optuna.create_study()
+    study.enqueue_trial({"x": 3})
+    trial = study.ask()  # RUNNING: its params are empty until it suggests them
+    assert fixed_params(study.get_trials(deepcopy=False)[trial.number]) == {"x": 3}
+    sampled = study.ask()
+    assert fixed_params(study.get_trials(deepcopy=False)[sampled.number]) is None
+
+
+@pytest.mark.parametrize("state", ["FAIL", "PRUNED"])
+def test_a_running_trial_is_ended_from_outside_with_its_reason(state: str) -> None:
+    study = optuna.create_study()
+    study.ask()
+    (running,) = study.get_trials(deepcopy=False)
+    end_trial(study, running, optuna.trial.TrialState[state], {"error": "deadline", "stopped": "deadline"})
+    (ended,) = study.get_trials(deepcopy=False)
+    assert (ended.state.name, ended.user_attrs) == (state, {"error": "deadline", "stopped": "deadline"})

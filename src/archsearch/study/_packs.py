@@ -12,6 +12,7 @@ import json
 from collections.abc import Container
 from typing import Any
 
+from archsearch._compat.optuna import fixed_params
 from archsearch.schema import Attr
 
 __all__ = ["design_siblings", "no_fuse_reason"]
@@ -39,7 +40,7 @@ def design_siblings(trial: Any, seed: int, taken: Container[tuple[str, int]]) ->
     trial the sampler proposed."""
     trials = trial.study.get_trials(deepcopy=False)
     own = next((t for t in trials if t.number == trial.number), None)
-    fixed = own.system_attrs.get("fixed_params") if own is not None else None
+    fixed = fixed_params(own) if own is not None else None
     if fixed is None:
         return None, []
     key = json.dumps(sorted(fixed.items()), default=str)
@@ -52,7 +53,7 @@ def design_siblings(trial: Any, seed: int, taken: Container[tuple[str, int]]) ->
             and other is not None
             and int(other) != seed
             and (key, int(other)) not in taken
-            and json.dumps(sorted(t.system_attrs.get("fixed_params", {}).items()), default=str) == key
+            and json.dumps(sorted((fixed_params(t) or {}).items()), default=str) == key
         ):
             siblings.append(int(other))
     return key, siblings

@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from archsearch._compat.optuna import end_trial
 from archsearch.schema import Attr
 from archsearch.stores import redact
 from archsearch.study._owners import OWNER_ATTR
@@ -51,10 +52,7 @@ def close_stopped(study: Any, owner: str, tracker: Any, stop: Stop, on_stop: str
         for trial in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
             if trial.user_attrs.get(OWNER_ATTR) != owner:
                 continue
-            trial_id = trial._trial_id
-            study._storage.set_trial_user_attr(trial_id, Attr.ERROR, stop.reason)
-            study._storage.set_trial_user_attr(trial_id, Attr.STOPPED, stop.reason)
-            study._storage.set_trial_state_values(trial_id, state=state)
+            end_trial(study, trial, state, {Attr.ERROR: stop.reason, Attr.STOPPED: stop.reason})
     except Exception as err:  # the storage went away: the next run fails it (its owner is dead by then)
         warnings.warn(f"could not close the stopped trial ({redact(str(err))})", stacklevel=2)
     tracker.stopped(stop.reason, "PRUNED" if on_stop == "prune" else "FAIL")
