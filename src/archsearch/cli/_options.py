@@ -7,11 +7,13 @@ from typing import Any, TypeVar
 
 import click
 
+from archsearch.cli._env import STORAGE_ENV, TRACKING_URI_ENV
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 storage_option = click.option(
     "--storage",
-    envvar="ARCHSEARCH_STORAGE",
+    envvar=STORAGE_ENV,
     show_envvar=True,
     metavar="URL",
     help="Optuna storage URL (SQLAlchemy). Default: sqlite:///mlruns/optuna.db; "
@@ -19,7 +21,7 @@ storage_option = click.option(
 )
 tracking_uri_option = click.option(
     "--tracking-uri",
-    envvar="ARCHSEARCH_TRACKING_URI",
+    envvar=TRACKING_URI_ENV,
     show_envvar=True,
     metavar="URI",
     help="MLflow tracking URI. Default: sqlite:///mlruns/mlflow.db (artifacts under mlruns/); "

@@ -235,7 +235,7 @@ def _deadline(deadline: str | None, storage: str | None, study: str, options: An
 def _run_workers(space: str, options: Any, workers: int) -> None:
     from archsearch.study import run_workers
 
-    outcome = run_workers(space, options, workers)
+    outcome = run_workers(space, options, workers, os.environ)  # their environment: this command's
     click.echo(outcome.result.summary())
     if outcome.exit_code == 0:
         _print_verdicts(outcome.result, space)

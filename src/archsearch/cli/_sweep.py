@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from archsearch.cli._env import STORAGE_ENV, TRACKING_URI_ENV
+
 SWEEPS = Path("mlruns") / "sweeps"  # the nights' folders: mlruns/sweeps/<plan>/<YYYY-MM-DD>/
 
 
@@ -139,6 +141,8 @@ def sweep(
         urls=urls,
         root=SWEEPS,
         python=[sys.executable, "-m", "archsearch"],
+        storage=os.environ.get(STORAGE_ENV),  # the steps' stores, as their command lines read them
+        tracking_uri=os.environ.get(TRACKING_URI_ENV),
     )
     if code:
         raise SystemExit(code)

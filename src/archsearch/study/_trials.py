@@ -20,7 +20,7 @@ METRIC_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "
 
 
 def open_study(study: str | optuna.Study, storage: str | None = None) -> optuna.Study:
-    """Load a study by name from ``storage`` (default: ``ARCHSEARCH_STORAGE`` or ``mlruns/optuna.db``).
+    """Load a study by name from ``storage`` (default: ``sqlite:///mlruns/optuna.db``).
 
     An ablation may be named without its identity hash when the storage holds
     exactly one design of that name (``digits_quick-ablation-layers``).

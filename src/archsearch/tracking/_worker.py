@@ -1,4 +1,4 @@
-"""The MLflow worker process: ``python -m archsearch.tracking._worker REPLY_FD``.
+"""The MLflow worker process: ``python -m archsearch.tracking._worker REPLY_FD [--verbose | --log-file PATH]``.
 
 Reads ``(method, args, kwargs)`` messages pickled on stdin and applies them to
 a :class:`~archsearch.tracking.MlflowTracker`; writes replies pickled on REPLY_FD.
@@ -17,6 +17,7 @@ import pickle
 import signal
 import sys
 import warnings
+from pathlib import Path
 from typing import Any, BinaryIO
 
 DIED = "the process running this trial died (killed or crashed); closed by its MLflow worker"
@@ -69,10 +70,11 @@ def ignore_stop_signals() -> None:
 
 def main() -> None:
     from archsearch._quiet import quiet_library_logs
-    from archsearch.stores import log_file
 
     ignore_stop_signals()
-    quiet_library_logs(None, log_file())  # MLflow's and alembic's lines: the log file (verbose: as the env says)
+    args = sys.argv[2:]  # as its parent logs (archsearch._quiet.worker_args)
+    log_file = Path(args[1]) if args[:1] == ["--log-file"] else None
+    quiet_library_logs("--verbose" in args, log_file)  # MLflow's and alembic's lines: the log file only
     warnings.simplefilter("ignore", DeprecationWarning)
     outbox = os.fdopen(int(sys.argv[1]), "wb")
     with warnings.catch_warnings():

@@ -31,9 +31,12 @@ def _stdin(proc: subprocess.Popen[bytes]) -> IO[bytes]:
 
 
 def _spawn() -> tuple[subprocess.Popen[bytes], int]:
+    from archsearch._quiet import worker_args
+    from archsearch.stores import log_file
+
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        [sys.executable, "-W", "ignore", "-m", "archsearch.tracking._worker", str(write_fd)],
+        [sys.executable, "-W", "ignore", "-m", "archsearch.tracking._worker", str(write_fd), *worker_args(log_file())],
         stdin=subprocess.PIPE,
         pass_fds=(write_fd,),
     )
