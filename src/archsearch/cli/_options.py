@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
@@ -10,6 +10,23 @@ import click
 from archsearch.cli._env import STORAGE_ENV, TRACKING_URI_ENV
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def choice_option(*names: str, choices: Sequence[str], default: str, help: str) -> Callable[[F], F]:
+    """An option taking one of ``choices``; --help lists them and shows the default."""
+    return click.option(*names, type=click.Choice(choices), default=default, show_default=True, help=help)
+
+
+def number_option(*names: str, kind: Any, default: int, metavar: str, help: str) -> Callable[[F], F]:
+    """A number option (``kind``: ``int`` or a ``click.IntRange``) whose default --help shows."""
+    return click.option(*names, type=kind, default=default, show_default=True, metavar=metavar, help=help)
+
+
+def path_option(name: str, dest: str, *, folder: bool = False, metavar: str, help: str) -> Callable[[F], F]:
+    """An option naming a file (``folder``: a folder), passed on as a string."""
+    kind = click.Path(file_okay=False, path_type=str) if folder else click.Path(dir_okay=False, path_type=str)
+    return click.option(name, dest, type=kind, metavar=metavar, help=help)
+
 
 storage_option = click.option(
     "--storage",
