@@ -77,8 +77,12 @@ def test_workers_get_the_environment_they_are_given_plus_the_store_urls(tiny_spa
     _Worker.started = []
     monkeypatch.setattr(_workers.subprocess, "Popen", _Worker)
     storage, tracking = f"sqlite:///{tmp_path}/w/optuna.db", f"sqlite:///{tmp_path}/w/mlflow.db"
-    outcome = run_workers(tiny_space, RunOptions(storage=storage, tracking_uri=tracking), 2, {"ONLY_THIS": "1"})
+    options = RunOptions(storage=storage, tracking_uri=tracking, timeout=60.0, quiet=True, parent_run_id="abc")
+    outcome = run_workers(tiny_space, options, 2, {"ONLY_THIS": "1"})
     assert outcome.exit_code == 0 and len(_Worker.started) == 2
+    first, second = _Worker.started
+    assert "--worker-index" not in first.args  # 0, the default
+    assert second.args[second.args.index("--worker-index") + 1] == "1"
     for worker in _Worker.started:
         assert worker.env == {
             "ONLY_THIS": "1",
@@ -87,4 +91,6 @@ def test_workers_get_the_environment_they_are_given_plus_the_store_urls(tiny_spa
             "PYTHONUNBUFFERED": "1",
         }
         assert worker.args[:4] == [sys.executable, "-m", "archsearch", "run"]
+        assert worker.args[-3:] == ["--timeout", "60.0", "--quiet"]  # as a process that takes over gets them
+        assert "--parent-run-id" not in worker.args  # each worker opens its own parent run
         assert storage not in " ".join(worker.args)  # never on a command line: `ps` shows those

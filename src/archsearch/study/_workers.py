@@ -88,20 +88,13 @@ def run_workers(space: str | Path, options: RunOptions, workers: int, env: Mappi
         "ARCHSEARCH_TRACKING_URI": tracking_uri,
         "PYTHONUNBUFFERED": "1",
     }
-    hidden = dataclasses.replace(options, storage=None, tracking_uri=None)
+    # Each worker: this run's flags and the ones a process that takes over gets (--recycle-after, --timeout,
+    # --quiet ...); its own parent run; the store URLs in its environment, not its argv.
+    hidden = dataclasses.replace(options, storage=None, tracking_uri=None, parent_run_id=None)
     procs: list[subprocess.Popen] = []
     relays: list[threading.Thread] = []
     for index in range(workers):
-        args = resume_args(space, dataclasses.replace(hidden, worker_index=index))[2:]
-        for flag, value in (
-            ("--recycle-after", options.recycle_after),
-            ("--max-rss-mib", options.max_rss_mib),
-            ("--timeout", options.timeout),
-        ):
-            if value is not None:
-                args += [flag, str(value)]
-        if options.quiet:
-            args.append("--quiet")
+        args = resume_args(space, dataclasses.replace(hidden, worker_index=index), takeover=True)[2:]
         proc = subprocess.Popen(
             [sys.executable, "-m", "archsearch", "run", *args],
             env=env,
