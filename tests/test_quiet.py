@@ -173,7 +173,7 @@ def test_a_new_mlflow_store_says_nothing_on_the_terminal(tmp_path):
 
 def test_the_mlflow_worker_is_told_how_to_log_in_its_arguments(loggers, monkeypatch):
     from archsearch._quiet import quiet_library_logs
-    from archsearch.stores import log_file
+    from archsearch.stores import cache_dir, log_file
     from archsearch.tracking import _worker_tracker
 
     started = []
@@ -187,5 +187,5 @@ def test_the_mlflow_worker_is_told_how_to_log_in_its_arguments(loggers, monkeypa
     os.close(_worker_tracker._spawn()[1])
     quiet_library_logs(verbose=True)
     os.close(_worker_tracker._spawn()[1])
-    assert started[0][-2:] == ["--log-file", str(log_file())]
+    assert started[0][-4:] == ["--cache", str(cache_dir()), "--log-file", str(log_file())]
     assert started[1][-1] == "--verbose"

@@ -1,4 +1,4 @@
-"""The MLflow worker process: ``python -m archsearch.tracking._worker REPLY_FD [--verbose | --log-file PATH]``.
+"""The MLflow worker process: ``python -m archsearch.tracking._worker REPLY_FD --cache DIR [--verbose | --log-file F]``.
 
 Reads ``(method, args, kwargs)`` messages pickled on stdin and applies them to
 a :class:`~archsearch.tracking.MlflowTracker`; writes replies pickled on REPLY_FD.
@@ -70,10 +70,17 @@ def ignore_stop_signals() -> None:
 
 def main() -> None:
     from archsearch._quiet import quiet_library_logs
+    from archsearch.stores import Folders, use_folders
 
     ignore_stop_signals()
-    args = sys.argv[2:]  # as its parent logs (archsearch._quiet.worker_args)
-    log_file = Path(args[1]) if args[:1] == ["--log-file"] else None
+    args = sys.argv[2:]  # the parent's cache folder and how it logs (tracking._worker_tracker._spawn)
+
+    def given(flag: str) -> Path | None:
+        return Path(args[args.index(flag) + 1]) if flag in args else None
+
+    cache, log_file = given("--cache"), given("--log-file")
+    if cache is not None:
+        use_folders(Folders(cache=cache, log_file=log_file))  # new MLflow stores: from the parent's template
     quiet_library_logs("--verbose" in args, log_file)  # MLflow's and alembic's lines: the log file only
     warnings.simplefilter("ignore", DeprecationWarning)
     outbox = os.fdopen(int(sys.argv[1]), "wb")
