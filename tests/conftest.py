@@ -17,38 +17,43 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 @pytest.fixture(scope="session")
 def _mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the migrated empty MLflow store once per session (it takes seconds)."""
-    import os as _os
-
-    from archsearch.stores import ensure_sqlite_store
+    from archsearch.stores import Folders, ensure_sqlite_store, use_folders
 
     cache = tmp_path_factory.mktemp("template-cache")
-    old = _os.environ.get("ARCHSEARCH_CACHE")
-    _os.environ["ARCHSEARCH_CACHE"] = str(cache)
+    previous = use_folders(Folders(cache=cache))
     try:
         ensure_sqlite_store(f"sqlite:///{cache}/probe/m.db")
     finally:
-        if old is None:
-            del _os.environ["ARCHSEARCH_CACHE"]
-        else:
-            _os.environ["ARCHSEARCH_CACHE"] = old
+        use_folders(previous)
     return next(cache.glob("mlflow-*-empty.db"))
 
 
 @pytest.fixture(autouse=True)
 def _isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, _mlflow_template: Path) -> None:
-    """Default storage, tracking and caches go to tmp_path, never to the repo's mlruns/ or ~/.cache."""
+    """Default storage, tracking and caches go to tmp_path, never to the repo's mlruns/ or ~/.cache.
+
+    The Python API's default stores (``sqlite:///mlruns/...``) are relative to the working directory:
+    each test runs in its tmp_path. The command line reads the environment (in-process through click's
+    runner, or in a subprocess): it is pointed at the same places.
+    """
+    from archsearch import _quiet
+    from archsearch.stores import Folders, _folders
+
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("ARCHSEARCH_STORAGE", f"sqlite:///{tmp_path}/mlruns/optuna.db")
     monkeypatch.setenv("ARCHSEARCH_TRACKING_URI", f"sqlite:///{tmp_path}/mlruns/mlflow.db")
     cache = tmp_path / "cache"
     cache.mkdir()
     shutil.copyfile(_mlflow_template, cache / _mlflow_template.name)
     monkeypatch.setenv("ARCHSEARCH_CACHE", str(cache))
+    # The Python API's folders; a command run in-process (CliRunner) sets them too: restored after each test.
+    monkeypatch.setattr(_folders, "_current", Folders(cache=cache))
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.delenv("ARCHSEARCH_DEBUG", raising=False)
-    # Set by code under test (quiet_library_logs(verbose=True) exports it for the MLflow worker): removed again
-    # after each test, so that no later test or subprocess of the session inherits it.
     monkeypatch.delenv("ARCHSEARCH_VERBOSE", raising=False)
     monkeypatch.delenv("ARCHSEARCH_LOG_FILE", raising=False)
+    # A command run in-process with --verbose or --debug leaves the process verbose: not for the next test.
+    monkeypatch.setattr(_quiet, "_verbose", False)
 
 
 @pytest.fixture

@@ -143,3 +143,15 @@ def test_no_package_reaches_into_another_packages_private_module() -> None:
 @pytest.mark.parametrize("path", sorted(ROOT.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_modules_stay_small(path: Path) -> None:
     assert len(path.read_text().splitlines()) < MAX_LINES
+
+
+def test_only_the_command_line_reads_the_environment() -> None:
+    # The library takes values (stores.Folders, RunOptions, run_workers' env); cli/_env.py reads them.
+    readers = [
+        f"{_where(path, number)}: {line.strip()}"
+        for path in sorted(ROOT.rglob("*.py"))
+        if path.relative_to(ROOT).parts[0] != "cli"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if any(word in line for word in ("os.environ", "getenv", "putenv", "unsetenv"))
+    ]
+    assert readers == []

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from archsearch._quiet import _QuietTensorFlowImport, is_start_up_line
+from archsearch._quiet import _QuietImport, is_start_up_line, worker_args
 
 NOISY_INIT = """
 import os, sys
@@ -25,7 +25,7 @@ def test_the_import_keeps_errors_and_python_output_and_drops_the_start_up_lines(
     (tmp_path / "noisy_tf_stand_in").mkdir()
     (tmp_path / "noisy_tf_stand_in" / "__init__.py").write_text(NOISY_INIT)
     monkeypatch.syspath_prepend(str(tmp_path))
-    finder = _QuietTensorFlowImport("noisy_tf_stand_in")
+    finder = _QuietImport("noisy_tf_stand_in")
     monkeypatch.setattr(sys, "meta_path", [finder, *sys.meta_path])
     monkeypatch.delitem(sys.modules, "noisy_tf_stand_in", raising=False)
 
@@ -60,11 +60,9 @@ def loggers(monkeypatch, tmp_path):
         name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate, logging.getLogger(name).level)
         for name, _ in _quiet.LIBRARY_LOGGERS
     }
-    monkeypatch.setenv(_quiet.LOG_FILE_ENV, str(tmp_path / "archsearch.log"))
-    for name in (_quiet.VERBOSE_ENV, "MLFLOW_CONFIGURE_LOGGING"):  # set, then removed: restored afterwards
-        monkeypatch.setenv(name, "")
-        monkeypatch.delenv(name)
     monkeypatch.setattr(_quiet, "_routed", False)
+    monkeypatch.setattr(_quiet, "_verbose", False)
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))  # the import hooks a quiet call installs
     yield tmp_path / "archsearch.log"
     for name, (handlers, propagate, level) in saved.items():
         logger = logging.getLogger(name)
@@ -101,7 +99,39 @@ def test_library_log_lines_go_to_the_log_file_only(loggers, capfd, monkeypatch):
     for line in ("Creating initial MLflow database tables", "Running upgrade", "retracing"):
         assert line in text
     assert text.count("once") == 1
-    assert os.environ["MLFLOW_CONFIGURE_LOGGING"] == "false"  # MLflow adds no terminal handler when imported
+    assert worker_args(loggers) == ["--log-file", str(loggers)]  # the MLflow worker process does the same
+
+
+def test_a_library_that_gives_its_loggers_terminal_handlers_on_import_is_quieted_again(
+    loggers, capfd, monkeypatch, tmp_path
+):
+    import logging
+
+    from archsearch._quiet import _QuietImport, quiet_library_logs
+
+    # What MLflow's import does (mlflow.utils.logging_utils._configure_mlflow_loggers), in a stand-in module.
+    (tmp_path / "mlflow_stand_in.py").write_text(
+        "import logging, sys\n"
+        "for name in ('mlflow', 'sqlalchemy.engine', 'alembic'):\n"
+        "    logger = logging.getLogger(name)\n"
+        "    logger.handlers = [logging.StreamHandler(sys.stderr)]\n"
+        "    logger.propagate = False\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "mlflow_stand_in", raising=False)
+    engine = logging.getLogger("sqlalchemy.engine")
+    monkeypatch.setattr(engine, "handlers", list(engine.handlers))
+    monkeypatch.setattr(engine, "propagate", engine.propagate)
+    quiet_library_logs(verbose=False, log_file=loggers)
+    sys.meta_path.insert(0, _QuietImport("mlflow_stand_in", filter_stderr=False))
+
+    import mlflow_stand_in  # noqa: F401
+
+    logging.getLogger("mlflow.store.db.utils").warning("Creating initial MLflow database tables...")
+    logging.getLogger("sqlalchemy.engine").warning("engine line")
+    assert capfd.readouterr().err == ""
+    text = loggers.read_text()
+    assert "Creating initial MLflow database tables" in text and "engine line" in text
 
 
 def test_verbose_leaves_the_libraries_logging_as_it_was(loggers, capfd, monkeypatch):
@@ -114,20 +144,48 @@ def test_verbose_leaves_the_libraries_logging_as_it_was(loggers, capfd, monkeypa
     quiet_library_logs(verbose=True)  # RunOptions(verbose=True) after a quiet call
     logging.getLogger("tensorflow").warning("retracing")
     assert "retracing" in capfd.readouterr().err
-    assert os.environ["ARCHSEARCH_VERBOSE"] == "1"  # the MLflow worker process does the same
+    assert worker_args(loggers) == ["--verbose"]  # the MLflow worker process does the same
+    quiet_library_logs()  # None: as this process chose (the MLflow client calls it so)
+    logging.getLogger("tensorflow").warning("still shown")
+    assert "still shown" in capfd.readouterr().err
 
 
 def test_a_new_mlflow_store_says_nothing_on_the_terminal(tmp_path):
     # A fresh cache: MLflow builds its store (the template) with its migrations, which log as they go.
-    code = "from archsearch.stores import mlflow_client; mlflow_client('sqlite:///mlruns/mlflow.db', create=True)"
+    code = (
+        "from pathlib import Path\n"
+        "from archsearch.stores import Folders, mlflow_client, use_folders\n"
+        f"use_folders(Folders(cache=Path({str(tmp_path / 'fresh-cache')!r})))\n"
+        "mlflow_client('sqlite:///mlruns/mlflow.db', create=True)\n"
+    )
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "ARCHSEARCH_CACHE": str(tmp_path / "fresh-cache")},
+        env={**os.environ, "ARCHSEARCH_CACHE": str(tmp_path / "elsewhere")},  # the library does not read it
     )
     assert done.returncode == 0, done.stderr
     assert (done.stdout, done.stderr) == ("", "")
     assert "Creating initial MLflow database tables" in (tmp_path / "fresh-cache" / "archsearch.log").read_text()
+
+
+def test_the_mlflow_worker_is_told_how_to_log_in_its_arguments(loggers, monkeypatch):
+    from archsearch._quiet import quiet_library_logs
+    from archsearch.stores import cache_dir, log_file
+    from archsearch.tracking import _worker_tracker
+
+    started = []
+
+    def popen(args, **kwargs):
+        started.append(args)
+        return None
+
+    monkeypatch.setattr(_worker_tracker.subprocess, "Popen", popen)
+    quiet_library_logs(verbose=False, log_file=loggers)
+    os.close(_worker_tracker._spawn()[1])
+    quiet_library_logs(verbose=True)
+    os.close(_worker_tracker._spawn()[1])
+    assert started[0][-4:] == ["--cache", str(cache_dir()), "--log-file", str(log_file())]
+    assert started[1][-1] == "--verbose"

@@ -1,30 +1,35 @@
 """Libraries' own log lines off the terminal: TensorFlow's start-up lines, and MLflow's, alembic's, TensorFlow's logs.
 
+Nothing here reads or sets environment variables: the command line does
+(:mod:`archsearch.cli._env`) and passes the values in.
+
 **Library logs.** :func:`quiet_library_logs` sends the Python log records of
 MLflow, alembic, TensorFlow/absl, Optuna and SQLAlchemy to the log file
-(:func:`archsearch.stores.log_file`: ``$ARCHSEARCH_LOG_FILE``, else ``archsearch.log``
-in the cache folder) and nowhere else, so that "Creating initial MLflow database tables",
-alembic's upgrades or ``tf.function`` retracing warnings never reach a terminal
-or a notebook; ``--verbose`` (``ARCHSEARCH_VERBOSE=1``, ``RunOptions(verbose=True)``)
-leaves the libraries' own logging as it is. The CLI calls it first thing, the
-MLflow worker process too, and ``run_search`` (the Python API) when it starts.
+(:func:`archsearch.stores.log_file`) and nowhere else, so that "Creating initial
+MLflow database tables", alembic's upgrades or ``tf.function`` retracing
+warnings never reach a terminal or a notebook; ``verbose`` (``--verbose``,
+``RunOptions(verbose=True)``) leaves the libraries' own logging as it is. The CLI
+calls it first thing, ``run_search`` (the Python API) when it starts, and the
+MLflow worker process with what its parent chose (:func:`worker_args`).
 TensorFlow adds a terminal handler of its own the first time its logger is
-asked for; :func:`quiet_library_logs` asks for it first (once TensorFlow is
-loaded) and takes that handler away.
+asked for, and MLflow gives its loggers one when it is imported: after a quiet
+call, the first import of either is followed by the quiet call again (a one-shot
+import hook), which takes those handlers away.
 
 **TensorFlow's start-up lines.**
 
-TensorFlow's C++ logging reads its level from the environment once, when it
-loads: setting it later does nothing. The CLI calls :func:`quiet_tensorflow`
-first thing, so the processes it starts (trial workers) inherit the setting.
+TensorFlow's C++ logging reads its level (``TF_CPP_MIN_LOG_LEVEL``) from the
+environment once, when it loads: the command line sets it before any command
+imports TensorFlow, so the processes it starts inherit it (a Python program sets
+it itself, if it wants TensorFlow's runtime lines off too).
 
 The level does not reach every line: on CPUs where TensorFlow turns oneDNN on
 by default (AVX-512 machines), ``port.cc`` logs "oneDNN custom operations are
 on" through absl before TensorFlow's own log filter is installed, whatever
-``TF_CPP_MIN_LOG_LEVEL`` says. So the import of ``tensorflow`` itself runs
-with file descriptor 2 sent to a temporary file; afterwards every line except
-TensorFlow's informational start-up lines is written back to stderr (errors
-and Python warnings from the import still show).
+``TF_CPP_MIN_LOG_LEVEL`` says. So :func:`quiet_tensorflow` makes the import of
+``tensorflow`` itself run with file descriptor 2 sent to a temporary file;
+afterwards every line except TensorFlow's informational start-up lines is
+written back to stderr (errors and Python warnings from the import still show).
 """
 
 from __future__ import annotations
@@ -45,16 +50,12 @@ from typing import Any
 
 __all__ = [
     "LIBRARY_LOGGERS",
-    "LOG_FILE_ENV",
-    "TF_LOG_ENV",
-    "VERBOSE_ENV",
     "is_start_up_line",
     "quiet_library_logs",
     "quiet_tensorflow",
+    "worker_args",
 ]
 
-LOG_FILE_ENV = "ARCHSEARCH_LOG_FILE"
-VERBOSE_ENV = "ARCHSEARCH_VERBOSE"  # "1": the libraries log as they would without archsearch
 # Loggers whose records go to the log file only; (name, level of the record kept in the file or None: as set).
 LIBRARY_LOGGERS: tuple[tuple[str, int | None], ...] = (
     ("mlflow", logging.INFO),
@@ -68,9 +69,6 @@ LIBRARY_LOGGERS: tuple[tuple[str, int | None], ...] = (
     ("urllib3", None),
     ("h5py", None),
 )
-
-# 2: TensorFlow's C++ code logs errors only (no INFO/WARNING lines such as oneDNN's or cpu_feature_guard's).
-TF_LOG_ENV = "TF_CPP_MIN_LOG_LEVEL"
 
 # absl's line format: severity letter, MMDD, time (before InitializeLog: 00:00:<epoch seconds>), thread,
 # file:line] message. Only INFO and WARNING lines are start-up noise; E and F lines are errors and are kept.
@@ -93,6 +91,7 @@ def is_start_up_line(line: str) -> bool:
 
 
 _routed = False  # quiet_library_logs(verbose=False) was called in this process
+_verbose = False  # quiet_library_logs(verbose=True) was called in this process
 
 
 class _LibraryLogFile(logging.FileHandler):
@@ -110,30 +109,26 @@ def quiet_library_logs(verbose: bool | None = None, log_file: Path | None = None
     """Send the libraries' log records to ``log_file`` and nowhere else; with ``verbose``, leave them be.
 
     Args:
-        verbose: None reads ``$ARCHSEARCH_VERBOSE``. True also undoes an earlier quiet call in this process.
+        verbose: True also undoes an earlier quiet call in this process; None: as an earlier call in this
+            process chose (the command line's ``--verbose``), else quiet.
         log_file: where the records go (:func:`archsearch.stores.log_file`); None: the file of an earlier
-            call, else ``$ARCHSEARCH_LOG_FILE``, else nowhere.
+            call, else nowhere.
 
     Example:
         >>> quiet_library_logs(verbose=False)  # doctest: +SKIP
         >>> logging.getLogger("mlflow").info("Creating initial MLflow database tables...")  # only in the file
     """
+    global _routed, _verbose
     if verbose is None:
-        verbose = os.environ.get(VERBOSE_ENV, "") not in ("", "0")
-    global _routed
-    _routed_before, _routed = _routed, not verbose
+        verbose = _verbose
+    _routed, _verbose = not verbose, verbose
     if verbose:
-        os.environ[VERBOSE_ENV] = "1"  # the MLflow worker process, started later, does the same
-        if os.environ.get("MLFLOW_CONFIGURE_LOGGING") == "false" and _routed_before:
-            del os.environ["MLFLOW_CONFIGURE_LOGGING"]  # ours: MLflow sets up its logging again when imported
         for name, _ in LIBRARY_LOGGERS:
             logger = logging.getLogger(name)
             if any(isinstance(h, _OURS) for h in logger.handlers):
                 logger.handlers = [h for h in logger.handlers if not isinstance(h, _OURS)]
                 logger.propagate = True
         return
-    # MLflow otherwise gives its loggers a terminal handler of its own when it is imported.
-    os.environ["MLFLOW_CONFIGURE_LOGGING"] = "false"
     _tame_tensorflow_logger()
     handler = _handler(log_file)
     for name, level in LIBRARY_LOGGERS:
@@ -142,6 +137,30 @@ def quiet_library_logs(verbose: bool | None = None, log_file: Path | None = None
         logger.propagate = False
         if level is not None:
             logger.setLevel(level)
+    _own_terminal_handlers_off()
+    if "mlflow" not in sys.modules:  # MLflow gives its loggers terminal handlers when it is imported
+        _install_once(_QuietImport("mlflow", filter_stderr=False))
+
+
+def worker_args(log_file: Path) -> list[str]:
+    """The arguments that make a worker process (the MLflow worker) log as this one does.
+
+    ``--verbose`` after a verbose call in this process, else ``--log-file PATH``: passed
+    explicitly, never through the environment.
+    """
+    return ["--verbose"] if _verbose else ["--log-file", str(log_file)]
+
+
+def _own_terminal_handlers_off() -> None:
+    """Loggers below ours that a library gave a terminal handler (MLflow: ``sqlalchemy.engine``) pass records up."""
+    prefixes = tuple(f"{name}." for name, _ in LIBRARY_LOGGERS)
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if not name.startswith(prefixes) or not isinstance(logger, logging.Logger):
+            continue
+        terminal = [h for h in logger.handlers if type(h) is logging.StreamHandler]
+        if terminal:
+            logger.handlers = [h for h in logger.handlers if h not in terminal]
+            logger.propagate = True
 
 
 def _handler(path: Path | None) -> logging.Handler:
@@ -151,8 +170,6 @@ def _handler(path: Path | None) -> logging.Handler:
                 path is None or getattr(found, "baseFilename", None) == str(path.resolve())
             ):
                 return found
-    if path is None and os.environ.get(LOG_FILE_ENV):
-        path = Path(os.environ[LOG_FILE_ENV]).expanduser()
     if path is None:
         return _Nowhere()
     try:
@@ -172,13 +189,18 @@ def _tame_tensorflow_logger() -> None:
             tf_logging.get_logger()
 
 
-def quiet_tensorflow(debug: bool = False) -> None:
-    """Silence TensorFlow's C++ start-up lines, or (``debug``) let them through; a value the user set wins."""
-    os.environ.setdefault(TF_LOG_ENV, "0" if debug else "2")
-    if debug or os.environ[TF_LOG_ENV] == "0" or "tensorflow" in sys.modules:
-        return
-    if not any(isinstance(finder, _QuietTensorFlowImport) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _QuietTensorFlowImport("tensorflow"))
+def quiet_tensorflow(show: bool = False) -> None:
+    """Filter TensorFlow's C++ start-up lines out of its first import, unless ``show`` (``--debug``).
+
+    Sets no log level: the caller's environment holds ``TF_CPP_MIN_LOG_LEVEL`` (the command line sets it).
+    """
+    if not show and "tensorflow" not in sys.modules:
+        _install_once(_QuietImport("tensorflow"))
+
+
+def _install_once(finder: _QuietImport) -> None:
+    if not any(isinstance(f, _QuietImport) and f.name == finder.name for f in sys.meta_path):
+        sys.meta_path.insert(0, finder)
 
 
 @contextlib.contextmanager
@@ -208,10 +230,12 @@ def _stderr_filtered() -> Iterator[None]:
 
 
 class _QuietLoader(importlib.abc.Loader):
-    """Runs ``tensorflow``'s own loader with the start-up lines filtered out of stderr."""
+    """Runs a module's own loader (``filter_stderr``: with the start-up lines filtered out of stderr), then
+    quiets the libraries' logs again when they were quiet (the module gave its logger a terminal handler)."""
 
-    def __init__(self, loader: Any) -> None:
+    def __init__(self, loader: Any, filter_stderr: bool) -> None:
         self._loader = loader
+        self._filter_stderr = filter_stderr
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         return self._loader.create_module(spec)
@@ -220,17 +244,18 @@ class _QuietLoader(importlib.abc.Loader):
         module.__loader__ = self._loader  # TensorFlow sees its own loader, as it would without us
         if module.__spec__ is not None:
             module.__spec__.loader = self._loader
-        with _stderr_filtered():
+        with _stderr_filtered() if self._filter_stderr else contextlib.nullcontext():
             self._loader.exec_module(module)
         if _routed:
-            quiet_library_logs(verbose=False)  # quiet before: TensorFlow's logger gets no terminal handler
+            quiet_library_logs(verbose=False)  # quiet before: no terminal handler of TensorFlow's or MLflow's
 
 
-class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
+class _QuietImport(importlib.abc.MetaPathFinder):
     """One-shot: the first import of ``name`` (Keras's of ``tensorflow``) goes through :class:`_QuietLoader`."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, filter_stderr: bool = True) -> None:
         self.name = name
+        self.filter_stderr = filter_stderr
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         if fullname != self.name:
@@ -239,5 +264,5 @@ class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
             sys.meta_path.remove(self)  # once: the finders after us find the real spec
         spec = importlib.util.find_spec(fullname)
         if spec is not None and spec.loader is not None:
-            spec.loader = _QuietLoader(spec.loader)
+            spec.loader = _QuietLoader(spec.loader, self.filter_stderr)
         return spec

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from archsearch.ablation import AblationPlan, design_identity, parse_levels, plan_ablation, run_ablation
+from archsearch.ablation import AblationDesign, design_identity, parse_levels, plan_ablation, run_ablation
 from archsearch.errors import UsageError
 from archsearch.space import Param, load_space
 from tests.conftest import TINY_SPACE
@@ -140,7 +140,7 @@ def test_resume_runs_nothing_and_until_decided_says_which_happened(ablation, tin
 
 def _plan(**changes):
     base = dict(factor="units", levels=[8, 16], baseline=8, base={"lr": 0.01}, seeds=[1000], pairs=[])
-    return AblationPlan(**{**base, **changes})
+    return AblationDesign(**{**base, **changes})
 
 
 def test_design_identity_separates_bases_levels_and_settings_but_not_seed_counts():

@@ -42,10 +42,10 @@ def test_eight_null_comparisons_family_wise_at_most_6_percent():
 def test_sequential_stopping_under_no_effect_decides_at_most_6_percent_with_10_looks():
     import pandas as pd
 
-    from archsearch.analysis import DECIDED, SequentialPlan, sequential_decision
+    from archsearch.analysis import DECIDED, LookSchedule, sequential_decision
 
     rng = np.random.default_rng(4)
-    plan = SequentialPlan(repeats=1, max_seeds=10)
+    plan = LookSchedule(repeats=1, max_seeds=10)
     decided = 0
     for _ in range(400):
         shared = rng.normal(0, 0.02, 10)
@@ -69,10 +69,10 @@ def test_sequential_stopping_on_the_test_split_under_no_effect_decides_at_most_6
     import pandas as pd
     from sims import correctness_pair
 
-    from archsearch.analysis import DECIDED, SequentialPlan, crossed_compare, sequential_decision
+    from archsearch.analysis import DECIDED, LookSchedule, crossed_compare, sequential_decision
 
     rng = np.random.default_rng(8)
-    plan = SequentialPlan(repeats=1, max_seeds=10)
+    plan = LookSchedule(repeats=1, max_seeds=10)
     reps, decided = 600, 0
     for _ in range(reps):
         a, b, truth = correctness_pair(rng, 10, 360, 0.0, "seed-heavy")
@@ -154,7 +154,7 @@ def test_suggested_max_seeds_give_80_percent_power_to_the_sequential_design():
     import pandas as pd
     from sims import ablation_table
 
-    from archsearch.analysis import DECIDED, HELPS, SequentialPlan, sequential_decision
+    from archsearch.analysis import DECIDED, HELPS, LookSchedule, sequential_decision
 
     rng = np.random.default_rng(10)
     rates, suggested = [], []
@@ -170,7 +170,7 @@ def test_suggested_max_seeds_give_80_percent_power_to_the_sequential_design():
         n = e["seeds_needed"]
         assert n is not None
         suggested.append(n)
-        design, helps = SequentialPlan(repeats=3, max_seeds=n), 0
+        design, helps = LookSchedule(repeats=3, max_seeds=n), 0
         for _ in range(30):
             table = ablation_table(rng, {"relu": 0.0, "tanh": 0.01}, n)
             values = {lv: pd.Series(g["value"].to_numpy()) for lv, g in table.groupby("params_activation")}
@@ -227,7 +227,7 @@ def test_suggested_max_seeds_on_the_test_split_give_80_percent_power_to_the_sequ
     import pandas as pd
     from sims import correctness_ablation, correctness_pair, shift_for
 
-    from archsearch.analysis import DECIDED, HELPS, SequentialPlan, crossed_compare, sequential_decision
+    from archsearch.analysis import DECIDED, HELPS, LookSchedule, crossed_compare, sequential_decision
 
     min_effect = 0.03
     shift = shift_for(min_effect, case)  # population effect = min_effect
@@ -249,7 +249,7 @@ def test_suggested_max_seeds_on_the_test_split_give_80_percent_power_to_the_sequ
         if n is None:  # the pilot says no number of seeds will do on 360 examples at the final look's alpha
             continue
         suggested.append(n)
-        design, helps = SequentialPlan(repeats=3, max_seeds=n), 0
+        design, helps = LookSchedule(repeats=3, max_seeds=n), 0
         for _ in range(30):
             a, b, truth = correctness_pair(rng, n, 360, shift, case)
             assert abs(truth - min_effect) < 1e-9

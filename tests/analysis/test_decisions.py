@@ -21,7 +21,7 @@ from scipy import stats
 from archsearch.analysis import (
     CHANCE_MARGIN,
     DECISIONS,
-    SequentialPlan,
+    LookSchedule,
     analyze_table,
     at_chance,
     sequential_decision,
@@ -115,7 +115,7 @@ def _sequential_runs(rng: np.random.Generator, truth: float, runs: int, min_effe
 
     A decision at a look stays, so one call with all 10 seeds replays the 10 looks the loop makes.
     """
-    plan = SequentialPlan(repeats=1, max_seeds=10, min_effect=min_effect)
+    plan = LookSchedule(repeats=1, max_seeds=10, min_effect=min_effect)
     shared = rng.normal(0, 0.02, (runs, 10))
     ref, alt = 0.9 + shared + rng.normal(0, 0.004, (runs, 10)), 0.9 + truth + shared + rng.normal(0, 0.004, (runs, 10))
     out = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,11 @@ from tests.data.datafiles import write_image_folder
 
 @pytest.fixture
 def keras_datasets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty Keras cache: KERAS_HOME points at tmp_path/keras; returns its datasets/ folder."""
+    """An empty Keras cache at tmp_path/keras (the folders' Keras home, and KERAS_HOME for the command line);
+    returns its datasets/ folder."""
+    from archsearch.stores import _folders
+
+    monkeypatch.setattr(_folders, "_current", dataclasses.replace(_folders._current, keras_home=tmp_path / "keras"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     folder = tmp_path / "keras" / "datasets"
     folder.mkdir(parents=True)

@@ -10,6 +10,7 @@ from PIL import Image
 
 from archsearch.data import _filestat, _images, load_dataset, load_raw
 from archsearch.errors import DatasetError
+from archsearch.stores import Folders, _folders, cache_dir
 from tests.data.datafiles import tar_folder, write_image_folder
 
 
@@ -47,7 +48,7 @@ def test_second_load_reads_the_cache_without_decoding(notmnist_like, monkeypatch
     monkeypatch.setattr(_images, "decode_batch", lambda *a: pytest.fail("decoded again despite a valid cache"))
     second = load_raw(f"folder:{root}")
     assert isinstance(second.x_train, np.memmap)  # memory-mapped .npy, not decoded pixels
-    assert str(second.x_train.filename).startswith(os.environ["ARCHSEARCH_CACHE"])
+    assert str(second.x_train.filename).startswith(str(cache_dir()))
     np.testing.assert_array_equal(second.x_train, first.x_train)
     assert second.skipped == first.skipped
 
@@ -108,7 +109,7 @@ def test_parallel_decoding_matches_serial(tmp_path, monkeypatch):
     root = tmp_path / "many"
     write_image_folder(root, classes="AB", per_class=40, broken=True)
     serial = load_raw(f"folder:{root}")
-    monkeypatch.setenv("ARCHSEARCH_CACHE", str(tmp_path / "cache2"))
+    monkeypatch.setattr(_folders, "_current", Folders(cache=tmp_path / "cache2"))
     monkeypatch.setattr(_images, "_BATCH", 16)
     parallel = _images.load_image_folder(root, workers=2)
     np.testing.assert_array_equal(parallel.x_train, serial.x_train)

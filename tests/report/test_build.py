@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from archsearch.report import analysis_table, build_report, verdict_lines
-from archsearch.study import load_trials
+from archsearch.report import build_report, verdict_lines
+from archsearch.study import load_trials, trials_table
 
 
 def _report(url, name, **kw):
@@ -58,7 +58,7 @@ def test_markdown_shows_counts_family_labels_and_balance_command(url):
 def test_poor_balance_note_gives_the_ask_command(url, tmp_path):
     import numpy as np
 
-    table = analysis_table(load_trials("synthetic", url), "val_accuracy")
+    table = trials_table(load_trials("synthetic", url), "val_accuracy")
     from archsearch.analysis import analyze_table
 
     rng = np.random.default_rng(0)

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from archsearch.analysis import analyze_table
-from archsearch.report import SCHEMA, analysis_table, build_report
-from archsearch.study import load_trials
+from archsearch.report import SCHEMA, build_report
+from archsearch.study import load_trials, trials_table
 
 DOC = Path(__file__).parents[2] / "docs" / "report-schema.md"
 
@@ -85,5 +85,5 @@ def test_ablation_report_keys_match_the_doc(url, tmp_path):
 
 
 def test_table_result_keys_match_the_doc(url):
-    table = analysis_table(load_trials("synthetic", url), "val_accuracy")
+    table = trials_table(load_trials("synthetic", url), "val_accuracy")
     _all(analyze_table(table), study=False)

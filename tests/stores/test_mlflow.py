@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from archsearch.stores import cache_dir, ensure_sqlite_store
+from archsearch.stores import Folders, _folders, cache_dir, ensure_sqlite_store
 
 
 def test_new_store_from_template_is_a_working_mlflow_store(tmp_path, monkeypatch):
     from mlflow.tracking import MlflowClient
 
-    monkeypatch.setenv("ARCHSEARCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(_folders, "_current", Folders(cache=tmp_path / "cache"))
     first, second = tmp_path / "a" / "m.db", tmp_path / "b" / "m.db"
     assert ensure_sqlite_store(f"sqlite:///{first}") is True
     assert list(cache_dir().glob("mlflow-*-empty.db"))  # the template now exists

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from archsearch.stores import store_from_template
+from archsearch.stores import Folders, _folders, store_from_template, use_folders
 
 
 def _build(path: Path) -> None:
@@ -32,7 +32,7 @@ def _write(db: Path | str, who: str) -> None:
 @pytest.fixture
 def made(tmp_path, monkeypatch) -> Path:
     """A store made from the template, with one row written by the process that made it."""
-    monkeypatch.setenv("ARCHSEARCH_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(_folders, "_current", Folders(cache=tmp_path / "cache"))
     db = tmp_path / "s" / "a.db"
     assert store_from_template(db, "t-1.db", _build) is True
     _write(db, "maker")
@@ -58,9 +58,7 @@ def test_a_store_another_process_placed_after_the_check_is_kept(made, monkeypatc
 
 
 def _place_and_write(cache: str, db: str, who: str, barrier, done) -> None:
-    import os
-
-    os.environ["ARCHSEARCH_CACHE"] = cache
+    use_folders(Folders(cache=Path(cache)))
     barrier.wait()
     store_from_template(Path(db), "t-1.db", _build)
     _write(db, who)

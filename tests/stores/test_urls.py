@@ -1,4 +1,4 @@
-"""Storage and tracking URLs: defaults, environment, checks, and reading never creating a store."""
+"""Storage and tracking URLs: defaults, checks, and reading never creating a store."""
 
 from __future__ import annotations
 
@@ -18,11 +18,9 @@ from archsearch.stores import (
 
 
 def test_uris(monkeypatch, tmp_path):
-    monkeypatch.delenv("ARCHSEARCH_TRACKING_URI")
+    monkeypatch.setenv("ARCHSEARCH_TRACKING_URI", "http://localhost:5000")  # the command line's, not the library's
     assert resolve_tracking_uri(None) == "sqlite:///mlruns/mlflow.db"
-    monkeypatch.setenv("ARCHSEARCH_TRACKING_URI", "http://localhost:5000")
-    assert resolve_tracking_uri(None) == "http://localhost:5000"
-    assert resolve_tracking_uri("sqlite:///x.db") == "sqlite:///x.db"
+    assert resolve_tracking_uri("http://localhost:5000") == "http://localhost:5000"
     assert str(sqlite_path("sqlite:///mlruns/mlflow.db")) == "mlruns/mlflow.db"
     assert sqlite_path("postgresql://h/db") is None
     assert artifact_root_for("sqlite:///mlruns/mlflow.db").endswith("mlruns")
@@ -31,11 +29,9 @@ def test_uris(monkeypatch, tmp_path):
         check_url("x", "Optuna storage", "--storage")
 
 
-def test_storage_flag_then_environment_then_default(monkeypatch):
-    monkeypatch.delenv("ARCHSEARCH_STORAGE")
+def test_storage_given_else_the_default_whatever_the_environment_says(monkeypatch):
+    monkeypatch.setenv("ARCHSEARCH_STORAGE", "sqlite:///env.db")  # read by the command line only
     assert resolve_storage(None) == "sqlite:///mlruns/optuna.db"
-    monkeypatch.setenv("ARCHSEARCH_STORAGE", "sqlite:///env.db")
-    assert resolve_storage(None) == "sqlite:///env.db"
     assert resolve_storage("sqlite:///flag.db") == "sqlite:///flag.db"
 
 

@@ -44,3 +44,14 @@ def test_other_steps_and_a_search_without_trials_are_left_alone(tmp_path):
     ask = Step(2, "ask", "spaces/digits_quick.py", ("--factor", "layers", "--base", "best", "--storage", storage))
     assert freeze_best_base(ask.argv(), ask, tmp_path, "2026-12-06") == ask.argv()  # ask says "no complete trial"
     assert not (tmp_path / "step-2-base.json").exists()
+
+
+def test_a_step_without_storage_looks_in_the_storage_the_command_line_passes(tmp_path):
+    storage = f"sqlite:///{tmp_path}/elsewhere.db"  # $ARCHSEARCH_STORAGE, which the step's own command reads too
+    search = optuna.create_study(study_name="digits_quick", storage=storage, direction="maximize")
+    _trial(search, 0.9, 2)
+    step = Step(2, "ask", "spaces/digits_quick.py", ("--factor", "dropout", "--base", "best"))
+    assert freeze_best_base(step.argv(), step, tmp_path / "sweeps", "2026-12-06") == step.argv()  # default: none
+    args = freeze_best_base(step.argv(), step, tmp_path / "sweeps", "2026-12-06", storage)
+    assert json.loads((tmp_path / "sweeps" / "step-2-base.json").read_text()) == {"layers": 2}
+    assert args[args.index("--base") + 1] == str(tmp_path / "sweeps" / "step-2-base.json")

@@ -140,3 +140,17 @@ def test_wait_returns_when_the_store_cannot_be_reached(tmp_path):
         waiter.join(60)
     assert not waiter.is_alive()
     assert tracker.errors
+
+
+def test_the_worker_process_uses_this_process_cache_folder_and_log_file(tmp_path, monkeypatch):
+    # It is not a command-line process: it reads no environment, it is told (its arguments).
+    from archsearch.stores import Folders, _folders
+    from archsearch.tracking import WorkerProcessTracker
+
+    cache = tmp_path / "fresh-cache"
+    monkeypatch.setattr(_folders, "_current", Folders(cache=cache))
+    tracker = WorkerProcessTracker(f"sqlite:///{tmp_path}/m/mlflow.db", "exp", run_name="parent")
+    tracker.close()
+    assert tracker.errors == []
+    assert list(cache.glob("mlflow-*-empty.db"))  # the new store came from a template built in this cache
+    assert "Creating initial MLflow database tables" in (cache / "archsearch.log").read_text()

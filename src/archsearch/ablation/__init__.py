@@ -2,7 +2,7 @@
 
 from archsearch.ablation._decide import analyze_ablation, design_identity, format_look
 from archsearch.ablation._design import (
-    AblationPlan,
+    AblationDesign,
     AblationResult,
     parse_levels,
     plan_ablation,
@@ -14,7 +14,7 @@ from archsearch.ablation._study import ablation_study_name
 __all__ = [
     "DEFAULT_PAIRS",
     "SIZE_TOLERANCE",
-    "AblationPlan",
+    "AblationDesign",
     "AblationResult",
     "ablation_study_name",
     "analyze_ablation",

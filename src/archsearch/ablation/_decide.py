@@ -15,14 +15,14 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from archsearch.ablation._design import AblationPlan
+    from archsearch.ablation._design import AblationDesign
     from archsearch.space import Space
     from archsearch.study import RunOptions
 
 __all__ = ["analyze_ablation", "design_identity", "format_look", "look_record", "stop_message"]
 
 
-def design_identity(plan: AblationPlan, space: Space, options: RunOptions) -> str:
+def design_identity(plan: AblationDesign, space: Space, options: RunOptions) -> str:
     """A short hash of what makes two ablations poolable: factor, levels, base, matched sizes, data, epochs, seed.
 
     The seeds per level are not part of it: later rounds add seeds to the same design.
@@ -44,15 +44,17 @@ def design_identity(plan: AblationPlan, space: Space, options: RunOptions) -> st
     return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:8]
 
 
-def analyze_ablation(space: Space, options: RunOptions, plan: AblationPlan, min_effect: float | None) -> dict[str, Any]:
+def analyze_ablation(
+    space: Space, options: RunOptions, plan: AblationDesign, min_effect: float | None
+) -> dict[str, Any]:
     """The ablation's statistics so far: its design trials only, paired, sequential when the plan is."""
     from archsearch.analysis import analyze_table, chance_level
-    from archsearch.study import analysis_table, load_trials
+    from archsearch.study import load_trials, trials_table
 
     design = json.loads(json.dumps(plan.design(), default=str))
     design["levels"] = plan.levels  # typed values, not their JSON strings, for matching the table
     assert options.study_name is not None  # run_ablation names the study before the first look
-    table = analysis_table(load_trials(options.study_name, options.storage), space.objective)
+    table = trials_table(load_trials(options.study_name, options.storage), space.objective)
     data = analyze_table(
         table,
         design="ablation",

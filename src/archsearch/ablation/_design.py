@@ -27,13 +27,13 @@ if TYPE_CHECKING:
     from archsearch.space import Param, Space
     from archsearch.study import RunOptions, SearchResult
 
-__all__ = ["AblationPlan", "AblationResult", "parse_levels", "plan_ablation", "run_ablation"]
+__all__ = ["AblationDesign", "AblationResult", "parse_levels", "plan_ablation", "run_ablation"]
 
 _MAX_GRID = 12
 
 
 @dataclasses.dataclass
-class AblationPlan:
+class AblationDesign:
     """What an ablation runs: ``pairs`` of (params, seed) in randomized order."""
 
     factor: str
@@ -76,7 +76,7 @@ class AblationResult:
     """Where an ablation ended: the study, the seeds run, and (with until_decided) whether it decided."""
 
     study_name: str
-    plan: AblationPlan
+    plan: AblationDesign
     search: SearchResult
     rounds: int
     decided: bool | None
@@ -134,7 +134,7 @@ def plan_ablation(
     storage: str | None = None,
     first_seed: int = 0,
     match_size: str | None = None,
-) -> AblationPlan:
+) -> AblationDesign:
     """Build the (params, seed) pairs of an ablation.
 
     Args:
@@ -192,7 +192,7 @@ def plan_ablation(
     random.Random(ablation_order_seed(seed, first_seed)).shuffle(pairs)
     clean_base = {k: v for k, v in trial_config(space, base_values).items() if k != factor}
     reference = base.partition(":")[2] if isinstance(base, str) and base.startswith(REFERENCE) else None
-    return AblationPlan(factor, levels, baseline, clean_base, seeds, pairs, reference=reference, matched=matched)
+    return AblationDesign(factor, levels, baseline, clean_base, seeds, pairs, reference=reference, matched=matched)
 
 
 def _matched_overrides(
@@ -240,7 +240,7 @@ def run_ablation(
         >>> result = run_ablation("spaces/digits_quick.py", "layers", RunOptions(epochs=3))  # doctest: +SKIP
         >>> print(result.message)  # doctest: +SKIP
     """
-    from archsearch.analysis import CONTINUE, DECIDED, SequentialPlan
+    from archsearch.analysis import CONTINUE, DECIDED, LookSchedule
     from archsearch.space import Space, load_space
     from archsearch.study import RunOptions
 
@@ -253,7 +253,7 @@ def run_ablation(
         raise UsageError(
             f"--min-effect must be above 0 (objective units, 0.01 = 1 point of accuracy), but got {min_effect}."
         )
-    seq = SequentialPlan(repeats, max_seeds).to_dict() if until_decided else None
+    seq = LookSchedule(repeats, max_seeds).to_dict() if until_decided else None
     n_seeds, rounds, looks = repeats, 0, []
     while True:
         plan = plan_ablation(

@@ -10,7 +10,7 @@ from archsearch.errors import UsageError
 from archsearch.schema import StudyAttr
 
 if TYPE_CHECKING:
-    from archsearch.ablation._design import AblationPlan
+    from archsearch.ablation._design import AblationDesign
     from archsearch.space import Space
     from archsearch.study import RunOptions, SearchResult
 
@@ -26,7 +26,7 @@ def ablation_study_name(space: Space, factor: str, identity: str | None = None) 
     return f"{space.name}-ablation-{factor}" + (f"-{identity}" if identity else "")
 
 
-def run_round(space: Space, options: RunOptions, plan: AblationPlan) -> SearchResult:
+def run_round(space: Space, options: RunOptions, plan: AblationDesign) -> SearchResult:
     from archsearch.study import run_search
 
     _mark_study(space, options, plan)
@@ -37,7 +37,7 @@ def run_round(space: Space, options: RunOptions, plan: AblationPlan) -> SearchRe
     return search
 
 
-def _mark_study(space: Space, options: RunOptions, plan: AblationPlan) -> None:
+def _mark_study(space: Space, options: RunOptions, plan: AblationDesign) -> None:
     """Create the study with its design attribute first, so even an interrupted ablation reports as one.
 
     A study that holds another design (another identity, or an ablation from before

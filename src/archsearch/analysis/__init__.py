@@ -7,9 +7,7 @@ imports Keras, Optuna or MLflow. :func:`analyze_table` is the entry point;
 """
 
 from archsearch.analysis._conclude import CHANCE_MARGIN, MAX_WIDTH, MIN_RESIDUAL_DF, at_chance
-from archsearch.analysis._estimation import clean
-from archsearch.analysis._estimation import clean as json_ready  # the report's name for it
-from archsearch.analysis._examples import (
+from archsearch.analysis._crossed import (
     EXAMPLES_METHOD,
     SEEDS_ONLY_METHOD,
     correctness_matrix,
@@ -19,6 +17,7 @@ from archsearch.analysis._examples import (
     unpack_correct,
     variance_components,
 )
+from archsearch.analysis._estimation import json_ready
 from archsearch.analysis._intervals import (
     Comparison,
     mean_interval,
@@ -34,7 +33,7 @@ from archsearch.analysis._sequential import (
     CONTINUE,
     DECIDED,
     NOT_LEARNED_STOP,
-    SequentialPlan,
+    LookSchedule,
     sequential_decision,
 )
 from archsearch.analysis._table import SCHEMA, analyze_table
@@ -91,12 +90,11 @@ __all__ = [
     "UNCLEAR",
     "Comparison",
     "json_ready",
-    "SequentialPlan",
+    "LookSchedule",
     "adjust",
     "analyze_table",
     "best_trials",
     "chance_trials",
-    "clean",
     "correctness_matrix",
     "crossed_compare",
     "crossed_test",

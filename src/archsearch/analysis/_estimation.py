@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Outcome", "clean", "judged_outcome", "level_labels", "normalize_table", "pick_reference"]
+__all__ = ["Outcome", "judged_outcome", "json_ready", "level_labels", "normalize_table", "pick_reference"]
 
 STATES = ("COMPLETE", "PRUNED", "FAIL")
 
@@ -175,12 +175,12 @@ def num(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def clean(obj: Any) -> Any:
+def json_ready(obj: Any) -> Any:
     """NaN -> None and numpy scalars -> Python, so the dict is valid JSON."""
     if isinstance(obj, dict):
-        return {k: clean(v) for k, v in obj.items()}
+        return {k: json_ready(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [clean(v) for v in obj]
+        return [json_ready(v) for v in obj]
     if isinstance(obj, np.generic):
         obj = obj.item()
     if isinstance(obj, float) and not math.isfinite(obj):

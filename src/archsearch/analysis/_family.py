@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from archsearch.analysis._crossed import SEEDS_ONLY_METHOD, crossed_compare
 from archsearch.analysis._estimation import num
-from archsearch.analysis._examples import SEEDS_ONLY_METHOD, crossed_compare
 from archsearch.analysis._multiplicity import adjust
 from archsearch.analysis._question import per_seed
-from archsearch.analysis._sequential import SequentialPlan, interval_of, sequential_decision
+from archsearch.analysis._sequential import LookSchedule, interval_of, sequential_decision
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_ENOUGH, UNCLEAR, decide
 
 __all__ = ["apply_family", "apply_sequential", "fill"]
@@ -77,7 +77,7 @@ def fill(e: dict[str, Any], c: Any, p_adj: float, a_each: float, alpha: float, d
     )
 
 
-def apply_sequential(parts: list[dict[str, Any]], plan: SequentialPlan, direction: str) -> None:
+def apply_sequential(parts: list[dict[str, Any]], plan: LookSchedule, direction: str) -> None:
     for q in parts:
         units = q.get("_units")
         if units is None or not q["effects"]:

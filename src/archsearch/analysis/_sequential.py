@@ -30,7 +30,7 @@ from archsearch.analysis._intervals import Comparison, paired_test
 from archsearch.analysis._multiplicity import adjust
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, UNCLEAR
 
-__all__ = ["CAP", "CONTINUE", "DECIDED", "NOT_LEARNED_STOP", "SequentialPlan", "sequential_decision"]
+__all__ = ["CAP", "CONTINUE", "DECIDED", "NOT_LEARNED_STOP", "LookSchedule", "sequential_decision"]
 
 CONTINUE, DECIDED, CAP = "continue", "decided", "stopped at cap"
 #: The status of a design whose open comparisons did not learn (at chance): more seeds cannot help.
@@ -38,7 +38,7 @@ NOT_LEARNED_STOP = "stopped: did not learn"
 
 
 @dataclasses.dataclass(frozen=True)
-class SequentialPlan:
+class LookSchedule:
     """Rounds of ``repeats`` seeds up to ``max_seeds``, overall false-decision rate ``alpha``."""
 
     repeats: int
@@ -51,7 +51,7 @@ class SequentialPlan:
         """Seeds per level at each look: ``repeats, 2 * repeats, ..., max_seeds``.
 
         Example:
-            >>> SequentialPlan(3, 10).looks()
+            >>> LookSchedule(3, 10).looks()
             [3, 6, 9, 10]
         """
         out, n = [], self.repeats
@@ -80,7 +80,7 @@ class SequentialPlan:
         """The alpha the last look may spend: ``look_alphas()[-1][1]`` without computing every look's.
 
         Example:
-            >>> plan = SequentialPlan(3, 10)
+            >>> plan = LookSchedule(3, 10)
             >>> plan.final_alpha() == plan.look_alphas()[-1][1]
             True
         """
@@ -104,7 +104,7 @@ class SequentialPlan:
 def sequential_decision(
     per_seed: dict[str, pd.Series],
     reference: str,
-    plan: SequentialPlan,
+    plan: LookSchedule,
     direction: str = "maximize",
     seed_order: Sequence[Any] | None = None,
     compare: Callable[[str, list[Any]], Comparison] | None = None,
@@ -142,7 +142,7 @@ def sequential_decision(
     Example:
         >>> ref = pd.Series([0.90, 0.91, 0.92], index=[0, 1, 2])
         >>> noise = pd.Series([0.01, -0.01, 0.0], index=[0, 1, 2])
-        >>> sequential_decision({"a": ref, "b": ref + noise}, "a", SequentialPlan(3, 9))["status"]
+        >>> sequential_decision({"a": ref, "b": ref + noise}, "a", LookSchedule(3, 9))["status"]
         'continue'
     """
     ref = per_seed[reference]

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from archsearch.analysis._conclude import conclude
-from archsearch.analysis._estimation import clean, normalize_table
-from archsearch.analysis._examples import on_test_split, seeds_for_power
+from archsearch.analysis._crossed import on_test_split, seeds_for_power
+from archsearch.analysis._estimation import json_ready, normalize_table
 from archsearch.analysis._family import apply_family, apply_sequential
 from archsearch.analysis._multiplicity import METHODS
 from archsearch.analysis._population import in_design, one_budget
 from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
 from archsearch.analysis._question import per_seed, question_parts
-from archsearch.analysis._sequential import CONTINUE, NOT_LEARNED_STOP, SequentialPlan
+from archsearch.analysis._sequential import CONTINUE, NOT_LEARNED_STOP, LookSchedule
 from archsearch.analysis._time import time_effects
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_LEARNED
 from archsearch.analysis._words import metric_range
@@ -151,7 +151,7 @@ def analyze_table(
         for key in ("_units", "_others", "_rows", "_test", "_fit"):
             q.pop(key, None)
     counts = {s: int(t.drop_duplicates("trial")["state"].eq(s).sum()) for s in ("COMPLETE", "PRUNED", "FAIL")}
-    out: dict[str, Any] = clean(
+    out: dict[str, Any] = json_ready(
         {
             "schema": SCHEMA,
             "design": {"kind": design},
@@ -205,12 +205,12 @@ def _splits(parts: list[dict[str, Any]], paired: bool, sequential: bool, directi
         q["split"] = splits.pop() if len(splits) == 1 else ("mixed" if splits else "validation")
 
 
-def _sequential(plan: Mapping[str, Any] | None) -> SequentialPlan | None:
+def _sequential(plan: Mapping[str, Any] | None) -> LookSchedule | None:
     s = (plan or {}).get("sequential")
     if not s:
         return None
     me = (plan or {}).get("min_effect")  # `ask --min-effect`: the looks may also stop with "no effect"
-    return SequentialPlan(
+    return LookSchedule(
         int(s["repeats"]), int(s["max_seeds"]), float(s.get("alpha", 0.05)), None if me is None else float(me)
     )
 
@@ -222,7 +222,7 @@ def _power(
     alpha: float,
     m: int,
     min_effect: float,
-    seq: SequentialPlan | None = None,
+    seq: LookSchedule | None = None,
 ) -> None:
     """``seeds_needed`` (units per level for 80% power at ``min_effect``) always; ``more_needed`` if undecided."""
     e.update({"min_effect": min_effect, "seeds_needed": None, "more_needed": None})
@@ -280,7 +280,7 @@ def _power(
             e["more_needed"] = max(need - min(e["n"], e["n_ref"]), 0)
 
 
-def _sequential_need(need: int, seq: SequentialPlan, need_at: Callable[[float], int | None]) -> int | None:
+def _sequential_need(need: int, seq: LookSchedule, need_at: Callable[[float], int | None]) -> int | None:
     """The --max-seeds whose final look alone, at the alpha it may spend, has 80% power.
 
     ``need_at(alpha)`` is the seeds a fixed design needs at ``alpha`` (before
@@ -288,7 +288,7 @@ def _sequential_need(need: int, seq: SequentialPlan, need_at: Callable[[float], 
     design's power is at least that. None: no number of seeds will do at that alpha.
     """
     for _ in range(20):
-        final_alpha = SequentialPlan(min(seq.repeats, need), need, seq.alpha).final_alpha()
+        final_alpha = LookSchedule(min(seq.repeats, need), need, seq.alpha).final_alpha()
         nxt = need_at(final_alpha)
         if nxt is None:
             return None

@@ -13,7 +13,14 @@ from archsearch.cli._deadline import (
     sweep_result_option,
     write_sweep_result,
 )
-from archsearch.cli._options import fuse_max_option, fuse_option, storage_option, study_option, tracking_uri_option
+from archsearch.cli._options import (
+    fuse_max_option,
+    fuse_option,
+    number_option,
+    storage_option,
+    study_option,
+    tracking_uri_option,
+)
 
 
 @click.command()
@@ -80,11 +87,10 @@ from archsearch.cli._options import fuse_max_option, fuse_option, storage_option
     metavar="NAME",
     help="Ask on another dataset than the space declares (a registered name, folder:PATH or npz:PATH).",
 )
-@click.option(
+@number_option(
     "--seed",
-    type=int,
+    kind=int,
     default=0,
-    show_default=True,
     metavar="S",
     help="Seeds the run order and the data split; trial seeds are 1000 + S + i.",
 )

@@ -108,11 +108,9 @@ def cli(ctx: click.Context, debug: bool, verbose: bool) -> None:
       archsearch run spaces/digits_quick.py
       archsearch ui
     """
-    from archsearch._quiet import quiet_library_logs, quiet_tensorflow
-    from archsearch.stores import log_file
+    from archsearch.cli._env import set_up_process
 
-    quiet_tensorflow(debug)  # before any command imports TensorFlow; trial workers inherit it
-    quiet_library_logs(verbose or debug, log_file())  # MLflow's, alembic's, TensorFlow's lines: the log file only
+    set_up_process(debug, verbose)  # the folders, TensorFlow's log level and the libraries' logs, from the environment
     show_warnings()
     ctx.obj = {"debug": debug}
 

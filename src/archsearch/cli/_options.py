@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
 
+from archsearch.cli._env import STORAGE_ENV, TRACKING_URI_ENV
+
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def choice_option(*names: str, choices: Sequence[str], default: str, help: str) -> Callable[[F], F]:
+    """An option taking one of ``choices``; --help lists them and shows the default."""
+    return click.option(*names, type=click.Choice(choices), default=default, show_default=True, help=help)
+
+
+def number_option(*names: str, kind: Any, default: int, metavar: str, help: str) -> Callable[[F], F]:
+    """A number option (``kind``: ``int`` or a ``click.IntRange``) whose default --help shows."""
+    return click.option(*names, type=kind, default=default, show_default=True, metavar=metavar, help=help)
+
+
+def path_option(name: str, dest: str, *, folder: bool = False, metavar: str, help: str) -> Callable[[F], F]:
+    """An option naming a file (``folder``: a folder), passed on as a string."""
+    kind = click.Path(file_okay=False, path_type=str) if folder else click.Path(dir_okay=False, path_type=str)
+    return click.option(name, dest, type=kind, metavar=metavar, help=help)
+
 
 storage_option = click.option(
     "--storage",
-    envvar="ARCHSEARCH_STORAGE",
+    envvar=STORAGE_ENV,
     show_envvar=True,
     metavar="URL",
     help="Optuna storage URL (SQLAlchemy). Default: sqlite:///mlruns/optuna.db; "
@@ -19,7 +38,7 @@ storage_option = click.option(
 )
 tracking_uri_option = click.option(
     "--tracking-uri",
-    envvar="ARCHSEARCH_TRACKING_URI",
+    envvar=TRACKING_URI_ENV,
     show_envvar=True,
     metavar="URI",
     help="MLflow tracking URI. Default: sqlite:///mlruns/mlflow.db (artifacts under mlruns/); "

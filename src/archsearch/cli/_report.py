@@ -4,32 +4,29 @@ from __future__ import annotations
 
 import click
 
-from archsearch.cli._options import storage_option, study_option, tracking_uri_option
+from archsearch.cli._options import choice_option, path_option, storage_option, study_option, tracking_uri_option
 
 
 @click.command()
 @click.argument("space_or_study", metavar="SPACE_OR_STUDY", required=False)
-@click.option(
+@path_option(
     "--table",
     "table_file",
-    type=click.Path(dir_okay=False, path_type=str),
     metavar="FILE.csv",
     help="Analyse your own results: one row per trial and seed (see docs/report-schema.md); prints JSON.",
 )
-@click.option(
+@path_option(
     "--labs",
     "labs_plan",
-    type=click.Path(dir_okay=False, path_type=str),
     metavar="PLAN.toml",
     help="Each lab's reported number next to archsearch's answer, for every ask step of a lab plan "
     "(search/labs_offline.toml): effect, interval, seeds, parameters, verdict, fit-time ratio, real "
     "data or stand-in; prints Markdown (docs/labs-results.md), or JSON with --format json.",
 )
-@click.option(
+@choice_option(
     "--design",
-    type=click.Choice(["search", "ablation"]),
+    choices=["search", "ablation"],
     default="search",
-    show_default=True,
     help="With --table: a search (exploratory) or a controlled ablation (confirmatory).",
 )
 @click.option(
@@ -38,18 +35,13 @@ from archsearch.cli._options import storage_option, study_option, tracking_uri_o
     help="Control the false discovery rate (Benjamini-Hochberg) over the report's "
     "comparisons instead of the family-wise error rate (Holm, the default).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["md", "html", "json"]),
-    default="md",
-    show_default=True,
-    help="What to print on stdout (without --out).",
+@choice_option(
+    "--format", "fmt", choices=["md", "html", "json"], default="md", help="What to print on stdout (without --out)."
 )
-@click.option(
+@path_option(
     "--out",
     "out",
-    type=click.Path(file_okay=False, path_type=str),
+    folder=True,
     metavar="DIR",
     help="Write report.md (+ PNG plots), report.html and report.json to DIR instead of printing.",
 )

@@ -14,9 +14,11 @@ import click
 
 from archsearch.cli._deadline import deadline_option, sweep_result_option, write_sweep_result
 from archsearch.cli._options import (
+    choice_option,
     fuse_max_option,
     fuse_option,
     long_run_options,
+    number_option,
     storage_option,
     study_option,
     tracking_uri_option,
@@ -42,11 +44,10 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 )
 @click.option("--timeout", type=float, metavar="SECONDS", help="Start no new trial after this many seconds.")
 @click.option("--epochs", type=int, metavar="E", help="Override the space's EPOCHS.")
-@click.option(
+@number_option(
     "--seed",
-    type=int,
+    kind=int,
     default=0,
-    show_default=True,
     metavar="S",
     help="Seeds the sampler, the data split and each trial (trial seed = S + trial number). "
     "Same seed on CPU: same params and metrics.",
@@ -56,34 +57,30 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
     metavar="NAME",
     help="Run on another dataset than the space declares (a registered name, folder:PATH or npz:PATH).",
 )
-@click.option(
+@choice_option(
     "--sampler",
-    type=click.Choice(SAMPLERS),
+    choices=SAMPLERS,
     default="tpe",
-    show_default=True,
     help="Optuna sampler. cmaes and gp need extras: pip install 'archsearch[cmaes]' / '[gp]'.",
 )
-@click.option(
+@choice_option(
     "--pruner",
-    type=click.Choice(PRUNERS),
+    choices=PRUNERS,
     default="none",
-    show_default=True,
     help="Optuna pruner, fed the objective after each epoch; pruned trials keep their curves.",
 )
-@click.option(
+@choice_option(
     "--engine",
-    type=click.Choice(ENGINES),
+    choices=ENGINES,
     default="optuna",
-    show_default=True,
     help="What picks the trials: Optuna (--sampler, --pruner), or keras-tuner's own RandomSearch, "
     "BayesianOptimization or Hyperband (max_epochs = --epochs) on the same space file, recorded in "
     "the same Optuna storage and MLflow store. Default study: SPACE-keras-tuner-random etc.",
 )
-@click.option(
+@number_option(
     "--repeats",
-    type=int,
+    kind=int,
     default=1,
-    show_default=True,
     metavar="K",
     help="Train each sampled configuration K times with different seeds; the sampler sees the mean, "
     "each seed's metrics are kept for the report's intervals.",
@@ -94,12 +91,11 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @storage_option
 @tracking_uri_option
 @long_run_options
-@click.option(
+@number_option(
     "--workers",
     "-j",
-    type=click.IntRange(min=1),
+    kind=click.IntRange(min=1),
     default=1,
-    show_default=True,
     metavar="N",
     help="Run N worker processes on this machine, sharing the study (each one trial at a time). "
     "SQLite takes up to 8; for more, or for several machines, use PostgreSQL (--storage).",
@@ -235,7 +231,7 @@ def _deadline(deadline: str | None, storage: str | None, study: str, options: An
 def _run_workers(space: str, options: Any, workers: int) -> None:
     from archsearch.study import run_workers
 
-    outcome = run_workers(space, options, workers)
+    outcome = run_workers(space, options, workers, os.environ)  # their environment: this command's
     click.echo(outcome.result.summary())
     if outcome.exit_code == 0:
         _print_verdicts(outcome.result, space)

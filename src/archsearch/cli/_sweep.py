@@ -10,6 +10,9 @@ from typing import Any
 
 import click
 
+from archsearch.cli._env import STORAGE_ENV, TRACKING_URI_ENV
+from archsearch.cli._options import number_option
+
 SWEEPS = Path("mlruns") / "sweeps"  # the nights' folders: mlruns/sweeps/<plan>/<YYYY-MM-DD>/
 
 
@@ -45,11 +48,10 @@ SWEEPS = Path("mlruns") / "sweeps"  # the nights' folders: mlruns/sweeps/<plan>/
     help="The night's date (default: today's). The same night again "
     "resumes it; another night starts fresh and continues every study.",
 )
-@click.option(
+@number_option(
     "--machine",
-    type=click.IntRange(min=0),
+    kind=click.IntRange(min=0),
     default=0,
-    show_default=True,
     metavar="I",
     help="This machine's index when several run the plan on one PostgreSQL storage: its run steps' "
     "samplers are seeded apart from the other machines' (archsearch.seeds.machine_worker).",
@@ -139,6 +141,8 @@ def sweep(
         urls=urls,
         root=SWEEPS,
         python=[sys.executable, "-m", "archsearch"],
+        storage=os.environ.get(STORAGE_ENV),  # the steps' stores, as their command lines read them
+        tracking_uri=os.environ.get(TRACKING_URI_ENV),
     )
     if code:
         raise SystemExit(code)

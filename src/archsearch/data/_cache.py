@@ -20,9 +20,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from archsearch.stores import CACHE_ENV, cache_dir
+from archsearch.stores import cache_dir
 
-__all__ = ["CACHE_ENV", "cache_root", "content_key", "entry_dir", "read_entry", "RowWriter", "write_entry"]
+__all__ = ["cache_root", "content_key", "entry_dir", "read_entry", "RowWriter", "write_entry"]
 
 _FORMAT = 1  # bump when the cached layout or decoding changes
 

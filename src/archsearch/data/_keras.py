@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gzip
-import os
 import pickle
 import sys
 from collections.abc import Callable
@@ -21,27 +20,13 @@ import numpy as np
 
 from archsearch.data._dataset import RawData
 from archsearch.errors import DatasetError
+from archsearch.stores import keras_datasets_dir
 
 __all__ = ["KERAS_DATASETS", "KerasSource", "keras_datasets_dir", "load_keras_dataset"]
 
 _GOOGLE = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 _FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 _CIFAR10 = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-
-
-def keras_datasets_dir() -> Path:
-    """Where Keras caches datasets: ``$KERAS_HOME/datasets``, else ``~/.keras/datasets``.
-
-    Keras falls back to ``/tmp/.keras`` when the home folder is not writable; so do we.
-
-    Example:
-        >>> keras_datasets_dir()  # doctest: +SKIP
-        PosixPath('/home/me/.keras/datasets')
-    """
-    if "KERAS_HOME" in os.environ:
-        return Path(os.environ["KERAS_HOME"]).expanduser() / "datasets"
-    home = Path("~").expanduser()
-    return (home if os.access(home, os.W_OK) else Path("/tmp")) / ".keras" / "datasets"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,8 +91,8 @@ def _download(source: KerasSource) -> None:
         reason = " ".join(str(err).split())[:160] or type(err).__name__
         raise DatasetError(
             f"{source.name}: {source.expected()} is missing and the download failed ({reason}); "
-            f"{source.manual.format(dir=keras_datasets_dir())}, or set KERAS_HOME to a folder whose datasets/ "
-            "holds it."
+            f"{source.manual.format(dir=keras_datasets_dir())}, or set KERAS_HOME (in Python: "
+            "stores.Folders(keras_home=...)) to a folder whose datasets/ holds it."
         ) from None
 
 

@@ -1,8 +1,8 @@
 """Reports: verdicts with intervals, best trials, importance; Markdown, HTML, JSON and MLflow."""
 
-from archsearch.report._build import SCHEMA, Report, analysis_table, answer_kind, build_report, format_effect
-from archsearch.report._lab import dataset_context, lab_context, level_references
-from archsearch.report._labs import LabAsk, labs_json, labs_rows
+from archsearch.report._build import SCHEMA, Report, answer_kind, build_report, format_effect
+from archsearch.report._lab_context import dataset_context, lab_context, level_references
+from archsearch.report._lab_table import LabAsk, labs_json, labs_rows
 from archsearch.report._labs_render import labs_markdown
 from archsearch.report._record import record_answer, record_study, verdict_tags
 from archsearch.report._render import time_lines
@@ -12,7 +12,6 @@ __all__ = [
     "SCHEMA",
     "LabAsk",
     "Report",
-    "analysis_table",
     "answer_kind",
     "build_report",
     "dataset_context",

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 from archsearch.analysis import SCHEMA
 from archsearch.errors import UsageError
 from archsearch.schema import StudyAttr, Tag
-from archsearch.study import analysis_table
+from archsearch.study import trials_table
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from archsearch.space import Space
 
-__all__ = ["SCHEMA", "Report", "analysis_table", "answer_kind", "build_report", "format_effect", "search_name"]
+__all__ = ["SCHEMA", "Report", "answer_kind", "build_report", "format_effect", "search_name"]
 
 
 @dataclasses.dataclass
@@ -121,7 +121,7 @@ def build_report(
         'too few trials'
     """
     from archsearch.analysis import analyze_table, best_trials, chance_level, chance_trials, json_ready, state_counts
-    from archsearch.report._lab import lab_context
+    from archsearch.report._lab_context import lab_context
     from archsearch.study import importance, load_trials, open_study
 
     space, name = _resolve(space_or_study, study_name)
@@ -139,7 +139,7 @@ def build_report(
     questions = _questions(space, table, design)
     classes = _num_classes(design.get("dataset") or (space.dataset if space is not None else None))
     stats = analyze_table(
-        analysis_table(table, objective),
+        trials_table(table, objective),
         design="ablation" if paired else "search",
         questions=questions,
         direction=direction,

@@ -10,7 +10,7 @@ from typing import Any
 from archsearch.analysis import NOT_LEARNED, TOO_FEW, level_interval_text, metric_range
 from archsearch.report._build import answer_kind
 from archsearch.report._files import safe_name
-from archsearch.report._lab import lab_lines
+from archsearch.report._lab_context import lab_lines
 from archsearch.schema import Attr
 
 __all__ = ["render_html", "render_markdown"]

@@ -1,12 +1,14 @@
-"""Where results are stored: every URL resolved and checked here, the Optuna storage, the MLflow client.
+"""Where results are stored: every URL resolved and checked here, the Optuna storage, the MLflow client, the
+folders archsearch keeps files in (cache, log file, Keras datasets).
 
 Cheap to import: SQLAlchemy, Optuna and MLflow load inside the functions that need them.
 """
 
 from archsearch.stores._errors import check_reachable, describe_storage_error, storage_errors
+from archsearch.stores._folders import Folders, cache_dir, keras_datasets_dir, log_file, use_folders
 from archsearch.stores._mlflow import ensure_sqlite_store, mlflow_client
 from archsearch.stores._optuna import LOCK_TIMEOUT_S, SQLITE_MAX_WORKERS, check_workers_storage, open_storage
-from archsearch.stores._template import CACHE_ENV, cache_dir, log_file, store_from_template
+from archsearch.stores._template import store_from_template
 from archsearch.stores._together import one_at_a_time
 from archsearch.stores._urls import (
     DEFAULT_STORAGE,
@@ -22,8 +24,8 @@ from archsearch.stores._urls import (
 )
 
 __all__ = [
-    "CACHE_ENV",
     "DEFAULT_STORAGE",
+    "Folders",
     "DEFAULT_TRACKING_URI",
     "LOCK_TIMEOUT_S",
     "POSTGRES_EXTRA",
@@ -35,6 +37,7 @@ __all__ = [
     "check_workers_storage",
     "describe_storage_error",
     "ensure_sqlite_store",
+    "keras_datasets_dir",
     "log_file",
     "mlflow_client",
     "one_at_a_time",
@@ -46,4 +49,5 @@ __all__ = [
     "sqlite_path",
     "storage_errors",
     "store_from_template",
+    "use_folders",
 ]

@@ -12,7 +12,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from archsearch.stores._template import log_file, store_from_template
+from archsearch.stores._folders import log_file
+from archsearch.stores._template import store_from_template
 from archsearch.stores._together import one_at_a_time
 from archsearch.stores._urls import sqlite_path
 

@@ -1,4 +1,4 @@
-"""archsearch's cache folder, and new SQLite stores copied from a cached empty template.
+"""New SQLite stores copied from an empty template kept in the cache folder.
 
 Both MLflow and Optuna build a new SQLite store by creating (and, for MLflow,
 migrating) their whole schema: seconds of CPU each time a new ``mlruns/`` is
@@ -16,35 +16,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["CACHE_ENV", "LOG_FILE_ENV", "cache_dir", "log_file", "store_from_template"]
+from archsearch.stores._folders import cache_dir
 
-CACHE_ENV = "ARCHSEARCH_CACHE"
-LOG_FILE_ENV = "ARCHSEARCH_LOG_FILE"
-
-
-def cache_dir() -> Path:
-    """``$ARCHSEARCH_CACHE``, else ``$XDG_CACHE_HOME/archsearch``, else ``~/.cache/archsearch``.
-
-    Example:
-        >>> cache_dir()  # doctest: +SKIP
-        PosixPath('/home/me/.cache/archsearch')
-    """
-    root = os.environ.get(CACHE_ENV)
-    if root:
-        return Path(root).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "archsearch"
-
-
-def log_file() -> Path:
-    """Where the libraries' own log lines go (see :mod:`archsearch._quiet`): ``$ARCHSEARCH_LOG_FILE``, else
-    ``archsearch.log`` in :func:`cache_dir`.
-
-    Example:
-        >>> log_file()  # doctest: +SKIP
-        PosixPath('/home/me/.cache/archsearch/archsearch.log')
-    """
-    path = os.environ.get(LOG_FILE_ENV)
-    return Path(path).expanduser() if path else cache_dir() / "archsearch.log"
+__all__ = ["store_from_template"]
 
 
 def store_from_template(

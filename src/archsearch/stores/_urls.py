@@ -1,4 +1,4 @@
-"""Every storage and tracking URL: defaults, environment variables, validation, and URLs made fit to show.
+"""Every storage and tracking URL: defaults, validation, and URLs made fit to show.
 
 The one place a ``--storage`` (Optuna) or ``--tracking-uri`` (MLflow) value is
 turned into the URL used, and checked before anything is written. :func:`redact`
@@ -50,14 +50,24 @@ def redact(text: str) -> str:
     return _SECRET_PARAM.sub(r"\g<head>***", text)
 
 
-def resolve_storage(flag: str | None) -> str:
-    """The flag, else ``ARCHSEARCH_STORAGE``, else the SQLite default."""
-    return flag or os.environ.get("ARCHSEARCH_STORAGE") or DEFAULT_STORAGE
+def resolve_storage(url: str | None) -> str:
+    """``url``, else the SQLite default (the command line passes ``--storage``, else ``$ARCHSEARCH_STORAGE``).
+
+    Example:
+        >>> resolve_storage(None), resolve_storage("sqlite:///x.db")
+        ('sqlite:///mlruns/optuna.db', 'sqlite:///x.db')
+    """
+    return url or DEFAULT_STORAGE
 
 
-def resolve_tracking_uri(flag: str | None) -> str:
-    """The flag, else ``ARCHSEARCH_TRACKING_URI``, else the SQLite default."""
-    return flag or os.environ.get("ARCHSEARCH_TRACKING_URI") or DEFAULT_TRACKING_URI
+def resolve_tracking_uri(uri: str | None) -> str:
+    """``uri``, else the SQLite default (the command line passes ``--tracking-uri``, else ``$ARCHSEARCH_TRACKING_URI``).
+
+    Example:
+        >>> resolve_tracking_uri(None)
+        'sqlite:///mlruns/mlflow.db'
+    """
+    return uri or DEFAULT_TRACKING_URI
 
 
 def sqlite_path(url: str) -> Path | None:

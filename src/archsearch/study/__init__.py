@@ -16,7 +16,7 @@ from archsearch.study._probe import (
 from archsearch.study._progress import format_params
 from archsearch.study._run import Interrupted, SearchResult, resume_args, run_search
 from archsearch.study._signals import Stop, Stopped, check_stop, clear_stop, current_stop, request_stop, stop_on_signals
-from archsearch.study._trials import CORRECTNESS_COLUMNS, METRIC_COLUMNS, analysis_table, load_trials, open_study
+from archsearch.study._trials import CORRECTNESS_COLUMNS, METRIC_COLUMNS, load_trials, open_study, trials_table
 from archsearch.study._workers import WorkersOutcome, run_workers
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
     "grid_space",
     "importance",
     "input_shape",
-    "analysis_table",
+    "trials_table",
     "load_trials",
     "open_study",
     "parent_params",

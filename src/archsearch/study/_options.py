@@ -64,8 +64,8 @@ class RunOptions:
             run again by a resumed search) or ``prune`` (PRUNED: counts as finished,
             never run again). Either way its MLflow run ends KILLED with the reason.
         verbose: show the libraries' own log lines (MLflow, alembic, TensorFlow) instead of
-            sending them to the log file only (see :mod:`archsearch._quiet`); None: as
-            ``$ARCHSEARCH_VERBOSE`` says.
+            sending them to the log file only (see :mod:`archsearch._quiet`); None: as this
+            process chose before (the command line's ``--verbose``), else not.
     """
 
     trials: int | None = None

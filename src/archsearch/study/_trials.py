@@ -13,14 +13,14 @@ if TYPE_CHECKING:
     import optuna
     import pandas as pd
 
-__all__ = ["CORRECTNESS_COLUMNS", "METRIC_COLUMNS", "analysis_table", "load_trials", "open_study", "parent_metrics"]
+__all__ = ["CORRECTNESS_COLUMNS", "METRIC_COLUMNS", "trials_table", "load_trials", "open_study", "parent_metrics"]
 
 CORRECTNESS_COLUMNS = (Attr.CORRECT_VAL, Attr.N_VAL, Attr.CORRECT_TEST, Attr.N_TEST)
 METRIC_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "fit_seconds")
 
 
 def open_study(study: str | optuna.Study, storage: str | None = None) -> optuna.Study:
-    """Load a study by name from ``storage`` (default: ``ARCHSEARCH_STORAGE`` or ``mlruns/optuna.db``).
+    """Load a study by name from ``storage`` (default: ``sqlite:///mlruns/optuna.db``).
 
     An ablation may be named without its identity hash when the storage holds
     exactly one design of that name (``digits_quick-ablation-layers``).
@@ -195,7 +195,7 @@ def parent_metrics(study: Any) -> dict[str, float]:
     return out
 
 
-def analysis_table(table: Any, objective: str) -> Any:
+def trials_table(table: Any, objective: str) -> Any:
     """The study's trial table as :func:`archsearch.analyze_table` reads it.
 
     Columns ``trial, seed, value, state, params_count, fit_seconds, error,
@@ -210,7 +210,7 @@ def analysis_table(table: Any, objective: str) -> Any:
         >>> import pandas as pd
         >>> t = pd.DataFrame({"trial": [0], "seed": [1], "value": [.9], "state": ["COMPLETE"], "params_count": [10],
         ...                   "fit_seconds": [1.0], "error": [None], "history": [{"val_accuracy": [.8, .9]}]})
-        >>> analysis_table(t, "val_accuracy")["epoch_values"].tolist()
+        >>> trials_table(t, "val_accuracy")["epoch_values"].tolist()
         [[0.8, 0.9]]
     """
     params = [c for c in table.columns if c.startswith("params_") and c != "params_count"]

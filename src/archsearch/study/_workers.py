@@ -4,19 +4,22 @@ Each worker is a whole ``archsearch run`` (its own TensorFlow, its own MLflow
 parent run, crash handling and recycling as usual); they share the study
 through its storage and stop at its target (:mod:`~archsearch.study._target`).
 Their progress lines reach stderr prefixed ``[worker i]``; the summary is
-printed once, by this process, from the study. The storage and tracking URLs
-reach the workers through the environment, never their command lines (which
-``ps`` shows to every user of the machine).
+printed once, by this process, from the study. The workers start with the
+environment their caller passes (the command line passes its own; nothing here
+reads this process's); the storage and tracking URLs are added to it as
+``ARCHSEARCH_STORAGE`` and ``ARCHSEARCH_TRACKING_URI``, which the workers'
+command line reads, never put on their command lines (which ``ps`` shows to
+every user of the machine).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,8 +57,11 @@ class WorkersOutcome:
         return 1
 
 
-def run_workers(space: str | Path, options: RunOptions, workers: int) -> WorkersOutcome:
+def run_workers(space: str | Path, options: RunOptions, workers: int, env: Mapping[str, str]) -> WorkersOutcome:
     """Run ``workers`` ``archsearch run`` processes on the study of ``space`` and wait for all of them.
+
+    Args:
+        env: the environment the workers start with (the store URLs are added to it).
 
     Raises:
         UsageError: bad options, or a storage that cannot take ``workers`` processes;
@@ -77,25 +83,18 @@ def run_workers(space: str | Path, options: RunOptions, workers: int) -> Workers
     before = _finished(storage_url, study_name)
 
     env = {
-        **os.environ,
+        **env,
         "ARCHSEARCH_STORAGE": storage_url,
         "ARCHSEARCH_TRACKING_URI": tracking_uri,
         "PYTHONUNBUFFERED": "1",
     }
-    hidden = dataclasses.replace(options, storage=None, tracking_uri=None)
+    # Each worker: this run's flags and the ones a process that takes over gets (--recycle-after, --timeout,
+    # --quiet ...); its own parent run; the store URLs in its environment, not its argv.
+    hidden = dataclasses.replace(options, storage=None, tracking_uri=None, parent_run_id=None)
     procs: list[subprocess.Popen] = []
     relays: list[threading.Thread] = []
     for index in range(workers):
-        args = resume_args(space, dataclasses.replace(hidden, worker_index=index))[2:]
-        for flag, value in (
-            ("--recycle-after", options.recycle_after),
-            ("--max-rss-mib", options.max_rss_mib),
-            ("--timeout", options.timeout),
-        ):
-            if value is not None:
-                args += [flag, str(value)]
-        if options.quiet:
-            args.append("--quiet")
+        args = resume_args(space, dataclasses.replace(hidden, worker_index=index), takeover=True)[2:]
         proc = subprocess.Popen(
             [sys.executable, "-m", "archsearch", "run", *args],
             env=env,

@@ -29,15 +29,16 @@ def base_file(root: Path, step: Step) -> Path:
     return root / f"step-{step.number}-base.json"
 
 
-def freeze_best_base(args: list[str], step: Step, root: Path, night: str) -> list[str]:
+def freeze_best_base(args: list[str], step: Step, root: Path, night: str, storage: str | None = None) -> list[str]:
     """``args`` with ``--base best`` replaced by the frozen base file (written the first time, from the
     search study's best trial). Unchanged when the step is not an ``ask --base best`` or no trial is complete
-    yet (then the step says so itself, in ask's words)."""
+    yet (then the step says so itself, in ask's words). ``storage``: the steps' storage when the step names
+    none (the command line's ``$ARCHSEARCH_STORAGE``)."""
     if step.command != "ask" or step.option("base") != _BEST:
         return args
     path = base_file(root, step)
     if not path.is_file():
-        best = _best(step)
+        best = _best(step, storage)
         if best is None:
             return args
         root.mkdir(parents=True, exist_ok=True)
@@ -51,13 +52,13 @@ def freeze_best_base(args: list[str], step: Step, root: Path, night: str) -> lis
     return out
 
 
-def frozen_base_note(step: Step, root: Path) -> str | None:
+def frozen_base_note(step: Step, root: Path, storage: str | None = None) -> str | None:
     """One line when the search's best is no longer the frozen base; None otherwise."""
     path = base_file(root, step)
     origin = path.with_suffix(".from.json")
     if not path.is_file() or not origin.is_file():
         return None
-    best = _best(step)
+    best = _best(step, storage)
     frozen = json.loads(origin.read_text())
     if best is None or best["trial"] == frozen["trial"]:
         return None
@@ -68,14 +69,14 @@ def frozen_base_note(step: Step, root: Path) -> str | None:
     )
 
 
-def _best(step: Step) -> dict[str, Any] | None:
+def _best(step: Step, storage: str | None) -> dict[str, Any] | None:
     import optuna
 
     from archsearch.study import open_study
 
     name = Path(step.space).stem
     try:
-        study = open_study(name, step.option("storage"))
+        study = open_study(name, step.option("storage") or storage)
     except Exception:  # noqa: BLE001 - no search study yet: ask says so in its own words
         return None
     complete = [t for t in study.get_trials(deepcopy=False) if t.state == optuna.trial.TrialState.COMPLETE]

@@ -23,13 +23,20 @@ __all__ = ["step_argv", "sweep_night"]
 
 
 def step_argv(
-    step: Step, step_deadline: dt.datetime | None, *, python: Sequence[str], folder: Path, machine: int = 0
+    step: Step,
+    step_deadline: dt.datetime | None,
+    *,
+    python: Sequence[str],
+    folder: Path,
+    machine: int = 0,
+    storage: str | None = None,
 ) -> list[str]:  # folder: the night's; its parent holds the plan's frozen bases
     """The step's command line: its own, plus ``--deadline``/``--sweep-result`` (run, ask) and, on machine
-    ``machine`` > 0, a run step's sampler process index (:func:`archsearch.seeds.machine_worker`)."""
+    ``machine`` > 0, a run step's sampler process index (:func:`archsearch.seeds.machine_worker`).
+    ``storage``: the steps' storage when the step names none (where ``--base best`` is looked up)."""
     from archsearch.seeds import machine_worker
 
-    args = freeze_best_base(step.argv(), step, folder.parent, folder.name)
+    args = freeze_best_base(step.argv(), step, folder.parent, folder.name, storage)
     if step.command == "run" and machine:
         args += ["--worker-index", str(machine_worker(machine))]
     if step.command in ("run", "ask"):
@@ -54,14 +61,19 @@ def sweep_night(
     storage: str | None = None,
     tracking_uri: str | None = None,
 ) -> int:
-    """Run tonight's part of ``plan``; prints progress on stderr and the summary's path last; the exit code."""
+    """Run tonight's part of ``plan``; prints progress on stderr and the summary's path last; the exit code.
+
+    ``storage`` and ``tracking_uri``: the steps' stores when a step names none (the command line passes
+    ``$ARCHSEARCH_STORAGE`` and ``$ARCHSEARCH_TRACKING_URI``, which the steps' own command lines read too).
+    """
     from archsearch.stores import resolve_storage, resolve_tracking_uri
 
     say = _say
     folder = night_folder(root, plan.name, night)
     first = plan.steps[0]
-    storage = resolve_storage(storage or first.option("storage"))
-    tracking_uri = resolve_tracking_uri(tracking_uri or first.option("tracking-uri"))
+    steps_storage = storage
+    storage = resolve_storage(first.option("storage") or steps_storage)
+    tracking_uri = resolve_tracking_uri(first.option("tracking-uri") or tracking_uri)
     with SweepLock(root / plan.name, plan.name) as lock, ReporterLock(storage, plan.name) as reporter:
         if lock.took_over:
             say(
@@ -76,7 +88,7 @@ def sweep_night(
         previous = previous_night(root, plan.name, night)
 
         def after_step(state: NightState) -> None:
-            state.notes = [n for s in plan.steps if (n := frozen_base_note(s, root / plan.name))]
+            state.notes = [n for s in plan.steps if (n := frozen_base_note(s, root / plan.name, steps_storage))]
             if reporter.reporter:
                 write_summary(folder, state, previous)
 
@@ -84,7 +96,9 @@ def sweep_night(
             folder=folder,
             night=night,
             clock=lambda: dt.datetime.now(zone),
-            argv=lambda step, until: step_argv(step, until, python=python, folder=folder, machine=machine),
+            argv=lambda step, until: step_argv(
+                step, until, python=python, folder=folder, machine=machine, storage=steps_storage
+            ),
             deadline=deadline,
             reserve=REPORT_RESERVE_S if reserve is None else reserve,
             stop_on_failure=stop_on_failure,

@@ -1,4 +1,4 @@
-"""The MLflow worker process: ``python -m archsearch.tracking._worker REPLY_FD``.
+"""The MLflow worker process: ``python -m archsearch.tracking._worker REPLY_FD --cache DIR [--verbose | --log-file F]``.
 
 Reads ``(method, args, kwargs)`` messages pickled on stdin and applies them to
 a :class:`~archsearch.tracking.MlflowTracker`; writes replies pickled on REPLY_FD.
@@ -17,6 +17,7 @@ import pickle
 import signal
 import sys
 import warnings
+from pathlib import Path
 from typing import Any, BinaryIO
 
 DIED = "the process running this trial died (killed or crashed); closed by its MLflow worker"
@@ -69,10 +70,18 @@ def ignore_stop_signals() -> None:
 
 def main() -> None:
     from archsearch._quiet import quiet_library_logs
-    from archsearch.stores import log_file
+    from archsearch.stores import Folders, use_folders
 
     ignore_stop_signals()
-    quiet_library_logs(None, log_file())  # MLflow's and alembic's lines: the log file (verbose: as the env says)
+    args = sys.argv[2:]  # the parent's cache folder and how it logs (tracking._worker_tracker._spawn)
+
+    def given(flag: str) -> Path | None:
+        return Path(args[args.index(flag) + 1]) if flag in args else None
+
+    cache, log_file = given("--cache"), given("--log-file")
+    if cache is not None:
+        use_folders(Folders(cache=cache, log_file=log_file))  # new MLflow stores: from the parent's template
+    quiet_library_logs("--verbose" in args, log_file)  # MLflow's and alembic's lines: the log file only
     warnings.simplefilter("ignore", DeprecationWarning)
     outbox = os.fdopen(int(sys.argv[1]), "wb")
     with warnings.catch_warnings():

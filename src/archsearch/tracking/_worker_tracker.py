@@ -31,9 +31,15 @@ def _stdin(proc: subprocess.Popen[bytes]) -> IO[bytes]:
 
 
 def _spawn() -> tuple[subprocess.Popen[bytes], int]:
+    """The worker process, told in its arguments what it cannot read from this one: the cache folder (where
+    the empty-store templates are) and how to log (:func:`archsearch._quiet.worker_args`)."""
+    from archsearch._quiet import worker_args
+    from archsearch.stores import cache_dir, log_file
+
     read_fd, write_fd = os.pipe()
+    worker = [sys.executable, "-W", "ignore", "-m", "archsearch.tracking._worker", str(write_fd)]
     proc = subprocess.Popen(
-        [sys.executable, "-W", "ignore", "-m", "archsearch.tracking._worker", str(write_fd)],
+        [*worker, "--cache", str(cache_dir()), *worker_args(log_file())],
         stdin=subprocess.PIPE,
         pass_fds=(write_fd,),
     )

@@ -63,7 +63,7 @@ def labs_rows(asks: Sequence[LabAsk], storage: str | None = None) -> list[dict[s
 def _row(ask: LabAsk, storage: str | None) -> dict[str, Any]:
     from archsearch.errors import UsageError
     from archsearch.report._build import build_report, format_effect
-    from archsearch.report._lab import dataset_context
+    from archsearch.report._lab_context import dataset_context
     from archsearch.space import load_space
     from archsearch.study import open_study
 
