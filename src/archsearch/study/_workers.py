@@ -61,6 +61,7 @@ def run_workers(space: str | Path, options: RunOptions, workers: int) -> Workers
         UsageError: bad options, or a storage that cannot take ``workers`` processes;
             checked before any worker starts.
     """
+    from archsearch.seeds import worker_process
     from archsearch.space import load_space
     from archsearch.study._run import resume_args
 
@@ -86,7 +87,9 @@ def run_workers(space: str | Path, options: RunOptions, workers: int) -> Workers
     procs: list[subprocess.Popen] = []
     relays: list[threading.Thread] = []
     for index in range(workers):
-        args = resume_args(space, dataclasses.replace(hidden, worker_index=index))[2:]
+        # The sampler's process index: this command's own (a sweep machine's offset) plus the worker's.
+        process = worker_process(options.worker_index, index)
+        args = resume_args(space, dataclasses.replace(hidden, worker_index=process))[2:]
         for flag, value in (
             ("--recycle-after", options.recycle_after),
             ("--max-rss-mib", options.max_rss_mib),
