@@ -145,6 +145,7 @@ def ask(
         Interrupted,
         RunOptions,
         Stopped,
+        before_each_trial,
         check_stop,
         stop_on_signals,
     )
@@ -178,9 +179,10 @@ def ask(
             return
         options.timeout = guard.timeout(None)
     try:
-        # Signals also between rounds; a store that fails is one line.
+        # Signals also between rounds; a store that fails is one line; the deadline before every round's trials.
         failing_store = storage_errors(resolve_storage(storage), "--storage")
-        with stop_on_signals(), guard or contextlib.nullcontext(), failing_store:
+        each_trial = before_each_trial(guard.before_trial) if guard else contextlib.nullcontext()
+        with stop_on_signals(), guard or contextlib.nullcontext(), each_trial, failing_store:
             result = run_ablation(
                 space,
                 factor,
@@ -195,8 +197,8 @@ def ask(
                 on_look=on_look,
             )
             check_stop()
-    except Interrupted as err:
-        click.echo(err.summary)
+    except Interrupted as err:  # its "Resume with" is the search's command: an ask resumes with its own
+        click.echo(err.summary.split(" Resume with: ")[0] + " Run the same command to go on.")
         raise SystemExit(err.exit_code) from None
     except Stopped as err:  # after the last trial, during the analysis
         click.echo(
