@@ -92,6 +92,7 @@ def test_a_new_base_adds_seeds_to_the_same_study_and_the_verdict_pools_both(tmp_
     assert effect["n"] == 4 and effect["diff"] == pytest.approx(0.05)  # 2 seeds per base, paired within a base
     assert night2.data["counts"]["excluded"] == 0
     assert night2.message == "ran 2 levels x 2 seeds on base 2 of 2 (every base: 4 seeds per level)."
+    assert len(night2.plan.pairs) == 8  # the design's target: every base's trials
 
     again = add_base(space, "units", options, levels=None, repeats=2, base=str(first), add=str(second))
     assert calls[-1] == [] and again.data["questions"][0]["effects"][0]["n"] == 4  # resumed: nothing to run

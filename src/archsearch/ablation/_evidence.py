@@ -135,8 +135,9 @@ def add_base(
         f"ran {len(new.levels)} levels x {len(new.seeds)} seeds on base {_index(record, new.base)} of {n} "
         f"(every base: {len(record['seeds'])} seeds per level)."
     )
-    new.identity = record["identity"]
-    return AblationResult(options.study_name, new, search, 1, None, message, data)
+    # The plan of the whole design: its pairs are every base's (a sweep's target), its base and seeds the new one's.
+    whole = dataclasses.replace(new, pairs=pairs, identity=record["identity"])
+    return AblationResult(options.study_name, whole, search, 1, None, message, data)
 
 
 def _recorded(open_study: Any, options: RunOptions, identity: str) -> dict[str, Any]:
