@@ -145,3 +145,26 @@ def test_a_trial_enters_a_design_of_several_bases_only_at_the_base_of_its_own_se
     )
     kept, excluded = in_design(t, plan)
     assert list(kept["trial"]) == [0, 1, 2, 3] and excluded == 1
+
+
+def test_ask_add_base_on_the_command_line_names_the_same_study(tmp_path, monkeypatch):
+    """The CLI path, with the fake search: the first ask, then --add-base, both in one study."""
+    import re
+
+    from click.testing import CliRunner
+
+    import archsearch.study
+    from archsearch.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "two.py").write_text(TWO_PARAMS)
+    (tmp_path / "b1.json").write_text('{"activation": "relu"}')
+    (tmp_path / "b2.json").write_text('{"activation": "tanh"}')
+    monkeypatch.setattr(archsearch.study, "run_search", _fake_search([]))
+    monkeypatch.setattr("archsearch.cli._run.record", lambda write, space: None)  # no MLflow parent run to tag
+    ask = ["ask", "two.py", "--factor", "units", "--repeats", "2", "--base", "b1.json", "--quiet"]
+    first = CliRunner().invoke(cli, ask, catch_exceptions=False)
+    added = CliRunner().invoke(cli, [*ask, "--add-base", "b2.json"], catch_exceptions=False)
+    assert first.exit_code == 0 and added.exit_code == 0, first.output + added.output
+    (study,) = re.findall(r"in study '(two-ablation-units-[0-9a-f]{8})': ran 2 levels x 2 seeds\.", first.stdout)
+    assert f"in study '{study}': ran 2 levels x 2 seeds on base 2 of 2 (every base: 4 seeds per level)." in added.stdout
