@@ -14,6 +14,7 @@ data order          the fit's seed                              the per-epoch sh
 splits              test ``S``, validation ``S + 1``            the stratified test/validation splits
 sampler             ``S + done + 7_919 * w``                    the Optuna sampler (keras-tuner oracle)
 sweep machine ``m``  ``w = 64 * m``                              the sampler's ``w`` on machine ``m``
+worker ``i``        ``w = w0 + i``                              worker ``i`` of ``--workers`` (``w0``: above)
 ablation trial      ``1000 + S + first + i``                    seed ``i`` of an ablation (every level)
 ablation order      ``S + first``                               the shuffled run order of an ablation
 fANOVA forest       ``S * 1000 + k``                            resample ``k`` of the importance
@@ -38,6 +39,11 @@ Why these offsets:
 * ``archsearch sweep --machine m`` (one plan on several machines, one
   PostgreSQL storage) runs its run steps as process ``w = 64 * m``: machines
   never share a sampler seed (up to 64 ``--workers`` each).
+* ``--workers N`` starts processes ``w0 + i`` (``i`` = 0..N-1), where ``w0`` is
+  the index the command itself was given (0, or ``64 * m`` from a sweep on
+  machine ``m``): the machine's offset and the worker's index add, so machine
+  0's workers take 0..N-1 and machine 1's 64..64+N-1, and a resumed worker
+  ``i`` on the same machine is the same process ``w`` again.
 * Ablation seeds start at 1000 so that they differ from the seeds of a search
   with the same ``S``; ``first`` is the number of seeds already run when more
   seeds are added.
@@ -73,6 +79,7 @@ __all__ = [
     "sampler_seed",
     "split_seeds",
     "trial_seed",
+    "worker_process",
 ]
 
 REPEAT_SEED_STRIDE = 1_000_003
@@ -151,6 +158,22 @@ def machine_worker(machine: int) -> int:
         (0, 64, 506816)
     """
     return MACHINE_WORKER_STRIDE * machine
+
+
+def worker_process(first: int, worker: int) -> int:
+    """The sampler's process index (``w`` of :func:`sampler_seed`) of worker ``worker`` of ``--workers``
+    started by a command that was itself process ``first`` (e.g. :func:`machine_worker` on a sweep machine).
+
+    Example:
+        >>> [worker_process(0, i) for i in range(3)], [worker_process(machine_worker(1), i) for i in range(3)]
+        ([0, 1, 2], [64, 65, 66])
+    """
+    if not 0 <= worker < MACHINE_WORKER_STRIDE:
+        raise ValueError(
+            f"worker must be in [0, {MACHINE_WORKER_STRIDE}) so that machines never share a sampler seed, "
+            f"but got {worker=}."
+        )
+    return first + worker
 
 
 def ablation_seeds(seed: int, repeats: int, first: int = 0) -> list[int]:

@@ -16,10 +16,10 @@ from archsearch.study import clear_stop, current_stop
 from tests.conftest import TINY_SPACE
 
 
-def _study_with_trials_of(seconds: float, storage: str, name: str, n: int = 2) -> None:
-    study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
-    start = dt.datetime(2026, 12, 6, 1, 0)
-    for i in range(n):
+def _study_with_trials_of(seconds: float, storage: str, name: str, n: int = 2, first: int = 0) -> None:
+    study = optuna.create_study(study_name=name, storage=storage, direction="maximize", load_if_exists=True)
+    start = dt.datetime(2026, 12, 6, 1, first)
+    for i in range(first, first + n):
         study.add_trial(
             optuna.trial.FrozenTrial(
                 number=i,
@@ -81,3 +81,55 @@ def test_a_bad_deadline_is_a_one_line_error(tmp_path, write_space):
     space = write_space(TINY_SPACE, "tiny.py")
     result = CliRunner().invoke(cli, ["run", str(space), "--deadline", "tomorrow"])
     assert result.exit_code == 2 and "'tomorrow' is not an ISO time" in result.stderr
+
+
+def test_each_round_of_an_ask_starts_no_trial_that_would_not_fit(tmp_path):
+    """ask --until-decided runs a search per round: the guard is asked before every trial of every round, with
+    the clock of that moment and the durations observed so far (an injected clock; no training)."""
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+    deadline = dt.datetime(2026, 12, 7, 6, 50, tzinfo=dt.UTC)
+    now = [deadline - dt.timedelta(seconds=300)]
+    _study_with_trials_of(30.0, storage, "s-ablation-layers-abc", n=2)  # round 1: trials of 30 s
+    guard = DeadlineGuard(deadline.isoformat(), storage, "s-ablation-layers", prefix=True, clock=lambda: now[0])
+    try:
+        guard.before_trial()
+        assert current_stop() is None  # 300 s left, a trial takes 30 s
+        _study_with_trials_of(200.0, storage, "s-ablation-layers-abc", n=1, first=5)  # round 2's first trial: 200 s
+        now[0] = deadline - dt.timedelta(seconds=120)
+        guard.before_trial()  # the same round-start timeout would have let it start; the observed 200 s do not
+        stop = current_stop()
+        assert guard.expected == 200.0
+        assert stop is not None and (stop.reason, stop.exit_code) == ("deadline", DEADLINE_EXIT)
+    finally:
+        clear_stop()
+
+
+def test_ask_asks_the_deadline_before_every_trial_of_every_round(tmp_path, write_space, monkeypatch):
+    """The wiring, without training: while ask's rounds run, the search's gate consults the deadline guard (the
+    whole path, measured once by hand: a 2-level ask with --until-decided and an injected clock exits 124 after
+    round 1 with round 2's trials never started)."""
+    from archsearch import ablation
+    from archsearch.study._target import _before_start
+
+    monkeypatch.chdir(tmp_path)
+    space = write_space(TINY_SPACE, "tiny.py")
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+    _study_with_trials_of(30.0, storage, "tiny-ablation-units-abc")  # last night's: a trial takes 30 s
+    left = [1000.0]
+    monkeypatch.setattr(DeadlineGuard, "left", lambda guard: left[0])
+    rounds: list[int] = []
+
+    def two_rounds(*args, **kwargs):
+        for _ in range(2):
+            _before_start()  # what the gate does before each trial of a round's search
+            rounds.append(1)
+            left[0] = 20.0  # round 1 took the time: 20 s left, the next trial would not end in time
+        raise AssertionError("round 2 started")
+
+    monkeypatch.setattr(ablation, "run_ablation", two_rounds)
+    deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+    args = ["ask", str(space), "--factor", "units", "--until-decided", "--storage", storage, "--deadline", deadline]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == DEADLINE_EXIT, result.output
+    assert rounds == [1]
+    assert "Ablation of units: stopped (deadline) after its trials" in result.stdout

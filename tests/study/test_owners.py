@@ -175,3 +175,27 @@ def test_workers_need_a_storage_that_several_processes_can_share(tmp_path):
         check_workers_storage(f"sqlite:///{tmp_path}/o.db", SQLITE_MAX_WORKERS + 1)
     with pytest.raises(UsageError, match=r"in memory.*use PostgreSQL"):
         check_workers_storage("sqlite:///:memory:", 2)
+
+
+def test_a_before_each_trial_check_stops_the_search_before_a_trial_not_after_the_last(study):
+    from archsearch.study import Stopped, before_each_trial, clear_stop, request_stop, stop_on_signals
+
+    storage, study = study
+    _finish(study, 3)
+    asked: list[int] = []
+
+    def no_more_time() -> None:
+        asked.append(1)
+        request_stop("deadline", exit_code=124)
+
+    try:
+        with stop_on_signals(), before_each_trial(no_more_time):
+            assert TargetGate(3, Owners(storage), print).stop_before_next(study) is True  # the round is complete
+            assert not asked  # no trial would start: not asked, not stopped
+            with pytest.raises(Stopped) as stopped:
+                TargetGate(4, Owners(storage), print).stop_before_next(study)  # one more would start
+        assert (stopped.value.reason, stopped.value.exit_code, len(asked)) == ("deadline", 124, 1)
+    finally:
+        clear_stop()
+    assert TargetGate(4, Owners(storage), print).stop_before_next(study) is False  # outside the block: not asked
+    assert len(asked) == 1

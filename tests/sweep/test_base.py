@@ -1,4 +1,4 @@
-"""``ask --base best`` in a plan keeps one study per step: the base is frozen the first night and recorded."""
+"""``ask --base best`` in a plan keeps one study per step: the first base is frozen, a new best is added to it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import json
 
 import optuna
 
-from archsearch.sweep import Step, freeze_best_base, frozen_base_note
+from archsearch.sweep import Step, base_note, freeze_best_base
+from archsearch.sweep._base import recorded_bases
 
 
 def _trial(study: optuna.Study, value: float, layers: int) -> None:
@@ -17,23 +18,61 @@ def _trial(study: optuna.Study, value: float, layers: int) -> None:
     )
 
 
-def test_the_best_base_is_frozen_the_first_night_and_a_new_best_is_said_not_followed(tmp_path):
+def test_the_first_best_is_frozen_and_a_new_best_is_added_as_a_base_of_the_same_study(tmp_path):
     storage = f"sqlite:///{tmp_path}/optuna.db"
     search = optuna.create_study(study_name="digits_quick", storage=storage, direction="maximize")
     _trial(search, 0.90, 1)
     _trial(search, 0.95, 2)
+    root = tmp_path / "sweeps"
     step = Step(2, "ask", "spaces/digits_quick.py", ("--factor", "dropout", "--base", "best", "--storage", storage))
-    args = freeze_best_base(step.argv(), step, tmp_path / "sweeps", "2026-12-06")
-    frozen = tmp_path / "sweeps" / "step-2-base.json"
-    assert args[args.index("--base") + 1] == str(frozen)
+    args = freeze_best_base(step.argv(), step, root, "2026-12-06")
+    frozen = root / "step-2-base.json"
+    assert args[args.index("--base") + 1] == str(frozen) and "--add-base" not in args
     assert json.loads(frozen.read_text()) == {"layers": 2}
-    assert frozen_base_note(step, tmp_path / "sweeps") is None  # still the best
+    assert base_note(step, root) is None  # one base: nothing to say
+    assert freeze_best_base(step.argv(), step, root, "2026-12-06") == args  # the same night again
+
     _trial(search, 0.97, 3)  # the next night's search finds a better configuration
-    again = freeze_best_base(step.argv(), step, tmp_path / "sweeps", "2026-12-07")
-    assert again == args and json.loads(frozen.read_text()) == {"layers": 2}  # the same base: the same study
-    note = frozen_base_note(step, tmp_path / "sweeps")
-    assert note.startswith("step 2: its base is trial 1 of digits_quick (frozen 2026-12-06, ")
-    assert "the search's best is now trial 2 (0.97)" in note
+    night2 = freeze_best_base(step.argv(), step, root, "2026-12-07")
+    added = root / "step-2-base-2.json"
+    assert night2 == [*args, "--add-base", str(added)]  # the first base names the study; the new one adds to it
+    assert json.loads(frozen.read_text()) == {"layers": 2} and json.loads(added.read_text()) == {"layers": 3}
+    assert [(b["trial"], b["night"]) for b in recorded_bases(root, step)] == [(1, "2026-12-06"), (2, "2026-12-07")]
+    assert freeze_best_base(step.argv(), step, root, "2026-12-08") == night2  # unchanged best: the same bases
+    note = base_note(step, root)
+    assert note.startswith("step 2: the search's best moved on: its question is asked on 2 bases in one study")
+    assert "base 1: trial 1 (0.95, since 2026-12-06); 2: trial 2 (0.97, since 2026-12-07)" in note
+
+
+def test_a_base_file_of_an_earlier_version_is_read_as_the_first_base(tmp_path):
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+    search = optuna.create_study(study_name="digits_quick", storage=storage, direction="maximize")
+    _trial(search, 0.95, 2)
+    _trial(search, 0.97, 3)
+    root = tmp_path / "sweeps"
+    root.mkdir()
+    (root / "step-2-base.json").write_text('{"layers": 2}')
+    old = {"study": "digits_quick", "trial": 0, "value": 0.95, "night": "2026-12-05"}
+    (root / "step-2-base.from.json").write_text(json.dumps(old))
+    step = Step(2, "ask", "spaces/digits_quick.py", ("--factor", "dropout", "--base", "best", "--storage", storage))
+    args = freeze_best_base(step.argv(), step, root, "2026-12-06")
+    assert args[-2:] == ["--add-base", str(root / "step-2-base-2.json")]
+    assert [b["trial"] for b in recorded_bases(root, step)] == [0, 1]
+
+
+def test_with_matched_sizes_the_first_base_stays_and_a_new_best_is_said(tmp_path):
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+    search = optuna.create_study(study_name="digits_quick", storage=storage, direction="maximize")
+    _trial(search, 0.90, 1)
+    root = tmp_path / "sweeps"
+    options = ("--factor", "layers", "--base", "best", "--match-size", "auto", "--storage", storage)
+    step = Step(2, "ask", "spaces/digits_quick.py", options)
+    args = freeze_best_base(step.argv(), step, root, "2026-12-06")
+    _trial(search, 0.97, 3)
+    assert freeze_best_base(step.argv(), step, root, "2026-12-07") == args  # matched sizes: one base per study
+    note = base_note(step, root)
+    assert note.startswith("step 2: its base is trial 0 of digits_quick (frozen 2026-12-06, ")
+    assert "the search's best is now trial 1 (0.97): --match-size keeps one base per study" in note
 
 
 def test_other_steps_and_a_search_without_trials_are_left_alone(tmp_path):

@@ -8,6 +8,7 @@ from archsearch.ablation._design import (
     plan_ablation,
     run_ablation,
 )
+from archsearch.ablation._evidence import add_base, extend_design
 from archsearch.ablation._size import DEFAULT_PAIRS, SIZE_TOLERANCE, match_sizes, size_partner
 from archsearch.ablation._study import ablation_study_name
 
@@ -17,8 +18,10 @@ __all__ = [
     "AblationDesign",
     "AblationResult",
     "ablation_study_name",
+    "add_base",
     "analyze_ablation",
     "design_identity",
+    "extend_design",
     "format_look",
     "match_sizes",
     "parse_levels",

@@ -64,13 +64,26 @@ def in_design(t: pd.DataFrame, plan: Mapping[str, Any]) -> tuple[pd.DataFrame, i
     if plan.get("seeds"):
         seeds = {int(s) for s in plan["seeds"]}
         ok &= t["seed"].map(lambda s: pd.notna(s) and int(s) in seeds) | t["state"].eq("FAIL")
-    matched = (plan.get("matched_size") or {}).get("adjusted")  # --match-size varies it per level
-    base = plan.get("base")
-    for k, v in base.items() if isinstance(base, Mapping) else ():
-        c = f"params_{k}"
-        if k in (factor, matched):
-            continue
-        if c in t.columns:
-            ok &= t[c].isna() | t[c].map(lambda x, v=v: _same(x, v))
+    skip = (factor, (plan.get("matched_size") or {}).get("adjusted"))  # --match-size varies it per level
+    bases = plan.get("bases")
+    if bases:  # a question asked on several bases (`ask --add-base`): each seed's trials are held at its own
+        at_base = pd.Series(False, index=t.index)
+        for entry in bases:
+            own = t["seed"].map(lambda s, seeds={int(x) for x in entry["seeds"]}: pd.notna(s) and int(s) in seeds)
+            at_base |= own & _at(t, entry["base"], skip)
+        seeded = {int(s) for entry in bases for s in entry["seeds"]}
+        ok &= at_base | ~t["seed"].map(lambda s: pd.notna(s) and int(s) in seeded)  # other seeds: checked above
+    else:
+        ok &= _at(t, plan.get("base"), skip)
     bad = set(t.loc[~ok, "trial"])
     return t[~t["trial"].isin(bad)], len(bad)
+
+
+def _at(t: pd.DataFrame, base: Any, skip: tuple[Any, ...]) -> pd.Series:
+    """Rows held at ``base`` (a hyperparameter a row does not have, e.g. an inactive one, is no mismatch)."""
+    ok = pd.Series(True, index=t.index)
+    for k, v in base.items() if isinstance(base, Mapping) else ():
+        c = f"params_{k}"
+        if k not in skip and c in t.columns:
+            ok &= t[c].isna() | t[c].map(lambda x, v=v: _same(x, v))
+    return ok

@@ -47,6 +47,14 @@ from archsearch.cli._options import (
     "and batch size), or values from a JSON file.",
 )
 @click.option(
+    "--add-base",
+    metavar="best|reference:NAME|PARAMS.json",
+    help="Ask the same levels on this base too, in the study of --base (an ask of --base ran there already): "
+    "the next K seeds, never shared between bases, so the verdicts pool the paired differences of every "
+    "base asked (one round: with --until-decided the study is then analysed as a fixed design). "
+    "`archsearch sweep` adds the search's new best this way.",
+)
+@click.option(
     "--match-size",
     is_flag=False,
     flag_value="auto",
@@ -108,6 +116,7 @@ def ask(
     levels: str | None,
     repeats: int,
     base: str,
+    add_base: str | None,
     match_size: str | None,
     until_decided: bool,
     max_seeds: int,
@@ -151,10 +160,13 @@ def ask(
         Interrupted,
         RunOptions,
         Stopped,
+        before_each_trial,
         check_stop,
         stop_on_signals,
     )
 
+    if add_base and match_size:
+        raise click.UsageError("--add-base cannot be used with --match-size: matched sizes depend on the base.")
     options = RunOptions(
         epochs=epochs,
         seed=seed,
@@ -184,25 +196,40 @@ def ask(
             return
         options.timeout = guard.timeout(None)
     try:
-        # Signals also between rounds; a store that fails is one line.
+        # Signals also between rounds; a store that fails is one line; the deadline before every round's trials.
         failing_store = storage_errors(resolve_storage(storage), "--storage")
-        with stop_on_signals(), guard or contextlib.nullcontext(), failing_store:
-            result = run_ablation(
-                space,
-                factor,
-                options,
-                levels=levels,
-                repeats=repeats,
-                base=base,
-                until_decided=until_decided,
-                max_seeds=max_seeds,
-                match_size=match_size,
-                min_effect=min_effect,
-                on_look=on_look,
-            )
+        each_trial = before_each_trial(guard.before_trial) if guard else contextlib.nullcontext()
+        with stop_on_signals(), guard or contextlib.nullcontext(), each_trial, failing_store:
+            if add_base:
+                from archsearch.ablation import add_base as ask_on_another_base
+
+                result = ask_on_another_base(
+                    space,
+                    factor,
+                    options,
+                    levels=levels,
+                    repeats=repeats,
+                    base=base,
+                    add=add_base,
+                    min_effect=min_effect,
+                )
+            else:
+                result = run_ablation(
+                    space,
+                    factor,
+                    options,
+                    levels=levels,
+                    repeats=repeats,
+                    base=base,
+                    until_decided=until_decided,
+                    max_seeds=max_seeds,
+                    match_size=match_size,
+                    min_effect=min_effect,
+                    on_look=on_look,
+                )
             check_stop()
-    except Interrupted as err:
-        click.echo(err.summary)
+    except Interrupted as err:  # its "Resume with" is the search's command: an ask resumes with its own
+        click.echo(err.summary.split(" Resume with: ")[0] + " Run the same command to go on.")
         raise SystemExit(err.exit_code) from None
     except Stopped as err:  # after the last trial, during the analysis
         click.echo(

@@ -2,8 +2,12 @@
 
 Before the search: no trial starts that its study's observed trial durations say
 will not end before the deadline (the search gets a ``timeout`` that much earlier
-than the deadline). At the deadline a timer stops the running trial the way
-SIGTERM does: the trial is closed and its MLflow runs with it, never left RUNNING.
+than the deadline). ``ask`` runs one search per ``--until-decided`` round, so it
+also checks before every trial of every round (:meth:`DeadlineGuard.before_trial`,
+durations re-read: the rounds so far are observations too) and stops with reason
+"deadline" between two trials when the next one would not end in time. At the
+deadline a timer stops the running trial the way SIGTERM does: the trial is
+closed and its MLflow runs with it, never left RUNNING.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import datetime as dt
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
@@ -48,15 +53,38 @@ def parse_deadline(text: str) -> dt.datetime:
 class DeadlineGuard:
     """The deadline of one ``run`` or ``ask``: a timeout for the search and a timer that stops it."""
 
-    def __init__(self, text: str, storage: str | None, study: str, *, prefix: bool = False) -> None:
-        from archsearch.sweep import expected_trial_seconds, observed_trial_seconds
-
+    def __init__(
+        self,
+        text: str,
+        storage: str | None,
+        study: str,
+        *,
+        prefix: bool = False,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         self.deadline = parse_deadline(text)
-        self.expected = expected_trial_seconds(observed_trial_seconds(storage, study, prefix=prefix))
+        self._observed = (storage, study, prefix)
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.expected = self._expected()
         self._timer: threading.Timer | None = None
 
+    def _expected(self) -> float | None:
+        from archsearch.sweep import expected_trial_seconds, observed_trial_seconds
+
+        storage, study, prefix = self._observed
+        return expected_trial_seconds(observed_trial_seconds(storage, study, prefix=prefix))
+
     def left(self) -> float:
-        return (self.deadline - dt.datetime.now(dt.UTC)).total_seconds()
+        return (self.deadline - self._clock()).total_seconds()
+
+    def before_trial(self) -> None:
+        """Before a trial starts (:func:`archsearch.study.before_each_trial`): stop the search between two trials
+        with reason "deadline" when the durations observed so far say the next one would not end in time."""
+        self.expected = self._expected() or self.expected
+        if self.left() <= (self.expected or 0.0):
+            from archsearch.study import request_stop
+
+            request_stop("deadline", exit_code=DEADLINE_EXIT)
 
     def timeout(self, given: float | None) -> float:
         """Seconds after which the search starts no new trial: the deadline minus one expected trial."""

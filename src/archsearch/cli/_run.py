@@ -23,6 +23,7 @@ from archsearch.cli._options import (
     study_option,
     tracking_uri_option,
 )
+from archsearch.seeds import MACHINE_WORKER_STRIDE
 
 if TYPE_CHECKING:
     from archsearch.study import SearchResult
@@ -94,10 +95,11 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 @number_option(
     "--workers",
     "-j",
-    kind=click.IntRange(min=1),
+    kind=click.IntRange(min=1, max=MACHINE_WORKER_STRIDE),
     default=1,
     metavar="N",
-    help="Run N worker processes on this machine, sharing the study (each one trial at a time). "
+    help=f"Run N worker processes (at most {MACHINE_WORKER_STRIDE}) on this machine, sharing the study (each one "
+    "trial at a time). "
     "SQLite takes up to 8; for more, or for several machines, use PostgreSQL (--storage).",
 )
 @click.option(

@@ -68,8 +68,10 @@ def stopped_summary(study: Any, study_name: str, target: int, stop: Stop, owner:
         ]
     except Exception:  # the storage went away
         finished, mine = None, []
-    ended = f"trial {mine[-1].number} ended {mine[-1].state.name}" if mine else "no trial was running"
-    where = "" if finished is None else f"; {finished}/{target} finished trials"
-    return (
-        f"Study '{study_name}': stopped ({stop.reason}): {ended}, its MLflow run KILLED{where}. Resume with: {resume}"
+    ended = (
+        f"trial {mine[-1].number} ended {mine[-1].state.name}, its MLflow run KILLED"
+        if mine
+        else "between two trials (none was running)"
     )
+    where = "" if finished is None else f"; {finished}/{target} finished trials"
+    return f"Study '{study_name}': stopped ({stop.reason}): {ended}{where}. Resume with: {resume}"

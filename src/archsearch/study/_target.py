@@ -17,19 +17,45 @@ instant may both start the last trial, because an Optuna storage has no
 atomic "count and create". Running trials of dead processes are failed
 first (:class:`~archsearch.study._owners.Owners`, Optuna's heartbeat), so a
 crash never makes the gate wait for a trial that will not finish.
+
+A command may also ask, before every trial of every search it runs, whether
+another trial may start (:func:`before_each_trial`): ``ask --deadline`` runs
+several searches (one per ``--until-decided`` round), and a timeout given to
+each would start counting again at each round.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from archsearch.study._signals import interruptible
+from archsearch.study._signals import check_stop, interruptible
 
-__all__ = ["TargetGate", "POLL_S"]
+__all__ = ["TargetGate", "POLL_S", "before_each_trial"]
 
 POLL_S = 1.0
+_CHECKS: list[Callable[[], None]] = []  # before_each_trial's, innermost last
+
+
+@contextmanager
+def before_each_trial(check: Callable[[], None]) -> Iterator[None]:
+    """While the block runs, every search in this process calls ``check()`` before it starts a trial.
+
+    ``check`` stops the search by :func:`~archsearch.study.request_stop`: no trial is
+    running then, so the search ends as a stop between two trials does
+    (:class:`~archsearch.study.Interrupted`, the study's trials as they were).
+
+    Example:
+        >>> with before_each_trial(guard.before_trial):  # doctest: +SKIP
+        ...     run_ablation(space, factor, options, until_decided=True)
+    """
+    _CHECKS.append(check)
+    try:
+        yield
+    finally:
+        _CHECKS.remove(check)
 
 
 class TargetGate:
@@ -77,6 +103,7 @@ class TargetGate:
                 self.reached = True
                 return True
             if finished + running < self.target:
+                _before_start()
                 return False
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 return True
@@ -89,6 +116,14 @@ class TargetGate:
             with interruptible():  # a stop ends the wait at once
                 time.sleep(self.poll)
             optuna.storages.fail_stale_trials(study)  # other hosts' dead trials: by heartbeat
+
+
+def _before_start() -> None:
+    """:func:`before_each_trial`'s checks; a stop one of them requested ends the search here (its main thread)."""
+    if _CHECKS:
+        for check in tuple(_CHECKS):
+            check()
+        check_stop()
 
 
 def _finished_states(optuna: Any) -> tuple[Any, ...]:

@@ -67,6 +67,7 @@ def run_workers(space: str | Path, options: RunOptions, workers: int, env: Mappi
         UsageError: bad options, or a storage that cannot take ``workers`` processes;
             checked before any worker starts.
     """
+    from archsearch.seeds import worker_process
     from archsearch.space import load_space
     from archsearch.study._run import resume_args
 
@@ -94,7 +95,9 @@ def run_workers(space: str | Path, options: RunOptions, workers: int, env: Mappi
     procs: list[subprocess.Popen] = []
     relays: list[threading.Thread] = []
     for index in range(workers):
-        args = resume_args(space, dataclasses.replace(hidden, worker_index=index), takeover=True)[2:]
+        # The sampler's process index: this command's own (a sweep machine's offset) plus the worker's.
+        process = worker_process(options.worker_index, index)
+        args = resume_args(space, dataclasses.replace(hidden, worker_index=process), takeover=True)[2:]
         proc = subprocess.Popen(
             [sys.executable, "-m", "archsearch", "run", *args],
             env=env,

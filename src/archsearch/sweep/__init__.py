@@ -11,7 +11,7 @@ or a crontab line. This package sits under the command line (which passes the
 click commands in) and above the studies.
 """
 
-from archsearch.sweep._base import freeze_best_base, frozen_base_note
+from archsearch.sweep._base import base_note, freeze_best_base
 from archsearch.sweep._check import check_night, dry_run_lines
 from archsearch.sweep._collect import (
     collect_step,
@@ -65,13 +65,13 @@ __all__ = [
     "StepState",
     "SweepBusy",
     "SweepLock",
+    "base_note",
     "check_night",
     "collect_step",
     "dry_run_lines",
     "exit_code",
     "expected_trial_seconds",
     "freeze_best_base",
-    "frozen_base_note",
     "install_schedule",
     "list_schedules",
     "load_night",

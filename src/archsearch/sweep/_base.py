@@ -1,14 +1,17 @@
-"""``ask --base best`` in a plan: one study per step, night after night.
+"""``ask --base best`` in a plan: one study per step, night after night, and a new best as new evidence in it.
 
 An ablation's study is named after its design, and the base is part of the
 design: left as ``best``, a new best trial would start a new study every night
 and the seeds of the nights before would not add up. So the first night a step
 runs, the sweep writes the search's best configuration to a JSON file next to
-the plan's nights (``mlruns/sweeps/<plan>/step-N-base.json``, with the trial
-and the night it came from) and passes that file as ``--base``: the step keeps
-its study and gathers seeds. When the search's best moves on, the summary says
-so (a new configuration to ask as a level or a new step: new evidence, not a
-silent new study).
+the plan's nights (``mlruns/sweeps/<plan>/step-N-base.json``) and passes that
+file as ``--base``: the step keeps its study and gathers seeds. When the
+search's best moves on, the sweep writes it to ``step-N-base-K.json`` (K = 2,
+3, ...) and passes it as ``--add-base``: the same levels are asked on the new
+best, with new seeds, in the same study, whose verdicts pool every base's
+paired differences (:mod:`archsearch.ablation._evidence`). Each base's trial,
+value and night are recorded in ``step-N-base.from.json`` and said in the
+summary's notes.
 """
 
 from __future__ import annotations
@@ -20,53 +23,90 @@ from typing import Any
 from archsearch.sweep._plan import Step
 from archsearch.sweep._state import write_atomic
 
-__all__ = ["base_file", "freeze_best_base", "frozen_base_note"]
+__all__ = ["base_file", "base_note", "freeze_best_base"]
 
 _BEST = "best"
 
 
-def base_file(root: Path, step: Step) -> Path:
-    return root / f"step-{step.number}-base.json"
+def base_file(root: Path, step: Step, number: int = 1) -> Path:
+    """The file of the step's base ``number`` (1: the first night's)."""
+    return root / (f"step-{step.number}-base.json" if number == 1 else f"step-{step.number}-base-{number}.json")
 
 
 def freeze_best_base(args: list[str], step: Step, root: Path, night: str, storage: str | None = None) -> list[str]:
-    """``args`` with ``--base best`` replaced by the frozen base file (written the first time, from the
-    search study's best trial). Unchanged when the step is not an ``ask --base best`` or no trial is complete
-    yet (then the step says so itself, in ask's words). ``storage``: the steps' storage when the step names
-    none (the command line's ``$ARCHSEARCH_STORAGE``)."""
+    """``args`` with ``--base best`` replaced by the first base's file and, once the search's best moved on,
+    ``--add-base`` and the file of the newest best (written the night it is first seen).
+
+    Unchanged when the step is not an ``ask --base best`` or no trial is complete yet (then the step says so
+    itself, in ask's words). A step with ``--match-size`` keeps its first base (matched sizes depend on the
+    base); its note says the best moved on. ``storage``: the steps' storage when the step names none (the
+    command line's ``$ARCHSEARCH_STORAGE``).
+    """
     if step.command != "ask" or step.option("base") != _BEST:
         return args
-    path = base_file(root, step)
-    if not path.is_file():
-        best = _best(step, storage)
-        if best is None:
-            return args
+    bases = recorded_bases(root, step)
+    best = _best(step, storage)
+    if best is not None and (not bases or (best["trial"] != bases[-1]["trial"] and _adds(step))):
+        bases.append(_freeze(best, root, step, len(bases) + 1, night))
         root.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, json.dumps(best["params"], indent=1, sort_keys=True) + "\n")
-        write_atomic(
-            path.with_suffix(".from.json"),
-            json.dumps({"study": best["study"], "trial": best["trial"], "value": best["value"], "night": night}) + "\n",
-        )
+        write_atomic(_origin(root, step), json.dumps({"bases": bases}, indent=1) + "\n")
+    if not bases:
+        return args
     out = list(args)
-    out[out.index("--base") + 1] = str(path)
+    out[out.index("--base") + 1] = str(base_file(root, step))
+    if len(bases) > 1:
+        out += ["--add-base", bases[-1]["file"]]
     return out
 
 
-def frozen_base_note(step: Step, root: Path, storage: str | None = None) -> str | None:
-    """One line when the search's best is no longer the frozen base; None otherwise."""
-    path = base_file(root, step)
-    origin = path.with_suffix(".from.json")
-    if not path.is_file() or not origin.is_file():
+def base_note(step: Step, root: Path, storage: str | None = None) -> str | None:
+    """One line when the step asks on more than one base (or, with ``--match-size``, when its best moved on)."""
+    bases = recorded_bases(root, step)
+    if not bases:
         return None
-    best = _best(step, storage)
-    frozen = json.loads(origin.read_text())
-    if best is None or best["trial"] == frozen["trial"]:
+    if len(bases) > 1:
+        each = "; ".join(
+            f"{i}: trial {b['trial']} ({b['value']:.4g}, since {b['night']})" for i, b in enumerate(bases, 1)
+        )
+        return (
+            f"step {step.number}: the search's best moved on: its question is asked on {len(bases)} bases in one "
+            f"study, each with its own seeds (base {each}; {_origin(root, step)})"
+        )
+    best = _best(step, storage) if not _adds(step) else None
+    if best is None or best["trial"] == bases[0]["trial"]:
         return None
     return (
-        f"step {step.number}: its base is trial {frozen['trial']} of {frozen['study']} (frozen "
-        f"{frozen['night']}, {path}); the search's best is now trial {best['trial']} ({best['value']:.4g}): "
-        "ask it as a new level or a new step, or delete the file to start a new study"
+        f"step {step.number}: its base is trial {bases[0]['trial']} of {bases[0]['study']} (frozen "
+        f"{bases[0]['night']}, {base_file(root, step)}); the search's best is now trial {best['trial']} "
+        f"({best['value']:.4g}): --match-size keeps one base per study; ask it in a new step"
     )
+
+
+def recorded_bases(root: Path, step: Step) -> list[dict[str, Any]]:
+    """The step's bases, oldest first: ``study``, ``trial``, ``value``, ``night``, ``file``."""
+    origin = _origin(root, step)
+    if not base_file(root, step).is_file() or not origin.is_file():
+        return []
+    data = json.loads(origin.read_text())
+    if "bases" not in data:  # written before a step could have several bases: the first one
+        return [{**data, "file": str(base_file(root, step))}]
+    return list(data["bases"])
+
+
+def _adds(step: Step) -> bool:
+    """Whether a new best becomes a new base of the step's study (not with matched sizes)."""
+    return not any(a == "--match-size" or a.startswith("--match-size=") for a in step.args)
+
+
+def _origin(root: Path, step: Step) -> Path:
+    return base_file(root, step).with_suffix(".from.json")
+
+
+def _freeze(best: dict[str, Any], root: Path, step: Step, number: int, night: str) -> dict[str, Any]:
+    path = base_file(root, step, number)
+    root.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(best["params"], indent=1, sort_keys=True) + "\n")
+    return {"study": best["study"], "trial": best["trial"], "value": best["value"], "night": night, "file": str(path)}
 
 
 def _best(step: Step, storage: str | None) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from archsearch.sweep._base import freeze_best_base, frozen_base_note
+from archsearch.sweep._base import base_note, freeze_best_base
 from archsearch.sweep._collect import collect_step, result_path
 from archsearch.sweep._deadline import REPORT_RESERVE_S
 from archsearch.sweep._lock import SweepLock
@@ -88,7 +88,7 @@ def sweep_night(
         previous = previous_night(root, plan.name, night)
 
         def after_step(state: NightState) -> None:
-            state.notes = [n for s in plan.steps if (n := frozen_base_note(s, root / plan.name, steps_storage))]
+            state.notes = [n for s in plan.steps if (n := base_note(s, root / plan.name, steps_storage))]
             if reporter.reporter:
                 write_summary(folder, state, previous)
 
