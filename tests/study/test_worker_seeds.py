@@ -33,7 +33,7 @@ def _worker_indexes(tmp_path, write_space, monkeypatch, machine: int, workers: i
         tracking_uri=f"sqlite:///{tmp_path}/mlflow.db",
         worker_index=seeds.machine_worker(machine),
     )
-    _workers.run_workers(space, options, workers)
+    _workers.run_workers(space, options, workers, {})
     out = []
     for argv in _FakeWorker.started:
         flags = argv[argv.index("run") :]
