@@ -61,7 +61,7 @@ class _Tracker:
 def test_the_run_storage_is_built_with_its_stale_trial_callback_which_closes_the_dead_trials_runs(space, tmp_path):
     config = RunConfig.resolve(space, RunOptions(storage=f"sqlite:///{tmp_path}/o.db", heartbeat=1))
     prepared = prepare_study(config)
-    assert (prepared.done, prepared.failed_here) == (0, False)
+    assert (prepared.done, prepared.failed_now) == (0, False)
     tracker = _Tracker()
     on_stale = StaleTrials(tracker)  # type: ignore[arg-type]
     storage, study = open_run_study(config, prepared, None, on_stale)

@@ -105,7 +105,7 @@ def _search(config: RunConfig) -> SearchResult:
         prepared = prepare_study(config)
         finished, _ = _counts(prepared.study)
         progress.seen(prepared.study)
-        if finished >= config.target and not prepared.failed_here:  # (a dead trial's MLflow run is closed below)
+        if finished >= config.target and not prepared.failed_now:  # (a dead trial's MLflow run is closed below)
             progress.say(
                 f"study '{config.study_name}' already has {finished} finished trials (target {config.target}); "
                 "nothing to run. Raise --trials to run more."

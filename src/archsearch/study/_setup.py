@@ -37,7 +37,7 @@ class Prepared:
     storage: Any
     study: Any
     done: int  # trials it held before this run (a resumed search offsets its sampler's seed by them)
-    failed_here: bool  # trials of dead processes on this host failed now (their MLflow runs are still open)
+    failed_now: bool  # trials of dead processes failed now (their MLflow runs are still open)
 
 
 def prepare_study(config: RunConfig) -> Prepared:
@@ -79,11 +79,14 @@ def open_run_study(config: RunConfig, prepared: Prepared, dataset: Any, on_stale
 def _set_up_study(optuna: Any, storage: Any, config: RunConfig) -> Prepared:
     space = config.space
     study, done = _open_study(optuna, storage, config)
-    # Trials whose process died (kill -9, power loss) are RUNNING: fail them now,
-    # before the design below counts what is present.
-    # On this host by their owner (at once), elsewhere by their stale heartbeat.
+    # Trials whose process died (kill -9, power loss) are RUNNING: fail them now, before the design below
+    # counts what is present. On this host by their owner first (at once, with a note that says so), then
+    # elsewhere by their stale heartbeat (a local one too, were its owner checked second: a slow start-up
+    # outlasts twice the heartbeat).
+    running = {t.number for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))}
+    Owners(storage).fail_dead(study)
     optuna.storages.fail_stale_trials(study)
-    failed_here = Owners(storage).fail_dead(study)
+    failed_now = any(t.state.name == "FAIL" for t in study.get_trials(deepcopy=False) if t.number in running)
     engine = study.user_attrs.get(StudyAttr.ENGINE, "optuna" if study.get_trials(deepcopy=False) else None)
     if engine not in (None, config.engine):
         raise SpaceError(
@@ -106,7 +109,7 @@ def _set_up_study(optuna: Any, storage: Any, config: RunConfig) -> Prepared:
     # The report says what kind of search it was.
     study.set_user_attr(StudyAttr.SAMPLER, config.sampler if config.engine == "optuna" else config.engine)
     _enqueue(study, config.enqueue)
-    return Prepared(storage, study, done, bool(failed_here))
+    return Prepared(storage, study, done, failed_now)
 
 
 def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> None:
