@@ -37,15 +37,12 @@ class Outcome:
 def open_like_a_run(space_path: str, storage: str, tracking: str | None) -> None:
     """What the start of ``archsearch run`` / ``ask`` writes to the stores, through the same functions."""
     from archsearch.space import load_space
-    from archsearch.study import RunOptions
-    from archsearch.study._settings import _plan
+    from archsearch.study import RunConfig, RunOptions
     from archsearch.study._setup import prepare_study
 
     space = load_space(space_path)
     options = RunOptions(storage=storage, tracking_uri=tracking, study_name=STUDY)
-    plan = _plan(space, options)
-    optuna_storage, *_ = prepare_study(space, options, plan, None, DESIGN)
-    optuna_storage.engine.dispose()
+    prepare_study(RunConfig.resolve(space, options, DESIGN)).storage.engine.dispose()
     if tracking is not None:
         from archsearch.tracking import MlflowTracker
 

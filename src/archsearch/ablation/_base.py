@@ -27,9 +27,10 @@ __all__ = [
 REFERENCE = "reference:"
 
 
-def with_run_settings(space: Space, options: RunOptions, base: str | Mapping[str, Any]) -> Space:
-    """The space as this ablation trains it: on ``options.dataset``, and with a reference base, at the
-    reference's epochs and batch size (the lab's settings) unless ``--epochs`` says otherwise."""
+def with_run_settings(space: Space, options: RunOptions, base: str | Mapping[str, Any]) -> tuple[Space, RunOptions]:
+    """The space and options as this ablation trains them (new objects; the arguments are not changed): on
+    ``options.dataset``, and with a reference base, at the reference's epochs and batch size (the lab's
+    settings) unless ``--epochs`` says otherwise."""
     changes: dict[str, Any] = {}
     if options.dataset:
         changes["dataset"] = options.dataset
@@ -38,10 +39,10 @@ def with_run_settings(space: Space, options: RunOptions, base: str | Mapping[str
 
         ref = get_reference(space, base[len(REFERENCE) :])
         if ref.epochs and options.epochs is None:
-            options.epochs = ref.epochs
+            options = dataclasses.replace(options, epochs=ref.epochs)
         if ref.batch_size:
             changes["batch_size"] = ref.batch_size
-    return dataclasses.replace(space, **changes) if changes else space
+    return (dataclasses.replace(space, **changes) if changes else space), options
 
 
 def _reference_base(space: Space, base: str) -> dict[str, Any]:

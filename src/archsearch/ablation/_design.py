@@ -244,9 +244,9 @@ def run_ablation(
     from archsearch.space import Space, load_space
     from archsearch.study import RunOptions
 
-    options = dataclasses.replace(options) if options is not None else RunOptions()
     space = space if isinstance(space, Space) else load_space(space)
-    space = with_run_settings(space, options, base)
+    # Each round runs a new RunOptions made from these (dataclasses.replace); none is changed in place.
+    space, options = with_run_settings(space, options or RunOptions(), base)
     if until_decided and max_seeds < repeats:
         raise UsageError(f"--max-seeds {max_seeds} is smaller than --repeats {repeats}; raise --max-seeds.")
     if min_effect is not None and not min_effect > 0:
@@ -254,8 +254,11 @@ def run_ablation(
             f"--min-effect must be above 0 (objective units, 0.01 = 1 point of accuracy), but got {min_effect}."
         )
     seq = LookSchedule(repeats, max_seeds).to_dict() if until_decided else None
-    n_seeds, rounds, looks = repeats, 0, []
+    looks: list[dict[str, Any]] = []
+    rounds = 0
     while True:
+        rounds += 1
+        n_seeds = min(rounds * repeats, max_seeds) if until_decided else repeats
         plan = plan_ablation(
             space,
             factor,
@@ -266,35 +269,24 @@ def run_ablation(
             storage=options.storage,
             match_size=match_size,
         )
-        plan.identity, plan.sequential, plan.min_effect = design_identity(plan, space, options), seq, min_effect
-        options.study_name = options.study_name or ablation_study_name(space, factor, plan.identity)
-        search = run_round(space, options, plan)
-        rounds += 1
-        data = analyze_ablation(space, options, plan, min_effect)
+        plan = dataclasses.replace(
+            plan, identity=design_identity(plan, space, options), sequential=seq, min_effect=min_effect
+        )
+        # The design's own study (the same for every round: the seeds are not part of the identity).
+        study_name = options.study_name or ablation_study_name(space, factor, plan.identity)
+        round_options = dataclasses.replace(options, study_name=study_name, trials=len(plan.pairs))
+        search = run_round(space, round_options, plan)
+        data = analyze_ablation(space, round_options, plan, min_effect)
         if not until_decided:
-            return AblationResult(
-                options.study_name,
-                plan,
-                search,
-                rounds,
-                None,
-                f"ran {len(plan.levels)} levels x {n_seeds} seeds.",
-                data,
-            )
+            message = f"ran {len(plan.levels)} levels x {n_seeds} seeds."
+            return AblationResult(study_name, plan, search, rounds, None, message, data)
         looks.append(look_record(data, n_seeds, max_seeds))
-        set_study_attr(options, StudyAttr.LOOKS, looks)
+        set_study_attr(round_options, StudyAttr.LOOKS, looks)
         if on_look is not None:
             on_look(looks[-1])
-        if looks[-1]["status"] != CONTINUE:
+        if looks[-1]["status"] != CONTINUE:  # (at max_seeds the status is CAP)
             data["looks"] = looks
+            message = stop_message(looks[-1], data["min_effect"], space.objective)
             return AblationResult(
-                options.study_name,
-                plan,
-                search,
-                rounds,
-                looks[-1]["status"] == DECIDED,
-                stop_message(looks[-1], data["min_effect"], space.objective),
-                data,
-                looks,
+                study_name, plan, search, rounds, looks[-1]["status"] == DECIDED, message, data, looks
             )
-        n_seeds = min(n_seeds + repeats, max_seeds)

@@ -98,14 +98,16 @@ def add_base(
     from archsearch.space import Space, load_space
     from archsearch.study import open_study, run_search
 
-    options = dataclasses.replace(options)
-    space = with_run_settings(space if isinstance(space, Space) else load_space(space), options, base)
+    # New space and options, each made once (dataclasses.replace); the caller's are not changed.
+    space, options = with_run_settings(space if isinstance(space, Space) else load_space(space), options, base)
     first = plan_ablation(
         space, factor, levels=levels, repeats=repeats, base=base, seed=options.seed, storage=options.storage
     )
-    first.identity = design_identity(first, space, options)
-    options.study_name = options.study_name or ablation_study_name(space, factor, first.identity)
-    design = _recorded(open_study, options, first.identity)
+    identity = design_identity(first, space, options)
+    first = dataclasses.replace(first, identity=identity)
+    study_name = options.study_name or ablation_study_name(space, factor, identity)
+    options = dataclasses.replace(options, study_name=study_name)
+    design = _recorded(open_study, options, identity)
     seeds_so_far = len(design["seeds"])
     new = plan_ablation(
         space,
@@ -124,7 +126,7 @@ def add_base(
     set_study_attr(options, StudyAttr.DESIGN, record)  # first, so even an interrupted ask reports every base
     planned = [first, new]  # most nights, the pairs of the first base and of the new one are planned already
     pairs = [pair for entry in record["bases"] for pair in _pairs(planned, entry, space, factor, design, options)]
-    options.trials = len(pairs)
+    options = dataclasses.replace(options, trials=len(pairs))
     search = run_search(space, options, enqueue=pairs)  # every base's trials: what one failed is run again
     while search.recycle:
         search = run_search(space, dataclasses.replace(options, parent_run_id=search.parent_run_id), enqueue=pairs)
@@ -137,7 +139,7 @@ def add_base(
     )
     # The plan of the whole design: its pairs are every base's (a sweep's target), its base and seeds the new one's.
     whole = dataclasses.replace(new, pairs=pairs, identity=record["identity"])
-    return AblationResult(options.study_name, whole, search, 1, None, message, data)
+    return AblationResult(study_name, whole, search, 1, None, message, data)
 
 
 def _recorded(open_study: Any, options: RunOptions, identity: str) -> dict[str, Any]:

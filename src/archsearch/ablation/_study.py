@@ -27,10 +27,10 @@ def ablation_study_name(space: Space, factor: str, identity: str | None = None) 
 
 
 def run_round(space: Space, options: RunOptions, plan: AblationDesign) -> SearchResult:
+    """One round of the design: its study marked, its pairs enqueued and run (``options.trials``: all of them)."""
     from archsearch.study import run_search
 
     _mark_study(space, options, plan)
-    options.trials = len(plan.pairs)
     search = run_search(space, options, enqueue=plan.pairs)
     while search.recycle:  # RunOptions.recycle_after: go on here (only `archsearch run` restarts its process)
         search = run_search(space, dataclasses.replace(options, parent_run_id=search.parent_run_id), enqueue=plan.pairs)

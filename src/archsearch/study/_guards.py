@@ -36,12 +36,18 @@ class Recycler:
 
 
 class StaleTrials:
-    """Closes the MLflow runs of trials whose process died; Optuna calls it for each stale trial it fails."""
+    """Closes the MLflow runs of trials whose process died.
+
+    Built before the heartbeat storage, which calls it for each stale trial it fails
+    (``heartbeat_stale_trial_callback``), and before the run's
+    :class:`~archsearch.study._owners.Owners`, which call it with the study after failing
+    trials of dead processes on this host.
+    """
 
     def __init__(self, tracker: Tracker) -> None:
         self.tracker = tracker
 
-    def __call__(self, study: Any, trial: Any) -> None:
+    def __call__(self, study: Any, trial: Any = None) -> None:
         states = {t.number: t.state.name for t in study.get_trials(deepcopy=False)}
         self.tracker.close_orphans(study.study_name, states)
 

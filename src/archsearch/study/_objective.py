@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     import optuna
 
     from archsearch.data import Dataset
-    from archsearch.space import Space
     from archsearch.study._progress import Progress
+    from archsearch.study._settings import RunConfig
     from archsearch.tracking import Tracker
 
 __all__ = ["Objective"]
@@ -42,46 +42,34 @@ __all__ = ["Objective"]
 class Objective:
     """Callable handed to ``study.optimize``; raises to mark a trial FAIL or PRUNED.
 
+    Everything it trains by comes from ``config`` (a :class:`~archsearch.study.RunConfig`):
+    the space, epochs, seed, repeats (fits per sampled configuration, each with its own
+    seed), fuse and fuse_max (train seeds of one configuration as one fused model,
+    ``train/_fused.py``: a trial's repeats, or an ablation's design points of one level;
+    replicas per pack at most), pruner (other than ``none``: report the objective to the
+    trial each epoch, first repeat only, so that the study's pruner can stop it; ``none``
+    writes no per-epoch values) and on_stop (see :mod:`archsearch.study._signals`).
+
     Args:
-        prune: report the objective to the trial each epoch (first repeat only)
-            so that the study's pruner can stop it. Off means no per-epoch
-            storage writes at all.
-        repeats: fits per sampled configuration, each with its own seed.
-        fuse: train seeds of one configuration as one fused model (``train/_fused.py``):
-            a trial's repeats, or an ablation's design points of one level.
-        fuse_max: replicas per pack at most (None: the device's default, see ``train/_pack.py``).
+        finished_before: finished trials in the study when this process started (for progress lines).
     """
 
     def __init__(
-        self,
-        space: Space,
-        dataset: Dataset,
-        *,
-        epochs: int,
-        batch_size: int,
-        seed: int,
-        tracker: Tracker,
-        progress: Progress,
-        finished_before: int,
-        prune: bool = False,
-        repeats: int = 1,
-        fuse: bool = False,
-        fuse_max: int | None = None,
+        self, config: RunConfig, dataset: Dataset, *, tracker: Tracker, progress: Progress, finished_before: int
     ) -> None:
-        self.space, self.dataset = space, dataset
-        self.epochs, self.batch_size, self.seed = epochs, batch_size, seed
+        self.space, self.dataset = config.space, dataset
+        self.epochs, self.batch_size, self.seed = config.epochs, config.space.batch_size, config.seed
         self.tracker, self.progress = tracker, progress
         self.finished = finished_before
-        self.prune, self.repeats = prune, repeats
-        self.fuse, self.fuse_max = fuse, fuse_max
+        self.prune, self.repeats = config.pruner != "none", config.repeats
+        self.fuse, self.fuse_max = config.fuse, config.fuse_max
+        self.on_stop = config.on_stop  # a stopped trial ends FAIL, or PRUNED ("prune")
         # Fused outcomes of design points not yet handed out, by (configuration, seed), with their pack's size.
         self._ahead: dict[tuple[str, int], tuple[Any, int]] = {}
         self._said: set[str] = set()
         self.consecutive_failures = 0
         self.last_error = ""
         self.trials_run = 0
-        self._hp: OptunaHyperParameters | None = None
-        self.on_stop = "fail"  # a stopped trial ends FAIL, or PRUNED ("prune"); see study._signals
 
     def __call__(self, trial: optuna.Trial) -> float:
         return self.run(trial, OptunaHyperParameters(trial))
@@ -122,7 +110,6 @@ class Objective:
             tags[Tag.REPEAT_SEEDS] = ",".join(map(str, seeds))
         self.tracker.start_trial(trial.number, tags)
         start = time.perf_counter()
-        self._hp = hp
         results: list[Any] = []
         try:
             for fit in seed_fits(self, trial, hp, seeds, tags, build, callbacks, epochs, initial_epoch):
@@ -137,7 +124,7 @@ class Objective:
                 if not math.isfinite(value):
                     raise FailedTrialError(f"{self.space.objective} is {value} (the loss diverged).")
                 if fit.pruned_epoch is not None:
-                    self._pruned(trial, hp.values, result, fit.pruned_epoch + 1, tags, start)
+                    self._pruned(trial, hp, result, fit.pruned_epoch + 1, tags, start)
                     raise optuna.TrialPruned(f"pruned after epoch {fit.pruned_epoch + 1}")
         except optuna.TrialPruned:
             raise
@@ -145,9 +132,9 @@ class Objective:
             self._stopped(trial, err)
             raise
         except Exception as err:
-            self._failed(trial, hp.values, err, results, time.perf_counter() - start)
+            self._failed(trial, hp, err, results, time.perf_counter() - start)
             raise
-        return self._complete(trial, hp.values, seeds, results, tags, start)
+        return self._complete(trial, hp, seeds, results, tags, start)
 
     def _say_once(self, line: str) -> None:
         said = re.sub(r"[\d,.]+", "#", line)  # a reason with other numbers (memory) is the same reason
@@ -165,17 +152,19 @@ class Objective:
             raise optuna.TrialPruned(reason) from None  # the next study callback raises the stop again
         trial.set_user_attr(Attr.ERROR, reason)
 
-    def _shown(self, params: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _shown(hp: Any) -> dict[str, Any]:
+        """``hp``'s values as the MLflow run shows them."""
         try:
-            declared = self._hp.params if self._hp is not None else {}
+            declared = hp.params
         except Exception:  # a builder that failed half-way: what it declared may not read back
             declared = {}
-        return shown_params(params, declared)
+        return shown_params(hp.values, declared)
 
     def _complete(
         self,
         trial: optuna.Trial,
-        params: dict[str, Any],
+        hp: Any,
         seeds: list[int],
         results: list[Any],
         tags: dict[str, str],
@@ -216,7 +205,7 @@ class Objective:
             if self.repeats > 1
             else []
         )
-        shown = self._shown(params)
+        shown = self._shown(hp)
         self.tracker.end_trial(
             TrialLog(
                 trial.number,
@@ -249,12 +238,12 @@ class Objective:
         if chance:
             extra += "  AT CHANCE"
         self.progress.trial_done(
-            self.finished, trial.number, "COMPLETE", value, params, time.perf_counter() - start, extra
+            self.finished, trial.number, "COMPLETE", value, hp.values, time.perf_counter() - start, extra
         )
         return value
 
     def _pruned(
-        self, trial: optuna.Trial, params: dict[str, Any], result: Any, epoch: int, tags: dict[str, str], start: float
+        self, trial: optuna.Trial, hp: Any, result: Any, epoch: int, tags: dict[str, str], start: float
     ) -> None:
         chance = at_chance([result.history], self.dataset.num_classes)
         rss = rss_mib()
@@ -268,7 +257,7 @@ class Objective:
         if chance is not None:
             trial.set_user_attr(Attr.AT_CHANCE, chance)
             tags[Tag.AT_CHANCE] = str(chance).lower()
-        shown = self._shown(params)
+        shown = self._shown(hp)
         summary = {
             Metric.PARAMS_COUNT: result.params_count,
             Metric.FIT_SECONDS: result.fit_seconds,
@@ -298,12 +287,10 @@ class Objective:
         self.finished += 1
         self.consecutive_failures = 0
         self.progress.trial_done(
-            self.finished, trial.number, "PRUNED", None, params, time.perf_counter() - start, f" after epoch {epoch}"
+            self.finished, trial.number, "PRUNED", None, hp.values, time.perf_counter() - start, f" after epoch {epoch}"
         )
 
-    def _failed(
-        self, trial: optuna.Trial, params: dict[str, Any], err: BaseException, results: list[Any], seconds: float
-    ) -> None:
+    def _failed(self, trial: optuna.Trial, hp: Any, err: BaseException, results: list[Any], seconds: float) -> None:
         message = f"{type(err).__name__}: {err}".strip()[:2000]
         if _out_of_memory(err):
             message = f"out of memory: {message}"
@@ -315,7 +302,7 @@ class Objective:
         history = results[-1].history if results else {}
         if history:  # a diverged fit keeps its curves: they show where it went wrong
             trial.set_user_attr(Attr.HISTORY, history)
-        shown = self._shown(params)
+        shown = self._shown(hp)
         summary = {Metric.FIT_SECONDS: seconds, Metric.RSS_MIB: rss_mib()}
         if results:
             summary[Metric.PARAMS_COUNT] = results[-1].params_count
@@ -344,7 +331,7 @@ class Objective:
             trial.number,
             "FAIL",
             None,
-            params,
+            hp.values,
             seconds,
             f"\n    {message.splitlines()[0] if message else ''}",
         )

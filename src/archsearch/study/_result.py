@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from archsearch.stores import redact
 from archsearch.study._progress import format_params
-
-if TYPE_CHECKING:
-    from archsearch.space import Space
-    from archsearch.study._settings import _Plan
 
 __all__ = ["FINISHED_STATES", "SearchResult", "_counts", "_result"]
 
@@ -73,14 +69,38 @@ def _counts(study: Any) -> tuple[int, int]:
     return finished, failed
 
 
-def _result(study: Any, plan: _Plan, ran: int, space: Space) -> SearchResult:
+def _result(
+    study: Any,
+    storage: str,
+    tracking_uri: str,
+    target: int,
+    objective: str,
+    *,
+    ran: int = 0,
+    parent_run_id: str | None = None,
+    recycle: bool = False,
+) -> SearchResult:
+    """Where ``study`` stands: counts and its best trial; ``ran``: trials this process finished."""
     finished, failed = _counts(study)
-    result = SearchResult(
-        study.study_name, plan.storage, plan.tracking_uri, plan.target, finished, failed, ran, objective=space.objective
+    best: dict[str, Any] = {}
+    if any(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)):
+        trial = study.best_trial
+        best = {
+            "best_number": trial.number,
+            "best_value": trial.value,
+            "best_params": dict(trial.params),
+            "best_attrs": dict(trial.user_attrs),
+        }
+    return SearchResult(
+        study.study_name,
+        storage,
+        tracking_uri,
+        target,
+        finished,
+        failed,
+        ran,
+        objective=objective,
+        parent_run_id=parent_run_id,
+        recycle=recycle,
+        **best,
     )
-    complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
-    if complete:
-        best = study.best_trial
-        result.best_number, result.best_value = best.number, best.value
-        result.best_params, result.best_attrs = dict(best.params), dict(best.user_attrs)
-    return result

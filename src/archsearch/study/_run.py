@@ -14,7 +14,7 @@ import gc
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archsearch._quiet import quiet_library_logs, quiet_tensorflow
 from archsearch._version import __version__
@@ -29,14 +29,17 @@ from archsearch.study._owners import Owned, Owners
 from archsearch.study._parent import parent_note, parent_params
 from archsearch.study._progress import Progress
 from archsearch.study._result import SearchResult, _counts, _result
-from archsearch.study._settings import _Plan, _plan
-from archsearch.study._setup import prepare_study
+from archsearch.study._settings import RunConfig
+from archsearch.study._setup import open_run_study, prepare_study
 from archsearch.study._signals import Stop, Stopped, check_stop, interruptible, stop_on_signals
 from archsearch.study._stopping import CLOSE_TIMEOUT_S, Interrupted, close_stopped, raise_stop, stopped_summary
 from archsearch.study._target import TargetGate
 from archsearch.study._trials import parent_metrics
 
-__all__ = ["SearchResult", "run_search", "Interrupted"]
+if TYPE_CHECKING:
+    from archsearch.study._objective import Objective
+
+__all__ = ["SearchResult", "run_search", "Interrupted", "resume_args"]  # resume_args: study/_workers.py imports it here
 
 
 def run_search(
@@ -69,68 +72,74 @@ def run_search(
         >>> print(result.summary())  # doctest: +SKIP
     """
     options = options or RunOptions()
-    options.validate()
+    options.validate()  # bad options before the space loads (RunConfig.resolve checks the rest)
     quiet_tensorflow()  # before TensorFlow loads (the CLI did it already; this is for the Python API)
     quiet_library_logs(options.verbose, log_file())  # a notebook too: MLflow's, TensorFlow's lines to the log file
-    space = space if isinstance(space, Space) else load_space(space)
-    plan = _plan(space, options)
-    with stop_on_signals(), storage_errors(plan.storage, "--storage"):  # a store that fails: one line, exit 2
+    config = RunConfig.resolve(space if isinstance(space, Space) else load_space(space), options, enqueue)
+    with stop_on_signals(), storage_errors(config.storage, "--storage"):  # a store that fails: one line, exit 2
         try:
-            return _search(space, options, plan, enqueue)
+            return _search(config)
         except Stopped as err:  # before the first trial: nothing of this run to close
-            resume = _resume_command(space, options)
             raise Interrupted(
                 err.exit_code,
-                resume,
+                config.resume,
                 err.reason,
-                f"Study '{plan.study_name}': stopped ({err.reason}) before any trial ran here. Resume with: {resume}",
+                f"Study '{config.study_name}': stopped ({err.reason}) before any trial ran here. "
+                f"Resume with: {config.resume}",
             ) from None
 
 
-def _search(
-    space: Space, options: RunOptions, plan: _Plan, enqueue: Sequence[tuple[Mapping[str, Any], int]]
-) -> SearchResult:
-    progress = Progress(plan.target, space.objective, space.direction, quiet=options.quiet)
+def _search(config: RunConfig) -> SearchResult:
+    """Built in one direction: data, the study set up, the tracker, the heartbeat storage, the objective."""
+    space = config.space
+    progress = Progress(config.target, space.objective, space.direction, quiet=config.quiet)
     from archsearch.tracking import prespawn
 
     # The MLflow worker process imports MLflow on the other core while TensorFlow loads here;
     # leaving the block stops it if no tracker took it (nothing to run, bad input, Ctrl-C).
     with prespawn() as spare:
-        progress.say(f"archsearch {__version__}: space {space.path} -> study '{plan.study_name}'")
+        progress.say(f"archsearch {__version__}: space {space.path} -> study '{config.study_name}'")
         with interruptible():  # nothing written yet: a stop unwinds at once
-            dataset = _load_data(space, options, plan, progress)
-        quiet_library_logs(options.verbose, log_file())  # TensorFlow is loaded now: its logger too
-        storage, study, owners, failed_here = prepare_study(space, options, plan, dataset, enqueue)
-        finished, _ = _counts(study)
-        progress.seen(study)
-        if finished >= plan.target and not failed_here:  # (a dead trial's MLflow run is closed below)
+            dataset = _load_data(config, progress)
+        quiet_library_logs(config.verbose, log_file())  # TensorFlow is loaded now: its logger too
+        prepared = prepare_study(config)
+        finished, _ = _counts(prepared.study)
+        progress.seen(prepared.study)
+        if finished >= config.target and not prepared.failed_now:  # (a dead trial's MLflow run is closed below)
             progress.say(
-                f"study '{plan.study_name}' already has {finished} finished trials (target {plan.target}); "
+                f"study '{config.study_name}' already has {finished} finished trials (target {config.target}); "
                 "nothing to run. Raise --trials to run more."
             )
-            return _result(study, plan, 0, space)
+            return _result(prepared.study, config.storage, config.tracking_uri, config.target, space.objective)
         progress.say(
-            f"study '{plan.study_name}': {finished} finished, running until {plan.target} "
-            f"({plan.epochs} epochs, batch {space.batch_size})"
+            f"study '{config.study_name}': {finished} finished, running until {config.target} "
+            f"({config.epochs} epochs, batch {space.batch_size})"
         )
         _freeze()
-        tracker = _open_tracker(space, options, plan, spare, dataset, study.user_attrs.get(StudyAttr.DESIGN))
-    # Runs left RUNNING by dead processes: now, and for each trial Optuna finds stale from here on.
-    storage.heartbeat_stale_trial_callback = on_stale = StaleTrials(tracker)
-    owners.on_failed = lambda failed_study: on_stale(failed_study, None)
-    on_stale(study, None)
-    return _optimize(space, options, plan, progress, dataset, study, tracker, finished, owners, on_stale)
+        tracker = _open_tracker(config, spare, dataset, prepared.study.user_attrs.get(StudyAttr.DESIGN))
+    # Runs left RUNNING by dead processes: closed now, and for each trial failed as dead from here on
+    # (Optuna's heartbeat elsewhere, the owners on this host).
+    on_stale = StaleTrials(tracker)
+    storage, study = open_run_study(config, prepared, dataset, on_stale)
+    prepared.storage.engine.dispose()  # the set-up is read: its connections are not needed any more
+    owners = Owners(storage, on_failed=on_stale)
+    on_stale(study)
+    from archsearch.study._objective import Objective
+
+    objective = Objective(config, dataset, tracker=tracker, progress=progress, finished_before=finished)
+    return _optimize(config, progress, study, tracker, objective, owners, on_stale)
 
 
-def _load_data(space: Space, options: RunOptions, plan: _Plan, progress: Progress) -> Any:
+def _load_data(config: RunConfig, progress: Progress) -> Any:
     from archsearch.data import load_dataset
 
+    space = config.space
     # Data first: without TensorFlow loaded, image decoding and the cache's stats may use fork.
     dataset = load_dataset(
-        plan.dataset,
+        config.dataset,
         input=space.input,
         validation_split=space.validation_split,
-        seed=options.seed,
+        seed=config.seed,
         image_size=space.image_size,
     )
     progress.say(f"data {dataset.describe()}")
@@ -146,90 +155,69 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def _open_tracker(
-    space: Space, options: RunOptions, plan: _Plan, spare: Any, dataset: Any, design: Mapping[str, Any] | None
-) -> Any:
+def _open_tracker(config: RunConfig, spare: Any, dataset: Any, design: Mapping[str, Any] | None) -> Any:
     from archsearch.tracking import DatasetInfo, WorkerProcessTracker
 
-    info = DatasetInfo(plan.dataset, dataset.digest(), dataset.splits, dataset.input_shape, dataset.num_classes)
+    space = config.space
+    info = DatasetInfo(config.dataset, dataset.digest(), dataset.splits, dataset.input_shape, dataset.num_classes)
     settings = {
-        "epochs": plan.epochs,
+        "epochs": config.epochs,
         "batch_size": space.batch_size,
         "objective": space.objective,
         "direction": space.direction,
-        "trials": plan.target,
-        "seed": options.seed,
-        "dataset": plan.dataset,
-        "sampler": options.sampler,
-        "pruner": options.pruner,
-        "repeats": options.repeats,
-        "engine": options.engine,
+        "trials": config.target,
+        "seed": config.seed,
+        "dataset": config.dataset,
+        "sampler": config.sampler,
+        "pruner": config.pruner,
+        "repeats": config.repeats,
+        "engine": config.engine,
     }  # a design's own params replace the sampler's and repeats
     tags = {
-        **_parent_tags(space, plan.dataset, plan.study_name, plan.storage),
-        Tag.ENGINE: options.engine,
-        **parent_note(space, design, plan.dataset, plan.epochs),
+        **_parent_tags(space, config.dataset, config.study_name, config.storage),
+        Tag.ENGINE: config.engine,
+        **parent_note(space, design, config.dataset, config.epochs),
     }
     return WorkerProcessTracker(
-        plan.tracking_uri,
-        plan.study_name,
-        run_name=f"{plan.study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
+        config.tracking_uri,
+        config.study_name,
+        run_name=f"{config.study_name} {_dt.datetime.now():%Y-%m-%d %H:%M:%S}",
         tags=tags,
         params=parent_params(settings, design),
-        parent_run_id=options.parent_run_id,
+        parent_run_id=config.parent_run_id,
         dataset=info,
         spare=spare,
     )
 
 
 def _optimize(
-    space: Space,
-    options: RunOptions,
-    plan: _Plan,
+    config: RunConfig,
     progress: Progress,
-    dataset: Any,
     study: Any,
     tracker: Any,
-    finished: int,
+    objective: Objective,
     owners: Owners,
     on_stale: StaleTrials,
 ) -> SearchResult:
     """Run trials until the target, a failure streak, a recycle, Ctrl-C or SIGTERM; close the tracker."""
-    from archsearch.study._objective import Objective
-
-    objective = Objective(
-        space,
-        dataset,
-        epochs=plan.epochs,
-        batch_size=space.batch_size,
-        seed=options.seed,
-        tracker=tracker,
-        progress=progress,
-        finished_before=finished,
-        prune=options.pruner != "none",
-        repeats=options.repeats,
-        fuse=options.fuse,
-        fuse_max=options.fuse_max,
-    )
-    stop_for_failures = FailureGuard(objective, options.max_failures)
-    recycler = Recycler(objective, options.recycle_every, options.max_rss_mib)
-    gate = TargetGate(plan.target, owners, progress.say, timeout=options.timeout, guards=(stop_for_failures, recycler))
-    objective.on_stop = options.on_stop
+    finished = objective.finished
+    stop_for_failures = FailureGuard(objective, config.max_failures)
+    recycler = Recycler(objective, config.recycle_every, config.max_rss_mib)
+    gate = TargetGate(config.target, owners, progress.say, timeout=config.timeout, guards=(stop_for_failures, recycler))
     status: str | None = "FINISHED"
-    resume = _resume_command(space, options)
     stopped: Stop | None = None
     try:
         if gate.stop_before_next(study):
             pass
-        elif options.engine == "optuna":
+        elif config.engine == "optuna":
             study.optimize(
                 Owned(objective, owners),
-                timeout=options.timeout,
+                timeout=config.timeout,
                 catch=(Exception,),
                 callbacks=[raise_stop, stop_for_failures, recycler, gate],
             )
         else:
-            _keras_tuner(options, plan, objective, study, finished, owners, stop_for_failures, gate)
+            _keras_tuner(config, objective, study, finished, owners, stop_for_failures, gate)
     except KeyboardInterrupt as err:
         status = "KILLED"
         stopped = err.stop if isinstance(err, Stopped) else Stop("interrupted (KeyboardInterrupt)", 130)
@@ -239,37 +227,43 @@ def _optimize(
     finally:
         if stop_for_failures.tripped and status == "FINISHED":
             status = "FAILED"
-        elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < plan.target:
+        elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < config.target:
             status = None  # the next process continues this parent run
         if stopped is not None:
-            close_stopped(study, owners.tag, tracker, stopped, options.on_stop)
+            close_stopped(study, owners.tag, tracker, stopped, config.on_stop)
         _last_check(owners, study, on_stale)
         tracker.log_parent_metrics(parent_metrics(study))
         tracker.close(status, timeout=CLOSE_TIMEOUT_S if stopped is not None else None)
     if stopped is not None:
-        summary = stopped_summary(study, plan.study_name, plan.target, stopped, owners.tag, resume)
+        summary = stopped_summary(study, config.study_name, config.target, stopped, owners.tag, config.resume)
         # Said once, by whoever catches it: the CLI prints `summary`; a notebook sees it as the message.
-        raise Interrupted(stopped.exit_code, resume, stopped.reason, summary)
+        raise Interrupted(stopped.exit_code, config.resume, stopped.reason, summary)
+    space = config.space
     if stop_for_failures.tripped:
         raise FatalError(
-            f"{space.path}: {options.max_failures} trials in a row failed; stopping. Last error: "
+            f"{space.path}: {config.max_failures} trials in a row failed; stopping. Last error: "
             f"{objective.last_error}. Fix the builder (see `archsearch show {space.path}`) or raise --max-failures."
         )
-    result = _result(study, plan, objective.finished - finished, space)
-    result.parent_run_id = tracker.parent_run_id
-    result.recycle = status is None
-    if result.recycle:
+    if status is None:
         progress.say(
             f"recycling the process after {objective.trials_run} trials ({recycler.reason}); "
             "the study goes on in a fresh one"
         )
-    return result
+    return _result(
+        study,
+        config.storage,
+        config.tracking_uri,
+        config.target,
+        space.objective,
+        ran=objective.finished - finished,
+        parent_run_id=tracker.parent_run_id,
+        recycle=status is None,
+    )
 
 
 def _keras_tuner(
-    options: RunOptions,
-    plan: _Plan,
-    objective: Any,
+    config: RunConfig,
+    objective: Objective,
     study: Any,
     finished: int,
     owners: Owners,
@@ -279,35 +273,30 @@ def _keras_tuner(
     """Hand the trials still missing to keras-tuner's tuner; the same guards stop it (after a trial)."""
     from archsearch.study._engines import search_with_keras_tuner, timer
 
-    late = timer(options.timeout)
+    late = timer(config.timeout)
 
     def should_stop() -> bool:
         check_stop()
-        stop_for_failures.tripped |= objective.consecutive_failures >= options.max_failures
+        stop_for_failures.tripped |= objective.consecutive_failures >= config.max_failures
         return stop_for_failures.tripped or late() or gate.stop_before_next(study)
 
     search_with_keras_tuner(
-        options.engine,
+        config.engine,
         objective,
         study,
-        trials=plan.target - finished,
-        epochs=plan.epochs,
-        seed=sampler_seed(options.seed, len(study.get_trials(deepcopy=False))),
+        trials=config.target - finished,
+        epochs=config.epochs,
+        seed=sampler_seed(config.seed, len(study.get_trials(deepcopy=False))),
         should_stop=should_stop,
         claim=owners.claim,
     )
-
-
-def _resume_command(space: Space, options: RunOptions) -> str:
-    """The command that resumes this search, as printed (passwords shown as ``***``)."""
-    return redact(" ".join(resume_args(space.path, options)))
 
 
 def _last_check(owners: Owners, study: Any, on_stale: StaleTrials) -> None:
     """Before exiting: no trial of a dead process on this host stays RUNNING, nor its MLflow run."""
     try:
         owners.fail_dead(study)
-        on_stale(study, None)
+        on_stale(study)
     except Exception as err:  # the storage went away: the next run cleans up
         warnings.warn(f"could not check for trials of dead processes ({redact(str(err))})", stacklevel=2)
 

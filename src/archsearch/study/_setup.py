@@ -1,12 +1,15 @@
-"""The study a search runs: its storage opened, the study created or loaded, dead trials failed, a design enqueued.
+"""The study a search runs: set up (created or loaded, dead trials failed, a design enqueued), then opened to run.
 
-Processes that start together (``--workers``, a job array, a sweep) do this one
+Processes that start together (``--workers``, a job array, a sweep) set it up one
 at a time (:func:`~archsearch.stores.one_at_a_time`): the first creates the study
-and enqueues the design, the others find both.
+and enqueues the design, the others find both. The trials then run on a storage
+of their own (:func:`open_run_study`), opened once the MLflow tracker exists: its
+heartbeat callback closes the MLflow runs of trials whose process died.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from collections.abc import Mapping, Sequence
@@ -16,78 +19,97 @@ from archsearch._compat.optuna import enqueued_params
 from archsearch.errors import SpaceError
 from archsearch.schema import Attr, StudyAttr
 from archsearch.seeds import sampler_seed
-from archsearch.space import Space
 from archsearch.stores import one_at_a_time, open_storage, redact
-from archsearch.study._options import RunOptions
 from archsearch.study._owners import Owners
 from archsearch.study._population import same_training
 
 if TYPE_CHECKING:
-    from archsearch.study._settings import _Plan
+    from archsearch.study._guards import StaleTrials
+    from archsearch.study._settings import RunConfig
 
-__all__ = ["prepare_study"]
+__all__ = ["Prepared", "open_run_study", "prepare_study"]
 
 
-def prepare_study(
-    space: Space, options: RunOptions, plan: _Plan, dataset: Any, enqueue: Sequence[tuple[Mapping[str, Any], int]]
-) -> tuple[Any, Any, Owners, bool]:
-    """The storage, the study and its owners; dead and stale trials failed, the design enqueued."""
-    grid = None
-    if options.sampler == "grid":
-        from archsearch.study._probe import grid_space
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """The study as set up, on the storage that set it up (for reading: the trials run on their own)."""
 
-        grid = grid_space(space, dataset)
+    storage: Any
+    study: Any
+    done: int  # trials it held before this run (a resumed search offsets its sampler's seed by them)
+    failed_now: bool  # trials of dead processes failed now (their MLflow runs are still open)
+
+
+def prepare_study(config: RunConfig) -> Prepared:
+    """Create or load the study; dead and stale trials failed, the design (``config.enqueue``) enqueued."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     # Heartbeats and stale-trial handling are marked experimental; they are what crash recovery relies on.
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    storage = open_storage(plan.storage, heartbeat=options.heartbeat)
+    storage = open_storage(config.storage, heartbeat=config.heartbeat)
     # Processes that start together (--workers, a job array, a sweep) create, set up and fill the study one at a
     # time: the first creates it and enqueues the design, the others find both (stores._together).
-    with one_at_a_time(plan.storage, f"study:{plan.study_name}"):
-        return _set_up_study(optuna, storage, space, options, plan, grid, enqueue)
+    with one_at_a_time(config.storage, f"study:{config.study_name}"):
+        return _set_up_study(optuna, storage, config)
 
 
-def _set_up_study(
-    optuna: Any,
-    storage: Any,
-    space: Space,
-    options: RunOptions,
-    plan: _Plan,
-    grid: Mapping[str, Any] | None,
-    enqueue: Sequence[tuple[Mapping[str, Any], int]],
-) -> tuple[Any, Any, Owners, bool]:
-    study = _open_study(optuna, storage, plan, space, options, grid)
-    # Trials whose process died (kill -9, power loss) are RUNNING: fail them now,
-    # before the design below counts what is present.
-    # On this host by their owner (at once), elsewhere by their stale heartbeat.
-    owners = Owners(storage)
+def open_run_study(config: RunConfig, prepared: Prepared, dataset: Any, on_stale: StaleTrials) -> tuple[Any, Any]:
+    """The storage and study the trials run in: Optuna's heartbeat calls ``on_stale`` for each trial it finds
+    stale; the sampler (seeded by :func:`~archsearch.seeds.sampler_seed`) and the pruner as configured."""
+    import optuna
+
+    from archsearch.study._strategies import make_pruner, make_sampler
+
+    grid = None
+    if config.sampler == "grid":
+        from archsearch.study._probe import grid_space
+
+        grid = grid_space(config.space, dataset)
+    storage = open_storage(config.storage, heartbeat=config.heartbeat, on_stale=on_stale)
+    # Offset the sampler's seed by the trials already run so that a resumed
+    # search does not propose the same startup points again.
+    sampler = make_sampler(config.sampler, sampler_seed(config.seed, prepared.done, config.worker_index), grid)
+    study = optuna.load_study(
+        study_name=config.study_name, storage=storage, sampler=sampler, pruner=make_pruner(config.pruner)
+    )
+    return storage, study
+
+
+def _set_up_study(optuna: Any, storage: Any, config: RunConfig) -> Prepared:
+    space = config.space
+    study, done = _open_study(optuna, storage, config)
+    # Trials whose process died (kill -9, power loss) are RUNNING: fail them now, before the design below
+    # counts what is present. On this host by their owner first (at once, with a note that says so), then
+    # elsewhere by their stale heartbeat (a local one too, were its owner checked second: a slow start-up
+    # outlasts twice the heartbeat).
+    running = {t.number for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,))}
+    Owners(storage).fail_dead(study)
     optuna.storages.fail_stale_trials(study)
-    failed_here = owners.fail_dead(study)
+    failed_now = any(t.state.name == "FAIL" for t in study.get_trials(deepcopy=False) if t.number in running)
     engine = study.user_attrs.get(StudyAttr.ENGINE, "optuna" if study.get_trials(deepcopy=False) else None)
-    if engine not in (None, options.engine):
+    if engine not in (None, config.engine):
         raise SpaceError(
-            f"{space.path}: study '{plan.study_name}' was searched with --engine {engine}, not "
-            f"{options.engine}. Use --study NAME for a new study."
+            f"{space.path}: study '{config.study_name}' was searched with --engine {engine}, not "
+            f"{config.engine}. Use --study NAME for a new study."
         )
-    study.set_user_attr(StudyAttr.ENGINE, options.engine)
+    study.set_user_attr(StudyAttr.ENGINE, config.engine)
     same_training(
         study,
         space.path,
-        plan.study_name,
+        config.study_name,
         {
-            "epochs": plan.epochs,
-            "dataset": plan.dataset,
+            "epochs": config.epochs,
+            "dataset": config.dataset,
             "batch_size": space.batch_size,
-            "seed": options.seed,
+            "seed": config.seed,
             "validation_split": space.validation_split,
         },
     )
     # The report says what kind of search it was.
-    study.set_user_attr(StudyAttr.SAMPLER, options.sampler if options.engine == "optuna" else options.engine)
-    _enqueue(study, enqueue)
-    return storage, study, owners, bool(failed_here)
+    study.set_user_attr(StudyAttr.SAMPLER, config.sampler if config.engine == "optuna" else config.engine)
+    _enqueue(study, config.enqueue)
+    return Prepared(storage, study, done, failed_now)
 
 
 def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> None:
@@ -106,31 +128,26 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
             present.add(key(params, seed))
 
 
-def _open_study(
-    optuna: Any, storage: Any, plan: _Plan, space: Space, options: RunOptions, grid: Mapping[str, Any] | None
-) -> Any:
-    from archsearch.study._strategies import make_pruner, make_sampler
-
-    name = plan.study_name
+def _open_study(optuna: Any, storage: Any, config: RunConfig) -> tuple[Any, int]:
+    """The study (created if new) and how many trials it held before."""
+    name, direction = config.study_name, config.space.direction
     try:
         existing = optuna.load_study(study_name=name, storage=storage)
     except KeyError:
         existing = None
-    if existing is not None and existing.direction.name.lower() != space.direction:
+    if existing is not None and existing.direction.name.lower() != direction:
         raise SpaceError(
-            f"{space.path}: study '{name}' in {redact(plan.storage)} was created to "
-            f"{existing.direction.name.lower()} but the space says {space.direction}. "
+            f"{config.space.path}: study '{name}' in {redact(config.storage)} was created to "
+            f"{existing.direction.name.lower()} but the space says {direction}. "
             "Use --study NAME for a new study."
         )
     done = 0 if existing is None else len(existing.get_trials(deepcopy=False))
-    # Offset the sampler's seed by the trials already run so that a resumed
-    # search does not propose the same startup points again.
-    sampler = make_sampler(options.sampler, sampler_seed(options.seed, done, options.worker_index), grid)
-    return optuna.create_study(
+    # No sampler here: the trials run on open_run_study's study, which has the configured one.
+    study = optuna.create_study(
         study_name=name,
         storage=storage,
-        direction=space.direction,
-        sampler=sampler,
-        pruner=make_pruner(options.pruner),
+        direction=direction,
+        sampler=optuna.samplers.RandomSampler(),
         load_if_exists=True,
     )
+    return study, done

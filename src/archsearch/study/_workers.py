@@ -182,13 +182,11 @@ def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: 
 
     from archsearch.stores import open_storage
     from archsearch.study._result import SearchResult, _result
-    from archsearch.study._settings import _Plan
 
     try:
         study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
     except KeyError:  # every worker failed before creating it
         return SearchResult(study_name, storage_url, tracking_uri, target, 0, 0, 0, objective=space.objective)
-    plan = _Plan(space.dataset, storage_url, tracking_uri, target, space.epochs, study_name)
-    result = _result(study, plan, 0, space)
+    result = _result(study, storage_url, tracking_uri, target, space.objective)
     result.ran = result.finished - before
     return result
