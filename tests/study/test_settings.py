@@ -10,6 +10,7 @@ import pytest
 
 from archsearch.errors import DatasetError
 from archsearch.space import load_space
+from archsearch.stores import DEFAULT_TRACKING_URI
 from archsearch.study import RECYCLE_AFTER, RunConfig, RunOptions, resume_args
 from archsearch.study._guards import StaleTrials
 from archsearch.study._setup import open_run_study, prepare_study
@@ -34,9 +35,10 @@ def test_a_run_config_is_frozen_and_the_same_options_resolve_to_equal_configs(sp
     with pytest.raises(dataclasses.FrozenInstanceError):
         first.target = 4  # type: ignore[misc]
     assert options == RunOptions(trials=3, repeats=2, storage=f"sqlite:///{tmp_path}/o.db")  # never changed
-    # The space's settings fill what the options leave open; the URLs come from the environment (conftest).
+    # The space's settings fill what the options leave open; an unset URL is the default, in the working
+    # directory (conftest runs each test in its tmp_path).
     assert (first.target, first.epochs, first.dataset, first.study_name) == (3, space.epochs, "digits", space.name)
-    assert first.tracking_uri == f"sqlite:///{tmp_path}/mlruns/mlflow.db"
+    assert first.tracking_uri == DEFAULT_TRACKING_URI == "sqlite:///mlruns/mlflow.db"
     assert (first.recycle_every, first.repeats, first.enqueue) == (RECYCLE_AFTER, 2, (({"layers": 1}, 7),))
     assert first.resume == " ".join(resume_args(space.path, options))
 
