@@ -200,33 +200,18 @@ def ask(
         failing_store = storage_errors(resolve_storage(storage), "--storage")
         each_trial = before_each_trial(guard.before_trial) if guard else contextlib.nullcontext()
         with stop_on_signals(), guard or contextlib.nullcontext(), each_trial, failing_store:
+            design: dict[str, Any] = {"levels": levels, "repeats": repeats, "base": base, "min_effect": min_effect}
             if add_base:
                 from archsearch.ablation import add_base as ask_on_another_base
 
-                result = ask_on_another_base(
-                    space,
-                    factor,
-                    options,
-                    levels=levels,
-                    repeats=repeats,
-                    base=base,
-                    add=add_base,
-                    min_effect=min_effect,
-                )
+                result = ask_on_another_base(space, factor, options, add=add_base, **design)
             else:
-                result = run_ablation(
-                    space,
-                    factor,
-                    options,
-                    levels=levels,
-                    repeats=repeats,
-                    base=base,
-                    until_decided=until_decided,
-                    max_seeds=max_seeds,
-                    match_size=match_size,
-                    min_effect=min_effect,
-                    on_look=on_look,
-                )
+                sequential: dict[str, Any] = {
+                    "until_decided": until_decided,
+                    "max_seeds": max_seeds,
+                    "match_size": match_size,
+                }
+                result = run_ablation(space, factor, options, on_look=on_look, **sequential, **design)
             check_stop()
     except Interrupted as err:  # its "Resume with" is the search's command: an ask resumes with its own
         click.echo(err.summary.split(" Resume with: ")[0] + " Run the same command to go on.")
