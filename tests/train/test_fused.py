@@ -64,7 +64,8 @@ def _separate(build, ds, seed, shuffle):
     return result, [w.copy() for w in model.get_weights()]
 
 
-def test_a_fused_pack_reproduces_each_separate_fit():
+@pytest.mark.parametrize("stack", [True, False])
+def test_a_fused_pack_reproduces_each_separate_fit(stack):
     # Shuffled data and dropout: the hardest case (each replica's data order and dropout masks must be its own).
     shuffle, ds, seeds, build = True, _dataset(), [11, 1000014], _build(0.3)
     separate = [_separate(build, ds, s, shuffle) for s in seeds]
@@ -75,8 +76,8 @@ def test_a_fused_pack_reproduces_each_separate_fit():
         models.append(build())
         return models[-1]
 
-    fused = fit_fused(keep, ds, seeds, epochs=3, batch_size=16, shuffle=shuffle)
-    assert [o.seed for o in fused] == seeds
+    fused = fit_fused(keep, ds, seeds, epochs=3, batch_size=16, shuffle=shuffle, stack=stack)
+    assert [o.seed for o in fused] == seeds and all(o.stacked == stack for o in fused)
     for (result, weights), outcome, model in zip(separate, fused, models, strict=True):
         assert sorted(outcome.result.history) == sorted(result.history)
         for key, curve in result.history.items():

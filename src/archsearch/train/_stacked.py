@@ -66,7 +66,7 @@ class _Slot:
 
     layer: keras.layers.Layer
     replicas: list[keras.layers.Layer]
-    axes: list[int | None]
+    axes: Sequence[int | None]
 
 
 @dataclasses.dataclass
@@ -189,8 +189,15 @@ def _plain(layer: keras.layers.Layer) -> bool:
     )
 
 
-def _stack_layer(replicas: list[keras.layers.Layer], name: str) -> tuple[keras.layers.Layer, _Slot | None]:
-    """One layer for the K replicas' layers (a :class:`_PerReplica` when nothing better fits), and its weights' slot."""
+def _stack_layer(
+    replicas: list[keras.layers.Layer], name: str, grouped_conv: bool
+) -> tuple[keras.layers.Layer, _Slot | None]:
+    """One layer for the K replicas' layers (a :class:`_PerReplica` when nothing better fits), and its weights' slot.
+
+    ``grouped_conv``: stack convolutions as grouped convolutions (Keras runs those through XLA, which on a CPU
+    took 5x the time of the replicas' own convolutions: bench/results/fused.md); without, only a convolution
+    of one input channel stacks (as a depthwise convolution), the others run per replica.
+    """
     layer, k = replicas[0], len(replicas)
     kind = type(layer).__name__
     if isinstance(layer, keras.Model):
@@ -204,7 +211,16 @@ def _stack_layer(replicas: list[keras.layers.Layer], name: str) -> tuple[keras.l
     if kind == "Dense" and plain:
         new = _StackedDense(k, layer.units, layer.activation, layer.use_bias, name=config["name"])
         return new, _Slot(new, replicas, [None, 0][: 1 + layer.use_bias])
-    if kind in ("Conv1D", "Conv2D", "Conv3D") and plain and _activation_name(layer.activation) in _ELEMENTWISE:
+    conv = kind in ("Conv1D", "Conv2D", "Conv3D") and plain and _activation_name(layer.activation) in _ELEMENTWISE
+    if conv and kind != "Conv3D" and layer.groups == 1 and layer.input.shape[-1] == 1:  # one channel in: depthwise
+        new = getattr(keras.layers, f"Depthwise{kind}")(
+            **{key: config[key] for key in ("kernel_size", "strides", "padding", "dilation_rate", "use_bias")},
+            depth_multiplier=layer.filters,
+            activation=layer.activation,
+            name=config["name"],
+        )
+        return new, _Slot(new, replicas, [-2, 0][: 1 + layer.use_bias])
+    if conv and grouped_conv:
         new = type(layer).from_config({**config, "filters": k * layer.filters, "groups": k * layer.groups})
         return new, _Slot(new, replicas, [-1, 0][: 1 + layer.use_bias])
     if kind in ("DepthwiseConv1D", "DepthwiseConv2D") and plain and _activation_name(layer.activation) in _ELEMENTWISE:
@@ -230,8 +246,12 @@ def _graph(model: keras.Model) -> Any:
     return functional
 
 
-def stack_replicas(models: Sequence[keras.Model], input_shape: Sequence[int]) -> Stacked:
+def stack_replicas(
+    models: Sequence[keras.Model], input_shape: Sequence[int], grouped_conv: bool | None = None
+) -> Stacked:
     """One stacked model for these replicas (same architecture, each built after its seed), weights loaded.
+
+    ``grouped_conv`` (see :func:`_stack_layer`): None, on a GPU only.
 
     Raises:
         StackRefused: the replicas cannot be stacked (see the module's docstring).
@@ -241,6 +261,10 @@ def stack_replicas(models: Sequence[keras.Model], input_shape: Sequence[int]) ->
         raise StackRefused("the optimizer clips by a norm, which a stacked weight's slices would share")
     if "LossScale" in type(optimizer).__name__:
         raise StackRefused("a loss-scaling optimizer skips a step for every replica when one overflows")
+    if grouped_conv is None:
+        import tensorflow as tf
+
+        grouped_conv = bool(tf.config.list_logical_devices("GPU"))
     graphs = [_graph(m) for m in models]
     ops = [g.operations for g in graphs]
     if len({len(o) for o in ops}) != 1:
@@ -255,7 +279,7 @@ def stack_replicas(models: Sequence[keras.Model], input_shape: Sequence[int]) ->
             replicas = [o[i] for o in ops]
             if len({type(layer) for layer in replicas}) != 1:
                 raise StackRefused("the replicas' layers differ")
-            made[i], slot = _stack_layer(replicas, "stacked")
+            made[i], slot = _stack_layer(replicas, "stacked", grouped_conv)
             slots.extend([slot] if slot else [])
             if isinstance(made[i], _PerReplica):
                 per_replica.append(type(op).__name__)
