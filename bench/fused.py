@@ -155,7 +155,7 @@ def time_packs(rounds: int, ks: list[int], cnn_epochs: int, cases_wanted: str = 
     return {"rows": rows, "machine": machine}
 
 
-def equivalence(n_seeds: int, cnn_epochs: int) -> dict:
+def equivalence(n_seeds: int, cnn_epochs: int, cases_wanted: str = "") -> dict:
     import numpy as np
     from scipy import stats
 
@@ -163,6 +163,8 @@ def equivalence(n_seeds: int, cnn_epochs: int) -> dict:
 
     out = {"machine": [_machine()], "cases": {}}
     for name, (build, dataset, epochs, batch) in _cases(cnn_epochs).items():
+        if cases_wanted and cases_wanted not in name:
+            continue
         seeds = repeat_seeds(500, n_seeds)
         t_sep, sep = _timed(_separate, build, dataset, seeds, epochs, batch)
         t_fus, fus = _timed(_fused, build, dataset, seeds, epochs, batch)
@@ -289,8 +291,10 @@ def main() -> None:
         (RESULTS / "fused_time.json").write_text(json.dumps({"date": stamp, **data}, indent=1))
         print(f"{stamp}\n{_table_time(data)}\n\nmachine: " + "\n".join(data["machine"]))
     if args.equivalence:
-        data = equivalence(args.seeds, args.cnn_epochs)
-        (RESULTS / "fused_equivalence.json").write_text(json.dumps({"date": stamp, **data}, indent=1))
+        data = equivalence(args.seeds, args.cnn_epochs, args.case)
+        (RESULTS / f"fused_equivalence{'_' + args.case if args.case else ''}.json").write_text(
+            json.dumps({"date": stamp, **data}, indent=1)
+        )
         for name, c in data["cases"].items():
             print(
                 f"{name}: mean val acc separate {c['mean_separate']:.4f}, fused {c['mean_fused']:.4f}; paired "

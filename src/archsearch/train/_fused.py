@@ -1,5 +1,10 @@
 """K seeds of one configuration trained as one fused Keras model (horizontal fusion, as HFTA does).
 
+By default the pack is stacked (``train/_stacked.py``): one model whose layers
+hold the K replicas' weights stacked, each layer one op for all replicas. Where
+a model cannot be stacked, the pack is the graph described below, with each
+layer K times; either way its inputs, outputs, loss and logs are the same.
+
 The pack is a multi-input, multi-output model: replica r is the space's model
 built after ``set_seed(seeds[r])`` (so its initial weights and dropout seed
 generators are those of the separate fit with that seed), with an input of its
