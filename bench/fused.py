@@ -111,6 +111,9 @@ MODES = ("stacked", "graph", "separate")
 
 
 def _run_mode(mode, build, dataset, seeds, epochs, batch):
+    from archsearch.train import _stacked
+
+    _stacked.CPU_STACKS_CONV = mode == "stacked"  # "stacked" stacks CNNs on a CPU too (the default does not)
     if mode == "separate":
         return _separate(build, dataset, seeds, epochs, batch)
     return _fused(build, dataset, seeds, epochs, batch, fuse_max=len(seeds), stack=mode == "stacked")

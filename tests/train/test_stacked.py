@@ -40,7 +40,8 @@ def _cnn(optimizer=None, channels: int = 2) -> keras.Model:
     return model
 
 
-def test_a_stacked_cnn_pack_trains_each_replica_as_its_separate_fit():
+def test_a_stacked_cnn_pack_trains_each_replica_as_its_separate_fit(monkeypatch):
+    monkeypatch.setattr("archsearch.train._stacked.CPU_STACKS_CONV", True)  # on a CPU the graph pack trains CNNs
     # A one-channel convolution stacked as a depthwise one, BatchNorm statistics per replica, pooling, dropout
     # masks, the flatten's order, dense.
     ds, seeds = _images(channels=1), [5, 901]
@@ -63,12 +64,15 @@ def test_a_stacked_cnn_pack_trains_each_replica_as_its_separate_fit():
         np.testing.assert_array_equal(outcome.result.correct_val, result.correct_val)
 
 
-def test_each_layer_runs_once_for_all_replicas_except_those_that_do_not_stack():
+def test_each_layer_runs_once_for_all_replicas_except_those_that_do_not_stack(monkeypatch):
     models = []
     for seed in (1, 2, 3, 4):
         set_seed(seed)
         models.append(_cnn())
-    # without grouped convolutions (the CPU's default) a convolution of several channels runs per replica
+    with pytest.raises(StackRefused, match="graph pack was faster"):  # a CPU's default for convolutions
+        stack_replicas(models, (8, 8, 2), grouped_conv=False)
+    monkeypatch.setattr("archsearch.train._stacked.CPU_STACKS_CONV", True)
+    # without grouped convolutions a convolution of several channels runs per replica
     assert stack_replicas(models, (8, 8, 2), grouped_conv=False).per_replica == ["Conv2D", "Dropout"]
     stacked = stack_replicas(models, (8, 8, 2), grouped_conv=True)
     assert stacked.per_replica == ["Dropout"]  # the replicas' own Dropout layers: their own masks

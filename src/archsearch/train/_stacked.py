@@ -8,8 +8,9 @@ tensors side by side on its last axis (replica r's channels are
 ``[r*C, (r+1)*C)``), so that:
 
 - ``Dense``: a kernel ``[K, in, out]`` and one batched matmul (``einsum``);
-- ``Conv1D/2D/3D``: one grouped convolution (``K * groups`` groups), the
+- ``Conv1D/2D/3D``: on a GPU one grouped convolution (``K * groups`` groups), the
   replicas' kernels side by side; ``DepthwiseConv``: the same along its channels;
+  on a CPU a net with convolutions is refused (see :data:`CPU_STACKS_CONV`);
 - ``BatchNormalization`` (on the last axis), pooling, padding, cropping,
   upsampling, elementwise activations and merges (``Add``, ...): the layer
   itself, acting per channel, so per replica (BatchNorm's statistics included);
@@ -42,7 +43,12 @@ from typing import Any
 import keras
 import numpy as np
 
-__all__ = ["Stacked", "StackRefused", "stack_replicas"]
+__all__ = ["CPU_STACKS_CONV", "Stacked", "StackRefused", "stack_replicas"]
+
+# Without grouped convolutions (on a CPU), a net with convolutions is not stacked: bench/results/fused.md
+# measured its stacked pack (depthwise first convolution, the others per replica) slower than its graph pack
+# at K = 8 (1.21x and 0.65x of separate fits in two runs, against 0.92x and 0.50x). True stacks it anyway.
+CPU_STACKS_CONV = False
 
 _ELEMENTWISE = {"linear", "relu", "sigmoid", "tanh", "elu", "selu", "gelu", "silu", "swish", "softplus"}
 _ELEMENTWISE |= {"softsign", "leaky_relu", "relu6", "hard_sigmoid", "hard_silu", "exponential", "mish", "celu"}
@@ -212,6 +218,8 @@ def _stack_layer(
         new = _StackedDense(k, layer.units, layer.activation, layer.use_bias, name=config["name"])
         return new, _Slot(new, replicas, [None, 0][: 1 + layer.use_bias])
     conv = kind in ("Conv1D", "Conv2D", "Conv3D") and plain and _activation_name(layer.activation) in _ELEMENTWISE
+    if "Conv" in kind and not grouped_conv and not CPU_STACKS_CONV:
+        raise StackRefused("on a CPU a convolutional net's graph pack was faster than its stacked pack")
     if conv and kind != "Conv3D" and layer.groups == 1 and layer.input.shape[-1] == 1:  # one channel in: depthwise
         new = getattr(keras.layers, f"Depthwise{kind}")(
             **{key: config[key] for key in ("kernel_size", "strides", "padding", "dilation_rate", "use_bias")},
