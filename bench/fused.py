@@ -79,13 +79,18 @@ def _separate(build, dataset, seeds, epochs, batch):
     return accs
 
 
-def _fused(build, dataset, seeds, epochs, batch, fuse_max=None):
+def _fused(build, dataset, seeds, epochs, batch, fuse_max=None, stack=True):
     from archsearch import train
 
     accs, todo = [], list(seeds)
     while todo:
         train.clear_session()
-        pack = train.fit_fused(build, dataset, todo, epochs=epochs, batch_size=batch, fuse_max=fuse_max)
+        said = []
+        pack = train.fit_fused(
+            build, dataset, todo, epochs=epochs, batch_size=batch, fuse_max=fuse_max, stack=stack, say=said.append
+        )
+        if stack and not all(o.stacked for o in pack):
+            raise RuntimeError(f"not stacked: {said}")
         accs += [o.result.history["val_accuracy"][-1] for o in pack]
         todo = todo[len(pack) :]
     return accs
@@ -102,34 +107,49 @@ def _machine() -> str:
     return f"{platform.node()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}; uptime: {load}"
 
 
-def time_packs(rounds: int, ks: list[int], cnn_epochs: int) -> dict:
+MODES = ("stacked", "graph", "separate")
+
+
+def _run_mode(mode, build, dataset, seeds, epochs, batch):
+    from archsearch.train import _stacked
+
+    _stacked.CPU_STACKS_CONV = mode == "stacked"  # "stacked" stacks CNNs on a CPU too (the default does not)
+    if mode == "separate":
+        return _separate(build, dataset, seeds, epochs, batch)
+    return _fused(build, dataset, seeds, epochs, batch, fuse_max=len(seeds), stack=mode == "stacked")
+
+
+def time_packs(rounds: int, ks: list[int], cnn_epochs: int, cases_wanted: str = "") -> dict:
+    """Per case and K: the stacked pack, the graph pack and K separate fits of the same seeds, back to back,
+    their order rotating with the round and K (so the load hits each alike); the load average with each row."""
     from archsearch.seeds import replica_seeds as repeat_seeds
 
     rows = []
-    cases = _cases(cnn_epochs)
+    cases = {n: c for n, c in _cases(cnn_epochs).items() if not cases_wanted or cases_wanted in n}
     machine = [_machine()]
     for build, dataset, _, batch in cases.values():  # warm-up: TensorFlow's first traces and caches
-        _separate(build, dataset, [1], 1, batch)
-        _fused(build, dataset, [1, 2], 1, batch)
+        for mode in MODES:
+            _run_mode(mode, build, dataset, [1, 2] if mode != "separate" else [1], 1, batch)
     for r in range(rounds):
         for name, (build, dataset, epochs, batch) in cases.items():
             for k in ks:
                 seeds = repeat_seeds(100 + r, k)
-                order = ("fused", "separate") if (r + k) % 2 == 0 else ("separate", "fused")
+                shift = (r + k) % len(MODES)
+                order = MODES[shift:] + MODES[:shift]
                 took = {}
+                load = os.getloadavg()[0]
                 for mode in order:
-                    fn = _fused if mode == "fused" else _separate
-                    took[mode] = _timed(
-                        fn, build, dataset, seeds, epochs, batch, **({"fuse_max": k} if mode == "fused" else {})
-                    )[0]
+                    took[mode] = _timed(_run_mode, mode, build, dataset, seeds, epochs, batch)[0]
                 rows.append(
                     {
                         "case": name,
                         "k": k,
                         "round": r,
-                        "fused_s": took["fused"],
-                        "separate_s": took["separate"],
-                        "ratio": took["fused"] / took["separate"],
+                        "order": list(order),
+                        "load1": [load, os.getloadavg()[0]],
+                        **{f"{mode}_s": took[mode] for mode in MODES},
+                        "stacked_ratio": took["stacked"] / took["separate"],
+                        "graph_ratio": took["graph"] / took["separate"],
                     }
                 )
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
@@ -138,7 +158,7 @@ def time_packs(rounds: int, ks: list[int], cnn_epochs: int) -> dict:
     return {"rows": rows, "machine": machine}
 
 
-def equivalence(n_seeds: int, cnn_epochs: int) -> dict:
+def equivalence(n_seeds: int, cnn_epochs: int, cases_wanted: str = "") -> dict:
     import numpy as np
     from scipy import stats
 
@@ -146,6 +166,8 @@ def equivalence(n_seeds: int, cnn_epochs: int) -> dict:
 
     out = {"machine": [_machine()], "cases": {}}
     for name, (build, dataset, epochs, batch) in _cases(cnn_epochs).items():
+        if cases_wanted and cases_wanted not in name:
+            continue
         seeds = repeat_seeds(500, n_seeds)
         t_sep, sep = _timed(_separate, build, dataset, seeds, epochs, batch)
         t_fus, fus = _timed(_fused, build, dataset, seeds, epochs, batch)
@@ -234,17 +256,20 @@ def ask(rounds: int, epochs: int) -> dict:
 
 def _table_time(data: dict) -> str:
     lines = [
-        "| case | K | fused s/seed | separate s/seed | fused / separate (median over rounds) |",
-        "|---|---|---|---|---|",
+        "| case | K | stacked s/seed | graph s/seed | separate s/seed | stacked / separate | graph / separate |"
+        " load (1 min) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     groups: dict = {}
     for row in data["rows"]:
         groups.setdefault((row["case"], row["k"]), []).append(row)
     for (case, k), rows in groups.items():
+        med = {m: statistics.median(r[f"{m}_s"] for r in rows) / k for m in MODES}
+        loads = [x for r in rows for x in r["load1"]]
         lines.append(
-            f"| {case} | {k} | {statistics.median(r['fused_s'] for r in rows) / k:.2f} | "
-            f"{statistics.median(r['separate_s'] for r in rows) / k:.2f} | "
-            f"**{statistics.median(r['ratio'] for r in rows):.2f}x** |"
+            f"| {case} | {k} | {med['stacked']:.2f} | {med['graph']:.2f} | {med['separate']:.2f} | "
+            f"**{statistics.median(r['stacked_ratio'] for r in rows):.2f}x** | "
+            f"{statistics.median(r['graph_ratio'] for r in rows):.2f}x | {min(loads):.1f}-{max(loads):.1f} |"
         )
     return "\n".join(lines)
 
@@ -257,6 +282,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--ks", default="1,2,4,8")
+    parser.add_argument("--case", default="", help="only the cases whose name contains this (e.g. dense, CNN)")
     parser.add_argument("--cnn-epochs", type=int, default=12)
     parser.add_argument("--ask-epochs", type=int, default=12, help="the L0 ask's --epochs (12 in the lab)")
     args = parser.parse_args()
@@ -264,12 +290,14 @@ def main() -> None:
     sys.path.insert(0, str(REPO / "src"))
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     if args.time:
-        data = time_packs(args.rounds, [int(k) for k in args.ks.split(",")], args.cnn_epochs)
+        data = time_packs(args.rounds, [int(k) for k in args.ks.split(",")], args.cnn_epochs, args.case)
         (RESULTS / "fused_time.json").write_text(json.dumps({"date": stamp, **data}, indent=1))
         print(f"{stamp}\n{_table_time(data)}\n\nmachine: " + "\n".join(data["machine"]))
     if args.equivalence:
-        data = equivalence(args.seeds, args.cnn_epochs)
-        (RESULTS / "fused_equivalence.json").write_text(json.dumps({"date": stamp, **data}, indent=1))
+        data = equivalence(args.seeds, args.cnn_epochs, args.case)
+        (RESULTS / f"fused_equivalence{'_' + args.case if args.case else ''}.json").write_text(
+            json.dumps({"date": stamp, **data}, indent=1)
+        )
         for name, c in data["cases"].items():
             print(
                 f"{name}: mean val acc separate {c['mean_separate']:.4f}, fused {c['mean_fused']:.4f}; paired "

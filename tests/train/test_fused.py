@@ -64,30 +64,34 @@ def _separate(build, ds, seed, shuffle):
     return result, [w.copy() for w in model.get_weights()]
 
 
-def test_a_fused_pack_reproduces_each_separate_fit():
+def test_a_fused_pack_reproduces_each_separate_fit_stacked_or_as_a_graph():
     # Shuffled data and dropout: the hardest case (each replica's data order and dropout masks must be its own).
     shuffle, ds, seeds, build = True, _dataset(), [11, 1000014], _build(0.3)
     separate = [_separate(build, ds, s, shuffle) for s in seeds]
-    clear_session()
-    models = []
-
-    def keep() -> keras.Model:
-        models.append(build())
-        return models[-1]
-
-    fused = fit_fused(keep, ds, seeds, epochs=3, batch_size=16, shuffle=shuffle)
-    assert [o.seed for o in fused] == seeds
-    for (result, weights), outcome, model in zip(separate, fused, models, strict=True):
-        assert sorted(outcome.result.history) == sorted(result.history)
-        for key, curve in result.history.items():
-            np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
-        for got, want in zip(model.get_weights(), weights, strict=True):
-            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
-        np.testing.assert_array_equal(outcome.result.correct_val, result.correct_val)
-        assert outcome.result.params_count == result.params_count
-        assert outcome.diverged_epoch is None and outcome.pruned_epoch is None
-    # the replicas themselves differ: each its own initialisation
-    assert not np.allclose(models[0].get_weights()[0], models[1].get_weights()[0])
+    for stack in (True, False):
+        clear_session()
+        models: list[keras.Model] = []
+        fused = fit_fused(
+            lambda into=models: into.append(build()) or into[-1],
+            ds,
+            seeds,
+            epochs=3,
+            batch_size=16,
+            shuffle=shuffle,
+            stack=stack,
+        )
+        assert [o.seed for o in fused] == seeds and all(o.stacked == stack for o in fused)
+        for (result, weights), outcome, model in zip(separate, fused, models, strict=True):
+            assert sorted(outcome.result.history) == sorted(result.history)
+            for key, curve in result.history.items():
+                np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
+            for got, want in zip(model.get_weights(), weights, strict=True):
+                np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+            np.testing.assert_array_equal(outcome.result.correct_val, result.correct_val)
+            assert outcome.result.params_count == result.params_count
+            assert outcome.diverged_epoch is None and outcome.pruned_epoch is None
+        # the replicas themselves differ: each its own initialisation
+        assert not np.allclose(models[0].get_weights()[0], models[1].get_weights()[0])
 
 
 def test_replicas_get_their_own_data_order_the_one_their_separate_fit_sees():

@@ -72,6 +72,7 @@ def seed_fits(
                     monitor=objective.space.objective,
                     stop_on_divergence=key is None,
                     fuse_max=objective.fuse_max,
+                    say=objective._say_once,
                 )
         except train.FuseRefused as err:
             why = str(err)

@@ -1,5 +1,10 @@
 """K seeds of one configuration trained as one fused Keras model (horizontal fusion, as HFTA does).
 
+By default the pack is stacked (``train/_stacked.py``): one model whose layers
+hold the K replicas' weights stacked, each layer one op for all replicas. Where
+a model cannot be stacked, the pack is the graph described below, with each
+layer K times; either way its inputs, outputs, loss and logs are the same.
+
 The pack is a multi-input, multi-output model: replica r is the space's model
 built after ``set_seed(seeds[r])`` (so its initial weights and dropout seed
 generators are those of the separate fit with that seed), with an input of its
@@ -38,6 +43,7 @@ from archsearch.train._feed import _labeller, _tensors, val_batches
 from archsearch.train._fit import FitResult, fit_result, label_format, set_seed
 from archsearch.train._monitor import report_and_prune
 from archsearch.train._pack import pack_room
+from archsearch.train._stacked import StackRefused, stack_replicas
 
 if TYPE_CHECKING:
     from archsearch.data import Dataset
@@ -58,6 +64,7 @@ class ReplicaOutcome:
     diverged_epoch: int | None = None
     bad_value: float | None = None
     pruned_epoch: int | None = None
+    stacked: bool = False  # trained in a stacked pack (``train/_stacked.py``), not a graph pack or alone
 
 
 def replica_name(r: int) -> str:
@@ -216,7 +223,15 @@ def check_fusable(model: keras.Model, hp: Any = None) -> None:
         raise FuseRefused("the optimizer clips by the global norm of all weights")
 
 
-def _compile_pack(models: Sequence[keras.Model], input_shape: Sequence[int]) -> keras.Model:
+def _graph_pack(models: Sequence[keras.Model], input_shape: Sequence[int]) -> keras.Model:
+    """The replicas side by side as one multi-input, multi-output graph (each layer K times)."""
+    inputs = [keras.Input(tuple(input_shape), name=f"{replica_name(r)}_input") for r in range(len(models))]
+    pairs = enumerate(zip(models, inputs, strict=True))
+    outputs = [keras.layers.Identity(name=replica_name(r))(m(x)) for r, (m, x) in pairs]
+    return keras.Model(inputs, outputs, name="fused")
+
+
+def _compile_pack(models: Sequence[keras.Model], fused: keras.Model) -> keras.Model:
     config = models[0].get_compile_config()
 
     def optimizer(m: keras.Model) -> dict[str, Any]:
@@ -224,10 +239,6 @@ def _compile_pack(models: Sequence[keras.Model], input_shape: Sequence[int]) -> 
 
     if any(optimizer(m) != optimizer(models[0]) for m in models[1:]):
         raise FuseRefused("the replicas' optimizers differ")
-    inputs = [keras.Input(tuple(input_shape), name=f"{replica_name(r)}_input") for r in range(len(models))]
-    pairs = enumerate(zip(models, inputs, strict=True))
-    outputs = [keras.layers.Identity(name=replica_name(r))(m(x)) for r, (m, x) in pairs]
-    fused = keras.Model(inputs, outputs, name="fused")
 
     def fresh(metrics: Any) -> Any:
         if not metrics:
@@ -262,6 +273,8 @@ def fit_fused(
     stop_on_divergence: bool = True,
     shuffle: bool = True,
     fuse_max: int | None = None,
+    stack: bool = True,
+    say: Callable[[str], None] | None = None,
 ) -> list[ReplicaOutcome]:
     """Train one replica per seed as one model; one :class:`ReplicaOutcome` per seed trained, in order.
 
@@ -274,6 +287,9 @@ def fit_fused(
         hp: the hyperparameters ``build`` reads (its ``fit_callbacks`` refuse fusing).
         trial: an ``optuna.Trial`` fed replica 0's ``monitor`` each epoch (None: no pruning).
         stop_on_divergence: the replicas are one trial's repeats (see :class:`_PackWatch`).
+        stack: stack the replicas' weights into one model's layers (``train/_stacked.py``); where they
+            cannot be, or with False, the pack is the replicas side by side in one graph.
+        say: told once why stacking was refused (a line for the terminal).
 
     Raises:
         FuseRefused: the replicas cannot be fused (see :func:`check_fusable`).
@@ -299,7 +315,14 @@ def fit_fused(
         raise FuseRefused("the replicas' architectures differ")
     labels = label_format(models[0])
     train = fused_train_batches(dataset, batch_size, seeds, labels, shuffle=shuffle)
-    fused = _compile_pack(models, dataset.input_shape)
+    stacked = None
+    if stack:
+        try:
+            stacked = stack_replicas(models, dataset.input_shape)
+        except StackRefused as err:
+            if say is not None:
+                say(f"fusing seeds without stacking their weights: {err}")
+    fused = _compile_pack(models, stacked.model if stacked else _graph_pack(models, dataset.input_shape))
     watch = _PackWatch(len(models), trial, monitor, stop_on_divergence)
     start = time.perf_counter()
     history = fused.fit(
@@ -311,6 +334,8 @@ def fit_fused(
         callbacks=[watch],
     )
     share = (time.perf_counter() - start) / len(models)
+    if stacked is not None:
+        stacked.write_back()
     outcomes = []
     for r, (seed, model) in enumerate(zip(seeds, models, strict=True)):
         logs = replica_logs(_named(history.history, len(models)), r)
@@ -325,6 +350,7 @@ def fit_fused(
                 diverged[0] if diverged else None,
                 diverged[1] if diverged else None,
                 watch.pruned_epoch if r == 0 else None,
+                stacked is not None,
             )
         )
     return outcomes
