@@ -90,3 +90,20 @@ def test_a_running_trial_is_ended_from_outside_with_its_reason(state: str) -> No
     end_trial(study, running, optuna.trial.TrialState[state], {"error": "deadline", "stopped": "deadline"})
     (ended,) = study.get_trials(deepcopy=False)
     assert (ended.state.name, ended.user_attrs) == (state, {"error": "deadline", "stopped": "deadline"})
+
+
+def test_keras_still_runs_a_models_graph_with_other_layers() -> None:
+    import keras
+    import numpy as np
+
+    from archsearch._compat.keras import model_graph, run_through_graph
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")])
+    graph = model_graph(model)
+    assert graph is not None, "keras.Sequential no longer keeps its graph in _functional: update _compat.keras"
+    assert model_graph(object()) is None
+    doubled = keras.layers.Lambda(lambda t: 2 * t)
+    x = keras.Input((3,))
+    out = run_through_graph(graph, x, lambda op: doubled if op.name == "d" else op)
+    ones = np.ones((1, 3), "float32")
+    assert np.allclose(keras.Model(x, out)(ones), 2 * ones)  # the Dense layer replaced: 2x, not 2 units

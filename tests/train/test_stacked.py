@@ -9,7 +9,7 @@ import pytest
 from archsearch.data import Dataset
 from archsearch.train import clear_session, fit_model, set_seed
 from archsearch.train._fused import fit_fused
-from archsearch.train._stacked import StackRefused, stack_replicas
+from archsearch.train._stacked import StackNotFaster, StackRefused, stack_replicas
 
 
 def _images(channels: int = 2) -> Dataset:
@@ -105,3 +105,12 @@ def test_what_cannot_be_stacked_trains_as_a_graph_pack_and_says_why():
     fused = fit_fused(nested, _images(), [1, 2], epochs=1, batch_size=32, say=said.append)
     assert not any(o.stacked for o in fused) and len(fused) == 2
     assert len(said) == 1 and "nests another model" in said[0]
+
+
+def test_a_cnn_on_a_cpu_trains_as_a_graph_pack_by_choice_and_nothing_is_said():
+    # The graph pack is faster for convolutions on a CPU (bench/results/fused.md): a choice, not a fallback.
+    with pytest.raises(StackNotFaster):
+        stack_replicas([_cnn() for _ in range(2)], (8, 8, 2), grouped_conv=False)
+    said: list[str] = []
+    fused = fit_fused(_cnn, _images(), [1, 2], epochs=1, batch_size=32, say=said.append)
+    assert not any(o.stacked for o in fused) and len(fused) == 2 and said == []

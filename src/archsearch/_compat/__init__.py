@@ -6,7 +6,8 @@ new release of the library renames or changes it.
 
 * :mod:`archsearch._compat.keras_tuner`: keras-tuner's hyperparameter hook and
   tuner internals (the hp API runs on Optuna; keras-tuner engines record in Optuna).
-* :mod:`archsearch._compat.optuna`: the parameters of an enqueued, not yet started trial.
+* :mod:`archsearch._compat.keras`: a built model's graph, run again with other layers (stacked packs).
+* :mod:`archsearch._compat.optuna`: the parameters of an enqueued trial; a trial ended from outside it.
 """
 
 from __future__ import annotations

@@ -95,26 +95,15 @@ def seed_fits(
                 trial if objective.prune and run_seed == seeds[0] else None, objective.space.objective
             )
             fit_callbacks = [monitor, *callbacks, *getattr(hp, "fit_callbacks", ())]  # the builder's own
+            fit: dict[str, Any] = {
+                "epochs": epochs,
+                "batch_size": objective.batch_size,
+                "callbacks": fit_callbacks,
+                "initial_epoch": initial_epoch,
+            }
             if objective.space.custom_fit:  # the space's HyperModel.fit trains, as keras-tuner would call it
-                result = train.fit_hypermodel(
-                    objective.space,
-                    hp,
-                    model,
-                    objective.dataset,
-                    epochs=epochs,
-                    batch_size=objective.batch_size,
-                    callbacks=fit_callbacks,
-                    initial_epoch=initial_epoch,
-                )
+                result = train.fit_hypermodel(objective.space, hp, model, objective.dataset, **fit)
             else:
-                result = train.fit_model(
-                    model,
-                    objective.dataset,
-                    epochs=epochs,
-                    batch_size=objective.batch_size,
-                    callbacks=fit_callbacks,
-                    seed=run_seed,
-                    initial_epoch=initial_epoch,
-                )
+                result = train.fit_model(model, objective.dataset, seed=run_seed, **fit)
         del model
         yield train.ReplicaOutcome(run_seed, result, monitor.diverged_epoch, monitor.bad_value, monitor.pruned_epoch)

@@ -43,7 +43,7 @@ from archsearch.train._feed import _labeller, _tensors, val_batches
 from archsearch.train._fit import FitResult, fit_result, label_format, set_seed
 from archsearch.train._monitor import report_and_prune
 from archsearch.train._pack import pack_room
-from archsearch.train._stacked import StackRefused, stack_replicas
+from archsearch.train._stacked import StackNotFaster, StackRefused, stack_replicas
 
 if TYPE_CHECKING:
     from archsearch.data import Dataset
@@ -320,7 +320,7 @@ def fit_fused(
         try:
             stacked = stack_replicas(models, dataset.input_shape)
         except StackRefused as err:
-            if say is not None:
+            if say is not None and not isinstance(err, StackNotFaster):
                 say(f"fusing seeds without stacking their weights: {err}")
     fused = _compile_pack(models, stacked.model if stacked else _graph_pack(models, dataset.input_shape))
     watch = _PackWatch(len(models), trial, monitor, stop_on_divergence)

@@ -43,7 +43,9 @@ from typing import Any
 import keras
 import numpy as np
 
-__all__ = ["CPU_STACKS_CONV", "Stacked", "StackRefused", "stack_replicas"]
+from archsearch._compat.keras import model_graph, run_through_graph
+
+__all__ = ["CPU_STACKS_CONV", "StackNotFaster", "StackRefused", "Stacked", "stack_replicas"]
 
 # Without grouped convolutions (on a CPU), a net with convolutions is not stacked: bench/results/fused.md
 # measured its stacked pack (depthwise first convolution, the others per replica) slower than its graph pack
@@ -63,6 +65,11 @@ _PER_CHANNEL |= {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
 
 class StackRefused(Exception):
     """These replicas cannot be stacked into one model's layers; the message says why."""
+
+
+class StackNotFaster(StackRefused):
+    """Stacking would work but is slower here (a convolutional net on a CPU): the graph pack is the choice, not
+    a fallback, and nothing is said."""
 
 
 @dataclasses.dataclass
@@ -219,7 +226,7 @@ def _stack_layer(
         return new, _Slot(new, replicas, [None, 0][: 1 + layer.use_bias])
     conv = kind in ("Conv1D", "Conv2D", "Conv3D") and plain and _activation_name(layer.activation) in _ELEMENTWISE
     if "Conv" in kind and not grouped_conv and not CPU_STACKS_CONV:
-        raise StackRefused("on a CPU a convolutional net's graph pack was faster than its stacked pack")
+        raise StackNotFaster("on a CPU a convolutional net's graph pack was faster than its stacked pack")
     if conv and kind != "Conv3D" and layer.groups == 1 and layer.input.shape[-1] == 1:  # one channel in: depthwise
         new = getattr(keras.layers, f"Depthwise{kind}")(
             **{key: config[key] for key in ("kernel_size", "strides", "padding", "dilation_rate", "use_bias")},
@@ -246,8 +253,8 @@ def _stack_layer(
 
 
 def _graph(model: keras.Model) -> Any:
-    functional = getattr(model, "_functional", None) if isinstance(model, keras.Sequential) else model
-    if functional is None or not hasattr(functional, "_run_through_graph"):
+    functional = model_graph(model)
+    if functional is None:
         raise StackRefused(f"the model ({type(model).__name__}) is not a graph of layers")
     if len(functional.inputs) != 1 or len(functional.outputs) != 1:
         raise StackRefused("the model has several inputs or outputs")
@@ -296,7 +303,7 @@ def stack_replicas(
     inputs = [keras.Input(tuple(input_shape), name=f"r{r}_input") for r in range(k)]
     x = keras.layers.Concatenate(axis=-1, name="stacked_inputs")(inputs) if k > 1 else inputs[0]
     try:
-        out = graphs[0]._run_through_graph(x, operation_fn=stacked)
+        out = run_through_graph(graphs[0], x, stacked)
     except (ValueError, TypeError, NotImplementedError) as err:  # a layer that does not take the stacked shapes
         raise StackRefused(f"a layer does not take the stacked tensors ({type(err).__name__})") from None
     if isinstance(out, list | tuple | dict) or len(out.shape) < 2:
