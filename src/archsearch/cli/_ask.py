@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +195,7 @@ def ask(
         if why:
             click.echo(why, err=True)
             return
-        options.timeout = guard.timeout(None)
+        options = dataclasses.replace(options, timeout=guard.timeout(None))
     try:
         # Signals also between rounds; a store that fails is one line; the deadline before every round's trials.
         failing_store = storage_errors(resolve_storage(storage), "--storage")

@@ -196,9 +196,11 @@ def run(
         raise click.UsageError(f"--workers {workers} needs --engine optuna: keras-tuner's tuner runs in one process.")
     # The study's name now, so a sweep can read a step that is stopped before it ends (the end rewrites it).
     write_sweep_result(sweep_result, study=study_name or Path(space).stem, storage=storage, target=trials)
-    guard = _deadline(deadline, storage, study_name or Path(space).stem, options)
+    guard = _deadline(deadline, storage, study_name or Path(space).stem)
     if guard is None and deadline:
         return
+    if guard is not None:  # no trial starts that would not end by the deadline
+        options = dataclasses.replace(options, timeout=guard.timeout(options.timeout))
     if workers > 1:
         _run_workers(space, options, workers)
         return
@@ -215,8 +217,8 @@ def run(
     _print_verdicts(result, space)
 
 
-def _deadline(deadline: str | None, storage: str | None, study: str, options: Any) -> Any:
-    """With --deadline: the guard, and a timeout that starts no trial that would not fit (None: none fits)."""
+def _deadline(deadline: str | None, storage: str | None, study: str) -> Any:
+    """With --deadline: its guard (None: no trial fits before it, said on stderr)."""
     if not deadline:
         return None
     from archsearch.cli._deadline import DeadlineGuard
@@ -226,7 +228,6 @@ def _deadline(deadline: str | None, storage: str | None, study: str, options: An
     if why:
         click.echo(why, err=True)
         return None
-    options.timeout = guard.timeout(options.timeout)
     return guard
 
 

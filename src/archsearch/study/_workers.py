@@ -181,12 +181,11 @@ def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: 
     import optuna
 
     from archsearch.stores import open_storage
-    from archsearch.study._result import SearchResult, _result
+    from archsearch.study._result import SearchResult, _counts, _result
 
     try:
         study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
     except KeyError:  # every worker failed before creating it
         return SearchResult(study_name, storage_url, tracking_uri, target, 0, 0, 0, objective=space.objective)
-    result = _result(study, storage_url, tracking_uri, target, space.objective)
-    result.ran = result.finished - before
-    return result
+    finished, _ = _counts(study)
+    return _result(study, storage_url, tracking_uri, target, space.objective, ran=finished - before)
