@@ -59,7 +59,8 @@ def test_an_unknown_scheme_error_hides_the_password():
 def test_summary_resume_line_and_parent_tags_show_no_password(tmp_path):
     from archsearch.space import load_space
     from archsearch.study import RunOptions, SearchResult
-    from archsearch.study._run import _parent_tags, _resume_command
+    from archsearch.study._run import _parent_tags
+    from archsearch.study._settings import resume_command
     from tests.conftest import TINY_SPACE
 
     storage = f"postgresql://bars:{SECRET}@db.lan/optuna"
@@ -74,5 +75,5 @@ def test_summary_resume_line_and_parent_tags_show_no_password(tmp_path):
     space = load_space(path)
     tags = _parent_tags(space, "digits", "tiny", storage)
     assert tags["archsearch.storage"] == "postgresql://bars:***@db.lan/optuna"
-    resume = _resume_command(space, RunOptions(storage=storage, tracking_uri=tracking))
+    resume = resume_command(space.path, RunOptions(storage=storage, tracking_uri=tracking))  # as RunConfig has it
     assert SECRET not in resume and "--storage postgresql://bars:***@db.lan/optuna" in resume

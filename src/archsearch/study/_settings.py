@@ -118,6 +118,11 @@ class RunConfig:
             parent_run_id=options.parent_run_id,
             quiet=options.quiet,
             verbose=options.verbose,
-            resume=redact(" ".join(resume_args(space.path, options))),
+            resume=resume_command(space.path, options),
             enqueue=tuple((params, seed) for params, seed in enqueue),
         )
+
+
+def resume_command(path: Any, options: RunOptions) -> str:
+    """The ``archsearch run`` command that goes on with this search, as printed (passwords as ``***``)."""
+    return redact(" ".join(resume_args(path, options)))
