@@ -48,6 +48,9 @@ class StudyAttr:
     SAMPLER = "archsearch.sampler"  # the --sampler of a search
     ENGINE = "archsearch.engine"  # the --engine that chose the trials: optuna or keras-tuner:random|bayesian|hyperband
     TRAINING = "archsearch.training"  # what its trials trained with (epochs, dataset, batch, split seed)
+    # on a search study: the first base a sweep plan's `ask --base best` step froze from it (+ "<plan>.step-<N>"),
+    # so that every machine running the plan asks in the same ablation study
+    SWEEP_BASE_PREFIX = "archsearch.sweep_base."
 
 
 class Tag:

@@ -94,3 +94,23 @@ def test_a_step_without_storage_looks_in_the_storage_the_command_line_passes(tmp
     args = freeze_best_base(step.argv(), step, tmp_path / "sweeps", "2026-12-06", storage)
     assert json.loads((tmp_path / "sweeps" / "step-2-base.json").read_text()) == {"layers": 2}
     assert args[args.index("--base") + 1] == str(tmp_path / "sweeps" / "step-2-base.json")
+
+
+def test_a_second_machine_takes_the_first_machines_base_so_both_ask_in_one_study(tmp_path):
+    storage = f"sqlite:///{tmp_path}/optuna.db"  # one storage for both machines (PostgreSQL in real use)
+    search = optuna.create_study(study_name="digits_quick", storage=storage, direction="maximize")
+    _trial(search, 0.95, 2)
+    step = Step(2, "ask", "spaces/digits_quick.py", ("--factor", "dropout", "--base", "best", "--storage", storage))
+    a, b = tmp_path / "a" / "nightly", tmp_path / "b" / "nightly"  # each machine's own mlruns/sweeps/<plan>
+    freeze_best_base(step.argv(), step, a, "2026-12-06")
+    _trial(search, 0.97, 3)  # a better trial, before machine b first runs the step
+    on_b = freeze_best_base(step.argv(), step, b, "2026-12-07")
+    assert json.loads((b / "step-2-base.json").read_text()) == {"layers": 2}  # a's first base: a's study
+    assert on_b[-2:] == ["--add-base", str(b / "step-2-base-2.json")]  # the new best as evidence in it
+    assert [(x["trial"], x["night"]) for x in recorded_bases(b, step)] == [(0, "2026-12-06"), (1, "2026-12-07")]
+    on_a = freeze_best_base(step.argv(), step, a, "2026-12-07")
+    assert [x["trial"] for x in recorded_bases(a, step)] == [x["trial"] for x in recorded_bases(b, step)]
+    assert (
+        on_a[-1].endswith("step-2-base-2.json")
+        and (a / "step-2-base-2.json").read_text() == (b / "step-2-base-2.json").read_text()
+    )

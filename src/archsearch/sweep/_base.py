@@ -12,6 +12,11 @@ best, with new seeds, in the same study, whose verdicts pool every base's
 paired differences (:mod:`archsearch.ablation._evidence`). Each base's trial,
 value and night are recorded in ``step-N-base.from.json`` and said in the
 summary's notes.
+
+Several machines running one plan on one storage ask in one study: the first
+base is also recorded on the search study (a user attribute named after the plan
+and the step), and a machine with no base of its own yet takes that one rather
+than the search's best of the moment.
 """
 
 from __future__ import annotations
@@ -45,9 +50,14 @@ def freeze_best_base(args: list[str], step: Step, root: Path, night: str, storag
     if step.command != "ask" or step.option("base") != _BEST:
         return args
     bases = recorded_bases(root, step)
+    known = len(bases)
     best = _best(step, storage)
-    if best is not None and (not bases or (best["trial"] != bases[-1]["trial"] and _adds(step))):
+    if not bases and best is not None:  # another machine's first base, if it froze one: the same study
+        first = _shared_first_base(step, storage, root.name, best, night)
+        bases.append(_freeze(first, root, step, 1, first.get("night", night)))
+    if best is not None and best["trial"] != bases[-1]["trial"] and _adds(step):
         bases.append(_freeze(best, root, step, len(bases) + 1, night))
+    if len(bases) > known:
         root.mkdir(parents=True, exist_ok=True)
         write_atomic(_origin(root, step), json.dumps({"bases": bases}, indent=1) + "\n")
     if not bases:
@@ -107,6 +117,20 @@ def _freeze(best: dict[str, Any], root: Path, step: Step, number: int, night: st
     root.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(best["params"], indent=1, sort_keys=True) + "\n")
     return {"study": best["study"], "trial": best["trial"], "value": best["value"], "night": night, "file": str(path)}
+
+
+def _shared_first_base(step: Step, storage: str | None, plan: str, best: dict[str, Any], night: str) -> dict[str, Any]:
+    """The first base recorded on the search study for this plan's step, else ``best``, recorded there now."""
+    from archsearch.schema import StudyAttr
+    from archsearch.study import open_study
+
+    key = f"{StudyAttr.SWEEP_BASE_PREFIX}{plan}.step-{step.number}"
+    study = open_study(best["study"], step.option("storage") or storage)
+    shared = study.user_attrs.get(key)
+    if shared is not None:
+        return dict(shared)
+    study.set_user_attr(key, {**best, "night": night})
+    return best
 
 
 def _best(step: Step, storage: str | None) -> dict[str, Any] | None:
