@@ -41,7 +41,9 @@ def test_ask_then_report(tiny_space):
     assert data["design"]["kind"] == "ablation" and data["questions"][0]["paired"] is True
     assert {k: data["design"][k] for k in ("dataset", "epochs")} == {"dataset": "digits", "epochs": 1}
     (t,) = data["questions"][0]["time_effects"]
-    assert t["level"] == "16" and t["n"] == t["n_ref"] == 2 and t["ratio"] > 0
+    # The 2 seeds of a level trained as one fused pack and share its time: one timing per level, no interval.
+    assert (t["level"], t["n"], t["n_ref"], t["ratio"], t["verdict"]) == ("16", 1, 1, None, "not enough data")
+    assert "fused pack share its time" in t["reason"]
     assert (
         data["lab"]["dataset"]
         == {"name": "digits", "description": data["lab"]["dataset"]["description"], "stand_in_for": None}

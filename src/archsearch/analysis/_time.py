@@ -66,6 +66,10 @@ def time_effects(
             r = rows.assign(value=np.log(secs.astype(float)))
             never = rows.loc[np.isinf(r["value"]), "trial"].nunique()
             units = _units(r[np.isfinite(r["value"])], paired, q["_others"] if not paired else [])
+            # Seeds trained as one fused pack share the pack's fit time (split equally): one measurement, so
+            # each pack counts once (its first seed), or its seeds would pass for independent timings.
+            shared = units.duplicated(subset=["_level", "value"])
+            units = units[~shared]
             comps, _, _ = _comparisons(
                 units, [lv["level"] for lv in q["levels"]], q["reference"], q["_others"], paired, max_levels
             )
@@ -76,17 +80,27 @@ def time_effects(
                     "measure": what,
                     "n": int((units["_level"] == e["level"]).sum()),
                     "n_ref": int((units["_level"] == q["reference"]).sum()),
-                    "reason": (
-                        f"{never} trial(s) never reached {target:g}; they are left out."
-                        if never and what.startswith("seconds to")
-                        else ""
+                    "reason": " ".join(
+                        filter(
+                            None,
+                            [
+                                f"{never} trial(s) never reached {target:g}; they are left out."
+                                if never and what.startswith("seconds to")
+                                else "",
+                                "Seeds trained as one fused pack share its time: each pack counts once."
+                                if shared.any()
+                                else "",
+                            ],
+                        )
                     ),
                 }
                 pending.append((q["param"], entry, comps.get(e["level"])))
-    p_adj, levels = adjust([c.p if c is not None and c.ok else math.nan for _, _, c in pending], method, alpha)
+    p_adj, levels = adjust(
+        [c.p if c is not None and c.ok and c.se > 0 else math.nan for _, _, c in pending], method, alpha
+    )
     out: dict[str, list[dict[str, Any]]] = {}
     for (param, entry, c), pa, a_each in zip(pending, p_adj, levels, strict=True):
-        if c is None or not math.isfinite(c.diff):
+        if c is None or not math.isfinite(c.diff) or not c.se > 0:  # no spread (one pack per level): no interval
             entry.update(
                 {
                     "ratio": None,
