@@ -4,7 +4,7 @@ Modes (each prints Markdown and writes JSON next to bench/results/fused.md):
 
     python bench/fused.py --time --rounds 2        # K = 1, 2, 4, 8; digits dense and mnist_sample CNN
     python bench/fused.py --equivalence --seeds 20 # 20 seeds, fused vs separate val accuracy
-    python bench/fused.py --ask                    # the L0 ask, --fuse against --no-fuse (whole processes)
+    python bench/fused.py --ask                    # the L0 ask: --fuse, --no-fuse and a plain Keras loop
 
 Separate fits are what ``archsearch run --no-fuse`` does per seed (``clear_session``, ``set_seed``, build,
 ``fit_model``: the same tf.data feed); fused is ``train.fit_fused`` over the same seeds. Time per seed
@@ -199,6 +199,37 @@ def equivalence(n_seeds: int, cnn_epochs: int, cases_wanted: str = "") -> dict:
     return out
 
 
+def plain_loop(epochs: int) -> None:
+    """The L0 ask's fits as a plain Keras loop would run them: per level and seed, seed, build, ``fit`` on the
+    NumPy arrays with validation, ``evaluate`` on test. Run as its own process (``--plain-loop``), as the ask is."""
+    import keras
+
+    from archsearch import train
+    from archsearch.data import load_dataset
+    from archsearch.seeds import replica_seeds
+    from archsearch.space import FixedHyperParameters, load_space
+
+    space = load_space(REPO / "spaces" / "mnist_dense_vs_cnn.py")
+    data = load_dataset("mnist_sample", input="image")
+
+    def labels(model, y):
+        return keras.utils.to_categorical(y, data.num_classes) if train.label_format(model) == "one_hot" else y
+
+    for level in ("dense", "cnn"):
+        for seed in replica_seeds(0, 5):
+            keras.utils.set_random_seed(seed)
+            model = train.build_model(space, FixedHyperParameters({"model": level}), data)
+            model.fit(
+                data.x_train,
+                labels(model, data.y_train),
+                batch_size=128,
+                epochs=epochs,
+                validation_data=(data.x_val, labels(model, data.y_val)),
+                verbose=0,
+            )
+            model.evaluate(data.x_test, labels(model, data.y_test), verbose=0)
+
+
 def ask(rounds: int, epochs: int) -> dict:
     cmd = [
         "-m",
@@ -217,21 +248,17 @@ def ask(rounds: int, epochs: int) -> dict:
     ]
     rows, machine = [], [_machine()]
     for r in range(rounds):
-        order = ("--fuse", "--no-fuse") if r % 2 == 0 else ("--no-fuse", "--fuse")
+        flags = ("--fuse", "--no-fuse", "plain")
+        order = flags[r % 3 :] + flags[: r % 3]
         for flag in order:
             with tempfile.TemporaryDirectory() as tmp:
                 env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
                 start = time.perf_counter()
+                stores = ["--storage", f"sqlite:///{tmp}/o.db", "--tracking-uri", f"sqlite:///{tmp}/m.db"]
                 proc = subprocess.run(
-                    [
-                        sys.executable,
-                        *cmd,
-                        flag,
-                        "--storage",
-                        f"sqlite:///{tmp}/o.db",
-                        "--tracking-uri",
-                        f"sqlite:///{tmp}/m.db",
-                    ],
+                    [sys.executable, str(HERE / "fused.py"), "--plain-loop", "--ask-epochs", str(epochs)]
+                    if flag == "plain"
+                    else [sys.executable, *cmd, flag, *stores],
                     cwd=REPO,
                     env=env,
                     capture_output=True,
@@ -279,6 +306,7 @@ def main() -> None:
     parser.add_argument("--time", action="store_true")
     parser.add_argument("--equivalence", action="store_true")
     parser.add_argument("--ask", action="store_true")
+    parser.add_argument("--plain-loop", action="store_true", help="(used by --ask) the L0 fits as a plain Keras loop")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--ks", default="1,2,4,8")
@@ -305,6 +333,8 @@ def main() -> None:
                 f"|d| {c['max_abs_diff']:.4f}; Welch p {c['welch_p']:.3f}; sd ratio {c['sd_ratio']:.3f}; "
                 f"{c['separate_s']:.0f} s separate, {c['fused_s']:.0f} s fused"
             )
+    if args.plain_loop:
+        plain_loop(args.ask_epochs)
     if args.ask:
         data = ask(args.rounds, args.ask_epochs)
         (RESULTS / "fused_ask.json").write_text(json.dumps({"date": stamp, **data}, indent=1))

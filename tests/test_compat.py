@@ -107,3 +107,27 @@ def test_keras_still_runs_a_models_graph_with_other_layers() -> None:
     out = run_through_graph(graph, x, lambda op: doubled if op.name == "d" else op)
     ones = np.ones((1, 3), "float32")
     assert np.allclose(keras.Model(x, out)(ones), 2 * ones)  # the Dense layer replaced: 2x, not 2 units
+
+
+def test_keras_still_resolves_compiled_losses_and_metrics_as_compile_does() -> None:
+    import keras
+    import numpy as np
+
+    from archsearch._compat.keras import mean_metric_function, resolve_loss, resolve_metric
+
+    sparse, one_hot, column = keras.KerasTensor((None,)), keras.KerasTensor((None, 3)), keras.KerasTensor((None, 1))
+    probs, unit = keras.KerasTensor((None, 3)), keras.KerasTensor((None, 1))
+    assert type(resolve_metric("accuracy", sparse, probs)).__name__ == "SparseCategoricalAccuracy"
+    assert type(resolve_metric("accuracy", one_hot, probs)).__name__ == "CategoricalAccuracy"
+    assert type(resolve_metric("acc", column, unit)).__name__ == "BinaryAccuracy"
+    assert resolve_metric("acc", column, unit).name == "acc"  # logged under the name compile was given
+    assert isinstance(resolve_loss("sparse_categorical_crossentropy", sparse, probs), keras.losses.Loss)
+    # the wrapped function, applied to a batch, gives what the metric averages
+    metric = resolve_metric("accuracy", sparse, probs)
+    found = mean_metric_function(metric)
+    assert found is not None, "MeanMetricWrapper no longer keeps _fn/_fn_kwargs: update archsearch._compat.keras"
+    fn, kwargs = found
+    y, p = np.array([0, 2]), np.array([[0.9, 0.05, 0.05], [0.8, 0.1, 0.1]], "float32")
+    metric.update_state(y, p)
+    assert np.allclose(np.mean(keras.ops.convert_to_numpy(fn(y, p, **kwargs))), float(metric.result()))
+    assert mean_metric_function(keras.metrics.AUC()) is None

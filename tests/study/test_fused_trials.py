@@ -99,7 +99,7 @@ def test_pruning_decides_per_pack_on_the_first_replicas_curve():
     trial = _Trial(prune_at=1)
     watch = _PackWatch(3, trial, "val_accuracy", stop_on_divergence=True)
     watch.set_model(SimpleNamespace(stop_training=False))
-    logs = {"r0_replica_loss": 1.0, "val_r0_accuracy": 0.5, "val_r1_accuracy": 0.9, "r1_replica_loss": 1.0}
+    logs = {"r0_loss": 1.0, "val_r0_accuracy": 0.5, "val_r1_accuracy": 0.9, "r1_loss": 1.0}
     watch.on_epoch_end(0, logs)
     assert watch.pruned_epoch is None and not watch.model.stop_training
     watch.on_epoch_end(1, logs)
@@ -113,7 +113,7 @@ def test_a_diverged_replica_stops_its_trials_pack_or_only_itself(one_trial):
 
     watch = _PackWatch(2, None, "val_accuracy", stop_on_divergence=one_trial)
     watch.set_model(SimpleNamespace(stop_training=False))
-    watch.on_epoch_end(0, {"r0_replica_loss": 1.0, "r1_replica_loss": float("nan")})
+    watch.on_epoch_end(0, {"r0_loss": 1.0, "r1_loss": float("nan")})
     assert watch.diverged == {1: (0, pytest.approx(float("nan"), nan_ok=True))}
     assert watch.model.stop_training is one_trial
 

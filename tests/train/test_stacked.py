@@ -83,8 +83,10 @@ def test_each_layer_runs_once_for_all_replicas_except_those_that_do_not_stack(mo
     # each replica's slice starts as its own initial weights
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(kernels[1])[2], models[2].layers[-1].get_weights()[0])
     x = np.random.default_rng(0).normal(size=(5, 8, 8, 2)).astype("float32")
-    for r, out in enumerate(stacked.model([x] * 4)):
-        np.testing.assert_allclose(keras.ops.convert_to_numpy(out), models[r](x), rtol=1e-5, atol=1e-6)
+    out = keras.ops.convert_to_numpy(stacked.model([x] * 4))
+    assert out.shape == (5, 4, 3)  # one output, replica r's at [:, r]
+    for r, model in enumerate(models):
+        np.testing.assert_allclose(out[:, r], model(x), rtol=1e-5, atol=1e-6)
 
 
 def test_a_norm_clipping_optimizer_is_not_stacked():

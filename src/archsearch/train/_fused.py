@@ -5,17 +5,17 @@ hold the K replicas' weights stacked, each layer one op for all replicas. Where
 a model cannot be stacked, the pack is the graph described below, with each
 layer K times; either way its inputs, outputs, loss and logs are the same.
 
-The pack is a multi-input, multi-output model: replica r is the space's model
-built after ``set_seed(seeds[r])`` (so its initial weights and dropout seed
-generators are those of the separate fit with that seed), with an input of its
-own fed by its own pipeline, shuffled with its own seed (the separate fit's data
-order). The compiled loss is the SUM of the replicas' losses (Keras sums the
-losses of a multi-output model), so the gradient of each replica's weights is
-its own loss's gradient; one optimizer updates every variable, and Adam, SGD and
-RMSprop keep their state per variable, so each replica's updates are those of
-its separate fit. BatchNorm layers are per replica (each replica is its own
-model). The Keras logs ``r<i>_loss``, ``val_r<i>_accuracy``, ... become each
-replica's own ``loss``, ``val_accuracy``, ... curves.
+The pack is a multi-input model with one output ``[batch, K, ...]``: replica r
+is the space's model built after ``set_seed(seeds[r])`` (so its initial weights
+and dropout seed generators are those of the separate fit with that seed), with
+an input of its own fed by its own pipeline, shuffled with its own seed (the
+separate fit's data order), and its output at ``[:, r]``. Its loss is the SUM of
+the replicas' losses (``train/_head.py``), so the gradient of each replica's
+weights is its own loss's gradient; one optimizer updates every variable, and
+Adam, SGD and RMSprop keep their state per variable, so each replica's updates
+are those of its separate fit. BatchNorm layers are per replica (each replica is
+its own model). The head's logs ``r<i>_loss``, ``val_r<i>_accuracy``, ...
+become each replica's own ``loss``, ``val_accuracy``, ... curves.
 
 What differs from K separate fits: the order of floating-point operations in
 the fused graph (results agree to rounding; ``tests/train/test_fused.py``), the
@@ -41,6 +41,7 @@ import tensorflow as tf
 
 from archsearch.train._feed import _labeller, _tensors, val_batches
 from archsearch.train._fit import FitResult, fit_result, label_format, set_seed
+from archsearch.train._head import PackModel, ReplicaHead
 from archsearch.train._monitor import report_and_prune
 from archsearch.train._pack import pack_room
 from archsearch.train._stacked import StackNotFaster, StackRefused, stack_replicas
@@ -75,7 +76,8 @@ def replica_name(r: int) -> str:
 def fused_train_batches(
     dataset: Dataset, batch_size: int, seeds: Sequence[int], labels: str = "sparse", shuffle: bool = True
 ) -> tf.data.Dataset:
-    """K training streams zipped: batch i is a tuple of K batches, replica r's in the order ``seeds[r]`` gives.
+    """K training streams zipped: batch i is K inputs and the labels ``[batch, K, ...]``, replica r's in the order
+    ``seeds[r]`` gives.
 
     Replica r's stream is :func:`archsearch.train._feed.train_batches` with seed
     ``seeds[r]``, made under the same global seed as in that replica's separate
@@ -93,14 +95,14 @@ def fused_train_batches(
         streams.append(indices.batch(batch_size))
     shape = _labeller(labels, dataset.num_classes)
 
-    def gather(*batches: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-        return tuple(tf.gather(x, i) for i in batches), tuple(shape(tf.gather(y, i)) for i in batches)
+    def gather(*batches: Any) -> tuple[tuple[Any, ...], Any]:
+        return tuple(tf.gather(x, i) for i in batches), tf.stack([shape(tf.gather(y, i)) for i in batches], axis=1)
 
     return tf.data.Dataset.zip(tuple(streams)).map(gather).prefetch(tf.data.AUTOTUNE)
 
 
 def _fused_val_batches(dataset: Dataset, batch_size: int, k: int, labels: str) -> tf.data.Dataset:
-    return val_batches(dataset, batch_size, labels).map(lambda x, y: ((x,) * k, (y,) * k))
+    return val_batches(dataset, batch_size, labels).map(lambda x, y: ((x,) * k, tf.stack([y] * k, axis=1)))
 
 
 class _PackWatch(keras.callbacks.Callback):
@@ -120,9 +122,9 @@ class _PackWatch(keras.callbacks.Callback):
         self.pruned_epoch: int | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        logs = _named(logs or {}, self.k)
+        logs = logs or {}
         for r in range(self.k):
-            loss = logs.get(f"{replica_name(r)}_{_LOSS}")
+            loss = logs.get(f"{replica_name(r)}_loss")
             if r not in self.diverged and loss is not None and not math.isfinite(float(loss)):
                 self.diverged[r] = (epoch, float(loss))
         if self.diverged and (self.stop_on_divergence or len(self.diverged) == self.k):
@@ -135,39 +137,11 @@ class _PackWatch(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-_LOSS = "replica_loss"
-
-
-class _ReplicaLoss(keras.metrics.Mean):
-    """A replica's loss, averaged over batches weighted by their sizes, as Keras averages a separate fit's loss.
-
-    Keras's own per-output losses (``r0_loss``) weigh a batch by its static size,
-    which a ``tf.data`` batch does not have: the last, smaller batch would count
-    as much as a full one.
-    """
-
-    def __init__(self, loss: Any, name: str = _LOSS) -> None:
-        super().__init__(name=name)
-        self.loss = keras.losses.get(loss) if isinstance(loss, str | dict) else loss
-
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        value = keras.ops.mean(self.loss(y_true, y_pred))
-        super().update_state(value, sample_weight=keras.ops.cast(keras.ops.shape(y_pred)[0], self.dtype))
-
-
-def _named(logs: dict[str, Any], k: int) -> dict[str, Any]:
-    """Keras names a lone output's logs without its name (``accuracy``): add it, as with several (``r0_accuracy``)."""
-    if k != 1:
-        return logs
-    prefix = replica_name(0) + "_"
-    return {(f"val_{prefix}{key[4:]}" if key.startswith("val_") else prefix + key): v for key, v in logs.items()}
-
-
 def replica_logs(logs: dict[str, Any], r: int) -> dict[str, Any]:
-    """Replica ``r``'s Keras logs under the names a separate fit uses (``r1_replica_loss`` -> ``loss``).
+    """Replica ``r``'s Keras logs under the names a separate fit uses (``val_r1_loss`` -> ``val_loss``).
 
     Example:
-        >>> replica_logs({"loss": 3.0, "r1_loss": 1.6, "r1_replica_loss": 1.5, "val_r1_accuracy": 0.5}, 1)
+        >>> replica_logs({"loss": 3.0, "r1_loss": 1.5, "r10_loss": 1.2, "val_r1_accuracy": 0.5}, 1)
         {'loss': 1.5, 'val_accuracy': 0.5}
     """
     prefix = replica_name(r) + "_"
@@ -175,9 +149,8 @@ def replica_logs(logs: dict[str, Any], r: int) -> dict[str, Any]:
     for key, value in logs.items():
         val = key.startswith("val_")
         name = key[4:] if val else key
-        if name.startswith(prefix) and name != prefix + "loss":
-            name = name[len(prefix) :]
-            out[("val_" if val else "") + ("loss" if name == _LOSS else name)] = value
+        if name.startswith(prefix):
+            out[("val_" if val else "") + name[len(prefix) :]] = value
     return out
 
 
@@ -223,41 +196,38 @@ def check_fusable(model: keras.Model, hp: Any = None) -> None:
         raise FuseRefused("the optimizer clips by the global norm of all weights")
 
 
+class _Replicas(keras.layers.Layer):
+    """The replicas' outputs as one tensor ``[batch, K, ...]``."""
+
+    def call(self, outputs: Sequence[Any]) -> Any:
+        return keras.ops.stack(outputs, axis=1)
+
+
 def _graph_pack(models: Sequence[keras.Model], input_shape: Sequence[int]) -> keras.Model:
-    """The replicas side by side as one multi-input, multi-output graph (each layer K times)."""
+    """The replicas side by side as one multi-input graph (each layer K times), their outputs ``[batch, K, ...]``."""
     inputs = [keras.Input(tuple(input_shape), name=f"{replica_name(r)}_input") for r in range(len(models))]
-    pairs = enumerate(zip(models, inputs, strict=True))
-    outputs = [keras.layers.Identity(name=replica_name(r))(m(x)) for r, (m, x) in pairs]
-    return keras.Model(inputs, outputs, name="fused")
+    outputs = [m(x) for m, x in zip(models, inputs, strict=True)]
+    return keras.Model(inputs, _Replicas(name="replicas")(outputs), name="fused")
 
 
-def _compile_pack(models: Sequence[keras.Model], fused: keras.Model) -> keras.Model:
-    config = models[0].get_compile_config()
+def _compile_pack(models: Sequence[keras.Model], net: keras.Model, labels: str) -> PackModel:
+    """The pack: ``net`` with the replicas' loss and metrics (its head), compiled with their optimizer."""
 
     def optimizer(m: keras.Model) -> dict[str, Any]:
         return {k: v for k, v in m.optimizer.get_config().items() if k != "name"}
 
     if any(optimizer(m) != optimizer(models[0]) for m in models[1:]):
         raise FuseRefused("the replicas' optimizers differ")
-
-    def fresh(metrics: Any) -> Any:
-        if not metrics:
-            return metrics
-        return [keras.metrics.get(m) if isinstance(m, dict) else m for m in metrics]
-
-    names = [replica_name(r) for r in range(len(models))]
-    loss = models[0].loss
-    fused.compile(
+    classes = models[0].output_shape[-1]
+    y_true = keras.KerasTensor((None,) if labels == "sparse" else (None, classes if labels == "one_hot" else 1))
+    pack = PackModel(net.inputs, net.outputs[0], ReplicaHead(models[0], len(models), y_true), name=net.name)
+    config = models[0].get_compile_config()
+    pack.compile(
         optimizer=models[0].optimizer,  # unbuilt until this fit: it builds over every replica's weights
-        loss={n: loss for n in names},
-        metrics={n: [_ReplicaLoss(loss), *(fresh(config["metrics"]) or [])] for n in names},
-        weighted_metrics=(
-            {n: fresh(config["weighted_metrics"]) for n in names} if config["weighted_metrics"] else None
-        ),
         jit_compile=config["jit_compile"],
         steps_per_execution=config["steps_per_execution"],
     )
-    return fused
+    return pack
 
 
 def fit_fused(
@@ -322,7 +292,8 @@ def fit_fused(
         except StackRefused as err:
             if say is not None and not isinstance(err, StackNotFaster):
                 say(f"fusing seeds without stacking their weights: {err}")
-    fused = _compile_pack(models, stacked.model if stacked else _graph_pack(models, dataset.input_shape))
+    net = stacked.model if stacked else _graph_pack(models, dataset.input_shape)
+    fused = _compile_pack(models, net, labels)
     watch = _PackWatch(len(models), trial, monitor, stop_on_divergence)
     start = time.perf_counter()
     history = fused.fit(
@@ -338,7 +309,7 @@ def fit_fused(
         stacked.write_back()
     outcomes = []
     for r, (seed, model) in enumerate(zip(seeds, models, strict=True)):
-        logs = replica_logs(_named(history.history, len(models)), r)
+        logs = replica_logs(history.history, r)
         diverged = watch.diverged.get(r)
         if diverged is not None:  # a separate fit stops at the end of the epoch whose loss diverged
             logs = {k: v[: diverged[0] + 1] for k, v in logs.items()}

@@ -2,8 +2,8 @@
 
 :func:`stack_replicas` translates K built replicas of one architecture (a
 ``Sequential`` or functional model of Keras layers) into one model with K
-inputs and K outputs, as ``train/_fused.py``'s graph pack has, but whose layers
-each run once for all replicas. Between layers, a tensor holds the K replicas'
+inputs and one output ``[batch, K, ...]``, as ``train/_fused.py``'s graph pack
+has, but whose layers each run once for all replicas. Between layers, a tensor holds the K replicas'
 tensors side by side on its last axis (replica r's channels are
 ``[r*C, (r+1)*C)``), so that:
 
@@ -84,7 +84,8 @@ class _Slot:
 
 @dataclasses.dataclass
 class Stacked:
-    """The stacked model (inputs ``r<i>_input``, outputs ``r<i>``) and how its weights map to the replicas'."""
+    """The stacked model (inputs ``r<i>_input``; one output ``[batch, K, ...]``, replica i's at ``[:, i]``) and how
+    its weights map to the replicas'."""
 
     model: keras.Model
     slots: list[_Slot]
@@ -181,15 +182,20 @@ class _PerReplica(keras.layers.Layer):
         return keras.ops.concatenate(outs, axis=-1) if k > 1 else outs[0]
 
 
-class _Split(keras.layers.Layer):
-    """The stacked output's K slices, one per replica."""
+class _Unstack(keras.layers.Layer):
+    """The stacked output ``[b, *S, K*C]`` as ``[b, K, *S, C]``: replica r's output at ``[:, r]``."""
 
     def __init__(self, k: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.k = k
 
     def call(self, x: Any) -> Any:
-        return keras.ops.split(x, self.k, axis=-1) if self.k > 1 else [x]
+        inner = tuple(x.shape[1:-1])
+        y = keras.ops.reshape(x, (-1, *inner, self.k, x.shape[-1] // self.k))
+        return keras.ops.moveaxis(y, len(inner) + 1, 1) if inner else y
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return (input_shape[0], self.k, *input_shape[1:-1], input_shape[-1] // self.k)
 
 
 def _plain(layer: keras.layers.Layer) -> bool:
@@ -308,7 +314,6 @@ def stack_replicas(
         raise StackRefused(f"a layer does not take the stacked tensors ({type(err).__name__})") from None
     if isinstance(out, list | tuple | dict) or len(out.shape) < 2:
         raise StackRefused("the model's output is not one tensor per example")
-    outputs = [keras.layers.Identity(name=f"r{r}")(p) for r, p in enumerate(_Split(k, name="replicas")(out))]
-    result = Stacked(keras.Model(inputs, outputs, name="stacked"), slots, per_replica)
+    result = Stacked(keras.Model(inputs, _Unstack(k, name="replicas")(out), name="stacked"), slots, per_replica)
     result.load()
     return result
