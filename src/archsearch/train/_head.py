@@ -111,7 +111,7 @@ class ReplicaHead(keras.metrics.Metric):
         for i, metric in enumerate(self.own):
             metric.update_state(y_true[:, i % self.k], y_pred[:, i % self.k])
 
-    def result(self) -> dict[str, Any]:  # type: ignore[override]
+    def result(self) -> dict[str, Any]:
         means = keras.ops.divide_no_nan(self.sums, self.count)
         out = {}
         for r in range(self.k):
@@ -142,4 +142,4 @@ class PackModel(keras.Model):
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
         self.head.update_state(y, y_pred)
-        return self.get_metrics_result()  # type: ignore[no-any-return]
+        return self.get_metrics_result()
