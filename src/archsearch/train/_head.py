@@ -52,9 +52,14 @@ def _fresh(identifier: Any) -> Any:
     return identifier
 
 
-def _per_example(values: Any) -> Any:
-    """``[batch, K, ...]`` values to ``[batch, K]``: the mean over any further axes, as Keras's ``Mean`` does."""
-    return keras.ops.mean(values, axis=tuple(range(2, len(values.shape)))) if len(values.shape) > 2 else values
+def _per_example(values: Any, k: int) -> Any:
+    """``[batch, K, ...]`` values to ``[batch, K]``: the mean over any further axes, as Keras's ``Mean`` does.
+
+    A function that squeezes a last axis of 1 (the replica axis when K = 1) gives ``[batch]``: reshaped back.
+    """
+    if len(values.shape) > 2:
+        values = keras.ops.mean(values, axis=tuple(range(2, len(values.shape))))
+    return keras.ops.reshape(values, (-1, k))
 
 
 class ReplicaHead(keras.metrics.Metric):
@@ -97,7 +102,7 @@ class ReplicaHead(keras.metrics.Metric):
     def batch_losses(self, y_true: Any, y_pred: Any) -> Any:
         """Each replica's loss on this batch, ``[K]``, as its separate fit's compiled loss reduces it."""
         if self._stacked_loss:
-            values = _per_example(self.loss.call(y_true, y_pred))
+            values = _per_example(self.loss.call(y_true, y_pred), self.k)
             reduce = keras.ops.sum if self.loss.reduction == "sum" else keras.ops.mean
             return reduce(values, axis=0)
         return keras.ops.stack([self.loss(y_true[:, r], y_pred[:, r]) for r in range(self.k)])
@@ -105,7 +110,7 @@ class ReplicaHead(keras.metrics.Metric):
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         n = keras.ops.cast(keras.ops.shape(y_pred)[0], self.dtype)
         sums = [self.batch_losses(y_true, y_pred) * n]
-        sums += [keras.ops.sum(_per_example(fn(y_true, y_pred, **kw)), axis=0) for fn, kw in self._stacked]
+        sums += [keras.ops.sum(_per_example(fn(y_true, y_pred, **kw), self.k), axis=0) for fn, kw in self._stacked]
         self.sums.assign_add(keras.ops.cast(keras.ops.stack(sums), self.dtype))
         self.count.assign_add(n)
         for i, metric in enumerate(self.own):
