@@ -125,3 +125,23 @@ def test_pack_room_follows_fuse_max_and_memory():
     big = keras.Sequential([keras.Input((4096,)), keras.layers.Dense(4096), keras.layers.Dense(4096)])
     room, need, budget = pack_room(big, 16, 10**6)
     assert need > 500 and room == max(1, int(budget // need))
+
+
+@pytest.mark.parametrize("stack", [True, False])
+def test_a_functional_model_built_with_a_list_of_one_output_fuses_as_its_separate_fits(stack):
+    def build() -> keras.Model:
+        inputs = keras.Input((6,))
+        model = keras.Model(inputs, [keras.layers.Dense(3, activation="softmax")(inputs)])
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["acc"])
+        return model
+
+    ds, seeds = _dataset(), [4, 9]
+    separate = [_separate(build, ds, s, shuffle=True)[0] for s in seeds]
+    clear_session()
+    said: list[str] = []
+    fused = fit_fused(build, ds, seeds, epochs=3, batch_size=16, stack=stack, say=said.append)
+    assert said == [] and all(o.stacked == stack for o in fused)
+    for result, outcome in zip(separate, fused, strict=True):
+        assert sorted(outcome.result.history) == sorted(result.history)
+        for key, curve in result.history.items():
+            np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)

@@ -206,8 +206,13 @@ class _Replicas(keras.layers.Layer):
 def _graph_pack(models: Sequence[keras.Model], input_shape: Sequence[int]) -> keras.Model:
     """The replicas side by side as one multi-input graph (each layer K times), their outputs ``[batch, K, ...]``."""
     inputs = [keras.Input(tuple(input_shape), name=f"{replica_name(r)}_input") for r in range(len(models))]
-    outputs = [m(x) for m, x in zip(models, inputs, strict=True)]
+    outputs = [_one(m(x)) for m, x in zip(models, inputs, strict=True)]
     return keras.Model(inputs, _Replicas(name="replicas")(outputs), name="fused")
+
+
+def _one(output: Any) -> Any:
+    """A model's one output (a functional model built with ``outputs=[x]`` gives ``[x]``)."""
+    return output[0] if isinstance(output, list | tuple) and len(output) == 1 else output
 
 
 def _compile_pack(models: Sequence[keras.Model], net: keras.Model, labels: str) -> PackModel:
@@ -218,7 +223,8 @@ def _compile_pack(models: Sequence[keras.Model], net: keras.Model, labels: str) 
 
     if any(optimizer(m) != optimizer(models[0]) for m in models[1:]):
         raise FuseRefused("the replicas' optimizers differ")
-    classes = models[0].output_shape[-1]
+    shape = models[0].output_shape
+    classes = (shape[0] if isinstance(shape, list) else shape)[-1]  # a functional model's [output] too
     y_true = keras.KerasTensor((None,) if labels == "sparse" else (None, classes if labels == "one_hot" else 1))
     pack = PackModel(net.inputs, net.outputs[0], ReplicaHead(models[0], len(models), y_true), name=net.name)
     config = models[0].get_compile_config()

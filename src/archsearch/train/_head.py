@@ -74,7 +74,8 @@ class ReplicaHead(keras.metrics.Metric):
     def __init__(self, replica: keras.Model, k: int, y_true: Any, name: str = "replicas") -> None:
         super().__init__(name=name)
         self.k = k
-        y_pred = keras.KerasTensor(replica.output_shape)
+        shape = replica.output_shape
+        y_pred = keras.KerasTensor(shape[0] if isinstance(shape, list) else shape)  # a functional model's [output]
         self.loss = resolve_loss(replica.loss, y_true, y_pred)
         stacked = _keras_own(getattr(self.loss, "fn", None))  # one of Keras's loss functions, wrapped
         self._stacked_loss = stacked and (self.loss.reduction in _MEAN or self.loss.reduction == "sum")

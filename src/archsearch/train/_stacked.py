@@ -312,6 +312,8 @@ def stack_replicas(
         out = run_through_graph(graphs[0], x, stacked)
     except (ValueError, TypeError, NotImplementedError) as err:  # a layer that does not take the stacked shapes
         raise StackRefused(f"a layer does not take the stacked tensors ({type(err).__name__})") from None
+    if isinstance(out, list | tuple) and len(out) == 1:  # a functional model built with outputs=[x]
+        out = out[0]
     if isinstance(out, list | tuple | dict) or len(out.shape) < 2:
         raise StackRefused("the model's output is not one tensor per example")
     result = Stacked(keras.Model(inputs, _Unstack(k, name="replicas")(out), name="stacked"), slots, per_replica)
