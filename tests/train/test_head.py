@@ -96,3 +96,22 @@ def test_a_pack_of_one_seed_with_one_hot_labels_and_a_users_metric_is_its_separa
     assert sorted(fused.result.history) == sorted(separate.history)
     for key, curve in separate.history.items():
         np.testing.assert_allclose(fused.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
+
+
+def test_a_steps_losses_are_computed_once_for_the_gradient_and_the_logs(monkeypatch):
+    recomputed: list[bool] = []
+    update = ReplicaHead.update_state
+
+    def spy(self, y_true, y_pred, sample_weight=None, losses=None):
+        recomputed.append(losses is None)
+        return update(self, y_true, y_pred, losses=losses)
+
+    monkeypatch.setattr(ReplicaHead, "update_state", spy)
+    fit_fused(_build_dense, _dataset(), [1, 2], epochs=1, batch_size=16)
+    assert recomputed and not any(recomputed)  # every traced train and test step reused compute_loss's losses
+
+
+def _build_dense() -> keras.Model:
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model

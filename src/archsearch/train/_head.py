@@ -108,9 +108,10 @@ class ReplicaHead(keras.metrics.Metric):
             return reduce(values, axis=0)
         return keras.ops.stack([self.loss(y_true[:, r], y_pred[:, r]) for r in range(self.k)])
 
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None, losses: Any = None) -> None:
+        """Add a batch; ``losses``: its :meth:`batch_losses`, where the caller has them already."""
         n = keras.ops.cast(keras.ops.shape(y_pred)[0], self.dtype)
-        sums = [self.batch_losses(y_true, y_pred) * n]
+        sums = [(self.batch_losses(y_true, y_pred) if losses is None else losses) * n]
         sums += [keras.ops.sum(_per_example(fn(y_true, y_pred, **kw), self.k), axis=0) for fn, kw in self._stacked]
         self.sums.assign_add(keras.ops.cast(keras.ops.stack(sums), self.dtype))
         self.count.assign_add(n)
@@ -140,12 +141,18 @@ class PackModel(keras.Model):
     def __init__(self, inputs: Sequence[Any], outputs: Any, head: ReplicaHead, **kwargs: Any) -> None:
         super().__init__(inputs, outputs, **kwargs)
         self.head = head  # tracked: among the model's metrics, so Keras resets it each epoch and logs its result
+        self._step: dict[str, Any] = {}  # this step's outputs and their losses, from compute_loss to compute_metrics
 
     def compute_loss(
         self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None, training: bool = True
     ) -> Any:
-        return keras.ops.sum(self.head.batch_losses(y, y_pred))
+        losses = self.head.batch_losses(y, y_pred)
+        self._step.update({"y_pred": y_pred, "losses": losses})
+        return keras.ops.sum(losses)
 
     def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
-        self.head.update_state(y, y_pred)
+        # Keras's train and test steps call compute_loss first with the same outputs: their losses, not computed again
+        same = self._step.get("y_pred") is y_pred
+        self.head.update_state(y, y_pred, losses=self._step.get("losses") if same else None)
+        self._step.clear()
         return self.get_metrics_result()
