@@ -116,7 +116,7 @@ def test_ask_stopped_by_each_signal_to_its_group_then_resumed(tmp_path, write_sp
 
 
 # --on-stop prune was left out after 1 of 4 runs failed on a loaded machine (2026-12-06); on 2026-12-07 it passed
-# 21 of 21 runs, 15 of them with 3-4 busy processes beside it, after that session's fixes to the stop path.
+# 21 of 21 runs, 15 of them with 3-4 busy processes beside it. The earlier failure's cause was not found.
 @pytest.mark.parametrize("on_stop", ["fail", "prune"])
 def test_request_stop_from_a_timer_thread_ends_the_trial_with_its_reason(tmp_path, write_space, monkeypatch, on_stop):
     import optuna
