@@ -116,3 +116,26 @@ def test_a_cnn_on_a_cpu_trains_as_a_graph_pack_by_choice_and_nothing_is_said():
     said: list[str] = []
     fused = fit_fused(_cnn, _images(), [1, 2], epochs=1, batch_size=32, say=said.append)
     assert not any(o.stacked for o in fused) and len(fused) == 2 and said == []
+
+
+def test_grouped_convolutions_as_a_gpu_stacks_them_train_each_replica_as_its_separate_fit(monkeypatch):
+    # On a GPU a convolution of several channels stacks as one grouped convolution; no GPU here, so the same
+    # pack is forced on the CPU (Keras runs it through XLA there: slow, but the same arithmetic).
+    import functools
+
+    from archsearch.train import _fused
+
+    monkeypatch.setattr(_fused, "stack_replicas", functools.partial(stack_replicas, grouped_conv=True))
+    ds, seeds = _images(channels=2), [3, 77]
+    separate = []
+    for seed in seeds:
+        clear_session()
+        set_seed(seed)
+        separate.append(fit_model(_cnn(), ds, epochs=2, batch_size=16, seed=seed))
+    clear_session()
+    fused = fit_fused(_cnn, ds, seeds, epochs=2, batch_size=16)
+    assert all(o.stacked for o in fused)
+    for result, outcome in zip(separate, fused, strict=True):
+        for key, curve in result.history.items():
+            np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
+        np.testing.assert_array_equal(outcome.result.correct_val, result.correct_val)
