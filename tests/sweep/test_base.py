@@ -10,6 +10,15 @@ from archsearch.sweep import Step, base_note, freeze_best_base
 from archsearch.sweep._base import recorded_bases
 
 
+def _search(tmp_path, *trials: tuple[float, int]) -> tuple[str, optuna.Study]:
+    """A search study in a SQLite file under ``tmp_path`` (its URL and the study), with (value, layers) trials."""
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+    search = optuna.create_study(study_name="digits_quick", storage=storage, direction="maximize")
+    for value, layers in trials:
+        _trial(search, value, layers)
+    return storage, search
+
+
 def _trial(study: optuna.Study, value: float, layers: int) -> None:
     study.add_trial(
         optuna.trial.create_trial(
@@ -19,10 +28,7 @@ def _trial(study: optuna.Study, value: float, layers: int) -> None:
 
 
 def test_the_first_best_is_frozen_and_a_new_best_is_added_as_a_base_of_the_same_study(tmp_path):
-    storage = f"sqlite:///{tmp_path}/optuna.db"
-    search = optuna.create_study(study_name="digits_quick", storage=storage, direction="maximize")
-    _trial(search, 0.90, 1)
-    _trial(search, 0.95, 2)
+    storage, search = _search(tmp_path, (0.90, 1), (0.95, 2))
     root = tmp_path / "sweeps"
     step = Step(2, "ask", "spaces/digits_quick.py", ("--factor", "dropout", "--base", "best", "--storage", storage))
     args = freeze_best_base(step.argv(), step, root, "2026-12-06")
@@ -45,10 +51,7 @@ def test_the_first_best_is_frozen_and_a_new_best_is_added_as_a_base_of_the_same_
 
 
 def test_a_base_file_of_an_earlier_version_is_read_as_the_first_base(tmp_path):
-    storage = f"sqlite:///{tmp_path}/optuna.db"
-    search = optuna.create_study(study_name="digits_quick", storage=storage, direction="maximize")
-    _trial(search, 0.95, 2)
-    _trial(search, 0.97, 3)
+    storage, search = _search(tmp_path, (0.95, 2), (0.97, 3))
     root = tmp_path / "sweeps"
     root.mkdir()
     (root / "step-2-base.json").write_text('{"layers": 2}')
@@ -61,9 +64,7 @@ def test_a_base_file_of_an_earlier_version_is_read_as_the_first_base(tmp_path):
 
 
 def test_with_matched_sizes_the_first_base_stays_and_a_new_best_is_said(tmp_path):
-    storage = f"sqlite:///{tmp_path}/optuna.db"
-    search = optuna.create_study(study_name="digits_quick", storage=storage, direction="maximize")
-    _trial(search, 0.90, 1)
+    storage, search = _search(tmp_path, (0.90, 1))
     root = tmp_path / "sweeps"
     options = ("--factor", "layers", "--base", "best", "--match-size", "auto", "--storage", storage)
     step = Step(2, "ask", "spaces/digits_quick.py", options)
@@ -76,8 +77,7 @@ def test_with_matched_sizes_the_first_base_stays_and_a_new_best_is_said(tmp_path
 
 
 def test_other_steps_and_a_search_without_trials_are_left_alone(tmp_path):
-    storage = f"sqlite:///{tmp_path}/optuna.db"
-    optuna.create_study(study_name="digits_quick", storage=storage, direction="maximize")
+    storage, _ = _search(tmp_path)
     run = Step(1, "run", "spaces/digits_quick.py", ("--trials", "3"))
     assert freeze_best_base(run.argv(), run, tmp_path, "2026-12-06") == run.argv()
     ask = Step(2, "ask", "spaces/digits_quick.py", ("--factor", "layers", "--base", "best", "--storage", storage))
@@ -97,9 +97,7 @@ def test_a_step_without_storage_looks_in_the_storage_the_command_line_passes(tmp
 
 
 def test_a_second_machine_takes_the_first_machines_base_so_both_ask_in_one_study(tmp_path):
-    storage = f"sqlite:///{tmp_path}/optuna.db"  # one storage for both machines (PostgreSQL in real use)
-    search = optuna.create_study(study_name="digits_quick", storage=storage, direction="maximize")
-    _trial(search, 0.95, 2)
+    storage, search = _search(tmp_path, (0.95, 2))  # one storage for both machines (PostgreSQL in real use)
     step = Step(2, "ask", "spaces/digits_quick.py", ("--factor", "dropout", "--base", "best", "--storage", storage))
     a, b = tmp_path / "a" / "nightly", tmp_path / "b" / "nightly"  # each machine's own mlruns/sweeps/<plan>
     freeze_best_base(step.argv(), step, a, "2026-12-06")
