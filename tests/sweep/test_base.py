@@ -51,7 +51,7 @@ def test_the_first_best_is_frozen_and_a_new_best_is_added_as_a_base_of_the_same_
 
 
 def test_a_base_file_of_an_earlier_version_is_read_as_the_first_base(tmp_path):
-    storage, search = _search(tmp_path, (0.95, 2), (0.97, 3))
+    storage, _ = _search(tmp_path, (0.95, 2), (0.97, 3))
     root = tmp_path / "sweeps"
     root.mkdir()
     (root / "step-2-base.json").write_text('{"layers": 2}')
