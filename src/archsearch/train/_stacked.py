@@ -49,7 +49,8 @@ __all__ = ["CPU_STACKS_CONV", "StackNotFaster", "StackRefused", "Stacked", "stac
 
 # Without grouped convolutions (on a CPU), a net with convolutions is not stacked: bench/results/fused.md
 # measured its stacked pack (depthwise first convolution, the others per replica) slower than its graph pack
-# at K = 8 (1.21x and 0.65x of separate fits in two runs, against 0.92x and 0.50x). True stacks it anyway.
+# at K = 8 under load (1.21x and 0.65x of separate fits in two runs, against 0.92x and 0.50x), and within noise
+# of it on a quiet machine (0.66-0.76x against 0.64-0.87x at K = 2-8, 2026-12-07). True stacks it anyway.
 CPU_STACKS_CONV = False
 
 _ELEMENTWISE = {"linear", "relu", "sigmoid", "tanh", "elu", "selu", "gelu", "silu", "swish", "softplus"}
