@@ -31,7 +31,7 @@ def _build(dropout: float = 0.0, regularize: bool = False, optimizer: str | None
         model = keras.Sequential(
             [
                 keras.Input((6,)),
-                keras.layers.Dense(16, activation="relu", kernel_regularizer=reg),
+                keras.layers.Dense(16, activation="relu", kernel_regularizer=reg, activity_regularizer=reg),
                 keras.layers.Dropout(dropout),
                 keras.layers.Dense(3, activation="softmax"),
             ]
@@ -113,10 +113,28 @@ def _clipping():
     return model
 
 
-@pytest.mark.parametrize("build, why", [(_build(regularize=True), "regularization"), (_clipping, "global norm")])
-def test_what_cannot_be_fused_is_refused_with_a_reason(build, why):
-    with pytest.raises(FuseRefused, match=why):
-        fit_fused(build, _dataset(), [1, 2], epochs=1, batch_size=16)
+def test_what_cannot_be_fused_is_refused_with_a_reason():
+    with pytest.raises(FuseRefused, match="global norm"):
+        fit_fused(_clipping, _dataset(), [1, 2], epochs=1, batch_size=16)
+
+
+def test_regularized_replicas_train_as_a_graph_pack_each_with_its_own_penalties():
+    # L2 on a kernel and on its activity, and dropout: each replica's loss (logged, validated and differentiated)
+    # includes its own penalty, as its separate fit's does; a stacked layer would share the replicas' weights, so it
+    # is a graph pack
+    ds, seeds, build = _dataset(), [5, 61], _build(0.3, regularize=True)
+    separate = [_separate(build, ds, s, shuffle=True) for s in seeds]
+    clear_session()
+    models: list[keras.Model] = []
+    said: list[str] = []
+    fused = fit_fused(lambda: models.append(build()) or models[-1], ds, seeds, epochs=3, batch_size=16, say=said.append)
+    assert not any(o.stacked for o in fused) and len(said) == 1 and "regularization" in said[0]
+    for (result, weights), outcome, model in zip(separate, fused, models, strict=True):
+        assert sorted(outcome.result.history) == sorted(result.history)
+        for key, curve in result.history.items():
+            np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
+        for got, want in zip(model.get_weights(), weights, strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
 def test_pack_room_follows_fuse_max_and_memory():

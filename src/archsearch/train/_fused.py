@@ -17,11 +17,14 @@ are those of its separate fit. BatchNorm layers are per replica (each replica is
 its own model). The head's logs ``r<i>_loss``, ``val_r<i>_accuracy``, ...
 become each replica's own ``loss``, ``val_accuracy``, ... curves.
 
+A replica's regularization penalties (``kernel_regularizer``, an activity
+regularizer: its ``model.losses``) are its own: its loss, logged and differentiated,
+includes them, as its separate fit's does. Such replicas train as a graph pack
+(a stacked layer would hold every replica's weights under one regularizer).
+
 What differs from K separate fits: the order of floating-point operations in
-the fused graph (results agree to rounding; ``tests/train/test_fused.py``), the
-time (the pack's fit time is shared equally among its replicas), and a
-replica's logged ``loss`` leaves out regularization penalties (a model with
-``kernel_regularizer`` is not fused; see :func:`fuse_refusal`).
+the fused graph (results agree to rounding; ``tests/train/test_fused.py``) and
+the time (the pack's fit time is shared equally among its replicas).
 
 Example:
     >>> outcomes = fit_fused(lambda: build(hp), dataset, [7, 1000010], epochs=3, batch_size=32)  # doctest: +SKIP
@@ -171,8 +174,7 @@ def check_fusable(model: keras.Model, hp: Any = None) -> None:
     """Raise :class:`FuseRefused` when this built model cannot be one replica of a pack.
 
     Refused: a model that trains itself (``train_step``/``compute_loss``
-    overridden), several outputs, regularization penalties (a replica's logged
-    loss would leave them out), an optimizer whose update couples variables
+    overridden), several outputs, an optimizer whose update couples variables
     (``global_clipnorm``), and a builder that asked for fit callbacks (they act on
     one model: ReduceLROnPlateau, EarlyStopping, ...).
     """
@@ -189,8 +191,6 @@ def check_fusable(model: keras.Model, hp: Any = None) -> None:
         raise FuseRefused("the model has several outputs")
     if isinstance(model.loss, list | tuple | dict):
         raise FuseRefused("the model has several losses")
-    if model.losses:
-        raise FuseRefused("the model has regularization losses, which a replica's logged loss would leave out")
     optimizer = model.optimizer
     if optimizer is None or getattr(optimizer, "global_clipnorm", None):
         raise FuseRefused("the optimizer clips by the global norm of all weights")
@@ -226,7 +226,8 @@ def _compile_pack(models: Sequence[keras.Model], net: keras.Model, labels: str) 
     shape = models[0].output_shape
     classes = (shape[0] if isinstance(shape, list) else shape)[-1]  # a functional model's [output] too
     y_true = keras.KerasTensor((None,) if labels == "sparse" else (None, classes if labels == "one_hot" else 1))
-    pack = PackModel(net.inputs, net.outputs[0], ReplicaHead(models[0], len(models), y_true), name=net.name)
+    head = ReplicaHead(models[0], len(models), y_true)
+    pack = PackModel(net.inputs, net.outputs[0], head, penalties=lambda: [m.losses for m in models], name=net.name)
     config = models[0].get_compile_config()
     pack.compile(
         optimizer=models[0].optimizer,  # unbuilt until this fit: it builds over every replica's weights

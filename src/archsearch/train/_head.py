@@ -12,7 +12,8 @@ copies of each (``bench/results/fused.md``: about half of a stacked pack's first
 epoch).
 
 :class:`PackModel` is the pack's Keras model: its ``compute_loss`` is the sum of
-the replicas' losses (so each replica's weights get its own loss's gradient),
+the replicas' losses, each with its own regularization penalties (so each
+replica's weights get its own loss's gradient),
 and its ``compute_metrics`` updates the head, which logs ``r<i>_loss``,
 ``r<i>_accuracy``, ... as replica i's separate fit logs ``loss``,
 ``accuracy``, ... (a mean over the epoch's batches, weighted by their sizes).
@@ -35,6 +36,13 @@ _MEAN = ("sum_over_batch_size", "mean", "mean_with_sample_weight")
 
 def _keras_own(fn: Any) -> bool:
     return str(getattr(fn, "__module__", "")).startswith("keras.")
+
+
+def _total(values: Sequence[Any]) -> Any:
+    total = keras.ops.zeros(())
+    for value in values:
+        total = total + keras.ops.cast(value, total.dtype)
+    return total
 
 
 def _listed(metrics: Any) -> list[Any]:
@@ -138,15 +146,27 @@ class ReplicaHead(keras.metrics.Metric):
 class PackModel(keras.Model):
     """A pack: a functional model whose loss is the sum of its replicas' losses and whose metrics are its head's."""
 
-    def __init__(self, inputs: Sequence[Any], outputs: Any, head: ReplicaHead, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        inputs: Sequence[Any],
+        outputs: Any,
+        head: ReplicaHead,
+        penalties: Callable[[], Sequence[Sequence[Any]]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``penalties``: each replica's regularization losses (its ``model.losses``), read in the training step."""
         super().__init__(inputs, outputs, **kwargs)
         self.head = head  # tracked: among the model's metrics, so Keras resets it each epoch and logs its result
+        self._penalties = [penalties]  # a function, not a layer or a variable: nothing for Keras to track
         self._step: dict[str, Any] = {}  # this step's outputs and their losses, from compute_loss to compute_metrics
 
     def compute_loss(
         self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None, training: bool = True
     ) -> Any:
         losses = self.head.batch_losses(y, y_pred)
+        penalties = self._penalties[0]() if self._penalties[0] is not None else []
+        if any(penalties):  # each replica's loss includes its own penalties, as its separate fit's loss does
+            losses = losses + keras.ops.stack([_total(p) for p in penalties])
         self._step.update({"y_pred": y_pred, "losses": losses})
         return keras.ops.sum(losses)
 

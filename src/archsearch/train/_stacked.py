@@ -30,7 +30,8 @@ variable mixes the replicas). Results agree with separate fits to rounding
 
 What cannot be stacked raises :class:`StackRefused` (the caller falls back to
 the graph pack): a nested model, a ``keras.ops`` call in the graph, a layer with
-several outputs, channels-first data, a norm-clipping or loss-scaling optimizer.
+several outputs, channels-first data, a norm-clipping or loss-scaling optimizer,
+regularization (a replica's penalty is computed from its own weights).
 """
 
 from __future__ import annotations
@@ -283,6 +284,8 @@ def stack_replicas(
         raise StackRefused("the optimizer clips by a norm, which a stacked weight's slices would share")
     if "LossScale" in type(optimizer).__name__:
         raise StackRefused("a loss-scaling optimizer skips a step for every replica when one overflows")
+    if models[0].losses or any(getattr(layer, "activity_regularizer", None) for layer in models[0].layers):
+        raise StackRefused("each replica's regularization penalty needs its own weights, which a stacked layer shares")
     if grouped_conv is None:
         import tensorflow as tf
 
