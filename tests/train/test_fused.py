@@ -64,6 +64,15 @@ def _separate(build, ds, seed, shuffle):
     return result, [w.copy() for w in model.get_weights()]
 
 
+def assert_like_separate(outcome, result, model=None, weights=None) -> None:
+    """A fused replica's curves (and, given, its weights) are its separate fit's, to rounding."""
+    assert sorted(outcome.result.history) == sorted(result.history)
+    for key, curve in result.history.items():
+        np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
+    for got, want in zip(model.get_weights() if model else [], weights or [], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
 def test_a_fused_pack_reproduces_each_separate_fit_stacked_or_as_a_graph():
     # Shuffled data and dropout: the hardest case (each replica's data order and dropout masks must be its own).
     shuffle, ds, seeds, build = True, _dataset(), [11, 1000014], _build(0.3)
@@ -82,11 +91,7 @@ def test_a_fused_pack_reproduces_each_separate_fit_stacked_or_as_a_graph():
         )
         assert [o.seed for o in fused] == seeds and all(o.stacked == stack for o in fused)
         for (result, weights), outcome, model in zip(separate, fused, models, strict=True):
-            assert sorted(outcome.result.history) == sorted(result.history)
-            for key, curve in result.history.items():
-                np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
-            for got, want in zip(model.get_weights(), weights, strict=True):
-                np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+            assert_like_separate(outcome, result, model, weights)
             np.testing.assert_array_equal(outcome.result.correct_val, result.correct_val)
             assert outcome.result.params_count == result.params_count
             assert outcome.diverged_epoch is None and outcome.pruned_epoch is None
@@ -130,11 +135,7 @@ def test_regularized_replicas_train_as_a_graph_pack_each_with_its_own_penalties(
     fused = fit_fused(lambda: models.append(build()) or models[-1], ds, seeds, epochs=3, batch_size=16, say=said.append)
     assert not any(o.stacked for o in fused) and len(said) == 1 and "regularization" in said[0]
     for (result, weights), outcome, model in zip(separate, fused, models, strict=True):
-        assert sorted(outcome.result.history) == sorted(result.history)
-        for key, curve in result.history.items():
-            np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
-        for got, want in zip(model.get_weights(), weights, strict=True):
-            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        assert_like_separate(outcome, result, model, weights)
 
 
 def test_pack_room_follows_fuse_max_and_memory():
@@ -160,6 +161,4 @@ def test_a_functional_model_built_with_a_list_of_one_output_fuses_as_its_separat
     fused = fit_fused(build, ds, seeds, epochs=3, batch_size=16, stack=stack, say=said.append)
     assert said == [] and all(o.stacked == stack for o in fused)
     for result, outcome in zip(separate, fused, strict=True):
-        assert sorted(outcome.result.history) == sorted(result.history)
-        for key, curve in result.history.items():
-            np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
+        assert_like_separate(outcome, result)

@@ -9,7 +9,7 @@ import pytest
 from archsearch.train import clear_session, fit_model, set_seed
 from archsearch.train._fused import fit_fused
 from archsearch.train._head import ReplicaHead
-from tests.train.test_fused import _dataset
+from tests.train.test_fused import _dataset, assert_like_separate
 
 
 def _hit(y_true, y_pred):  # a metric function of the user's: the head runs it per replica, on its slice
@@ -93,9 +93,7 @@ def test_a_pack_of_one_seed_with_one_hot_labels_and_a_users_metric_is_its_separa
     separate = fit_model(build(), ds, epochs=2, batch_size=16, seed=7)
     clear_session()
     (fused,) = fit_fused(build, ds, [7], epochs=2, batch_size=16)
-    assert sorted(fused.result.history) == sorted(separate.history)
-    for key, curve in separate.history.items():
-        np.testing.assert_allclose(fused.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
+    assert_like_separate(fused, separate)
 
 
 def test_a_steps_losses_are_computed_once_for_the_gradient_and_the_logs(monkeypatch):

@@ -10,6 +10,7 @@ from archsearch.data import Dataset
 from archsearch.train import clear_session, fit_model, set_seed
 from archsearch.train._fused import fit_fused
 from archsearch.train._stacked import StackNotFaster, StackRefused, stack_replicas
+from tests.train.test_fused import assert_like_separate
 
 
 def _images(channels: int = 2) -> Dataset:
@@ -56,11 +57,7 @@ def test_a_stacked_cnn_pack_trains_each_replica_as_its_separate_fit(monkeypatch)
     fused = fit_fused(lambda: models.append(_cnn(channels=1)) or models[-1], ds, seeds, epochs=2, batch_size=16)
     assert all(o.stacked for o in fused)
     for (result, weights), outcome, model in zip(separate, fused, models, strict=True):
-        assert sorted(outcome.result.history) == sorted(result.history)
-        for key, curve in result.history.items():
-            np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
-        for got, want in zip(model.get_weights(), weights, strict=True):  # BatchNorm's moving statistics too
-            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        assert_like_separate(outcome, result, model, weights)  # BatchNorm's moving statistics among the weights
         np.testing.assert_array_equal(outcome.result.correct_val, result.correct_val)
 
 
@@ -136,6 +133,5 @@ def test_grouped_convolutions_as_a_gpu_stacks_them_train_each_replica_as_its_sep
     fused = fit_fused(_cnn, ds, seeds, epochs=2, batch_size=16)
     assert all(o.stacked for o in fused)
     for result, outcome in zip(separate, fused, strict=True):
-        for key, curve in result.history.items():
-            np.testing.assert_allclose(outcome.result.history[key], curve, rtol=1e-4, atol=1e-5, err_msg=key)
+        assert_like_separate(outcome, result)
         np.testing.assert_array_equal(outcome.result.correct_val, result.correct_val)
