@@ -48,3 +48,19 @@ def test_probe_finds_conditional_hyperparameters_and_counts(write_space):
     assert set(declared(builds)) == {"wide", "units"}
     assert set(declared_params(space)) == {"wide"}  # defaults leave the branch inactive
     assert built_hp(space, {"wide": True}).values == {"wide": True, "units": 16}
+
+
+def test_a_builder_that_raises_before_any_trial_is_one_line_naming_its_file_line_and_values(write_space):
+    from archsearch.errors import SpaceError
+    from tests.conftest import TINY_SPACE
+
+    bad = "    if hp.Choice('units', [8, 16]) == 16:\n        model.add(1)\n    return model\n"
+    body = TINY_SPACE.replace("    return model\n", bad)
+    path = write_space(body, "broken.py")
+    line = body.splitlines().index("        model.add(1)") + 1
+    assert built_hp(load_space(path)).values == {"units": 8}  # the default values build
+    with pytest.raises(SpaceError) as raised:
+        built_hp(load_space(path), {"units": 16})
+    message = str(raised.value)
+    assert message.startswith(f"{path}:{line}: build() with {{'units': 16}} raised ")
+    assert "\n" not in message

@@ -94,6 +94,11 @@ class Space:
 
         return type(self.hypermodel).fit is not keras_tuner.HyperModel.fit
 
+    def raised(self, err: BaseException, doing: str) -> SpaceError:
+        """One line for an exception the space's own code raised: its line in the space file, the exception, and
+        what archsearch was doing (``"build() with the default values"``)."""
+        return _raised_in(self.path, err, doing)
+
     def call_build(self, hp: Any, input_shape: tuple[int, ...], num_classes: int) -> Any:
         """Call the builder with the arguments its signature asks for."""
         offered = {"hp": hp, "input_shape": tuple(input_shape), "num_classes": num_classes}
@@ -204,10 +209,14 @@ def _import(path: Path, source: bytes) -> Any:
         exec(code, vars(module))
     except Exception as err:  # the user's module raised while importing
         del sys.modules[module_name]
-        frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == str(path)]
-        line = f":{frames[-1].lineno}" if frames else ""
-        raise SpaceError(f"{path}{line}: the space file raised {type(err).__name__}: {err}") from err
+        raise _raised_in(path, err, "the space file") from err
     return module
+
+
+def _raised_in(path: Path, err: BaseException, doing: str) -> SpaceError:
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == str(path)]
+    line = f":{frames[-1].lineno}" if frames else ""
+    return SpaceError(f"{path}{line}: {doing} raised {type(err).__name__}: {err}")
 
 
 def _check_build_signature(path: Path, build: Callable[..., Any]) -> None:

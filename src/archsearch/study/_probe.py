@@ -135,7 +135,10 @@ def built_hp(space: Space, values: Mapping[str, Any] | None = None) -> FixedHype
     """The hp object after one build with ``values`` (others at their defaults): ``.values`` and ``.params``.
 
     Builds the model once (Keras is imported); inactive conditional branches are
-    only seen when ``values`` activates them. A builder that raises raises here.
+    only seen when ``values`` activates them.
+
+    Raises:
+        SpaceError: the builder raised (one line: the space file's line and the exception).
     """
     from archsearch import train
     from archsearch.space import FixedHyperParameters
@@ -144,6 +147,11 @@ def built_hp(space: Space, values: Mapping[str, Any] | None = None) -> FixedHype
     shape, classes = input_shape(space)
     try:
         probe(space, hp, shape, classes, keep_errors=False, count=False)
+    except UsageError:
+        raise
+    except Exception as err:  # the builder's own bug, before any trial: one line naming its file and line
+        with_values = f"with {dict(values)}" if values else "with the default values"
+        raise space.raised(err, f"build() {with_values}") from err
     finally:
         train.clear_session()
     return hp
