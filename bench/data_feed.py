@@ -1,5 +1,8 @@
 """Feeding Keras: NumPy arrays vs the ``tf.data`` pipelines archsearch uses, same model and data.
 
+The pipelines run without tf.data's autotuning (``_feed.AUTOTUNE``); the feed
+``tf.data+autotune`` is the same pipeline with it, as before 2026-12-07.
+
 The data is what ``load_dataset`` returns (float32 arrays in memory): scikit-learn's
 digits (the offline default, 8x8, dense model) and a generated 28x28 set the size
 of notMNIST_small (dense and CNN), batch 128. Each feed trains ``--epochs`` epochs
@@ -44,6 +47,9 @@ class _EpochTimes:
         return Timer()
 
 
+FEEDS = ("arrays", "tf.data", "tf.data+autotune")
+
+
 def _model(kind: str, shape: tuple[int, ...]):
     import keras
 
@@ -66,6 +72,7 @@ def run(feed: str, kind: str, ds, epochs: int, batch: int) -> tuple[float, float
 
     from archsearch.train import _feed
 
+    _feed.AUTOTUNE = feed == "tf.data+autotune"
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
     model = _model(kind, ds.input_shape)
@@ -170,7 +177,7 @@ def main() -> None:
         _feed.train_batches(ds, args.batch, 0), _feed.val_batches(ds, args.batch)
     for r in range(args.rounds):
         for name, kind, ds in cases:
-            feeds = ("arrays", "tf.data") if r % 2 == 0 else ("tf.data", "arrays")  # no feed always goes first
+            feeds = FEEDS[r % len(FEEDS) :] + FEEDS[: r % len(FEEDS)]  # no feed always goes first
             for feed in feeds:
                 results.setdefault((name, kind, feed), []).append(run(feed, kind, ds, args.epochs, args.batch))
         print(f"round {r + 1} done", file=sys.stderr)
@@ -180,12 +187,13 @@ def main() -> None:
         fit = statistics.median(t[0] for t in times)
         epoch = statistics.median(t[1] for t in times)
         print(f"| {name} ({sizes[name]} train) | {kind} | {feed} | {fit:.3f} | {epoch:.3f} |")
-    print(f"\ntf.data / arrays, paired within each round, median over {args.rounds} rounds:")
-    for name, kind, _ in cases:
-        pairs = list(zip(results[(name, kind, "tf.data")], results[(name, kind, "arrays")], strict=True))
-        fit = statistics.median(t[0] / a[0] for t, a in pairs)
-        epoch = statistics.median(t[1] / a[1] for t, a in pairs)
-        print(f"- {name} {kind}: whole fit {fit:.2f}, per epoch {epoch:.2f}")
+    for feed, against in (("tf.data", "arrays"), ("tf.data", "tf.data+autotune")):
+        print(f"\n{feed} / {against}, paired within each round, median over {args.rounds} rounds:")
+        for name, kind, _ in cases:
+            pairs = list(zip(results[(name, kind, feed)], results[(name, kind, against)], strict=True))
+            fit = statistics.median(t[0] / a[0] for t, a in pairs)
+            epoch = statistics.median(t[1] / a[1] for t, a in pairs)
+            print(f"- {name} {kind}: whole fit {fit:.2f}, per epoch {epoch:.2f}")
 
 
 if __name__ == "__main__":

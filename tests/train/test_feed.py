@@ -61,6 +61,23 @@ def test_validation_batches_are_in_order():
     np.testing.assert_array_equal(y, ds.y_val)
 
 
+@pytest.mark.parametrize("split", ["train", "val"])
+def test_pipelines_prefetch_without_autotuning_and_autotuning_would_not_change_the_order(split, monkeypatch):
+    # Autotuning made ending an epoch's iterator wait ~0.6 s in a third of epochs (bench/results/data.md).
+    ds = _dataset()
+
+    def make():
+        return _feed.train_batches(ds, 8, seed=4) if split == "train" else _feed.val_batches(ds, 8)
+
+    batches = make()
+    assert batches.options().autotune.enabled is False
+    assert "Prefetch" in type(batches._input_dataset).__name__  # the options wrap the prefetch
+    monkeypatch.setattr(_feed, "AUTOTUNE", True)
+    tuned = make()
+    assert tuned.options().autotune.enabled is not False
+    np.testing.assert_array_equal(_epoch(batches)[0], _epoch(tuned)[0])
+
+
 def test_tensors_are_made_once_per_dataset_and_do_not_keep_it_alive():
     ds, other = _dataset(), _dataset(n_train=20)
     first = _feed._tensors(ds, "train")

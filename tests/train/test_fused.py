@@ -102,7 +102,9 @@ def test_a_fused_pack_reproduces_each_separate_fit_stacked_or_as_a_graph():
 def test_replicas_get_their_own_data_order_the_one_their_separate_fit_sees():
     ds, seeds = _dataset(), [3, 4]
     set_seed(3)
-    xs, _ = next(iter(fused_train_batches(ds, 96, seeds)))
+    batches = fused_train_batches(ds, 96, seeds)
+    assert batches.options().autotune.enabled is False  # as train_batches (tests/train/test_feed.py)
+    xs, _ = next(iter(batches))
     first, second = (x.numpy() for x in xs)
     assert not np.array_equal(first, second)  # two permutations of the same examples
     np.testing.assert_array_equal(np.sort(first, axis=0), np.sort(second, axis=0))

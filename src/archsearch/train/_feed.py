@@ -21,12 +21,15 @@ from archsearch.seeds import data_order_seed
 if TYPE_CHECKING:
     from archsearch.data import Dataset
 
-__all__ = ["LABELS", "train_batches", "val_batches"]
+__all__ = ["LABELS", "prefetched", "train_batches", "val_batches"]
 
 # How labels reach the loss: "sparse" integers (sparse_categorical_crossentropy),
 # "one_hot" rows (categorical_crossentropy, mse on a softmax, ...), or a float
 # "column" (n, 1) for a one-unit output (binary_crossentropy on a sigmoid).
 LABELS = ("sparse", "one_hot", "column")
+
+# tf.data's autotuning of the pipelines (off: see :func:`prefetched`; bench/data_feed.py --autotune sets it).
+AUTOTUNE = False
 
 # Each live dataset's tensors, by id(dataset); an entry goes when its dataset does.
 _cached: dict[int, tuple[weakref.ref[Any], dict[str, tuple[tf.Tensor, tf.Tensor]]]] = {}
@@ -46,7 +49,7 @@ def train_batches(
         order_seed = None if seed is None else data_order_seed(seed)
         indices = indices.shuffle(n, seed=order_seed, reshuffle_each_iteration=True)
     shape = _labeller(labels, dataset.num_classes)
-    return indices.batch(batch_size).map(lambda i: (tf.gather(x, i), shape(tf.gather(y, i)))).prefetch(tf.data.AUTOTUNE)
+    return prefetched(indices.batch(batch_size).map(lambda i: (tf.gather(x, i), shape(tf.gather(y, i)))))
 
 
 def val_batches(dataset: Dataset, batch_size: int, labels: str = "sparse") -> tf.data.Dataset:
@@ -55,7 +58,21 @@ def val_batches(dataset: Dataset, batch_size: int, labels: str = "sparse") -> tf
     n = int(y.shape[0])
     starts = tf.data.Dataset.range(0, n, batch_size)
     shape = _labeller(labels, dataset.num_classes)
-    return starts.map(lambda s: (x[s : s + batch_size], shape(y[s : s + batch_size]))).prefetch(tf.data.AUTOTUNE)
+    return prefetched(starts.map(lambda s: (x[s : s + batch_size], shape(y[s : s + batch_size]))))
+
+
+def prefetched(batches: tf.data.Dataset) -> tf.data.Dataset:
+    """The pipeline's end: prefetch, without tf.data's autotuning.
+
+    With autotuning, ending an epoch's iterator (Keras makes one per epoch) waited
+    about 0.6 s for the tuning thread in a third to half of the epochs,
+    in separate and fused fits alike (bench/results/data.md).
+    """
+    if AUTOTUNE:
+        return batches.prefetch(tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return batches.prefetch(tf.data.AUTOTUNE).with_options(options)
 
 
 def _labeller(labels: str, num_classes: int) -> Any:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import keras
 import tensorflow as tf
 
-from archsearch.train._feed import _labeller, _tensors, val_batches
+from archsearch.train._feed import _labeller, _tensors, prefetched, val_batches
 from archsearch.train._fit import FitResult, fit_result, label_format, set_seed
 from archsearch.train._head import PackModel, ReplicaHead
 from archsearch.train._monitor import report_and_prune
@@ -101,7 +101,7 @@ def fused_train_batches(
     def gather(*batches: Any) -> tuple[tuple[Any, ...], Any]:
         return tuple(tf.gather(x, i) for i in batches), tf.stack([shape(tf.gather(y, i)) for i in batches], axis=1)
 
-    return tf.data.Dataset.zip(tuple(streams)).map(gather).prefetch(tf.data.AUTOTUNE)
+    return prefetched(tf.data.Dataset.zip(tuple(streams)).map(gather))
 
 
 def _fused_val_batches(dataset: Dataset, batch_size: int, k: int, labels: str) -> tf.data.Dataset:
