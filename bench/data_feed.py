@@ -14,6 +14,7 @@ included) and the median epoch after the first are reported, interleaved over
 
     python bench/data_feed.py --images 20000 --epochs 3 --rounds 3
     python bench/data_feed.py --memory 200000    # peak RSS of one fit per feed, each in a fresh process
+    python bench/data_feed.py --autotune --rounds 4    # archsearch's own fits of L0's nets, autotuning on/off
 """
 
 from __future__ import annotations
@@ -147,10 +148,46 @@ def memory(n: int) -> None:
         print(f"| {feed} | {before} | {peak} | {after} | {data} |")
 
 
+def autotune(rounds: int) -> None:
+    """``train.fit_model`` of L0's two nets on mnist_sample (12 epochs, batch 128, as the L0 ask trains a seed),
+    the pipelines with and without tf.data's autotuning, alternating: seconds per whole fit."""
+    from archsearch import train
+    from archsearch.data import load_dataset
+    from archsearch.space import FixedHyperParameters, load_space
+    from archsearch.train import _feed
+
+    space = load_space(os.path.join(os.path.dirname(__file__), "..", "spaces", "mnist_dense_vs_cnn.py"))
+    mnist = load_dataset("mnist_sample", input="image")
+    times: dict[tuple[str, bool], list[float]] = {}
+    for r in range(rounds):
+        for model in ("dense", "cnn"):
+            for tuned in (True, False) if r % 2 == 0 else (False, True):
+                _feed.AUTOTUNE = tuned
+                train.clear_session()
+                train.set_seed(r)
+                start = time.perf_counter()
+                train.fit_model(
+                    train.build_model(space, FixedHyperParameters({"model": model}), mnist),
+                    mnist,
+                    epochs=12,
+                    batch_size=128,
+                    seed=r,
+                )
+                times.setdefault((model, tuned), []).append(time.perf_counter() - start)
+        print(f"round {r + 1} done", file=sys.stderr)
+    print("| L0 net, one seed (12 epochs) | autotuning on: s per fit | off: s per fit | off / on, median of rounds |")
+    print("|---|---|---|---:|")
+    for model in ("dense", "cnn"):
+        on, off = times[(model, True)], times[(model, False)]
+        ratio = statistics.median(b / a for a, b in zip(on, off, strict=True))
+        print(f"| {model} | {' '.join(f'{t:.2f}' for t in on)} | {' '.join(f'{t:.2f}' for t in off)} | {ratio:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--memory", type=int, metavar="N", help="instead: peak RSS of one fit per feed on N images")
     parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--autotune", action="store_true", help="instead: L0's fits with and without autotuning")
     parser.add_argument("--images", type=int, default=20000)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
@@ -160,6 +197,8 @@ def main() -> None:
         return memory_child(int(args.memory_child[0]), args.memory_child[1])
     if args.memory:
         return memory(args.memory)
+    if args.autotune:
+        return autotune(args.rounds)
 
     import numpy as np
 

@@ -61,9 +61,13 @@ def _cases(cnn_epochs: int) -> dict:
     def cnn():
         return train.build_model(space, FixedHyperParameters({"model": "cnn"}), mnist)
 
+    def l0_dense():
+        return train.build_model(space, FixedHyperParameters({"model": "dense"}), mnist)
+
     return {
         "digits dense 64-64": (dense, load_dataset("digits", input="flat"), 15, 32),
         "mnist_sample CNN (L0)": (cnn, mnist, cnn_epochs, 128),
+        "mnist_sample dense 784-256 (L0)": (l0_dense, mnist, 12, 128),
     }
 
 
