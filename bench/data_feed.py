@@ -14,7 +14,7 @@ included) and the median epoch after the first are reported, interleaved over
 
     python bench/data_feed.py --images 20000 --epochs 3 --rounds 3
     python bench/data_feed.py --memory 200000    # peak RSS of one fit per feed, each in a fresh process
-    python bench/data_feed.py --autotune --rounds 4    # archsearch's own fits of L0's nets, autotuning on/off
+    python bench/data_feed.py --autotune --rounds 4    # L0's fits, tf.data autotuning on and off
 """
 
 from __future__ import annotations
@@ -148,9 +148,29 @@ def memory(n: int) -> None:
         print(f"| {feed} | {before} | {peak} | {after} | {data} |")
 
 
+def _waits(epochs: int, tuned: bool, ds) -> list[float]:
+    """Seconds each epoch's iterator took to end, over ``epochs`` epochs of the training pipeline consumed at
+    20 ms a batch (a training step's pace): the wait autotuning adds."""
+    from archsearch.train import _feed
+
+    _feed.AUTOTUNE = tuned
+    batches, it, waits = _feed.train_batches(ds, 128, seed=0), None, []
+    for _ in range(epochs + 1):
+        start = time.perf_counter()
+        del it  # Keras drops the last epoch's iterator when it starts the next
+        waits.append(time.perf_counter() - start)
+        it = iter(batches)
+        for _batch in it:
+            time.sleep(0.02)
+    return waits[1:]
+
+
 def autotune(rounds: int) -> None:
-    """``train.fit_model`` of L0's two nets on mnist_sample (12 epochs, batch 128, as the L0 ask trains a seed),
-    the pipelines with and without tf.data's autotuning, alternating: seconds per whole fit."""
+    """With and without tf.data's autotuning, on mnist_sample (L0's data; 12 epochs, batch 128, as the L0 ask
+    trains a seed): how long ending an epoch's iterator takes, and ``train.fit_model`` of L0's two nets, alternating,
+    beside the same fit as a plain Keras loop writes it (``fit`` on the arrays: Keras's own pipeline)."""
+    import keras
+
     from archsearch import train
     from archsearch.data import load_dataset
     from archsearch.space import FixedHyperParameters, load_space
@@ -158,29 +178,49 @@ def autotune(rounds: int) -> None:
 
     space = load_space(os.path.join(os.path.dirname(__file__), "..", "spaces", "mnist_dense_vs_cnn.py"))
     mnist = load_dataset("mnist_sample", input="image")
-    times: dict[tuple[str, bool], list[float]] = {}
+    print("| pipeline, 12 epochs x rounds | iterators that took over 0.2 s to end | their mean wait (s) |")
+    print("|---|---|---:|")
+    for tuned in (True, False):
+        waits = [w for _ in range(rounds) for w in _waits(12, tuned, mnist)]
+        slow = [w for w in waits if w > 0.2]
+        mean = f"{statistics.mean(slow):.2f}" if slow else "-"
+        print(f"| autotuning {'on' if tuned else 'off'} | {len(slow)} of {len(waits)} | {mean} |")
+
+    modes = ("fit_model, autotuning on", "fit_model, autotuning off", "plain fit on arrays")
+    times: dict[tuple[str, str], list[float]] = {}
     for r in range(rounds):
         for model in ("dense", "cnn"):
-            for tuned in (True, False) if r % 2 == 0 else (False, True):
-                _feed.AUTOTUNE = tuned
+            for mode in modes[r % 3 :] + modes[: r % 3]:
+                _feed.AUTOTUNE = mode.endswith("on")
                 train.clear_session()
                 train.set_seed(r)
+                net = train.build_model(space, FixedHyperParameters({"model": model}), mnist)
                 start = time.perf_counter()
-                train.fit_model(
-                    train.build_model(space, FixedHyperParameters({"model": model}), mnist),
-                    mnist,
-                    epochs=12,
-                    batch_size=128,
-                    seed=r,
-                )
-                times.setdefault((model, tuned), []).append(time.perf_counter() - start)
+                if mode.startswith("plain"):
+                    hot = train.label_format(net) == "one_hot"
+
+                    def labels(y, hot=hot):
+                        return keras.utils.to_categorical(y, mnist.num_classes) if hot else y
+
+                    net.fit(
+                        mnist.x_train,
+                        labels(mnist.y_train),
+                        batch_size=128,
+                        epochs=12,
+                        validation_data=(mnist.x_val, labels(mnist.y_val)),
+                        verbose=0,
+                    )
+                else:
+                    train.fit_model(net, mnist, epochs=12, batch_size=128, seed=r)
+                times.setdefault((model, mode), []).append(time.perf_counter() - start)
         print(f"round {r + 1} done", file=sys.stderr)
-    print("| L0 net, one seed (12 epochs) | autotuning on: s per fit | off: s per fit | off / on, median of rounds |")
-    print("|---|---|---|---:|")
+    print(f"\n| L0 net, one seed (12 epochs) | {' | '.join(f'{m}: s per fit' for m in modes)} | off / on, median |")
+    print("|---|---|---|---|---:|")
     for model in ("dense", "cnn"):
-        on, off = times[(model, True)], times[(model, False)]
+        cells = [" ".join(f"{t:.2f}" for t in times[(model, m)]) for m in modes]
+        on, off = times[(model, modes[0])], times[(model, modes[1])]
         ratio = statistics.median(b / a for a, b in zip(on, off, strict=True))
-        print(f"| {model} | {' '.join(f'{t:.2f}' for t in on)} | {' '.join(f'{t:.2f}' for t in off)} | {ratio:.2f} |")
+        print(f"| {model} | {' | '.join(cells)} | {ratio:.2f} |")
 
 
 def main() -> None:

@@ -65,8 +65,9 @@ def prefetched(batches: tf.data.Dataset) -> tf.data.Dataset:
     """The pipeline's end: prefetch, without tf.data's autotuning.
 
     With autotuning, ending an epoch's iterator (Keras makes one per epoch) waited
-    about 0.6 s for the tuning thread in a third to half of the epochs,
-    in separate and fused fits alike (bench/results/data.md).
+    about 0.6 s in a third to half of the epochs, in separate and fused fits
+    alike, and a 12-epoch fit of L0's nets took 1.2-1.4x as long
+    (bench/results/data.md).
     """
     if AUTOTUNE:
         return batches.prefetch(tf.data.AUTOTUNE)
