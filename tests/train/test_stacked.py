@@ -61,6 +61,31 @@ def test_a_stacked_cnn_pack_trains_each_replica_as_its_separate_fit(monkeypatch)
         np.testing.assert_array_equal(outcome.result.correct_val, result.correct_val)
 
 
+def test_a_dense_layer_on_every_pixel_stacks_and_trains_each_replica_as_its_separate_fit():
+    # Dense on [batch, 8, 8, channels] acts per pixel: the stacked layer's batched matmul runs over batch x pixels.
+    def build() -> keras.Model:
+        inputs = keras.Input((8, 8, 2))
+        x = keras.layers.Dense(3, activation="relu")(inputs)
+        x = keras.layers.Flatten()(x)
+        model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x))
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+        return model
+
+    ds, seeds = _images(), [2, 77]
+    separate = []
+    for seed in seeds:
+        clear_session()
+        set_seed(seed)
+        model = build()
+        separate.append((fit_model(model, ds, epochs=2, batch_size=16, seed=seed), model.get_weights()))
+    clear_session()
+    models: list[keras.Model] = []
+    fused = fit_fused(lambda: models.append(build()) or models[-1], ds, seeds, epochs=2, batch_size=16)
+    assert all(o.stacked for o in fused)
+    for (result, weights), outcome, model in zip(separate, fused, models, strict=True):
+        assert_like_separate(outcome, result, model, weights)
+
+
 def test_each_layer_runs_once_for_all_replicas_except_those_that_do_not_stack(monkeypatch):
     models = []
     for seed in (1, 2, 3, 4):
