@@ -82,7 +82,7 @@ def test_four_runs_start_together_on_a_fresh_postgres_database_and_reach_the_exa
             assert "Traceback" not in err and "MLflow logging failed" not in err
         trials = optuna.load_study(study_name="tiny", storage=storage).get_trials()
         finished = [t for t in trials if t.state.name == "COMPLETE"]
-        # Exactly the target: each process starts one trial, then waits for the others' (study._target).
+        # Exactly the target: each counts and creates its trial under the database's lock (study._target).
         assert len(finished) == 4
         assert [t for t in trials if t.state.name != "COMPLETE"] == []
         assert running_trials(storage, "tiny") == []

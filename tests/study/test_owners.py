@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -199,3 +200,68 @@ def test_a_before_each_trial_check_stops_the_search_before_a_trial_not_after_the
         clear_stop()
     assert TargetGate(4, Owners(storage), print).stop_before_next(study) is False  # outside the block: not asked
     assert len(asked) == 1
+
+
+def _race_for_the_last_trial(url: str, racers: int, lock) -> list[str]:
+    """``racers`` threads (each its own storage connection) check the gate behind one barrier for the last trial."""
+    study = optuna.create_study(study_name="race", storage=open_storage(url))
+    _finish(study, 11)
+    go = threading.Barrier(racers)
+    outcomes: list[str] = []
+
+    def racer() -> None:
+        storage = open_storage(url)
+        mine = optuna.load_study(study_name="race", storage=storage)
+        gate = TargetGate(12, Owners(storage), lambda line: None, poll=0.02, lock=lock)
+        go.wait()
+        while not gate.stop_before_next(mine):
+            trial = mine.ask()
+            gate.started(trial)
+            time.sleep(0.05)  # the trial runs
+            mine.tell(trial, 0.5)
+            outcomes.append("ran")
+        outcomes.append("stopped")
+
+    threads = [threading.Thread(target=racer) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def _stores(tmp_path: Path) -> list[str]:
+    urls = [f"sqlite:///{tmp_path}/optuna.db"]
+    if os.environ.get("ARCHSEARCH_TEST_PG_URL"):
+        from tests.together import fresh_postgres_databases
+
+        urls += fresh_postgres_databases(os.environ["ARCHSEARCH_TEST_PG_URL"], 1)
+    return urls
+
+
+def test_racers_for_the_last_trial_start_exactly_one_under_the_stores_lock(tmp_path):
+    """Counting and creating are one step (the store's lock held until the trial exists): never the target + 1.
+
+    Without the lock (``nullcontext``) the same race starts several last trials; checked below, so the test
+    shows the race it guards against. PostgreSQL (advisory lock) too where .ci/run started it.
+    """
+    from contextlib import nullcontext
+
+    from archsearch.stores import one_at_a_time
+
+    for url in _stores(tmp_path):
+        try:
+            outcomes = _race_for_the_last_trial(url, 8, lambda url=url: one_at_a_time(url, "trials:race"))
+            study = optuna.load_study(study_name="race", storage=url)
+            assert sorted(outcomes) == ["ran"] + ["stopped"] * 8, url
+            assert len(study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))) == 12, url
+            optuna.delete_study(study_name="race", storage=url)
+
+            unlocked = _race_for_the_last_trial(url, 8, nullcontext)
+            assert unlocked.count("ran") > 1, url  # the race is real: more than one last trial without the lock
+            assert unlocked.count("stopped") == 8, url
+        finally:
+            if url.startswith("postgresql"):
+                from tests.together import drop_postgres_databases
+
+                drop_postgres_databases(os.environ["ARCHSEARCH_TEST_PG_URL"], [url])

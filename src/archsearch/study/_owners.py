@@ -76,11 +76,15 @@ class Owners:
 
 
 class Owned:
-    """The objective, with the trial's owner recorded before it runs (and dead owners failed first)."""
+    """The objective, with the trial's owner recorded before it runs (and dead owners failed first).
 
-    def __init__(self, objective: Callable[[Any], float], owners: Owners) -> None:
-        self.objective, self.owners = objective, owners
+    ``claim`` records the owner (:meth:`Owners.claim`, plus whatever else must
+    happen once the trial exists, e.g. :meth:`~archsearch.study._target.TargetGate.started`).
+    """
+
+    def __init__(self, objective: Callable[[Any], float], claim: Callable[[Any], None]) -> None:
+        self.objective, self.claim = objective, claim
 
     def __call__(self, trial: Any) -> float:
-        self.owners.claim(trial)
+        self.claim(trial)
         return self.objective(trial)

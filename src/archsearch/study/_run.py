@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +22,7 @@ from archsearch.errors import FatalError, SpaceError
 from archsearch.schema import StudyAttr, Tag
 from archsearch.seeds import sampler_seed
 from archsearch.space import Space, load_space
-from archsearch.stores import log_file, redact, storage_errors
+from archsearch.stores import log_file, one_at_a_time, redact, storage_errors
 from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.study._options import RunOptions, resume_args
 from archsearch.study._owners import Owned, Owners
@@ -203,7 +203,19 @@ def _optimize(
     finished = objective.finished
     stop_for_failures = FailureGuard(objective, config.max_failures)
     recycler = Recycler(objective, config.recycle_every, config.max_rss_mib)
-    gate = TargetGate(config.target, owners, progress.say, timeout=config.timeout, guards=(stop_for_failures, recycler))
+    gate = TargetGate(
+        config.target,
+        owners,
+        progress.say,
+        timeout=config.timeout,
+        guards=(stop_for_failures, recycler),
+        lock=lambda: one_at_a_time(config.storage, f"trials:{config.study_name}"),
+    )
+
+    def claim(trial: Any) -> None:  # the trial exists: its owner, then the other processes may count it
+        owners.claim(trial)
+        gate.started(trial)
+
     status: str | None = "FINISHED"
     stopped: Stop | None = None
     try:
@@ -211,13 +223,13 @@ def _optimize(
             pass
         elif config.engine == "optuna":
             study.optimize(
-                Owned(objective, owners),
+                Owned(objective, claim),
                 timeout=config.timeout,
                 catch=(Exception,),
                 callbacks=[raise_stop, stop_for_failures, recycler, gate],
             )
         else:
-            _keras_tuner(config, objective, study, finished, owners, stop_for_failures, gate)
+            _keras_tuner(config, objective, study, finished, claim, stop_for_failures, gate)
     except KeyboardInterrupt as err:
         status = "KILLED"
         stopped = err.stop if isinstance(err, Stopped) else Stop("interrupted (KeyboardInterrupt)", 130)
@@ -225,6 +237,7 @@ def _optimize(
         status = "FAILED"
         raise
     finally:
+        gate.release()  # the search ended between the check and a new trial
         if stop_for_failures.tripped and status == "FINISHED":
             status = "FAILED"
         elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < config.target:
@@ -266,7 +279,7 @@ def _keras_tuner(
     objective: Objective,
     study: Any,
     finished: int,
-    owners: Owners,
+    claim: Callable[[Any], None],
     stop_for_failures: FailureGuard,
     gate: TargetGate,
 ) -> None:
@@ -288,7 +301,7 @@ def _keras_tuner(
         epochs=config.epochs,
         seed=sampler_seed(config.seed, len(study.get_trials(deepcopy=False))),
         should_stop=should_stop,
-        claim=owners.claim,
+        claim=claim,
     )
 
 

@@ -11,10 +11,15 @@ the previous one, and ``run_search`` before the first):
 * otherwise wait (polling the storage) until one of the two holds: the
   running trials of other processes may still fail, and then one is missing.
 
-So the study ends with exactly the target, plus at most the trials that were
-already running when it was reached: two processes that check in the same
-instant may both start the last trial, because an Optuna storage has no
-atomic "count and create". Running trials of dead processes are failed
+Counting and creating the trial are one step across processes: the count is
+taken under the store's lock for this study (:func:`~archsearch.stores.one_at_a_time`:
+a PostgreSQL advisory lock, a ``filelock`` next to a SQLite file), which is held
+until Optuna has created the trial (:meth:`TargetGate.started`, called as the
+trial starts). So on PostgreSQL and SQLite files the study ends with exactly the
+target. Other stores (in-memory, MySQL, Optuna's journal file) have no such lock:
+two processes that check in the same instant may both start the last trial, and
+the study ends with the target plus at most the trials already running when it
+was reached (the summary says so). Running trials of dead processes are failed
 first (:class:`~archsearch.study._owners.Owners`, Optuna's heartbeat), so a
 crash never makes the gate wait for a trial that will not finish.
 
@@ -28,7 +33,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any
 
 from archsearch.study._signals import check_stop, interruptible
@@ -68,6 +73,11 @@ class TargetGate:
         timeout: seconds from now after which it stops waiting (``--timeout``).
         guards: other callbacks with a ``tripped`` flag; once one tripped, the
             gate does not wait (the search stops anyway).
+        lock: makes the count and the trial's creation one step across processes
+            (``one_at_a_time(storage, "trials:" + study)``); none: no lock.
+
+    When :meth:`stop_before_next` says start (False), the lock stays held until
+    :meth:`started` (the new trial exists in the storage) or :meth:`release`.
     """
 
     def __init__(
@@ -79,11 +89,13 @@ class TargetGate:
         timeout: float | None = None,
         guards: Sequence[Any] = (),
         poll: float = POLL_S,
+        lock: Callable[[], AbstractContextManager[Any]] = nullcontext,
     ) -> None:
         self.target, self.owners, self.say = target, owners, say
         self.deadline = None if timeout is None else time.monotonic() + timeout
-        self.guards, self.poll = tuple(guards), poll
+        self.guards, self.poll, self.lock = tuple(guards), poll, lock
         self.reached = False
+        self._held: ExitStack | None = None
 
     def __call__(self, study: Any, trial: Any) -> None:
         if self.stop_before_next(study):
@@ -93,18 +105,22 @@ class TargetGate:
         """True when this process should start no further trial; waits while others run the last ones."""
         import optuna
 
+        self.release()  # still held from a check whose trial never started
         waiting_said = False
         while True:
             if any(getattr(g, "tripped", False) for g in self.guards):
                 return False  # the guard stops the study itself
-            running = len(self.owners.running(study))
-            finished = len(study.get_trials(deepcopy=False, states=_finished_states(optuna)))
-            if finished >= self.target:
-                self.reached = True
-                return True
-            if finished + running < self.target:
-                _before_start()
-                return False
+            with ExitStack() as held:
+                held.enter_context(self.lock())
+                running = len(self.owners.running(study))
+                finished = len(study.get_trials(deepcopy=False, states=_finished_states(optuna)))
+                if finished >= self.target:
+                    self.reached = True
+                    return True
+                if finished + running < self.target:
+                    _before_start()
+                    self._held = held.pop_all()  # until the trial exists: others count it then
+                    return False
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 return True
             if not waiting_said:
@@ -116,6 +132,16 @@ class TargetGate:
             with interruptible():  # a stop ends the wait at once
                 time.sleep(self.poll)
             optuna.storages.fail_stale_trials(study)  # other hosts' dead trials: by heartbeat
+
+    def started(self, trial: Any) -> None:
+        """The trial this check let start is RUNNING in the storage: other processes may count now."""
+        self.release()
+
+    def release(self) -> None:
+        """Give the lock back (no trial started after all: a stop, a timeout, the search's end)."""
+        held, self._held = self._held, None
+        if held is not None:
+            held.close()
 
 
 def _before_start() -> None:
