@@ -46,14 +46,15 @@ def _same_record(a: optuna.trial.FrozenTrial, b: optuna.trial.FrozenTrial, run_a
 
 
 @pytest.mark.slow
-def test_an_asks_seeds_of_one_level_train_as_one_pack_and_record_as_separate_trials(tmp_path, write_space):
+def test_an_asks_seeds_of_one_level_train_as_one_pack_and_record_as_separate_trials(tmp_path, write_space, capsys):
     from archsearch.ablation import run_ablation
 
     space = write_space(SPACE, "tiny.py")
-    trials = {}
+    trials, progress = {}, []
     for fuse in (True, False):
         stores = _stores(tmp_path, f"ask-{fuse}")
-        result = run_ablation(space, "units", RunOptions(quiet=True, fuse=fuse, **stores), repeats=2)
+        result = run_ablation(space, "units", RunOptions(quiet=not fuse, fuse=fuse, **stores), repeats=2)
+        progress += [line for line in capsys.readouterr().err.splitlines() if "] trial " in line]
         runs = _child_runs(stores["tracking_uri"])
         study = optuna.load_study(study_name=result.study_name, storage=stores["storage"])
         trials[fuse] = {
@@ -65,6 +66,18 @@ def test_an_asks_seeds_of_one_level_train_as_one_pack_and_record_as_separate_tri
         assert fused.state.name == separate.state.name == "COMPLETE"
         _same_record(fused, separate, fused_run, separate_run)
         assert fused_run.data.tags[Tag.FUSED] == "2" and Tag.FUSED not in separate_run.data.tags
+    # The progress line says which trial trained each level's pack (its time is the pack's) and which took its
+    # outcome from it.
+    by_trial = {int(line.split("] trial ")[1].split()[0]): line for line in progress}
+    fused_trials = {t.number: t for t, _ in trials[True].values()}
+    assert sorted(by_trial) == sorted(fused_trials)
+    trainers = {n for n, line in by_trial.items() if "  fused pack of 2" in line}
+    assert len(trainers) == 2
+    for n, line in by_trial.items():
+        if n not in trainers:
+            trainer = int(line.split("trained in trial ")[1].split("'")[0])
+            assert f"  fused: trained in trial {trainer}'s pack of 2" in line
+            assert trainer in trainers and fused_trials[trainer].params == fused_trials[n].params
 
 
 @pytest.mark.slow

@@ -54,6 +54,7 @@ def seed_fits(
                 train.set_seed(seeds[0])
                 train.build_model(objective.space, hp, objective.dataset)
             tags[Tag.FUSED] = str(ahead[1])
+            objective.packed_in = ahead[2]
             yield ahead[0]
             return
         todo += siblings
@@ -80,7 +81,7 @@ def seed_fits(
         tags[Tag.FUSED] = "+".join(filter(None, [tags.get(Tag.FUSED, ""), str(len(pack))]))
         todo = todo[len(pack) :]
         if key is not None:  # the siblings' outcomes wait for their trials
-            objective._ahead.update({(key, fit.seed): (fit, len(pack)) for fit in pack[1:]})
+            objective._ahead.update({(key, fit.seed): (fit, len(pack), trial.number) for fit in pack[1:]})
             yield pack[0]
             return
         yield from pack

@@ -64,8 +64,10 @@ class Objective:
         self.prune, self.repeats = config.pruner != "none", config.repeats
         self.fuse, self.fuse_max = config.fuse, config.fuse_max
         self.on_stop = config.on_stop  # a stopped trial ends FAIL, or PRUNED ("prune")
-        # Fused outcomes of design points not yet handed out, by (configuration, seed), with their pack's size.
-        self._ahead: dict[tuple[str, int], tuple[Any, int]] = {}
+        # Fused outcomes of design points not yet handed out, by (configuration, seed), with their pack's size
+        # and the trial that trained the pack.
+        self._ahead: dict[tuple[str, int], tuple[Any, int, int]] = {}
+        self.packed_in: int | None = None  # this trial's outcome came from that trial's pack (progress says so)
         self._said: set[str] = set()
         self.consecutive_failures = 0
         self.last_error = ""
@@ -98,6 +100,7 @@ class Objective:
 
         epochs = epochs or self.epochs
         self.trials_run += 1
+        self.packed_in = None
         # An enqueued trial (ablation, repeat) carries its own seed; sampled ones get trial_seed().
         seed = int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number)))
         trial.set_user_attr(Attr.SEED, seed)
@@ -235,6 +238,7 @@ class Objective:
         extra = f"  {first.params_count:,} params"
         if self.repeats > 1:
             extra += f"  seeds: {' '.join(f'{v:.4f}' for v in values)}"
+        extra += _pack_note(tags.get(Tag.FUSED), self.packed_in)
         if chance:
             extra += "  AT CHANCE"
         self.progress.trial_done(
@@ -335,3 +339,17 @@ class Objective:
             seconds,
             f"\n    {message.splitlines()[0] if message else ''}",
         )
+
+
+def _pack_note(fused: str | None, packed_in: int | None) -> str:
+    """The progress line's word on fused packs: the time shown is the whole pack's, or another trial's paid it.
+
+    Example:
+        >>> _pack_note("3", None), _pack_note("3", 0), _pack_note("8+2", None), _pack_note(None, None)
+        ('  fused pack of 3', "  fused: trained in trial 0's pack of 3", '  fused packs of 8 + 2', '')
+    """
+    if not fused:
+        return ""
+    if packed_in is not None:
+        return f"  fused: trained in trial {packed_in}'s pack of {fused}"
+    return f"  fused packs of {fused.replace('+', ' + ')}" if "+" in fused else f"  fused pack of {fused}"
