@@ -19,6 +19,7 @@ from archsearch.analysis import (
     paired_test,
     unpack_correct,
     variance_components,
+    verdict_text,
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -201,10 +202,18 @@ def test_through_analyze_table_coverage_holds_where_seeds_alone_fail():
 
 def test_seeds_needed_accounts_for_the_fixed_test_split():
     table, _ = correctness_ablation(np.random.default_rng(8), 3, 144, shift=0.0)
-    e = analyze_table(table, design="ablation", questions=[{"param": "model", "baseline": "old"}], min_effect=0.001)[
-        "questions"
-    ][0]["effects"][0]
+    e = analyze_table(
+        table,
+        design="ablation",
+        questions=[{"param": "model", "baseline": "old"}],
+        min_effect=0.001,
+        objective="val_accuracy",
+    )["questions"][0]["effects"][0]
     assert e["split"] == "test" and e["seeds_needed"] is None and "larger test split" in e["power_note"]
+    # In the objective's unit, as the rest of the verdict; a clause of the verdict's line, not a sentence in it.
+    assert "to detect 0.1 pts at 80% power" in e["power_note"]
+    text = verdict_text(e, "val_accuracy")
+    assert "a larger test split can; confirmatory (ask)" in text and ".;" not in text
 
 
 def test_a_sequential_plan_that_no_seeds_can_power_points_to_the_fixed_design_that_can():

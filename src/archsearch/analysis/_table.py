@@ -20,7 +20,7 @@ from archsearch.analysis._question import per_seed, question_parts
 from archsearch.analysis._sequential import CONTINUE, NOT_LEARNED_STOP, LookSchedule
 from archsearch.analysis._time import time_effects
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_LEARNED
-from archsearch.analysis._words import metric_range
+from archsearch.analysis._words import amount, metric_range
 
 __all__ = ["SCHEMA", "analyze_table"]
 
@@ -116,7 +116,7 @@ def analyze_table(
         k = len([1 for _, e in family if e["p"] is not None])
         family_text = f"{k} comparison{'' if k == 1 else 's'}"
     for q, e in family:
-        _power(q, e, paired, alpha, len(family), min_effect, seq)
+        _power(q, e, paired, alpha, len(family), min_effect, objective, seq)
     for q in parts:
         conclude(
             q, paired=paired, min_effect=min_effect, chance=chance, metric_range=metric_range(objective), space=space
@@ -222,6 +222,7 @@ def _power(
     alpha: float,
     m: int,
     min_effect: float,
+    objective: str | None,
     seq: LookSchedule | None = None,
 ) -> None:
     """``seeds_needed`` (units per level for 80% power at ``min_effect``) always; ``more_needed`` if undecided."""
@@ -239,14 +240,15 @@ def _power(
                 need, seq, lambda a: seeds_for_power(components, e["n_test"], min_effect, a / max(m, 1))
             )
         if need is None:
+            size = amount(min_effect, objective)
             e["power_note"] = (
                 f"the test split's {e['n_test']} examples alone leave too much noise to detect "
-                f"{min_effect:g} at 80% power: more seeds cannot settle it, a larger test split can."
+                f"{size} at 80% power: more seeds cannot settle it, a larger test split can."
             )
             if fixed is not None:  # the sequential design's small final alpha is what rules it out
                 e["power_note"] = (
                     f"under --until-decided the test split's {e['n_test']} examples leave too much "
-                    f"noise to detect {min_effect:g} at 80% power (its final look spends only part "
+                    f"noise to detect {size} at 80% power (its final look spends only part "
                     f"of alpha): a fixed design with {fixed} seeds per level (without "
                     f"--until-decided) or a larger test split can."
                 )

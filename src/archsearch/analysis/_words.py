@@ -116,8 +116,8 @@ def _more(e: dict[str, Any], objective: str | None) -> str:
     need, more = e.get("seeds_needed"), e.get("more_needed")
     unit = "trials" if e.get("exploratory", True) else "seeds"
     size = amount(float(e.get("min_effect") or 0.01), objective)
-    if need is None:
-        return e.get("power_note") or ""
+    if need is None:  # a sentence of its own elsewhere; here a clause among others
+        return str(e.get("power_note") or "").rstrip(".")
     if int(need) > MAX_SEEDS_ADVICE:
         return (
             f"an effect of {size} is out of reach here (it needs about {need} {unit} per level; more than "
