@@ -100,10 +100,17 @@ def _interval(e: dict[str, Any], objective: str | None) -> str | None:
 
 
 def _where(e: dict[str, Any], short: bool = False) -> str:
-    """``on the test split, 5 seeds per level`` (an ablation) or ``on the validation split, 6 vs 4 trials``."""
+    """``on the test split, 5 seeds per level`` (an ablation) or ``on the validation split, 6 vs 4 trials``.
+
+    Example:
+        >>> _where({"split": "validation", "n": 1, "n_ref": 1}), _where({"n": 1, "n_ref": 1}, short=True)
+        ('on the validation split, 1 trial per level', 'validation, 1 trial')
+    """
     split = e.get("split") or "validation"
     n, n_ref = int(e.get("n") or 0), int(e.get("n_ref") or 0)
     unit = "trials" if e.get("exploratory", True) else "seeds"
+    if n == n_ref == 1:
+        unit = unit.removesuffix("s")
     if short:
         count = f"{min(n, n_ref)} {unit}" if n == n_ref else f"{n} vs {n_ref} {unit}"
         return f"{split}, {count}"

@@ -78,13 +78,26 @@ def read_answers(study: str, storage: str | None, space: str) -> dict[str, Any] 
         best = {
             "trial": top.get("trial"),
             "value": top.get("value"),
-            "params": {
-                k.removeprefix("params_"): v for k, v in top.items() if k.startswith("params_") and k != "params_count"
-            },
+            "params": _set_params(top),
         }
     return json.loads(
         json.dumps({"objective": data.get("objective"), "best": best, "questions": questions}, default=str)
     )
+
+
+def _set_params(row: dict[str, Any]) -> dict[str, Any]:
+    """A report row's hyperparameters, less those the trial never set (a conditional one of a shallower net).
+
+    Example:
+        >>> _set_params({"params_layers": 2, "params_units_1": 96, "params_units_2": None, "params_count": 11370,
+        ...              "params_dropout": float("nan"), "value": 0.96})
+        {'layers': 2, 'units_1': 96}
+    """
+    return {
+        k.removeprefix("params_"): v
+        for k, v in row.items()
+        if k.startswith("params_") and k != "params_count" and v is not None and v == v  # NaN != NaN
+    }
 
 
 def _first_line(text: Any) -> str:
