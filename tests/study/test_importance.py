@@ -51,3 +51,15 @@ def test_few_trials_warn_and_too_few_give_an_error():
     out = importance(_study(0, n=12), resamples=2, n_trees=4)
     assert out["warning"] == "importance rests on 12 trials; treat as a guess." and out["params"]
     assert importance(_study(0, n=2), resamples=2)["error"].startswith("needs at least 3 complete trials")
+
+
+def test_trials_that_leave_fanova_nothing_to_split_say_so_in_words():
+    # The walkthrough's study: one categorical hyperparameter, 3 trials at one level and 1 at the other. Some
+    # bootstrap resamples hold one level only, where fANOVA raises "zero total variance".
+    s = optuna.create_study(direction="maximize")
+    dist = {"model": CategoricalDistribution(["dense", "cnn"])}
+    for model, value in (("cnn", 0.90), ("dense", 0.87), ("cnn", 0.92), ("cnn", 0.88)):
+        s.add_trial(optuna.trial.create_trial(params={"model": model}, distributions=dist, value=value))
+    error = importance(s, resamples=20)["error"]
+    assert error.startswith("too few trials (4 complete): in a bootstrap resample of the 4 complete trials")
+    assert "RuntimeError" not in error

@@ -77,15 +77,18 @@ def importance(
 
     n = len(complete)
     idx = np.arange(n)
+    stage = "the complete trials"
     try:
         point = fit(idx, values, 0)
         boots, nulls = [], []
         for k in range(resamples):
+            stage = f"a bootstrap resample of the {n} complete trials"
             b = rng.integers(0, n, n)
             boots.append(fit(b, values[b], 1 + k))
+            stage = "the complete trials"
             nulls.append(fit(idx, rng.permutation(values), 1 + resamples + k))
     except (ValueError, RuntimeError) as err:  # e.g. no parameter shared by all trials
-        out["error"] = f"{type(err).__name__}: {err}"
+        out["error"] = _in_words(err, stage, n)
         return out
     for name in sorted(point, key=lambda p: -point[p]):
         bs = [r.get(name, 0.0) for r in boots]
@@ -99,3 +102,19 @@ def importance(
             "exceeds_null": None if null_upper is None else bool(point[name] > null_upper),
         }
     return out
+
+
+
+def _in_words(err: BaseException, stage: str, n: int) -> str:
+    """Why fANOVA failed, in words; its own message where it is not one we know.
+
+    Example:
+        >>> _in_words(RuntimeError("Encountered zero total variance in all trees."), "the complete trials", 4)[:47]
+        'too few trials (4 complete): in the complete tri'
+    """
+    if "zero total variance" in str(err):
+        return (
+            f"too few trials ({n} complete): in {stage} no hyperparameter varies together with the objective, "
+            "so fANOVA has nothing to split."
+        )
+    return f"{type(err).__name__}: {err}"
