@@ -104,7 +104,6 @@ def importance(
     return out
 
 
-
 def _in_words(err: BaseException, stage: str, n: int) -> str:
     """Why fANOVA failed, in words; its own message where it is not one we know.
 
