@@ -102,7 +102,7 @@ def test_two_bases_make_two_studies_and_a_study_of_another_design_is_refused(wri
     )
     assert first.exit_code == 0, first.output
     # Looks on stderr: one seed per level cannot be tested; two is the cap (or decided).
-    assert re.search(r"look 1 \(1 seeds per level, alpha 0.0000 spent here\): continue; 16 vs 8: ", first.stderr)
+    assert re.search(r"look 1 \(1 seed per level, alpha 0.0000 spent here\): continue; 16 vs 8: ", first.stderr)
     assert re.search(
         r"look 2 \(2 seeds per level, alpha 0.0500 spent here\): "
         r"(decided|stopped at cap|stopped: did not learn)",

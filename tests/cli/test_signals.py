@@ -111,7 +111,7 @@ def test_ask_stopped_by_each_signal_to_its_group_then_resumed(tmp_path, write_sp
 
     again = subprocess.run([*ask, "--quiet"], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
-    assert "Ablation of units in study 'abl': ran 2 levels x 1 seeds." in again.stdout
+    assert "Ablation of units in study 'abl': ran 2 levels x 1 seed." in again.stdout
     _nothing_running(storage, tracking, "abl")
 
 

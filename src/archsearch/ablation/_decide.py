@@ -115,9 +115,11 @@ def look_record(data: dict[str, Any], n_seeds: int, max_seeds: int) -> dict[str,
 
 def format_look(look: dict[str, Any]) -> str:
     """``look 2 (6 seeds per level, alpha 0.0042 spent here): continue; 5 vs 3: not decided yet``."""
+    from archsearch.analysis import counted
+
     effects = "; ".join(f"{e['level']} vs {e['reference']}: {e['verdict']}" for e in look["effects"])
     return (
-        f"look {look['look']} ({look['n']} seeds per level, alpha {look['alpha']:.4f} spent here): "
+        f"look {look['look']} ({counted(look['n'], 'seeds')} per level, alpha {look['alpha']:.4f} spent here): "
         f"{look['status']}" + (f"; {effects}" if effects else "")
     )
 

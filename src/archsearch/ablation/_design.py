@@ -240,7 +240,7 @@ def run_ablation(
         >>> result = run_ablation("spaces/digits_quick.py", "layers", RunOptions(epochs=3))  # doctest: +SKIP
         >>> print(result.message)  # doctest: +SKIP
     """
-    from archsearch.analysis import CONTINUE, DECIDED, LookSchedule
+    from archsearch.analysis import CONTINUE, DECIDED, LookSchedule, counted
     from archsearch.space import Space, load_space
     from archsearch.study import RunOptions
 
@@ -278,7 +278,7 @@ def run_ablation(
         search = run_round(space, round_options, plan)
         data = analyze_ablation(space, round_options, plan, min_effect)
         if not until_decided:
-            message = f"ran {len(plan.levels)} levels x {n_seeds} seeds."
+            message = f"ran {len(plan.levels)} levels x {counted(n_seeds, 'seeds')}."
             return AblationResult(study_name, plan, search, rounds, None, message, data)
         looks.append(look_record(data, n_seeds, max_seeds))
         set_study_attr(round_options, StudyAttr.LOOKS, looks)

@@ -95,6 +95,7 @@ def add_base(
 
     The study must hold the ablation of ``base`` already (the same factor, levels, data, epochs and seed).
     """
+    from archsearch.analysis import counted
     from archsearch.space import Space, load_space
     from archsearch.study import open_study, run_search
 
@@ -134,8 +135,8 @@ def add_base(
     data = analyze_ablation(space, options, cast("AblationDesign", _Recorded(design["levels"], record)), min_effect)
     n = len(record["bases"])
     message = (
-        f"ran {len(new.levels)} levels x {len(new.seeds)} seeds on base {_index(record, new.base)} of {n} "
-        f"(every base: {len(record['seeds'])} seeds per level)."
+        f"ran {len(new.levels)} levels x {counted(len(new.seeds), 'seeds')} on base {_index(record, new.base)} of {n} "
+        f"(every base: {counted(len(record['seeds']), 'seeds')} per level)."
     )
     # The plan of the whole design: its pairs are every base's (a sweep's target), its base and seeds the new one's.
     whole = dataclasses.replace(new, pairs=pairs, identity=record["identity"])

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_LEARNED, TOO_FEW, UNDECIDED
+from archsearch.analysis._words import counted
 
 __all__ = ["CHANCE_MARGIN", "MAX_WIDTH", "MIN_RESIDUAL_DF", "at_chance", "conclude"]
 
@@ -121,7 +122,7 @@ def conclude(
                         "verdict": TOO_FEW,
                         "more_needed": None,
                         "trials_needed": need,
-                        "why": f"{n_units} trials"
+                        "why": counted(n_units, "trials")
                         + (f" for {k + 1} hyperparameters" if k else "")
                         + f" cannot separate this effect; about {need} trials would, or `{ask}` "
                         "answers it directly",

@@ -17,10 +17,28 @@ from typing import Any
 
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_LEARNED, TOO_FEW, UNDECIDED
 
-__all__ = ["MAX_SEEDS_ADVICE", "amount", "chance_level", "level_interval_text", "metric_range", "verdict_text"]
+__all__ = [
+    "MAX_SEEDS_ADVICE",
+    "amount",
+    "chance_level",
+    "counted",
+    "level_interval_text",
+    "metric_range",
+    "verdict_text",
+]
 
 #: Seeds per level above which "about N more seeds" is no advice: the text says the effect is out of reach.
 MAX_SEEDS_ADVICE = 100
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` and its noun, singular for one: ``1 seed``, ``3 seeds`` (the noun is given in the plural).
+
+    Example:
+        >>> counted(1, "seeds"), counted(3, "trials"), counted(0, "levels")
+        ('1 seed', '3 trials', '0 levels')
+    """
+    return f"{n} {noun.removesuffix('s') if n == 1 else noun}"
 
 
 def metric_range(objective: str | None) -> float | None:
@@ -109,12 +127,10 @@ def _where(e: dict[str, Any], short: bool = False) -> str:
     split = e.get("split") or "validation"
     n, n_ref = int(e.get("n") or 0), int(e.get("n_ref") or 0)
     unit = "trials" if e.get("exploratory", True) else "seeds"
-    if n == n_ref == 1:
-        unit = unit.removesuffix("s")
     if short:
-        count = f"{min(n, n_ref)} {unit}" if n == n_ref else f"{n} vs {n_ref} {unit}"
+        count = counted(n, unit) if n == n_ref else f"{n} vs {n_ref} {unit}"
         return f"{split}, {count}"
-    count = f"{n} {unit} per level" if n == n_ref else f"{n} vs {n_ref} {unit}"
+    count = f"{counted(n, unit)} per level" if n == n_ref else f"{n} vs {n_ref} {unit}"
     return f"on the {split} split, {count}"
 
 

@@ -208,8 +208,10 @@ def _seeds_cell(c: dict[str, Any], r: dict[str, Any]) -> str:
     if run is None:
         return "-"
     if r["kind"] == "search":
+        from archsearch.analysis import counted
+
         need = c.get("trials_needed")
-        return f"{run} trials / " + (f"about {need} trials" if need else "-")
+        return f"{counted(run, 'trials')} / " + (f"about {need} trials" if need else "-")
     from archsearch.analysis import NOT_LEARNED
 
     if _decided(c):

@@ -258,8 +258,10 @@ def _optimize(
             f"{objective.last_error}. Fix the builder (see `archsearch show {space.path}`) or raise --max-failures."
         )
     if status is None:
+        from archsearch.analysis import counted
+
         progress.say(
-            f"recycling the process after {objective.trials_run} trials ({recycler.reason}); "
+            f"recycling the process after {counted(objective.trials_run, 'trials')} ({recycler.reason}); "
             "the study goes on in a fresh one"
         )
     return _result(
