@@ -53,7 +53,7 @@ fuse_option = click.option(
     show_default=True,
     help="Train the seeds of one configuration (--repeats, or an ask's seeds of one level) as one fused Keras model: "
     "each seed keeps its own initialisation, dropout, data order and optimizer state, and the same records. "
-    "Seeds that cannot be fused (HyperModel.fit, fit callbacks, regularizers, too big) train separately.",
+    "Seeds that cannot be fused (HyperModel.fit, fit callbacks, a model of several outputs, too big) train separately.",
 )
 fuse_max_option = click.option(
     "--fuse-max",
