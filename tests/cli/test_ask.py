@@ -159,3 +159,24 @@ def test_an_ask_where_neither_level_learns_says_did_not_learn(write_space):
     (effect,) = data["questions"][0]["effects"]
     assert effect["verdict"] == "did not learn"
     assert [lv["at_chance"] for lv in data["questions"][0]["levels"]] == [True, True]
+
+
+def test_a_decided_verdict_carries_no_power_note_and_an_open_one_gives_its_advice_once():
+    from archsearch.cli._ask import answer_lines
+
+    note = "the test split's 359 examples alone leave too much noise to detect 1 pt at 80% power: more seeds cannot settle it, a larger test split can."  # noqa: E501
+    effect = {"level": "2", "reference": "1", "diff": 0.027, "ci_low": 0.010, "ci_high": 0.045, "n": 4, "n_ref": 4}
+    effect |= {"exploratory": False, "split": "test", "seeds_needed": None, "more_needed": None, "power_note": note}
+    data = {"objective": "val_accuracy", "questions": [{"param": "layers", "effects": [effect]}]}
+    helps = answer_lines(
+        {**data, "questions": [{"param": "layers", "effects": [{**effect, "verdict": "helps"}]}]}, "s.py", "st"
+    )
+    assert (
+        helps[1]
+        == "  layers: 2 vs 1: helps: +2.7 pts [1.0, 4.5] on the test split, 4 seeds per level; confirmatory (ask)"
+    )
+    assert not any("cannot settle" in line for line in helps)
+    undecided = {**effect, "verdict": "not decided yet", "ci_low": -0.01}
+    lines = answer_lines({**data, "questions": [{"param": "layers", "effects": [undecided]}]}, "s.py", "st")
+    assert sum("more seeds cannot settle it, a larger test split can; confirmatory" in line for line in lines) == 1
+    assert sum("cannot settle" in line for line in lines) == 1

@@ -170,6 +170,11 @@ def verdict_text(e: dict[str, Any], objective: str | None, *, short: bool = Fals
         >>> verdict_text({**e, "verdict": "did not learn", "why": "both levels at chance (10%) after 5 epochs"},
         ...              "val_accuracy", short=True)
         'did not learn (both levels at chance (10%) after 5 epochs)'
+        >>> open_e = {**e, "verdict": "not decided yet", "ci_low": -0.01, "seeds_needed": 58140, "more_needed": 58135}
+        >>> verdict_text(open_e, "val_accuracy", short=True)
+        'not decided yet +2.1 pts [-1.0, 3.4] (test, 5 seeds; out of reach)'
+        >>> "an effect of 1 pt is out of reach here (it needs about 58140 seeds" in verdict_text(open_e, "val_accuracy")
+        True
     """
     word = e.get("verdict") or UNDECIDED
     head = word
@@ -182,8 +187,10 @@ def verdict_text(e: dict[str, Any], objective: str | None, *, short: bool = Fals
         if word in (NOT_LEARNED, TOO_FEW):
             detail = why.split(";")[0] if why else reason.split(";")[0]
             return f"{head} ({detail})" if detail else head
-        more = e.get("more_needed")
-        tail = f"; {more} more needed" if word == UNDECIDED and more else ""
+        more, need = e.get("more_needed"), e.get("seeds_needed")
+        tail = ""
+        if word == UNDECIDED and more:  # the long form's rule: above MAX_SEEDS_ADVICE per level is no plan
+            tail = "; out of reach" if need and int(need) > MAX_SEEDS_ADVICE else f"; {more:,} more needed"
         return f"{head}" + (f" {numbers}" if numbers else "") + f" ({_where(e, short=True)}{tail})"
     kind = "exploratory (search)" if e.get("exploratory", True) else "confirmatory (ask)"
     parts = [f"{head}: {why}" if word in (NOT_LEARNED, TOO_FEW) and why else head]

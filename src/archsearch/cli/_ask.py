@@ -251,9 +251,9 @@ def answer_lines(data: dict[str, Any], space: str, study: str) -> list[str]:
         if not q["effects"]:
             lines.append(f"  {q['param']}: {q.get('note') or 'only one level tried'}")
         for e in q["effects"]:
+            # A power note ("more seeds cannot settle it") is advice for an open comparison, and verdict_text
+            # gives it there; after a decision it would read as a doubt about it.
             lines.append(f"  {q['param']}: {e['level']} vs {e['reference']}: {format_effect(e, data['objective'])}")
-            if e.get("power_note") and e["verdict"] != "not decided yet":
-                lines.append(f"    {e['power_note']}")
         lines += [f"  {line}" for line in time_lines(q)[1:]]  # fit time per epoch, as ratios with intervals
     lines.append(f"Full report: archsearch report {space} --study {study}")
     return lines
