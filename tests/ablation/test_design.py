@@ -196,3 +196,38 @@ def test_a_trial_outside_the_design_never_enters_the_level_means(tmp_path):
     means = {lv["level"]: lv["mean"] for lv in q["levels"]}
     assert means == pytest.approx({"8": 0.81, "16": 0.855})
     assert any("outside the ablation's design" in n for n in data["notes"])
+
+
+@pytest.mark.slow
+def test_asked_again_a_design_keeps_its_seeds_its_margin_and_its_looks(tmp_path):
+    import optuna
+
+    from archsearch.study import RunOptions
+
+    (tmp_path / "tiny.py").write_text(TINY_SPACE)
+    space = load_space(tmp_path / "tiny.py")
+    storage = f"sqlite:///{tmp_path}/o.db"
+    options = RunOptions(storage=storage, tracking_uri=f"sqlite:///{tmp_path}/m.db", quiet=True)
+    first = run_ablation(space, "units", options, repeats=2)
+
+    def design():
+        return optuna.load_study(study_name=first.study_name, storage=storage).user_attrs["archsearch.design"]
+
+    # Fewer seeds asked: nothing runs, and the answer still rests on both seeds (they were left out before).
+    fewer = run_ablation(space, "units", options, repeats=1)
+    assert fewer.search.ran == 0 and fewer.plan.seeds == design()["seeds"] == [1000, 1001]
+    assert fewer.data["questions"][0]["effects"][0]["n"] == 2
+    assert fewer.message == "2 levels x 2 seeds, all in the study already."
+    # Another margin after the data were seen is refused, naming the one it was asked with.
+    with pytest.raises(UsageError, match=r"was asked with --min-effect 0\.01, the margin its verdicts are judged at"):
+        run_ablation(space, "units", options, repeats=2, min_effect=0.05)
+    assert "min_effect" not in design()
+    # A fixed design may go on as a sequential one; from then on it is read with its looks, never without them.
+    run_ablation(space, "units", options, repeats=1, until_decided=True, max_seeds=2)
+    assert design()["sequential"]["max_seeds"] == 2
+    with pytest.raises(UsageError, match=r"holds a sequential design \(--until-decided --repeats 1 --max-seeds 2\)"):
+        run_ablation(space, "units", options, repeats=2)
+    assert design()["sequential"]["max_seeds"] == 2 and design()["seeds"] == [1000, 1001]
+    # A margin no accuracy difference can reach is refused before anything is opened.
+    with pytest.raises(UsageError, match=r"--min-effect 5 is 500 pts, more than any difference in val_accuracy"):
+        run_ablation(space, "units", options, repeats=2, min_effect=5)

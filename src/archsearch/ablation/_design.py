@@ -18,7 +18,13 @@ from archsearch.ablation._base import (
     with_run_settings,
 )
 from archsearch.ablation._decide import analyze_ablation, design_identity, look_record, stop_message
-from archsearch.ablation._study import ablation_study_name, run_round, set_study_attr
+from archsearch.ablation._study import (
+    ablation_study_name,
+    recorded_design,
+    run_round,
+    same_question,
+    set_study_attr,
+)
 from archsearch.errors import UsageError
 from archsearch.schema import StudyAttr
 from archsearch.seeds import ablation_order_seed, ablation_seeds
@@ -240,7 +246,7 @@ def run_ablation(
         >>> result = run_ablation("spaces/digits_quick.py", "layers", RunOptions(epochs=3))  # doctest: +SKIP
         >>> print(result.message)  # doctest: +SKIP
     """
-    from archsearch.analysis import CONTINUE, DECIDED, LookSchedule, counted
+    from archsearch.analysis import CONTINUE, DECIDED, LookSchedule, amount, counted, metric_range
     from archsearch.space import Space, load_space
     from archsearch.study import RunOptions
 
@@ -253,32 +259,50 @@ def run_ablation(
         raise UsageError(
             f"--min-effect must be above 0 (objective units, 0.01 = 1 point of accuracy), but got {min_effect}."
         )
+    bound = metric_range(space.objective)
+    if min_effect is not None and bound is not None and min_effect >= bound:
+        raise UsageError(
+            f"--min-effect {min_effect:g} is {amount(min_effect, space.objective)}, more than any difference in "
+            f"{space.objective} can be; it is in objective units: 0.01 = 1 point of accuracy."
+        )
     seq = LookSchedule(repeats, max_seeds).to_dict() if until_decided else None
     looks: list[dict[str, Any]] = []
     rounds = 0
-    while True:
-        rounds += 1
-        n_seeds = min(rounds * repeats, max_seeds) if until_decided else repeats
+
+    def make_plan(n: int) -> AblationDesign:
         plan = plan_ablation(
             space,
             factor,
             levels=levels,
-            repeats=n_seeds,
+            repeats=n,
             base=base,
             seed=options.seed,
             storage=options.storage,
             match_size=match_size,
         )
-        plan = dataclasses.replace(
-            plan, identity=design_identity(plan, space, options), sequential=seq, min_effect=min_effect
-        )
+        identity = design_identity(plan, space, options)
+        return dataclasses.replace(plan, identity=identity, sequential=seq, min_effect=min_effect)
+
+    while True:
+        rounds += 1
+        n_seeds = min(rounds * repeats, max_seeds) if until_decided else repeats
+        plan = make_plan(n_seeds)
         # The design's own study (the same for every round: the seeds are not part of the identity).
         study_name = options.study_name or ablation_study_name(space, factor, plan.identity)
+        if rounds == 1:
+            before = recorded_design(dataclasses.replace(options, study_name=study_name))
+            same_question(before, plan, study_name)
+            ran = len((before or {}).get("seeds") or []) if (before or {}).get("identity") == plan.identity else 0
+            if not until_decided and ran > n_seeds:  # asked again with fewer seeds: the answer rests on every seed
+                n_seeds = ran
+                plan = make_plan(n_seeds)
         round_options = dataclasses.replace(options, study_name=study_name, trials=len(plan.pairs))
         search = run_round(space, round_options, plan)
         data = analyze_ablation(space, round_options, plan, min_effect)
         if not until_decided:
             message = f"ran {len(plan.levels)} levels x {counted(n_seeds, 'seeds')}."
+            if search.ran == 0:
+                message = f"{len(plan.levels)} levels x {counted(n_seeds, 'seeds')}, all in the study already."
             return AblationResult(study_name, plan, search, rounds, None, message, data)
         looks.append(look_record(data, n_seeds, max_seeds))
         set_study_attr(round_options, StudyAttr.LOOKS, looks)

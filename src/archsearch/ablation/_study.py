@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from archsearch.space import Space
     from archsearch.study import RunOptions, SearchResult
 
-__all__ = ["ablation_study_name", "run_round", "set_study_attr"]
+__all__ = ["ablation_study_name", "recorded_design", "run_round", "same_question", "set_study_attr"]
 
 
 def ablation_study_name(space: Space, factor: str, identity: str | None = None) -> str:
@@ -24,6 +24,51 @@ def ablation_study_name(space: Space, factor: str, identity: str | None = None) 
     settings in other studies. Studies written before it existed are named without it.
     """
     return f"{space.name}-ablation-{factor}" + (f"-{identity}" if identity else "")
+
+
+def recorded_design(options: RunOptions) -> dict[str, Any] | None:
+    """The design attribute of ``options.study_name`` as an earlier ``ask`` recorded it (None: no such study yet)."""
+    import optuna
+
+    from archsearch.stores import open_storage, resolve_storage
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        study = optuna.load_study(study_name=options.study_name, storage=open_storage(resolve_storage(options.storage)))
+    except KeyError:
+        return None
+    design = study.user_attrs.get(StudyAttr.DESIGN)
+    return design if isinstance(design, dict) else None
+
+
+def same_question(before: dict[str, Any] | None, plan: AblationDesign, study_name: str) -> None:
+    """Refuse a rerun of a recorded design that asks it otherwise (another identity is refused by ``run_round``).
+
+    A sequential design (``--until-decided``) spent its alpha over looks: read without them, as a fixed design,
+    its verdicts would claim more than its error rate allows. The minimum effect is the margin of "no effect"
+    and of the sequential stops: chosen after the data were seen, it would be no test.
+
+    Raises:
+        UsageError: naming the options the design was asked with and how to ask another question.
+    """
+    from archsearch.analysis import DEFAULT_MIN_EFFECT
+
+    if not before or before.get("kind") != "ablation" or before.get("identity") != plan.identity:
+        return
+    elsewhere = f"read it with `archsearch report --study {study_name}`, or pass --study NAME for a new design"
+    if before.get("sequential") and not plan.sequential:
+        seq = before["sequential"]
+        raise UsageError(
+            f"study {study_name!r} holds a sequential design (--until-decided --repeats {seq.get('repeats')} "
+            f"--max-seeds {seq.get('max_seeds')}), whose verdicts rest on its looks' alpha spending; continue it "
+            f"with --until-decided (a larger --max-seeds adds seeds), {elsewhere}."
+        )
+    was, now = before.get("min_effect") or DEFAULT_MIN_EFFECT, plan.min_effect or DEFAULT_MIN_EFFECT
+    if abs(float(was) - float(now)) > 1e-12:
+        raise UsageError(
+            f"study {study_name!r} was asked with --min-effect {was:g}, the margin its verdicts are judged at; "
+            f"a margin chosen after the data were seen is no test. Ask with --min-effect {was:g}, {elsewhere}."
+        )
 
 
 def run_round(space: Space, options: RunOptions, plan: AblationDesign) -> SearchResult:

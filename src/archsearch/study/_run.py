@@ -106,9 +106,11 @@ def _search(config: RunConfig) -> SearchResult:
         finished, _ = _counts(prepared.study)
         progress.seen(prepared.study)
         if finished >= config.target and not prepared.failed_now:  # (a dead trial's MLflow run is closed below)
+            design = prepared.study.user_attrs.get(StudyAttr.DESIGN) or {}
+            more = "Raise --repeats to run more seeds" if design.get("kind") == "ablation" else "Raise --trials"
             progress.say(
                 f"study '{config.study_name}' already has {finished} finished trials (target {config.target}); "
-                "nothing to run. Raise --trials to run more."
+                f"nothing to run. {more} to run more."
             )
             return _result(prepared.study, config.storage, config.tracking_uri, config.target, space.objective)
         progress.say(
