@@ -121,3 +121,29 @@ def test_the_first_night_has_nothing_to_compare_and_a_step_left_running_is_named
         "step 2: 1 trial(s) of digits_quick-ablation-layers-ab12cd34",
     ]
     assert data["headline"][-1].startswith("Left RUNNING: step 1:")
+
+
+def test_a_search_effect_counts_trials_and_advice_beyond_reach_is_no_seed_count(tmp_path):
+    # A search's "too few trials" (its power over trials said 9538) and an ablation's open comparison that needs
+    # more than MAX_SEEDS_ADVICE seeds per level: neither is a "Needs more seeds" line with a number.
+    search = {**_effect("too few trials", 0.02, -0.05, 0.09, 17, 9538), "exploratory": True, "n_ref": 3}
+    search |= {"trials_needed": 42, "summary": "too few trials: ..."}
+    far = _effect(UNCLEAR, 0.001, -0.01, 0.012, 3, 3006)
+    near = {**_effect(UNCLEAR, 0.004, -0.002, 0.010, 5, 12), "level": "2"}
+    night = _night("2026-12-06", far, 0.95, {"layers": 2}, trials=(0, 40))
+    night.steps[1].answers["questions"] = [
+        {"param": "layers", "effects": [far, near]},
+        {"param": "units", "effects": [{**search, "level": "64", "reference": "32"}]},
+    ]
+    data = summary_data(night, None)
+    cells = {(q["question"], q["level"]): q["run_and_needed"] for q in data["questions"]}
+    assert cells == {
+        ("layers", "3"): "3 / out of reach (over 100 per level)",
+        ("layers", "2"): "5 / 12 (7 more)",
+        ("units", "64"): "17 vs 3 trials / about 42 trials",
+    }
+    (more,) = [line for line in data["headline"] if line.startswith("Needs more seeds")]
+    assert more == "Needs more seeds: layers 2 vs 1: 7 more (5 run, 12 needed)"
+    table = write_summary(tmp_path, night).read_text()
+    assert "| 17 vs 3 trials / about 42 trials | new |" in table and "9538" not in table
+    assert "| 3 / out of reach (over 100 per level) | new |" in table

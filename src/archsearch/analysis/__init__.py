@@ -58,6 +58,7 @@ from archsearch.analysis._words import (
     counted,
     level_interval_text,
     metric_range,
+    run_and_needed,
     verdict_text,
 )
 
@@ -77,6 +78,7 @@ __all__ = [
     "chance_level",
     "counted",
     "level_interval_text",
+    "run_and_needed",
     "metric_range",
     "verdict_text",
     "CAP",

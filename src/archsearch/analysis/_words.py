@@ -23,6 +23,7 @@ __all__ = [
     "chance_level",
     "counted",
     "level_interval_text",
+    "run_and_needed",
     "metric_range",
     "verdict_text",
 ]
@@ -149,6 +150,39 @@ def _more(e: dict[str, Any], objective: str | None) -> str:
     if more:
         return f"about {more} more {unit} per level ({need} in all) would detect {size} at 80% power"
     return ""
+
+
+def run_and_needed(e: dict[str, Any]) -> str:
+    """A table's "run / needed" cell of one effect, in the verdict's own units and with its advice rule.
+
+    Seeds for an ablation (``4 / 9 (5 more)``, ``4 / 4 (decided)``, ``4 / out of reach (over 100 per level)``),
+    trials for a search (``17 trials / about 42 trials``, only where its verdict is "too few trials").
+
+    Example:
+        >>> e = {"verdict": UNDECIDED, "n": 4, "n_ref": 4, "exploratory": False, "seeds_needed": 9}
+        >>> run_and_needed(e), run_and_needed({**e, "seeds_needed": 3006}), run_and_needed({**e, "verdict": HELPS})
+        ('4 / 9 (5 more)', '4 / out of reach (over 100 per level)', '4 / 4 (decided)')
+        >>> run_and_needed({**e, "exploratory": True, "verdict": TOO_FEW, "n": 17, "n_ref": 3, "trials_needed": 42})
+        '17 vs 3 trials / about 42 trials'
+    """
+    n, n_ref = int(e.get("n") or 0), int(e.get("n_ref") or e.get("n") or 0)
+    word, need = e.get("verdict"), e.get("seeds_needed")
+    if e.get("exploratory", True):
+        run = counted(n, "trials") if n == n_ref else f"{n} vs {n_ref} trials"
+        trials = e.get("trials_needed")
+        return f"{run} / " + (f"about {trials} trials" if word == TOO_FEW and trials else "-")
+    run = min(n, n_ref)
+    if word in (HELPS, HURTS, NO_EFFECT):
+        return f"{run} / {run} (decided)"
+    if word == NOT_LEARNED:
+        return f"{run} / - (train longer first)"
+    if need is not None and int(need) > MAX_SEEDS_ADVICE:
+        return f"{run} / out of reach (over {MAX_SEEDS_ADVICE} per level)"
+    if need is not None and int(need) > run:
+        return f"{run} / {need} ({int(need) - run} more)"
+    if need is None and e.get("power_note"):
+        return f"{run} / no seed count would do (the test split is too small)"
+    return f"{run} / {need if need is not None else '?'} (not decided)"
 
 
 def verdict_text(e: dict[str, Any], objective: str | None, *, short: bool = False) -> str:

@@ -204,26 +204,19 @@ def _accuracy(lv: dict[str, Any] | None) -> str:
 
 
 def _seeds_cell(c: dict[str, Any], r: dict[str, Any]) -> str:
-    run = c.get("seeds")
-    if run is None:
+    from archsearch.analysis import run_and_needed
+
+    if c.get("seeds") is None:
         return "-"
-    if r["kind"] == "search":
-        from archsearch.analysis import counted
-
-        need = c.get("trials_needed")
-        return f"{counted(run, 'trials')} / " + (f"about {need} trials" if need else "-")
-    from archsearch.analysis import NOT_LEARNED
-
-    if _decided(c):
-        return f"{run} / {run} (decided)"
-    if c.get("decision") == NOT_LEARNED:
-        return f"{run} / - (train longer first)"
-    need = c.get("seeds_needed")
-    if need is not None and need > run:
-        return f"{run} / {need} ({need - run} more)"
-    if need is None and c.get("power_note"):
-        return f"{run} / no seed count would do (the test split is too small; see below)"
-    return f"{run} / {need if need is not None else '?'} (not decided)"
+    cell = run_and_needed(
+        {
+            "verdict": c.get("decision"),
+            "n": c["seeds"],
+            "exploratory": r["kind"] == "search",
+            **{k: c.get(k) for k in ("seeds_needed", "trials_needed", "power_note")},
+        }
+    )
+    return cell.replace("(the test split is too small)", "(the test split is too small; see below)")
 
 
 def _decided(c: dict[str, Any]) -> bool:

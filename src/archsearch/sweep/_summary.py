@@ -88,6 +88,8 @@ def _step_row(st: StepState) -> dict[str, Any]:
 
 
 def _questions(st: StepState, old_answers: dict[str, Any]) -> list[dict[str, Any]]:
+    from archsearch.analysis import run_and_needed  # pandas: not at import (archsearch --help stays light)
+
     old = {
         (q["param"], e["level"], e["reference"]): e
         for q in old_answers.get("questions", [])
@@ -111,6 +113,8 @@ def _questions(st: StepState, old_answers: dict[str, Any]) -> list[dict[str, Any
                     "ci_high": e.get("ci_high"),
                     "seeds": min(e.get("n") or 0, e.get("n_ref") or e.get("n") or 0),
                     "seeds_needed": e.get("seeds_needed"),
+                    "exploratory": e.get("exploratory", True),
+                    "run_and_needed": run_and_needed(e),
                     "previous_verdict": was.get("verdict") if was is not None else None,
                     "flipped": was is not None and was.get("verdict") != e.get("verdict"),
                 }
@@ -135,10 +139,7 @@ def _best(st: StepState, old: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _headline(data: dict[str, Any]) -> list[str]:
-    from archsearch.analysis import (  # pandas: not at import (archsearch --help stays light)
-        HELPS,
-        HURTS,
-    )
+    from archsearch.analysis import MAX_SEEDS_ADVICE, UNDECIDED  # pandas: not at import (--help stays light)
 
     counts: dict[str, int] = {}
     for row in data["steps"]:
@@ -165,10 +166,13 @@ def _headline(data: dict[str, Any]) -> list[str]:
     for b in data["best"]:
         was = "" if b["previous_value"] is None else f" (last night {_num(b['previous_value'])})"
         lines.append(f"Best of {b['study']}: {_num(b['value'])}{was}.")
-    short = [
+    short = [  # an ablation's open comparisons within reach (a search's say "too few trials" in their verdict)
         q
         for q in data["questions"]
-        if q["verdict"] not in (HELPS, HURTS) and q["seeds_needed"] and q["seeds_needed"] > q["seeds"]
+        if q["verdict"] == UNDECIDED
+        and not q.get("exploratory", True)
+        and q["seeds_needed"]
+        and q["seeds"] < q["seeds_needed"] <= MAX_SEEDS_ADVICE
     ]
     if short:
         lines.append(
@@ -236,7 +240,7 @@ def summary_markdown(data: dict[str, Any]) -> str:
             "",
             "## Questions",
             "",
-            "| study | question | verdict | seeds run / needed | since last night |",
+            "| study | question | verdict | run / needed (seeds or trials) | since last night |",
             "|---|---|---|---|---|",
         ]
         for q in data["questions"]:
@@ -247,10 +251,10 @@ def summary_markdown(data: dict[str, Any]) -> str:
                 if q["flipped"]
                 else "unchanged"
             )
-            needed = "-" if q["seeds_needed"] is None else str(q["seeds_needed"])
+            needed = q.get("run_and_needed") or f"{q['seeds']} / {q['seeds_needed'] or '-'}"  # older summaries
             out.append(
                 f"| {q['study']} | {q['question']}: {q['level']} vs {q['reference']} | "
-                f"{q['summary'] or q['verdict']} | {q['seeds']} / {needed} | {since} |"
+                f"{q['summary'] or q['verdict']} | {needed} | {since} |"
             )
     if data["best"]:
         out += ["", "## Best trials", ""]
