@@ -168,9 +168,9 @@ def run_and_needed(e: dict[str, Any]) -> str:
     n, n_ref = int(e.get("n") or 0), int(e.get("n_ref") or e.get("n") or 0)
     word, need = e.get("verdict"), e.get("seeds_needed")
     if e.get("exploratory", True):
-        run = counted(n, "trials") if n == n_ref else f"{n} vs {n_ref} trials"
         trials = e.get("trials_needed")
-        return f"{run} / " + (f"about {trials} trials" if word == TOO_FEW and trials else "-")
+        ran = counted(n, "trials") if n == n_ref else f"{n} vs {n_ref} trials"
+        return f"{ran} / " + (f"about {trials} trials" if word == TOO_FEW and trials else "-")
     run = min(n, n_ref)
     if word in (HELPS, HURTS, NO_EFFECT):
         return f"{run} / {run} (decided)"

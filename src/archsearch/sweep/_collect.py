@@ -67,8 +67,8 @@ def read_answers(study: str, storage: str | None, space: str) -> dict[str, Any] 
 
     space_arg: str = space if Path(space).is_file() else study
     data = build_report(space_arg, study_name=study, storage=storage, importance_resamples=0).to_dict()
-    keep = ("level", "reference", "verdict", "summary", "diff", "ci_low", "ci_high", "n", "n_ref", "seeds_needed")
-    keep += ("exploratory", "trials_needed", "power_note")
+    keep = ["level", "reference", "verdict", "summary", "diff", "ci_low", "ci_high", "n", "n_ref", "seeds_needed"]
+    keep += ["exploratory", "trials_needed", "power_note"]
     questions = [
         {"param": q["param"], "effects": [{k: e.get(k) for k in keep} for e in q["effects"]]}
         for q in data.get("questions", [])
