@@ -48,3 +48,23 @@ def test_options_name_their_environment_variables():
     result = CliRunner().invoke(cli, ["run", "--help"], catch_exceptions=False)
     for var in ("ARCHSEARCH_STORAGE", "ARCHSEARCH_TRACKING_URI"):
         assert var in result.output
+
+
+def test_an_error_archsearch_did_not_expect_is_one_line_and_its_traceback_goes_to_the_log_file(tmp_path, monkeypatch):
+    import archsearch.data
+
+    def broken() -> list[str]:
+        raise ValueError("registry entry vanished\nsecond line")
+
+    monkeypatch.setattr(archsearch.data, "dataset_names", broken)
+    log = tmp_path / "logs" / "archsearch.log"
+    monkeypatch.setenv("ARCHSEARCH_LOG_FILE", str(log))  # cli/_env.py reads it
+    result = CliRunner().invoke(cli, ["datasets"])
+    debug = CliRunner().invoke(cli, ["--debug", "datasets"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: unexpected ValueError: registry entry vanished (its traceback is in "
+        f"{log}, or rerun with --debug; please report it if it is not your setup).\n"
+    )
+    assert "Traceback (most recent call last)" in log.read_text() and "in broken" in log.read_text()
+    assert isinstance(debug.exception, ValueError)  # --debug: the exception itself, as before

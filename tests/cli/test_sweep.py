@@ -56,6 +56,30 @@ def test_dry_run_fails_on_a_misspelled_space_path(tmp_path, monkeypatch):
     )
 
 
+def test_a_database_server_that_does_not_answer_and_a_date_that_is_none_are_refused_before_the_night(
+    tmp_path, monkeypatch
+):
+    import socket
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.py").write_text(TINY_SPACE)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens once it is closed
+    plan = tmp_path / "p.toml"
+    plan.write_text(f'[[step]]\nrun = "s.py"\nstorage = "postgresql://u:s3cret@127.0.0.1:{port}/db"\n')
+    for extra in (["--dry-run"], []):
+        result = CliRunner().invoke(cli, ["sweep", str(plan), *extra])
+        assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+        assert result.stderr.startswith(f"error: {plan}: step 1: --storage 'postgresql://u:***@127.0.0.1:{port}/db'")
+        assert "no database server answers there" in result.stderr and "s3cret" not in result.stderr
+    assert not (tmp_path / "mlruns").exists()  # no lock, no state: nothing of the night was written
+    plan.write_text('[[step]]\nrun = "s.py"\n')
+    result = CliRunner().invoke(cli, ["sweep", str(plan), "--night", "2026-13-45", "--dry-run"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: --night '2026-13-45': write a date as YYYY-MM-DD, e.g. 2026-12-07.\n"
+
+
 def test_bad_plan_exits_2_and_runs_nothing(tmp_path):
     plan = tmp_path / "p.toml"
     plan.write_text('[[step]]\nrun = "a.py"\nepoch = 3\n')

@@ -72,3 +72,11 @@ def test_a_full_disk_is_one_line_naming_the_store(tmp_path):
 def test_errors_of_other_kinds_pass_through():
     with pytest.raises(KeyError), storage_errors("sqlite:///x.db", "--storage"):
         raise KeyError("not a store's error")
+
+
+def test_a_sqlite_file_in_a_folder_that_cannot_be_made_is_one_line(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")
+    url = f"sqlite:///{tmp_path}/a-file/sub/optuna.db"
+    with pytest.raises(UsageError, match=r"cannot make its folder .*a-file/sub \(.*\); give a SQLite file in a folder"):
+        open_storage(url)
+    assert not (tmp_path / "sub").exists()

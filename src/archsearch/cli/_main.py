@@ -54,6 +54,25 @@ class UserError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+def _unexpected(err: BaseException) -> str:
+    """One line for an error archsearch did not expect; its traceback goes to the log file, where it says."""
+    import traceback
+
+    from archsearch.stores import log_file
+
+    first = (str(err).strip().splitlines() or [""])[0][:300]
+    where = "rerun with --debug to see it"
+    try:
+        path = log_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as log:
+            log.write("".join(traceback.format_exception(err)))
+        where = f"its traceback is in {path}, or rerun with --debug"
+    except OSError:
+        pass
+    return f"unexpected {type(err).__name__}: {first} ({where}; please report it if it is not your setup)."
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use (hatch/flask style)."""
 
@@ -66,6 +85,12 @@ class LazyGroup(click.Group):
             if (ctx.obj or {}).get("debug"):
                 raise
             raise UserError(str(err), getattr(err, "exit_code", 1)) from err
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as err:  # not one of ours: a bug, or a library's error we do not know yet
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise UserError(_unexpected(err), 1) from err
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_MODULES)

@@ -46,7 +46,13 @@ def open_storage(url: str, *, heartbeat: int | None = None, on_stale: Any = None
             )
     from sqlalchemy import event
 
-    db.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(
+            f"storage {redact(url)!r}: cannot make its folder {db.parent} ({err.strerror or err}); "
+            "give a SQLite file in a folder you can write, e.g. sqlite:///mlruns/optuna.db."
+        ) from None
     with one_at_a_time(url, "schema"):
         store_from_template(
             db, f"optuna-{optuna.__version__}-empty.db", lambda path: optuna.storages.RDBStorage(f"sqlite:///{path}")

@@ -16,11 +16,12 @@ __all__ = ["check_night", "dry_run_lines"]
 
 def check_night(plan: Plan, urls: Sequence[str], night: str | None = None) -> None:
     """Raise a one-line :class:`UsageError` for what would fail at night: a missing space file, a storage
-    or tracking URL SQLAlchemy cannot use, a notify URL Apprise does not know, a malformed ``--night``."""
-    from archsearch.stores import check_url
+    or tracking URL SQLAlchemy cannot use or a database server that does not answer, a notify URL Apprise
+    does not know, a malformed ``--night``."""
+    from archsearch.stores import check_reachable, check_url
 
-    if night is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", night):
-        raise UsageError(f"--night {night!r}: write the date as YYYY-MM-DD, e.g. 2026-12-07.")
+    if night is not None and not (re.fullmatch(r"\d{4}-\d{2}-\d{2}", night) and _is_date(night)):
+        raise UsageError(f"--night {night!r}: write a date as YYYY-MM-DD, e.g. 2026-12-07.")
     for step in plan.steps:
         where = f"{plan.path}: step {step.number}"
         if (step.command != "report" or step.space.endswith(".py")) and not Path(step.space).is_file():
@@ -29,6 +30,7 @@ def check_night(plan: Plan, urls: Sequence[str], night: str | None = None) -> No
             url = step.option(option)
             if url and not url.startswith(("http://", "https://", "databricks")):
                 check_url(url, what, f"{where}: --{option}")
+                check_reachable(url, f"{where}: --{option}")  # a server down now is a night lost at 3 a.m.
     if urls:
         try:
             import apprise
@@ -78,3 +80,12 @@ def dry_run_lines(
 def _hm(seconds: float) -> str:
     minutes = int(max(seconds, 0) // 60)
     return f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+def _is_date(text: str) -> bool:
+    """``2026-12-07`` is; ``2026-13-45`` is not."""
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

@@ -32,10 +32,13 @@ class ReporterLock:
             return self
         import sqlalchemy
 
-        self._engine = sqlalchemy.create_engine(self.url, poolclass=sqlalchemy.pool.NullPool)
-        self._conn = self._engine.connect()
-        got = self._conn.execute(sqlalchemy.text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
-        self._conn.commit()
+        from archsearch.stores import storage_errors
+
+        with storage_errors(self.url, "the plan's storage"):  # one line, not sqlalchemy's traceback
+            self._engine = sqlalchemy.create_engine(self.url, poolclass=sqlalchemy.pool.NullPool)
+            self._conn = self._engine.connect()
+            got = self._conn.execute(sqlalchemy.text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+            self._conn.commit()
         self.reporter = bool(got)
         return self
 
