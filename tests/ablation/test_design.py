@@ -37,6 +37,10 @@ def test_parse_levels_converts_and_rejects():
         parse_levels(choice, "relu,elu")
     with pytest.raises(UsageError, match="at least two levels"):
         parse_levels(choice, "relu")
+    layers = Param.make_int("layers", 1, 3, None, None, None)
+    assert parse_levels(layers, "1,3") == [1, 3]
+    with pytest.raises(UsageError, match=r"--levels '1,7': 7 is outside layers's declared range \(int in \[1, 3\]"):
+        parse_levels(layers, "1,7")
 
 
 @pytest.mark.slow

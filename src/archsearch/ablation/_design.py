@@ -121,6 +121,12 @@ def parse_levels(param: Param, text: str) -> list[Any]:
             raise UsageError(
                 f"--levels {text!r}: {raw!r} is not a value of {param.name} ({param.describe()})."
             ) from None
+        low, high = param.min_value, param.max_value
+        if param.kind in ("int", "float") and low is not None and high is not None and not low <= out[-1] <= high:
+            raise UsageError(
+                f"--levels {text!r}: {raw} is outside {param.name}'s declared range ({param.describe()}); "
+                "widen the range in the space's builder, or ask about levels inside it."
+            )
     if len(out) < 2:
         raise UsageError(
             f"--levels {text!r}: give at least two levels of {param.name}, e.g. --levels "
