@@ -49,3 +49,16 @@ def test_several_packs_count_once_each():
     assert (t["n"], t["n_ref"]) == (4, 4)  # 4 packs, not 8 seeds
     assert t["ci_low"] < 1.3 < t["ci_high"] and t["ci_low"] < t["ci_high"]
     assert "fused pack share its time" in t["reason"]
+
+
+def test_a_ratio_whose_interval_spans_more_than_tenfold_is_not_enough_data():
+    # Two packs per level with very noisy timings: the paired t interval (1 df) spans orders of magnitude.
+    table = _packed_table(packs=2, seeds_per_pack=1)
+    table.loc[table["params_activation"] == "tanh", "fit_seconds"] *= [0.2, 6.0]
+    t = _time(table)
+    assert (t["ratio"], t["ci_low"], t["ci_high"], t["verdict"]) == (None, None, None, "not enough data")
+    assert t["reason"].startswith("Its interval spans a factor of ")
+    assert "(more than 10): too few timings." in t["reason"]
+    # The same design with timings that agree keeps its interval.
+    steady = _time(_packed_table(packs=4, seeds_per_pack=1))
+    assert steady["ratio"] is not None and steady["ci_high"] / steady["ci_low"] < 10

@@ -18,7 +18,11 @@ import pandas as pd
 from archsearch.analysis._multiplicity import adjust
 from archsearch.analysis._verdicts import HELPS, HURTS, UNDECIDED, decide
 
-__all__ = ["FASTER", "SLOWER", "time_effects"]
+__all__ = ["FASTER", "MAX_TIME_SPREAD", "SLOWER", "time_effects"]
+
+#: A ratio's interval whose ends are further apart than this factor is no answer ("not enough data"): the
+#: time rule of :data:`archsearch.analysis.MAX_WIDTH` (e.g. [1.65e-08, 7.55e+07] from 2 vs 1 trials).
+MAX_TIME_SPREAD = 10.0
 
 FASTER, SLOWER = "faster", "slower"
 TIME_UNCLEAR, TIME_NOT_ENOUGH = "no clear difference", "not enough data"  # time ratios keep their own words
@@ -111,6 +115,28 @@ def time_effects(
                     "verdict": TIME_NOT_ENOUGH,
                 }
             )
+        elif _too_wide(c.interval(a_each) if math.isfinite(a_each) else (math.nan, math.nan)):
+            lo, hi = c.interval(a_each)
+            entry.update(
+                {
+                    "ratio": None,
+                    "ci_low": None,
+                    "ci_high": None,
+                    "p": c.p,
+                    "p_adjusted": pa,
+                    "verdict": TIME_NOT_ENOUGH,
+                    "reason": " ".join(
+                        filter(
+                            None,
+                            [
+                                f"Its interval spans a factor of {math.exp(hi - lo):.3g} "
+                                f"(more than {MAX_TIME_SPREAD:g}): too few timings.",
+                                entry["reason"],
+                            ],
+                        )
+                    ),
+                }
+            )
         else:
             lo, hi = c.interval(a_each) if math.isfinite(a_each) else (math.nan, math.nan)
             v = decide(c.diff, pa if math.isfinite(pa) else None, "minimize", alpha)
@@ -126,3 +152,14 @@ def time_effects(
             )
         out.setdefault(param, []).append(entry)
     return out
+
+
+def _too_wide(interval: tuple[float, float]) -> bool:
+    """The log-scale interval's ends are more than :data:`MAX_TIME_SPREAD` apart as a ratio.
+
+    Example:
+        >>> _too_wide((math.log(0.5), math.log(2.0))), _too_wide((math.log(1e-8), math.log(7e7)))
+        (False, True)
+    """
+    lo, hi = interval
+    return math.isfinite(lo) and math.isfinite(hi) and hi - lo > math.log(MAX_TIME_SPREAD)
