@@ -279,3 +279,27 @@ def test_result_is_json_ready():
     data = analyze_table(_search_table(np.random.default_rng(15), 0.02, n=1), questions=["layers"])
     data = json.loads(json.dumps(data, allow_nan=False))
     assert data["questions"][0]["effects"][0]["ci_low"] is None and data["questions"][0]["levels"][0]["ci_low"] is None
+
+
+def test_a_search_whose_reference_has_one_trial_counts_the_other_hyperparameters_it_cannot_adjust_for():
+    from archsearch.analysis import MIN_RESIDUAL_DF
+    from archsearch.analysis._question import UNADJUSTED_METHOD
+
+    rng = np.random.default_rng(1)
+    configs = [(2, "relu", 0.01), (1, "tanh", 0.001), (2, "elu", 0.003), (2, "relu", 0.0002)]  # one trial at 1
+    table = pd.DataFrame(
+        [
+            {"trial": t, "seed": t, "state": "COMPLETE", "value": 0.9 + rng.normal(0, 0.02), "params_count": 1000}
+            | {"fit_seconds": 2.0, "params_layers": layers, "params_activation": act, "params_learning_rate": lr}
+            for t, (layers, act, lr) in enumerate(configs)
+        ]
+    )
+    q = analyze_table(table, "search", questions=[{"param": "layers", "baseline": 1}], objective="val_accuracy")[
+        "questions"
+    ][0]
+    (e,) = q["effects"]
+    # 2 levels + 2 other hyperparameters as columns, and as many residual degrees of freedom (at least 5):
+    cols = 2 + 2
+    assert e["verdict"] == "too few trials" and e["trials_needed"] == cols + max(MIN_RESIDUAL_DF, cols)
+    assert e["why"].startswith("4 trials for 3 hyperparameters cannot separate this effect")
+    assert q["method"] == UNADJUSTED_METHOD  # not "no other hyperparameter to adjust for"

@@ -12,12 +12,14 @@ from scipy import stats
 from archsearch.analysis._estimation import judged_outcome, level_labels, median, num, pick_reference
 from archsearch.analysis._intervals import Comparison, mean_interval, paired_test, welch_test
 from archsearch.analysis._regression import MAX_VIF, adjusted_comparisons, balance_table
+from archsearch.analysis._words import counted
 
-__all__ = ["PAIRED_METHOD", "REGRESSION_METHOD", "WELCH_METHOD", "question_parts"]
+__all__ = ["PAIRED_METHOD", "REGRESSION_METHOD", "UNADJUSTED_METHOD", "WELCH_METHOD", "question_parts"]
 
 PAIRED_METHOD = "paired t on per-seed differences (same seeds at every level, all else held fixed)"
 REGRESSION_METHOD = "OLS of the objective on the factor and the other hyperparameters, HC3 robust errors, t intervals"
 WELCH_METHOD = "Welch t on the difference of trial means (no other hyperparameter to adjust for)"
+UNADJUSTED_METHOD = "Welch t on the difference of trial means (unadjusted: too few trials to adjust for the others)"
 _RATE_P = 0.05  # a prune/fail rate differing at this Fisher p withholds verdicts from complete trials alone
 
 
@@ -246,16 +248,18 @@ def _comparisons(
         for lv in order
         if lv != reference
     }
-    if reference not in eligible:
-        return welch, WELCH_METHOD, {}
     active = [o for o in others if u[o].notna().any() and u[o].nunique(dropna=False) > 1]
     if not active:
         return welch, WELCH_METHOD, {}
+    if reference not in eligible:  # the regression needs 2 trials of the reference at least
+        n = int((u["_level"] == reference).sum())
+        why = f"the reference level ({reference}) has {counted(n, 'trials')}, too few to adjust for the others."
+        return welch, UNADJUSTED_METHOD, {"n_others": len(active), "error": why[0].upper() + why[1:]}
     sub = u[u["_level"].isin(eligible)]
     comps, info = adjusted_comparisons(sub, eligible, reference, active, max_levels=max_levels)
     info["n_others"] = len(active)
     if info.get("error"):
-        return welch, WELCH_METHOD, info
+        return welch, UNADJUSTED_METHOD, info
     return {lv: comps.get(lv, welch[lv]) for lv in welch}, REGRESSION_METHOD, info
 
 
