@@ -79,7 +79,10 @@ def test_verdict_lines_for_the_end_of_run(digits):
     lines = verdict_lines("digits_quick", digits.storage, SPACES / "digits_quick.py")
     assert lines[0].startswith("Verdicts (val_accuracy")
     assert lines[1].startswith("  layers: ") and lines[2].startswith("  activation: ")
-    assert lines[-1].startswith("Full report: archsearch report ")
+    # The command reads the study where it is: its store, not the default one.
+    assert lines[-1] == (
+        f"Full report: archsearch report {SPACES / 'digits_quick.py'} --study digits_quick --storage {digits.storage}"
+    )
 
 
 def test_load_trials_on_a_real_study(digits):

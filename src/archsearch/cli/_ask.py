@@ -225,7 +225,7 @@ def ask(
     write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=len(result.plan.pairs))
     click.echo(f"Ablation of {factor} in study '{result.study_name}': {result.message}")
     _echo_matched(result.plan)
-    for line in answer_lines(result.data, space, result.study_name):
+    for line in answer_lines(result.data, space, result.study_name, storage, tracking_uri):
         click.echo(line)
     from archsearch.cli._run import record
     from archsearch.report import record_study
@@ -242,9 +242,11 @@ def ask(
     )
 
 
-def answer_lines(data: dict[str, Any], space: str, study: str) -> list[str]:
+def answer_lines(
+    data: dict[str, Any], space: str, study: str, storage: str | None = None, tracking_uri: str | None = None
+) -> list[str]:
     """The ablation's verdicts in plain words (split and seeds on each line); the method is in the report."""
-    from archsearch.report import format_effect, time_lines
+    from archsearch.report import format_effect, report_command, time_lines
 
     lines = [f"Verdicts ({data['objective']}; confirmatory (ask)):"]
     for q in data["questions"]:
@@ -255,7 +257,7 @@ def answer_lines(data: dict[str, Any], space: str, study: str) -> list[str]:
             # gives it there; after a decision it would read as a doubt about it.
             lines.append(f"  {q['param']}: {e['level']} vs {e['reference']}: {format_effect(e, data['objective'])}")
         lines += [f"  {line}" for line in time_lines(q)[1:]]  # fit time per epoch, as ratios with intervals
-    lines.append(f"Full report: archsearch report {space} --study {study}")
+    lines.append(f"Full report: {report_command(space, study, storage, tracking_uri)}")
     return lines
 
 

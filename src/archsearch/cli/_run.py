@@ -259,7 +259,7 @@ def _print_verdicts(result: SearchResult, space: str) -> None:
     from archsearch.report import record_study, verdict_lines
 
     try:
-        lines = verdict_lines(result.study_name, result.storage, space)
+        lines = verdict_lines(result.study_name, result.storage, space, result.tracking_uri)
     except Exception as err:  # the search itself succeeded; say why there are no verdicts
         click.echo(f"warning: no verdicts ({type(err).__name__}: {err}); try `archsearch report {space}`.", err=True)
         return

@@ -6,7 +6,7 @@ from archsearch.report._lab_table import LabAsk, labs_json, labs_rows
 from archsearch.report._labs_render import labs_markdown
 from archsearch.report._record import record_answer, record_study, verdict_tags
 from archsearch.report._render import time_lines
-from archsearch.report._summary import study_report, verdict_lines
+from archsearch.report._summary import report_command, study_report, verdict_lines
 
 __all__ = [
     "SCHEMA",
@@ -23,6 +23,7 @@ __all__ = [
     "level_references",
     "record_answer",
     "record_study",
+    "report_command",
     "study_report",
     "time_lines",
     "verdict_lines",

@@ -11,7 +11,7 @@ from archsearch.report._render import time_lines
 if TYPE_CHECKING:
     from archsearch.space import Space
 
-__all__ = ["study_report", "verdict_lines"]
+__all__ = ["report_command", "study_report", "verdict_lines"]
 
 
 def study_report(
@@ -33,7 +33,32 @@ def study_report(
     return build_report(space_or_study, study_name=study_name, storage=storage, tracking_uri=tracking_uri, **kwargs)
 
 
-def verdict_lines(study_name: str, storage: str | None, space: Space | str | Path | None = None) -> list[str]:
+def report_command(target: str, study: str | None, storage: str | None, tracking_uri: str | None) -> str:
+    """The ``archsearch report`` command that reads this study where it is (the stores given, not the defaults).
+
+    Example:
+        >>> report_command("spaces/digits_quick.py", "digits_quick", "sqlite:///mlruns/smoke/optuna.db", None)
+        'archsearch report spaces/digits_quick.py --study digits_quick --storage sqlite:///mlruns/smoke/optuna.db'
+        >>> report_command("spaces/digits_quick.py", "digits_quick", "sqlite:///mlruns/optuna.db", None)
+        'archsearch report spaces/digits_quick.py --study digits_quick'
+    """
+    import shlex
+
+    from archsearch.stores import DEFAULT_STORAGE, DEFAULT_TRACKING_URI, redact
+
+    words = ["archsearch", "report", target] + (["--study", study] if study else [])
+    for option, url, default in (
+        ("--storage", storage, DEFAULT_STORAGE),
+        ("--tracking-uri", tracking_uri, DEFAULT_TRACKING_URI),
+    ):
+        if url and url != default:
+            words += [option, redact(url)]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def verdict_lines(
+    study_name: str, storage: str | None, space: Space | str | Path | None = None, tracking_uri: str | None = None
+) -> list[str]:
     """A few lines with each question's verdicts, for the end of ``archsearch run``.
 
     Example:
@@ -59,5 +84,7 @@ def verdict_lines(study_name: str, storage: str | None, space: Space | str | Pat
         if data["design"].get("kind") == "ablation":  # an ask: fit time per epoch too, as ratios with intervals
             lines += [f"  {line}" for line in time_lines(q)[1:]]
     target = data["space"] or data["study"]
-    lines.append(f"Full report: archsearch report {target}" + (f" --study {data['study']}" if data["space"] else ""))
+    lines.append(
+        "Full report: " + report_command(target, data["study"] if data["space"] else None, storage, tracking_uri)
+    )
     return lines
