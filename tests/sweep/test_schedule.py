@@ -126,3 +126,20 @@ def test_a_bad_time_or_plan_is_a_one_line_error(machine):
     assert bad.exit_code == 2 and bad.stderr.startswith("error: --at '1am' is not a clock time")
     missing = CliRunner().invoke(cli, ["schedule", "install", "search/nope.toml", "--at", "01:00"])
     assert missing.exit_code == 2 and "no such sweep plan" in missing.stderr
+
+
+def test_without_systemd_or_a_usable_crontab_nothing_is_written(machine, monkeypatch):
+    from archsearch.errors import ArchsearchError
+    from archsearch.sweep import _schedule
+
+    machine["fake"]("systemctl", SYSTEMCTL_ABSENT)
+
+    def no_crontab():
+        raise ArchsearchError("no systemd user manager and no usable crontab (no crontab here); install cron.")
+
+    monkeypatch.setattr(_schedule, "_crontab", no_crontab)
+    result = CliRunner().invoke(cli, ["schedule", "install", "search/nightly.toml", "--at", "01:00"])
+    assert result.exit_code == 1 and result.stderr.startswith("error: no systemd user manager and no usable crontab")
+    # The environment file (it may hold a database password) and the log folder are not left behind.
+    assert not (machine["home"] / ".config" / "archsearch").exists()
+    assert not (machine["project"] / "mlruns").exists()

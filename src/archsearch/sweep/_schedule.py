@@ -151,7 +151,10 @@ def install_schedule(
                 say(f"# {_unit_dir(s) / name}\n{text}")
         else:
             say(f"# crontab -e\n{s.cron_line()}")
+            if shutil.which("crontab", path=env.get("PATH")) is None:
+                say("# note: no crontab command on this machine: install cron before `schedule install`.")
         return "systemd" if systemd else "cron"
+    cron: Any = None if systemd else _crontab()  # no usable crontab: refused before anything is written
     _write_private(s.env_file, environment_text(env))
     if systemd:
         for name, text in s.units().items():
@@ -163,7 +166,6 @@ def install_schedule(
         _warn_linger(env, say)
         return "systemd"
     s.log_file.parent.mkdir(parents=True, exist_ok=True)
-    cron = _crontab()
     cron.remove_all(comment=f"{_CRON_TAG}{s.plan}")
     hour, minute = s.at.split(":")
     job = cron.new(command=s.cron_command(), comment=f"{_CRON_TAG}{s.plan}")
