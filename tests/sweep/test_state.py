@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from archsearch.sweep import load_night, previous_night, run_night
-from tests.sweep.night import options, plan_of
+from tests.sweep.night import START, FastClock, options, plan_of
 
 
 def test_the_same_night_again_skips_finished_steps_and_reruns_the_rest(tmp_path):
     plan = plan_of(tmp_path, "ok", "fail", "ok")
-    first = run_night(plan, options(tmp_path))
+    since = []  # what the study is read from (tonight's trials and failures): the step's first start tonight
+    first = run_night(plan, options(tmp_path, collect=lambda st, step, started: since.append((step.number, started))))
+    seconds = first.steps[1].seconds
     assert [s.status for s in first.steps] == ["done", "failed", "done"]
     assert first.steps[1].reason == "error: spaces/x.py: the builder raised ValueError"  # its own error line
     assert first.why == "done" and first.runs == 1
     for n in (1, 2, 3):
         (tmp_path / f"step{n}.pid").unlink()
-    again = run_night(plan, options(tmp_path))
+    later = FastClock(START + dt.timedelta(hours=1))  # the re-run an hour later the same night
+    again = run_night(
+        plan, options(tmp_path, clock=later, collect=lambda st, step, started: since.append((step.number, started)))
+    )
+    assert [n for n, _ in since] == [1, 2, 3, 2]
+    assert since[3][1] == since[1][1] == dt.datetime.fromisoformat(again.steps[1].started)  # not the re-run's start
+    assert again.steps[1].seconds > seconds  # both attempts' time
     assert not (tmp_path / "step1.pid").exists() and not (tmp_path / "step3.pid").exists()  # skipped
     assert (tmp_path / "step2.pid").exists()  # the failed one ran again
     assert again.runs == 2 and again.started == first.started

@@ -199,7 +199,9 @@ def _run_step(
     stop_at: dt.datetime | None,
 ) -> None:
     started = options.clock()
-    st.status, st.started, st.ended, st.exit_code = RUNNING, now_text(started), None, None
+    # A step stopped earlier tonight and run again: tonight's trials, failures and time count from its first start.
+    st.started = st.started or now_text(started)
+    st.status, st.ended, st.exit_code = RUNNING, None, None
     state.save(options.folder)
     n = len(state.steps)
     options.say(
@@ -226,10 +228,11 @@ def _run_step(
             break
     stop.step = None
     ended = options.clock()
-    st.ended, st.seconds, st.exit_code = now_text(ended), (ended - started).total_seconds(), code
+    attempt = (ended - started).total_seconds()
+    st.ended, st.seconds, st.exit_code = now_text(ended), st.seconds + attempt, code
     if options.collect is not None:
         try:
-            options.collect(st, step, started)
+            options.collect(st, step, dt.datetime.fromisoformat(st.started))
         except Exception as err:  # noqa: BLE001 - what the step did stays unknown; the night goes on
             options.say(f"warning: could not read step {step.number}'s study ({type(err).__name__}: {err})")
     if stopped_by:
@@ -243,7 +246,7 @@ def _run_step(
     else:
         st.status, st.reason = FAILED, proc.last_error or describe_exit(code)
     options.say(
-        f"== step {step.number}: {st.status}" + (f" ({st.reason})" if st.reason else "") + f" after {st.seconds:.0f}s"
+        f"== step {step.number}: {st.status}" + (f" ({st.reason})" if st.reason else "") + f" after {attempt:.0f}s"
     )
     _after(state, options)
 
