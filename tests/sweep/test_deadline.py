@@ -103,3 +103,43 @@ def test_at_the_deadline_the_step_is_stopped_sigterm_then_sigkill(tmp_path, mode
         assert first.exit_code == -9
     # Step 1 had its share (half of the 50 minutes); step 2 gets the rest, then the night ends by its deadline.
     assert state.steps[1].status == "done" and state.why == "deadline"
+
+
+def test_a_short_night_keeps_the_reserve_the_dry_run_says(tmp_path, monkeypatch):
+    # A 40 s night with the default 10-minute reserve: the dry run keeps a quarter (10 s); so does the night
+    # itself, which ran nothing before ("no time left before ... (the reports' reserve)").
+    import datetime as dt
+
+    from archsearch.sweep import _tonight
+    from archsearch.sweep._check import dry_run_lines
+    from archsearch.sweep._tonight import sweep_night
+
+    monkeypatch.chdir(tmp_path)
+    seen = {}
+
+    def fake_run_night(plan, options):
+        seen["reserve"] = options.reserve
+        raise SystemExit(0)
+
+    monkeypatch.setattr(_tonight, "run_night", fake_run_night)
+    plan = plan_of(tmp_path, "ok")
+    now = dt.datetime.now(dt.UTC)
+    deadline = now + dt.timedelta(seconds=40)
+    with pytest.raises(SystemExit):
+        sweep_night(
+            plan,
+            zone=dt.UTC,
+            deadline=deadline,
+            reserve=None,
+            night="2026-12-07",
+            stop_on_failure=False,
+            machine=0,
+            urls=[],
+            root=tmp_path / "sweeps",
+            python=["python"],
+            storage=f"sqlite:///{tmp_path}/o.db",
+            tracking_uri=f"sqlite:///{tmp_path}/m.db",
+        )
+    assert 9.5 <= seen["reserve"] <= 10.0
+    said = next(line for line in dry_run_lines(plan, now, deadline, None) if "kept for the reports" in line)
+    assert "the last 10s kept" in said or "the last 9s kept" in said

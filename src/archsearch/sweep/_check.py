@@ -78,7 +78,10 @@ def dry_run_lines(
 
 
 def _hm(seconds: float) -> str:
-    minutes = int(max(seconds, 0) // 60)
+    """``6h30m``; under a minute in seconds (``10s``), not ``0h00m``."""
+    if seconds < 60:
+        return f"{max(seconds, 0):.0f}s"
+    minutes = int(seconds // 60)
     return f"{minutes // 60}h{minutes % 60:02d}m"
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "Clock",
     "Split",
     "expected_trial_seconds",
+    "kept_reserve",
     "local_zone",
     "night_deadline",
     "parse_clock",
@@ -135,6 +136,19 @@ class Split:
     budgets: dict[int, float]  # step number -> seconds it may use (shares of total - reserve)
 
 
+#: The reports' reserve is at most this part of the night, so a short night still runs its steps.
+MAX_RESERVE_PART = 0.25
+
+
+def kept_reserve(total: float, reserve: float) -> float:
+    """The reserve a night of ``total`` seconds keeps: at most :data:`MAX_RESERVE_PART` of it.
+
+    >>> kept_reserve(6 * 3600, 600), kept_reserve(1800, 600)
+    (600, 450.0)
+    """
+    return min(reserve, total * MAX_RESERVE_PART)
+
+
 def split_night(total: float, shares: dict[int, float], reserve: float = REPORT_RESERVE_S) -> Split:
     """Share ``total`` seconds minus ``reserve`` among steps in proportion to their shares.
 
@@ -144,7 +158,7 @@ def split_night(total: float, shares: dict[int, float], reserve: float = REPORT_
     >>> split_night(6 * 3600, {1: 2, 2: 1, 3: 0}, reserve=600).budgets
     {1: 14000.0, 2: 7000.0, 3: 0.0}
     """
-    reserve = min(reserve, total * 0.25)
+    reserve = kept_reserve(total, reserve)
     usable = max(total - reserve, 0.0)
     weight = sum(shares.values())
     budgets = {n: (usable * s / weight if weight else 0.0) for n, s in shares.items()}
