@@ -303,3 +303,19 @@ def test_a_search_whose_reference_has_one_trial_counts_the_other_hyperparameters
     assert e["verdict"] == "too few trials" and e["trials_needed"] == cols + max(MIN_RESIDUAL_DF, cols)
     assert e["why"].startswith("4 trials for 3 hyperparameters cannot separate this effect")
     assert q["method"] == UNADJUSTED_METHOD  # not "no other hyperparameter to adjust for"
+
+
+def test_a_trial_stopped_by_a_signal_is_no_failure_of_its_level():
+    rng = np.random.default_rng(4)
+    rows = [
+        {"trial": t, "seed": 1000 + t % 4, "state": "COMPLETE", "value": 0.9 + 0.02 * (t >= 4) + rng.normal(0, 0.002)}
+        | {"params_layers": 1 + (t >= 4), "stopped": None}
+        for t in range(8)
+    ]
+    stopped = {"trial": 8, "seed": 1004, "state": "FAIL", "value": None, "params_layers": 2}
+    failed = {"trial": 9, "seed": 1005, "state": "FAIL", "value": None, "params_layers": 2, "stopped": None}
+    table = pd.DataFrame([*rows, stopped | {"stopped": "terminated by signal 15"}, failed])
+    report = analyze_table(table, "search", questions=[{"param": "layers", "baseline": 1}])
+    level = next(lv for lv in report["questions"][0]["levels"] if lv["level"] == "2")
+    assert (level["n_trials"], level["n_complete"], level["n_failed"]) == (5, 4, 1)  # the builder's failure counts
+    assert any(n.startswith("1 trial(s) stopped by a signal or a deadline are left out") for n in report["notes"])

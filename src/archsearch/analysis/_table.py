@@ -49,7 +49,8 @@ def analyze_table(
     Args:
         table: columns ``trial``, ``seed``, ``value``, ``state`` (COMPLETE / PRUNED /
             FAIL), ``params_count``, ``fit_seconds``, ``params_<name>`` per
-            hyperparameter, optionally ``epoch_values`` (JSON list per epoch) and ``error``,
+            hyperparameter, optionally ``epoch_values`` (JSON list per epoch), ``error`` and
+            ``stopped`` (why a signal or a deadline ended a FAIL trial: left out, with a note),
             and per-example correctness ``correct_test``, ``n_test`` (``correct_val``,
             ``n_val``): base64 of ``numpy.packbits``, with which an ablation's effects
             are measured on the test split over seeds and examples (docs/statistics.md).
@@ -95,6 +96,15 @@ def analyze_table(
     t, other_budget, note = one_budget(t)
     if note:
         notes.append(note)
+    if "stopped" in t.columns:  # a signal or the deadline ended them: an operator's stop, not the level's outcome
+        halted = (t["state"] == "FAIL") & t["stopped"].notna()
+        if halted.any():
+            n = int(t.loc[halted, "trial"].nunique())
+            notes.append(
+                f"{n} trial(s) stopped by a signal or a deadline are left out: a stop is not an outcome of "
+                "their level (a resumed run trains them again)."
+            )
+            t = t[~halted]
     if paired and plan:
         t, excluded = in_design(t, plan)
         if excluded:

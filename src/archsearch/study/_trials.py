@@ -96,6 +96,7 @@ def load_trials(study: str | optuna.Study, storage: str | None = None) -> pd.Dat
         "at_chance",
         "pruned_epoch",
         "error",
+        "stopped",
         "duration_s",
         "history",
         "design_point",
@@ -134,6 +135,7 @@ def _rows(t: Any) -> list[dict[str, Any]]:
         "at_chance": attrs.get(Attr.AT_CHANCE),
         "pruned_epoch": attrs.get(Attr.PRUNED_EPOCH),
         "error": attrs.get(Attr.ERROR),
+        "stopped": attrs.get(Attr.STOPPED),
         "duration_s": t.duration.total_seconds() if t.duration is not None else None,
         "history": attrs.get(Attr.HISTORY),
         "design_point": attrs.get(Attr.DESIGN_POINT),
@@ -216,8 +218,21 @@ def trials_table(table: Any, objective: str) -> Any:
     params = [c for c in table.columns if c.startswith("params_") and c != "params_count"]
     examples = [c for c in ("correct_val", "n_val", "correct_test", "n_test") if c in table.columns]
     design = ["design_point"] if "design_point" in table.columns else []
+    stopped = ["stopped"] if "stopped" in table.columns else []
     out = table[
-        ["trial", "seed", "value", "state", "params_count", "fit_seconds", "error", *params, *examples, *design]
+        [
+            "trial",
+            "seed",
+            "value",
+            "state",
+            "params_count",
+            "fit_seconds",
+            "error",
+            *stopped,
+            *params,
+            *examples,
+            *design,
+        ]
     ].copy()
     if "epochs" in table.columns:  # each trial's budget: analyze_table compares trials of one budget only
         out["budget"] = table["epochs"]
