@@ -94,7 +94,7 @@ class LookSchedule:
             "repeats": self.repeats,
             "max_seeds": self.max_seeds,
             "alpha": self.alpha,
-            "spending": "Lan-DeMets O'Brien-Fleming, Bonferroni bound over looks",
+            "spending": "Lan-DeMets O'Brien-Fleming alpha spending, each look at its increment (a Bonferroni bound)",
         }
         if self.min_effect is not None:
             out["min_effect"] = self.min_effect

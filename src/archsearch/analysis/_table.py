@@ -120,7 +120,7 @@ def analyze_table(
     family = [(q, e) for q in parts for e in q["effects"]]
     if seq is not None:
         apply_sequential(parts, seq, direction)
-        family_text = "each look's comparisons (Holm), looks bound by alpha spending"
+        family_text = "the looks; Holm within each look"
     else:
         apply_family(family, adjust_method, alpha, direction)
         k = len([1 for _, e in family if e["p"] is not None])

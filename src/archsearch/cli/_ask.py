@@ -141,8 +141,9 @@ def ask(
     study, SPACE-ablation-FACTOR-HASH, where HASH identifies the design (base,
     levels, matched sizes, dataset, epochs, seed) so that different bases never
     pool; a rerun resumes it. Only the design's own trials are analysed. The
-    verdicts are confirmatory: paired differences (same seed, different level)
-    with 95% t intervals, Holm-adjusted over the levels, each with the seeds
+    verdicts are confirmatory: paired differences (same seed, different level),
+    on the test split over seeds and test examples together (crossed random
+    effects, 95% intervals), Holm-adjusted over the levels, each with the seeds
     an effect of --min-effect needs at 80% power. With --until-decided the
     verdicts printed here are the sequential ones (one look per round, status
     per look on stderr). The answer is recorded in MLflow (`archsearch ui`):

@@ -305,12 +305,13 @@ def answer_kind(data: dict[str, Any]) -> str:
         >>> answer_kind({"exploratory": False, "design": {"kind": "ablation"}, "alpha": 0.05,
         ...              "multiplicity": {"method": "holm", "description": "Holm (family-wise error rate)",
         ...                           "family": "2 comparisons", "m": 2}}).split(";")[0]
-        'confirmatory (ask): a controlled ablation, paired t intervals per seed'
+        'confirmatory (ask): a controlled ablation, paired over seeds (and test examples, where recorded)'
     """
     m = data["multiplicity"]
     family = f"{m['description']} over {m['family']}, alpha {data['alpha']:g}"
     if not data["exploratory"]:
-        return f"confirmatory (ask): a controlled ablation, paired t intervals per seed; {family}"
+        how = "paired over seeds (and test examples, where recorded)"
+        return f"confirmatory (ask): a controlled ablation, {how}; {family}"
     return (
         f"exploratory (search): a {search_name(data['design'].get('sampler', 'tpe'))}, effects adjusted "
         f"for the other hyperparameters by regression; {family}"

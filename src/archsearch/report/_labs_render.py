@@ -144,10 +144,12 @@ def _section(r: dict[str, Any]) -> list[str]:
     for p in r.get("pitfalls", []):
         out.append(f"- The lab's mistake (`{p['reference']}`): {p['text']}")
     if r.get("looks"):
+        from archsearch.analysis import counted
+
         lk = r["looks"]
         cap = f" (cap `--max-seeds {a['max_seeds']}`)" if a.get("max_seeds") else ""
         out.append(
-            f"- Sequential design (`--until-decided`): {lk['looks']} look(s); the last, at {lk['n_seeds']} "
+            f"- Sequential design (`--until-decided`): {counted(lk['looks'], 'looks')}; the last, at {lk['n_seeds']} "
             f"seeds per level{cap}: {lk['status']}."
         )
     for c in r["comparisons"]:

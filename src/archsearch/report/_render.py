@@ -7,7 +7,7 @@ import html
 import re
 from typing import Any
 
-from archsearch.analysis import NOT_LEARNED, TOO_FEW, level_interval_text, metric_range
+from archsearch.analysis import NOT_LEARNED, TOO_FEW, counted, level_interval_text, metric_range
 from archsearch.report._build import answer_kind
 from archsearch.report._files import safe_name
 from archsearch.report._lab_context import lab_lines
@@ -236,8 +236,9 @@ def _method_lines(data: dict[str, Any]) -> list[str]:
         if seq:
             plan = seq.get("plan") or {}
             lines.append(
-                f"  Sequential (`--until-decided`): {plan.get('spending', '')}; {len(seq.get('looks', []))} "
-                f"look(s), {seq.get('n_seeds')} seeds per level, status: {seq.get('status')}."
+                f"  Sequential (`--until-decided`): {plan.get('spending', '')}; "
+                f"{counted(len(seq.get('looks', [])), 'looks')}, {counted(seq.get('n_seeds') or 0, 'seeds')} per "
+                f"level, status: {seq.get('status')}."
             )
     lines += [
         "",
