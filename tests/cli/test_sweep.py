@@ -117,3 +117,17 @@ def test_a_failing_step_is_reported_and_the_sweep_goes_on(tmp_path, write_space,
         [mlflow.MlflowClient(f"sqlite:///{tmp_path}/mlruns/mlflow.db").get_experiment_by_name("sweep-p").experiment_id]
     )
     assert [r.info.status for r in runs] == ["FINISHED"]  # the night's run, with the summary as its artifact
+
+
+def test_a_notify_url_apprise_does_not_know_names_the_plan_and_where_it_came_from(tmp_path, monkeypatch):
+    pytest.importorskip("apprise")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.py").write_text(TINY_SPACE)
+    plan = tmp_path / "p.toml"
+    plan.write_text('notify = ["notaurl"]\n[[step]]\nrun = "s.py"\n')
+    result = CliRunner().invoke(cli, ["sweep", str(plan), "--dry-run"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {plan}: notify URL 'notaurl' (from the plan's notify) is not one Apprise knows; fix it "
+        "(see https://github.com/caronc/apprise/wiki).\n"
+    )

@@ -40,3 +40,14 @@ def test_a_failed_notification_is_a_warning(url):
     warnings: list[str] = []
     assert notify([url], "t", ["a line"], warn=warnings.append) is False
     assert len(warnings) == 1 and warnings[0].startswith("warning: ")
+    assert url.split("://")[0] + "://" in warnings[0]  # which one failed (without its path or tokens)
+
+
+def test_with_several_urls_one_that_fails_leaves_the_others_sent_and_is_named(tmp_path):
+    out, warnings = tmp_path / "inbox.txt", []
+    assert notify(["archtest://fail", f"archtest:/{out}"], "t", ["a line"], warn=warnings.append) is False
+    assert out.read_text() == "t\na line\n"
+    assert warnings == [
+        "warning: the notification to archtest://fail/... could not be sent (Apprise's reason is in the log file, "
+        "`archsearch --help` says where); the summary is on disk."
+    ]

@@ -147,3 +147,9 @@ def test_a_search_effect_counts_trials_and_advice_beyond_reach_is_no_seed_count(
     table = write_summary(tmp_path, night).read_text()
     assert "| 17 vs 3 trials / about 42 trials | new |" in table and "9538" not in table
     assert "| 3 / out of reach (over 100 per level) | new |" in table
+
+
+def test_a_night_of_one_step_says_one_step():
+    night = _night("2026-12-06", _effect(UNCLEAR, 0.0, -0.01, 0.01, 3, 30), 0.95, {"layers": 2}, trials=(0, 5))
+    night.steps = night.steps[2:3]  # the report step alone
+    assert summary_data(night, None)["headline"][0].endswith("; 1 step: 1 done.")

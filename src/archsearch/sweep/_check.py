@@ -41,9 +41,11 @@ def check_night(plan: Plan, urls: Sequence[str], night: str | None = None) -> No
             ) from None
         for url in urls:
             if not apprise.Apprise().add(url):
+                where = "the plan's notify" if url in plan.notify else "ARCHSEARCH_NOTIFY"
+                shown = f"{url.split('://')[0]}://..." if "://" in url else repr(url)
                 raise UsageError(
-                    f"notify URL {url.split('://')[0]}://... is not one Apprise knows; see "
-                    "https://github.com/caronc/apprise/wiki."
+                    f"{plan.path}: notify URL {shown} (from {where}) is not one Apprise knows; fix it "
+                    "(see https://github.com/caronc/apprise/wiki)."
                 )
 
 

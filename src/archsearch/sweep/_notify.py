@@ -21,17 +21,40 @@ def notify(urls: Sequence[str], title: str, lines: Sequence[str], *, warn: Calla
     except ImportError:
         warn("warning: notify URLs are set but Apprise is not installed: pip install 'archsearch[notify]'.")
         return False
-    sender = apprise.Apprise()
-    bad = [u for u in urls if not sender.add(u)]
-    if bad:
-        warn(f"warning: not an Apprise URL, not notified: {bad[0]} (see https://github.com/caronc/apprise/wiki).")
-    if not len(sender):
-        return False
-    try:
-        sent = bool(sender.notify(title=title, body="\n".join(lines)))
-    except Exception as err:  # noqa: BLE001 - a plugin that raises: still only a warning
-        warn(f"warning: the notification failed ({type(err).__name__}: {err}).")
-        return False
-    if not sent:
-        warn("warning: the notification could not be sent (Apprise reported a failure); the summary is on disk.")
-    return sent and not bad
+    all_sent = True
+    for url in urls:  # one at a time, so a warning names the one that failed
+        sender = apprise.Apprise()
+        if not sender.add(url):
+            warn(
+                f"warning: not an Apprise URL, not notified: {_shown(url)} (see https://github.com/caronc/apprise/wiki)."
+            )
+            all_sent = False
+            continue
+        try:
+            sent = bool(sender.notify(title=title, body="\n".join(lines)))
+        except Exception as err:  # noqa: BLE001 - a plugin that raises: still only a warning
+            warn(f"warning: the notification to {_shown(url)} failed ({type(err).__name__}: {err}).")
+            sent = False
+        else:
+            if not sent:
+                warn(
+                    f"warning: the notification to {_shown(url)} could not be sent (Apprise's reason is in the "
+                    "log file, `archsearch --help` says where); the summary is on disk."
+                )
+        all_sent = all_sent and sent
+    return all_sent
+
+
+def _shown(url: str) -> str:
+    """The scheme and host of a notify URL, without its tokens or passwords.
+
+    Example:
+        >>> _shown("slack://T000/B000/XXXXSECRET"), _shown("mailto://user:pw@example.com"), _shown("notaurl")
+        ('slack://t000/...', 'mailto://example.com/...', "'notaurl'")
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return repr(url)
+    return f"{parts.scheme}://{parts.hostname or ''}/..."

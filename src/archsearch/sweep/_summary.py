@@ -139,7 +139,7 @@ def _best(st: StepState, old: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _headline(data: dict[str, Any]) -> list[str]:
-    from archsearch.analysis import MAX_SEEDS_ADVICE, UNDECIDED  # pandas: not at import (--help stays light)
+    from archsearch.analysis import MAX_SEEDS_ADVICE, UNDECIDED, counted  # not at import (--help stays light)
 
     counts: dict[str, int] = {}
     for row in data["steps"]:
@@ -147,7 +147,8 @@ def _headline(data: dict[str, Any]) -> list[str]:
     tally = ", ".join(f"{counts[s]} {s}" for s in (DONE, STOPPED, FAILED, SKIPPED, RUNNING) if counts.get(s))
     why = _WHY.get(data["why"], "still running") + (f" ({data['signal']})" if data["signal"] else "")
     lines = [
-        (f"Sweep {Path(data['plan']).stem}, night {data['night']}: ended: {why}; {len(data['steps'])} steps: {tally}.")
+        f"Sweep {Path(data['plan']).stem}, night {data['night']}: ended: {why}; "
+        f"{counted(len(data['steps']), 'steps')}: {tally}."
     ]
     flipped = [q for q in data["questions"] if q["flipped"]]
     if data["previous_night"] is not None:
