@@ -53,3 +53,10 @@ def test_the_state_file_is_replaced_whole(tmp_path):
     assert json.loads((folder / "state.json").read_text())["steps"][0]["status"] == "done"
     assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []  # no temporary file left
     assert state.steps[0].seconds > 0 and state.steps[0].started and state.steps[0].ended
+
+
+def test_the_summary_is_written_before_the_first_step_runs(tmp_path):
+    seen = []
+    plan = plan_of(tmp_path, "ok")
+    run_night(plan, options(tmp_path, after_step=lambda state: seen.append(state.steps[0].status)))
+    assert seen == ["pending", "done"]  # a sweep killed in its first step has had its summary written once

@@ -128,7 +128,7 @@ def run_night(plan: Plan, options: NightOptions) -> NightState:
     the same way, save the state and end the night (``why = "signal"``).
     """
     state = new_state(plan, options)
-    state.save(options.folder)
+    _after(state, options)  # a summary from the start: a sweep killed in its first step still leaves one
     order = plan.ordered()
     with _Stop() as stop:
         for i, step in enumerate(order):
