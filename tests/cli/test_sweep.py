@@ -117,6 +117,10 @@ def test_a_failing_step_is_reported_and_the_sweep_goes_on(tmp_path, write_space,
         [mlflow.MlflowClient(f"sqlite:///{tmp_path}/mlruns/mlflow.db").get_experiment_by_name("sweep-p").experiment_id]
     )
     assert [r.info.status for r in runs] == ["FINISHED"]  # the night's run, with the summary as its artifact
+    # Its artifacts sit with the other experiments' (artifacts/<experiment>), not among the nights' folders.
+    artifacts = tmp_path / "mlruns" / "artifacts" / "sweep-p" / runs[0].info.run_id / "artifacts"
+    assert (artifacts / "summary.md").is_file()
+    assert sorted(p.name for p in (tmp_path / "mlruns" / "sweeps").iterdir()) == ["p"]
 
 
 def test_a_notify_url_apprise_does_not_know_names_the_plan_and_where_it_came_from(tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ FAILED, an MLflow server backed by PostgreSQL works, and the password is never s
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -98,6 +99,9 @@ def test_three_workers_stop_at_the_target_and_never_show_the_password(tmp_path, 
     assert len(finished) == 12
     assert "Study 'tiny': 12/12 finished trials" in done.stdout
     assert "more than the target" not in done.stdout
+    # Progress counts the study's finished trials, every worker's: not each process's own 1..4.
+    shown = [int(n) for n in re.findall(r"\[\s*(\d+)/12\] trial", done.stderr)]
+    assert len(shown) == 12 and max(shown) >= 11 and max(shown) <= 12, done.stderr
     assert len({t.number for t in trials}) == len(trials)
     assert running_trials(storage, "tiny") == []
     assert len({t.user_attrs["owner"] for t in finished}) >= 2  # the workers shared the study

@@ -21,6 +21,7 @@ __all__ = [
     "resolve_storage",
     "resolve_tracking_uri",
     "artifact_root_for",
+    "experiment_artifacts",
     "sqlite_path",
     "check_url",
     "require_storage",
@@ -82,6 +83,17 @@ def artifact_root_for(tracking_uri: str) -> str | None:
     """Artifacts of a SQLite store live next to it: ``mlruns/`` for the default."""
     db = sqlite_path(tracking_uri)
     return None if db is None else str(db.parent.resolve())
+
+
+def experiment_artifacts(tracking_uri: str, experiment: str) -> str | None:
+    """Where an experiment's artifacts go: ``artifacts/<experiment>`` next to a SQLite store (None: the server's).
+
+    Example:
+        >>> experiment_artifacts("sqlite:////data/mlruns/mlflow.db", "sweep-nightly")
+        'file:///data/mlruns/artifacts/sweep-nightly'
+    """
+    root = artifact_root_for(tracking_uri)
+    return None if root is None else (Path(root) / "artifacts" / experiment).as_uri()
 
 
 def check_url(url: str, what: str, option: str) -> None:

@@ -139,6 +139,17 @@ class Objective:
             raise
         return self._complete(trial, hp, seeds, results, tags, start)
 
+    def _position(self, trial: optuna.Trial) -> int:
+        """This trial's place among the study's finished trials, for the progress line: with ``--workers`` the
+        others' trials count too (each process's own count said "[5/8]" twice)."""
+        from optuna.trial import TrialState
+
+        try:
+            done = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+        except Exception:  # noqa: BLE001 - a store that does not answer now: this process's own count
+            return self.finished
+        return max(len([t for t in done if t.number != trial.number]) + 1, 1)
+
     def _say_once(self, line: str) -> None:
         said = re.sub(r"[\d,.]+", "#", line)  # a reason with other numbers (memory) is the same reason
         if said not in self._said:
@@ -242,7 +253,7 @@ class Objective:
         if chance:
             extra += "  AT CHANCE"
         self.progress.trial_done(
-            self.finished, trial.number, "COMPLETE", value, hp.values, time.perf_counter() - start, extra
+            self._position(trial), trial.number, "COMPLETE", value, hp.values, time.perf_counter() - start, extra
         )
         return value
 
@@ -291,7 +302,13 @@ class Objective:
         self.finished += 1
         self.consecutive_failures = 0
         self.progress.trial_done(
-            self.finished, trial.number, "PRUNED", None, hp.values, time.perf_counter() - start, f" after epoch {epoch}"
+            self._position(trial),
+            trial.number,
+            "PRUNED",
+            None,
+            hp.values,
+            time.perf_counter() - start,
+            f" after epoch {epoch}",
         )
 
     def _failed(self, trial: optuna.Trial, hp: Any, err: BaseException, results: list[Any], seconds: float) -> None:

@@ -21,7 +21,7 @@ def log_night(tracking_uri: str, state: NightState, folder: Path) -> str:
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    from archsearch.stores import artifact_root_for
+    from archsearch.stores import experiment_artifacts
 
     for name in ("mlflow", "alembic"):
         logging.getLogger(name).setLevel(logging.ERROR)
@@ -30,9 +30,8 @@ def log_night(tracking_uri: str, state: NightState, folder: Path) -> str:
     name = f"sweep-{plan}"
     experiment = client.get_experiment_by_name(name)
     if experiment is None:
-        root = artifact_root_for(tracking_uri)
-        try:
-            experiment_id = client.create_experiment(name, artifact_location=f"{root}/sweeps" if root else None)
+        try:  # next to the studies' experiments (artifacts/<name>), not among the sweeps' night folders
+            experiment_id = client.create_experiment(name, artifact_location=experiment_artifacts(tracking_uri, name))
         except MlflowException:  # the other machine created it at the same moment
             made = client.get_experiment_by_name(name)
             if made is None:

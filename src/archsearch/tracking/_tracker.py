@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from archsearch.schema import Metric, Tag
-from archsearch.stores import artifact_root_for, mlflow_client, redact
+from archsearch.stores import experiment_artifacts, mlflow_client, redact
 from archsearch.tracking._records import DatasetInfo, TrialLog, _finite, _now_ms, dataset_inputs
 
 __all__ = ["DatasetInfo", "MlflowTracker", "TrialLog", "process_gone", "process_tag"]
@@ -203,10 +203,10 @@ class MlflowTracker:
         experiment = client.get_experiment_by_name(self.experiment)
         if experiment is not None:
             return experiment.experiment_id
-        root = artifact_root_for(self.tracking_uri)
-        location = None if root is None else (Path(root) / "artifacts" / self.experiment).as_uri()
         try:
-            return client.create_experiment(self.experiment, artifact_location=location)
+            return client.create_experiment(
+                self.experiment, artifact_location=experiment_artifacts(self.tracking_uri, self.experiment)
+            )
         except MlflowException as err:
             if err.error_code != "RESOURCE_ALREADY_EXISTS":
                 raise
