@@ -135,11 +135,18 @@ def _where(e: dict[str, Any], short: bool = False) -> str:
     return f"on the {split} split, {count}"
 
 
+def _min_n(e: dict[str, Any]) -> int:
+    """The fewer of the two levels' seeds (or trials) behind an effect."""
+    return min(int(e.get("n") or 0), int(e.get("n_ref") or 0))
+
+
 def _more(e: dict[str, Any], objective: str | None) -> str:
     """The advice of an open comparison: how many more seeds (or trials), or that the effect is out of reach."""
     need, more = e.get("seeds_needed"), e.get("more_needed")
     unit = "trials" if e.get("exploratory", True) else "seeds"
     size = amount(float(e.get("min_effect") or 0.01), objective)
+    if need is None and not e.get("power_note") and not e.get("exploratory", True) and _min_n(e) < 2:
+        return "one seed per level has no spread to plan from: ask again with --repeats 3 or more"
     if need is None:  # a sentence of its own elsewhere; here a clause among others
         return str(e.get("power_note") or "").rstrip(".")
     if int(need) > MAX_SEEDS_ADVICE:
@@ -209,6 +216,9 @@ def verdict_text(e: dict[str, Any], objective: str | None, *, short: bool = Fals
         'not decided yet +2.1 pts [-1.0, 3.4] (test, 5 seeds; out of reach)'
         >>> "an effect of 1 pt is out of reach here (it needs about 58140 seeds" in verdict_text(open_e, "val_accuracy")
         True
+        >>> one = {**open_e, "n": 1, "n_ref": 1, "seeds_needed": None, "more_needed": None}
+        >>> verdict_text(one, "val_accuracy").split("; ")[1]
+        'one seed per level has no spread to plan from: ask again with --repeats 3 or more'
     """
     word = e.get("verdict") or UNDECIDED
     head = word
