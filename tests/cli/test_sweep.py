@@ -135,3 +135,13 @@ def test_a_notify_url_apprise_does_not_know_names_the_plan_and_where_it_came_fro
         f"error: {plan}: notify URL 'notaurl' (from the plan's notify) is not one Apprise knows; fix it "
         "(see https://github.com/caronc/apprise/wiki).\n"
     )
+
+
+def test_a_dataset_no_step_can_load_is_refused_by_the_dry_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.py").write_text(TINY_SPACE)
+    plan = tmp_path / "p.toml"
+    plan.write_text('[[step]]\nrun = "s.py"\ndataset = "nosuchdata"\n')
+    result = CliRunner().invoke(cli, ["sweep", str(plan), "--dry-run"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"error: {plan}: step 1: --dataset 'nosuchdata': unknown dataset 'nosuchdata'")

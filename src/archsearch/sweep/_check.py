@@ -26,6 +26,14 @@ def check_night(plan: Plan, urls: Sequence[str], night: str | None = None) -> No
         where = f"{plan.path}: step {step.number}"
         if (step.command != "report" or step.space.endswith(".py")) and not Path(step.space).is_file():
             raise UsageError(f"{where}: no space file {step.space} (from {Path.cwd()}); fix the path in the plan.")
+        dataset = step.option("dataset")
+        if dataset:
+            from archsearch.data import check_dataset_name  # no TensorFlow: names and folders only
+
+            try:
+                check_dataset_name(str(dataset))
+            except UsageError as err:
+                raise UsageError(f"{where}: --dataset {dataset!r}: {err}") from None
         for option, what in (("storage", "storage"), ("tracking-uri", "tracking")):
             url = step.option(option)
             if url and not url.startswith(("http://", "https://", "databricks")):
