@@ -108,8 +108,11 @@ def _in_words(err: BaseException, stage: str, n: int) -> str:
     """Why fANOVA failed, in words; its own message where it is not one we know.
 
     Example:
-        >>> _in_words(RuntimeError("Encountered zero total variance in all trees."), "the complete trials", 4)[:47]
-        'too few trials (4 complete): in the complete tri'
+        >>> text = _in_words(RuntimeError("Encountered zero total variance in all trees."), "the complete trials", 4)
+        >>> text.startswith("too few trials (4 complete): in the complete trials no hyperparameter varies")
+        True
+        >>> text.endswith("so fANOVA has nothing to split.")
+        True
     """
     if "zero total variance" in str(err):
         return (
