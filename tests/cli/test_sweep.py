@@ -26,10 +26,10 @@ def test_dry_run_prints_the_commands(tmp_path, monkeypatch):
 
 def test_dry_run_says_how_the_night_is_split(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "a.py").write_text("")
+    (tmp_path / "a.py").write_text(TINY_SPACE)
     plan = tmp_path / "p.toml"
     plan.write_text(
-        'reserve = "30m"\n[[step]]\nrun = "a.py"\nshare = 2\n[[step]]\nask = "a.py"\nfactor = "x"\n'
+        'reserve = "30m"\n[[step]]\nrun = "a.py"\nshare = 2\n[[step]]\nask = "a.py"\nfactor = "units"\n'
         'priority = 1\n[[step]]\nreport = "a.py"\n'
     )
     result = CliRunner().invoke(cli, ["sweep", str(plan), "--dry-run", "--for", "6h30m"])
@@ -145,3 +145,29 @@ def test_a_dataset_no_step_can_load_is_refused_by_the_dry_run(tmp_path, monkeypa
     result = CliRunner().invoke(cli, ["sweep", str(plan), "--dry-run"])
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"error: {plan}: step 1: --dataset 'nosuchdata': unknown dataset 'nosuchdata'")
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        (
+            'factor = "unit"',
+            "s.py: --factor 'unit' is not a hyperparameter of the space (declared: units).",
+        ),
+        (
+            'factor = "units"\nlevels = "8,32"',
+            "--levels '8,32': '32' is not a value of units (one of 8, 16, default 8).",
+        ),
+        ('factor = "units"\nbase = "reference:L0-dense"', "s.py: no reference 'L0-dense'"),
+    ],
+)
+def test_an_ask_the_space_does_not_declare_is_refused_before_the_night(tmp_path, monkeypatch, step, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.py").write_text(TINY_SPACE)
+    plan = tmp_path / "p.toml"
+    plan.write_text(f'[[step]]\nrun = "s.py"\n[[step]]\nask = "s.py"\n{step}\n')
+    result = CliRunner().invoke(cli, ["sweep", str(plan), "--dry-run"])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert result.stderr.startswith(f"error: {plan}: step 2: ")
+    assert message in result.stderr
+    assert not result.stdout  # nothing printed as if the plan were fine

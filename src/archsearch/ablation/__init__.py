@@ -4,6 +4,7 @@ from archsearch.ablation._decide import analyze_ablation, design_identity, forma
 from archsearch.ablation._design import (
     AblationDesign,
     AblationResult,
+    checked_levels,
     parse_levels,
     plan_ablation,
     run_ablation,
@@ -20,6 +21,7 @@ __all__ = [
     "ablation_study_name",
     "add_base",
     "analyze_ablation",
+    "checked_levels",
     "design_identity",
     "extend_design",
     "format_look",

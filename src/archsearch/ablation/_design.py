@@ -168,30 +168,10 @@ def plan_ablation(
         >>> len(plan.pairs)  # doctest: +SKIP
         6
     """
-    from archsearch.study import declared_params
-
     if repeats < 1:
         raise UsageError(f"--repeats must be at least 1, but got {repeats}.")
     base_values = resolve_base(space, base, storage)
-    declared = declared_params(space, base_values)
-    if factor not in declared:
-        declared.update(declared_with_everything(space, base_values, declared))
-    param = declared.get(factor)
-    if param is None:
-        raise UsageError(
-            f"{space.path}: --factor {factor!r} is not a hyperparameter of the space "
-            f"(declared: {', '.join(sorted(declared))})."
-        )
-    if isinstance(levels, str):
-        levels = parse_levels(param, levels)
-    elif levels is None:
-        levels = grid_or_empty(param)
-        if not 2 <= len(levels) <= _MAX_GRID:
-            raise UsageError(
-                f"{space.path}: {factor} ({param.describe()}) has no small grid of levels; "
-                f"pass --levels, e.g. --levels {param.min_value},{param.max_value}."
-            )
-    levels = list(levels)
+    levels = checked_levels(space, factor, levels, base_values)
     question = next((q for q in space.questions if q.param == factor), None)
     baseline = question.baseline if question is not None and question.baseline in levels else levels[0]
     seeds = ablation_seeds(seed, repeats, first_seed)
@@ -205,6 +185,52 @@ def plan_ablation(
     clean_base = {k: v for k, v in trial_config(space, base_values).items() if k != factor}
     reference = base.partition(":")[2] if isinstance(base, str) and base.startswith(REFERENCE) else None
     return AblationDesign(factor, levels, baseline, clean_base, seeds, pairs, reference=reference, matched=matched)
+
+
+def checked_levels(
+    space: Space,
+    factor: str,
+    levels: Sequence[Any] | str | None,
+    base: str | Mapping[str, Any] = "default",
+    storage: str | None = None,
+) -> list[Any]:
+    """The factor's levels (parsed from ``"1,2,3"``; default: a small grid), once the builder is seen to declare
+    the factor with these base values and each level is one of its values (the builder is called, nothing is
+    trained: ``archsearch sweep`` checks its plan's asks with this before the night). ``base`` as
+    :func:`plan_ablation` takes it.
+
+    Raises:
+        UsageError: the base is not one (e.g. no such reference), the factor is not declared, a level is outside
+            its values, or no levels were given and the factor has no small grid.
+
+    Example:
+        >>> from archsearch.space import load_space
+        >>> checked_levels(load_space("spaces/digits_quick.py"), "layers", "1,3")
+        [1, 3]
+    """
+    from archsearch.study import declared_params
+
+    base_values = resolve_base(space, base, storage)
+    declared = declared_params(space, base_values)
+    if factor not in declared:
+        declared.update(declared_with_everything(space, base_values, declared))
+    param = declared.get(factor)
+    if param is None:
+        raise UsageError(
+            f"{space.path}: --factor {factor!r} is not a hyperparameter of the space "
+            f"(declared: {', '.join(sorted(declared))})."
+        )
+    if isinstance(levels, str):
+        return parse_levels(param, levels)
+    if levels is None:
+        grid = grid_or_empty(param)
+        if not 2 <= len(grid) <= _MAX_GRID:
+            raise UsageError(
+                f"{space.path}: {factor} ({param.describe()}) has no small grid of levels; "
+                f"pass --levels, e.g. --levels {param.min_value},{param.max_value}."
+            )
+        return grid
+    return list(levels)
 
 
 def _matched_overrides(

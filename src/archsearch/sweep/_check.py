@@ -9,15 +9,15 @@ from pathlib import Path
 
 from archsearch.errors import UsageError
 from archsearch.sweep._deadline import REPORT_RESERVE_S, split_night
-from archsearch.sweep._plan import Plan
+from archsearch.sweep._plan import Plan, Step
 
 __all__ = ["check_night", "dry_run_lines"]
 
 
 def check_night(plan: Plan, urls: Sequence[str], night: str | None = None) -> None:
     """Raise a one-line :class:`UsageError` for what would fail at night: a missing space file, a storage
-    or tracking URL SQLAlchemy cannot use or a database server that does not answer, a notify URL Apprise
-    does not know, a malformed ``--night``."""
+    or tracking URL SQLAlchemy cannot use or a database server that does not answer, an ask's factor, levels
+    or reference base the space does not declare, a notify URL Apprise does not know, a malformed ``--night``."""
     from archsearch.stores import check_reachable, check_url
 
     if night is not None and not (re.fullmatch(r"\d{4}-\d{2}-\d{2}", night) and _is_date(night)):
@@ -39,6 +39,8 @@ def check_night(plan: Plan, urls: Sequence[str], night: str | None = None) -> No
             if url and not url.startswith(("http://", "https://", "databricks")):
                 check_url(url, what, f"{where}: --{option}")
                 check_reachable(url, f"{where}: --{option}")  # a server down now is a night lost at 3 a.m.
+        if step.command == "ask":
+            _check_ask(step, where)
     if urls:
         try:
             import apprise
@@ -55,6 +57,22 @@ def check_night(plan: Plan, urls: Sequence[str], night: str | None = None) -> No
                     f"{plan.path}: notify URL {shown} (from {where}) is not one Apprise knows; fix it "
                     "(see https://github.com/caronc/apprise/wiki)."
                 )
+
+
+def _check_ask(step: Step, where: str) -> None:
+    """The ask's factor, levels and base as the ask would check them (the builder is called, nothing is
+    trained): a misspelled factor, a level outside the declared values or a reference the space lacks fails
+    now, not at 3 a.m. ``--base best`` is checked on the defaults (an earlier step may fill its study)."""
+    from archsearch.ablation import checked_levels
+    from archsearch.space import load_space
+
+    factor, base = step.option("factor"), step.option("base") or "default"
+    if factor is None:
+        raise UsageError(f'{where}: an ask needs a factor; add factor = "NAME" to the step.')
+    try:
+        checked_levels(load_space(step.space), factor, step.option("levels"), "default" if base == "best" else base)
+    except UsageError as err:
+        raise UsageError(f"{where}: {err}") from None
 
 
 def dry_run_lines(
