@@ -212,6 +212,7 @@ def _optimize(
         timeout=config.timeout,
         guards=(stop_for_failures, recycler),
         lock=lambda: one_at_a_time(config.storage, f"trials:{config.study_name}"),
+        design=bool(config.enqueue),
     )
 
     def claim(trial: Any) -> None:  # the trial exists: its owner, then the other processes may count it

@@ -123,7 +123,8 @@ def _enqueue(study: Any, configs: Sequence[tuple[Mapping[str, Any], int]]) -> No
         present.add(key(enqueued_params(t), t.user_attrs.get(Attr.SEED)))
     for params, seed in configs:
         if key(params, seed) not in present:
-            # Marked, so an analysis can leave out what the sampler adds after a design trial fails.
+            # Marked, so an analysis can leave out any other trial (the sampler's, in studies from before the
+            # TargetGate ran designs only).
             study.enqueue_trial(dict(params), user_attrs={Attr.SEED: int(seed), Attr.DESIGN_POINT: True})
             present.add(key(params, seed))
 

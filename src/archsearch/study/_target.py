@@ -75,6 +75,10 @@ class TargetGate:
             gate does not wait (the search stops anyway).
         lock: makes the count and the trial's creation one step across processes
             (``one_at_a_time(storage, "trials:" + study)``); none: no lock.
+        design: the study runs a design (an ablation's enqueued trials): a trial starts only where one of them
+            waits, never one the sampler would propose. With none waiting it waits for the trials running in
+            other processes, then stops short of the target when design trials failed (the next ask runs
+            them again).
 
     When :meth:`stop_before_next` says start (False), the lock stays held until
     :meth:`started` (the new trial exists in the storage) or :meth:`release`.
@@ -90,8 +94,9 @@ class TargetGate:
         guards: Sequence[Any] = (),
         poll: float = POLL_S,
         lock: Callable[[], AbstractContextManager[Any]] = nullcontext,
+        design: bool = False,
     ) -> None:
-        self.target, self.owners, self.say = target, owners, say
+        self.target, self.owners, self.say, self.design = target, owners, say, design
         self.deadline = None if timeout is None else time.monotonic() + timeout
         self.guards, self.poll, self.lock = tuple(guards), poll, lock
         self.reached = False
@@ -117,16 +122,19 @@ class TargetGate:
                 if finished >= self.target:
                     self.reached = True
                     return True
-                if finished + running < self.target:
+                waiting = not self.design or bool(study.get_trials(deepcopy=False, states=_waiting_states(optuna)))
+                if finished + running < self.target and waiting:
                     _before_start()
                     self._held = held.pop_all()  # until the trial exists: others count it then
                     return False
+                if not waiting and not running:  # the design's trials all ran; some failed
+                    return True
             if self.deadline is not None and time.monotonic() >= self.deadline:
                 return True
             if not waiting_said:
                 self.say(
-                    f"{finished}/{self.target} finished, {running} running in other processes: "
-                    "waiting for them (a trial that fails is run again here)"
+                    f"{finished}/{self.target} finished, {running} running in other processes: waiting for them"
+                    + ("" if self.design else " (a trial that fails is run again here)")
                 )
                 waiting_said = True
             with interruptible():  # a stop ends the wait at once
@@ -150,6 +158,10 @@ def _before_start() -> None:
         for check in tuple(_CHECKS):
             check()
         check_stop()
+
+
+def _waiting_states(optuna: Any) -> tuple[Any, ...]:
+    return (optuna.trial.TrialState.WAITING,)
 
 
 def _finished_states(optuna: Any) -> tuple[Any, ...]:
