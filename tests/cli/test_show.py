@@ -83,7 +83,7 @@ def test_show_reference_names_each_lab_mistake_and_what_it_does(write_space):
     }
     assert all(r.exit_code == 0 for r in shown.values()), {n: r.output for n, r in shown.items()}
     logits = shown["lab-logits"].output
-    assert "pitfalls" in logits and "from_logits=True" in logits and "softmax is applied twice" in logits
+    assert "pitfalls" in logits and "from_logits=True" in logits and "trains exactly as with the matched loss" in logits
     assert "label-sorted" in logits and "validation accuracy was 0.0" in logits  # named by the reference
     assert "pitfalls (" not in shown["fixed"].output  # the same model compiled right has none
     assert "sigmoid trained with categorical cross-entropy" in shown["sigmoid-out"].output

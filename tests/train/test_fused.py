@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from archsearch.data import Dataset
-from archsearch.train import clear_session, fit_model, set_seed
+from archsearch.train import FuseRefused, clear_session, fit_model, set_seed
 from archsearch.train._feed import train_batches
-from archsearch.train._fused import FuseRefused, fit_fused, fused_train_batches
+from archsearch.train._fused import fit_fused, fused_train_batches
 from archsearch.train._pack import pack_room
 
 
@@ -97,6 +97,9 @@ def test_a_fused_pack_reproduces_each_separate_fit_stacked_or_as_a_graph():
             assert outcome.diverged_epoch is None and outcome.pruned_epoch is None
         # the replicas themselves differ: each its own initialisation
         assert not np.allclose(models[0].get_weights()[0], models[1].get_weights()[0])
+        # each replica's time is its share of the pack's: the fit's and the steady seconds per epoch alike
+        shares = {(o.result.metrics["fit_seconds"], o.result.metrics["epoch_seconds"]) for o in fused}
+        assert len(shares) == 1 and 0 < next(iter(shares))[1] < next(iter(shares))[0] / 2
 
 
 def test_replicas_get_their_own_data_order_the_one_their_separate_fit_sees():
@@ -164,3 +167,48 @@ def test_a_functional_model_built_with_a_list_of_one_output_fuses_as_its_separat
     assert said == [] and all(o.stacked == stack for o in fused)
     for result, outcome in zip(separate, fused, strict=True):
         assert_like_separate(outcome, result)
+
+
+def test_a_model_the_builder_names_fuses_as_a_graph_and_keeps_its_name():
+    # Model(..., name="lenet5") names every replica alike; Keras refuses two operations of one name in a graph.
+    ds, seeds = _dataset(), [7, 8]
+
+    def build() -> keras.Model:
+        inputs = keras.Input((6,))
+        x = keras.layers.Dense(16, activation="relu")(inputs)
+        model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(x), name="lenet5")
+        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+        return model
+
+    separate = [_separate(build, ds, s, shuffle=True) for s in seeds]
+    clear_session()
+    models: list[keras.Model] = []
+    fused = fit_fused(lambda: models.append(build()) or models[-1], ds, seeds, epochs=3, batch_size=16, stack=False)
+    assert [m.name for m in models] == ["lenet5", "lenet5"]
+    for (result, weights), outcome, model in zip(separate, fused, models, strict=True):
+        assert_like_separate(outcome, result, model, weights)
+
+
+@pytest.mark.parametrize(
+    ("activation", "loss", "refused"),
+    [
+        ("softmax", keras.losses.SparseCategoricalCrossentropy(from_logits=True), True),
+        ("sigmoid", keras.losses.SparseCategoricalCrossentropy(from_logits=True), True),
+        ("sigmoid", "sparse_categorical_crossentropy", True),
+        ("softmax", "sparse_categorical_crossentropy", False),
+        ("linear", keras.losses.SparseCategoricalCrossentropy(from_logits=True), False),
+    ],
+)
+def test_a_loss_keras_computes_from_the_logits_behind_the_output_is_not_fused(activation, loss, refused):
+    # In a separate fit Keras finds the logits behind a softmax or sigmoid output and computes the cross-entropy
+    # from them (tests/blocks/test_blocks.py); a pack's stacked output carries none, so its loss would differ.
+    def build() -> keras.Model:
+        model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3, activation=activation)])
+        model.compile(optimizer="sgd", loss=loss)
+        return model
+
+    if refused:
+        with pytest.raises(FuseRefused, match=f"from its {activation} layer's inputs"):
+            fit_fused(build, _dataset(), [1, 2], epochs=1, batch_size=16)
+    else:
+        assert len(fit_fused(build, _dataset(), [1, 2], epochs=1, batch_size=16)) == 2

@@ -234,19 +234,23 @@ def model_pitfalls(model: Any) -> list[str]:
         )
     elif output == "softmax" and logits is True:
         out.append(
-            "the output is a softmax but the loss has from_logits=True: softmax is applied twice, the "
-            "gradients shrink and training is slower or stalls."
+            "the output is a softmax but the loss has from_logits=True: Keras 3 finds the logits behind the "
+            "softmax and computes the loss from them (with a warning), so it trains exactly as with the matched "
+            "loss; a Keras that did not look behind the output applied softmax twice (smaller gradients, slower "
+            "training)."
         )
     elif output == "sigmoid" and logits is True:
         out.append(
-            "the output is a sigmoid but the loss has from_logits=True: the loss applies a softmax to the "
-            "sigmoids' 0-1 outputs, so no class can get more than about 23% probability, the loss stays "
-            "high and the gradients are small; the class order, and so the accuracy, can still learn."
+            "the output is a sigmoid but the loss has from_logits=True: Keras 3 finds the logits behind the "
+            "sigmoid and applies the loss's softmax to them, so it trains as a softmax output would; a Keras "
+            "that did not look behind the output applied the softmax to the sigmoids' 0-1 outputs (no class "
+            "above about 23% probability, small gradients). Its outputs are still sigmoids."
         )
     elif output == "sigmoid" and logits is False:
         out.append(
-            "the output is a sigmoid trained with categorical cross-entropy: Keras renormalises the ten "
-            "independent sigmoids to sum to 1; it trains, but the scores are not a softmax."
+            "the output is a sigmoid trained with categorical cross-entropy: Keras 3 computes the loss from the "
+            "logits behind the sigmoid, as for a softmax output, so it trains as a softmax net would; its "
+            "outputs are sigmoids that do not sum to 1 (their largest, and so the accuracy, is the softmax's)."
         )
     return out
 

@@ -33,10 +33,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import keras
@@ -44,8 +45,9 @@ import tensorflow as tf
 
 from archsearch.train._feed import _labeller, _tensors, prefetched, val_batches
 from archsearch.train._fit import FitResult, fit_result, label_format, set_seed
+from archsearch.train._fusable import FuseRefused, _same_architecture, check_fusable
 from archsearch.train._head import PackModel, ReplicaHead
-from archsearch.train._monitor import report_and_prune
+from archsearch.train._monitor import EpochClock, report_and_prune
 from archsearch.train._pack import pack_room
 from archsearch.train._stacked import StackNotFaster, StackRefused, stack_replicas
 
@@ -53,10 +55,6 @@ if TYPE_CHECKING:
     from archsearch.data import Dataset
 
 __all__ = ["FuseRefused", "ReplicaOutcome", "fit_fused", "fused_train_batches", "replica_name"]
-
-
-class FuseRefused(Exception):
-    """These replicas cannot be trained as one model; the message says why (one line for the terminal)."""
 
 
 @dataclasses.dataclass
@@ -157,45 +155,6 @@ def replica_logs(logs: dict[str, Any], r: int) -> dict[str, Any]:
     return out
 
 
-def _same_architecture(models: Sequence[keras.Model]) -> bool:
-    def signature(m: keras.Model) -> tuple[Any, ...]:
-        return (
-            type(m).__name__,
-            m.count_params(),
-            str(m.output_shape),
-            tuple((type(layer).__name__, str(getattr(layer, "output_shape", ""))) for layer in m.layers),
-        )
-
-    first = signature(models[0])
-    return all(signature(m) == first for m in models[1:])
-
-
-def check_fusable(model: keras.Model, hp: Any = None) -> None:
-    """Raise :class:`FuseRefused` when this built model cannot be one replica of a pack.
-
-    Refused: a model that trains itself (``train_step``/``compute_loss``
-    overridden), several outputs, an optimizer whose update couples variables
-    (``global_clipnorm``), and a builder that asked for fit callbacks (they act on
-    one model: ReduceLROnPlateau, EarlyStopping, ...).
-    """
-    if getattr(hp, "fit_callbacks", None):
-        names = ", ".join(sorted({type(c).__name__ for c in hp.fit_callbacks}))
-        raise FuseRefused(f"the builder's fit callbacks ({names}) act on one model")
-    if type(model).train_step is not keras.Model.train_step or type(model).compute_loss is not keras.Model.compute_loss:
-        raise FuseRefused(f"the model ({type(model).__name__}) has its own training step")
-    try:
-        shape = model.output_shape
-    except (AttributeError, ValueError):
-        raise FuseRefused(f"the model ({type(model).__name__}) has no known output shape") from None
-    if isinstance(shape, list | dict) and len(shape) != 1:
-        raise FuseRefused("the model has several outputs")
-    if isinstance(model.loss, list | tuple | dict):
-        raise FuseRefused("the model has several losses")
-    optimizer = model.optimizer
-    if optimizer is None or getattr(optimizer, "global_clipnorm", None):
-        raise FuseRefused("the optimizer clips by the global norm of all weights")
-
-
 class _Replicas(keras.layers.Layer):
     """The replicas' outputs as one tensor ``[batch, K, ...]``."""
 
@@ -208,6 +167,21 @@ def _graph_pack(models: Sequence[keras.Model], input_shape: Sequence[int]) -> ke
     inputs = [keras.Input(tuple(input_shape), name=f"{replica_name(r)}_input") for r in range(len(models))]
     outputs = [_one(m(x)) for m, x in zip(models, inputs, strict=True)]
     return keras.Model(inputs, _Replicas(name="replicas")(outputs), name="fused")
+
+
+@contextlib.contextmanager
+def _own_names(models: Sequence[keras.Model]) -> Iterator[None]:
+    """Each replica named ``r<i>_<its name>`` while the pack's graphs are made: a builder that names its model
+    (``Model(..., name="lenet5")``) names every replica alike, and a graph needs its operations' names unique
+    (Keras checks them as a graph is made, not later). The names are given back after."""
+    names = [m.name for m in models]
+    try:
+        for r, m in enumerate(models):
+            m.name = f"{replica_name(r)}_{m.name}"
+        yield
+    finally:
+        for m, name in zip(models, names, strict=True):
+            m.name = name
 
 
 def _one(output: Any) -> Any:
@@ -299,9 +273,14 @@ def fit_fused(
         except StackRefused as err:
             if say is not None and not isinstance(err, StackNotFaster):
                 say(f"fusing seeds without stacking their weights: {err}")
-    net = stacked.model if stacked else _graph_pack(models, dataset.input_shape)
-    fused = _compile_pack(models, net, labels)
-    watch = _PackWatch(len(models), trial, monitor, stop_on_divergence)
+    try:
+        with _own_names(models):
+            net = stacked.model if stacked else _graph_pack(models, dataset.input_shape)
+            fused = _compile_pack(models, net, labels)
+    except (ValueError, TypeError, NotImplementedError) as err:  # Keras would not make them one model
+        first = (str(err).splitlines() or [""])[0]
+        raise FuseRefused(f"Keras could not make the replicas one model ({type(err).__name__}: {first})") from err
+    watch, clock = _PackWatch(len(models), trial, monitor, stop_on_divergence), EpochClock()
     start = time.perf_counter()
     history = fused.fit(
         train,
@@ -309,9 +288,11 @@ def fit_fused(
         epochs=epochs,
         shuffle=False,
         verbose=0,
-        callbacks=[watch],
+        callbacks=[watch, clock],
     )
-    share = (time.perf_counter() - start) / len(models)
+    # Each replica's share of the pack's time, as its fit and its steady seconds per epoch.
+    share, steady = (time.perf_counter() - start) / len(models), clock.steady()
+    epoch_share = steady / len(models) if steady is not None else None
     if stacked is not None:
         stacked.write_back()
     outcomes = []
@@ -320,7 +301,7 @@ def fit_fused(
         diverged = watch.diverged.get(r)
         if diverged is not None:  # a separate fit stops at the end of the epoch whose loss diverged
             logs = {k: v[: diverged[0] + 1] for k, v in logs.items()}
-        result = fit_result(model, dataset, logs, share)
+        result = fit_result(model, dataset, logs, share, epoch_share)
         outcomes.append(
             ReplicaOutcome(
                 seed,
