@@ -127,6 +127,7 @@ class Metric:
     OBJECTIVE = "objective"
     PARAMS_COUNT = "params_count"
     FIT_SECONDS = "fit_seconds"  # training time of the trial, all its fits
+    EPOCH_SECONDS = "epoch_seconds"  # seconds per epoch once running: the median epoch after the first (a pack's / K)
     RSS_MIB = Attr.RSS_MIB  # resident memory of the training process after the trial, MiB
     BEST_OBJECTIVE = "best_objective"  # parent run: the study's best objective so far
     TRIALS_COMPLETE = "trials_complete"  # parent run

@@ -62,3 +62,37 @@ def test_a_ratio_whose_interval_spans_more_than_tenfold_is_not_enough_data():
     # The same design with timings that agree keeps its interval.
     steady = _time(_packed_table(packs=4, seeds_per_pack=1))
     assert steady["ratio"] is not None and steady["ci_high"] / steady["ci_low"] < 10
+
+
+def _warm_up_table(epoch_seconds: bool) -> pd.DataFrame:
+    """6 seeds per level of 3 epochs, the same steady 1.0 s per epoch at both levels; every tanh trial ran first
+    in its process and paid 3 s of start-up and tracing in its first epoch."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for trial in range(12):
+        level = ("tanh", "relu")[trial % 2]
+        steady = rng.lognormal(0, 0.03)
+        rows.append(
+            {
+                "trial": trial,
+                "seed": trial // 2,
+                "state": "COMPLETE",
+                "value": 0.9 + rng.normal(0, 0.01),
+                "params_count": 5000,
+                "fit_seconds": 3 * steady + (3.0 if level == "tanh" else 0.0),
+                "epoch_seconds": steady if epoch_seconds else None,
+                "epoch_values": [0.8, 0.85, 0.9],
+                "params_activation": level,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_seconds_per_epoch_leave_out_the_first_epoch_where_fits_timed_their_epochs():
+    # Whole fits per epoch: the start-up the tanh trials happened to pay reads as "slower", a wrong answer.
+    whole = _time(_warm_up_table(epoch_seconds=False))
+    assert whole["measure"] == "seconds per epoch, first included" and whole["verdict"] == "slower"
+    # The steady seconds per epoch (the median epoch after the first): no difference, as is true.
+    steady = _time(_warm_up_table(epoch_seconds=True))
+    assert steady["measure"] == "seconds per epoch" and steady["verdict"] == "no clear difference"
+    assert steady["ci_low"] < 1.0 < steady["ci_high"] < 1.1

@@ -180,3 +180,30 @@ def test_a_decided_verdict_carries_no_power_note_and_an_open_one_gives_its_advic
     lines = answer_lines({**data, "questions": [{"param": "layers", "effects": [undecided]}]}, "s.py", "st")
     assert sum("more seeds cannot settle it, a larger test split can; confirmatory" in line for line in lines) == 1
     assert sum("cannot settle" in line for line in lines) == 1
+
+
+# TINY_SPACE whose 16-unit level diverges (its hidden activations are NaN): every trial of that level fails.
+DIVERGING_SPACE = TINY_SPACE.replace(
+    'keras.layers.Dense(hp.Choice("units", [8, 16]), activation="relu"),',
+    'keras.layers.Dense(hp.Choice("units", [8, 16]), activation="relu"),\n'
+    '        keras.layers.Rescaling(float("nan") if hp.get("units") == 16 else 1.0),',
+)
+
+
+@pytest.mark.slow
+def test_an_ask_whose_design_trials_fail_runs_no_trial_outside_its_design(write_space, tmp_path):
+    import optuna
+
+    assert DIVERGING_SPACE.count("Rescaling") == 1
+    space = write_space(DIVERGING_SPACE, "diverging.py")
+    storage = f"sqlite:///{tmp_path}/o.db"
+    result = _invoke("ask", space, "--factor", "units", "--repeats", "2", "--storage", storage, "-q")
+    assert result.exit_code == 0, result.output
+    (name,) = optuna.get_all_study_names(storage)
+    trials = optuna.load_study(study_name=name, storage=storage).trials
+    # The 4 design points only (the failed ones are not replaced by trials the sampler proposes), each once.
+    assert sorted((t.params["units"], t.user_attrs["seed"], t.state.name) for t in trials) == sorted(
+        [(8, s, "COMPLETE") for s in {t.user_attrs["seed"] for t in trials}]
+        + [(16, s, "FAIL") for s in {t.user_attrs["seed"] for t in trials}]
+    )
+    assert len(trials) == 4 and all(t.user_attrs.get("design_point") is True for t in trials)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from archsearch.train import TrialMonitor
+from archsearch.train import EpochClock, TrialMonitor
+from archsearch.train._monitor import steady_seconds
 
 
 def _data(n=256):
@@ -66,3 +67,13 @@ def test_without_a_trial_nothing_is_reported():
     history = _model(0.05).fit(x, y, epochs=2, batch_size=64, verbose=0, callbacks=[monitor])
     assert len(history.history["loss"]) == 2
     assert monitor.pruned_epoch is None and monitor.diverged_epoch is None
+
+
+def test_the_epoch_clock_times_each_epoch_and_leaves_the_first_out_of_the_steady_time():
+    x, y = _data()
+    clock = EpochClock()
+    _model(0.1).fit(x, y, epochs=4, batch_size=64, verbose=0, callbacks=[clock])
+    assert len(clock.seconds) == 4 and all(s > 0 for s in clock.seconds)
+    assert clock.steady() == float(np.median(clock.seconds[1:]))
+    assert clock.seconds[0] > clock.steady()  # the first epoch traces the train and test functions
+    assert steady_seconds(clock.seconds[:1]) is None  # one epoch: no steady time

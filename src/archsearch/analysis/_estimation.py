@@ -40,7 +40,7 @@ def normalize_table(table: pd.DataFrame) -> pd.DataFrame:
     bad = sorted(set(t["state"]) - {*STATES, "RUNNING", "WAITING"})
     if bad:
         raise ValueError(f"state must be COMPLETE, PRUNED or FAIL, but got {bad[0]!r}.")
-    for c in ("params_count", "fit_seconds"):
+    for c in ("params_count", "fit_seconds", "epoch_seconds"):
         t[c] = pd.to_numeric(t[c], errors="coerce") if c in t.columns else math.nan
     t["value"] = pd.to_numeric(t["value"], errors="coerce")
     t["epoch_values"] = pd.Series(

@@ -55,13 +55,8 @@ def time_effects(
         rows = q.get("_rows")
         if rows is None or not q["effects"] or rows["fit_seconds"].notna().sum() < 2:
             continue
-        epochs = rows["_epochs"].where(rows["_epochs"] > 0)
-        per_epoch = rows["fit_seconds"] / epochs
-        kinds = (
-            [("seconds per epoch", per_epoch)]
-            if per_epoch.notna().any()
-            else [("seconds per fit", rows["fit_seconds"])]
-        )
+        per_epoch, what_epoch = _per_epoch(rows)
+        kinds = [(what_epoch, per_epoch)] if per_epoch.notna().any() else [("seconds per fit", rows["fit_seconds"])]
         if target is not None:
             reach = [_reach_epoch(c, target, direction) for c in rows["epoch_values"]]
             kinds.append((f"seconds to reach {target:g}", per_epoch * pd.Series(reach, index=rows.index)))
@@ -91,7 +86,8 @@ def time_effects(
                                 f"{never} trial(s) never reached {target:g}; they are left out."
                                 if never and what.startswith("seconds to")
                                 else "",
-                                "Seeds trained as one fused pack share its time: each pack counts once."
+                                "Seeds trained as one fused pack share its time: each pack counts once "
+                                "(--no-fuse times each seed)."
                                 if shared.any()
                                 else "",
                             ],
@@ -152,6 +148,29 @@ def time_effects(
             )
         out.setdefault(param, []).append(entry)
     return out
+
+
+def _per_epoch(rows: pd.DataFrame) -> tuple[pd.Series, str]:
+    """Each row's seconds per epoch, and its name: the steady ``epoch_seconds`` (the median epoch after the
+    first, which pays tracing and a process's start-up) when every timed row has it; else, for every row alike,
+    the whole fit's seconds over its epochs (``"seconds per epoch, first included"``: 1-epoch fits, studies
+    recorded before epochs were timed).
+
+    Example:
+        >>> rows = pd.DataFrame({"fit_seconds": [4.0, 6.0], "_epochs": [2, 3], "epoch_seconds": [1.0, 1.5]})
+        >>> _per_epoch(rows)[0].tolist(), _per_epoch(rows)[1]
+        ([1.0, 1.5], 'seconds per epoch')
+        >>> _per_epoch(rows.assign(epoch_seconds=[1.0, None]))
+        (0    2.0
+        1    2.0
+        dtype: float64, 'seconds per epoch, first included')
+    """
+    timed = rows["fit_seconds"].notna()
+    steady = rows["epoch_seconds"] if "epoch_seconds" in rows.columns else pd.Series(math.nan, index=rows.index)
+    steady = pd.to_numeric(steady, errors="coerce")
+    if timed.any() and steady[timed].gt(0).all():
+        return steady.where(timed), "seconds per epoch"
+    return rows["fit_seconds"] / rows["_epochs"].where(rows["_epochs"] > 0), "seconds per epoch, first included"
 
 
 def _too_wide(interval: tuple[float, float]) -> bool:

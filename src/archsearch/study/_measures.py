@@ -59,8 +59,14 @@ def set_correctness(trial: optuna.Trial, results: Sequence[Any]) -> None:
 
 
 def _final(metrics: Mapping[str, float]) -> dict[str, float]:
-    """The final values a fit reports, less its time (logged once for the trial, as ``fit_seconds``)."""
-    return {k: v for k, v in metrics.items() if k != Metric.FIT_SECONDS}
+    """The final values a fit reports, less its times (logged with the trial's summary: ``fit_seconds``,
+    ``epoch_seconds``)."""
+    return {k: v for k, v in metrics.items() if k not in (Metric.FIT_SECONDS, Metric.EPOCH_SECONDS)}
+
+
+def steady_time(metrics: Mapping[str, float]) -> dict[str, float]:
+    """``{"epoch_seconds": ...}`` where the fit timed its epochs (see :data:`archsearch.schema.Metric`), else {}."""
+    return {Metric.EPOCH_SECONDS: metrics[Metric.EPOCH_SECONDS]} if Metric.EPOCH_SECONDS in metrics else {}
 
 
 def rss_mib() -> float:

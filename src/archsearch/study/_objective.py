@@ -24,7 +24,15 @@ from archsearch.seeds import repeat_seeds, trial_seed
 from archsearch.space import OptunaHyperParameters
 from archsearch.study._describe import mean_curves, run_name, shown_params, trial_description
 from archsearch.study._fits import seed_fits
-from archsearch.study._measures import _final, _mean_metrics, _out_of_memory, at_chance, rss_mib, set_correctness
+from archsearch.study._measures import (
+    _final,
+    _mean_metrics,
+    _out_of_memory,
+    at_chance,
+    rss_mib,
+    set_correctness,
+    steady_time,
+)
 from archsearch.study._signals import Stopped
 from archsearch.tracking import TrialLog
 
@@ -208,12 +216,21 @@ class Objective:
             Metric.OBJECTIVE: value,
             Metric.PARAMS_COUNT: first.params_count,
             Metric.FIT_SECONDS: fit_seconds,
+            **steady_time(metrics),
             Metric.RSS_MIB: rss,
         }
         # Per-seed curves and final values, so that a report can compute intervals from MLflow alone.
         per_seed = (
             [
-                (r.history, {**_final(r.metrics), Metric.OBJECTIVE: v, Metric.FIT_SECONDS: r.fit_seconds})
+                (
+                    r.history,
+                    {
+                        **_final(r.metrics),
+                        Metric.OBJECTIVE: v,
+                        Metric.FIT_SECONDS: r.fit_seconds,
+                        **steady_time(r.metrics),
+                    },
+                )
                 for r, v in zip(results, values, strict=True)
             ]
             if self.repeats > 1
@@ -276,6 +293,7 @@ class Objective:
         summary = {
             Metric.PARAMS_COUNT: result.params_count,
             Metric.FIT_SECONDS: result.fit_seconds,
+            **steady_time(result.metrics),
             Metric.RSS_MIB: rss,
         }
         self.tracker.end_trial(

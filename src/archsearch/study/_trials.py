@@ -16,7 +16,16 @@ if TYPE_CHECKING:
 __all__ = ["CORRECTNESS_COLUMNS", "METRIC_COLUMNS", "trials_table", "load_trials", "open_study", "parent_metrics"]
 
 CORRECTNESS_COLUMNS = (Attr.CORRECT_VAL, Attr.N_VAL, Attr.CORRECT_TEST, Attr.N_TEST)
-METRIC_COLUMNS = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy", "fit_seconds")
+METRIC_COLUMNS = (
+    "loss",
+    "accuracy",
+    "val_loss",
+    "val_accuracy",
+    "test_loss",
+    "test_accuracy",
+    "fit_seconds",
+    "epoch_seconds",
+)
 
 
 def open_study(study: str | optuna.Study, storage: str | None = None) -> optuna.Study:
@@ -201,7 +210,8 @@ def trials_table(table: Any, objective: str) -> Any:
     """The study's trial table as :func:`archsearch.analyze_table` reads it.
 
     Columns ``trial, seed, value, state, params_count, fit_seconds, error,
-    params_<name>``, the per-example correctness columns where the study has them
+    params_<name>``, ``epoch_seconds`` where the table has it, the per-example
+    correctness columns where the study has them
     (``correct_val, n_val, correct_test, n_test``: confirmatory answers use the
     test split), and ``epoch_values``: the objective per epoch from the
     trial's ``history``, for trials trained once (a repeated trial's history is
@@ -219,6 +229,7 @@ def trials_table(table: Any, objective: str) -> Any:
     examples = [c for c in ("correct_val", "n_val", "correct_test", "n_test") if c in table.columns]
     design = ["design_point"] if "design_point" in table.columns else []
     stopped = ["stopped"] if "stopped" in table.columns else []
+    steady = ["epoch_seconds"] if "epoch_seconds" in table.columns else []
     out = table[
         [
             "trial",
@@ -227,6 +238,7 @@ def trials_table(table: Any, objective: str) -> Any:
             "state",
             "params_count",
             "fit_seconds",
+            *steady,
             "error",
             *stopped,
             *params,

@@ -19,6 +19,7 @@ import keras
 
 from archsearch.errors import SpaceError
 from archsearch.train._feed import train_batches, val_batches
+from archsearch.train._monitor import EpochClock
 
 if TYPE_CHECKING:
     from archsearch.data import Dataset
@@ -141,6 +142,7 @@ def fit_model(
     order of the training examples in every epoch.
     """
     labels = label_format(model)
+    clock = EpochClock()
     start = time.perf_counter()
     history = model.fit(
         train_batches(dataset, batch_size, seed, labels),
@@ -149,14 +151,22 @@ def fit_model(
         initial_epoch=initial_epoch,
         shuffle=False,
         verbose=0,
-        callbacks=list(callbacks),
+        callbacks=[*callbacks, clock],
     )
-    return fit_result(model, dataset, history.history, time.perf_counter() - start)
+    return fit_result(model, dataset, history.history, time.perf_counter() - start, clock.steady())
 
 
-def fit_result(model: keras.Model, dataset: Dataset, history: dict[str, list[Any]], fit_seconds: float) -> FitResult:
+def fit_result(
+    model: keras.Model,
+    dataset: Dataset,
+    history: dict[str, list[Any]],
+    fit_seconds: float,
+    epoch_seconds: float | None = None,
+) -> FitResult:
     """A fit's :class:`FitResult` from its Keras history: final metrics, and unless it diverged, the
-    per-example correctness on validation and test and ``test_accuracy``."""
+    per-example correctness on validation and test and ``test_accuracy``. ``epoch_seconds`` (the steady
+    seconds per epoch, :func:`~archsearch.train._monitor.steady_seconds`) becomes the ``epoch_seconds``
+    metric when known."""
     hist = {k: [float(v) for v in vals] for k, vals in history.items()}
     metrics: dict[str, float] = {k: vals[-1] for k, vals in hist.items() if vals}
     correct_val = correct_test = None
@@ -165,6 +175,8 @@ def fit_result(model: keras.Model, dataset: Dataset, history: dict[str, list[Any
         correct_test = predictions_correct(model, dataset.x_test, dataset.y_test)
         metrics["test_accuracy"] = float(correct_test.mean()) if len(correct_test) else 0.0
     metrics["fit_seconds"] = fit_seconds
+    if epoch_seconds is not None:
+        metrics["epoch_seconds"] = epoch_seconds
     return FitResult(
         history=hist,
         metrics=metrics,

@@ -31,6 +31,7 @@ import numpy as np
 from archsearch._compat.keras_tuner import metrics_dict
 from archsearch.errors import SpaceError
 from archsearch.train._fit import FitResult, label_format, test_accuracy
+from archsearch.train._monitor import EpochClock
 
 if TYPE_CHECKING:
     from archsearch.data import Dataset
@@ -85,11 +86,11 @@ def fit_hypermodel(
     """
     labels = label_format(model)
     x, y = dataset.x_train, _labels(dataset.y_train, labels, dataset.num_classes)
-    logs = _EpochLogs()
+    logs, clock = _EpochLogs(), EpochClock()
     offered: dict[str, Any] = {
         "validation_data": (dataset.x_val, _labels(dataset.y_val, labels, dataset.num_classes)),
         "epochs": epochs,
-        "callbacks": [*callbacks, logs],
+        "callbacks": [*callbacks, logs, clock],
         "verbose": 0,
     }
     if initial_epoch:
@@ -128,6 +129,9 @@ def fit_hypermodel(
     if math.isfinite(value) and all(math.isfinite(v) for v in metrics.values()):
         metrics["test_accuracy"] = test_accuracy(model, dataset.x_test, dataset.y_test)
     metrics["fit_seconds"] = fit_seconds
+    steady = clock.steady()
+    if steady is not None:  # the override passed the callbacks on to model.fit
+        metrics["epoch_seconds"] = steady
     return FitResult(
         history=history, metrics=metrics, params_count=int(model.count_params()), fit_seconds=fit_seconds, value=value
     )

@@ -1,4 +1,4 @@
-"""Per-epoch watch over one fit: stop on a diverged loss, report to an Optuna pruner.
+"""Per-epoch watch over one fit: stop on a diverged loss, report to an Optuna pruner; time each epoch.
 
 One callback with only an ``on_epoch_end`` hook. Keras runs batch hooks
 synchronously (and converts every batch's logs to Python) as soon as one
@@ -11,11 +11,13 @@ became NaN or infinite.
 from __future__ import annotations
 
 import math
+import statistics
+import time
 from typing import Any
 
 import keras
 
-__all__ = ["TrialMonitor", "report_and_prune"]
+__all__ = ["EpochClock", "TrialMonitor", "report_and_prune", "steady_seconds"]
 
 
 class TrialMonitor(keras.callbacks.Callback):
@@ -63,3 +65,38 @@ def report_and_prune(trial: Any, value: Any, epoch: int) -> bool:
         return False
     trial.report(float(value), epoch)
     return bool(trial.should_prune())
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Wall seconds of each epoch (training and its validation pass), from epoch hooks only (no batch hooks).
+
+    Attributes:
+        seconds: one entry per finished epoch.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: list[float] = []
+        self._start: float | None = None
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self._start is not None:
+            self.seconds.append(time.perf_counter() - self._start)
+
+    def steady(self) -> float | None:
+        """See :func:`steady_seconds`."""
+        return steady_seconds(self.seconds)
+
+
+def steady_seconds(seconds: list[float]) -> float | None:
+    """Seconds per epoch once running: the median epoch after the first (which pays graph tracing and
+    TensorFlow's start-up in a process's first fits); None with fewer than 2 epochs.
+
+    Example:
+        >>> steady_seconds([3.0, 1.0, 1.2, 0.9]), steady_seconds([3.0])
+        (1.0, None)
+    """
+    return statistics.median(seconds[1:]) if len(seconds) >= 2 else None
