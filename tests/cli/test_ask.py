@@ -207,3 +207,4 @@ def test_an_ask_whose_design_trials_fail_runs_no_trial_outside_its_design(write_
         + [(16, s, "FAIL") for s in {t.user_attrs["seed"] for t in trials}]
     )
     assert len(trials) == 4 and all(t.user_attrs.get("design_point") is True for t in trials)
+    assert "ran 2 levels x 2 seeds; 2 of its 4 trials failed (each counts for its level" in result.stdout

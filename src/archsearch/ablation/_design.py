@@ -333,7 +333,12 @@ def run_ablation(
         data = analyze_ablation(space, round_options, plan, min_effect)
         if not until_decided:
             message = f"ran {len(plan.levels)} levels x {counted(n_seeds, 'seeds')}."
-            if search.ran == 0:
+            if search.finished < search.target:  # design trials that failed (a sampler's trial never replaces them)
+                message = (
+                    f"ran {len(plan.levels)} levels x {counted(n_seeds, 'seeds')}; {search.target - search.finished} "
+                    f"of its {search.target} trials failed (each counts for its level; the same ask runs them again)."
+                )
+            elif search.ran == 0:
                 message = f"{len(plan.levels)} levels x {counted(n_seeds, 'seeds')}, all in the study already."
             return AblationResult(study_name, plan, search, rounds, None, message, data)
         looks.append(look_record(data, n_seeds, max_seeds))
