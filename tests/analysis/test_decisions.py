@@ -267,3 +267,22 @@ def test_until_decided_with_min_effect_stops_with_no_effect_and_says_so():
         "tanh vs relu: no effect."
     )
     assert verdict_text(e, "val_accuracy").startswith("no effect of 2 pts or more: ")
+
+
+def test_a_cap_whose_comparisons_all_have_an_answer_says_them_not_not_decided():
+    from archsearch.ablation._decide import stop_message
+
+    def effect(level, verdict):
+        return {"level": level, "reference": "none", "verdict": verdict, "seeds_needed": None, "why": ""}
+
+    look = {"look": 1, "n": 2, "status": "stopped at cap", "effects": [effect("l2", "did not learn")]}
+    look["effects"].append(effect("dropout", "no effect"))
+    assert stop_message(look, 0.01, "val_accuracy") == (
+        "stopped at the cap (--max-seeds 2): l2 vs none: did not learn; dropout vs none: no effect."
+    )
+    look["effects"].append(effect("both", "not decided yet"))
+    assert (
+        stop_message(look, 0.01, "val_accuracy") == "stopped at the cap (--max-seeds 2), not decided yet: both vs none."
+    )
+    look["effects"] = []
+    assert stop_message(look, 0.01).endswith("not decided yet: no comparison could be made.")

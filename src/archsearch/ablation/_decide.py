@@ -136,6 +136,8 @@ def stop_message(look: dict[str, Any], min_effect: float, objective: str | None 
         why = next((e["why"] for e in look["effects"] if e.get("why")), "")
         return f"stopped after {n} seeds per level: did not learn ({why}); more seeds cannot help."
     open_ = [e for e in look["effects"] if e["verdict"] == UNDECIDED]
+    if look["effects"] and not open_:  # each comparison has its answer (no effect, did not learn) at the cap
+        return f"stopped at the cap (--max-seeds {n}): {each}."
     names = ", ".join(f"{e['level']} vs {e['reference']}" for e in open_) or "no comparison could be made"
     text = f"stopped at the cap (--max-seeds {n}), not decided yet: {names}."
     needs = [e["seeds_needed"] for e in open_ if e["seeds_needed"] is not None]
