@@ -115,6 +115,7 @@ def test_two_bases_make_two_studies_and_a_study_of_another_design_is_refused(wri
         first.stdout,
     )
     assert "on the test split, 2 seeds per level" in first.stdout  # the looks' split, not validation
+    assert first.stderr.count("-> study '") == first.stderr.count("data digits") == 1  # one header, two rounds
     if "stopped at the cap" in first.stdout and "needs about" in first.stdout:
         need = re.search(r"needs about (\d+) seeds per level", first.stdout).group(1)
         assert f"rerun with --max-seeds {need}" in first.stdout or "out of reach" in first.stdout

@@ -11,6 +11,8 @@ from typing import Any, TextIO
 
 __all__ = ["Progress", "format_params"]
 
+_SAID: set[tuple[str, str]] = set()  # Progress.say_once's (about, line), for the life of the process
+
 
 def format_params(params: Mapping[str, Any], limit: int = 8) -> str:
     items = [f"{k}={_fmt(v)}" for k, v in params.items()]
@@ -39,6 +41,20 @@ class Progress:
     def say(self, text: str) -> None:
         if not self.quiet:
             print(text, file=self.stream, flush=True)
+
+    def say_once(self, text: str, about: str = "") -> None:
+        """Say ``text`` unless this process said it already about ``about`` (e.g. a study: an ask's rounds and a
+        recycled search print their header once).
+
+        Example:
+            >>> p = Progress(1, "val_accuracy", "maximize", stream=sys.stdout)
+            >>> for _ in range(2):
+            ...     p.say_once("data digits", about="doctest-study")
+            data digits
+        """
+        if (about, text) not in _SAID:
+            _SAID.add((about, text))
+            self.say(text)
 
     def seen(self, study: Any) -> None:
         """Start from the best trial already in a resumed study."""

@@ -98,7 +98,9 @@ def _search(config: RunConfig) -> SearchResult:
     # The MLflow worker process imports MLflow on the other core while TensorFlow loads here;
     # leaving the block stops it if no tracker took it (nothing to run, bad input, Ctrl-C).
     with prespawn() as spare:
-        progress.say(f"archsearch {__version__}: space {space.path} -> study '{config.study_name}'")
+        progress.say_once(
+            f"archsearch {__version__}: space {space.path} -> study '{config.study_name}'", config.study_name
+        )
         with interruptible():  # nothing written yet: a stop unwinds at once
             dataset = _load_data(config, progress)
         quiet_library_logs(config.verbose, log_file())  # TensorFlow is loaded now: its logger too
@@ -144,7 +146,7 @@ def _load_data(config: RunConfig, progress: Progress) -> Any:
         seed=config.seed,
         image_size=space.image_size,
     )
-    progress.say(f"data {dataset.describe()}")
+    progress.say_once(f"data {dataset.describe()}", config.study_name)
     _dry_build(space, dataset)
     return dataset
 
