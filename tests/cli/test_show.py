@@ -87,3 +87,34 @@ def test_show_reference_names_each_lab_mistake_and_what_it_does(write_space):
     assert "label-sorted" in logits and "validation accuracy was 0.0" in logits  # named by the reference
     assert "pitfalls (" not in shown["fixed"].output  # the same model compiled right has none
     assert "sigmoid trained with categorical cross-entropy" in shown["sigmoid-out"].output
+
+
+LOOP_SPACE = '''
+"""Units per layer declared in a plain loop (no keras-tuner condition)."""
+DATASET = "digits"
+INPUT = "flat"
+
+
+def build(hp, input_shape, num_classes):
+    import keras
+    model = keras.Sequential([keras.Input(input_shape)])
+    for i in range(hp.Int("layers", 1, 3, default=1)):
+        model.add(keras.layers.Dense(hp.Int(f"units_{i}", 4, 8, step=4), activation="relu"))
+    if hp.Boolean("extra", default=False) and hp.Choice("kind", ["b", "a"]) == "a":
+        model.add(keras.layers.Dense(hp.Int("extra_units", 2, 4, step=2)))
+    model.add(keras.layers.Dense(num_classes, activation="softmax"))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+'''
+
+
+def test_show_says_when_a_hyperparameter_the_builder_declares_in_a_loop_or_if_is_declared(write_space):
+    path = write_space(LOOP_SPACE, "loop.py")
+    result = CliRunner().invoke(cli, ["show", str(path), "--no-summary"])
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  ")}
+    assert lines["units_0"].endswith("default 4")  # the default build declares it
+    assert lines["units_1"].endswith("; declared only when layers in (2, 3)")
+    assert lines["units_2"].endswith("; declared only when layers = 3")
+    assert lines["kind"].endswith("; declared only when extra = True")
+    assert lines["extra_units"].endswith("; declared only in some architectures")  # extra = True and kind = 'a'

@@ -41,7 +41,7 @@ def show(space: str, dataset: str | None, summary: bool, reference: str | None, 
     """
     from archsearch.errors import UsageError
     from archsearch.space import load_space
-    from archsearch.study import declared, input_shape, probe_builds
+    from archsearch.study import declared, declared_when, input_shape, probe_builds
 
     loaded = load_space(space)
     if as_json and reference is None:
@@ -62,10 +62,12 @@ def show(space: str, dataset: str | None, summary: bool, reference: str | None, 
     )
     builds = probe_builds(loaded, shape, num_classes, values_per_parent=16)
     params = declared(builds)
+    when = declared_when(loaded, shape, num_classes, builds)
     out(f"\nhyperparameters ({len(params)})")
     width = max((len(n) for n in params), default=0)
     for name, param in params.items():
-        out(f"  {name:<{width}}  {param.describe()}")
+        only = f"; declared only {when[name]}" if name in when else ""
+        out(f"  {name:<{width}}  {param.describe()}{only}")
     out(f"\nquestions ({len(loaded.questions)})")
     for q in loaded.questions:
         base = "" if q.baseline is None else f" (baseline {q.baseline!r})"

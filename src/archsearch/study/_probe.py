@@ -9,7 +9,7 @@ are found here, one way.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import UsageError
@@ -17,7 +17,17 @@ from archsearch.errors import UsageError
 if TYPE_CHECKING:
     from archsearch.space import FixedHyperParameters, Param, Space
 
-__all__ = ["Build", "built_hp", "declared", "declared_params", "grid_space", "input_shape", "probe_builds", "FALLBACKS"]
+__all__ = [
+    "Build",
+    "built_hp",
+    "declared",
+    "declared_params",
+    "declared_when",
+    "grid_space",
+    "input_shape",
+    "probe_builds",
+    "FALLBACKS",
+]
 
 # (label, FixedHyperParameters fallback) of the three main builds, in the order `archsearch show` lists them.
 FALLBACKS = (("smallest", "min"), ("default", "default"), ("largest", "max"))
@@ -119,6 +129,50 @@ def probe_builds(
                 out.append(extra)
     finally:
         train.clear_session()
+    return out
+
+
+def declared_when(
+    space: Space, shape: tuple[int, ...], num_classes: int, builds: Sequence[Build], *, max_values: int = 8
+) -> dict[str, str]:
+    """For each hyperparameter some builds declare and the default build does not, without a keras-tuner
+    condition (the builder's own ``if`` or loop: ``for i in range(layers): hp.Int(f"units_{i}", ...)``),
+    when it is declared, e.g. ``{"units_1": "when layers in (2, 3)", "units_2": "when layers = 3"}``, as seen
+    by building with each value of one other hyperparameter (an int, choice or boolean of at most
+    ``max_values`` values; the others at their defaults). One no single value explains reads
+    ``"in some architectures"``.
+    """
+    from archsearch import train
+    from archsearch.space import FixedHyperParameters
+
+    default = next((b for b in builds if b.label == "default"), None)
+    if default is None or default.error:
+        return {}
+    seen = declared(builds)
+    missing = [n for n, p in seen.items() if n not in default.space and not p.conditions]
+    out: dict[str, str] = {}
+    try:
+        for parent, param in default.space.items():
+            if not missing:
+                break
+            if param.kind not in ("int", "choice", "boolean") or param.conditions:
+                continue
+            grid = [False, True] if param.kind == "boolean" else param.grid()
+            if not 2 <= len(grid) <= max_values:
+                continue
+            by_value = {}
+            for value in grid:
+                build = probe(space, FixedHyperParameters({parent: value}), shape, num_classes, count=False)
+                by_value[value] = set(build.space) if not build.error else None
+            for name in list(missing):
+                declaring = [v for v, names in by_value.items() if names is not None and name in names]
+                if declaring and len(declaring) < len(grid):
+                    shown = repr(declaring[0]) if len(declaring) == 1 else f"in ({', '.join(map(repr, declaring))})"
+                    out[name] = f"when {parent} {'= ' if len(declaring) == 1 else ''}{shown}"
+                    missing.remove(name)
+    finally:
+        train.clear_session()
+    out.update({name: "in some architectures" for name in missing})
     return out
 
 
