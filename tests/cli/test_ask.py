@@ -33,7 +33,8 @@ def test_ask_then_report(tiny_space):
     assert re.search(r"on the (test|validation) split, 2 seeds per level", line) or word[1] == "did not learn"
     if word[1] == "not decided yet":
         assert re.search(r"about \d+ more seeds per level \(\d+ in all\) would detect 1 pt|out of reach", line)
-    assert "  Fit time (seconds per epoch), 16 / 8: " in result.stdout  # time is a question too
+    # time is a question too; 1-epoch fits have no epoch after the first to time alone
+    assert "  Fit time (seconds per epoch, first included), 16 / 8: " in result.stdout
     assert f"Full report: archsearch report {tiny_space} --study {study}" in result.stdout
     result = _invoke("report", tiny_space, "--study", study, "--format", "json")
     assert result.exit_code == 0, result.output
