@@ -286,3 +286,18 @@ def test_a_cap_whose_comparisons_all_have_an_answer_says_them_not_not_decided():
     )
     look["effects"] = []
     assert stop_message(look, 0.01).endswith("not decided yet: no comparison could be made.")
+
+
+def test_a_sequential_ask_whose_only_answer_is_did_not_learn_is_stopped_not_decided():
+    # The level learns, the reference (relu, shifted to 0.10) sits at chance: the comparison is "decided" by its
+    # test, then judged "did not learn"; the look says "stopped: did not learn" (more seeds cannot help).
+    table = ablation_table(np.random.default_rng(4), {"relu": -0.8, "tanh": 0.0}, 3, seed_sd=0.002, noise=0.002)
+    plan = {
+        "factor": "activation",
+        "levels": ["relu", "tanh"],
+        "baseline": "relu",
+        "sequential": {"repeats": 3, "max_seeds": 6},
+    }
+    q = _ask(_with_epochs(table), plan=plan, chance=CHANCE)["questions"][0]
+    assert [e["verdict"] for e in q["effects"]] == ["did not learn"]
+    assert q["sequential"]["status"] == "stopped: did not learn"

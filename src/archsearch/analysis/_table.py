@@ -17,7 +17,7 @@ from archsearch.analysis._multiplicity import METHODS
 from archsearch.analysis._population import in_design, one_budget
 from archsearch.analysis._power import DEFAULT_MIN_EFFECT, units_needed
 from archsearch.analysis._question import per_seed, question_parts
-from archsearch.analysis._sequential import CONTINUE, NOT_LEARNED_STOP, LookSchedule
+from archsearch.analysis._sequential import CONTINUE, DECIDED, NOT_LEARNED_STOP, LookSchedule
 from archsearch.analysis._time import time_effects
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_LEARNED
 from archsearch.analysis._words import amount, metric_range
@@ -133,12 +133,16 @@ def analyze_table(
         )
         seq_q = q.get("sequential")
         final = (HELPS, HURTS, NO_EFFECT, NOT_LEARNED)
+        verdicts = [e["verdict"] for e in q["effects"]]
         if (
             seq_q
-            and seq_q["status"] == CONTINUE
-            and all(e["verdict"] in final for e in q["effects"])
-            and any(e["verdict"] == NOT_LEARNED for e in q["effects"])
-        ):
+            and verdicts
+            and all(v in final for v in verdicts)
+            and (
+                (seq_q["status"] == CONTINUE and NOT_LEARNED in verdicts)
+                or (seq_q["status"] == DECIDED and all(v == NOT_LEARNED for v in verdicts))
+            )
+        ):  # "did not learn" is final: more seeds cannot help; an ask that is only that is stopped, not decided
             seq_q["status"] = NOT_LEARNED_STOP
     timing = time_effects(
         parts,

@@ -35,15 +35,15 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def time_lines(q: dict[str, Any]) -> list[str]:
-    """One line per time effect: ``Fit time (seconds per epoch), pool / conv: 0.33x [0.30, 0.37], faster.``"""
+    """One line per time effect: ``Fit time (seconds per epoch), pool / conv: 0.433x [0.423, 0.444], faster.``"""
     out = []
     for t in q.get("time_effects") or []:
         if t.get("ratio") is None:
             text = t.get("verdict", "not enough data")
         elif t.get("ci_low") is None or t.get("ci_high") is None:
-            text = f"{t['ratio']:.2f}x (no interval), {t['verdict']}"
-        else:
-            text = f"{t['ratio']:.2f}x [{_num(t['ci_low'], 3)}, {_num(t['ci_high'], 3)}], {t['verdict']}"
+            text = f"{_num(t['ratio'], 3)}x (no interval), {t['verdict']}"
+        else:  # 3 significant digits, the ratio as its interval: 0.433x [0.423, 0.444]
+            text = f"{_num(t['ratio'], 3)}x [{_num(t['ci_low'], 3)}, {_num(t['ci_high'], 3)}], {t['verdict']}"
         out.append(
             f"Fit time ({t['measure']}), {t['level']} / {t['reference']}: {text}."
             + (f" {t['reason']}" if t.get("reason") else "")
