@@ -229,14 +229,23 @@ def _decided(c: dict[str, Any]) -> bool:
 
 
 def _effect_cell(e: dict[str, Any], objective: str) -> str:
+    """The effect with its interval; without an interval, words (the verdict cell says why), never a bare number
+    that reads as an answer.
+
+    Example:
+        >>> _effect_cell({"diff": -0.622, "ci_low": None, "ci_high": None}, "val_accuracy")
+        'no interval: no estimate'
+        >>> _effect_cell({"diff": 0.03, "ci_low": 0.007, "ci_high": 0.053}, "val_accuracy")
+        '+3.0 pts [+0.7, +5.3]'
+    """
     if e.get("diff") is None:
         return "-"
     scale, unit = (100, " pts") if objective in _ACCURACY else (1, "")
     lo, hi = e.get("ci_low"), e.get("ci_high")
     if lo is None or hi is None:
-        return f"{e['diff'] * scale:+.1f}{unit} [no interval]"
+        return "no interval: no estimate"
     if objective in _ACCURACY and (lo < -1 or hi > 1):
-        return f"{e['diff'] * scale:+.1f}{unit} [interval wider than the metric's range]"
+        return "interval wider than the metric's range: no estimate"
     return f"{e['diff'] * scale:+.1f}{unit} [{lo * scale:+.1f}, {hi * scale:+.1f}]"
 
 
