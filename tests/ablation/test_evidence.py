@@ -51,7 +51,9 @@ def _fake_search(calls: list[list[tuple[dict, int]]]):
                 )
             )
         assert options.trials == len(enqueue)  # the target: every base's pairs
-        return types.SimpleNamespace(recycle=False, parent_run_id=None, ran=len(enqueue))
+        return types.SimpleNamespace(
+            recycle=False, parent_run_id=None, ran=len(enqueue), finished=len(enqueue), target=len(enqueue)
+        )
 
     return run_search
 
