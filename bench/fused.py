@@ -5,6 +5,7 @@ Modes (each prints Markdown and writes JSON next to bench/results/fused.md):
     python bench/fused.py --time --rounds 2        # K = 1, 2, 4, 8; digits dense and mnist_sample CNN
     python bench/fused.py --equivalence --seeds 20 # 20 seeds, fused vs separate val accuracy
     python bench/fused.py --ask                    # the L0 ask: --fuse, --no-fuse and a plain Keras loop
+    python bench/fused.py --time --threads 1,2     # TensorFlow's intra-op and inter-op thread pools set first
 
 Separate fits are what ``archsearch run --no-fuse`` does per seed (``clear_session``, ``set_seed``, build,
 ``fit_model``: the same tf.data feed); fused is ``train.fit_fused`` over the same seeds. Time per seed
@@ -317,13 +318,26 @@ def main() -> None:
     parser.add_argument("--case", default="", help="only the cases whose name contains this (e.g. dense, CNN)")
     parser.add_argument("--cnn-epochs", type=int, default=12)
     parser.add_argument("--ask-epochs", type=int, default=12, help="the L0 ask's --epochs (12 in the lab)")
+    parser.add_argument(
+        "--threads",
+        default="",
+        help="INTRA,INTER: TensorFlow's intra-op and inter-op thread pools (0 = its default), set before any op",
+    )
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     sys.path.insert(0, str(REPO / "src"))
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    if args.threads:
+        import tensorflow as tf
+
+        intra, inter = (int(n) for n in args.threads.split(","))
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
     if args.time:
         data = time_packs(args.rounds, [int(k) for k in args.ks.split(",")], args.cnn_epochs, args.case)
-        (RESULTS / "fused_time.json").write_text(json.dumps({"date": stamp, **data}, indent=1))
+        data["threads"] = args.threads or "TensorFlow's defaults"
+        name = f"fused_time_threads_{args.threads.replace(',', '_')}.json" if args.threads else "fused_time.json"
+        (RESULTS / name).write_text(json.dumps({"date": stamp, **data}, indent=1))
         print(f"{stamp}\n{_table_time(data)}\n\nmachine: " + "\n".join(data["machine"]))
     if args.equivalence:
         data = equivalence(args.seeds, args.cnn_epochs, args.case)
