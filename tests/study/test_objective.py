@@ -1,4 +1,4 @@
-"""Pure helpers of the objective: chance-level flag and repeat seeds."""
+"""Pure helpers of the objective: chance-level flag, repeat seeds, a trial's place and the best in the progress line."""
 
 from __future__ import annotations
 
@@ -28,3 +28,25 @@ def test_at_chance_uses_the_best_epoch_of_every_fit():
 def test_at_chance_is_unknown_without_val_accuracy():
     assert at_chance([{"loss": [1.0]}], 10) is None
     assert at_chance([], 10) is None
+
+
+def test_the_progress_line_counts_and_shows_the_best_of_every_process_s_trials():
+    # With --workers, each process's own trials were its progress lines' only best: a worker said "best 0.82"
+    # while another's trial had reached 0.96.
+    import types
+
+    import optuna
+
+    from archsearch.study._objective import Objective
+    from archsearch.study._progress import Progress
+
+    study = optuna.create_study(direction="maximize")
+    study.tell(study.ask(), 0.5)
+    study.tell(study.ask(), 0.7)  # other processes' trials; 0.7 is the best so far
+    mine = study.ask()
+    objective = types.SimpleNamespace(finished=0, progress=Progress(8, "val_accuracy", "maximize"))
+    assert Objective._position(objective, mine) == 3  # type: ignore[arg-type]
+    assert objective.progress.best == (0.7, 1)
+    study.tell(mine, 0.9)
+    assert Objective._position(objective, study.ask()) == 4  # type: ignore[arg-type]
+    assert objective.progress.best == (0.9, mine.number)

@@ -149,13 +149,16 @@ class Objective:
 
     def _position(self, trial: optuna.Trial) -> int:
         """This trial's place among the study's finished trials, for the progress line: with ``--workers`` the
-        others' trials count too (each process's own count said "[5/8]" twice)."""
+        others' trials count too (each process's own count said "[5/8]" twice), and so do they for the line's best.
+        Two trials that end at the same moment can still show the same place: neither is finished in the store
+        when the other counts."""
         from optuna.trial import TrialState
 
         try:
             done = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
         except Exception:  # noqa: BLE001 - a store that does not answer now: this process's own count
             return self.finished
+        self.progress.consider(done)
         return max(len([t for t in done if t.number != trial.number]) + 1, 1)
 
     def _say_once(self, line: str) -> None:

@@ -6,7 +6,7 @@ Progress goes to stderr; the summary (a result) goes to stdout.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 __all__ = ["Progress", "format_params"]
@@ -58,10 +58,30 @@ class Progress:
 
     def seen(self, study: Any) -> None:
         """Start from the best trial already in a resumed study."""
-        complete = [t for t in study.get_trials(deepcopy=False) if t.state.name == "COMPLETE"]
-        if complete:
-            best = study.best_trial
-            self.best = (best.value, best.number)
+        self.consider(study.get_trials(deepcopy=False))
+
+    def consider(self, trials: Iterable[Any]) -> None:
+        """Count the complete ones among ``trials`` (Optuna's) towards the best, as other processes' trials of the
+        same study (``--workers``) finish.
+
+        Example:
+            >>> from types import SimpleNamespace as T
+            >>> p = Progress(4, "val_accuracy", "maximize")
+            >>> done, running = T(name="COMPLETE"), T(name="RUNNING")
+            >>> p.consider([T(state=done, value=0.9, number=3), T(state=running, value=None, number=4)])
+            >>> p.best
+            (0.9, 3)
+        """
+        for t in trials:
+            if t.state.name == "COMPLETE" and t.value is not None and self._better(t.value, t.number):
+                self.best = (t.value, t.number)
+
+    def _better(self, value: float, number: int) -> bool:
+        if self.best is None:
+            return True
+        if value == self.best[0]:
+            return number < self.best[1]  # ties: the earlier trial, as Optuna's best_trial
+        return value > self.best[0] if self.direction == "maximize" else value < self.best[0]
 
     def trial_done(
         self,
@@ -73,12 +93,8 @@ class Progress:
         seconds: float,
         extra: str = "",
     ) -> None:
-        if state == "COMPLETE" and value is not None:
-            better = self.best is None or (
-                value > self.best[0] if self.direction == "maximize" else value < self.best[0]
-            )
-            if better:
-                self.best = (value, number)
+        if state == "COMPLETE" and value is not None and self._better(value, number):
+            self.best = (value, number)
         width = len(str(self.total))
         head = f"[{finished:>{width}}/{self.total}] trial {number:<3}"
         body = f"{self.objective} {value:.4f}" if state == "COMPLETE" and value is not None else state.lower()
