@@ -210,3 +210,28 @@ def test_an_ask_whose_design_trials_fail_runs_no_trial_outside_its_design(write_
     )
     assert len(trials) == 4 and all(t.user_attrs.get("design_point") is True for t in trials)
     assert "ran 2 levels x 2 seeds; 2 of its 4 trials failed (each counts for its level" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("flags", "line"),
+    [
+        (["--epochs", "0"], "error: --epochs must be at least 1, but got 0."),
+        (["--epochs", "-1"], "error: --epochs must be at least 1, but got -1."),
+        (["--storage", "bogus://x"], "error: --storage 'bogus://x': not a usable Optuna storage URL"),
+        # click's own check, one line too; "cli" is CliRunner's name for the program
+        (["--fuse-max", "0"], "error: Invalid value for '--fuse-max': 0 is not in the range x>=1 (see `cli ask"),
+    ],
+)
+def test_bad_flags_are_one_line_before_any_study_is_created(tiny_space, tmp_path, flags, line):
+    # --epochs 0 used to be refused only after the ablation's study was created (its design said 15 epochs), and a
+    # bad --storage only when the store was first used, with the advice to run the same command again.
+    result = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,16", *flags)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(line) and result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "mlruns").exists()  # no study, no MLflow run
+
+
+def test_report_with_a_bad_storage_url_says_the_url_is_not_usable(tiny_space, tmp_path):
+    result = _invoke("report", tiny_space, "--storage", "bogus://x")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --storage 'bogus://x': not a usable Optuna storage URL"), result.stderr

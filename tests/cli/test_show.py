@@ -36,9 +36,9 @@ def test_show_prints_settings_params_questions_and_exact_counts(write_space):
     assert "units_1  one of 8, 16, default 8; only if layers in (2)" in out
     assert "layers: Does depth help? (baseline 1)" in out
     assert "nope: Unknown?  [warning: no such hyperparameter]" in out
-    # smallest: 64*8+8 + 8*10+10; largest: 64*16+16 + 16*16+16 + 16*10+10
-    assert "smallest           610 parameters" in out
-    assert "largest          1,482 parameters" in out
+    # every value at its min: 64*8+8 + 8*10+10; at its max: 64*16+16 + 16*16+16 + 16*10+10
+    assert "  min                610 parameters" in out
+    assert "  max              1,482 parameters" in out
     assert "Total params: 1,482" in out  # the Keras summary
 
 

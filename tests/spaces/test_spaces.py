@@ -44,7 +44,7 @@ def test_space_declares_questions_on_its_hyperparameters_and_shows(name, stand_i
     assert result.exit_code == 0, result.output
     assert "could not build" not in result.output
     assert "no such hyperparameter" not in result.output  # every question is tied to a declared hyperparameter
-    for label in ("smallest", "default", "largest"):
+    for label in ("min", "default", "max"):
         assert f"  {label} " in result.output
 
 

@@ -43,7 +43,7 @@ def test_input_shape_is_the_shape_loading_gives(write_space, input, size):
 def test_probe_finds_conditional_hyperparameters_and_counts(write_space):
     space = load_space(write_space(SPACE.format(input="flat", size="")))
     builds = probe_builds(space, (64,), 10)
-    assert [b.label for b in builds[:3]] == ["smallest", "default", "largest"]
+    assert [b.label for b in builds[:3]] == ["min", "default", "max"]
     assert builds[0].count == 64 * 10 + 10 and builds[2].count == 64 * 32 + 32 + 32 * 10 + 10
     assert set(declared(builds)) == {"wide", "units"}
     assert set(declared_params(space)) == {"wide"}  # defaults leave the branch inactive

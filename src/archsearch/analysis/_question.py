@@ -299,8 +299,8 @@ def _size(
             e["size_note"] = (
                 f"cannot tell apart: {out['param']} sets the model size here "
                 f"({_int(e['level_params'])} vs {_int(e['reference_params'])} parameters) and size "
-                "does not vary within a level, so a size effect and a "
-                f"{out['param']} effect are the same contrast."
+                "does not vary within a level, so an effect of size and an effect of "
+                f"{out['param']} are the same contrast."
             )
         else:
             e["size_note"] = ""

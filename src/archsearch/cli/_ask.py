@@ -157,7 +157,7 @@ def ask(
       archsearch ask spaces/cifar_alexnet.py --factor blocks --levels 3,5 --base reference:L4-base --match-size
     """
     from archsearch.ablation import format_look, run_ablation
-    from archsearch.stores import resolve_storage, storage_errors
+    from archsearch.stores import check_stores, resolve_storage, storage_errors
     from archsearch.study import (
         Interrupted,
         RunOptions,
@@ -180,6 +180,8 @@ def ask(
         fuse=fuse,
         fuse_max=fuse_max,
     )
+    options.validate()  # bad flags and stores: one line now, before a study is created or the data loads
+    check_stores(storage, tracking_uri)
 
     def on_look(look: dict[str, Any]) -> None:
         if not quiet:

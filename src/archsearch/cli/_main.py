@@ -73,6 +73,18 @@ def _unexpected(err: BaseException) -> str:
     return f"unexpected {type(err).__name__}: {first} ({where}; please report it if it is not your setup)."
 
 
+def _usage_line(err: click.UsageError) -> str:
+    """Click's usage error as one line that says where the fix is.
+
+    Example:
+        >>> ctx = click.Context(click.Command("run"), info_name="archsearch run")
+        >>> _usage_line(click.BadParameter("0 is not in the range x>=1.", ctx, param_hint="'--fuse-max'"))
+        "Invalid value for '--fuse-max': 0 is not in the range x>=1 (see `archsearch run --help`)."
+    """
+    message = err.format_message().rstrip(".")
+    return f"{message} (see `{err.ctx.command_path} --help`)." if err.ctx is not None else f"{message}."
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use (hatch/flask style)."""
 
@@ -85,6 +97,8 @@ class LazyGroup(click.Group):
             if (ctx.obj or {}).get("debug"):
                 raise
             raise UserError(str(err), getattr(err, "exit_code", 1)) from err
+        except click.UsageError as err:  # a subcommand's flags or arguments: one line too, not click's usage block
+            raise UserError(_usage_line(err), 2) from err
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as err:  # not one of ours: a bug, or a library's error we do not know yet

@@ -106,7 +106,9 @@ def report(
         raise click.UsageError("give SPACE_OR_STUDY, or --table FILE.csv.")
 
     from archsearch.report import build_report, record_answer
+    from archsearch.stores import check_stores
 
+    check_stores(storage, None if no_mlflow else tracking_uri)
     rep = build_report(space_or_study, study_name=study_name, storage=storage, tracking_uri=tracking_uri, fdr=fdr)
     with tempfile.TemporaryDirectory(prefix="archsearch-report-") as tmp:
         if out is not None:

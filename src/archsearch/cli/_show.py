@@ -14,7 +14,7 @@ import click
     "--summary/--no-summary",
     default=True,
     show_default=True,
-    help="Print the Keras summary of the smallest, default and largest models.",
+    help="Print the Keras summary of the models built with every hyperparameter's min, default and max value.",
 )
 @click.option(
     "--reference",
@@ -31,8 +31,9 @@ def show(space: str, dataset: str | None, summary: bool, reference: str | None, 
     """Print what SPACE searches, without training.
 
     The dataset and training settings, every hyperparameter with its range
-    and condition, the questions, and the smallest, default and largest
-    architectures with their parameter counts.
+    and condition, the questions, and the architectures built with every
+    hyperparameter at its min, default and max value (a choice's first, default
+    and last), with their parameter counts.
 
     \b
     Example:
@@ -73,7 +74,7 @@ def show(space: str, dataset: str | None, summary: bool, reference: str | None, 
         base = "" if q.baseline is None else f" (baseline {q.baseline!r})"
         flag = "" if q.param in params else "  [warning: no such hyperparameter]"
         out(f"  {q.param}: {q.text}{base}{flag}")
-    out("\narchitectures")
+    out("\narchitectures (every hyperparameter at its min, default or max value; a choice's first, default or last)")
     for b in builds[:3]:
         if b.error:
             out(f"  {b.label:<8}  could not build: {b.error}")

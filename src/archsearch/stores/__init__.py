@@ -4,7 +4,7 @@ folders archsearch keeps files in (cache, log file, Keras datasets).
 Cheap to import: SQLAlchemy, Optuna and MLflow load inside the functions that need them.
 """
 
-from archsearch.stores._errors import check_reachable, describe_storage_error, storage_errors
+from archsearch.stores._errors import check_reachable, check_stores, describe_storage_error, storage_errors
 from archsearch.stores._folders import Folders, cache_dir, keras_datasets_dir, log_file, use_folders
 from archsearch.stores._mlflow import ensure_sqlite_store, mlflow_client
 from archsearch.stores._optuna import LOCK_TIMEOUT_S, SQLITE_MAX_WORKERS, check_workers_storage, open_storage
@@ -35,6 +35,7 @@ __all__ = [
     "experiment_artifacts",
     "cache_dir",
     "check_reachable",
+    "check_stores",
     "check_url",
     "check_workers_storage",
     "describe_storage_error",

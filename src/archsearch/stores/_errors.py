@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterator
 
 from archsearch.errors import UsageError
-from archsearch.stores._urls import redact, sqlite_path
+from archsearch.stores._urls import check_url, redact, resolve_storage, resolve_tracking_uri, sqlite_path
 
-__all__ = ["check_reachable", "describe_storage_error", "storage_errors"]
+__all__ = ["check_reachable", "check_stores", "describe_storage_error", "storage_errors"]
 
 # (pattern in the driver's message, what it means, what to do); the first that matches wins.
 _KNOWN: tuple[tuple[str, str, str], ...] = (
@@ -98,6 +98,21 @@ def storage_errors(url: str, option: str) -> Iterator[None]:
         if message is None:
             raise
         raise UsageError(message) from err
+
+
+def check_stores(storage: str | None, tracking_uri: str | None) -> tuple[str, str]:
+    """``--storage`` and ``--tracking-uri`` resolved and checked before anything is written or loaded: a URL
+    SQLAlchemy cannot use, a missing driver, a server that cannot be reached, each one line (``UsageError``).
+
+    Returns:
+        The Optuna storage URL and the MLflow tracking URI, resolved (defaults and relative paths).
+    """
+    storage, tracking_uri = resolve_storage(storage), resolve_tracking_uri(tracking_uri)
+    check_url(storage, "Optuna storage", "--storage")
+    check_url(tracking_uri, "MLflow tracking", "--tracking-uri")
+    check_reachable(storage, "--storage")  # a wrong password is said now, before the data loads
+    check_reachable(tracking_uri, "--tracking-uri")
+    return storage, tracking_uri
 
 
 def check_reachable(url: str, option: str) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from archsearch.space import Space
-from archsearch.stores import check_reachable, check_url, redact, resolve_storage, resolve_tracking_uri
+from archsearch.stores import check_stores, redact
 from archsearch.study._options import RunOptions, resume_args
 
 __all__ = ["RunConfig"]
@@ -86,11 +86,7 @@ class RunConfig:
         options.validate()
         dataset = options.dataset or space.dataset
         check_dataset_name(dataset)
-        storage, tracking_uri = resolve_storage(options.storage), resolve_tracking_uri(options.tracking_uri)
-        check_url(storage, "Optuna storage", "--storage")
-        check_url(tracking_uri, "MLflow tracking", "--tracking-uri")
-        check_reachable(storage, "--storage")  # a wrong password is said now, before the data loads
-        check_reachable(tracking_uri, "--tracking-uri")
+        storage, tracking_uri = check_stores(options.storage, options.tracking_uri)
         # Each engine gets its own study by default (same storage), so that `report` can set them side by side.
         default_name = space.name if options.engine == "optuna" else f"{space.name}-{options.engine.replace(':', '-')}"
         return cls(
