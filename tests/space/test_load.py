@@ -72,3 +72,11 @@ def test_bad_space_files_give_one_line_errors(write_space, body, match):
 def test_missing_file(tmp_path):
     with pytest.raises(SpaceError, match=r"nope\.py: cannot load the space file \(no such file\)"):
         load_space(tmp_path / "nope.py")
+
+
+def test_a_file_that_is_not_python_says_so(tmp_path):
+    # Python's importer returns no loader for notes.txt: this was "unexpected AttributeError ... 'loader'"
+    path = tmp_path / "notes.txt"
+    path.write_text("x = 1\n")
+    with pytest.raises(SpaceError, match=r"notes\.txt: a space file is a Python module; give the path of a \.py"):
+        load_space(path)

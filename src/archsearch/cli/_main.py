@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import os
 import sys
 from typing import Any
 
@@ -101,6 +103,10 @@ class LazyGroup(click.Group):
             raise UserError(_usage_line(err), 2) from err
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # the reader went away (`archsearch sweep --dry-run | head -1`): stop quietly
+            with contextlib.suppress(OSError, ValueError):  # a stream without a file descriptor (tests)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+            raise SystemExit(1) from None
         except Exception as err:  # not one of ours: a bug, or a library's error we do not know yet
             if (ctx.obj or {}).get("debug"):
                 raise

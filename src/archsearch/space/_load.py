@@ -134,6 +134,10 @@ def load_space(path: str | Path) -> Space:
             f"{path}: cannot load the space file ({hint}). Pass the path of a .py space file, "
             "e.g. spaces/digits_quick.py."
         )
+    if path.suffix != ".py":  # Python imports a module only from a .py file
+        raise SpaceError(
+            f"{path}: a space file is a Python module; give the path of a .py file, e.g. spaces/digits_quick.py."
+        )
     source = path.read_bytes()
     module = _import(path, source)
     namespace = vars(module)

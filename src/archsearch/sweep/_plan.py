@@ -196,6 +196,10 @@ def _step(
         if key == command or key in _STEP_KEYS:
             continue
         if _key(key) not in options:
+            negated = {o.lstrip("-").replace("-", "_"): k for k, p in options.items() for o in p.secondary_opts}
+            if _key(key) in negated:
+                flag = _flag_name(negated[_key(key)])
+                raise UsageError(f"{where}: write {flag} = false, not {_flag_name(key)} = true.")
             names = ", ".join(sorted(_flag_name(o) for o in options))
             raise UsageError(
                 f"{where}: `archsearch {command}` has no option {_flag_name(key)!r}. Its options: {names}."
@@ -214,11 +218,30 @@ def _step(
     for key, value in merged.items():
         args += _to_args(where, options[key], key, value)
     try:  # let the command's own parser check types and choices now
-        click_command.make_context(command, [space, *args], resilient_parsing=False)
+        ctx = click_command.make_context(command, [space, *args], resilient_parsing=False)
     except Exception as err:  # noqa: BLE001 - click.UsageError, BadParameter: the command's own words
         message = err.format_message() if hasattr(err, "format_message") else str(err)
         raise UsageError(f"{where}: {message}") from None
+    if command != "report" and not space.endswith(".py"):
+        raise UsageError(f'{where}: {command} = "{space}" is not a space file; give a .py file, e.g. spaces/x.py.')
+    _check_values(where, ctx.params)
     return Step(number, command, space, tuple(args), share, priority)
+
+
+def _check_values(where: str, params: Mapping[str, Any]) -> None:
+    """The values ``run`` and ``ask`` refuse before they start (``--trials 0``, ``--epochs -1``), refused now."""
+    from archsearch.study import RunOptions
+
+    fields = {f.name for f in dataclasses.fields(RunOptions)}
+    given = {k: params[k] for k in _CHECKED if k in fields and params.get(k) is not None}
+    try:
+        RunOptions(**given).validate()
+    except UsageError as err:
+        raise UsageError(f"{where}: {err}") from None
+
+
+# run's and ask's numbers that RunOptions.validate() checks
+_CHECKED = ("trials", "epochs", "repeats", "max_failures", "heartbeat", "fuse_max", "recycle_after", "max_rss_mib")
 
 
 def _share(where: str, table: dict[str, Any], command: str) -> tuple[float, int]:
@@ -249,6 +272,8 @@ def _to_args(where: str, option: Any, key: str, value: Any) -> list[str]:
     if option.is_flag:
         if not isinstance(value, bool):
             raise UsageError(f"{where}: {name} is a flag; write {name} = true or false.")
+        if not value and option.secondary_opts:  # fuse = false: --no-fuse, not the default
+            return [max(option.secondary_opts, key=len)]
         return [flag] if value else []
     if isinstance(value, (dict, list)):
         raise UsageError(f"{where}: {name} must be a single value, not {type(value).__name__}.")
