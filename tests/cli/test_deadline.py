@@ -133,3 +133,27 @@ def test_ask_asks_the_deadline_before_every_trial_of_every_round(tmp_path, write
     assert result.exit_code == DEADLINE_EXIT, result.output
     assert rounds == [1]
     assert "Ablation of units: stopped (deadline) after its trials" in result.stdout
+
+
+def test_run_asks_the_deadline_before_every_trial_of_a_new_study(tmp_path, write_space, monkeypatch):
+    # A new study has no durations when the run starts, so its timeout was the whole time left: the trial that
+    # started 0.6 s before the deadline, after trials of 1.5 s, was killed by it (4 times in 4 sweeps).
+    monkeypatch.chdir(tmp_path)
+    space = write_space(TINY_SPACE, "tiny.py")
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+
+    def left(guard):  # an hour, until two trials have ended; then less than either took
+        try:
+            trials = optuna.load_study(study_name="tiny", storage=storage).get_trials()
+        except KeyError:  # no study yet
+            return 3600.0
+        return 3600.0 if sum(t.state.name == "COMPLETE" for t in trials) < 2 else 0.001
+
+    monkeypatch.setattr(DeadlineGuard, "left", left)
+    deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+    result = CliRunner().invoke(cli, ["run", str(space), "--trials", "5", "--storage", storage, "--deadline", deadline])
+    assert result.exit_code == DEADLINE_EXIT, result.output
+    states = [t.state.name for t in optuna.load_study(study_name="tiny", storage=storage).get_trials()]
+    assert states == ["COMPLETE", "COMPLETE"]  # the third was never started: no trial killed at the deadline
+    assert "stopped (deadline): between two trials" in result.stdout
+    clear_stop()

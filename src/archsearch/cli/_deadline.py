@@ -2,10 +2,10 @@
 
 Before the search: no trial starts that its study's observed trial durations say
 will not end before the deadline (the search gets a ``timeout`` that much earlier
-than the deadline). ``ask`` runs one search per ``--until-decided`` round, so it
-also checks before every trial of every round (:meth:`DeadlineGuard.before_trial`,
-durations re-read: the rounds so far are observations too) and stops with reason
-"deadline" between two trials when the next one would not end in time. At the
+than the deadline). Both commands also check before every trial
+(:meth:`DeadlineGuard.before_trial`, durations re-read: a new study's first trials,
+and an ask's rounds so far, are observations too) and stop with reason "deadline"
+between two trials when the next one would not end in time. At the
 deadline a timer stops the running trial the way SIGTERM does: the trial is
 closed and its MLflow runs with it, never left RUNNING.
 """

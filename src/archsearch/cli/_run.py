@@ -165,7 +165,7 @@ def run(
       archsearch run spaces/digits_quick.py --trials 40 --workers 2
       archsearch run spaces/digits_quick.py --engine keras-tuner:hyperband
     """
-    from archsearch.study import Interrupted, RunOptions, run_search
+    from archsearch.study import Interrupted, RunOptions, before_each_trial, run_search
 
     started = time.monotonic()
     options = RunOptions(
@@ -204,8 +204,10 @@ def run(
     if workers > 1:
         _run_workers(space, options, workers)
         return
+    # Before every trial too: a new study has no durations when it starts, and its first trials are observations.
+    each_trial = before_each_trial(guard.before_trial) if guard is not None else contextlib.nullcontext()
     try:
-        with guard or contextlib.nullcontext():
+        with guard or contextlib.nullcontext(), each_trial:
             result = run_search(space, options)
     except Interrupted as err:
         click.echo(err.summary)
