@@ -60,3 +60,30 @@ def test_the_summary_is_written_before_the_first_step_runs(tmp_path):
     plan = plan_of(tmp_path, "ok")
     run_night(plan, options(tmp_path, after_step=lambda state: seen.append(state.steps[0].status)))
     assert seen[0] == "pending" and seen[-1] == "done"  # a sweep killed in its first step has its summary
+
+
+def test_a_step_edited_since_runs_again_and_reports_done_before_are_written_again(tmp_path):
+    import dataclasses
+
+    from archsearch.sweep import Plan, Step
+
+    said: list[str] = []
+    steps = (Step(1, "run", "ok", ("--trials", "3"), 1.0), Step(2, "report", "ok", (), 0.0))
+    run_night(Plan(tmp_path / "fake.toml", steps), options(tmp_path))
+    assert [s.status for s in load_night(tmp_path / "night").steps] == ["done", "done"]
+    for n in (1, 2):
+        (tmp_path / f"step{n}.pid").unlink()
+    # Step 1 edited (trials 3 -> 4): it used to be "done earlier tonight, skipped", by its number.
+    edited = Plan(tmp_path / "fake.toml", (dataclasses.replace(steps[0], args=("--trials", "4")), steps[1]))
+    later = FastClock(START + dt.timedelta(hours=1))
+    again = run_night(edited, options(tmp_path, clock=later, say=said.append))
+    assert (tmp_path / "step1.pid").exists() and again.steps[0].describe.endswith("--trials 4")
+    assert any("the plan changed since the sweep before tonight" in line for line in said), said
+    # the report, done earlier tonight, is written again: the run it reports on ran since
+    assert (tmp_path / "step2.pid").exists()
+    assert [s.status for s in again.steps] == ["done", "done"]
+    for n in (1, 2):
+        (tmp_path / f"step{n}.pid").unlink()
+    third = run_night(edited, options(tmp_path, clock=FastClock(START + dt.timedelta(hours=2))))
+    assert not (tmp_path / "step1.pid").exists() and not (tmp_path / "step2.pid").exists()  # nothing ran
+    assert [s.status for s in third.steps] == ["done", "done"]

@@ -110,11 +110,22 @@ def new_state(plan: Plan, options: NightOptions) -> NightState:
         for st in state.steps:
             if st.status == RUNNING:  # the sweep before was killed while this step ran
                 st.status, st.reason = STOPPED, "the sweep was killed while it ran; run again"
-        known = {s.number for s in state.steps}
-        state.steps += [StepState(s.number, s.command, s.describe()) for s in plan.steps if s.number not in known]
+        # A step is the command it runs: one edited in the plan since (or a new one in its place) starts afresh.
+        before = {st.number: st for st in state.steps}
+        state.steps = [
+            old if (old := before.get(s.number)) is not None and old.describe == s.describe() else _fresh(s, old)
+            for s in plan.steps
+        ]
     state.host, state.pid, state.reporter = socket.gethostname(), os.getpid(), options.reporter
     state.deadline = now_text(options.deadline) if options.deadline else None
     return state
+
+
+def _fresh(step: Step, was: StepState | None) -> StepState:
+    st = StepState(step.number, step.command, step.describe())
+    if was is not None:
+        st.reason = f"the plan changed since the sweep before tonight (it ran: {was.describe})"
+    return st
 
 
 def run_night(plan: Plan, options: NightOptions) -> NightState:
@@ -130,12 +141,18 @@ def run_night(plan: Plan, options: NightOptions) -> NightState:
     state = new_state(plan, options)
     _after(state, options)  # a summary from the start: a sweep killed in its first step still leaves one
     order = plan.ordered()
+    ran = False  # a step ran in this sweep: the reports done earlier tonight no longer show the studies
     with _Stop() as stop:
         for i, step in enumerate(order):
             st = state.step(step.number)
-            if st.status == DONE:
+            if st.status == DONE and not (ran and step.command == "report"):
                 options.say(f"== step {step.number}: done earlier tonight, skipped")
                 continue
+            if st.status == DONE:
+                options.say(f"== step {step.number}: done earlier tonight; written again, an earlier step ran since")
+            elif st.reason and st.reason.startswith("the plan changed"):
+                options.say(f"== step {step.number}: {st.reason}; run again")
+            ran = ran or step.command != "report"
             st.reason = None
             shares_left = sum(s.share for s in order[i:] if state.step(s.number).status != DONE)
             step_deadline, stop_at, why_not = _times(step, st, options, shares_left)

@@ -3,7 +3,8 @@
 One JSON file per plan and night, ``mlruns/sweeps/<plan>/<YYYY-MM-DD>/state.json``,
 rewritten atomically (a temporary file, then ``os.replace``) after every change,
 so a sweep killed at any moment leaves either the old or the new state, never half
-of one. Re-running the plan the same night reads it and skips the finished steps;
+of one. Re-running the plan the same night reads it and skips the finished steps (a step the plan
+changed since runs again, and a report after a step that ran is written again);
 the next night starts a fresh state (its studies continue, they live in the storage).
 """
 
