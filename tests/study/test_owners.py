@@ -269,3 +269,31 @@ def test_racers_for_the_last_trial_start_exactly_one_under_the_stores_lock(tmp_p
                 from tests.together import drop_postgres_databases
 
                 drop_postgres_databases(os.environ["ARCHSEARCH_TEST_PG_URL"], [url])
+
+
+def test_a_stop_raised_inside_a_weakref_callback_is_raised_again_outside_it(capfd):
+    # The deadline's wake-up ran our handler inside a WeakKeyDictionary's callback, where Python drops the
+    # exception: "Exception ignored in: <function WeakKeyDictionary...>" reached the terminal.
+    import gc
+    import signal
+    import time
+    import weakref
+
+    from archsearch.study import Stopped, _signals, clear_stop, request_stop, stop_on_signals
+    from archsearch.study._signals import interruptible
+
+    class Thing:
+        pass
+
+    thing = Thing()
+    with stop_on_signals(), interruptible(), pytest.raises(Stopped):
+        request_stop("deadline", exit_code=124)
+        # the handler as Python runs it at a bytecode of a finalizer: with that frame
+        weakref.finalize(thing, lambda: _signals._handle(signal.SIGINT, sys._getframe()))
+        _signals._state.wakeup = True
+        del thing
+        gc.collect()
+        for _ in range(100):  # the stop arrives at one of the next bytecodes
+            time.sleep(0.01)
+    clear_stop()
+    assert "Exception ignored" not in capfd.readouterr().err

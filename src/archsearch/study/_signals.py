@@ -45,6 +45,7 @@ import signal
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -194,7 +195,7 @@ def _handle(signum: int, frame: Any) -> None:
     if _state.wakeup and signum == signal.SIGINT:  # request_stop, not a signal
         _state.wakeup = False
         if _state.interruptible and _state.stop is not None:
-            raise Stopped(_state.stop)
+            _raise_outside_callbacks(frame)
         return
     stop = _state.stop
     if stop is not None and stop.signum is not None:
@@ -204,7 +205,31 @@ def _handle(signum: int, frame: Any) -> None:
     if stop is None or stop.signum is None:
         _state.stop = stop = Stop(f"terminated by signal {signum}", 128 + signum, signum)
     if _state.interruptible:
-        raise Stopped(stop)
+        _raise_outside_callbacks(frame)
+
+
+def _raise_outside_callbacks(frame: Any) -> None:
+    """Raise the stop, unless Python is running a weakref callback or a finalizer, which drops exceptions (it
+    printed "Exception ignored in: <function WeakKeyDictionary...>" and the stop waited for the next check):
+    then wake the main thread again a moment later, out of the callback."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__" or frame.f_code.co_filename == weakref.__file__:
+            timer = threading.Timer(RETRY_S, _wake_again)
+            timer.daemon = True
+            timer.start()
+            return
+        frame = frame.f_back
+    assert _state.stop is not None
+    raise Stopped(_state.stop)
+
+
+RETRY_S = 0.05  # how soon a stop that arrived inside a callback is raised again
+
+
+def _wake_again() -> None:
+    if _state.depth and _state.interruptible and _state.stop is not None:
+        _state.wakeup = True
+        _thread.interrupt_main(signal.SIGINT)
 
 
 def _exit_now(signum: int) -> None:
