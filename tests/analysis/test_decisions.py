@@ -110,6 +110,38 @@ def test_identical_results_on_every_seed_say_why():
     assert "no clear effect" not in verdict_text(e, "val_accuracy")
 
 
+def test_equal_accuracies_with_other_examples_right_are_not_identical_and_zero_spread_is_no_interval():
+    # 40 epochs on digits: relu and elu both got 139 of 144 validation examples right, not the same ones, and the
+    # same test examples right for both seeds: "changed nothing" was false, and [0.0, 0.0] from 2 seeds a claim.
+    from archsearch.analysis import pack_correct
+
+    rng = np.random.default_rng(35)
+    test = rng.random(359) < 0.97
+    rows = []
+    for level in ("relu", "elu"):
+        for s in (1000, 1001):
+            val = np.ones(144, bool)
+            val[[3, 7, 11, 20, 40] if level == "relu" else [5, 9, 13, 21, 42]] = False
+            rows.append(
+                {
+                    "trial": len(rows),
+                    "seed": s,
+                    "state": "COMPLETE",
+                    "params_activation": level,
+                    "value": float(val.mean()),
+                    "correct_val": pack_correct(val),
+                    "n_val": 144,
+                    "correct_test": pack_correct(test),
+                    "n_test": 359,
+                }
+            )
+    (e,) = _ask(pd.DataFrame(rows))["questions"][0]["effects"]
+    assert e["split"] == "test" and e["ci_low"] == e["ci_high"] == 0.0  # every paired test difference is 0
+    assert e["verdict"] == "not decided yet" and "their spread, 0, says nothing of other seeds" in e["why"]
+    text = verdict_text(e, "val_accuracy")
+    assert "[" not in text and "changed nothing" not in text and "--repeats 5" in text
+
+
 def _sequential_runs(rng: np.random.Generator, truth: float, runs: int, min_effect: float) -> list[str]:
     """`ask --until-decided --repeats 1 --max-seeds 10 --min-effect X` on paired seeds; the decision of each run.
 
@@ -220,6 +252,46 @@ def test_advice_beyond_the_cap_says_out_of_reach():
     }
     text = verdict_text(e, "val_accuracy")
     assert "3274 more" not in text and "out of reach" in text and "--min-effect" in text
+
+
+def test_at_chance_on_few_examples_widens_to_what_chance_reaches_there():
+    """Known truth, 20,000 simulated levels of 2 seeds, each seed's accuracy Binomial(n, p) / n (seed 41).
+
+    Untrained (p = chance) on digits' 144 validation examples: the old 2-point margin called 13% of them learned
+    (a 2-seed ask of nets stuck at 10% printed "not decided yet: -2.2 pts [-30.5, 26.1]"); the wider margin
+    calls 99.9% of them at chance. A level 10 points above chance is at chance 3-4% of the time on 144 examples
+    and never on 1,000.
+    """
+    rng = np.random.default_rng(41)
+    sims, k = 20_000, 2
+
+    def rate(n: int, p: float, rule_n: int | None) -> float:
+        acc = rng.binomial(n, p, (sims, k)) / n
+        return float(at_chance(acc.mean(1), CHANCE, rule_n).mean())
+
+    assert rate(144, CHANCE, None) < 0.9  # the old rule, on few examples
+    assert rate(144, CHANCE, 144) >= 0.99
+    assert rate(144, CHANCE + 0.10, 144) <= 0.05
+    assert rate(1000, CHANCE, 1000) >= 0.99
+    assert rate(1000, CHANCE + 0.10, 1000) == 0.0
+
+
+def test_levels_at_chance_on_a_small_validation_split_did_not_learn():
+    # The helper's case: SGD(1e-9), 2 seeds, validation accuracy 0.14 and 0.12 on 144 examples
+    table = pd.DataFrame(
+        {
+            "trial": range(4),
+            "seed": [1000, 1001] * 2,
+            "state": "COMPLETE",
+            "params_activation": ["relu", "relu", "tanh", "tanh"],
+            "value": [0.1528, 0.1319, 0.0903, 0.1528],
+            "n_val": 144,
+        }
+    )
+    (e,) = _ask(table, chance=CHANCE)["questions"][0]["effects"]
+    assert e["verdict"] == "did not learn", e
+    (e,) = _ask(table.drop(columns="n_val"), chance=CHANCE)["questions"][0]["effects"]
+    assert e["verdict"] != "did not learn"  # 0.142 is more than 2 points above chance: without n, not at chance
 
 
 def test_chance_margin_is_two_points():

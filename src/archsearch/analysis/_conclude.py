@@ -33,6 +33,9 @@ __all__ = ["CHANCE_MARGIN", "MAX_WIDTH", "MIN_RESIDUAL_DF", "at_chance", "conclu
 
 #: A level whose mean accuracy is at most this far above chance (1 / classes) is "at chance".
 CHANCE_MARGIN = 0.02
+#: On few examples the margin is wider: what a model at chance reaches once in a hundred on that many examples
+#: (one-sided z of 0.99 times the binomial standard error of one accuracy; 5.8 points on digits' 144).
+CHANCE_Z = 2.326
 #: A search regression needs at least this many residual degrees of freedom (trials beyond its terms), and at
 #: least as many as it has terms (twice as many trials as terms), to separate an effect.
 MIN_RESIDUAL_DF = 5
@@ -41,14 +44,20 @@ MAX_WIDTH = 0.3
 _Z = 1.96
 
 
-def at_chance(mean: Any, chance: float) -> Any:
-    """The at-chance rule: a level's mean accuracy at most :data:`CHANCE_MARGIN` above chance (arrays too).
+def at_chance(mean: Any, chance: float, n_examples: int | None = None) -> Any:
+    """The at-chance rule: a level's mean accuracy at most :data:`CHANCE_MARGIN` above chance, or, measured on
+    ``n_examples``, at most :data:`CHANCE_Z` standard errors of a chance-level accuracy there (arrays too).
 
     Example:
         >>> at_chance(0.11, 0.1), at_chance(0.5, 0.1)
         (True, False)
+        >>> at_chance(0.14, 0.1), at_chance(0.14, 0.1, n_examples=144)  # 20 of 144 right: what chance gives
+        (False, True)
     """
-    return mean <= chance + CHANCE_MARGIN
+    margin = CHANCE_MARGIN
+    if n_examples:
+        margin = max(margin, CHANCE_Z * math.sqrt(chance * (1 - chance) / n_examples))
+    return mean <= chance + margin
 
 
 def _finite(*xs: Any) -> bool:
@@ -68,9 +77,10 @@ def conclude(
     ask = f"archsearch ask {space or 'SPACE.py'} --factor {q['param']} --repeats 3 --base best" if not paired else None
     q["chance"] = chance
     epochs = _epochs(q)
+    n_val = _n_val(q)
     for lv in q["levels"]:
         lv["at_chance"] = (
-            bool(_finite(lv.get("mean")) and at_chance(lv["mean"], chance)) if chance is not None else None
+            bool(_finite(lv.get("mean")) and at_chance(lv["mean"], chance, n_val)) if chance is not None else None
         )
     at = {lv["level"]: lv["at_chance"] for lv in q["levels"]}
     everyone = bool(q["levels"]) and all(at.get(lv["level"]) for lv in q["levels"] if _finite(lv.get("mean")))
@@ -104,8 +114,21 @@ def conclude(
                     "verdict": NO_EFFECT,
                     "more_needed": None,
                     "equivalence_margin": min_effect,
-                    "why": f"every seed gave the same result at both levels: {q['param']} changed nothing in "
-                    "this training (e.g. a learning-rate schedule that never changed the learning rate)",
+                    "why": f"every seed gave the same result at both levels, example for example: {q['param']} "
+                    "changed nothing in this training (e.g. a learning-rate schedule that never changed the "
+                    "learning rate)",
+                }
+            )
+            continue
+        lo, hi = e.get("ci_low"), e.get("ci_high")
+        if paired and _finite(lo, hi) and hi <= lo:  # every paired difference 0: a spread of 0 bounds nothing
+            e.update(
+                {
+                    "verdict": UNDECIDED,
+                    "more_needed": None,
+                    "seeds_needed": None,
+                    "why": f"the {e.get('n') or 0} seeds agree at both levels on every example of the split, so "
+                    "their spread, 0, says nothing of other seeds; ask again with more seeds (--repeats 5 or more)",
                 }
             )
             continue
@@ -153,7 +176,9 @@ def _epochs(q: dict[str, Any]) -> int | None:
 
 
 def _identical(q: dict[str, Any], e: dict[str, Any]) -> bool:
-    """Every common seed has exactly the same value at the level and the reference (at least 2 seeds)."""
+    """Every common seed has exactly the same value at the level and the reference (at least 2 seeds), and,
+    where the trials recorded which examples each model got right, the same examples right: equal accuracies
+    alone (139 of 144 at both levels) are no sign that the factor changed nothing."""
     units = q.get("_units")
     if units is None:
         return False
@@ -162,7 +187,27 @@ def _identical(q: dict[str, Any], e: dict[str, Any]) -> bool:
     common = sorted(set(a.index) & set(b.index))
     if len(common) < 2:
         return False
-    return bool(np.array_equal(a.loc[common].to_numpy(float), b.loc[common].to_numpy(float)))
+    if not np.array_equal(a.loc[common].to_numpy(float), b.loc[common].to_numpy(float)):
+        return False
+    rows = q.get("_rows")
+    for column in ("correct_val", "correct_test"):
+        if rows is None or column not in rows.columns:
+            continue
+        bits = rows.drop_duplicates(["_level", "seed"]).set_index(["_level", "seed"])[column]
+        for seed in common:
+            mine, theirs = bits.get((e["level"], seed)), bits.get((e["reference"], seed))
+            if isinstance(mine, str) and isinstance(theirs, str) and mine != theirs:
+                return False
+    return True
+
+
+def _n_val(q: dict[str, Any]) -> int | None:
+    """The validation examples the levels' means are measured on, where the trials recorded it."""
+    rows = q.get("_rows")
+    if rows is None or "n_val" not in rows.columns:
+        return None
+    n = rows["n_val"].dropna()
+    return int(n.median()) if len(n) and n.median() > 0 else None
 
 
 def _too_few(q: dict[str, Any], e: dict[str, Any], metric_range: float | None) -> int | None:

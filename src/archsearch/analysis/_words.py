@@ -107,10 +107,13 @@ def _finite(*xs: Any) -> bool:
 
 
 def _interval(e: dict[str, Any], objective: str | None) -> str | None:
-    """``+2.1 pts [0.8, 3.4]``, or None when there is no interval or it leaves the metric's range."""
+    """``+2.1 pts [0.8, 3.4]``, or None when there is no interval, it has no width, or it leaves the metric's
+    range."""
     if not _finite(e.get("diff"), e.get("ci_low"), e.get("ci_high")):
         return None
     diff, lo, hi = float(e["diff"]), float(e["ci_low"]), float(e["ci_high"])
+    if hi <= lo:  # every difference was 0: no interval, whatever its numbers (the why says so)
+        return None
     rng = metric_range(objective)
     if rng is not None and (lo < -rng or hi > rng):
         return None
