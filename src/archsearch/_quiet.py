@@ -68,6 +68,7 @@ LIBRARY_LOGGERS: tuple[tuple[str, int | None], ...] = (
     ("sqlalchemy", None),
     ("urllib3", None),
     ("h5py", None),
+    ("apprise", logging.INFO),  # why a notification was not sent: the warning names the log file
 )
 
 # absl's line format: severity letter, MMDD, time (before InitializeLog: 00:00:<epoch seconds>), thread,

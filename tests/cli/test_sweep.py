@@ -171,3 +171,30 @@ def test_an_ask_the_space_does_not_declare_is_refused_before_the_night(tmp_path,
     assert result.stderr.startswith(f"error: {plan}: step 2: ")
     assert message in result.stderr
     assert not result.stdout  # nothing printed as if the plan were fine
+
+
+def test_at_night_a_notify_url_that_cannot_be_used_is_a_warning_and_the_night_runs(tmp_path, monkeypatch):
+    # It refused the whole night (exit 2), so a schedule whose environment names a URL lost every night.
+    import archsearch.sweep
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.py").write_text(TINY_SPACE)
+    plan = tmp_path / "p.toml"
+    plan.write_text('notify = ["notaurl"]\n[[step]]\nrun = "s.py"\n')
+    ran: list[tuple[str, ...]] = []
+    monkeypatch.setattr(archsearch.sweep, "sweep_night", lambda loaded, **kw: ran.append(tuple(kw["urls"])) or 0)
+    result = CliRunner().invoke(cli, ["sweep", str(plan)])
+    assert result.exit_code == 0, result.output
+    assert ran == [()]  # the night ran, without notifying
+    assert result.stderr.startswith(f"warning: {plan}: notify URL 'notaurl' (from the plan's notify) is not one")
+    assert result.stderr.rstrip().endswith("The night runs without notifying.")
+
+
+def test_a_night_of_no_length_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.py").write_text(TINY_SPACE)
+    plan = tmp_path / "p.toml"
+    plan.write_text('[[step]]\nrun = "s.py"\n')
+    result = CliRunner().invoke(cli, ["sweep", str(plan), "--for", "0", "--dry-run"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: --for '0': a night must last some time; write e.g. 6h, 90m or 1h30m.\n"

@@ -51,3 +51,21 @@ def test_with_several_urls_one_that_fails_leaves_the_others_sent_and_is_named(tm
         "warning: the notification to archtest://fail/... could not be sent (Apprise's reason is in the log file, "
         "`archsearch --help` says where); the summary is on disk."
     ]
+
+
+def test_the_reason_a_notification_was_not_sent_is_in_the_log_file_the_warning_names(tmp_path):
+    # The warning said "Apprise's reason is in the log file" and the log file had nothing of Apprise's.
+    import logging
+
+    from archsearch._quiet import quiet_library_logs
+
+    log = tmp_path / "archsearch.log"
+    quiet_library_logs(False, log)
+    warnings: list[str] = []
+    try:
+        assert not notify(["json://localhost:9/x"], "t", ["a"], warn=warnings.append)
+    finally:
+        for handler in logging.getLogger("apprise").handlers:
+            handler.flush()
+    assert "reason is in the log file" in warnings[0]
+    assert "apprise WARNING" in log.read_text()

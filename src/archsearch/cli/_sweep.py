@@ -108,8 +108,10 @@ def sweep(
       archsearch schedule install search/nightly.toml --at 01:00 --until 07:00
     """
     from archsearch.cli._sweep_plan import load_plan
+    from archsearch.errors import UsageError
     from archsearch.sweep import (
         check_night,
+        check_notify,
         dry_run_lines,
         local_zone,
         night_deadline,
@@ -125,7 +127,14 @@ def sweep(
     )
     reserve = parse_duration(loaded.reserve, "reserve") if loaded.reserve else None
     urls = _notify_urls(loaded)
-    check_night(loaded, urls, night)
+    check_night(loaded, [], night)
+    try:
+        check_notify(loaded, urls)
+    except UsageError as err:
+        if dry_run:
+            raise
+        click.echo(f"warning: {err} The night runs without notifying.", err=True)
+        urls = []
     if dry_run:
         for line in dry_run_lines(loaded, now, deadline, reserve):
             click.echo(line)

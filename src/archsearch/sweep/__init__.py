@@ -12,7 +12,7 @@ click commands in) and above the studies.
 """
 
 from archsearch.sweep._base import base_note, freeze_best_base
-from archsearch.sweep._check import check_night, dry_run_lines
+from archsearch.sweep._check import check_night, check_notify, dry_run_lines
 from archsearch.sweep._collect import (
     collect_step,
     observed_trial_seconds,
@@ -67,6 +67,7 @@ __all__ = [
     "SweepLock",
     "base_note",
     "check_night",
+    "check_notify",
     "collect_step",
     "dry_run_lines",
     "exit_code",

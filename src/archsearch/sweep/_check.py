@@ -11,13 +11,14 @@ from archsearch.errors import UsageError
 from archsearch.sweep._deadline import REPORT_RESERVE_S, split_night
 from archsearch.sweep._plan import Plan, Step
 
-__all__ = ["check_night", "dry_run_lines"]
+__all__ = ["check_night", "check_notify", "dry_run_lines"]
 
 
 def check_night(plan: Plan, urls: Sequence[str], night: str | None = None) -> None:
     """Raise a one-line :class:`UsageError` for what would fail at night: a missing space file, a storage
     or tracking URL SQLAlchemy cannot use or a database server that does not answer, an ask's factor, levels
-    or reference base the space does not declare, a notify URL Apprise does not know, a malformed ``--night``."""
+    or reference base the space does not declare, a notify URL Apprise does not know (:func:`check_notify`),
+    a malformed ``--night``."""
     from archsearch.stores import check_reachable, check_url
 
     if night is not None and not (re.fullmatch(r"\d{4}-\d{2}-\d{2}", night) and _is_date(night)):
@@ -41,6 +42,13 @@ def check_night(plan: Plan, urls: Sequence[str], night: str | None = None) -> No
                 check_reachable(url, f"{where}: --{option}")  # a server down now is a night lost at 3 a.m.
         if step.command == "ask":
             _check_ask(step, where)
+    check_notify(plan, urls)
+
+
+def check_notify(plan: Plan, urls: Sequence[str]) -> None:
+    """Raise a one-line :class:`UsageError` for notify URLs that cannot be used: Apprise missing, or a URL it
+    does not know. At night the sweep says it as a warning and runs unnotified (a night is worth more than its
+    message); ``--dry-run`` and ``schedule install`` refuse."""
     if urls:
         try:
             import apprise

@@ -95,7 +95,10 @@ def night_deadline(
     local = now.astimezone(zone)
     if for_ is not None:
         # Elapsed time, not wall time: go through UTC so a DST switch does not add or lose an hour.
-        return (now.astimezone(dt.UTC) + dt.timedelta(seconds=parse_duration(for_))).astimezone(zone)
+        seconds = parse_duration(for_)
+        if seconds <= 0:
+            raise UsageError(f"--for {for_!r}: a night must last some time; write e.g. 6h, 90m or 1h30m.")
+        return (now.astimezone(dt.UTC) + dt.timedelta(seconds=seconds)).astimezone(zone)
     at = parse_clock(str(until))
     candidate = dt.datetime.combine(local.date(), at, tzinfo=zone)
     if candidate <= local:
