@@ -319,3 +319,23 @@ def test_a_trial_stopped_by_a_signal_is_no_failure_of_its_level():
     level = next(lv for lv in report["questions"][0]["levels"] if lv["level"] == "2")
     assert (level["n_trials"], level["n_complete"], level["n_failed"]) == (5, 4, 1)  # the builder's failure counts
     assert any(n.startswith("1 trial(s) stopped by a signal or a deadline are left out") for n in report["notes"])
+
+
+def test_best_trials_keep_an_integer_hyperparameter_some_trials_never_set_an_integer():
+    # units_2 exists only in 3-layer nets: its column has NaN, so pandas made it float and the summary said 112.0
+    from archsearch.analysis import best_trials
+
+    t = pd.DataFrame(
+        {
+            "trial": [0, 1, 2],
+            "seed": [0, 1, 2],
+            "state": "COMPLETE",
+            "value": [0.8, 0.9, 0.7],
+            "params_units_2": [112.0, None, 96.0],
+            "params_dropout": [0.0, 0.5, None],
+        }
+    )
+    rows = json.loads(best_trials(t).to_json(orient="records"))
+    assert [r["params_units_2"] for r in rows] == [None, 112, 96]
+    assert [type(r["params_units_2"]) for r in rows[1:]] == [int, int]  # not 112.0
+    assert [r["params_dropout"] for r in rows] == [0.5, 0.0, None]  # a float one stays a float

@@ -37,6 +37,10 @@ def best_trials(table: pd.DataFrame, direction: str = "maximize", k: int = 5) ->
     agg = rows.groupby("trial").agg({**{c: "mean" for c in numeric}, **{c: "first" for c in params}})
     agg.insert(1 if "value" in agg.columns else 0, "n_seeds", rows.groupby("trial")["seed"].nunique())
     agg = agg.sort_values("value", ascending=direction != "maximize").head(k).reset_index()
+    for c in params:  # an integer hyperparameter some trials never set is float64 with NaN: 96.0 in JSON
+        col = agg[c]
+        if col.dtype.kind == "f" and col.isna().any() and (col.dropna() % 1 == 0).all():
+            agg[c] = col.astype("Int64")
     return agg
 
 
