@@ -142,4 +142,4 @@ def test_a_short_night_keeps_the_reserve_the_dry_run_says(tmp_path, monkeypatch)
         )
     assert 9.5 <= seen["reserve"] <= 10.0
     said = next(line for line in dry_run_lines(plan, now, deadline, None) if "kept for the reports" in line)
-    assert "the last 10s kept" in said or "the last 9s kept" in said
+    assert "the last 10s (not the 0h10m asked: at most a quarter of the night) kept" in said or "the last 9s (" in said

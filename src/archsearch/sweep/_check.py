@@ -92,10 +92,12 @@ def dry_run_lines(
     if deadline is None:
         return lines + ["No deadline (--until, --for or the plan's until/for): every step runs to its target."]
     total = (deadline - now).total_seconds()
-    split = split_night(total, {s.number: s.share for s in order}, REPORT_RESERVE_S if reserve is None else reserve)
+    wanted = REPORT_RESERVE_S if reserve is None else reserve
+    split = split_night(total, {s.number: s.share for s in order}, wanted)
     weight = sum(s.share for s in order)
+    capped = f" (not the {_hm(wanted)} asked: at most a quarter of the night)" if split.reserve < wanted else ""
     lines.append(
-        f"Night: until {deadline:%Y-%m-%d %H:%M %Z} ({_hm(total)} from now), the last {_hm(split.reserve)} "
+        f"Night: until {deadline:%Y-%m-%d %H:%M %Z} ({_hm(total)} from now), the last {_hm(split.reserve)}{capped} "
         "kept for the reports and the summary:"
     )
     for step in order:

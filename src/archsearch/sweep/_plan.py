@@ -173,7 +173,8 @@ def _step(
     found = [c for c in COMMANDS if c in table]
     if len(found) != 1:
         choices = ", ".join(f'{c} = "SPACE"' for c in COMMANDS)
-        raise UsageError(f"{where}: give exactly one of {choices} (found {', '.join(found) or 'none'}).")
+        has = f"; the step has {', '.join(sorted(table))}" if not found and table else ""
+        raise UsageError(f"{where}: give exactly one of {choices} (found {', '.join(found) or 'none'}{has}).")
     command = found[0]
     space = table[command]
     if not isinstance(space, str) or not space:
