@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from archsearch.cli import cli
+from archsearch.sweep._schedule import unit_name
 
 FAKE = """#!/bin/sh
 echo "$(basename "$0") $*" >> "{log}"
@@ -61,20 +62,22 @@ def _lines(machine) -> list[str]:
 
 
 def test_install_writes_a_timer_and_a_service_and_warns_without_lingering(machine):
+    name = unit_name(machine["project"] / "search" / "nightly.toml")
+    assert name.startswith("archsearch-sweep-nightly-") and len(name) == len("archsearch-sweep-nightly-") + 8
     result = CliRunner().invoke(
         cli, ["schedule", "install", "search/nightly.toml", "--at", "01:00", "--until", "07:00"]
     )
     assert result.exit_code == 0, result.output
     units = machine["home"] / ".config" / "systemd" / "user"
-    timer = (units / "archsearch-sweep-nightly.timer").read_text()
-    service = (units / "archsearch-sweep-nightly.service").read_text()
+    timer = (units / f"{name}.timer").read_text()
+    service = (units / f"{name}.service").read_text()
     assert "OnCalendar=*-*-* 01:00:00\nPersistent=true\n" in timer
     assert f"WorkingDirectory={machine['project']}\n" in service and "KillMode=mixed\n" in service
     start = next(line for line in service.splitlines() if line.startswith("ExecStart="))
     exe = start.split("=", 1)[1].split()[0]
     assert Path(exe).is_absolute() and Path(exe).exists()  # this environment's own archsearch (or python)
     assert start.endswith(f"sweep {machine['project']}/search/nightly.toml --until 07:00")
-    env_file = machine["home"] / ".config" / "archsearch" / "archsearch-sweep-nightly.env"
+    env_file = machine["home"] / ".config" / "archsearch" / f"{name}.env"
     assert f"EnvironmentFile=-{env_file}\n" in service
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert "ARCHSEARCH_STORAGE=postgresql://u:secret@db/x\n" in env_file.read_text()
@@ -82,15 +85,15 @@ def test_install_writes_a_timer_and_a_service_and_warns_without_lingering(machin
     assert calls[:3] == [
         "systemctl --user show-environment",
         "systemctl --user daemon-reload",
-        "systemctl --user enable --now archsearch-sweep-nightly.timer",
+        f"systemctl --user enable --now {name}.timer",
     ]
     assert calls[3].startswith("loginctl show-user ") and calls[3].endswith(" --property=Linger")
     assert "warning: lingering is off" in result.stderr and "loginctl enable-linger" in result.stderr
     listed = CliRunner().invoke(cli, ["schedule", "list"])
-    assert listed.stdout.startswith("archsearch-sweep-nightly: systemd timer *-*-* 01:00:00: ")
+    assert listed.stdout.startswith(f"{name}: systemd timer *-*-* 01:00:00: ")
     removed = CliRunner().invoke(cli, ["schedule", "remove", "search/nightly.toml"])
-    assert removed.exit_code == 0 and not (units / "archsearch-sweep-nightly.timer").exists()
-    assert "systemctl --user disable --now archsearch-sweep-nightly.timer" in _calls(machine)
+    assert removed.exit_code == 0 and not (units / f"{name}.timer").exists()
+    assert f"systemctl --user disable --now {name}.timer" in _calls(machine)
     assert not env_file.exists()
 
 
@@ -143,3 +146,31 @@ def test_without_systemd_or_a_usable_crontab_nothing_is_written(machine, monkeyp
     # The environment file (it may hold a database password) and the log folder are not left behind.
     assert not (machine["home"] / ".config" / "archsearch").exists()
     assert not (machine["project"] / "mlruns").exists()
+
+
+def test_two_projects_plans_of_the_same_name_are_two_nights(machine, tmp_path):
+    # Both used archsearch-sweep-nightly and one environment file: the second install replaced the first's stores.
+    other = tmp_path / "other"
+    (other / "search").mkdir(parents=True)
+    (other / "search" / "nightly.toml").write_text((machine["project"] / "search" / "nightly.toml").read_text())
+    assert CliRunner().invoke(cli, ["schedule", "install", "search/nightly.toml", "--at", "01:00"]).exit_code == 0
+    os.chdir(other)
+    (other / "spaces").symlink_to(machine["project"] / "spaces")
+    assert CliRunner().invoke(cli, ["schedule", "install", "search/nightly.toml", "--at", "02:00"]).exit_code == 0
+    units = machine["home"] / ".config" / "systemd" / "user"
+    assert len(list(units.glob("archsearch-sweep-nightly-*.timer"))) == 2
+    assert len(list((machine["home"] / ".config" / "archsearch").glob("archsearch-sweep-nightly-*.env"))) == 2
+
+
+def test_install_replaces_this_plan_s_units_of_the_name_without_a_digest(machine):
+    # Installed by an archsearch before the digest: left there, it would run the same night a second time.
+    units = machine["home"] / ".config" / "systemd" / "user"
+    units.mkdir(parents=True)
+    plan = machine["project"] / "search" / "nightly.toml"
+    (units / "archsearch-sweep-nightly.timer").write_text("[Timer]\nOnCalendar=*-*-* 01:00:00\n")
+    (units / "archsearch-sweep-nightly.service").write_text(f"[Service]\nExecStart=/x/archsearch sweep {plan}\n")
+    result = CliRunner().invoke(cli, ["schedule", "install", "search/nightly.toml", "--at", "01:00"])
+    assert result.exit_code == 0, result.output
+    assert not (units / "archsearch-sweep-nightly.timer").exists()
+    assert "systemctl --user disable --now archsearch-sweep-nightly.timer" in _calls(machine)
+    assert (units / f"{unit_name(plan)}.timer").exists()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import hashlib
 import os
 import shlex
 import shutil
@@ -36,7 +37,14 @@ _ENV_KEYS = ("TZ", "PATH")  # besides every ARCHSEARCH_* variable
 
 
 def unit_name(plan: Path) -> str:
-    """``archsearch-sweep-nightly`` for search/nightly.toml."""
+    """``archsearch-sweep-nightly-1a2b3c4d`` for search/nightly.toml: 8 hex digits of its absolute path, so that
+    two projects' ``nightly.toml`` are two nights with two environment files (they shared one)."""
+    digest = hashlib.sha1(str(plan.resolve()).encode()).hexdigest()[:8]
+    return f"{_legacy_name(plan)}-{digest}"
+
+
+def _legacy_name(plan: Path) -> str:
+    """The name before the path's digest: ``archsearch-sweep-nightly``."""
     return PREFIX + "".join(c if c.isalnum() or c in "-_" else "-" for c in plan.stem)
 
 
@@ -157,6 +165,7 @@ def install_schedule(
     cron: Any = None if systemd else _crontab()  # no usable crontab: refused before anything is written
     _write_private(s.env_file, environment_text(env))
     if systemd:
+        _remove_legacy(s.plan, s.config, env, say)
         for name, text in s.units().items():
             (_unit_dir(s)).mkdir(parents=True, exist_ok=True)
             (_unit_dir(s) / name).write_text(text)
@@ -229,17 +238,7 @@ def remove_schedule(plan: str, env: Mapping[str, str], config: Path, *, say: Cal
     """Remove the night of ``plan`` (timer and service, or crontab line); False when none was installed."""
     path = Path(plan).resolve()
     name = unit_name(path)
-    unit_dir = config / "systemd" / "user"
-    found = False
-    if (unit_dir / f"{name}.timer").exists():
-        if has_systemd(env):
-            _run(["systemctl", "--user", "disable", "--now", f"{name}.timer"], env)
-        for suffix in (".timer", ".service"):
-            (unit_dir / f"{name}{suffix}").unlink(missing_ok=True)
-        if has_systemd(env):
-            _run(["systemctl", "--user", "daemon-reload"], env)
-        say(f"removed {name}.timer and {name}.service")
-        found = True
+    found = _remove_units(name, config, env, say) | _remove_legacy(path, config, env, say)
     if shutil.which("crontab", path=env.get("PATH")):
         cron = _crontab()
         if list(cron.find_comment(f"{_CRON_TAG}{path}")):
@@ -247,5 +246,31 @@ def remove_schedule(plan: str, env: Mapping[str, str], config: Path, *, say: Cal
             cron.write()
             say(f"removed the crontab line of {path}")
             found = True
+    (config / "archsearch" / f"{name}.env").unlink(missing_ok=True)
+    return found
+
+
+def _remove_units(name: str, config: Path, env: Mapping[str, str], say: Callable[[str], None]) -> bool:
+    unit_dir = config / "systemd" / "user"
+    if not (unit_dir / f"{name}.timer").exists():
+        return False
+    if has_systemd(env):
+        _run(["systemctl", "--user", "disable", "--now", f"{name}.timer"], env)
+    for suffix in (".timer", ".service"):
+        (unit_dir / f"{name}{suffix}").unlink(missing_ok=True)
+    if has_systemd(env):
+        _run(["systemctl", "--user", "daemon-reload"], env)
+    say(f"removed {name}.timer and {name}.service")
+    return True
+
+
+def _remove_legacy(plan: Path, config: Path, env: Mapping[str, str], say: Callable[[str], None]) -> bool:
+    """The units of this plan under the name without a digest (archsearch before it), which would run the
+    night a second time; those of another project's plan of the same name are left alone."""
+    name = _legacy_name(plan)
+    service = config / "systemd" / "user" / f"{name}.service"
+    if not service.is_file() or f" {plan.resolve()}" not in service.read_text():
+        return False
+    found = _remove_units(name, config, env, say)
     (config / "archsearch" / f"{name}.env").unlink(missing_ok=True)
     return found
