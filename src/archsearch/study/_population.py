@@ -12,12 +12,12 @@ __all__ = ["same_training"]
 _FLAGS = {"epochs": "--epochs", "dataset": "--dataset", "seed": "--seed"}
 
 
-def same_training(study: Any, space_path: Any, study_name: str, now: dict[str, Any]) -> None:
+def same_training(study: Any, space_path: Any, study_name: str, now: dict[str, Any], *, record: bool = True) -> None:
     """Record ``now`` (epochs, dataset, batch size, split seed) on a new study; refuse other settings on an old one.
 
     Trials trained with other settings would pool with this run's in every comparison
     (:attr:`archsearch.schema.StudyAttr.TRAINING`). Raises :class:`SpaceError` (one
-    ``error:`` line, exit 2) naming what differs and the fix.
+    ``error:`` line, exit 2) naming what differs and the fix. ``record=False``: only check.
     """
     before = study.user_attrs.get(StudyAttr.TRAINING)
     if before and before != now:
@@ -29,5 +29,5 @@ def same_training(study: Any, space_path: Any, study_name: str, now: dict[str, A
             "trials would not compare with this run's. Use the same settings, or --study NAME for a "
             "new study."
         )
-    if not before:
+    if not before and record:
         study.set_user_attr(StudyAttr.TRAINING, now)

@@ -30,7 +30,7 @@ from archsearch.study._parent import parent_note, parent_params
 from archsearch.study._progress import Progress
 from archsearch.study._result import SearchResult, _counts, _result
 from archsearch.study._settings import RunConfig
-from archsearch.study._setup import open_run_study, prepare_study
+from archsearch.study._setup import open_run_study, prepare_study, refuse_other_training
 from archsearch.study._signals import Stop, Stopped, check_stop, interruptible, stop_on_signals
 from archsearch.study._stopping import CLOSE_TIMEOUT_S, Interrupted, close_stopped, raise_stop, stopped_summary
 from archsearch.study._target import TargetGate
@@ -77,6 +77,7 @@ def run_search(
     quiet_library_logs(options.verbose, log_file())  # a notebook too: MLflow's, TensorFlow's lines to the log file
     config = RunConfig.resolve(space if isinstance(space, Space) else load_space(space), options, enqueue)
     with stop_on_signals(), storage_errors(config.storage, "--storage"):  # a store that fails: one line, exit 2
+        refuse_other_training(config)  # before the banner and the data: one line
         try:
             return _search(config)
         except Stopped as err:  # before the first trial: nothing of this run to close
