@@ -87,3 +87,15 @@ def test_a_step_edited_since_runs_again_and_reports_done_before_are_written_agai
     third = run_night(edited, options(tmp_path, clock=FastClock(START + dt.timedelta(hours=2))))
     assert not (tmp_path / "step1.pid").exists() and not (tmp_path / "step2.pid").exists()  # nothing ran
     assert [s.status for s in third.steps] == ["done", "done"]
+
+
+def test_the_step_line_says_which_file_base_best_ran_as():
+    # "--base best" was shown while "--base mlruns/sweeps/<plan>/step-2-base.json" ran: copying it asked elsewhere
+    from archsearch.sweep import Step
+    from archsearch.sweep._night import _frozen
+
+    step = Step(2, "ask", "s.py", ("--factor", "units", "--base", "best"), 1.0)
+    ran = ["archsearch", "ask", "s.py", "--factor", "units", "--base", "f1.json", "--add-base", "f2.json"]
+    assert _frozen(step, ran) == "; --base best runs as --base f1.json and --add-base f2.json"
+    assert _frozen(step, ["archsearch", "ask", "s.py", "--base", "best"]) == ""  # nothing frozen yet
+    assert _frozen(Step(1, "run", "s.py", (), 1.0), ["archsearch", "run", "s.py"]) == ""

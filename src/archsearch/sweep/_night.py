@@ -121,6 +121,15 @@ def new_state(plan: Plan, options: NightOptions) -> NightState:
     return state
 
 
+def _frozen(step: Step, argv: Sequence[str]) -> str:
+    """What ``--base best`` stands for in the command that runs: the file of the base frozen the first night."""
+    if step.option("base") != "best" or "--base" not in argv[:-1]:
+        return ""
+    real = argv[list(argv).index("--base") + 1]
+    added = f" and --add-base {argv[list(argv).index('--add-base') + 1]}" if "--add-base" in argv[:-1] else ""
+    return "" if real == "best" else f"; --base best runs as --base {real}{added}"
+
+
 def _fresh(step: Step, was: StepState | None) -> StepState:
     st = StepState(step.number, step.command, step.describe())
     if was is not None:
@@ -221,11 +230,13 @@ def _run_step(
     st.status, st.ended, st.exit_code = RUNNING, None, None
     state.save(options.folder)
     n = len(state.steps)
+    argv = options.argv(step, step_deadline)
     options.say(
         f"== step {step.number}/{n}: {step.describe()}"
         + (f" (until {step_deadline:%H:%M:%S})" if step_deadline else "")
+        + _frozen(step, argv)
     )
-    proc = StepProcess.start(options.argv(step, step_deadline), env=options.env)
+    proc = StepProcess.start(argv, env=options.env)
     stop.step = proc
     stopped_by: str | None = None
     while True:
