@@ -156,11 +156,25 @@ def test_smoke_options_override_every_step_that_has_them_and_only_with_smoke(tmp
         "archsearch ask spaces/digits_quick.py --seed 1 --factor layers "
         "--repeats 2 --epochs 1 --dataset subset:100:digits"
     )
-    # {value}: the step's own value; a step without one keeps the space's dataset
+    # {value}: the step's own value; a step without one, where its space file is not found, keeps it unset
     assert smoke.steps[1].describe() == (
         "archsearch ask spaces/digits_quick.py --seed 1 --factor activation --epochs 1 --repeats 2"
     )
     assert smoke.steps[2].describe() == "archsearch report spaces/digits_quick.py"  # report has none of them
+
+
+def test_a_smoke_value_of_a_step_without_one_is_the_space_s_own(tmp_path, monkeypatch):
+    # A step that sets no dataset ran the smoke test on the space's whole dataset: "{value}" was dropped.
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spaces").mkdir()
+    shutil.copy(REPO / "spaces" / "digits_quick.py", tmp_path / "spaces")
+    smoke = load_plan(_plan(tmp_path, SMOKE_PLAN), smoke=True)
+    assert smoke.steps[1].describe() == (
+        "archsearch ask spaces/digits_quick.py --seed 1 --factor activation --epochs 1 --repeats 2 "
+        "--dataset subset:100:digits"
+    )
 
 
 def test_smoke_needs_a_smoke_table(tmp_path):

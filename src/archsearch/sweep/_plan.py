@@ -211,9 +211,14 @@ def _step(
             continue
         overrides_used.add(key)
         if isinstance(value, str) and _OWN in value:  # e.g. dataset = "subset:400:{value}"
-            if _key(key) not in merged:
-                continue  # the step does not set it: nothing to rewrite
-            value = value.replace(_OWN, str(merged[_key(key)]))
+            own = merged.get(_key(key))
+            if own is None and _key(key) == "dataset" and command != "report" and Path(space).is_file():
+                from archsearch.space import load_space  # the space's own DATASET (it was dropped: full data)
+
+                own = load_space(space).dataset
+            if own is None:
+                continue  # the step does not set it and has no default here: nothing to rewrite
+            value = value.replace(_OWN, str(own))
         merged[_key(key)] = value
     args: list[str] = []
     for key, value in merged.items():
