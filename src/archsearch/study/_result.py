@@ -36,7 +36,7 @@ class SearchResult:
         """A few lines for the terminal: best value, params, size, where results are."""
         lines = [
             f"Study '{self.study_name}': {self.finished}/{self.target} finished trials"
-            f" ({self.ran} run now, {self.failed} failed in total)."
+            f" ({self.ran} of them by this run; {self.failed} failed trial{'' if self.failed == 1 else 's'} in all)."
         ]
         if self.finished > self.target:
             lines.append(
