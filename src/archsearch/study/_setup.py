@@ -60,11 +60,14 @@ def refuse_other_training(config: RunConfig) -> None:
     if db is not None and not db.is_file():
         return
     optuna.logging.set_verbosity(optuna.logging.ERROR)
+    storage = open_storage(config.storage)
     try:
-        study = optuna.load_study(study_name=config.study_name, storage=open_storage(config.storage))
+        study = optuna.load_study(study_name=config.study_name, storage=storage)
+        same_training(study, config.space.path, config.study_name, _training(config), record=False)
     except KeyError:  # no such study yet
         return
-    same_training(study, config.space.path, config.study_name, _training(config), record=False)
+    finally:
+        storage.engine.dispose()  # read once: its connections are not needed
 
 
 def prepare_study(config: RunConfig) -> Prepared:
