@@ -93,7 +93,8 @@ def labs_markdown(rows: Sequence[dict[str, Any]], *, plan: str, command: str, st
         "",
         (
             "Accuracy: validation mean [95% interval over seeds], then (test mean); **at chance** marks a "
-            "level within 2 points of 1/classes. Seeds: per level, run; needed: for 80% power at the smallest "
+            "level no further above 1/classes than a model at chance gets on the validation examples (at least "
+            "2 points). Seeds: per level, run; needed: for 80% power at the smallest "
             "effect of interest (1 point), where the comparison is not decided yet."
         ),
         "",

@@ -175,8 +175,9 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
         low = [lv["level"] for lv in q["levels"] if lv.get("at_chance")]
         if low:
             flags.append(
-                f"{q['param']}: level(s) {', '.join(low)} at chance ({q['chance']:.0%}, mean accuracy "
-                "within 2 points of 1/classes): they did not learn."
+                f"{q['param']}: level(s) {', '.join(low)} at chance ({q['chance']:.0%}; mean accuracy no further "
+                "above 1/classes than a model at chance gets on the validation examples, at least 2 points): they "
+                "did not learn."
             )
     if data["at_chance"]:
         flags.append(f"At chance level (validation accuracy near 1/classes): trials {data['at_chance']}.")
