@@ -51,8 +51,18 @@ def _training(config: RunConfig) -> dict[str, Any]:
     }
 
 
+def _same_engine(study: Any, config: RunConfig) -> None:
+    engine = study.user_attrs.get(StudyAttr.ENGINE, "optuna" if study.get_trials(deepcopy=False) else None)
+    if engine not in (None, config.engine):
+        raise SpaceError(
+            f"{config.space.path}: study '{config.study_name}' was searched with --engine {engine}, not "
+            f"{config.engine}. Use --study NAME for a new study."
+        )
+
+
 def refuse_other_training(config: RunConfig) -> None:
-    """Before the data loads: a study that exists and was trained with other settings is refused now, in one
+    """Before the data loads: a study that exists and was searched by another engine or trained with other
+    settings is refused now, in one
     line (it was refused after the banner, the data line and about 9 seconds). Reads only; creates nothing."""
     import optuna
 
@@ -63,6 +73,7 @@ def refuse_other_training(config: RunConfig) -> None:
     storage = open_storage(config.storage)
     try:
         study = optuna.load_study(study_name=config.study_name, storage=storage)
+        _same_engine(study, config)  # the more basic difference first
         same_training(study, config.space.path, config.study_name, _training(config), record=False)
     except KeyError:  # no such study yet
         return
@@ -117,12 +128,7 @@ def _set_up_study(optuna: Any, storage: Any, config: RunConfig) -> Prepared:
     Owners(storage).fail_dead(study)
     optuna.storages.fail_stale_trials(study)
     failed_now = any(t.state.name == "FAIL" for t in study.get_trials(deepcopy=False) if t.number in running)
-    engine = study.user_attrs.get(StudyAttr.ENGINE, "optuna" if study.get_trials(deepcopy=False) else None)
-    if engine not in (None, config.engine):
-        raise SpaceError(
-            f"{space.path}: study '{config.study_name}' was searched with --engine {engine}, not "
-            f"{config.engine}. Use --study NAME for a new study."
-        )
+    _same_engine(study, config)
     study.set_user_attr(StudyAttr.ENGINE, config.engine)
     same_training(study, space.path, config.study_name, _training(config))
     # The report says what kind of search it was.
