@@ -50,3 +50,11 @@ def test_the_progress_line_counts_and_shows_the_best_of_every_process_s_trials()
     study.tell(mine, 0.9)
     assert Objective._position(objective, study.ask()) == 4  # type: ignore[arg-type]
     assert objective.progress.best == (0.9, mine.number)
+
+
+def test_a_trial_at_chance_on_few_validation_examples_is_flagged_as_the_verdicts_say():
+    # SGD(1e-9) on digits: best validation accuracy 0.1528 on 144 examples was not flagged (margin 0.05), while
+    # the verdict, with the same data, says the level did not learn
+    assert at_chance([{"val_accuracy": [0.0903, 0.1528]}], 10) is False
+    assert at_chance([{"val_accuracy": [0.0903, 0.1528]}], 10, n_examples=144) is True
+    assert at_chance([{"val_accuracy": [0.1528]}], 10, n_examples=10_000) is False  # many examples: 5 points

@@ -6,7 +6,7 @@ imports Keras, Optuna or MLflow. :func:`analyze_table` is the entry point;
 :mod:`archsearch.report` renders what it computes.
 """
 
-from archsearch.analysis._conclude import CHANCE_MARGIN, MAX_WIDTH, MIN_RESIDUAL_DF, at_chance
+from archsearch.analysis._conclude import CHANCE_MARGIN, CHANCE_Z, MAX_WIDTH, MIN_RESIDUAL_DF, at_chance
 from archsearch.analysis._crossed import (
     EXAMPLES_METHOD,
     SEEDS_ONLY_METHOD,
@@ -64,6 +64,7 @@ from archsearch.analysis._words import (
 
 __all__ = [
     "CHANCE_MARGIN",
+    "CHANCE_Z",
     "MAX_WIDTH",
     "MIN_RESIDUAL_DF",
     "at_chance",

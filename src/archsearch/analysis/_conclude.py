@@ -29,7 +29,7 @@ import numpy as np
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_LEARNED, TOO_FEW, UNDECIDED
 from archsearch.analysis._words import counted
 
-__all__ = ["CHANCE_MARGIN", "MAX_WIDTH", "MIN_RESIDUAL_DF", "at_chance", "conclude"]
+__all__ = ["CHANCE_MARGIN", "CHANCE_Z", "MAX_WIDTH", "MIN_RESIDUAL_DF", "at_chance", "conclude"]
 
 #: A level whose mean accuracy is at most this far above chance (1 / classes) is "at chance".
 CHANCE_MARGIN = 0.02

@@ -19,14 +19,26 @@ CHANCE_MARGIN = 0.05
 
 
 def at_chance(
-    histories: Sequence[Mapping[str, Sequence[float]]], num_classes: int, margin: float = CHANCE_MARGIN
+    histories: Sequence[Mapping[str, Sequence[float]]],
+    num_classes: int,
+    margin: float = CHANCE_MARGIN,
+    n_examples: int | None = None,
 ) -> bool | None:
-    """True when no fit ever beat chance on validation; None when there is no ``val_accuracy``.
+    """True when no fit ever beat chance on validation; None when there is no ``val_accuracy``. On
+    ``n_examples`` validation examples the margin is at least what a model at chance reaches there once in a
+    hundred (the verdicts' rule, :func:`archsearch.analysis.at_chance`): 5.8 points on digits' 144.
 
     Example:
         >>> at_chance([{"val_accuracy": [0.1, 0.12]}], 10), at_chance([{"val_accuracy": [0.1, 0.6]}], 10)
         (True, False)
+        >>> at_chance([{"val_accuracy": [0.1528]}], 10), at_chance([{"val_accuracy": [0.1528]}], 10, n_examples=144)
+        (False, True)
     """
+    if n_examples:
+        from archsearch.analysis import CHANCE_Z
+
+        chance = 1.0 / max(num_classes, 1)
+        margin = max(margin, CHANCE_Z * math.sqrt(chance * (1 - chance) / n_examples))
     bests = []
     for history in histories:
         values = [v for v in history.get("val_accuracy", []) if math.isfinite(v)]

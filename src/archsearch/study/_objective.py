@@ -199,7 +199,7 @@ class Objective:
         values = [r.objective(objective) for r in results]
         value = sum(values) / len(values)
         metrics = _mean_metrics([r.metrics for r in results])
-        chance = at_chance([r.history for r in results], self.dataset.num_classes)
+        chance = at_chance([r.history for r in results], self.dataset.num_classes, n_examples=len(self.dataset.y_val))
         first = results[0]
         rss = rss_mib()
         trial.set_user_attr(Attr.PARAMS_COUNT, first.params_count)
@@ -280,7 +280,7 @@ class Objective:
     def _pruned(
         self, trial: optuna.Trial, hp: Any, result: Any, epoch: int, tags: dict[str, str], start: float
     ) -> None:
-        chance = at_chance([result.history], self.dataset.num_classes)
+        chance = at_chance([result.history], self.dataset.num_classes, n_examples=len(self.dataset.y_val))
         rss = rss_mib()
         trial.set_user_attr(Attr.PARAMS_COUNT, result.params_count)
         trial.set_user_attr(Attr.RSS_MIB, rss)
