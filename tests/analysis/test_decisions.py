@@ -259,7 +259,7 @@ def test_at_chance_on_few_examples_widens_to_what_chance_reaches_there():
 
     Untrained (p = chance) on digits' 144 validation examples: the old 2-point margin called 13% of them learned
     (a 2-seed ask of nets stuck at 10% printed "not decided yet: -2.2 pts [-30.5, 26.1]"); the wider margin
-    calls 99.9% of them at chance. A level 10 points above chance is at chance 3-4% of the time on 144 examples
+    calls 99.9% of them at chance. A level 10 points above chance is at chance 3.3% of the time on 144 examples
     and never on 1,000.
     """
     rng = np.random.default_rng(41)
