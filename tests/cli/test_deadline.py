@@ -156,4 +156,32 @@ def test_run_asks_the_deadline_before_every_trial_of_a_new_study(tmp_path, write
     states = [t.state.name for t in optuna.load_study(study_name="tiny", storage=storage).get_trials()]
     assert states == ["COMPLETE", "COMPLETE"]  # the third was never started: no trial killed at the deadline
     assert "stopped (deadline): between two trials" in result.stdout
+    assert f"Resume with: archsearch run {space} --trials 5" in result.stdout
+
+
+def test_a_step_of_a_sweep_stopped_at_its_deadline_says_to_run_the_sweep_again(tmp_path, write_space, monkeypatch):
+    # It said only "Resume with: archsearch run ...", which goes on outside the night's record and deadline.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ARCHSEARCH_SWEEP", "archsearch sweep n.toml --until 07:00")
+    space = write_space(TINY_SPACE, "tiny.py")
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+
+    def left(guard):  # an hour, until a trial has ended; then less than it took
+        try:
+            trials = optuna.load_study(study_name="tiny", storage=storage).get_trials()
+        except KeyError:  # no study yet
+            return 3600.0
+        return 3600.0 if not any(t.state.name == "COMPLETE" for t in trials) else 0.001
+
+    monkeypatch.setattr(DeadlineGuard, "left", left)
+    deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+    result = CliRunner().invoke(cli, ["run", str(space), "--trials", "5", "--storage", storage, "--deadline", deadline])
+    assert result.exit_code == DEADLINE_EXIT, result.output
+    line = result.stdout.strip().splitlines()[-1]
+    assert "Resume with" not in line
+    assert line.startswith("Study 'tiny': stopped (deadline): between two trials (none was running); 1/5 finished")
+    assert (
+        f"trials. Run the sweep again to go on (archsearch sweep n.toml --until 07:00); this step alone: archsearch"
+        f" run {space} --trials 5 --storage {storage}"
+    ) in line
     clear_stop()

@@ -198,3 +198,20 @@ def test_a_night_of_no_length_is_refused(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["sweep", str(plan), "--for", "0", "--dry-run"])
     assert result.exit_code == 2
     assert result.stderr == "error: --for '0': a night must last some time; write e.g. 6h, 90m or 1h30m.\n"
+
+
+def test_the_steps_are_told_the_sweep_that_runs_them_again(tmp_path, monkeypatch):
+    # A step stopped inside a sweep said "Resume with: archsearch run ...": the sweep's own record of the night
+    # never saw that run. The steps now get the sweep's command (their resume line names it first).
+    import archsearch.sweep
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.py").write_text(TINY_SPACE)
+    plan = tmp_path / "p.toml"
+    plan.write_text('[[step]]\nrun = "s.py"\n')
+    envs: list[dict[str, str]] = []
+    monkeypatch.setattr(archsearch.sweep, "sweep_night", lambda loaded, **kw: envs.append(kw["env"]) or 0)
+    result = CliRunner().invoke(cli, ["sweep", str(plan), "--for", "2h", "--night", "2026-12-07"])
+    assert result.exit_code == 0, result.output
+    assert envs[0]["ARCHSEARCH_SWEEP"] == f"archsearch sweep {plan} --for 2h --night 2026-12-07"
+    assert envs[0]["PATH"]  # the rest of the environment too

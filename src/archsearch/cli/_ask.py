@@ -11,6 +11,7 @@ import click
 
 from archsearch.cli._deadline import (
     deadline_option,
+    go_on_words,
     sweep_result_option,
     write_sweep_result,
 )
@@ -218,11 +219,11 @@ def ask(
                 result = run_ablation(space, factor, options, on_look=on_look, **sequential, **design)
             check_stop()
     except Interrupted as err:  # its "Resume with" is the search's command: an ask resumes with its own
-        click.echo(err.summary.split(" Resume with: ")[0] + " Run the same command to go on.")
+        click.echo(err.summary.split(" Resume with: ")[0] + " " + go_on_words(None))
         raise SystemExit(err.exit_code) from None
     except Stopped as err:  # after the last trial, during the analysis
         click.echo(
-            f"Ablation of {factor}: stopped ({err.reason}) after its trials; run the same command for the verdicts."
+            f"Ablation of {factor}: stopped ({err.reason}) after its trials, before its verdicts. {go_on_words(None)}"
         )
         raise SystemExit(err.exit_code) from None
     write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=len(result.plan.pairs))

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Self
 
@@ -24,7 +24,14 @@ import click
 
 DEADLINE_EXIT = 124  # as timeout(1): the command was stopped at its --deadline (archsearch.sweep reads it so)
 
-__all__ = ["DEADLINE_EXIT", "DeadlineGuard", "deadline_option", "sweep_result_option", "write_sweep_result"]
+__all__ = [
+    "DEADLINE_EXIT",
+    "DeadlineGuard",
+    "deadline_option",
+    "go_on_words",
+    "sweep_result_option",
+    "write_sweep_result",
+]
 
 deadline_option = click.option(
     "--deadline",
@@ -114,6 +121,28 @@ def _stop_for_deadline() -> None:
     from archsearch.study import request_stop
 
     request_stop("deadline", exit_code=DEADLINE_EXIT)
+
+
+def go_on_words(command: str | None, env: Mapping[str, str] = os.environ) -> str:
+    """How to go on after a stop: with ``command`` (None: the same command again), or in a sweep's step, the sweep.
+
+    A sweep names itself to its steps in ``$ARCHSEARCH_SWEEP``; rerun, it goes on with the stopped step
+    where it stands, and keeps the night's deadline and record.
+
+    Example:
+        >>> go_on_words("archsearch run s.py", {})
+        'Resume with: archsearch run s.py'
+        >>> go_on_words(None, {})
+        'Run the same command to go on.'
+        >>> go_on_words("archsearch run s.py", {"ARCHSEARCH_SWEEP": "archsearch sweep n.toml"})
+        'Run the sweep again to go on (archsearch sweep n.toml); this step alone: archsearch run s.py'
+    """
+    from archsearch.cli._env import SWEEP_ENV
+
+    sweep = env.get(SWEEP_ENV)
+    if sweep:
+        return f"Run the sweep again to go on ({sweep})" + (f"; this step alone: {command}" if command else ".")
+    return f"Resume with: {command}" if command else "Run the same command to go on."
 
 
 def write_sweep_result(path: str | None, **fields: Any) -> None:

@@ -20,6 +20,7 @@ __all__ = [
     "KERAS_HOME_ENV",
     "LOG_FILE_ENV",
     "STORAGE_ENV",
+    "SWEEP_ENV",
     "TF_LOG_ENV",
     "TRACKING_URI_ENV",
     "folders_from",
@@ -28,6 +29,7 @@ __all__ = [
 
 STORAGE_ENV = "ARCHSEARCH_STORAGE"  # --storage; also how run --workers and a sweep hand the URL to their processes
 TRACKING_URI_ENV = "ARCHSEARCH_TRACKING_URI"  # --tracking-uri
+SWEEP_ENV = "ARCHSEARCH_SWEEP"  # set by a sweep for its steps: the command that runs the plan again
 CACHE_ENV = "ARCHSEARCH_CACHE"
 LOG_FILE_ENV = "ARCHSEARCH_LOG_FILE"
 KERAS_HOME_ENV = "KERAS_HOME"  # Keras's own: Keras downloads there, archsearch reads there

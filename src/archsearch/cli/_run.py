@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archsearch.cli._deadline import deadline_option, sweep_result_option, write_sweep_result
+from archsearch.cli._deadline import deadline_option, go_on_words, sweep_result_option, write_sweep_result
 from archsearch.cli._options import (
     choice_option,
     fuse_max_option,
@@ -210,7 +210,7 @@ def run(
         with guard or contextlib.nullcontext(), each_trial:
             result = run_search(space, options)
     except Interrupted as err:
-        click.echo(err.summary)
+        click.echo(err.summary.split(" Resume with: ")[0] + " " + go_on_words(err.resume))
         raise SystemExit(err.exit_code) from None
     write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=result.target)
     if result.recycle:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from archsearch.cli._env import STORAGE_ENV, TRACKING_URI_ENV
+from archsearch.cli._env import STORAGE_ENV, SWEEP_ENV, TRACKING_URI_ENV
 from archsearch.cli._options import number_option
 
 SWEEPS = Path("mlruns") / "sweeps"  # the nights' folders: mlruns/sweeps/<plan>/<YYYY-MM-DD>/
@@ -152,9 +153,26 @@ def sweep(
         python=[sys.executable, "-m", "archsearch"],
         storage=os.environ.get(STORAGE_ENV),  # the steps' stores, as their command lines read them
         tracking_uri=os.environ.get(TRACKING_URI_ENV),
+        env={**os.environ, SWEEP_ENV: _again(plan, until, for_, stop_on_failure, smoke, night, machine)},
     )
     if code:
         raise SystemExit(code)
+
+
+def _again(
+    plan: str, until: str | None, for_: str | None, stop_on_failure: bool, smoke: bool, night: str | None, machine: int
+) -> str:
+    """This sweep's command, for a stopped step's resume line.
+
+    Example:
+        >>> _again("search/n.toml", "07:00", None, False, False, None, 1)
+        'archsearch sweep search/n.toml --until 07:00 --machine 1'
+    """
+    args = ["archsearch", "sweep", plan]
+    args += [*(["--until", until] if until else []), *(["--for", for_] if for_ else [])]
+    args += [*(["--night", night] if night else []), *(["--machine", str(machine)] if machine else [])]
+    args += [*(["--stop-on-failure"] if stop_on_failure else []), *(["--smoke"] if smoke else [])]
+    return shlex.join(args)
 
 
 def _notify_urls(plan: Any) -> list[str]:

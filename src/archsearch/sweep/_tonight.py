@@ -60,11 +60,13 @@ def sweep_night(
     python: Sequence[str],
     storage: str | None = None,
     tracking_uri: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> int:
     """Run tonight's part of ``plan``; prints progress on stderr and the summary's path last; the exit code.
 
     ``storage`` and ``tracking_uri``: the steps' stores when a step names none (the command line passes
     ``$ARCHSEARCH_STORAGE`` and ``$ARCHSEARCH_TRACKING_URI``, which the steps' own command lines read too).
+    ``env``: the steps' environment (None: this process's).
     """
     from archsearch.stores import resolve_storage, resolve_tracking_uri
 
@@ -115,6 +117,7 @@ def sweep_night(
             after_step=after_step,
             previous=previous,
             say=say,
+            env=env,
         )
         state = run_night(plan, options)
         if reporter.reporter:
