@@ -42,6 +42,7 @@ def options(tmp_path: Path, clock=None, **kw) -> NightOptions:
         say=kw.pop("say", lambda line: None),
         grace=kw.pop("grace", 2.0),
         poll=0.05,
+        seen_every=kw.pop("seen_every", 0.5),
         **kw,
     )
 

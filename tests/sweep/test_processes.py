@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -53,15 +55,20 @@ def test_sigkill_of_the_sweep_takes_the_step_with_it_and_a_rerun_resumes(tmp_pat
     sweep = _start(tmp_path, "sleep", "ok")
     wait_for(tmp_path / "step1.pid.ready", proc=sweep)
     step = pid_in(tmp_path / "step1.pid")
+    time.sleep(2.0)  # the step runs 2 s and more; the sweep writes that it still runs every 0.5 s
     os.kill(sweep.pid, signal.SIGKILL)
     sweep.communicate(timeout=60)
     assert wait_gone(step), "the step outlived the sweep"
     assert (tmp_path / "step1.pid.closed").read_text() == "SIGTERM"  # PR_SET_PDEATHSIG: SIGTERM, it closed
-    assert _state(tmp_path)["steps"][0]["status"] == "running"  # what a SIGKILL leaves on disk
+    left = _state(tmp_path)["steps"][0]
+    assert left["status"] == "running"  # what a SIGKILL leaves on disk
+    # and how long the step was seen running (checked every 0.5 s): a rerun counts it (tests/sweep/test_state.py)
+    assert dt.datetime.fromisoformat(left["seen"]) - dt.datetime.fromisoformat(left["attempt"]) >= dt.timedelta(seconds=1)
     (tmp_path / "step1.pid.ready").unlink()
     again = _start(tmp_path, "ok", "ok")  # the same night again: step 1 was not finished, so it runs again
     out, _ = again.communicate(timeout=60)
     assert again.returncode == 0, out
     state = _state(tmp_path)
     assert state["runs"] == 2 and [s["status"] for s in state["steps"]] == ["done", "done"]
+    assert state["steps"][0]["attempt"] is None and state["steps"][0]["seen"] is None
     assert gone(pid_in(tmp_path / "step1.pid"))

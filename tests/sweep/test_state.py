@@ -99,3 +99,26 @@ def test_the_step_line_says_which_file_base_best_ran_as():
     assert _frozen(step, ran) == "; --base best runs as --base f1.json and --add-base f2.json"
     assert _frozen(step, ["archsearch", "ask", "s.py", "--base", "best"]) == ""  # nothing frozen yet
     assert _frozen(Step(1, "run", "s.py", (), 1.0), ["archsearch", "run", "s.py"]) == ""
+
+
+def test_a_step_whose_sweep_was_killed_counts_the_time_it_was_seen_running(tmp_path):
+    # After a SIGKILL of the sweep, the killed attempt's time was missing from the step's wall time and the summary.
+    plan = plan_of(tmp_path, "fail", "ok")
+    first = run_night(plan, options(tmp_path))
+    first.steps[0].status, first.steps[0].seconds = "running", 5.0  # one attempt before, then killed in another
+    first.steps[0].attempt, first.steps[0].seen = "2026-12-07T02:00:00+00:00", "2026-12-07T02:07:30+00:00"
+    first.save(tmp_path / "night")
+    seen: list[tuple[str, float, str | None]] = []
+
+    def look(state):
+        seen.append((state.steps[0].status, state.steps[0].seconds, state.steps[0].reason))
+
+    (tmp_path / "step1.pid").unlink()
+    again = run_night(plan, options(tmp_path, after_step=look))
+    assert seen[0] == (
+        "stopped",
+        5.0 + 450.0,
+        "the sweep was killed while it ran, 450s into it (counted to its last check, at most 0.5s before); run again",
+    )
+    assert again.steps[0].seconds > 455.0  # and the attempt of this sweep on top
+    assert again.steps[0].attempt is None and again.steps[0].seen is None

@@ -68,6 +68,7 @@ class NightOptions:
     env: dict[str, str] | None = None
     say: Callable[[str], None] = print
     poll: float = 0.2
+    seen_every: float = 10.0  # how often the state records that a running step still runs (a SIGKILL keeps that)
 
 
 class _Stop:
@@ -109,7 +110,7 @@ def new_state(plan: Plan, options: NightOptions) -> NightState:
         state.ended = state.why = None
         for st in state.steps:
             if st.status == RUNNING:  # the sweep before was killed while this step ran
-                st.status, st.reason = STOPPED, "the sweep was killed while it ran; run again"
+                _killed(st, options.seen_every)
         # A step is the command it runs: one edited in the plan since (or a new one in its place) starts afresh.
         before = {st.number: st for st in state.steps}
         state.steps = [
@@ -119,6 +120,20 @@ def new_state(plan: Plan, options: NightOptions) -> NightState:
     state.host, state.pid, state.reporter = socket.gethostname(), os.getpid(), options.reporter
     state.deadline = now_text(options.deadline) if options.deadline else None
     return state
+
+
+def _killed(st: StepState, every: float) -> None:
+    """A step that ran when its sweep was killed: stopped, its time counted up to the sweep's last check."""
+    st.status, st.reason = STOPPED, "the sweep was killed while it ran; run again"
+    if st.attempt and st.seen:
+        ran = (dt.datetime.fromisoformat(st.seen) - dt.datetime.fromisoformat(st.attempt)).total_seconds()
+        st.seconds += max(ran, 0.0)
+        st.ended = st.seen
+        st.reason = (
+            f"the sweep was killed while it ran, {ran:.0f}s into it (counted to its last check, at most "
+            f"{every:g}s before); run again"
+        )
+    st.attempt = st.seen = None
 
 
 def _frozen(step: Step, argv: Sequence[str]) -> str:
@@ -228,6 +243,7 @@ def _run_step(
     # A step stopped earlier tonight and run again: tonight's trials, failures and time count from its first start.
     st.started = st.started or now_text(started)
     st.status, st.ended, st.exit_code = RUNNING, None, None
+    st.attempt = st.seen = now_text(started)
     state.save(options.folder)
     n = len(state.steps)
     argv = options.argv(step, step_deadline)
@@ -239,8 +255,13 @@ def _run_step(
     proc = StepProcess.start(argv, env=options.env)
     stop.step = proc
     stopped_by: str | None = None
+    seen = started
     while True:
         code = proc.wait(timeout=options.poll)
+        if code is None and (options.clock() - seen).total_seconds() >= options.seen_every:
+            seen = options.clock()  # what a SIGKILL of the sweep leaves: the step ran at least until now
+            st.seen = now_text(seen)
+            state.save(options.folder)
         if code is not None:
             if stop.signum is not None:  # the handler already passed the signal on: the step stopped for it
                 stopped_by = f"signal {signal.Signals(stop.signum).name}"
@@ -258,6 +279,7 @@ def _run_step(
     ended = options.clock()
     attempt = (ended - started).total_seconds()
     st.ended, st.seconds, st.exit_code = now_text(ended), st.seconds + attempt, code
+    st.attempt = st.seen = None
     if options.collect is not None:
         try:
             options.collect(st, step, dt.datetime.fromisoformat(st.started))

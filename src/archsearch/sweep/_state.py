@@ -55,6 +55,8 @@ class StepState:
     trial_seconds: list[float] = dataclasses.field(default_factory=list)  # tonight's finished trials
     running: int = 0  # trials of its study still RUNNING after it ended (should be 0)
     answers: dict[str, Any] | None = None  # the study's report: objective, best, questions (for the summary)
+    attempt: str | None = None  # while it runs: when this attempt started
+    seen: str | None = None  # while it runs: when the sweep last saw it running (kept by a SIGKILL)
 
     @property
     def trials_tonight(self) -> int | None:
