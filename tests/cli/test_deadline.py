@@ -135,6 +135,19 @@ def test_ask_asks_the_deadline_before_every_trial_of_every_round(tmp_path, write
     assert "Ablation of units: stopped (deadline) after its trials" in result.stdout
 
 
+def _an_hour_until(finished: int, storage: str):
+    """A DeadlineGuard.left: an hour, until study "tiny" has ``finished`` complete trials; then 1 ms."""
+
+    def left(guard):
+        try:
+            trials = optuna.load_study(study_name="tiny", storage=storage).get_trials()
+        except KeyError:  # no study yet
+            return 3600.0
+        return 3600.0 if sum(t.state.name == "COMPLETE" for t in trials) < finished else 0.001
+
+    return left
+
+
 def test_run_asks_the_deadline_before_every_trial_of_a_new_study(tmp_path, write_space, monkeypatch):
     # A new study has no durations when the run starts, so its timeout was the whole time left: the trial that
     # started 0.6 s before the deadline, after trials of 1.5 s, was killed by it (4 times in 4 sweeps).
@@ -142,14 +155,7 @@ def test_run_asks_the_deadline_before_every_trial_of_a_new_study(tmp_path, write
     space = write_space(TINY_SPACE, "tiny.py")
     storage = f"sqlite:///{tmp_path}/optuna.db"
 
-    def left(guard):  # an hour, until two trials have ended; then less than either took
-        try:
-            trials = optuna.load_study(study_name="tiny", storage=storage).get_trials()
-        except KeyError:  # no study yet
-            return 3600.0
-        return 3600.0 if sum(t.state.name == "COMPLETE" for t in trials) < 2 else 0.001
-
-    monkeypatch.setattr(DeadlineGuard, "left", left)
+    monkeypatch.setattr(DeadlineGuard, "left", _an_hour_until(2, storage))  # then less than a trial took
     deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
     result = CliRunner().invoke(cli, ["run", str(space), "--trials", "5", "--storage", storage, "--deadline", deadline])
     assert result.exit_code == DEADLINE_EXIT, result.output
@@ -166,14 +172,7 @@ def test_a_step_of_a_sweep_stopped_at_its_deadline_says_to_run_the_sweep_again(t
     space = write_space(TINY_SPACE, "tiny.py")
     storage = f"sqlite:///{tmp_path}/optuna.db"
 
-    def left(guard):  # an hour, until a trial has ended; then less than it took
-        try:
-            trials = optuna.load_study(study_name="tiny", storage=storage).get_trials()
-        except KeyError:  # no study yet
-            return 3600.0
-        return 3600.0 if not any(t.state.name == "COMPLETE" for t in trials) else 0.001
-
-    monkeypatch.setattr(DeadlineGuard, "left", left)
+    monkeypatch.setattr(DeadlineGuard, "left", _an_hour_until(1, storage))
     deadline = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
     result = CliRunner().invoke(cli, ["run", str(space), "--trials", "5", "--storage", storage, "--deadline", deadline])
     assert result.exit_code == DEADLINE_EXIT, result.output

@@ -63,7 +63,8 @@ def test_sigkill_of_the_sweep_takes_the_step_with_it_and_a_rerun_resumes(tmp_pat
     left = _state(tmp_path)["steps"][0]
     assert left["status"] == "running"  # what a SIGKILL leaves on disk
     # and how long the step was seen running (checked every 0.5 s): a rerun counts it (tests/sweep/test_state.py)
-    assert dt.datetime.fromisoformat(left["seen"]) - dt.datetime.fromisoformat(left["attempt"]) >= dt.timedelta(seconds=1)
+    seen = dt.datetime.fromisoformat(left["seen"]) - dt.datetime.fromisoformat(left["attempt"])
+    assert seen >= dt.timedelta(seconds=1)
     (tmp_path / "step1.pid.ready").unlink()
     again = _start(tmp_path, "ok", "ok")  # the same night again: step 1 was not finished, so it runs again
     out, _ = again.communicate(timeout=60)
