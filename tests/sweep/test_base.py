@@ -35,7 +35,11 @@ def test_the_first_best_is_frozen_and_a_new_best_is_added_as_a_base_of_the_same_
     frozen = root / "step-2-base.json"
     assert args[args.index("--base") + 1] == str(frozen) and "--add-base" not in args
     assert json.loads(frozen.read_text()) == {"layers": 2}
-    assert base_note(step, root) is None  # one base: nothing to say
+    # One base: which trial, and how much of the search had run (a search stopped partway that night shows)
+    assert base_note(step, root) == (
+        f"step 2: asked on trial 1 of digits_quick (0.95, the best of its 2 finished trials then; frozen 2026-12-06, "
+        f"{frozen}); a better one found later is added as a new base"
+    )
     assert freeze_best_base(step.argv(), step, root, "2026-12-06") == args  # the same night again
 
     _trial(search, 0.97, 3)  # the next night's search finds a better configuration

@@ -70,7 +70,7 @@ def freeze_best_base(args: list[str], step: Step, root: Path, night: str, storag
 
 
 def base_note(step: Step, root: Path, storage: str | None = None) -> str | None:
-    """One line when the step asks on more than one base (or, with ``--match-size``, when its best moved on)."""
+    """One line on the step's base: which trial, of how many finished, and whether the search's best moved on."""
     bases = recorded_bases(root, step)
     if not bases:
         return None
@@ -83,8 +83,14 @@ def base_note(step: Step, root: Path, storage: str | None = None) -> str | None:
             f"study, each with its own seeds (base {each}; {_origin(root, step)})"
         )
     best = _best(step, storage) if not _adds(step) else None
-    if best is None or best["trial"] == bases[0]["trial"]:
-        return None
+    if best is None or best["trial"] == bases[0]["trial"]:  # one base: which, and from how much of the search
+        first = bases[0]
+        of = f", the best of its {first['of']} finished trials then" if "of" in first else ""
+        return (
+            f"step {step.number}: asked on trial {first['trial']} of {first['study']} ({first['value']:.4g}{of}; "
+            f"frozen {first['night']}, {base_file(root, step)}); "
+            + ("a better one found later is added as a new base" if _adds(step) else "--match-size keeps it")
+        )
     return (
         f"step {step.number}: its base is trial {bases[0]['trial']} of {bases[0]['study']} (frozen "
         f"{bases[0]['night']}, {base_file(root, step)}); the search's best is now trial {best['trial']} "
@@ -116,7 +122,8 @@ def _freeze(best: dict[str, Any], root: Path, step: Step, number: int, night: st
     path = base_file(root, step, number)
     root.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(best["params"], indent=1, sort_keys=True) + "\n")
-    return {"study": best["study"], "trial": best["trial"], "value": best["value"], "night": night, "file": str(path)}
+    kept: dict[str, Any] = {k: best[k] for k in ("study", "trial", "value", "of") if k in best}
+    return {**kept, "night": night, "file": str(path)}
 
 
 def _shared_first_base(step: Step, storage: str | None, plan: str, best: dict[str, Any], night: str) -> dict[str, Any]:
@@ -147,4 +154,4 @@ def _best(step: Step, storage: str | None) -> dict[str, Any] | None:
     if not complete:
         return None
     best = study.best_trial
-    return {"study": name, "trial": best.number, "value": best.value, "params": dict(best.params)}
+    return {"study": name, "trial": best.number, "value": best.value, "params": dict(best.params), "of": len(complete)}
