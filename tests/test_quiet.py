@@ -189,3 +189,28 @@ def test_the_mlflow_worker_is_told_how_to_log_in_its_arguments(loggers, monkeypa
     os.close(_worker_tracker._spawn()[1])
     assert started[0][-4:] == ["--cache", str(cache_dir()), "--log-file", str(log_file())]
     assert started[1][-1] == "--verbose"
+
+
+def test_a_librarys_python_warnings_go_to_the_log_file_and_the_space_files_still_show(tmp_path):
+    # Keras' "Do not pass an `input_shape`" advice (a Dense layer built the common way) reached the terminal
+    # three times a run, and Optuna's "Fixed parameter ... out of range" too.
+    code = (
+        "import warnings\n"
+        "from pathlib import Path\n"
+        "from archsearch._quiet import quiet_library_logs\n"
+        f"quiet_library_logs(verbose=False, log_file=Path({str(tmp_path / 'a.log')!r}))\n"
+        "import keras\n"
+        "keras.layers.Dense(4, input_shape=(3,))\n"
+        "warnings.warn_explicit('out of range', UserWarning, '/v/lib/python3.11/site-packages/optuna/trial/_trial.py',"
+        " 642)\n"
+        "warnings.warn_explicit('my own advice', UserWarning, 'spaces/mine.py', 7)\n"
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    shown = [line for line in done.stderr.splitlines() if not is_start_up_line(line)]
+    assert "input_shape" not in done.stderr and "out of range" not in done.stderr
+    assert any("spaces/mine.py:7: UserWarning: my own advice" in line for line in shown)  # the space file's: shown
+    logged = (tmp_path / "a.log").read_text()
+    assert "keras/src/layers/core/dense.py" in logged and "UserWarning: Do not pass an `input_shape`" in logged
+    assert "optuna/trial/_trial.py:642: UserWarning: out of range" in logged

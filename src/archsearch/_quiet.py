@@ -7,7 +7,9 @@ Nothing here reads or sets environment variables: the command line does
 MLflow, alembic, TensorFlow/absl, Optuna and SQLAlchemy to the log file
 (:func:`archsearch.stores.log_file`) and nowhere else, so that "Creating initial
 MLflow database tables", alembic's upgrades or ``tf.function`` retracing
-warnings never reach a terminal or a notebook; ``verbose`` (``--verbose``,
+warnings never reach a terminal or a notebook, nor do installed libraries' Python
+warnings (:func:`is_library_file`: Keras' ``input_shape`` advice; a space file's own
+warnings still show); ``verbose`` (``--verbose``,
 ``RunOptions(verbose=True)``) leaves the libraries' own logging as it is. The CLI
 calls it first thing, ``run_search`` (the Python API) when it starts, and the
 MLflow worker process with what its parent chose (:func:`worker_args`).
@@ -43,6 +45,7 @@ import os
 import re
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -50,6 +53,7 @@ from typing import Any
 
 __all__ = [
     "LIBRARY_LOGGERS",
+    "is_library_file",
     "is_start_up_line",
     "quiet_library_logs",
     "quiet_tensorflow",
@@ -124,6 +128,8 @@ def quiet_library_logs(verbose: bool | None = None, log_file: Path | None = None
         verbose = _verbose
     _routed, _verbose = not verbose, verbose
     if verbose:
+        if isinstance(warnings.showwarning, _LibraryWarnings):
+            warnings.showwarning = warnings.showwarning.show
         for name, _ in LIBRARY_LOGGERS:
             logger = logging.getLogger(name)
             if any(isinstance(h, _OURS) for h in logger.handlers):
@@ -132,15 +138,48 @@ def quiet_library_logs(verbose: bool | None = None, log_file: Path | None = None
         return
     _tame_tensorflow_logger()
     handler = _handler(log_file)
-    for name, level in LIBRARY_LOGGERS:
+    for name, level in [*LIBRARY_LOGGERS, (_WARNINGS_LOGGER, None)]:
         logger = logging.getLogger(name)
         logger.handlers = [handler]
         logger.propagate = False
         if level is not None:
             logger.setLevel(level)
+    if not isinstance(warnings.showwarning, _LibraryWarnings):
+        warnings.showwarning = _LibraryWarnings(warnings.showwarning)
     _own_terminal_handlers_off()
     if "mlflow" not in sys.modules:  # MLflow gives its loggers terminal handlers when it is imported
         _install_once(_QuietImport("mlflow", filter_stderr=False))
+
+
+_WARNINGS_LOGGER = "archsearch.library_warnings"
+_INSTALLED = re.compile(r"[/\\](?:site|dist)-packages[/\\](?!archsearch[/\\])")
+
+
+def is_library_file(filename: str) -> bool:
+    """True for a file of an installed library (not archsearch's, not a space file): its warnings go to the log file.
+
+    >>> is_library_file("/venv/lib/python3.11/site-packages/keras/src/layers/core/dense.py")
+    True
+    >>> is_library_file("/venv/lib/python3.11/site-packages/archsearch/study/_run.py")
+    False
+    >>> is_library_file("spaces/my_space.py")
+    False
+    """
+    return bool(_INSTALLED.search(filename))
+
+
+class _LibraryWarnings:
+    """``warnings.showwarning`` that sends a library's Python warnings (Keras' ``input_shape`` advice, Optuna's
+    out-of-range fixed parameter) to the log file; archsearch's own warnings and the space file's still show."""
+
+    def __init__(self, show: Any) -> None:
+        self.show = show
+
+    def __call__(self, message: Any, category: Any, filename: str, lineno: int, *args: Any, **kwargs: Any) -> None:
+        if not is_library_file(filename):
+            self.show(message, category, filename, lineno, *args, **kwargs)
+            return
+        logging.getLogger(_WARNINGS_LOGGER).warning("%s:%s: %s: %s", filename, lineno, category.__name__, message)
 
 
 def worker_args(log_file: Path) -> list[str]:
