@@ -53,7 +53,7 @@ def test_run_with_an_unknown_dataset_lists_the_names(write_space, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["run", str(write_space(TINY_SPACE)), "--dataset", "notmnsit"])
     assert exit_.value.code == 2
-    assert "unknown dataset 'notmnsit'. Known: cifar10" in capsys.readouterr().err
+    assert "unknown dataset 'notmnsit'. Did you mean 'notmnist'? Known: cifar10" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -59,8 +59,18 @@ def test_labels_that_do_not_match_the_images_in_length(tmp_path):
 
 def test_not_an_npz_and_flat_vectors(tmp_path):
     (tmp_path / "text.npz").write_text("hello")
-    with pytest.raises(DatasetError, match=r"text.npz: not a readable .npz file"):
+    with pytest.raises(
+        DatasetError, match=r"text.npz: not a .npz file \(a zip archive of arrays, as np.savez writes\)"
+    ):
         load_raw(f"npz:{tmp_path / 'text.npz'}")
+    # A CSV got numpy's "contains pickled (object) data ... keywo", cut mid-word
+    (tmp_path / "dig.csv").write_text("0,1,2\n3,4,5\n")
+    with pytest.raises(DatasetError, match=r"dig.csv: not a .npz file \(a zip archive of arrays") as err:
+        load_raw(f"npz:{tmp_path / 'dig.csv'}")
+    assert "pickled" not in str(err.value)
+    (tmp_path / "broken.npz").write_bytes(b"PK\x03\x04 a zip that ends early")
+    with pytest.raises(DatasetError, match=r"broken.npz: not a"):
+        load_raw(f"npz:{tmp_path / 'broken.npz'}")
     np.savez(tmp_path / "flat.npz", x=np.zeros((3, 784)), y=np.zeros(3))
     with pytest.raises(DatasetError, match=r"flat.npz: x has shape \(3, 784\); images must be \(N, H, W\)"):
         load_raw(f"npz:{tmp_path / 'flat.npz'}")

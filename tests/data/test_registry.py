@@ -26,7 +26,10 @@ def test_every_registered_name_has_shape_classes_and_an_offline_check(keras_data
 
 
 def test_unknown_name_lists_the_names():
-    with pytest.raises(DatasetError, match=r"unknown dataset 'minst'. Known: cifar10, .*digits.*folder:PATH, npz:PATH"):
+    with pytest.raises(
+        DatasetError,
+        match=r"unknown dataset 'minst'. Did you mean 'mnist'\? Known: cifar10, .*digits.*folder:PATH, npz:PATH",
+    ):
         check_dataset_name("minst")
     with pytest.raises(DatasetError, match=r"dataset 'folder:' names no path; write folder:PATH"):
         check_dataset_name("folder:")

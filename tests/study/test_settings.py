@@ -47,9 +47,15 @@ def test_each_engine_has_its_own_study_and_bad_input_fails_before_anything_is_wr
     options = RunOptions(engine="keras-tuner:random", storage=f"sqlite:///{tmp_path}/o.db")
     config = RunConfig.resolve(space, options)
     assert (config.study_name, config.recycle_every) == (f"{space.name}-keras-tuner-random", 0)
-    with pytest.raises(DatasetError, match="unknown dataset 'nope'"):
+    with pytest.raises(DatasetError, match="^unknown dataset 'nope'"):
         RunConfig.resolve(space, dataclasses.replace(options, dataset="nope"))
     assert not (tmp_path / "o.db").exists()
+    # The space file's DATASET: the error names the file (it did not), and the dataset it probably meant.
+    misspelt = dataclasses.replace(space, dataset="digit")
+    with pytest.raises(
+        DatasetError, match=rf"^{space.path}: DATASET: unknown dataset 'digit'. Did you mean 'digits'\?"
+    ):
+        RunConfig.resolve(misspelt, options)
 
 
 class _Tracker:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,8 @@ def load_npz(path: str) -> RawData:
     """
     check_npz(path)
     file = Path(path).expanduser()
+    if not zipfile.is_zipfile(file):  # np.load reads a text or pickle file as something else, and says so oddly
+        raise DatasetError(f"{path}: not a .npz file (a zip archive of arrays, as np.savez writes); {_FIX}.")
     try:
         with np.load(file, allow_pickle=False) as f:
             names = set(f.files)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import inspect
 from collections.abc import Callable
@@ -99,7 +100,11 @@ def check_dataset_name(spec: str) -> None:
         if prefix in _PREFIX_CHECKS:
             _PREFIX_CHECKS[prefix](arg)  # cheap layout checks, so a bad path fails before a run starts
         return
-    raise DatasetError(f"unknown dataset {spec!r}. Known: {', '.join(dataset_names())} (see `archsearch datasets`).")
+    close = difflib.get_close_matches(spec, sorted(_REGISTRY), n=1)
+    mean = f" Did you mean {close[0]!r}?" if close else ""
+    raise DatasetError(
+        f"unknown dataset {spec!r}.{mean} Known: {', '.join(dataset_names())} (see `archsearch datasets`)."
+    )
 
 
 def load_raw(spec: str, *, image_size: tuple[int, int] | None = None) -> RawData:

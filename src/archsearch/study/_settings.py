@@ -82,10 +82,16 @@ class RunConfig:
     ) -> RunConfig:
         """The config of ``options`` on ``space``; raises ``UsageError`` for bad input, before anything is written."""
         from archsearch.data import check_dataset_name
+        from archsearch.errors import DatasetError
 
         options.validate()
         dataset = options.dataset or space.dataset
-        check_dataset_name(dataset)
+        try:
+            check_dataset_name(dataset)
+        except DatasetError as err:  # the space file's: say so (the command line's --dataset is in the error)
+            if options.dataset:
+                raise
+            raise DatasetError(f"{space.path}: DATASET: {err}") from None
         storage, tracking_uri = check_stores(options.storage, options.tracking_uri)
         # Each engine gets its own study by default (same storage), so that `report` can set them side by side.
         default_name = space.name if options.engine == "optuna" else f"{space.name}-{options.engine.replace(':', '-')}"
