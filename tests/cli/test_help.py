@@ -64,7 +64,13 @@ def test_an_error_archsearch_did_not_expect_is_one_line_and_its_traceback_goes_t
     assert result.exit_code == 1
     assert result.stderr == (
         "error: unexpected ValueError: registry entry vanished (its traceback is in "
-        f"{log}, or rerun with --debug; please report it if it is not your setup).\n"
+        f"{log}, or rerun as `archsearch --debug COMMAND ...`; please report it if it is not your setup).\n"
+    )
+    # Put after the command, as that advice read, --debug was "No such option": now it says where it goes
+    after = CliRunner().invoke(cli, ["datasets", "--debug"])
+    assert (after.exit_code, after.stderr) == (
+        2,
+        "error: --debug goes before the command: archsearch --debug datasets ...\n",
     )
     assert "Traceback (most recent call last)" in log.read_text() and "in broken" in log.read_text()
     assert isinstance(debug.exception, ValueError)  # --debug: the exception itself, as before

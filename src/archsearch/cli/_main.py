@@ -63,13 +63,14 @@ def _unexpected(err: BaseException) -> str:
     from archsearch.stores import log_file
 
     first = (str(err).strip().splitlines() or [""])[0][:300]
-    where = "rerun with --debug to see it"
+    again = "rerun as `archsearch --debug COMMAND ...`"  # --debug is the group's option: before the command
+    where = f"{again} to see it"
     try:
         path = log_file()
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8") as log:
             log.write("".join(traceback.format_exception(err)))
-        where = f"its traceback is in {path}, or rerun with --debug"
+        where = f"its traceback is in {path}, or {again}"
     except OSError:
         pass
     return f"unexpected {type(err).__name__}: {first} ({where}; please report it if it is not your setup)."
@@ -84,6 +85,9 @@ def _usage_line(err: click.UsageError) -> str:
         "Invalid value for '--fuse-max': 0 is not in the range x>=1 (see `archsearch run --help`)."
     """
     message = err.format_message().rstrip(".")
+    if isinstance(err, click.NoSuchOption) and err.option_name in ("--debug", "--verbose"):  # the group's options
+        flag = err.option_name
+        return f"{flag} goes before the command: archsearch {flag} {err.ctx.info_name if err.ctx else 'COMMAND'} ..."
     return f"{message} (see `{err.ctx.command_path} --help`)." if err.ctx is not None else f"{message}."
 
 
