@@ -5,6 +5,7 @@ Signals: tests/cli/test_signals.py.
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -125,3 +126,30 @@ def test_recycling_continues_in_a_fresh_process_under_the_same_parent_run(tmp_pa
     assert [p.info.status for p in parents] == ["FINISHED"]
     assert [c.info.status for c in children] == ["FINISHED"] * 3
     assert {c.data.tags["mlflow.parentRunId"] for c in children} == {parents[0].info.run_id}
+
+
+def test_a_signal_as_the_process_recycles_stops_the_run_cleanly_in_the_new_process(tmp_path, write_space):
+    # A SIGTERM at the --recycle-after boundary was recorded by the old process and forgotten (the run went on to
+    # the end, exit 0), or it killed the new one while it started (no message, the parent run left RUNNING).
+    space = write_space(TINY_SPACE, "tiny.py")
+    proc = subprocess.Popen(
+        _command(space, "--trials", "4", "--recycle-after", "1"),
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the old process is about to exec, or the new one is starting: its imports
+        if line.startswith("recycling the process after 1 trial"):
+            break
+    os.killpg(proc.pid, signal.SIGTERM)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 143, (out, err)
+    assert "Study 'tiny': stopped (terminated by signal 15): between two trials (none was running); 1/4" in out
+    assert "Resume with: " in out and "Traceback" not in err
+    parents, children = _mlflow_runs(tmp_path, "tiny")
+    assert [p.info.status for p in parents] == ["KILLED"]  # the one parent run, closed by the new process
+    assert [c.info.status for c in children] == ["FINISHED"]
+    assert [t.state.name for t in _study(tmp_path, "tiny").get_trials()] == ["COMPLETE"]

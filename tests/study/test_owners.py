@@ -297,3 +297,41 @@ def test_a_stop_raised_inside_a_weakref_callback_is_raised_again_outside_it(capf
             time.sleep(0.01)
     clear_stop()
     assert "Exception ignored" not in capfd.readouterr().err
+
+
+_NEW_PROCESS = """
+import os, signal, sys, time
+if sys.argv[1] == "sent while it starts":
+    os.kill(os.getpid(), signal.SIGTERM)  # held: it waits (unheld, it killed the process as its imports ran)
+time.sleep(0.2)
+from archsearch.study import Stopped, stop_on_signals
+from archsearch.study._signals import release_held_signals
+with stop_on_signals():
+    try:
+        release_held_signals()
+    except Stopped as err:
+        print("stopped", err.exit_code, err.reason)
+"""
+
+
+@pytest.mark.parametrize(
+    ("when", "stopped"),
+    [
+        ("recorded before the exec", "stopped 130 terminated by signal 2"),
+        ("sent while it starts", "stopped 143 terminated by signal 15"),
+    ],
+)
+def test_signals_held_across_exec_reach_the_new_process_once_it_can_stop_cleanly(when, stopped):
+    # What a recycling run does before os.execv: the stop it recorded is sent again, and every signal waits for
+    # the new process instead of killing it while it starts.
+    code = (
+        "import os, signal, sys\n"
+        "from archsearch.study import hold_signals_across_exec, stop_on_signals\n"
+        "with stop_on_signals():\n"
+        f"    if {when!r} == 'recorded before the exec':\n"
+        "        os.kill(os.getpid(), signal.SIGINT)  # recorded by this process, not raised (not interruptible)\n"
+        "    hold_signals_across_exec()\n"
+        f"    os.execv(sys.executable, [sys.executable, '-c', {_NEW_PROCESS!r}, {when!r}])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, stopped + "\n"), done.stderr

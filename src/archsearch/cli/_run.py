@@ -165,7 +165,14 @@ def run(
       archsearch run spaces/digits_quick.py --trials 40 --workers 2
       archsearch run spaces/digits_quick.py --engine keras-tuner:hyperband
     """
-    from archsearch.study import Interrupted, RunOptions, before_each_trial, run_search
+    from archsearch.study import (
+        Interrupted,
+        RunOptions,
+        before_each_trial,
+        current_stop,
+        run_search,
+        stop_on_signals,
+    )
 
     started = time.monotonic()
     options = RunOptions(
@@ -207,14 +214,22 @@ def run(
     # Before every trial too: a new study has no durations when it starts, and its first trials are observations.
     each_trial = before_each_trial(guard.before_trial) if guard is not None else contextlib.nullcontext()
     try:
-        with guard or contextlib.nullcontext(), each_trial:
+        # The outer block keeps a signal that arrives as the search returns to recycle: the new process gets it.
+        with stop_on_signals(), guard or contextlib.nullcontext(), each_trial:
             result = run_search(space, options)
+            write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=result.target)
+            if result.recycle:
+                _continue_in_fresh_process(space, options, result.parent_run_id, time.monotonic() - started)
+            late = current_stop()  # a signal after the last trial: the trials are done, the verdicts are not said
     except Interrupted as err:
         click.echo(err.summary.split(" Resume with: ")[0] + " " + go_on_words(err.resume))
         raise SystemExit(err.exit_code) from None
-    write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=result.target)
-    if result.recycle:
-        _continue_in_fresh_process(space, options, result.parent_run_id, time.monotonic() - started)
+    if late is not None:
+        click.echo(
+            f"{result.summary()}\nStopped ({late.reason}) after the last trial, before the verdicts. "
+            + go_on_words(None)
+        )
+        raise SystemExit(late.exit_code)
     click.echo(result.summary())
     _print_verdicts(result, space)
 
@@ -246,13 +261,14 @@ def _run_workers(space: str, options: Any, workers: int) -> None:
 
 def _continue_in_fresh_process(space: str, options: Any, parent_run_id: str | None, elapsed: float) -> None:
     """Replace this process (same pid, so signals and the shell's job control still apply) with a fresh one."""
-    from archsearch.study import resume_args
+    from archsearch.study import hold_signals_across_exec, resume_args
 
     timeout = None if options.timeout is None else max(options.timeout - elapsed, 0.0)
     takeover = dataclasses.replace(options, parent_run_id=parent_run_id, timeout=timeout)
     args = resume_args(space, takeover, takeover=True)[2:]  # drop "archsearch run"
     sys.stdout.flush()
     sys.stderr.flush()
+    hold_signals_across_exec()  # a signal from now on waits for the new process, which stops cleanly
     os.execv(sys.executable, [sys.executable, "-m", "archsearch", "run", *args])
 
 

@@ -17,7 +17,16 @@ from archsearch.study._probe import (
 from archsearch.study._progress import format_params
 from archsearch.study._run import Interrupted, SearchResult, resume_args, run_search
 from archsearch.study._settings import RunConfig
-from archsearch.study._signals import Stop, Stopped, check_stop, clear_stop, current_stop, request_stop, stop_on_signals
+from archsearch.study._signals import (
+    Stop,
+    Stopped,
+    check_stop,
+    clear_stop,
+    current_stop,
+    hold_signals_across_exec,
+    request_stop,
+    stop_on_signals,
+)
 from archsearch.study._target import before_each_trial
 from archsearch.study._trials import CORRECTNESS_COLUMNS, METRIC_COLUMNS, load_trials, open_study, trials_table
 from archsearch.study._workers import WorkersOutcome, run_workers
@@ -41,6 +50,7 @@ __all__ = [
     "check_stop",
     "clear_stop",
     "current_stop",
+    "hold_signals_across_exec",
     "declared",
     "declared_params",
     "declared_when",

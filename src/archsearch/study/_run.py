@@ -31,7 +31,15 @@ from archsearch.study._progress import Progress
 from archsearch.study._result import SearchResult, _counts, _result
 from archsearch.study._settings import RunConfig
 from archsearch.study._setup import open_run_study, prepare_study, refuse_other_training
-from archsearch.study._signals import Stop, Stopped, check_stop, interruptible, stop_on_signals
+from archsearch.study._signals import (
+    Stop,
+    Stopped,
+    check_stop,
+    current_stop,
+    interruptible,
+    release_held_signals,
+    stop_on_signals,
+)
 from archsearch.study._stopping import CLOSE_TIMEOUT_S, Interrupted, close_stopped, raise_stop, stopped_summary
 from archsearch.study._target import TargetGate
 from archsearch.study._trials import parent_metrics
@@ -76,18 +84,18 @@ def run_search(
     quiet_tensorflow()  # before TensorFlow loads (the CLI did it already; this is for the Python API)
     quiet_library_logs(options.verbose, log_file())  # a notebook too: MLflow's, TensorFlow's lines to the log file
     config = RunConfig.resolve(space if isinstance(space, Space) else load_space(space), options, enqueue)
-    with stop_on_signals(), storage_errors(config.storage, "--storage"):  # a store that fails: one line, exit 2
-        refuse_other_training(config)  # before the banner and the data: one line
-        try:
+    try:  # a stop before the block (a caller's block recorded it) is raised as it starts: the same words
+        with stop_on_signals(), storage_errors(config.storage, "--storage"):  # a store that fails: one line, exit 2
+            refuse_other_training(config)  # before the banner and the data: one line
             return _search(config)
-        except Stopped as err:  # before the first trial: nothing of this run to close
-            raise Interrupted(
-                err.exit_code,
-                config.resume,
-                err.reason,
-                f"Study '{config.study_name}': stopped ({err.reason}) before any trial ran here. "
-                f"Resume with: {config.resume}",
-            ) from None
+    except Stopped as err:  # before the first trial: nothing of this run to close
+        raise Interrupted(
+            err.exit_code,
+            config.resume,
+            err.reason,
+            f"Study '{config.study_name}': stopped ({err.reason}) before any trial ran here. "
+            f"Resume with: {config.resume}",
+        ) from None
 
 
 def _search(config: RunConfig) -> SearchResult:
@@ -225,6 +233,7 @@ def _optimize(
     status: str | None = "FINISHED"
     stopped: Stop | None = None
     try:
+        release_held_signals()  # a signal sent while this process replaced a recycled one stops here
         if gate.stop_before_next(study):
             pass
         elif config.engine == "optuna":
@@ -248,6 +257,8 @@ def _optimize(
             status = "FAILED"
         elif recycler.tripped and status == "FINISHED" and _counts(study)[0] < config.target:
             status = None  # the next process continues this parent run
+            if current_stop() is not None:  # a signal after the last trial's end: stop, do not recycle
+                status, stopped = "KILLED", current_stop()
         if stopped is not None:
             close_stopped(study, owners.tag, tracker, stopped, config.on_stop)
         _last_check(owners, study, on_stale)

@@ -58,6 +58,7 @@ __all__ = [
     "check_stop",
     "clear_stop",
     "current_stop",
+    "hold_signals_across_exec",
     "interruptible",
     "request_stop",
     "stop_on_signals",
@@ -230,6 +231,31 @@ def _wake_again() -> None:
     if _state.depth and _state.interruptible and _state.stop is not None:
         _state.wakeup = True
         _thread.interrupt_main(signal.SIGINT)
+
+
+def hold_signals_across_exec() -> None:
+    """Before ``os.exec*`` into a process that goes on with this search (``--recycle-after``): block the signals,
+    so that one sent while the new process starts (its imports, before its handlers) waits for it instead of
+    killing it silently with the parent run left RUNNING; a stop this process recorded is sent again, to wait
+    the same way. The new process lets them in with :func:`release_held_signals` once it can close what it took
+    over (the mask and pending signals survive ``execve``; the threads it starts inherit the mask, so a signal
+    sent to the process waits for the main thread)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    stop = _state.stop
+    if stop is not None and stop.signum is not None:
+        # To this thread, which blocks it, so that it stays pending (sent to the process, another thread
+        # would take it); the pending signals of the thread that calls execve are the new process's.
+        signal.pthread_kill(threading.get_ident(), stop.signum)
+
+
+def release_held_signals() -> None:
+    """Let in the signals :func:`hold_signals_across_exec` held (a no-op otherwise); a held one stops here.
+
+    Called where the search can close a stop cleanly (its trials' loop, the parent run taken over).
+    """
+    if set(SIGNALS) & signal.pthread_sigmask(signal.SIG_BLOCK, []):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)  # a pending one runs _handle now: a Stop, no raise
+    check_stop()
 
 
 def _exit_now(signum: int) -> None:
