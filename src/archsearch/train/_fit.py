@@ -130,12 +130,16 @@ def check_input(space: Space, model: keras.Model, input_shape: tuple[int, ...]) 
         return  # several inputs: the builder maps the data itself
     expected = tuple(input_shape)
     declared = shape[1:]
-    if len(declared) == len(expected) and all(d is None or d == e for d, e in zip(declared, expected, strict=True)):
-        return
+    if _fits(declared, expected) or _fits(declared, expected[:-1] if expected[-1:] == (1,) else expected + (1,)):
+        return  # Keras adds or drops a last axis of 1 itself: (28, 28) takes (28, 28, 1) images
     raise SpaceError(
         f"{space.path}: the model's input shape is {_shape(declared)} but the data's is {_shape(expected)}; "
         "build the model on the input_shape argument: keras.Input(shape=input_shape)."
     )
+
+
+def _fits(declared: tuple[Any, ...], data: tuple[int, ...]) -> bool:
+    return len(declared) == len(data) and all(d is None or d == e for d, e in zip(declared, data, strict=True))
 
 
 def _shape(dims: tuple[Any, ...]) -> str:
