@@ -119,7 +119,8 @@ def test_failing_trials_are_recorded_and_the_run_stops_after_max_failures(tmp_pa
     path = write_space(
         TINY_SPACE.replace(
             "    model = keras.Sequential",
-            "    if hp.Choice('units', [8, 16]):\n"
+            # Raises for every sampled value, not the default (0): that one would stop the run before any trial.
+            "    if hp.Int('boom', 0, 1000) > 0:\n"
             "        raise ValueError('no such layer')\n    model = keras.Sequential",
         )
     )
@@ -143,6 +144,34 @@ BAD_BUILDERS = {
         "def build(hp, input_shape):\n    import keras\n"
         "    return keras.Sequential([keras.Input(input_shape), keras.layers.Dense(3)])\n",
         r"the model outputs 3 units but the dataset has 10 classes",
+    ),
+    # Each of these failed every trial (5 FAIL trials, exit 1, "raise --max-failures"), or trained on with a
+    # false verdict (the questions).
+    "raises_with_the_defaults": (
+        "def build(hp):\n    hp.Int('units', 8, 16)\n    raise ValueError('oops in my builder')\n",
+        r"raises_with_the_defaults\.py:5: build\(\) with the default values raised ValueError: oops in my builder$",
+    ),
+    "wrong_input_shape": (
+        "def build(hp, num_classes):\n    import keras\n"
+        "    return keras.Sequential([keras.Input((784,)), keras.layers.Dense(num_classes)])\n",
+        r"the model's input shape is \(784,\) but the data's is \(64,\); .*keras\.Input\(shape=input_shape\)",
+    ),
+    "objective_typo": (
+        "OBJECTIVE = 'val_acc'\n"
+        "def build(hp, input_shape, num_classes):\n    import keras\n"
+        "    model = keras.Sequential([keras.Input(input_shape), keras.layers.Dense(num_classes)])\n"
+        "    model.compile(loss='sparse_categorical_crossentropy', metrics=['accuracy'])\n    return model\n",
+        r"OBJECTIVE 'val_acc' is not among the metrics Keras will report \(accuracy, loss, val_accuracy, val_loss\); "
+        r"did you mean 'val_accuracy'\?",
+    ),
+    "question_typo": (
+        TINY_SPACE.replace('Question("units"', 'Question("unit"'),
+        r"question_typo\.py: Question\('unit'\) names no hyperparameter of build\(\) \(declared: units\); "
+        r"did you mean 'units'\?$",
+    ),
+    "baseline_outside": (
+        TINY_SPACE.replace("baseline=8", "baseline=32"),
+        r"Question\('units'\) has baseline=32, not a value of units \(one of 8, 16, default 8\); set baseline",
     ),
 }
 
@@ -186,8 +215,27 @@ def test_bad_builders_fail_before_anything_is_written(tmp_path, write_space, cas
     path = write_space('DATASET = "digits"\nINPUT = "flat"\n' + body, f"{case}.py")
     result = CliRunner().invoke(cli, ["run", str(path), "--trials", "1"])
     assert result.exit_code == 2, result.output
-    assert pytest.importorskip("re").search(match, result.stderr), result.stderr
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("error: ")]
+    assert pytest.importorskip("re").search(match, line), result.stderr
     assert not (tmp_path / "mlruns").exists()
+
+
+@pytest.mark.slow
+def test_a_space_error_in_a_trial_stops_the_run_at_once_exit_2(tmp_path, write_space):
+    # The default build is fine, but every sampled value gives the wrong number of outputs: no trial can succeed.
+    # It failed 5 trials and advised "raise --max-failures" (exit 1); now it stops after the first, exit 2.
+    path = write_space(
+        'DATASET = "digits"\nINPUT = "flat"\n'
+        "def build(hp, input_shape):\n    import keras\n"
+        "    out = hp.Int('out', 10, 1000)\n"
+        "    return keras.Sequential([keras.Input(input_shape), keras.layers.Dense(out)])\n",
+        "outputs.py",
+    )
+    result = CliRunner().invoke(cli, ["run", str(path), "--trials", "5"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1].startswith(f"error: {path}: the model outputs ")
+    assert "no other trial could succeed" in result.stderr and "--max-failures" not in result.stderr
+    assert [t.state.name for t in _study(tmp_path, "outputs").get_trials()] == ["FAIL"]
 
 
 def test_debug_shows_the_traceback(tiny_space):

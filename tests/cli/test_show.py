@@ -15,7 +15,7 @@ INPUT = "flat"
 EPOCHS = 3
 BATCH_SIZE = 16
 TRIALS = 4
-QUESTIONS = [Question("layers", "Does depth help?", baseline=1), Question("nope", "Unknown?")]
+QUESTIONS = [Question("layers", "Does depth help?", baseline=1)]
 
 
 def build(hp, input_shape, num_classes):
@@ -35,11 +35,53 @@ def test_show_prints_settings_params_questions_and_exact_counts(write_space):
     assert "3 epochs, batch 16" in out and "4 trials" in out
     assert "units_1  one of 8, 16, default 8; only if layers in (2)" in out
     assert "layers: Does depth help? (baseline 1)" in out
-    assert "nope: Unknown?  [warning: no such hyperparameter]" in out
     # every value at its min: 64*8+8 + 8*10+10; at its max: 64*16+16 + 16*16+16 + 16*10+10
     assert "  min                610 parameters" in out
     assert "  max              1,482 parameters" in out
     assert "Total params: 1,482" in out  # the Keras summary
+
+
+def test_a_wrong_question_is_an_error_after_the_listing(write_space):
+    # A question about no declared hyperparameter (or with a baseline outside its values) is what `run` refuses:
+    # show lists what it can, marks the question, and ends with the same error line, exit 2 (it exited 0).
+    bad = SPACE.replace(
+        'QUESTIONS = [Question("layers", "Does depth help?", baseline=1)]',
+        'QUESTIONS = [Question("layer", "Does depth help?"), Question("layers", "Deeper?", baseline=7)]',
+    )
+    path = write_space(bad, "typo.py")
+    result = CliRunner().invoke(cli, ["show", "--no-summary", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "layer: Does depth help?  [error: see below]" in result.stdout
+    assert "  max              1,482 parameters" in result.stdout  # the rest is still shown
+    assert result.stderr.splitlines() == [
+        f"error: {path}: "
+        "Question('layer') names no hyperparameter of build() (declared: layers, units_0, units_1); "
+        "did you mean 'layers'?",
+        f"error: {path}: "
+        "Question('layers') has baseline=7, not a value of layers (int in [1, 2] step 1, default 1); "
+        "set baseline to one of them.",
+    ]
+
+
+def test_a_builder_that_returns_no_model_is_one_line_exit_2(write_space):
+    # It printed "could not build: AttributeError: 'NoneType' object has no attribute 'count_params'", exit 0.
+    path = write_space('DATASET = "digits"\nINPUT = "flat"\n\ndef build(hp):\n    hp.Int("units", 8, 16)\n', "none.py")
+    result = CliRunner().invoke(cli, ["show", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"error: {path}: build() must return a keras.Model, but returned NoneType. End build() with `return model`.\n"
+    )
+
+
+def test_a_builder_that_raises_with_the_default_values_exits_2(write_space):
+    # Every build failed and show exited 0; `run` and `ask` stop on this build with this line.
+    body = 'DATASET = "digits"\nINPUT = "flat"\n\ndef build(hp):\n    hp.Int("units", 8, 16)\n'
+    body += '    raise ValueError("oops")\n'
+    path = write_space(body, "raises.py")
+    result = CliRunner().invoke(cli, ["show", "--no-summary", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "default   could not build: ValueError: oops" in result.stdout
+    assert result.stderr == f"error: {path}:6: build() with the default values raised ValueError: oops\n"
 
 
 def test_show_bad_space_exits_2_with_one_line(write_space):

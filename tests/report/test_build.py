@@ -143,3 +143,17 @@ def test_one_decision_word_in_markdown_html_json_and_tags(url):
     assert html_mod.escape(e["summary"], quote=False).split("`")[0] in render_html(data, {})
     assert verdict_text(e, data["objective"], short=True) in verdict_tags(data)["archsearch.verdict.act"]
     assert verdict_tags(data)["archsearch.verdict.act"].split(": ", 1)[1].startswith(e["verdict"])
+
+
+def test_verdict_lines_say_when_the_baseline_was_never_tried(url, tmp_path):
+    # The comparison switched to another level without a word ("units: 64 vs 16" for baseline=32); and a
+    # question no trial has a value for read "only one level tried".
+    from archsearch.space import Question, Space
+
+    questions = [Question("act", "Which activation?", baseline="gelu"), Question("nope", "Unknown?")]
+    space = Space(path=tmp_path / "synthetic.py", name="synthetic", build=lambda hp: None, questions=questions)
+    lines = verdict_lines("synthetic", url, space)
+    act = [ln for ln in lines if ln.startswith("  act: ")]
+    reference = act[0].split(" vs ")[1].split(":")[0]
+    assert act[-1] == f"  act: the baseline 'gelu' has no trial; the effects are against {reference} instead."
+    assert "  nope: no trial has a value for 'nope'." in lines and "only one level tried" not in "".join(lines)

@@ -80,3 +80,19 @@ def test_a_file_that_is_not_python_says_so(tmp_path):
     path.write_text("x = 1\n")
     with pytest.raises(SpaceError, match=r"notes\.txt: a space file is a Python module; give the path of a \.py"):
         load_space(path)
+
+
+def test_names_close_to_a_setting_are_warned_about_once(write_space, caplog):
+    # DATASETS, EPOCH and QUESTION were ignored without a word: the run trained on other data, other epochs,
+    # and answered no question. A warning each (the file still loads); other upper-case names are the file's own.
+    body = "DATASETS = 'mnist'\nEPOCH = 2\nQUESTION = []\nMATCH_SIZE = 'filters'\nWIDTHS = [8]\ndef build(hp): pass\n"
+    path = write_space(body, "typos.py")
+    with caplog.at_level("WARNING", logger="archsearch.space"):
+        space = load_space(path)
+        load_space(path)
+    assert (space.dataset, space.epochs) == ("digits", 10)
+    assert caplog.messages == [
+        f"{path}: DATASETS is not a setting archsearch reads and is ignored; did you mean DATASET?",
+        f"{path}: EPOCH is not a setting archsearch reads and is ignored; did you mean EPOCHS?",
+        f"{path}: QUESTION is not a setting archsearch reads and is ignored; did you mean QUESTIONS?",
+    ]

@@ -31,3 +31,17 @@ def test_same_space_ignores_conditions():
     a = Param.make_choice("c", [1, 2], None, None)
     b = Param(**{**a.__dict__, "conditions": (Condition("m", ("x",)),)})
     assert a.same_space(b) and not a.same_space(Param.make_choice("c", [1, 3], None, None))
+
+
+def test_contains_is_what_the_declaration_can_take():
+    # One check for a question's baseline and a reference's values (a str "64" is no value of a choice of ints).
+    units = Param.make_choice("units", [16, 64, 256])
+    assert [units.contains(v) for v in (64, 64.0, 32, "64", True)] == [True, True, False, False, False]
+    layers = Param.make_int("layers", 1, 3)
+    assert [layers.contains(v) for v in (1, 3, 2.0, 0, 7, "2", None)] == [True, True, True, False, False, False, False]
+    lr = Param.make_float("lr", 1e-3, 1e-2, None, "log", None)
+    assert [lr.contains(v) for v in (1e-3, 5e-3, 1e-2, 0.5, 1e-4)] == [True, True, True, False, False]
+    step = Param.make_float("d", 0.0, 0.5, 0.1, "linear", None)
+    assert (step.contains(0.2), step.contains(0.25)) == (True, False)
+    assert Param.make_boolean("bn").contains(False) and not Param.make_boolean("bn").contains(0)
+    assert Param.make_fixed("k", 3).contains(3) and not Param.make_fixed("k", 3).contains(4)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archsearch.errors import FatalError, SpaceError
+from archsearch.errors import SpaceError
 from archsearch.study import RunOptions, run_search
 
 HEAD = '''
@@ -73,11 +73,14 @@ def test_a_failing_combination_fails_its_trial_and_the_study_goes_on(write_space
     assert "32 units are not supported here" in failed[0].user_attrs["error"]
 
 
-def test_a_space_whose_every_combination_fails_stops_with_a_message(write_space, tmp_path):
+def test_a_space_whose_default_build_fails_stops_before_any_trial(write_space, tmp_path):
+    # It ran --max-failures failed trials first; the build with the default values already shows the bug.
     path = write_space(ALWAYS, "always.py")
-    with pytest.raises(FatalError, match="always") as info:
+    with pytest.raises(
+        SpaceError, match=r"always\.py:\d+: build\(\) with the default values raised RuntimeError: this builder"
+    ):
         run_search(path, _options(tmp_path, 10))
-    assert "this builder always fails" in str(info.value)
+    assert not (tmp_path / "o.db").exists()
 
 
 def test_wrong_output_size_is_an_error_before_training(write_space, tmp_path):

@@ -81,6 +81,7 @@ def question_parts(
         "adjusted_for": [],
         "outcome": None,
         "note": "",
+        "baseline_note": "",
     }
     if column not in table.columns or table[column].notna().sum() == 0:
         return {
@@ -102,13 +103,15 @@ def question_parts(
     usable = set(units["_level"])
     reference = pick_reference(rows[column], labels, spec.get("baseline"), order, binned, usable)
     notes = []
+    baseline_note = ""
     if (
         spec.get("baseline") is not None
         and not binned
         and reference != str(spec["baseline"])
         and reference != _label_of(spec["baseline"])
-    ):
-        notes.append(f"baseline {spec['baseline']!r} has no usable trial; the reference is {reference}.")
+    ):  # the search never tried the question's baseline: said wherever the effects are, not only in the report
+        baseline_note = f"the baseline {spec['baseline']!r} has no trial; the effects are against {reference} instead."
+        notes.append(baseline_note)
     if outcome.note:
         notes.append(outcome.note)
     counts = {lv: _counts(rows, lv) for lv in order}
@@ -191,6 +194,7 @@ def question_parts(
         "outcome": "value" if outcome.epoch is None else f"epoch {outcome.epoch}",
         "adjusted_for": info.get("terms", []),
         "note": " ".join(notes),
+        "baseline_note": baseline_note,
         "_units": units,
         "_others": others,
         "_fit": info,

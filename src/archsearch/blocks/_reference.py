@@ -19,7 +19,6 @@ around it.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -131,28 +130,11 @@ def build_reference(space: Space, name: str, input_shape: tuple[int, ...], num_c
                 f"{space.path}: reference {name!r} sets {key!r}, which the space does not declare "
                 f"with these values (declared: {', '.join(sorted(hp.params)) or 'none'})."
             )
-        if not _inside(param, value):
+        if not param.contains(value):
             raise SpaceError(
                 f"{space.path}: reference {name!r} sets {key}={value!r}, outside its space ({param.describe()})."
             )
     return model, hp
-
-
-def _inside(param: Any, value: Any) -> bool:
-    if param.kind == "choice":
-        return value in param.values
-    if param.kind == "boolean":
-        return isinstance(value, bool)
-    if param.kind == "fixed":
-        return value == param.default
-    if not param.min_value <= value <= param.max_value:
-        return False
-    if param.kind == "int" or param.step is not None:
-        try:
-            return any(math.isclose(value, v) for v in param.grid())
-        except ValueError:
-            return True
-    return True
 
 
 def layer_table(model: Any) -> list[dict[str, Any]]:

@@ -35,6 +35,12 @@ def show(space: str, dataset: str | None, summary: bool, reference: str | None, 
     hyperparameter at its min, default and max value (a choice's first, default
     and last), with their parameter counts.
 
+    Exits 2 after the listing when `run` would refuse the space: a question
+    about no declared hyperparameter or with a baseline outside its values, or
+    a builder that raises with the default values (one `error:` line each).
+    A builder that returns no keras.Model, or one whose input or output does not
+    fit the data, is one `error:` line.
+
     \b
     Example:
       archsearch show spaces/cifar_depth.py --no-summary
@@ -42,7 +48,7 @@ def show(space: str, dataset: str | None, summary: bool, reference: str | None, 
     """
     from archsearch.errors import UsageError
     from archsearch.space import load_space
-    from archsearch.study import declared, declared_when, input_shape, probe_builds
+    from archsearch.study import declared, declared_when, input_shape, probe_builds, question_error
 
     loaded = load_space(space)
     if as_json and reference is None:
@@ -70,10 +76,13 @@ def show(space: str, dataset: str | None, summary: bool, reference: str | None, 
         only = f"; declared only {when[name]}" if name in when else ""
         out(f"  {name:<{width}}  {param.describe()}{only}")
     out(f"\nquestions ({len(loaded.questions)})")
+    errors = []  # what `run` refuses: said after everything that can be shown, exit 2
     for q in loaded.questions:
         base = "" if q.baseline is None else f" (baseline {q.baseline!r})"
-        flag = "" if q.param in params else "  [warning: no such hyperparameter]"
-        out(f"  {q.param}: {q.text}{base}{flag}")
+        wrong = question_error(q, params)
+        if wrong:
+            errors.append(f"{loaded.path}: {wrong}")
+        out(f"  {q.param}: {q.text}{base}{'  [error: see below]' if wrong else ''}")
     out("\narchitectures (every hyperparameter at its min, default or max value; a choice's first, default or last)")
     for b in builds[:3]:
         if b.error:
@@ -85,6 +94,13 @@ def show(space: str, dataset: str | None, summary: bool, reference: str | None, 
             if b.model is not None:
                 out(f"\n{b.label} model:")
                 b.model.summary(print_fn=lambda line, *a, **k: out(line))
+    default = next(b for b in builds if b.label == "default")
+    if default.exception is not None:  # `run` and `ask` stop on it before any trial: the same line
+        errors.insert(0, str(loaded.raised(default.exception, "build() with the default values")))
+    if errors:  # in the order found; the last one is the command's error (exit 2)
+        for line in errors[:-1]:
+            click.echo(f"error: {line}", err=True)
+        raise UsageError(errors[-1])
 
 
 def _show_reference(space: Any, name: str, dataset: str | None, as_json: bool) -> None:

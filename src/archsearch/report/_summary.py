@@ -78,9 +78,11 @@ def verdict_lines(
     )
     lines = [f"Verdicts ({data['objective']}; {kind}):"]
     for q in data["questions"]:
-        if not q["effects"]:
-            lines.append(f"  {q['param']}: only one level tried")
+        if not q["effects"]:  # "no trial has a value for 'x'." is not "one level"
+            lines.append(f"  {q['param']}: {q['note'] if not q['levels'] and q['note'] else 'only one level tried'}")
         lines += [f"  {q['param']}: {e['level']} vs {e['reference']}: {e['summary']}" for e in q["effects"]]
+        if q.get("baseline_note"):
+            lines.append(f"  {q['param']}: {q['baseline_note']}")
         if data["design"].get("kind") == "ablation":  # an ask: fit time per epoch too, as ratios with intervals
             lines += [f"  {line}" for line in time_lines(q)[1:]]
     target = data["space"] or data["study"]

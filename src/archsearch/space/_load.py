@@ -28,9 +28,11 @@ Loading a space never imports TensorFlow: the builder imports Keras itself.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import importlib.util
 import inspect
+import logging
 import sys
 import traceback
 from collections.abc import Callable, Mapping
@@ -45,6 +47,23 @@ __all__ = ["Space", "load_space"]
 
 _INPUTS = ("flat", "image")
 _BUILD_ARGS = ("hp", "input_shape", "num_classes")
+# The upper-case names archsearch reads from a space file (REFERENCES: archsearch.blocks.space_references).
+SETTINGS = (
+    "DATASET",
+    "INPUT",
+    "IMAGE_SIZE",
+    "EPOCHS",
+    "BATCH_SIZE",
+    "OBJECTIVE",
+    "DIRECTION",
+    "TRIALS",
+    "VALIDATION_SPLIT",
+    "QUESTIONS",
+    "HYPERMODEL",
+    "REFERENCES",
+)
+logger = logging.getLogger("archsearch.space")
+_warned: set[tuple[str, str]] = set()  # (file, name): said once per process, however often the file loads
 
 
 @dataclasses.dataclass
@@ -154,6 +173,7 @@ def load_space(path: str | Path) -> Space:
             "returning a keras.Model, or a keras_tuner.HyperModel subclass."
         )
     _check_build_signature(path, build)
+    _warn_misspelled_settings(path, namespace)
     settings = _settings(path, namespace)
     return Space(
         path=path,
@@ -238,6 +258,19 @@ def _check_build_signature(path: Path, build: Callable[..., Any]) -> None:
             f"{path}: build() has required argument(s) {', '.join(unknown)}; "
             f"it may only ask for {', '.join(_BUILD_ARGS)}."
         )
+
+
+def _warn_misspelled_settings(path: Path, ns: Mapping[str, Any]) -> None:
+    """An upper-case name close to a setting (``EPOCH``, ``DATASETS``, ``QUESTION``) is most likely that setting
+    misspelled, which archsearch would ignore without a word: one warning line each (the file is not refused)."""
+    for name in ns:
+        if not name.isupper() or name in SETTINGS or (str(path), name) in _warned:
+            continue
+        # Same first letter: MATCH_SIZE (cifar_alexnet.py's own constant) is no BATCH_SIZE.
+        close = [c for c in difflib.get_close_matches(name, SETTINGS, n=1, cutoff=0.85) if c[0] == name[0]]
+        if close:
+            _warned.add((str(path), name))
+            logger.warning(f"{path}: {name} is not a setting archsearch reads and is ignored; did you mean {close[0]}?")
 
 
 def _settings(path: Path, ns: Mapping[str, Any]) -> dict[str, Any]:

@@ -91,6 +91,32 @@ class Param:
             text += "; only if " + " and ".join(c.describe() for c in self.conditions)
         return text
 
+    def contains(self, value: Any) -> bool:
+        """True when ``value`` is one this declaration can take: one of a choice's values, inside an int's or
+        float's range (on its step grid when it has one), a bool for a boolean, a fixed one's own value.
+
+        Example:
+            >>> units = Param("units", "choice", values=(16, 64), default=16)
+            >>> units.contains(64), units.contains(32), Param("layers", "int", 1, 3, step=1).contains(7)
+            (True, False, False)
+        """
+        if self.kind == "choice":
+            return any(value == v and type(value) is type(v) or _same_number(value, v) for v in self.values)
+        if self.kind == "boolean":
+            return isinstance(value, bool)
+        if self.kind == "fixed":
+            return bool(value == self.default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.min_value is None or self.max_value is None or not self.min_value <= value <= self.max_value:
+            return False
+        if self.kind == "int" or self.step is not None:
+            try:
+                return any(math.isclose(value, v) for v in self.grid())
+            except ValueError:
+                return True
+        return True
+
     def shown(self, value: Any) -> Any:
         """``value`` as people read it: a float rounded to the step's decimals (0.3, not
         0.30000000000000004), or to 4 significant digits without a step; anything else as is.
@@ -162,6 +188,12 @@ class Param:
         from keras_tuner.engine.hyperparameters import Fixed
 
         return cls.of(Fixed(name, value))
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    """Two numbers (not bools) of equal value: 64 and 64.0; "64" is no number."""
+    numbers = all(isinstance(x, int | float) and not isinstance(x, bool) for x in (a, b))
+    return numbers and a == b
 
 
 def sampled_grid(hp: Any) -> list[Any]:

@@ -3,6 +3,7 @@
 from archsearch.study._importance import importance
 from archsearch.study._options import ON_STOP, RECYCLE_AFTER, RunOptions
 from archsearch.study._parent import design_text, parent_params
+from archsearch.study._preflight import question_error
 from archsearch.study._probe import (
     FALLBACKS,
     Build,
@@ -64,6 +65,7 @@ __all__ = [
     "open_study",
     "parent_params",
     "probe_builds",
+    "question_error",
     "request_stop",
     "resume_args",
     "run_search",

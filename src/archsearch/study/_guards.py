@@ -53,12 +53,13 @@ class StaleTrials:
 
 
 class FailureGuard:
-    """Stops the study after N consecutive failed trials of this process."""
+    """Stops the study after N consecutive failed trials of this process, or at once after a trial failed on
+    the space file itself (``objective.space_error``)."""
 
     def __init__(self, objective: Any, limit: int) -> None:
         self.objective, self.limit, self.tripped = objective, limit, False
 
     def __call__(self, study: Any, trial: Any) -> None:
-        if self.objective.consecutive_failures >= self.limit:
+        if self.objective.consecutive_failures >= self.limit or self.objective.space_error is not None:
             self.tripped = True
             study.stop()

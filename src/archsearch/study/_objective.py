@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from archsearch.errors import FailedTrialError
+from archsearch.errors import FailedTrialError, SpaceError
 from archsearch.schema import Attr, Metric, Tag
 from archsearch.seeds import repeat_seeds, trial_seed
 from archsearch.space import OptunaHyperParameters
@@ -79,6 +79,9 @@ class Objective:
         self._said: set[str] = set()
         self.consecutive_failures = 0
         self.last_error = ""
+        # A trial failed on the space file itself (a SpaceError, e.g. an OBJECTIVE Keras does not report): no
+        # other trial can succeed, so the run stops after it (a builder raising for some values goes on).
+        self.space_error: str | None = None
         self.trials_run = 0
 
     def __call__(self, trial: optuna.Trial) -> float:
@@ -338,6 +341,8 @@ class Objective:
             message = f"out of memory: {message}"
         self.last_error = message
         self.consecutive_failures += 1
+        if isinstance(err, SpaceError):
+            self.space_error = str(err)
         trial.set_user_attr(Attr.ERROR, message)
         trace = "".join(traceback.format_exception(err))
         trial.set_user_attr(Attr.TRACEBACK, trace[-4000:])

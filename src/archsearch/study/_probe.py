@@ -8,8 +8,9 @@ are found here, one way.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from archsearch.errors import UsageError
@@ -43,7 +44,8 @@ class Build:
     hp: FixedHyperParameters
     model: Any = None
     count: int | None = None
-    error: str | None = None
+    error: str | None = None  # the exception it raised, in one line
+    exception: BaseException | None = None
 
     @property
     def space(self) -> dict[str, Param]:
@@ -87,11 +89,15 @@ def probe(
 ) -> Build:
     """Call the builder once with ``hp``; a combination that raises is recorded (or re-raised without ``keep_errors``).
 
-    A :class:`~archsearch.errors.UsageError` (a bug of the space itself) is always raised.
+    A :class:`~archsearch.errors.UsageError` (a bug of the space itself: e.g. no keras.Model returned, an input
+    or output that does not fit the data) is always raised.
     """
+    from archsearch import train
+
     result = Build(label, hp)
     try:
         model = space.call_build(hp, shape, num_classes)
+        train.check_model(space, model, shape, num_classes)  # the space's own bug: raised (a UsageError)
         result.model = model
         if count:
             result.count = int(model.count_params())
@@ -101,6 +107,7 @@ def probe(
         if not keep_errors:
             raise
         result.error = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+        result.exception = err
     return result
 
 
@@ -202,15 +209,25 @@ def built_hp(space: Space, values: Mapping[str, Any] | None = None) -> FixedHype
     hp = FixedHyperParameters(dict(values or {}))
     shape, classes = input_shape(space)
     try:
-        probe(space, hp, shape, classes, keep_errors=False, count=False)
+        with builder_errors(space, values):
+            probe(space, hp, shape, classes, keep_errors=False, count=False)
+    finally:
+        train.clear_session()
+    return hp
+
+
+@contextlib.contextmanager
+def builder_errors(space: Space, values: Mapping[str, Any] | None = None) -> Iterator[None]:
+    """An exception of the builder called with ``values`` (default: the defaults) before any trial becomes one
+    line naming the space file's line: ``FILE:LINE: build() with the default values raised ValueError: ...``
+    (a :class:`~archsearch.errors.SpaceError`); a UsageError passes as it is."""
+    try:
+        yield
     except UsageError:
         raise
     except Exception as err:  # the builder's own bug, before any trial: one line naming its file and line
         with_values = f"with {dict(values)}" if values else "with the default values"
         raise space.raised(err, f"build() {with_values}") from err
-    finally:
-        train.clear_session()
-    return hp
 
 
 def declared_params(space: Space, values: Mapping[str, Any] | None = None) -> dict[str, Param]:

@@ -3,8 +3,10 @@
 Order matters for "nothing half-written": the space, the options, the URLs
 and the dataset name are checked before anything touches disk; the data is
 loaded and a model is built once with default hyperparameters (catching a
-builder that returns no model, or the wrong number of outputs) before the
-study and the MLflow runs are created.
+builder that raises, returns no model, or takes another input or gives another
+number of outputs than the data; an OBJECTIVE Keras does not report; a question
+about no declared hyperparameter or with a baseline outside its values; see
+``_preflight.py``) before the study and the MLflow runs are created.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from archsearch.study._guards import FailureGuard, Recycler, StaleTrials
 from archsearch.study._options import RunOptions, resume_args
 from archsearch.study._owners import Owned, Owners
 from archsearch.study._parent import parent_note, parent_params
+from archsearch.study._preflight import check_before_run
 from archsearch.study._progress import Progress
 from archsearch.study._result import SearchResult, _counts, _result
 from archsearch.study._settings import RunConfig
@@ -156,7 +159,7 @@ def _load_data(config: RunConfig, progress: Progress) -> Any:
         image_size=space.image_size,
     )
     progress.say_once(f"data {dataset.describe()}", config.study_name)
-    _dry_build(space, dataset)
+    check_before_run(space, dataset)  # the builder, its model, OBJECTIVE and QUESTIONS: one line, nothing written
     return dataset
 
 
@@ -269,6 +272,12 @@ def _optimize(
         # Said once, by whoever catches it: the CLI prints `summary`; a notebook sees it as the message.
         raise Interrupted(stopped.exit_code, config.resume, stopped.reason, summary)
     space = config.space
+    if objective.space_error is not None:  # the space file is wrong: exit 2, and no advice to allow more failures
+        error = objective.space_error
+        raise SpaceError(
+            (error if error.startswith(f"{space.path}:") else f"{space.path}: {error}").rstrip(".")
+            + " (a trial failed on it, and no other trial could succeed, so the run stopped)."
+        )
     if stop_for_failures.tripped:
         raise FatalError(
             f"{space.path}: {config.max_failures} trials in a row failed; stopping. Last error: "
@@ -309,7 +318,9 @@ def _keras_tuner(
 
     def should_stop() -> bool:
         check_stop()
-        stop_for_failures.tripped |= objective.consecutive_failures >= config.max_failures
+        stop_for_failures.tripped |= (
+            objective.consecutive_failures >= config.max_failures or objective.space_error is not None
+        )
         return stop_for_failures.tripped or late() or gate.stop_before_next(study)
 
     search_with_keras_tuner(
@@ -331,21 +342,6 @@ def _last_check(owners: Owners, study: Any, on_stale: StaleTrials) -> None:
         on_stale(study)
     except Exception as err:  # the storage went away: the next run cleans up
         warnings.warn(f"could not check for trials of dead processes ({redact(str(err))})", stacklevel=2)
-
-
-def _dry_build(space: Space, dataset: Any) -> None:
-    """Build once with default values: a wrong return type or output size is the space's bug."""
-    from archsearch import train
-    from archsearch.space import FixedHyperParameters
-
-    try:
-        train.build_model(space, FixedHyperParameters(), dataset)
-    except SpaceError:
-        raise
-    except Exception:
-        pass  # a combination that raises is a trial failure, handled per trial
-    finally:
-        train.clear_session()
 
 
 def _parent_tags(space: Space, dataset: str, study: str, storage: str) -> dict[str, str]:

@@ -3,6 +3,8 @@
 from archsearch.train._fit import (
     FitResult,
     build_model,
+    check_model,
+    check_objective,
     check_output,
     clear_session,
     fit_model,
@@ -19,6 +21,8 @@ __all__ = [
     "EpochClock",
     "FitResult",
     "build_model",
+    "check_model",
+    "check_objective",
     "check_output",
     "clear_session",
     "fit_model",

@@ -10,6 +10,7 @@ they stay light.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import time
 from collections.abc import Sequence
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = [
     "FitResult",
     "build_model",
+    "check_model",
+    "check_objective",
     "check_output",
     "clear_session",
     "fit_model",
@@ -90,6 +93,19 @@ def build_model(space: Space, hp: HyperParameters, dataset: Dataset) -> keras.Mo
     if isinstance(getattr(hp, "fit_callbacks", None), list):
         hp.fit_callbacks.clear()
     model = space.call_build(hp, dataset.input_shape, dataset.num_classes)
+    check_model(space, model, dataset.input_shape, dataset.num_classes)
+    if not getattr(model, "compiled", False):
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def check_model(space: Space, model: Any, input_shape: tuple[int, ...], num_classes: int) -> None:
+    """What the builder returned must be a ``keras.Model`` that takes the data's input shape and has one output
+    unit per class (an unbuilt ``Sequential`` is built for the data's shape first).
+
+    Raises:
+        SpaceError: one line naming the space file, what is wrong and the fix.
+    """
     if not isinstance(model, keras.Model):
         raise SpaceError(
             f"{space.path}: build() must return a keras.Model, but returned "
@@ -98,11 +114,64 @@ def build_model(space: Space, hp: HyperParameters, dataset: Dataset) -> keras.Mo
     if isinstance(model, keras.Sequential) and not model.built:
         # keras-tuner's examples often start a Sequential without an Input: give it the data's shape,
         # so that its output can be checked and its parameters counted before the fit.
-        model.build((None, *dataset.input_shape))
-    check_output(space, model, dataset.num_classes)
-    if not getattr(model, "compiled", False):
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
+        model.build((None, *input_shape))
+    check_input(space, model, input_shape)
+    check_output(space, model, num_classes)
+
+
+def check_input(space: Space, model: keras.Model, input_shape: tuple[int, ...]) -> None:
+    """The model's input must take the data's shape (a hard-coded ``keras.Input(shape=(784,))`` on 64 features
+    failed every trial with Keras's many-line message)."""
+    try:
+        shape = model.input_shape
+    except (AttributeError, ValueError):  # subclassed models that were never called
+        return
+    if not isinstance(shape, tuple) or not all(d is None or isinstance(d, int) for d in shape):
+        return  # several inputs: the builder maps the data itself
+    expected = tuple(input_shape)
+    declared = shape[1:]
+    if _fits(declared, expected) or _fits(declared, expected[:-1] if expected[-1:] == (1,) else expected + (1,)):
+        return  # Keras adds or drops a last axis of 1 itself: (28, 28) takes (28, 28, 1) images
+    raise SpaceError(
+        f"{space.path}: the model's input shape is {_shape(declared)} but the data's is {_shape(expected)}; "
+        "build the model on the input_shape argument: keras.Input(shape=input_shape)."
+    )
+
+
+def _fits(declared: tuple[Any, ...], data: tuple[int, ...]) -> bool:
+    return len(declared) == len(data) and all(d is None or d == e for d, e in zip(declared, data, strict=True))
+
+
+def _shape(dims: tuple[Any, ...]) -> str:
+    """``(64,)``, ``(28, 28, 1)``, ``(None, 32)``."""
+    return "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")"
+
+
+def check_objective(space: Space, model: keras.Model, dataset: Dataset) -> None:
+    """``OBJECTIVE`` must be a key of the history the fit will report: the compiled model evaluates one small
+    validation batch (no training) and its metric names, with and without ``val_``, are the keys. A space whose
+    ``HyperModel.fit`` is its own, or a model that cannot evaluate here, is left to its first trial.
+
+    Raises:
+        SpaceError: the objective is not one of them (a misspelled ``OBJECTIVE = "val_acc"`` failed every trial
+            after its whole fit).
+    """
+    if space.custom_fit:
+        return
+    try:
+        batch = val_batches(dataset, 2, label_format(model)).take(1)
+        logs = model.evaluate(batch, verbose=0, return_dict=True)
+    except Exception:  # noqa: BLE001 - the first trial's fit says what is wrong, with its traceback
+        return
+    names = sorted({*logs, *(f"val_{k}" for k in logs)})
+    if space.objective in names:
+        return
+    close = difflib.get_close_matches(space.objective, names, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise SpaceError(
+        f"{space.path}: OBJECTIVE {space.objective!r} is not among the metrics Keras will report "
+        f"({', '.join(names)}); {hint}Set OBJECTIVE to one of them, or compile with metrics=['accuracy']."
+    )
 
 
 def check_output(space: Space, model: keras.Model, num_classes: int) -> None:
