@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from archsearch.ablation._base import with_run_settings
+from archsearch.ablation._base import resolve_base, with_run_settings
 from archsearch.ablation._decide import analyze_ablation, design_identity
 from archsearch.ablation._design import AblationResult, plan_ablation
 from archsearch.ablation._study import ablation_study_name, set_study_attr
@@ -104,6 +104,7 @@ def add_base(
     first = plan_ablation(
         space, factor, levels=levels, repeats=repeats, base=base, seed=options.seed, storage=options.storage
     )
+    added = resolve_base(space, add, options.storage)  # checked (a point of the space) before the study is read
     identity = design_identity(first, space, options)
     first = dataclasses.replace(first, identity=identity)
     study_name = options.study_name or ablation_study_name(space, factor, identity)
@@ -115,7 +116,7 @@ def add_base(
         factor,
         levels=design["levels"],
         repeats=repeats,
-        base=add,
+        base=added,
         seed=options.seed,
         storage=options.storage,
         first_seed=seeds_so_far,

@@ -187,29 +187,40 @@ def declared(builds: Iterable[Build]) -> dict[str, Param]:
     return out
 
 
-def built_hp(space: Space, values: Mapping[str, Any] | None = None) -> FixedHyperParameters:
+def built_hp(
+    space: Space, values: Mapping[str, Any] | None = None, *, check: tuple[str, str] | None = None
+) -> FixedHyperParameters:
     """The hp object after one build with ``values`` (others at their defaults): ``.values`` and ``.params``.
 
     Builds the model once (Keras is imported); inactive conditional branches are
     only seen when ``values`` activates them.
 
+    Args:
+        check: ``(who, fix)``: also check that ``values`` are a point of the space
+            (:func:`archsearch.space.check_point`, with these words), even when the build raises on one of them.
+
     Raises:
-        SpaceError: the builder raised (one line: the space file's line and the exception).
+        SpaceError: the builder raised (one line: the space file's line and the exception), or with ``check``,
+            a value is not one the space declares with these values.
     """
     from archsearch import train
-    from archsearch.space import FixedHyperParameters
+    from archsearch.space import FixedHyperParameters, check_point
 
     hp = FixedHyperParameters(dict(values or {}))
     shape, classes = input_shape(space)
     try:
         probe(space, hp, shape, classes, keep_errors=False, count=False)
-    except UsageError:
-        raise
     except Exception as err:  # the builder's own bug, before any trial: one line naming its file and line
+        if check is not None:  # unless a given value is what it raised on (units='64' for a choice of ints)
+            check_point(hp.params, dict(values or {}), *check, declared_only=True)
+        if isinstance(err, UsageError):
+            raise
         with_values = f"with {dict(values)}" if values else "with the default values"
         raise space.raised(err, f"build() {with_values}") from err
     finally:
         train.clear_session()
+    if check is not None:
+        check_point(hp.params, dict(values or {}), *check)
     return hp
 
 
