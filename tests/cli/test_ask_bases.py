@@ -54,3 +54,49 @@ def test_an_added_base_outside_the_space_is_refused_before_the_study_is_read(wri
     result = _invoke("ask", space, "--factor", "units", "--levels", "16,64", "--add-base", "reference:typo")
     _one_line(result, f"error: {space}: {REFS_REFUSED['typo']}")
     assert not (tmp_path / "mlruns").exists()
+
+
+def _study_with_a_trial(name: str, design: dict | None = None):
+    from pathlib import Path
+
+    import optuna
+
+    from archsearch.schema import StudyAttr
+    from archsearch.stores import resolve_storage
+
+    Path("mlruns").mkdir(exist_ok=True)  # the default store's folder (each test runs in its tmp_path)
+    study = optuna.create_study(study_name=name, storage=resolve_storage(None), direction="maximize")
+    if design is not None:
+        study.set_user_attr(StudyAttr.DESIGN, design)
+    study.add_trial(
+        optuna.trial.create_trial(
+            params={"units": 8}, distributions={"units": optuna.distributions.CategoricalDistribution([8, 16])}, value=1
+        )
+    )
+    return study
+
+
+def test_ask_refuses_a_search_study_named_by_study_and_writes_nothing(tiny_space):
+    # It used to write an ablation's design onto `archsearch run`'s study: every later run and report of it was wrong.
+    search = _study_with_a_trial("tiny")
+    result = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,16", "--repeats", "1", "--study", "tiny")
+    _one_line(result, "error: --study 'tiny' is a search study (1 trial), not this ablation's design")
+    assert "Drop --study (this design's own study is 'tiny-ablation-units-" in result.stderr
+    assert search.user_attrs == {} and len(search.get_trials()) == 1
+
+
+def test_run_refuses_an_ablation_study_named_by_study(tiny_space):
+    ablation = _study_with_a_trial("tiny-ablation-units-0123abcd", {"kind": "ablation", "factor": "units"})
+    result = _invoke("run", tiny_space, "--study", ablation.study_name, "--trials", "2")
+    _one_line(
+        result,
+        f"error: {tiny_space}: study '{ablation.study_name}' holds an ablation of units (written by `archsearch ask`), "
+        "not a search",
+    )
+    assert len(ablation.get_trials()) == 1
+
+
+def test_ask_help_gives_its_own_default_study():
+    text = " ".join(_invoke("ask", "--help").output.split()).replace("ablation- FACTOR", "ablation-FACTOR")
+    assert "--study NAME Optuna study name. Default: SPACE-ablation-FACTOR-HASH, this design's own." in text
+    assert "the space file's name" not in text

@@ -85,11 +85,21 @@ def run_round(space: Space, options: RunOptions, plan: AblationDesign) -> Search
 def _mark_study(space: Space, options: RunOptions, plan: AblationDesign) -> None:
     """Create the study with its design attribute first, so even an interrupted ablation reports as one.
 
-    A study that holds another design (another identity, or an ablation from before
-    identities) is refused: its trials would pool with this design's.
+    A study that holds another design (another identity, an ablation from before
+    identities, or a search: trials and no design) is refused: its trials would pool with this design's.
     """
     study = _open_or_create(options.study_name, options.storage, space.direction)
     before = study.user_attrs.get(StudyAttr.DESIGN) or {}
+    trials = len(study.get_trials(deepcopy=False))
+    if before.get("kind", "search" if trials else None) not in (None, "ablation"):  # e.g. `archsearch run`'s study
+        from archsearch.analysis import counted
+
+        raise UsageError(
+            f"--study {options.study_name!r} is a {before.get('kind', 'search')} study ({counted(trials, 'trials')}), "
+            "not this ablation's design: its trials would pool with the design's and its reports would read as an "
+            "ablation. Drop --study (this design's own study is "
+            f"{ablation_study_name(space, plan.factor, plan.identity)!r}) or name a new one."
+        )
     if before.get("kind") == "ablation" and before.get("identity") != plan.identity:
         why = (
             f"another design (identity {before['identity']}: other base, levels, sizes, dataset, epochs or seed)"
