@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from archsearch.cli import cli
 from tests.cli.test_show import REFS_REFUSED, REFS_SPACE
+from tests.conftest import TINY_SPACE
 
 
 def _invoke(*args):
@@ -100,3 +101,25 @@ def test_ask_help_gives_its_own_default_study():
     text = " ".join(_invoke("ask", "--help").output.split()).replace("ablation- FACTOR", "ablation-FACTOR")
     assert "--study NAME Optuna study name. Default: SPACE-ablation-FACTOR-HASH, this design's own." in text
     assert "the space file's name" not in text
+
+
+# TINY_SPACE whose every model diverges (its hidden activations are NaN): every trial fails at its first epoch.
+ALL_FAILING_SPACE = TINY_SPACE.replace(
+    'keras.layers.Dense(hp.Choice("units", [8, 16]), activation="relu"),',
+    'keras.layers.Dense(hp.Choice("units", [8, 16]), activation="relu"),\n'
+    '        keras.layers.Rescaling(float("nan")),',
+)
+
+
+@pytest.mark.slow
+def test_an_ask_whose_every_trial_failed_says_so_and_exits_1(write_space):
+    # It exited 0 with the verdict "no trial has a value for 'learning_rate'" (or advice to ask with more seeds).
+    assert ALL_FAILING_SPACE.count("Rescaling") == 1
+    space = write_space(ALL_FAILING_SPACE, "failing.py")
+    result = _invoke("ask", space, "--factor", "units", "--repeats", "1", "-q")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(
+        f"error: {space}: every trial of the ablation failed (2 trials), so it has no answer; the first: "
+        "FailedTrialError: the loss is nan at epoch 1"
+    )
+    assert result.stderr.count("\n") == 1 and "Verdicts" not in result.stdout
