@@ -275,6 +275,17 @@ def test_a_level_that_always_failed_says_so():
     assert e["reason"].startswith("2: 4 trial(s), all failed: ValueError: shapes do not match")
 
 
+def test_a_question_whose_every_trial_failed_before_declaring_it_says_they_failed():
+    # Failed before its value was asked (an out-of-space base): "no trial has a value" read as if none declared it.
+    table = pd.DataFrame(
+        {"trial": [1, 0], "seed": [1, 0], "state": "FAIL", "value": np.nan, "params_count": np.nan}
+        | {"fit_seconds": np.nan, "error": ["ValueError: second", "HyperParameterError: '32' not in (16, 64).\nmore"]}
+    )
+    (q,) = analyze_table(table, questions=["learning_rate"])["questions"]
+    assert q["note"] == "every trial failed (2 trials); the first: HyperParameterError: '32' not in (16, 64)."
+    assert q["effects"] == []
+
+
 def test_result_is_json_ready():
     data = analyze_table(_search_table(np.random.default_rng(15), 0.02, n=1), questions=["layers"])
     data = json.loads(json.dumps(data, allow_nan=False))

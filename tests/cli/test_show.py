@@ -160,3 +160,49 @@ def test_show_says_when_a_hyperparameter_the_builder_declares_in_a_loop_or_if_is
     assert lines["units_2"].endswith("; declared only when layers = 3")
     assert lines["kind"].endswith("; declared only when extra = True")
     assert lines["extra_units"].endswith("; declared only in some architectures")  # extra = True and kind = 'a'
+
+
+REFS_SPACE = """
+DATASET = "digits"
+INPUT = "flat"
+REFERENCES = {
+    "good": {"units": 64, "learning_rate": 0.003},
+    "typo": {"unit": 64},
+    "outside": {"units": 32},
+    "lr_outside": {"units": 64, "learning_rate": 0.5},
+    "wrongtype": {"units": "64"},
+}
+
+
+def build(hp, input_shape, num_classes):
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=input_shape)])
+    model.add(keras.layers.Dense(hp.Choice("units", [16, 64, 256]), activation="relu"))
+    model.add(keras.layers.Dense(num_classes, activation="softmax"))
+    model.compile(
+        optimizer=keras.optimizers.Adam(hp.Float("learning_rate", 1e-3, 1e-2, sampling="log", default=3e-3)),
+        loss="sparse_categorical_crossentropy",
+    )
+    return model
+"""
+
+# What `show --reference` and `ask --base reference:NAME` both say (tests/cli/test_ask_bases.py).
+REFS_REFUSED = {
+    "typo": "reference 'typo' sets 'unit', which the space does not declare with these values (declared: "
+    "learning_rate, units); fix REFERENCES['typo'] in ",
+    "outside": "reference 'outside' sets units=32, not one of its values (16, 64, 256); fix REFERENCES['outside']",
+    "lr_outside": "reference 'lr_outside' sets learning_rate=0.5, outside its space (float in [0.001, 0.01] (log)",
+    # Keras raised on it first ("expected a positive integer ... units=64"): an unexpected error, exit 1
+    "wrongtype": "reference 'wrongtype' sets units='64', not one of its values (16, 64, 256); fix",
+}
+
+
+def test_show_reference_refuses_a_reference_outside_the_space_with_one_line(write_space):
+    path = write_space(REFS_SPACE, "refs.py")
+    good = CliRunner().invoke(cli, ["show", str(path), "--reference", "good"])
+    assert good.exit_code == 0, good.output
+    for name, words in REFS_REFUSED.items():
+        result = CliRunner().invoke(cli, ["show", str(path), "--reference", name])
+        assert result.exit_code == 2, (name, result.output)
+        assert result.stderr.startswith(f"error: {path}: {words}") and result.stderr.count("\n") == 1, result.stderr

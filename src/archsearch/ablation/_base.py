@@ -46,16 +46,31 @@ def with_run_settings(space: Space, options: RunOptions, base: str | Mapping[str
 
 
 def _reference_base(space: Space, base: str) -> dict[str, Any]:
-    """``reference:NAME``: the reference's hyperparameter values (checked to be a point of the space)."""
-    from archsearch.blocks import get_reference
+    """``reference:NAME``: the reference's hyperparameter values, checked to be a point of the space as
+    ``archsearch show SPACE --reference NAME`` checks them (the same build, the same words)."""
+    from archsearch import train
+    from archsearch.blocks import build_reference, get_reference
+    from archsearch.study import input_shape
 
     name = base[len(REFERENCE) :]
     if not name:
         raise UsageError(f"--base {base!r}: name the reference, e.g. --base reference:L4-base.")
-    return dict(get_reference(space, name).values)
+    values = dict(get_reference(space, name).values)
+    try:
+        build_reference(space, name, *input_shape(space))
+    finally:
+        train.clear_session()
+    return values
 
 
 def resolve_base(space: Space, base: str | Mapping[str, Any], storage: str | None) -> dict[str, Any]:
+    """The values of ``base`` (see :func:`archsearch.ablation.plan_ablation`). A reference and a JSON file are
+    checked to be a point of the space (:func:`archsearch.space.check_point`): a misspelled name, a value outside
+    the declared ones or of another type is refused, not trained around the defaults or outside the space.
+
+    Raises:
+        UsageError: no such reference or file, not JSON, or not a point of the space.
+    """
     if isinstance(base, Mapping):
         return dict(base)
     if base == "default":
@@ -81,6 +96,9 @@ def resolve_base(space: Space, base: str | Mapping[str, Any], storage: str | Non
         raise UsageError(f"--base {path}: not valid JSON ({err.msg} at line {err.lineno}).") from None
     if not isinstance(values, dict):
         raise UsageError(f'--base {path}: expected a JSON object of hyperparameter values, e.g. {{"layers": 2}}.')
+    from archsearch.study import built_hp
+
+    built_hp(space, values, check=(str(path), f"fix the file (`archsearch show {space.path}` lists the space)"))
     return values
 
 

@@ -20,6 +20,7 @@ from archsearch.ablation._base import (
 from archsearch.ablation._decide import analyze_ablation, design_identity, look_record, stop_message
 from archsearch.ablation._study import (
     ablation_study_name,
+    no_trial_finished,
     recorded_design,
     run_round,
     same_question,
@@ -274,6 +275,11 @@ def run_ablation(
         min_effect: the smallest effect worth detecting, in objective units
             (default 0.01: one point of accuracy), for "seeds needed at 80% power".
 
+    Raises:
+        UsageError: bad input (a base that is not a point of the space, a study of another design ...),
+            before anything is written.
+        FatalError: every trial of the design failed (the first one's error in the message).
+
     Example:
         >>> result = run_ablation("spaces/digits_quick.py", "layers", RunOptions(epochs=3))  # doctest: +SKIP
         >>> print(result.message)  # doctest: +SKIP
@@ -330,6 +336,7 @@ def run_ablation(
                 plan = make_plan(n_seeds)
         round_options = dataclasses.replace(options, study_name=study_name, trials=len(plan.pairs))
         search = run_round(space, round_options, plan)
+        no_trial_finished(space, round_options, search)
         data = analyze_ablation(space, round_options, plan, min_effect)
         if not until_decided:
             message = f"ran {len(plan.levels)} levels x {counted(n_seeds, 'seeds')}."

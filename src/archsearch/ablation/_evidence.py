@@ -24,10 +24,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from archsearch.ablation._base import with_run_settings
+from archsearch.ablation._base import resolve_base, with_run_settings
 from archsearch.ablation._decide import analyze_ablation, design_identity
 from archsearch.ablation._design import AblationResult, plan_ablation
-from archsearch.ablation._study import ablation_study_name, set_study_attr
+from archsearch.ablation._study import ablation_study_name, no_trial_finished, set_study_attr
 from archsearch.errors import UsageError
 from archsearch.schema import StudyAttr
 from archsearch.seeds import ABLATION_SEED_BASE
@@ -104,6 +104,7 @@ def add_base(
     first = plan_ablation(
         space, factor, levels=levels, repeats=repeats, base=base, seed=options.seed, storage=options.storage
     )
+    added = resolve_base(space, add, options.storage)  # checked (a point of the space) before the study is read
     identity = design_identity(first, space, options)
     first = dataclasses.replace(first, identity=identity)
     study_name = options.study_name or ablation_study_name(space, factor, identity)
@@ -115,7 +116,7 @@ def add_base(
         factor,
         levels=design["levels"],
         repeats=repeats,
-        base=add,
+        base=added,
         seed=options.seed,
         storage=options.storage,
         first_seed=seeds_so_far,
@@ -131,6 +132,7 @@ def add_base(
     search = run_search(space, options, enqueue=pairs)  # every base's trials: what one failed is run again
     while search.recycle:
         search = run_search(space, dataclasses.replace(options, parent_run_id=search.parent_run_id), enqueue=pairs)
+    no_trial_finished(space, options, search)
     # Read as a plan: analyze_ablation needs only its levels and design record (which names every base).
     data = analyze_ablation(space, options, cast("AblationDesign", _Recorded(design["levels"], record)), min_effect)
     n = len(record["bases"])

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from typing import TYPE_CHECKING, Any
 
-from archsearch.errors import UsageError
+from archsearch.errors import FatalError, UsageError
 from archsearch.schema import StudyAttr
 
 if TYPE_CHECKING:
@@ -14,7 +14,14 @@ if TYPE_CHECKING:
     from archsearch.space import Space
     from archsearch.study import RunOptions, SearchResult
 
-__all__ = ["ablation_study_name", "recorded_design", "run_round", "same_question", "set_study_attr"]
+__all__ = [
+    "ablation_study_name",
+    "no_trial_finished",
+    "recorded_design",
+    "run_round",
+    "same_question",
+    "set_study_attr",
+]
 
 
 def ablation_study_name(space: Space, factor: str, identity: str | None = None) -> str:
@@ -82,14 +89,46 @@ def run_round(space: Space, options: RunOptions, plan: AblationDesign) -> Search
     return search
 
 
+def no_trial_finished(space: Space, options: RunOptions, search: SearchResult) -> None:
+    """Every trial of the design failed: there is no answer to give, so stop as a search whose trials keep
+    failing stops (exit 1), with the first failure's reason, rather than print verdicts about nothing.
+
+    Raises:
+        FatalError: no trial of the study finished and some failed.
+    """
+    if search.finished or not search.failed:
+        return
+    from archsearch.analysis import counted
+    from archsearch.schema import Attr
+
+    study = _open_or_create(options.study_name, options.storage, None)
+    failed = sorted((t for t in study.get_trials(deepcopy=False) if t.state.name == "FAIL"), key=lambda t: t.number)
+    error = str(failed[0].user_attrs.get(Attr.ERROR) or "") if failed else ""
+    first = f"; the first: {(error.splitlines() or [''])[0][:300].rstrip('.')}" if error else ""
+    raise FatalError(
+        f"{space.path}: every trial of the ablation failed ({counted(search.failed, 'trials')}), so it has no "
+        f"answer{first}. Fix that and run the same ask again (it runs the failed trials again)."
+    )
+
+
 def _mark_study(space: Space, options: RunOptions, plan: AblationDesign) -> None:
     """Create the study with its design attribute first, so even an interrupted ablation reports as one.
 
-    A study that holds another design (another identity, or an ablation from before
-    identities) is refused: its trials would pool with this design's.
+    A study that holds another design (another identity, an ablation from before
+    identities, or a search: trials and no design) is refused: its trials would pool with this design's.
     """
     study = _open_or_create(options.study_name, options.storage, space.direction)
     before = study.user_attrs.get(StudyAttr.DESIGN) or {}
+    trials = len(study.get_trials(deepcopy=False))
+    if before.get("kind", "search" if trials else None) not in (None, "ablation"):  # e.g. `archsearch run`'s study
+        from archsearch.analysis import counted
+
+        raise UsageError(
+            f"--study {options.study_name!r} is a {before.get('kind', 'search')} study ({counted(trials, 'trials')}), "
+            "not this ablation's design: its trials would pool with the design's and its reports would read as an "
+            "ablation. Drop --study (this design's own study is "
+            f"{ablation_study_name(space, plan.factor, plan.identity)!r}) or name a new one."
+        )
     if before.get("kind") == "ablation" and before.get("identity") != plan.identity:
         why = (
             f"another design (identity {before['identity']}: other base, levels, sizes, dataset, epochs or seed)"

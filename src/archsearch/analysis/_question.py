@@ -53,6 +53,19 @@ def _counts(rows: pd.DataFrame, lv: str) -> dict[str, Any]:
     }
 
 
+def _no_values(table: pd.DataFrame, param: str) -> str:
+    """Why no trial has a value for ``param``: every trial failed (with the first one's error), or none declared it."""
+    failed = table["state"] == "FAIL" if "state" in table.columns else pd.Series(False, index=table.index)
+    if not len(table) or not failed.all():
+        return f"no trial has a value for {param!r}."
+    first = table.sort_values("trial").iloc[0] if "trial" in table.columns else table.iloc[0]
+    error = first.get("error")
+    line = (str(error).splitlines() or [""])[0][:200].rstrip(".") if isinstance(error, str) else ""
+    reason = f"; the first: {line}" if line else ""
+    n = table["trial"].nunique() if "trial" in table.columns else len(table)
+    return f"every trial failed ({counted(n, 'trials')}){reason}."
+
+
 def _rate_p(a: int, n_a: int, b: int, n_b: int) -> float:
     if n_a == 0 or n_b == 0 or a + b == 0:
         return 1.0
@@ -89,7 +102,7 @@ def question_parts(
             "reference": None,
             "method": PAIRED_METHOD if paired else REGRESSION_METHOD,
             "binned": False,
-            "note": f"no trial has a value for {param!r}.",
+            "note": _no_values(table, param),
             "_comparisons": {},
             "_units": None,
         }

@@ -109,31 +109,29 @@ def build_reference(space: Space, name: str, input_shape: tuple[int, ...], num_c
     """Build reference ``name`` of ``space`` (no training) and check it is a point of the space.
 
     Every value must be one the builder declared with this configuration, and
-    inside its range or choices: a reference outside the space would not be
-    what the search varies.
+    one it can take (:func:`archsearch.space.check_point`): a reference outside
+    the space would not be what the search varies.
 
     Returns:
         ``(model, hp)``: the built Keras model and the hp object (``hp.values``, ``hp.params``).
 
     Raises:
-        SpaceError: the reference sets an undeclared hyperparameter or a value outside its range.
+        SpaceError: the reference sets an undeclared hyperparameter, or a value outside its range or choices or
+            of another type (checked also when the build raises on it), or the builder raised (one line).
     """
-    from archsearch.space import FixedHyperParameters
+    from archsearch.space import FixedHyperParameters, check_point
 
     ref = get_reference(space, name)
     hp = FixedHyperParameters(dict(ref.values))
-    model = space.call_build(hp, input_shape, num_classes)
-    for key, value in ref.values.items():
-        param = hp.params.get(key)
-        if param is None:
-            raise SpaceError(
-                f"{space.path}: reference {name!r} sets {key!r}, which the space does not declare "
-                f"with these values (declared: {', '.join(sorted(hp.params)) or 'none'})."
-            )
-        if not param.contains(value):
-            raise SpaceError(
-                f"{space.path}: reference {name!r} sets {key}={value!r}, outside its space ({param.describe()})."
-            )
+    who, fix = f"{space.path}: reference {name!r}", f"fix REFERENCES[{name!r}] in {space.path}"
+    try:
+        model = space.call_build(hp, input_shape, num_classes)
+    except Exception as err:  # a value of the wrong type raises in Keras (units='64'): said as the reference's mistake
+        check_point(hp.params, ref.values, who, fix, declared_only=True)
+        if isinstance(err, UsageError):
+            raise
+        raise space.raised(err, f"build() with reference {name!r}") from err
+    check_point(hp.params, ref.values, who, fix)
     return model, hp
 
 

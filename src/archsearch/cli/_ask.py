@@ -20,7 +20,6 @@ from archsearch.cli._options import (
     fuse_option,
     number_option,
     storage_option,
-    study_option,
     tracking_uri_option,
 )
 
@@ -106,7 +105,13 @@ from archsearch.cli._options import (
 )
 @fuse_option
 @fuse_max_option
-@study_option
+@click.option(
+    "--study",
+    "study_name",
+    metavar="NAME",
+    help="Optuna study name. Default: SPACE-ablation-FACTOR-HASH, this design's own. A study of another design, "
+    "or a search's study (`archsearch run`), is refused.",
+)
 @storage_option
 @tracking_uri_option
 @deadline_option

@@ -11,6 +11,7 @@ from typing import Any
 
 from archsearch.space._load import Space, load_space
 from archsearch.space._params import Condition, Param, sampled_grid, shown_value
+from archsearch.space._point import check_point
 from archsearch.space._question import Question
 
 _LAZY = {
@@ -34,6 +35,7 @@ __all__ = [
     "Question",
     "REVERSE_LOG_SUFFIX",
     "Space",
+    "check_point",
     "load_space",
     "record_on_trial",
     "sampled_grid",

@@ -106,7 +106,9 @@ class Param:
             return isinstance(value, bool)
         if self.kind == "fixed":
             return bool(value == self.default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            return False
+        if self.kind == "int" and not float(value).is_integer():
             return False
         if self.min_value is None or self.max_value is None or not self.min_value <= value <= self.max_value:
             return False

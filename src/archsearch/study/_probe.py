@@ -194,25 +194,39 @@ def declared(builds: Iterable[Build]) -> dict[str, Param]:
     return out
 
 
-def built_hp(space: Space, values: Mapping[str, Any] | None = None) -> FixedHyperParameters:
+def built_hp(
+    space: Space, values: Mapping[str, Any] | None = None, *, check: tuple[str, str] | None = None
+) -> FixedHyperParameters:
     """The hp object after one build with ``values`` (others at their defaults): ``.values`` and ``.params``.
 
     Builds the model once (Keras is imported); inactive conditional branches are
     only seen when ``values`` activates them.
 
+    Args:
+        check: ``(who, fix)``: also check that ``values`` are a point of the space
+            (:func:`archsearch.space.check_point`, with these words), even when the build raises on one of them.
+
     Raises:
-        SpaceError: the builder raised (one line: the space file's line and the exception).
+        SpaceError: the builder raised (one line: the space file's line and the exception), or with ``check``,
+            a value is not one the space declares with these values.
     """
     from archsearch import train
-    from archsearch.space import FixedHyperParameters
+    from archsearch.space import FixedHyperParameters, check_point
 
     hp = FixedHyperParameters(dict(values or {}))
     shape, classes = input_shape(space)
     try:
         with builder_errors(space, values):
-            probe(space, hp, shape, classes, keep_errors=False, count=False)
+            try:
+                probe(space, hp, shape, classes, keep_errors=False, count=False)
+            except Exception:  # unless a given value is what it raised on (units='64' for a choice of ints)
+                if check is not None:
+                    check_point(hp.params, dict(values or {}), *check, declared_only=True)
+                raise
     finally:
         train.clear_session()
+    if check is not None:
+        check_point(hp.params, dict(values or {}), *check)
     return hp
 
 

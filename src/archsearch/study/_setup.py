@@ -51,6 +51,19 @@ def _training(config: RunConfig) -> dict[str, Any]:
     }
 
 
+def _a_search(study: Any, config: RunConfig) -> None:
+    """A search (no design to enqueue) in a study that holds an ablation (``archsearch ask``) is refused: its
+    sampler's trials would mix with the design's, and the study would report as neither."""
+    design = study.user_attrs.get(StudyAttr.DESIGN) or {}
+    if config.enqueue or design.get("kind") != "ablation":
+        return
+    raise SpaceError(
+        f"{config.space.path}: study '{config.study_name}' holds an ablation of {design.get('factor')} (written by "
+        f"`archsearch ask`), not a search; a search's trials would mix with its design. Read it with `archsearch "
+        f"report --study {config.study_name}`, or use --study NAME for a new study."
+    )
+
+
 def _same_engine(study: Any, config: RunConfig) -> None:
     engine = study.user_attrs.get(StudyAttr.ENGINE, "optuna" if study.get_trials(deepcopy=False) else None)
     if engine not in (None, config.engine):
@@ -73,7 +86,8 @@ def refuse_other_training(config: RunConfig) -> None:
     storage = open_storage(config.storage)
     try:
         study = optuna.load_study(study_name=config.study_name, storage=storage)
-        _same_engine(study, config)  # the more basic difference first
+        _a_search(study, config)  # the most basic difference first
+        _same_engine(study, config)
         same_training(study, config.space.path, config.study_name, _training(config), record=False)
     except KeyError:  # no such study yet
         return
