@@ -58,6 +58,7 @@ from archsearch.analysis._words import (
     counted,
     level_interval_text,
     metric_range,
+    no_answer,
     run_and_needed,
     verdict_text,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "level_interval_text",
     "run_and_needed",
     "metric_range",
+    "no_answer",
     "verdict_text",
     "CAP",
     "CONTINUE",

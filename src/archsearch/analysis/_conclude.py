@@ -93,11 +93,7 @@ def conclude(
             continue
         if chance is not None and (at.get(e["reference"]) or everyone) and e.get("n"):
             both = at.get(e["level"]) and at.get(e["reference"])
-            who = (
-                ("both levels" if len(q["levels"]) <= 2 else "every level")
-                if both or everyone
-                else f"the reference ({e['reference']})"
-            )
+            who = _at_chance_who(e, len(q["levels"]), both=bool(both), everyone=everyone)
             after = f" after {epochs} epoch{'s' if epochs != 1 else ''}" if epochs else ""
             e.update(
                 {
@@ -165,6 +161,25 @@ def conclude(
             e.update({"verdict": NO_EFFECT, "more_needed": None, "equivalence_margin": min_effect})
         if e["verdict"] != UNDECIDED:
             e["more_needed"] = None
+
+
+def _at_chance_who(e: dict[str, Any], n_levels: int, *, both: bool, everyone: bool) -> str:
+    """Which levels of a "did not learn" comparison were at chance: "every level" only when every level was.
+
+    Example:
+        >>> e = {"level": "2e-06", "reference": "1e-06"}
+        >>> _at_chance_who(e, 3, both=True, everyone=False), _at_chance_who(e, 3, both=True, everyone=True)
+        ('both 2e-06 and the reference (1e-06)', 'every level')
+        >>> _at_chance_who(e, 2, both=True, everyone=True), _at_chance_who(e, 3, both=False, everyone=False)
+        ('both levels', 'the reference (1e-06)')
+    """
+    if n_levels <= 2 and (both or everyone):
+        return "both levels"
+    if everyone:
+        return "every level"
+    if both:
+        return f"both {e['level']} and the reference ({e['reference']})"
+    return f"the reference ({e['reference']})"
 
 
 def _epochs(q: dict[str, Any]) -> int | None:

@@ -25,6 +25,7 @@ __all__ = [
     "level_interval_text",
     "run_and_needed",
     "metric_range",
+    "no_answer",
     "verdict_text",
 ]
 
@@ -119,6 +120,28 @@ def _interval(e: dict[str, Any], objective: str | None) -> str | None:
         return None
     scale, _, fmt = _scale(objective)
     return f"{amount(diff, objective, signed=True)} [{lo * scale:{fmt}}, {hi * scale:{fmt}}]"
+
+
+def no_answer(e: dict[str, Any], objective: str | None) -> str | None:
+    """Why a comparison has no numbers to show (its verdict says it in words), or None when it has an answer.
+
+    "did not learn" and "too few trials" rows, and a comparison whose interval is wider than the metric's range,
+    show no interval and no p-value: a number there would read as an answer the data cannot give.
+
+    Example:
+        >>> no_answer({"verdict": "did not learn"}, "val_accuracy"), no_answer({"verdict": "helps"}, "val_accuracy")
+        ('did not learn', None)
+        >>> no_answer({"verdict": "not decided yet", "ci_low": -1.01, "ci_high": 1.3}, "val_accuracy")
+        "its interval is wider than val_accuracy's range"
+    """
+    word = e.get("verdict")
+    if word in (NOT_LEARNED, TOO_FEW):
+        return str(word)
+    rng = metric_range(objective)
+    lo, hi = e.get("ci_low"), e.get("ci_high")
+    if rng is not None and isinstance(lo, int | float) and isinstance(hi, int | float) and (lo < -rng or hi > rng):
+        return f"its interval is wider than {objective}'s range"
+    return None
 
 
 def _where(e: dict[str, Any], short: bool = False) -> str:

@@ -153,6 +153,7 @@ def build_report(
     for q in stats["questions"]:
         for e in q["effects"]:
             e["summary"] = format_effect(e, objective)
+            _withhold_p(e, objective)
     done = table[table["state"] == "COMPLETE"]
     notes = list(stats["notes"])
     if not paired:
@@ -198,6 +199,16 @@ def build_report(
         "notes": notes,
     }
     return Report(json_ready(data), table)
+
+
+def _withhold_p(effect: dict[str, Any], objective: str) -> None:
+    """A comparison without an answer (did not learn, too few trials, an interval past the metric's range) shows
+    no p-value, as its verdict shows no interval: ``p`` and ``p_adjusted`` are null, ``p_note`` says why."""
+    from archsearch.analysis import no_answer
+
+    why = no_answer(effect, objective)
+    if why is not None:
+        effect.update({"p": None, "p_adjusted": None, "p_note": f"no p-value: {why}"})
 
 
 def _objective_from_history(table: pd.DataFrame) -> str:
