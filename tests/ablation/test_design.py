@@ -235,3 +235,19 @@ def test_asked_again_a_design_keeps_its_seeds_its_margin_and_its_looks(tmp_path)
     # A margin no accuracy difference can reach is refused before anything is opened.
     with pytest.raises(UsageError, match=r"--min-effect 5 is 500 pts, more than any difference in val_accuracy"):
         run_ablation(space, "units", options, repeats=2, min_effect=5)
+
+
+def test_base_best_without_the_space_s_search_says_what_to_run_not_pass_study(tiny, tmp_path):
+    """D13: `--study` names the ablation's study, so "Pass --study NAME" could not find a search stored under
+    another name; the error says --base best reads the study named after the space, and what to do instead."""
+    import optuna
+
+    space, _, _ = tiny
+    storage = f"sqlite:///{tmp_path}/o.db"
+    optuna.create_study(study_name="wide", storage=storage)
+    with pytest.raises(UsageError) as err:
+        plan_ablation(space, "units", base="best", storage=storage)
+    text = str(err.value)
+    assert text.startswith("--base best: no study 'tiny' in sqlite:///") and "Pass --study" not in text
+    assert f"Run `archsearch run {space.path}` first" in text
+    assert "write its best trial's hyperparameters to a JSON file and pass --base FILE" in text

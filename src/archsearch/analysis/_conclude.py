@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from archsearch.analysis._advice import ask_command, ask_levels, ask_words
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_LEARNED, TOO_FEW, UNDECIDED
 from archsearch.analysis._words import counted
 
@@ -72,9 +73,9 @@ def conclude(
     chance: float | None = None,
     metric_range: float | None = None,
     space: str | None = None,
+    study: str | None = None,
 ) -> None:
     """Turn each effect of question ``q`` into its final decision, with ``why`` in words (in place)."""
-    ask = f"archsearch ask {space or 'SPACE.py'} --factor {q['param']} --repeats 3 --base best" if not paired else None
     q["chance"] = chance
     epochs = _epochs(q)
     n_val = _n_val(q)
@@ -87,6 +88,7 @@ def conclude(
     for e in q["effects"]:
         e.setdefault("why", "")
         e["level_at_chance"] = bool(at.get(e["level"]))
+        ask = None if paired else ask_command(space, q["param"], levels=ask_levels(q, e), study=study)
         e["ask_command"] = ask
         e.setdefault("equivalence_margin", None)
         if e["verdict"] not in (HELPS, HURTS, UNDECIDED, NO_EFFECT):
@@ -143,8 +145,10 @@ def conclude(
                         "trials_needed": need,
                         "why": counted(n_units, "trials")
                         + (f" for {k + 1} hyperparameters" if k else "")
-                        + f" cannot separate this effect; about {need} trials would, or `{ask}` "
-                        "answers it directly",
+                        + f" cannot separate this effect; about {need} trials would, or "
+                        + ask_words(str(ask), space, study)
+                        + (", answers" if str(ask).endswith("PARAMS.json") else " answers")
+                        + " it directly",
                     }
                 )
                 continue
