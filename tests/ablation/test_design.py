@@ -43,6 +43,20 @@ def test_parse_levels_converts_and_rejects():
         parse_levels(layers, "1,7")
 
 
+def test_parse_levels_matches_numeric_choices_as_numbers_and_keeps_the_choice_s_value():
+    """D12: `--levels 1e-6,2e-6` was refused for hp.Choice("lr", [1e-6, 2e-6, 0.05]): values were compared as text."""
+    lr = Param.make_choice("lr", [1e-06, 2e-06, 0.05], None, None)
+    assert parse_levels(lr, "1e-6,2e-6") == [1e-06, 2e-06]
+    assert parse_levels(lr, "0.050,1E-06") == [0.05, 1e-06]
+    rates = Param.make_choice("rate", [0.001, 0.1], None, None)
+    assert parse_levels(rates, "1e-3,0.10") == [0.001, 0.1]
+    units = Param.make_choice("units", [16, 64], None, None)
+    got = parse_levels(units, "16.0,64")
+    assert got == [16, 64] and all(type(v) is int for v in got)
+    with pytest.raises(UsageError, match=r"'3e-6' is not a value of lr"):
+        parse_levels(lr, "1e-6,3e-6")
+
+
 @pytest.mark.slow
 def test_plan_pairs_every_level_with_the_same_seeds_in_random_order(tiny, tmp_path):
     space, storage, _ = tiny
