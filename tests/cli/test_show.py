@@ -33,7 +33,7 @@ def test_show_prints_settings_params_questions_and_exact_counts(write_space):
     out = result.output
     assert "dataset    digits: input 64 (flat), 10 classes" in out
     assert "3 epochs, batch 16" in out and "4 trials" in out
-    assert "units_1  one of 8, 16, default 8; only if layers in (2)" in out
+    assert "units_1  one of 8, 16, default 8; only if layers = 2" in out  # not "in (2)": one value
     assert "layers: Does depth help? (baseline 1)" in out
     assert "nope: Unknown?  [warning: no such hyperparameter]" in out
     # every value at its min: 64*8+8 + 8*10+10; at its max: 64*16+16 + 16*16+16 + 16*10+10
@@ -118,3 +118,14 @@ def test_show_says_when_a_hyperparameter_the_builder_declares_in_a_loop_or_if_is
     assert lines["units_2"].endswith("; declared only when layers = 3")
     assert lines["kind"].endswith("; declared only when extra = True")
     assert lines["extra_units"].endswith("; declared only in some architectures")  # extra = True and kind = 'a'
+
+
+def test_show_reference_without_a_lab_labels_what_was_reported(write_space):
+    """Cosmetic: a reference with `reported=` and no `lab=` printed `lab        : reported val accuracy 0.95`."""
+    space = PITFALL_SPACE.replace(
+        '"fixed": {', '"good": Reference({"out": "softmax"}, reported="val accuracy 0.95"),\n    "fixed": {'
+    )
+    path = write_space(space, "no_lab.py")
+    result = CliRunner().invoke(cli, ["show", str(path), "--reference", "good"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "reported   val accuracy 0.95" in result.output and "lab        :" not in result.output

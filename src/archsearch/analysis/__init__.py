@@ -60,6 +60,7 @@ from archsearch.analysis._words import (
     level_interval_text,
     metric_range,
     no_answer,
+    plain_number,
     run_and_needed,
     verdict_text,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "run_and_needed",
     "metric_range",
     "no_answer",
+    "plain_number",
     "verdict_text",
     "CAP",
     "CONTINUE",

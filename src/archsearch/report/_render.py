@@ -68,9 +68,11 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     ]
     design = data["design"]
     if design.get("kind") == "ablation":
+        base = design.get("base") or {}  # every other active hyperparameter's value (its default or --base's)
+        held = f"every other hyperparameter held at {base}" if base else "no other hyperparameter to hold"
         head.append(
             f"Controlled ablation of `{design['factor']}`: levels {design.get('levels')}, "
-            f"seeds {design.get('seeds')}, every other hyperparameter held at {design.get('base')}."
+            f"seeds {design.get('seeds')}, {held}."
         )
     head += lab_lines(data.get("lab"))
     head += [f"> {n}" for n in data["notes"]]
