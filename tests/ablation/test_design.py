@@ -265,3 +265,18 @@ def test_base_best_without_the_space_s_search_says_what_to_run_not_pass_study(ti
     assert text.startswith("--base best: no study 'tiny' in sqlite:///") and "Pass --study" not in text
     assert f"Run `archsearch run {space.path}` first" in text
     assert "write its best trial's hyperparameters to a JSON file and pass --base FILE" in text
+
+
+def test_readme_describes_the_cap_where_more_seeds_cannot_settle_it():
+    """D18: the stop line at the cap when the test split is too small gives no seed count; the README says so,
+    in the words the code prints."""
+    from pathlib import Path
+
+    from archsearch.ablation._decide import stop_message
+
+    effect = {"level": "256", "reference": "64", "verdict": "not decided yet", "seeds_needed": None}
+    line = stop_message({"n": 2, "look": 1, "status": "stopped at cap", "effects": [effect]}, 0.01, "val_accuracy")
+    assert line == "stopped at the cap (--max-seeds 2), not decided yet: 256 vs 64."
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    assert "the stop line gives no seed count (`stopped at the cap (--max-seeds N), not decided yet: ...`)" in readme
+    assert "more seeds cannot settle it, a larger test split can" in readme.split("## A controlled answer")[1]
