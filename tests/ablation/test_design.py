@@ -43,6 +43,20 @@ def test_parse_levels_converts_and_rejects():
         parse_levels(layers, "1,7")
 
 
+def test_parse_levels_matches_numeric_choices_as_numbers_and_keeps_the_choice_s_value():
+    """D12: `--levels 1e-6,2e-6` was refused for hp.Choice("lr", [1e-6, 2e-6, 0.05]): values were compared as text."""
+    lr = Param.make_choice("lr", [1e-06, 2e-06, 0.05], None, None)
+    assert parse_levels(lr, "1e-6,2e-6") == [1e-06, 2e-06]
+    assert parse_levels(lr, "0.050,1E-06") == [0.05, 1e-06]
+    rates = Param.make_choice("rate", [0.001, 0.1], None, None)
+    assert parse_levels(rates, "1e-3,0.10") == [0.001, 0.1]
+    units = Param.make_choice("units", [16, 64], None, None)
+    got = parse_levels(units, "16.0,64")
+    assert got == [16, 64] and all(type(v) is int for v in got)
+    with pytest.raises(UsageError, match=r"'3e-6' is not a value of lr"):
+        parse_levels(lr, "1e-6,3e-6")
+
+
 @pytest.mark.slow
 def test_plan_pairs_every_level_with_the_same_seeds_in_random_order(tiny, tmp_path):
     space, storage, _ = tiny
@@ -235,3 +249,34 @@ def test_asked_again_a_design_keeps_its_seeds_its_margin_and_its_looks(tmp_path)
     # A margin no accuracy difference can reach is refused before anything is opened.
     with pytest.raises(UsageError, match=r"--min-effect 5 is 500 pts, more than any difference in val_accuracy"):
         run_ablation(space, "units", options, repeats=2, min_effect=5)
+
+
+def test_base_best_without_the_space_s_search_says_what_to_run_not_pass_study(tiny, tmp_path):
+    """D13: `--study` names the ablation's study, so "Pass --study NAME" could not find a search stored under
+    another name; the error says --base best reads the study named after the space, and what to do instead."""
+    import optuna
+
+    space, _, _ = tiny
+    storage = f"sqlite:///{tmp_path}/o.db"
+    optuna.create_study(study_name="wide", storage=storage)
+    with pytest.raises(UsageError) as err:
+        plan_ablation(space, "units", base="best", storage=storage)
+    text = str(err.value)
+    assert text.startswith("--base best: no study 'tiny' in sqlite:///") and "Pass --study" not in text
+    assert f"Run `archsearch run {space.path}` first" in text
+    assert "write its best trial's hyperparameters to a JSON file and pass --base FILE" in text
+
+
+def test_readme_describes_the_cap_where_more_seeds_cannot_settle_it():
+    """D18: the stop line at the cap when the test split is too small gives no seed count; the README says so,
+    in the words the code prints."""
+    from pathlib import Path
+
+    from archsearch.ablation._decide import stop_message
+
+    effect = {"level": "256", "reference": "64", "verdict": "not decided yet", "seeds_needed": None}
+    line = stop_message({"n": 2, "look": 1, "status": "stopped at cap", "effects": [effect]}, 0.01, "val_accuracy")
+    assert line == "stopped at the cap (--max-seeds 2), not decided yet: 256 vs 64."
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    assert "the stop line gives no seed count (`stopped at the cap (--max-seeds N), not decided yet: ...`)" in readme
+    assert "more seeds cannot settle it, a larger test split can" in readme.split("## A controlled answer")[1]

@@ -373,3 +373,11 @@ def test_a_sequential_ask_whose_only_answer_is_did_not_learn_is_stopped_not_deci
     q = _ask(_with_epochs(table), plan=plan, chance=CHANCE)["questions"][0]
     assert [e["verdict"] for e in q["effects"]] == ["did not learn"]
     assert q["sequential"]["status"] == "stopped: did not learn"
+
+
+def test_an_interval_bound_that_rounds_to_zero_is_never_printed_as_minus_zero():
+    """Cosmetic: `not decided yet: +2.2 pts [-0.0, 4.5]`."""
+    e = {"verdict": "not decided yet", "diff": 0.022, "ci_low": -0.0004, "ci_high": 0.045, "n": 4, "n_ref": 4}
+    text = verdict_text(e, "val_accuracy")
+    assert text.startswith("not decided yet: +2.2 pts [0.0, 4.5]") and "-0.0" not in text
+    assert "-0.0" not in verdict_text({**e, "diff": -0.0004, "ci_low": -0.02, "ci_high": 0.02}, "val_accuracy")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -350,3 +351,41 @@ def test_best_trials_keep_an_integer_hyperparameter_some_trials_never_set_an_int
     assert [r["params_units_2"] for r in rows] == [None, 112, 96]
     assert [type(r["params_units_2"]) for r in rows[1:]] == [int, int]  # not 112.0
     assert [r["params_dropout"] for r in rows] == [0.5, 0.0, None]  # a float one stays a float
+
+
+def test_a_float_question_has_bins_inside_its_values_and_offers_an_ask_that_runs():
+    """D13: bins of a learning rate sampled in [1e-3, 1e-2] start at its smallest value (pandas' labels started
+    0.001 below it: 1e-05); the offered ask names two levels of the float (`ask` needs --levels for a float),
+    and where the search is not the study named after the space (which --base best reads) it says what to run."""
+    rng = np.random.default_rng(3)
+    lr = np.exp(rng.uniform(np.log(1e-3), np.log(1e-2), 9))
+    table = pd.DataFrame(
+        {
+            "trial": range(9),
+            "seed": range(9),
+            "value": 0.9 + rng.normal(0, 0.01, 9),
+            "params_count": 100 * rng.integers(1, 4, 9),
+            "fit_seconds": 1.0,
+            "params_learning_rate": lr,
+            "params_units": rng.choice([16, 64, 256], 9),
+        }
+    )
+    for study in (None, "dw_lrq", "digits_width"):
+        data = analyze_table(
+            table, questions=["learning_rate"], objective="val_accuracy", space="my/dw_lrq.py", study=study
+        )
+        q = data["questions"][0]
+        assert q["binned"]
+        edges = [float(x) for lv in q["levels"] for x in lv["level"].strip("[]").split(", ")]
+        assert min(edges) == float(f"{lr.min():.4g}") and max(edges) == float(f"{lr.max():.4g}")
+        for e in q["effects"]:
+            levels = re.search(r"--levels (\S+),(\S+) --repeats 3 --base (\S+)", e["ask_command"])
+            assert levels, e["ask_command"]
+            assert all(lr.min() <= float(v) <= lr.max() for v in levels.groups()[:2])
+            if study == "digits_width":
+                assert levels.group(3) == "PARAMS.json"
+                assert "with the best hyperparameters of study 'digits_width' in PARAMS.json" in e["why"]
+            else:
+                assert levels.group(3) == "best" and "PARAMS.json" not in e["why"]
+    ints = analyze_table(table, questions=["units"], objective="val_accuracy", space="s.py")
+    assert all("--levels" not in e["ask_command"] for e in ints["questions"][0]["effects"])  # a grid of its own

@@ -33,7 +33,7 @@ def test_show_prints_settings_params_questions_and_exact_counts(write_space):
     out = result.output
     assert "dataset    digits: input 64 (flat), 10 classes" in out
     assert "3 epochs, batch 16" in out and "4 trials" in out
-    assert "units_1  one of 8, 16, default 8; only if layers in (2)" in out
+    assert "units_1  one of 8, 16, default 8; only if layers = 2" in out  # not "in (2)": one value
     assert "layers: Does depth help? (baseline 1)" in out
     # every value at its min: 64*8+8 + 8*10+10; at its max: 64*16+16 + 16*16+16 + 16*10+10
     assert "  min                610 parameters" in out
@@ -206,3 +206,14 @@ def test_show_reference_refuses_a_reference_outside_the_space_with_one_line(writ
         result = CliRunner().invoke(cli, ["show", str(path), "--reference", name])
         assert result.exit_code == 2, (name, result.output)
         assert result.stderr.startswith(f"error: {path}: {words}") and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_show_reference_without_a_lab_labels_what_was_reported(write_space):
+    """Cosmetic: a reference with `reported=` and no `lab=` printed `lab        : reported val accuracy 0.95`."""
+    space = PITFALL_SPACE.replace(
+        '"fixed": {', '"good": Reference({"out": "softmax"}, reported="val accuracy 0.95"),\n    "fixed": {'
+    )
+    path = write_space(space, "no_lab.py")
+    result = CliRunner().invoke(cli, ["show", str(path), "--reference", "good"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "reported   val accuracy 0.95" in result.output and "lab        :" not in result.output

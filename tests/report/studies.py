@@ -107,3 +107,32 @@ def ablation_study(
         )
     )
     return s
+
+
+def nolearn_study(url: str, name: str = "nolearn-ablation-lr") -> optuna.Study:
+    """An ablation of ``lr`` on digits (10 classes): 1e-06 (the reference) and 2e-06 at chance with the same
+    values, 0.05 learned (about 35%); every level has the same model size."""
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    s = optuna.create_study(study_name=name, storage=url, direction="maximize")
+    seeds = [1000, 1001, 1002]
+    s.set_user_attr(
+        StudyAttr.DESIGN,
+        {
+            "kind": "ablation",
+            "factor": "lr",
+            "levels": [1e-06, 2e-06, 0.05],
+            "baseline": 1e-06,
+            "base": {},
+            "seeds": seeds,
+            "dataset": "digits",
+        },
+    )
+    dist = {"lr": CategoricalDistribution([1e-06, 2e-06, 0.05])}
+    for k, low, high in zip(seeds, (0.09, 0.08, 0.1), (0.3, 0.4, 0.35), strict=True):
+        for lr, value in ((1e-06, low), (2e-06, low), (0.05, high)):
+            s.add_trial(
+                optuna.trial.create_trial(
+                    params={"lr": lr}, distributions=dist, value=value, user_attrs=_attrs(k, value, 16, [value])
+                )
+            )
+    return s

@@ -157,3 +157,33 @@ def test_verdict_lines_say_when_the_baseline_was_never_tried(url, tmp_path):
     reference = act[0].split(" vs ")[1].split(":")[0]
     assert act[-1] == f"  act: the baseline 'gelu' has no trial; the effects are against {reference} instead."
     assert "  nope: no trial has a value for 'nope'." in lines and "only one level tried" not in "".join(lines)
+
+
+def test_rows_without_an_answer_show_no_p_value_and_say_which_levels_were_at_chance(tmp_path):
+    """D16: "did not learn" and "too few trials" rows print no p-value (JSON: null and why), two levels of the
+    same size need no size adjustment, and "every level at chance" only when every level was."""
+    from tests.report.studies import nolearn_study, search_study
+
+    url = f"sqlite:///{tmp_path}/o.db"
+    nolearn_study(url)
+    rep = _report(url, "nolearn-ablation-lr")
+    effects = {e["level"]: e for e in rep.to_dict()["questions"][0]["effects"]}
+    assert {e["verdict"] for e in effects.values()} == {"did not learn"}
+    for e in effects.values():
+        assert e["p"] is None and e["p_adjusted"] is None and e["p_note"] == "no p-value: did not learn"
+    assert effects["2e-06"]["why"].startswith("both 2e-06 and the reference (1e-06) at chance (10%)")
+    assert effects["0.05"]["why"].startswith("the reference (1e-06) at chance (10%)")
+    rows = [ln for ln in rep.to_markdown().splitlines() if ln.startswith(("| 2e-06 | did", "| 0.05 | did"))]
+    assert len(rows) == 2 and "every level" not in "".join(rows)
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split(" | ")]
+        assert cells[2] == "-" and cells[5] == "not needed: same size", cells
+    search_study(url, name="few", n=6)
+    few = [e for q in _report(url, "few").to_dict()["questions"] for e in q["effects"]]
+    assert any(e["verdict"] == "too few trials" for e in few)
+    for e in few:
+        if e["verdict"] == "too few trials":
+            assert e["p"] is None and e["p_note"] == "no p-value: too few trials"
+    md = _report(url, "few").to_markdown()
+    too_few_rows = [ln for ln in md.splitlines() if ln.startswith("| ") and "| too few trials:" in ln]
+    assert too_few_rows and all(r.split(" | ")[2] == "-" for r in too_few_rows)

@@ -106,3 +106,15 @@ def test_epoch_and_trial_axes_have_integer_ticks(monkeypatch):
     assert {"learning_curves", "objective_over_trials", "effect_units"} <= set(plots)
     for title in ("Learning curves of the best trials", "Objective over trials"):
         assert seen[title] and all(float(t).is_integer() for t in seen[title]), (title, seen[title])
+
+
+def test_an_ablation_without_other_hyperparameters_and_one_epoch_reads_right():
+    """Cosmetic: `every other hyperparameter held at {}` and `Training: 1 epochs`."""
+    data = _data()
+    data["design"] = {"kind": "ablation", "factor": "units", "levels": [8, 16], "seeds": [1000], "base": {}}
+    data["lab"] = {"epochs": 1, "batch_size": 32}
+    md = render_markdown(data)
+    assert "seeds [1000], no other hyperparameter to hold." in md and "{}" not in md
+    assert "Training: 1 epoch, batch 32." in md
+    data["design"]["base"] = {"lr": 0.01}
+    assert "every other hyperparameter held at {'lr': 0.01}." in render_markdown(data)

@@ -78,7 +78,9 @@ def test_saved_files_html_embeds_plots_and_mlflow_gets_them(digits, tmp_path):
 def test_verdict_lines_for_the_end_of_run(digits):
     lines = verdict_lines("digits_quick", digits.storage, SPACES / "digits_quick.py")
     assert lines[0].startswith("Verdicts (val_accuracy")
-    assert lines[1].startswith("  layers: ") and lines[2].startswith("  activation: ")
+    assert lines[1].startswith("  layers: ") and lines[3].startswith("  activation: ")
+    # digits_quick's layers question has baseline 1; its 3 trials have none: the line says which level was used
+    assert lines[2].startswith("  layers: the baseline 1 has no trial; the effects are against ")
     # The command reads the study where it is: its store, not the default one.
     assert lines[-1] == (
         f"Full report: archsearch report {SPACES / 'digits_quick.py'} --study digits_quick --storage {digits.storage}"

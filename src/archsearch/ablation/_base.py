@@ -80,7 +80,19 @@ def resolve_base(space: Space, base: str | Mapping[str, Any], storage: str | Non
     if base == "best":
         from archsearch.study import open_study
 
-        study = open_study(space.name, storage)
+        try:
+            study = open_study(space.name, storage)
+        except UsageError as err:  # its "Pass --study NAME" would name the ablation's study, not the search's
+            if not str(err).startswith("no study"):
+                raise
+            from archsearch.stores import redact, resolve_storage
+
+            raise UsageError(
+                f"--base best: no study '{space.name}' in {redact(resolve_storage(storage))}: --base best starts "
+                f"from the best trial of the search named after the space file. Run `archsearch run {space.path}` "
+                "first (or pass --storage URL where it is); for a search under another name (`run --study NAME`), "
+                "write its best trial's hyperparameters to a JSON file and pass --base FILE."
+            ) from None
         if not any(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False)):
             raise UsageError(
                 f"--base best: study '{space.name}' has no complete trial yet. "

@@ -101,6 +101,8 @@ def parse_levels(param: Param, text: str) -> list[Any]:
         >>> from archsearch.space import Param
         >>> parse_levels(Param.make_int("layers", 1, 5, None, None, None), "1, 3")
         [1, 3]
+        >>> parse_levels(Param.make_choice("lr", [1e-06, 2e-06, 0.05], None, None), "1e-6,2e-6")
+        [1e-06, 2e-06]
     """
     out: list[Any] = []
     for raw in (t.strip() for t in text.split(",") if t.strip()):
@@ -114,7 +116,7 @@ def parse_levels(param: Param, text: str) -> list[Any]:
                     raise ValueError(raw)
                 out.append(raw.lower() in ("true", "1"))
             else:
-                match = [v for v in param.values if str(v) == raw]
+                match = [v for v in param.values if _same_choice(v, raw)]
                 if not match:
                     raise ValueError(raw)
                 out.append(match[0])
@@ -134,6 +136,26 @@ def parse_levels(param: Param, text: str) -> list[Any]:
             f"{','.join(str(v) for v in grid_or_empty(param)[:2]) or '1,2'}."
         )
     return out
+
+
+def _same_choice(value: Any, raw: str) -> bool:
+    """A choice written on the command line: as text, or, for a number, as the same number (``1e-6`` is the
+    choice 1e-06, ``0.10`` is 0.1); the choice keeps its own value and type.
+
+    Example:
+        >>> _same_choice(1e-06, "1e-6"), _same_choice(0.1, "0.10"), _same_choice(16, "16.0"), _same_choice(16, "x")
+        (True, True, True, False)
+        >>> _same_choice(True, "1"), _same_choice("relu", "relu")
+        (False, True)
+    """
+    if str(value) == raw:
+        return True
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return float(raw) == float(value)
+    except ValueError:
+        return False
 
 
 def plan_ablation(

@@ -6,6 +6,7 @@ imports Keras, Optuna or MLflow. :func:`analyze_table` is the entry point;
 :mod:`archsearch.report` renders what it computes.
 """
 
+from archsearch.analysis._advice import ask_command, ask_words
 from archsearch.analysis._conclude import CHANCE_MARGIN, CHANCE_Z, MAX_WIDTH, MIN_RESIDUAL_DF, at_chance
 from archsearch.analysis._crossed import (
     EXAMPLES_METHOD,
@@ -58,6 +59,8 @@ from archsearch.analysis._words import (
     counted,
     level_interval_text,
     metric_range,
+    no_answer,
+    plain_number,
     run_and_needed,
     verdict_text,
 )
@@ -68,6 +71,8 @@ __all__ = [
     "MAX_WIDTH",
     "MIN_RESIDUAL_DF",
     "at_chance",
+    "ask_command",
+    "ask_words",
     "DECISIONS",
     "MAX_SEEDS_ADVICE",
     "NO_EFFECT",
@@ -81,6 +86,8 @@ __all__ = [
     "level_interval_text",
     "run_and_needed",
     "metric_range",
+    "no_answer",
+    "plain_number",
     "verdict_text",
     "CAP",
     "CONTINUE",

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from archsearch.analysis._advice import ask_command, ask_levels, ask_words
 from archsearch.analysis._verdicts import HELPS, HURTS, NO_EFFECT, NOT_LEARNED, TOO_FEW, UNDECIDED
 from archsearch.analysis._words import counted
 
@@ -72,9 +73,9 @@ def conclude(
     chance: float | None = None,
     metric_range: float | None = None,
     space: str | None = None,
+    study: str | None = None,
 ) -> None:
     """Turn each effect of question ``q`` into its final decision, with ``why`` in words (in place)."""
-    ask = f"archsearch ask {space or 'SPACE.py'} --factor {q['param']} --repeats 3 --base best" if not paired else None
     q["chance"] = chance
     epochs = _epochs(q)
     n_val = _n_val(q)
@@ -87,17 +88,14 @@ def conclude(
     for e in q["effects"]:
         e.setdefault("why", "")
         e["level_at_chance"] = bool(at.get(e["level"]))
+        ask = None if paired else ask_command(space, q["param"], levels=ask_levels(q, e), study=study)
         e["ask_command"] = ask
         e.setdefault("equivalence_margin", None)
         if e["verdict"] not in (HELPS, HURTS, UNDECIDED, NO_EFFECT):
             continue
         if chance is not None and (at.get(e["reference"]) or everyone) and e.get("n"):
             both = at.get(e["level"]) and at.get(e["reference"])
-            who = (
-                ("both levels" if len(q["levels"]) <= 2 else "every level")
-                if both or everyone
-                else f"the reference ({e['reference']})"
-            )
+            who = _at_chance_who(e, len(q["levels"]), both=bool(both), everyone=everyone)
             after = f" after {epochs} epoch{'s' if epochs != 1 else ''}" if epochs else ""
             e.update(
                 {
@@ -147,8 +145,10 @@ def conclude(
                         "trials_needed": need,
                         "why": counted(n_units, "trials")
                         + (f" for {k + 1} hyperparameters" if k else "")
-                        + f" cannot separate this effect; about {need} trials would, or `{ask}` "
-                        "answers it directly",
+                        + f" cannot separate this effect; about {need} trials would, or "
+                        + ask_words(str(ask), space, study)
+                        + (", answers" if str(ask).endswith("PARAMS.json") else " answers")
+                        + " it directly",
                     }
                 )
                 continue
@@ -165,6 +165,25 @@ def conclude(
             e.update({"verdict": NO_EFFECT, "more_needed": None, "equivalence_margin": min_effect})
         if e["verdict"] != UNDECIDED:
             e["more_needed"] = None
+
+
+def _at_chance_who(e: dict[str, Any], n_levels: int, *, both: bool, everyone: bool) -> str:
+    """Which levels of a "did not learn" comparison were at chance: "every level" only when every level was.
+
+    Example:
+        >>> e = {"level": "2e-06", "reference": "1e-06"}
+        >>> _at_chance_who(e, 3, both=True, everyone=False), _at_chance_who(e, 3, both=True, everyone=True)
+        ('both 2e-06 and the reference (1e-06)', 'every level')
+        >>> _at_chance_who(e, 2, both=True, everyone=True), _at_chance_who(e, 3, both=False, everyone=False)
+        ('both levels', 'the reference (1e-06)')
+    """
+    if n_levels <= 2 and (both or everyone):
+        return "both levels"
+    if everyone:
+        return "every level"
+    if both:
+        return f"both {e['level']} and the reference ({e['reference']})"
+    return f"the reference ({e['reference']})"
 
 
 def _epochs(q: dict[str, Any]) -> int | None:

@@ -109,9 +109,9 @@ def level_labels(
     """Text labels per row, the level order, and whether a numeric parameter was cut into quantile bins."""
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numeric and values.nunique() > max_levels:
-        cut = pd.qcut(values.astype(float), q=bins, duplicates="drop")
-        labels = cut.map(lambda iv: f"[{_fmt(iv.left)}, {_fmt(iv.right)}]").astype(str)
-        order_ = [f"[{_fmt(iv.left)}, {_fmt(iv.right)}]" for iv in cut.cat.categories]
+        codes, edges = pd.qcut(values.astype(float), q=bins, labels=False, retbins=True, duplicates="drop")
+        order_ = _bin_labels([float(x) for x in edges])
+        labels = pd.Series([order_[int(c)] for c in codes], index=values.index, dtype=object)
         return labels, [lv for lv in order_ if (labels == lv).any()], True
     labels = values.map(label)
     present = list(dict.fromkeys(labels))
@@ -151,6 +151,24 @@ def label(value: Any) -> str:
 
 def _fmt(x: float) -> str:
     return f"{x:.4g}"
+
+
+def _bin_labels(edges: Sequence[float]) -> list[str]:
+    """``[low, high]`` per quantile bin, from the values' own quantiles: the lowest bin starts at the smallest
+    value (pandas' own labels start 0.001 below it, e.g. ``1e-05`` for a learning rate from 0.001), with as many
+    significant digits as keep neighbouring edges apart.
+
+    Example:
+        >>> _bin_labels([0.001014, 0.00149, 0.00344, 0.0099])
+        ['[0.001014, 0.00149]', '[0.00149, 0.00344]', '[0.00344, 0.0099]']
+        >>> _bin_labels([1.0, 1.00001, 2.0])
+        ['[1, 1.00001]', '[1.00001, 2]']
+    """
+    for digits in range(4, 18):
+        text = [f"{float(x):.{digits}g}" for x in edges]
+        if len(set(text)) == len(text):
+            break
+    return [f"[{lo}, {hi}]" for lo, hi in zip(text[:-1], text[1:], strict=True)]
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:

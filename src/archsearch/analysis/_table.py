@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from archsearch.analysis._advice import ask_command, ask_levels, ask_words
 from archsearch.analysis._conclude import conclude
 from archsearch.analysis._crossed import on_test_split, seeds_for_power
 from archsearch.analysis._estimation import json_ready, normalize_table
@@ -39,6 +40,7 @@ def analyze_table(
     min_effect: float | None = None,
     time_target: float | None = None,
     space: str | None = None,
+    study: str | None = None,
     max_levels: int = 6,
     bins: int = 4,
     objective: str | None = None,
@@ -67,6 +69,8 @@ def analyze_table(
         min_effect: the smallest effect worth detecting for "seeds needed" (default 0.01).
         time_target: also compare the time to first reach this objective value.
         space: the space file named in suggested commands.
+        study: the study the table comes from: where it is not the one named after ``space`` (which
+            ``ask --base best`` reads), the suggested ``ask`` starts from its best trial by ``--base PARAMS.json``.
         objective: the objective's name (e.g. ``val_accuracy``): an accuracy's differences lie in
             [-1, 1], so an interval beyond that is "not decided yet" / "too few trials", never printed.
         chance: the chance accuracy (1 / classes): a reference (or every level) at chance gives
@@ -129,7 +133,13 @@ def analyze_table(
         _power(q, e, paired, alpha, len(family), min_effect, objective, seq)
     for q in parts:
         conclude(
-            q, paired=paired, min_effect=min_effect, chance=chance, metric_range=metric_range(objective), space=space
+            q,
+            paired=paired,
+            min_effect=min_effect,
+            chance=chance,
+            metric_range=metric_range(objective),
+            space=space,
+            study=study,
         )
         seq_q = q.get("sequential")
         final = (HELPS, HURTS, NO_EFFECT, NOT_LEARNED)
@@ -159,8 +169,8 @@ def analyze_table(
             bad = ", ".join(b["param"] for b in q["balance"] if b["poor"])
             q["note"] = (q["note"] + " " if q["note"] else "") + (
                 f"Poor balance on {bad} (|standardized mean difference| > 0.25): the adjustment leans on the "
-                f"regression model. A controlled answer: archsearch ask {space or 'SPACE.py'} --factor "
-                f"{q['param']} --repeats 3 --base best"
+                "regression model. A controlled answer: "
+                + ask_words(ask_command(space, q["param"], levels=ask_levels(q), study=study), space, study)
             )
         for key in ("_units", "_others", "_rows", "_test", "_fit"):
             q.pop(key, None)

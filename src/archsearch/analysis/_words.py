@@ -25,6 +25,8 @@ __all__ = [
     "level_interval_text",
     "run_and_needed",
     "metric_range",
+    "no_answer",
+    "plain_number",
     "verdict_text",
 ]
 
@@ -64,6 +66,17 @@ def chance_level(objective: str | None, classes: int | None) -> float | None:
     return 1 / classes if classes and objective and "accuracy" in objective else None
 
 
+def plain_number(x: float, spec: str) -> str:
+    """``x`` formatted with ``spec`` (``+.1f``, ``.4g``), where a value that rounds to zero is zero, never ``-0.0``.
+
+    Example:
+        >>> plain_number(-0.0004, ".1f"), plain_number(-0.0004, "+.1f"), plain_number(-1.25, ".1f")
+        ('0.0', '+0.0', '-1.2')
+    """
+    text = f"{x:{spec}}"
+    return f"{0.0:{spec}}" if text.startswith("-") and float(text) == 0 else text
+
+
 def _scale(objective: str | None) -> tuple[float, str, str]:
     return (100.0, " pts", ".1f") if objective and "accuracy" in objective else (1.0, "", ".4g")
 
@@ -77,9 +90,9 @@ def amount(x: float, objective: str | None, signed: bool = False) -> str:
     """
     scale, unit, fmt = _scale(objective)
     if signed:
-        return f"{x * scale:+{fmt}}{unit}"
+        return f"{plain_number(x * scale, '+' + fmt)}{unit}"
     v = x * scale
-    text = f"{v:g}" if scale == 100 and abs(v - round(v, 1)) < 1e-9 else f"{v:{fmt}}"
+    text = plain_number(v, "g" if scale == 100 and abs(v - round(v, 1)) < 1e-9 else fmt)
     return text + (unit if unit.strip() != "pts" or v != 1 else " pt")
 
 
@@ -118,7 +131,29 @@ def _interval(e: dict[str, Any], objective: str | None) -> str | None:
     if rng is not None and (lo < -rng or hi > rng):
         return None
     scale, _, fmt = _scale(objective)
-    return f"{amount(diff, objective, signed=True)} [{lo * scale:{fmt}}, {hi * scale:{fmt}}]"
+    return f"{amount(diff, objective, signed=True)} [{plain_number(lo * scale, fmt)}, {plain_number(hi * scale, fmt)}]"
+
+
+def no_answer(e: dict[str, Any], objective: str | None) -> str | None:
+    """Why a comparison has no numbers to show (its verdict says it in words), or None when it has an answer.
+
+    "did not learn" and "too few trials" rows, and a comparison whose interval is wider than the metric's range,
+    show no interval and no p-value: a number there would read as an answer the data cannot give.
+
+    Example:
+        >>> no_answer({"verdict": "did not learn"}, "val_accuracy"), no_answer({"verdict": "helps"}, "val_accuracy")
+        ('did not learn', None)
+        >>> no_answer({"verdict": "not decided yet", "ci_low": -1.01, "ci_high": 1.3}, "val_accuracy")
+        "its interval is wider than val_accuracy's range"
+    """
+    word = e.get("verdict")
+    if word in (NOT_LEARNED, TOO_FEW):
+        return str(word)
+    rng = metric_range(objective)
+    lo, hi = e.get("ci_low"), e.get("ci_high")
+    if rng is not None and isinstance(lo, int | float) and isinstance(hi, int | float) and (lo < -rng or hi > rng):
+        return f"its interval is wider than {objective}'s range"
+    return None
 
 
 def _where(e: dict[str, Any], short: bool = False) -> str:

@@ -124,8 +124,10 @@ def _show_reference(space: Any, name: str, dataset: str | None, as_json: bool) -
         return
     out = click.echo
     out(f"reference  {name} of {space.path}: {info['params']:,} parameters")
-    if info["lab"] or info["reported"]:
+    if info["lab"]:
         out(f"lab        {info['lab']}: reported {info['reported'] or 'nothing'}")
+    elif info["reported"]:  # no lab named: the line says what was reported, not "lab        : ..."
+        out(f"reported   {info['reported']}")
     out(
         f"training   {info['epochs']} epochs, batch {info['batch_size']}"
         + (f"; the lab: {info['training']}" if info["training"] else "")

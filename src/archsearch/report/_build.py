@@ -146,6 +146,7 @@ def build_report(
         plan=design if paired else None,
         adjust_method="fdr_bh" if fdr else "holm",
         space=None if space is None else str(space.path),
+        study=study.study_name,
         objective=objective,
         chance=chance_level(objective, classes),
         min_effect=design.get("min_effect"),
@@ -153,10 +154,11 @@ def build_report(
     for q in stats["questions"]:
         for e in q["effects"]:
             e["summary"] = format_effect(e, objective)
+            _withhold_p(e, objective)
     done = table[table["state"] == "COMPLETE"]
     notes = list(stats["notes"])
     if not paired:
-        notes.append(_search_note(space, questions, design.get("sampler", "tpe")))
+        notes.append(_search_note(space, stats["questions"], design.get("sampler", "tpe"), study.study_name))
     if space is not None and not space.questions and not paired:
         notes.append("The space declares no QUESTIONS: every hyperparameter is reported.")
     from archsearch.stores import redact
@@ -198,6 +200,16 @@ def build_report(
         "notes": notes,
     }
     return Report(json_ready(data), table)
+
+
+def _withhold_p(effect: dict[str, Any], objective: str) -> None:
+    """A comparison without an answer (did not learn, too few trials, an interval past the metric's range) shows
+    no p-value, as its verdict shows no interval: ``p`` and ``p_adjusted`` are null, ``p_note`` says why."""
+    from archsearch.analysis import no_answer
+
+    why = no_answer(effect, objective)
+    if why is not None:
+        effect.update({"p": None, "p_adjusted": None, "p_note": f"no p-value: {why}"})
 
 
 def _objective_from_history(table: pd.DataFrame) -> str:
@@ -279,15 +291,19 @@ def _num_classes(dataset: str | None) -> int | None:
     return None if info is None else info.num_classes
 
 
-def _search_note(space: Space | None, questions: list[dict[str, Any]], sampler: str) -> str:
-    path = space.path if space is not None else "SPACE.py"
-    factor = questions[0]["param"] if questions else "PARAM"
+def _search_note(space: Space | None, questions: list[dict[str, Any]], sampler: str, study: str) -> str:
+    """The search's caveat and the ``archsearch ask`` of its first question (the first comparison's levels)."""
+    from archsearch.analysis import ask_command, ask_words
+
+    path = None if space is None else str(space.path)
+    first = next((e.get("ask_command") for q in questions for e in q["effects"] if e.get("ask_command")), None)
+    command = first or ask_command(path, questions[0]["param"] if questions else "PARAM", study=study)
     # Model-based samplers concentrate trials where the objective was good; random/QMC/grid do not.
     cluster = "trials cluster around good regions, so " if sampler in ("tpe", "cmaes", "gp") else ""
     return (
         f"This study is a {search_name(sampler)}, not a controlled design: {cluster}each effect is conditional "
-        "on the configurations the sampler chose (other hyperparameters vary too). "
-        f"For a controlled answer run: archsearch ask {path} --factor {factor} --repeats 3 --base best"
+        f"on the configurations the sampler chose (other hyperparameters vary too). For a controlled answer "
+        f"run: {ask_words(command, path, study)}"
     )
 
 

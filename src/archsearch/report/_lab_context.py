@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from archsearch.analysis import counted
+
 if TYPE_CHECKING:
     from archsearch.space import Space
 
@@ -189,7 +191,7 @@ def lab_lines(lab: Mapping[str, Any] | None) -> list[str]:
     elif data:
         lines.append(f"Data: `{data['name']}`" + (f" ({data['description']})" if data.get("description") else "") + ".")
     if lab.get("epochs"):
-        lines.append(f"Training: {lab['epochs']} epochs, batch {lab.get('batch_size')}.")
+        lines.append(f"Training: {counted(int(lab['epochs']), 'epochs')}, batch {lab.get('batch_size')}.")
     for r in lab.get("references", []):
         role = "base" if r["name"] == lab.get("reference") else f"level {r['level']}"
         if r.get("differs"):

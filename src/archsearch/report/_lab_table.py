@@ -271,7 +271,9 @@ def _lab_reported(
     diff = None
     if lv and base and lv.get("reported_value") is not None and base.get("reported_value") is not None:
         diff = lv["reported_value"] - base["reported_value"]
-        parts.append(f"difference {diff * 100:+.1f} pts")
+        from archsearch.analysis import plain_number
+
+        parts.append(f"difference {plain_number(diff * 100, '+.1f')} pts")
     if lv and lv.get("differs"):
         parts.append(
             f"the lab trained {lv['name']} with "

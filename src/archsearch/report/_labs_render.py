@@ -239,6 +239,8 @@ def _effect_cell(e: dict[str, Any], objective: str) -> str:
         >>> _effect_cell({"diff": 0.03, "ci_low": 0.007, "ci_high": 0.053}, "val_accuracy")
         '+3.0 pts [+0.7, +5.3]'
     """
+    from archsearch.analysis import plain_number
+
     if e.get("diff") is None:
         return "-"
     scale, unit = (100, " pts") if objective in _ACCURACY else (1, "")
@@ -247,7 +249,8 @@ def _effect_cell(e: dict[str, Any], objective: str) -> str:
         return "no interval: no estimate"
     if objective in _ACCURACY and (lo < -1 or hi > 1):
         return "interval wider than the metric's range: no estimate"
-    return f"{e['diff'] * scale:+.1f}{unit} [{lo * scale:+.1f}, {hi * scale:+.1f}]"
+    cell = [plain_number(x * scale, "+.1f") for x in (e["diff"], lo, hi)]
+    return f"{cell[0]}{unit} [{cell[1]}, {cell[2]}]"
 
 
 def _time_cell(t: dict[str, Any] | None) -> str:

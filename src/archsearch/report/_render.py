@@ -7,7 +7,7 @@ import html
 import re
 from typing import Any
 
-from archsearch.analysis import NOT_LEARNED, TOO_FEW, counted, level_interval_text, metric_range
+from archsearch.analysis import NOT_LEARNED, TOO_FEW, counted, level_interval_text, metric_range, no_answer
 from archsearch.report._build import answer_kind
 from archsearch.report._files import safe_name
 from archsearch.report._lab_context import lab_lines
@@ -68,9 +68,11 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
     ]
     design = data["design"]
     if design.get("kind") == "ablation":
+        base = design.get("base") or {}  # every other active hyperparameter's value (its default or --base's)
+        held = f"every other hyperparameter held at {base}" if base else "no other hyperparameter to hold"
         head.append(
             f"Controlled ablation of `{design['factor']}`: levels {design.get('levels')}, "
-            f"seeds {design.get('seeds')}, every other hyperparameter held at {design.get('base')}."
+            f"seeds {design.get('seeds')}, {held}."
         )
     head += lab_lines(data.get("lab"))
     head += [f"> {n}" for n in data["notes"]]
@@ -96,7 +98,7 @@ def _sections(data: dict[str, Any]) -> list[tuple[str, list[str], str | None]]:
                     [
                         e["level"],
                         e["summary"],
-                        f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}",
+                        "-" if no_answer(e, data["objective"]) else f"{_num(e['p'], 2)} / {_num(e['p_adjusted'], 2)}",
                         f"{e['n']} / {e['n_ref']}",
                         f"{_int(e['level_params'])} vs {_int(e['reference_params'])}",
                         (_size_text(e, data["objective"])),
@@ -253,6 +255,8 @@ def _method_lines(data: dict[str, Any]) -> list[str]:
 def _size_text(e: dict[str, Any], objective: str | None = None) -> str:
     rng = metric_range(objective)
     lo, hi = e.get("adjusted_ci_low"), e.get("adjusted_ci_high")
+    if (e.get("size_note") or "").startswith("same model size"):  # nothing to adjust for, whatever the verdict
+        return "not needed: same size"
     if e["verdict"] in (NOT_LEARNED, TOO_FEW) or (
         rng is not None and lo is not None and hi is not None and (lo < -rng or hi > rng)
     ):

@@ -28,6 +28,14 @@ class Condition:
     values: tuple[Any, ...]
 
     def describe(self) -> str:
+        """``layers = 3`` for one value, ``layers in (2, 3)`` for several.
+
+        Example:
+            >>> Condition("layers", (3,)).describe(), Condition("act", ("relu", "tanh")).describe()
+            ('layers = 3', "act in ('relu', 'tanh')")
+        """
+        if len(self.values) == 1:
+            return f"{self.parent} = {self.values[0]!r}"
         shown = ", ".join(repr(v) for v in self.values)
         return f"{self.parent} in ({shown})"
 

@@ -121,11 +121,7 @@ def _search(config: RunConfig) -> SearchResult:
         progress.seen(prepared.study)
         if finished >= config.target and not prepared.failed_now:  # (a dead trial's MLflow run is closed below)
             design = prepared.study.user_attrs.get(StudyAttr.DESIGN) or {}
-            more = "Raise --repeats to run more seeds" if design.get("kind") == "ablation" else "Raise --trials"
-            progress.say(
-                f"study '{config.study_name}' already has {finished} finished trials (target {config.target}); "
-                f"nothing to run. {more} to run more."
-            )
+            progress.say(_nothing_to_run(config.study_name, finished, config.target, design.get("kind") == "ablation"))
             return _result(prepared.study, config.storage, config.tracking_uri, config.target, space.objective)
         progress.say(
             f"study '{config.study_name}': {finished} finished, running until {config.target} "
@@ -144,6 +140,17 @@ def _search(config: RunConfig) -> SearchResult:
 
     objective = Objective(config, dataset, tracker=tracker, progress=progress, finished_before=finished)
     return _optimize(config, progress, study, tracker, objective, owners, on_stale)
+
+
+def _nothing_to_run(study: str, finished: int, target: int, ablation: bool) -> str:
+    """The line of a study that already has its trials: what was found, and the option that runs more.
+
+    Example:
+        >>> _nothing_to_run("s-ablation-units-1a2b3c4d", 9, 9, ablation=True)
+        "study 's-ablation-units-1a2b3c4d' already has 9 finished trials (target 9); nothing to run. Raise --repeats to run more seeds."
+    """  # noqa: E501
+    more = "Raise --repeats to run more seeds" if ablation else "Raise --trials to run more trials"
+    return f"study '{study}' already has {finished} finished trials (target {target}); nothing to run. {more}."
 
 
 def _load_data(config: RunConfig, progress: Progress) -> Any:
