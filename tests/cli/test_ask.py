@@ -231,6 +231,24 @@ def test_bad_flags_are_one_line_before_any_study_is_created(tiny_space, tmp_path
     assert not (tmp_path / "mlruns").exists()  # no study, no MLflow run
 
 
+def test_data_that_cannot_load_is_one_line_before_any_study_is_created(tiny_space, tmp_path, monkeypatch):
+    # mnist offline (its file missing, the download failing) was refused only after the ablation's study was
+    # created: an empty study was left behind. A registered dataset's shape is known without loading it.
+    from archsearch.data import _registry
+    from archsearch.errors import DatasetError
+
+    def offline():
+        raise DatasetError("mnist: mnist.npz is missing and the download failed; download it.")
+
+    entry = _registry.DatasetEntry("mnist", offline, "MNIST", image_shape=(28, 28, 1), num_classes=10)
+    monkeypatch.setitem(_registry._REGISTRY, "mnist", entry)
+    _registry.load_dataset.cache_clear()
+    result = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,16", "--dataset", "mnist")
+    assert result.exit_code == 2
+    assert result.stderr == "error: mnist: mnist.npz is missing and the download failed; download it.\n"
+    assert not (tmp_path / "mlruns").exists()  # no study, no MLflow run
+
+
 def test_report_with_a_bad_storage_url_says_the_url_is_not_usable(tiny_space, tmp_path):
     result = _invoke("report", tiny_space, "--storage", "bogus://x")
     assert result.exit_code == 2

@@ -21,6 +21,7 @@ __all__ = [
     "level_key",
     "resolve_base",
     "trial_config",
+    "load_data_first",
     "with_run_settings",
 ]
 
@@ -43,6 +44,21 @@ def with_run_settings(space: Space, options: RunOptions, base: str | Mapping[str
         if ref.batch_size:
             changes["batch_size"] = ref.batch_size
     return (dataclasses.replace(space, **changes) if changes else space), options
+
+
+def load_data_first(space: Space, options: RunOptions) -> None:
+    """Load the data the ablation trains on before its study is written: a dataset that cannot load (offline, a
+    missing file) is one line with nothing left behind (it left an empty study). Loading is cached per process,
+    so the search's own load is the same call."""
+    from archsearch.data import load_dataset
+
+    load_dataset(
+        options.dataset or space.dataset,
+        input=space.input,
+        validation_split=space.validation_split,
+        seed=options.seed,
+        image_size=space.image_size,
+    )
 
 
 def _reference_base(space: Space, base: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from archsearch.ablation._base import (
     declared_with_everything,
     grid_or_empty,
     level_key,
+    load_data_first,
     resolve_base,
     trial_config,
     with_run_settings,
@@ -313,6 +314,7 @@ def run_ablation(
     space = space if isinstance(space, Space) else load_space(space)
     # Each round runs a new RunOptions made from these (dataclasses.replace); none is changed in place.
     space, options = with_run_settings(space, options or RunOptions(), base)
+    load_data_first(space, options)
     if until_decided and max_seeds < repeats:
         raise UsageError(f"--max-seeds {max_seeds} is smaller than --repeats {repeats}; raise --max-seeds.")
     if min_effect is not None and not min_effect > 0:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from archsearch.ablation._base import resolve_base, with_run_settings
+from archsearch.ablation._base import load_data_first, resolve_base, with_run_settings
 from archsearch.ablation._decide import analyze_ablation, design_identity
 from archsearch.ablation._design import AblationResult, plan_ablation
 from archsearch.ablation._study import ablation_study_name, no_trial_finished, set_study_attr
@@ -101,6 +101,7 @@ def add_base(
 
     # New space and options, each made once (dataclasses.replace); the caller's are not changed.
     space, options = with_run_settings(space if isinstance(space, Space) else load_space(space), options, base)
+    load_data_first(space, options)
     first = plan_ablation(
         space, factor, levels=levels, repeats=repeats, base=base, seed=options.seed, storage=options.storage
     )
