@@ -8,6 +8,7 @@ from archsearch.stores._errors import check_reachable, check_stores, describe_st
 from archsearch.stores._folders import Folders, cache_dir, keras_datasets_dir, log_file, use_folders
 from archsearch.stores._mlflow import ensure_sqlite_store, mlflow_client
 from archsearch.stores._optuna import LOCK_TIMEOUT_S, SQLITE_MAX_WORKERS, check_workers_storage, open_storage
+from archsearch.stores._server import describe_server_error, server_unreachable
 from archsearch.stores._template import store_from_template
 from archsearch.stores._together import one_at_a_time
 from archsearch.stores._urls import (
@@ -38,6 +39,7 @@ __all__ = [
     "check_stores",
     "check_url",
     "check_workers_storage",
+    "describe_server_error",
     "describe_storage_error",
     "ensure_sqlite_store",
     "keras_datasets_dir",
@@ -50,6 +52,7 @@ __all__ = [
     "resolve_storage",
     "resolve_tracking_uri",
     "sqlite_path",
+    "server_unreachable",
     "storage_errors",
     "store_from_template",
     "use_folders",
