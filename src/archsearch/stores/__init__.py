@@ -18,11 +18,14 @@ from archsearch.stores._urls import (
     artifact_root_for,
     check_url,
     experiment_artifacts,
+    given_by_environment,
+    printed_command,
     redact,
     require_storage,
     resolve_storage,
     resolve_tracking_uri,
     sqlite_path,
+    url_flag,
 )
 
 __all__ = [
@@ -34,6 +37,8 @@ __all__ = [
     "SQLITE_MAX_WORKERS",
     "artifact_root_for",
     "experiment_artifacts",
+    "given_by_environment",
+    "printed_command",
     "cache_dir",
     "check_reachable",
     "check_stores",
@@ -55,5 +60,6 @@ __all__ = [
     "server_unreachable",
     "storage_errors",
     "store_from_template",
+    "url_flag",
     "use_folders",
 ]
