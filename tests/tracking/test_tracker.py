@@ -108,6 +108,18 @@ def test_a_server_gone_mid_run_is_given_up_after_bounded_retries(tmp_path, monke
     ]
 
 
+def test_the_worker_process_tracker_says_a_failure_as_an_archsearch_warning(tmp_path, said):
+    # It printed Python's `file.py:255: UserWarning: MLflow logging failed ...` and the source line under it.
+    from archsearch.tracking import WorkerProcessTracker
+
+    (tmp_path / "file").write_text("x")
+    tracker = WorkerProcessTracker(f"sqlite:///{tmp_path}/file/m.db", "exp", run_name="p")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tracker.close(timeout=120)
+    assert len(said) == 1 and said[0].startswith("MLflow logging failed (") and "the search went on" in said[0]
+
+
 def test_a_users_own_mlflow_request_settings_win(monkeypatch):
     import os
 
