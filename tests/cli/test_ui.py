@@ -114,3 +114,50 @@ def test_ui_opens_where_the_newest_answer_is(tmp_path):
     assert _newest_experiment(uri) == (answered, False)
     client.delete_experiment(answered)
     assert _newest_experiment(uri) == (later, False)  # no answer anywhere: the newest run's experiment
+
+
+class _Server:
+    """Stands in for `mlflow server`: records how it was started, then exits at once."""
+
+    started: list[tuple[list[str], dict[str, str]]] = []
+
+    def __init__(self, cmd: list[str], env: dict[str, str], **kwargs: object) -> None:
+        self.started.append((cmd, env))
+
+    def poll(self) -> int:
+        return 0
+
+    def wait(self, timeout: float | None = None) -> int:
+        return 0
+
+
+def _started(monkeypatch, args: list[str]) -> tuple[list[str], dict[str, str], str]:
+    from archsearch.cli import _ui
+
+    _Server.started = []
+    monkeypatch.setattr(_ui.subprocess, "Popen", _Server)
+    monkeypatch.setattr(_ui, "_newest_experiment", lambda uri: (None, False))  # no database to ask
+    result = CliRunner().invoke(cli, ["ui", "--port", str(_free_port()), *args])
+    assert result.exit_code == 0, result.output
+    ((cmd, env),) = _Server.started
+    return cmd, env, result.stderr
+
+
+def test_the_store_password_is_not_on_the_servers_command_line(monkeypatch):
+    # `ps` shows every user the command line: the backend URL goes in MLflow's own variable instead.
+    uri = "postgresql://bob:s3cret@127.0.0.1:5432/mlflow"
+    cmd, env, _ = _started(monkeypatch, ["--tracking-uri", uri])
+    assert "s3cret" not in " ".join(cmd) and "--backend-store-uri" not in cmd
+    assert env["MLFLOW_BACKEND_STORE_URI"] == uri
+
+
+def test_another_interface_answers_the_names_other_machines_use(monkeypatch, tmp_path):
+    # MLflow 3 answers 403 to a Host header other than localhost or a private IP unless --allowed-hosts says so.
+    uri = _store(tmp_path)
+    cmd, _, said = _started(monkeypatch, ["--tracking-uri", uri, "--host", "0.0.0.0"])
+    assert cmd[cmd.index("--allowed-hosts") + 1] == "*"
+    assert said.startswith("warning: --host 0.0.0.0: the UI is reachable from other machines")
+    cmd, _, _ = _started(monkeypatch, ["--tracking-uri", uri, "--host", "0.0.0.0", "--allowed-hosts", "box:5000"])
+    assert cmd[cmd.index("--allowed-hosts") + 1] == "box:5000"
+    cmd, _, _ = _started(monkeypatch, ["--tracking-uri", uri])
+    assert "--allowed-hosts" not in cmd  # loopback: MLflow's own default (localhost)

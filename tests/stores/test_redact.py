@@ -70,6 +70,12 @@ def test_summary_resume_line_and_parent_tags_show_no_password(tmp_path):
     assert SECRET not in summary
     assert "Optuna:  postgresql://bars:***@db.lan/optuna" in summary
     assert "1 more than the target" in summary
+    # `archsearch ui` refuses an MLflow server's URL: the server is the UI
+    assert (
+        "MLflow:  http://admin:***@mlflow.lan:5000 (experiment 'tiny'); open http://admin:***@mlflow.lan:5000 in a"
+        in summary
+    )
+    assert "archsearch ui" not in summary
     path = tmp_path / "tiny.py"
     path.write_text(TINY_SPACE)
     space = load_space(path)
@@ -77,3 +83,45 @@ def test_summary_resume_line_and_parent_tags_show_no_password(tmp_path):
     assert tags["archsearch.storage"] == "postgresql://bars:***@db.lan/optuna"
     resume = resume_command(space.path, RunOptions(storage=storage, tracking_uri=tracking))  # as RunConfig has it
     assert SECRET not in resume and "--storage postgresql://bars:***@db.lan/optuna" in resume
+
+
+@pytest.fixture
+def environment_urls(monkeypatch):
+    from archsearch.stores import _urls
+
+    monkeypatch.setattr(_urls, "_FROM_ENVIRONMENT", set())  # what the command line read: this test's own
+
+
+def test_a_printed_command_leaves_out_a_password_url_the_environment_gives(tmp_path, environment_urls):
+    # Pasted as printed, `--storage 'postgresql://bars:***@...'` overrode the $ARCHSEARCH_STORAGE that works
+    # and failed on the password "***": a URL with a password from the environment is left to the environment.
+    from archsearch.cli._env import set_up_process
+    from archsearch.report import report_command
+    from archsearch.study import RunOptions, resume_args
+    from archsearch.study._settings import resume_command
+
+    storage = f"postgresql://bars:{SECRET}@db.lan/optuna"
+    tracking = "http://mlflow.lan:5000"
+    env = {"ARCHSEARCH_STORAGE": storage, "ARCHSEARCH_TRACKING_URI": tracking, "ARCHSEARCH_CACHE": str(tmp_path)}
+    set_up_process(False, False, env)
+    options = RunOptions(storage=storage, tracking_uri=tracking)
+    assert resume_command("s.py", options) == "archsearch run s.py --tracking-uri http://mlflow.lan:5000"
+    assert "--storage" not in resume_args("s.py", options, takeover=True)  # a recycled process: no password in ps
+    assert report_command("s.py", "s", storage, tracking) == (
+        "archsearch report s.py --study s --tracking-uri http://mlflow.lan:5000"
+    )
+
+
+def test_a_password_given_on_the_command_line_is_masked_and_the_command_says_so(environment_urls):
+    from archsearch.report import report_command
+    from archsearch.study import RunOptions
+    from archsearch.study._settings import resume_command
+
+    storage = f"postgresql://bars:{SECRET}@db.lan/optuna"
+    note = "  # *** is the password: type it in, or put the URL in $ARCHSEARCH_STORAGE and leave --storage out"
+    assert report_command("s.py", "s", storage, None) == (
+        f"archsearch report s.py --study s --storage 'postgresql://bars:***@db.lan/optuna'{note}"
+    )
+    assert resume_command("s.py", RunOptions(storage=storage)) == (
+        f"archsearch run s.py --storage postgresql://bars:***@db.lan/optuna{note}"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 
 import pytest
@@ -50,13 +51,85 @@ def test_close_marks_open_trials_killed(tmp_path):
     assert sorted(r.info.status for r in runs) == ["KILLED", "KILLED"]
 
 
-def test_unreachable_store_warns_and_does_not_block(tmp_path):
+class _Said(logging.Handler):
+    """The archsearch logger's records (the CLI shows them as `warning: ...` lines)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def said():
+    handler = _Said()
+    logging.getLogger("archsearch").addHandler(handler)
+    yield handler.lines
+    logging.getLogger("archsearch").removeHandler(handler)
+
+
+def test_unreachable_store_warns_and_does_not_block(tmp_path, said):
     (tmp_path / "file").write_text("x")
     tracker = MlflowTracker(f"sqlite:///{tmp_path}/file/m.db", "exp", run_name="p")
     tracker.start_trial(0)
-    with pytest.warns(UserWarning, match="MLflow logging failed"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an archsearch warning line, not Python's with its file and source line
         tracker.close(timeout=60)
     assert tracker.errors
+    assert len(said) == 1 and said[0].startswith("MLflow logging failed (")
+
+
+def test_a_server_gone_mid_run_is_given_up_after_bounded_retries(tmp_path, monkeypatch, said):
+    # MLflow's client retried a refused request 7 times with a growing back-off, 120 s per answer: a search
+    # whose server went away hung minutes at its end. Now it gives up after a few tries, says so in one
+    # short line, and drops the rest instead of retrying each queued call.
+    import socket
+
+    for name in ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "MLFLOW_HTTP_REQUEST_TIMEOUT"):
+        monkeypatch.setenv(name, "x")
+        monkeypatch.delenv(name)  # restored (unset) after the test
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed: nothing answers
+    tracker = MlflowTracker(f"http://bob:s3cret@127.0.0.1:{port}", "exp", run_name="p")
+    for number in range(3):
+        tracker.start_trial(number)
+        tracker.end_trial(TrialLog(number, "COMPLETE", {"x": 1}, {}, {}, {}))
+    tracker.close(timeout=120)
+    import os
+
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "2" and os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "10"
+    assert len(tracker.errors) == 1  # the first failure; the rest was dropped
+    assert said == [
+        f"MLflow logging failed (http://bob:***@127.0.0.1:{port}: the MLflow server does not answer "
+        "([Errno 111] Connection refused)); the search goes on."
+    ]
+
+
+def test_the_worker_process_tracker_says_a_failure_as_an_archsearch_warning(tmp_path, said):
+    # It printed Python's `file.py:255: UserWarning: MLflow logging failed ...` and the source line under it.
+    from archsearch.tracking import WorkerProcessTracker
+
+    (tmp_path / "file").write_text("x")
+    tracker = WorkerProcessTracker(f"sqlite:///{tmp_path}/file/m.db", "exp", run_name="p")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tracker.close(timeout=120)
+    assert len(said) == 1 and said[0].startswith("MLflow logging failed (") and "the search went on" in said[0]
+
+
+def test_a_users_own_mlflow_request_settings_win(monkeypatch):
+    import os
+
+    from archsearch.stores._server import bound_requests
+
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "5")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "x")
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_TIMEOUT")
+    bound_requests()
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "5" and os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "10"
 
 
 def test_an_experiment_made_by_another_process_between_lookup_and_create_is_used(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
-from archsearch.stores import Folders, log_file, use_folders
+from archsearch.stores import Folders, given_by_environment, log_file, use_folders
 
 __all__ = [
     "CACHE_ENV",
@@ -67,6 +67,7 @@ def set_up_process(debug: bool, verbose: bool, env: MutableMapping[str, str] = o
     from archsearch._quiet import quiet_library_logs, quiet_tensorflow
 
     use_folders(folders_from(env))
+    given_by_environment(env.get(STORAGE_ENV), env.get(TRACKING_URI_ENV))  # printed commands leave them out
     env.setdefault(TF_LOG_ENV, "0" if debug else "2")
     quiet_tensorflow(show=debug or env[TF_LOG_ENV] == "0")
     quiet_library_logs(verbose or debug, log_file())  # MLflow's, alembic's, TensorFlow's lines: the log file only

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from archsearch.cli._options import choice_option, path_option, storage_option, study_option, tracking_uri_option
@@ -105,7 +107,7 @@ def report(
     if space_or_study is None:
         raise click.UsageError("give SPACE_OR_STUDY, or --table FILE.csv.")
 
-    from archsearch.report import build_report, record_answer
+    from archsearch.report import build_report
     from archsearch.stores import check_stores
 
     check_stores(storage, None if no_mlflow else tracking_uri)
@@ -123,9 +125,27 @@ def report(
             else:
                 click.echo(rep.to_markdown())
         if not no_mlflow:
-            run_id = record_answer(rep, files, tracking_uri)
+            run_id = _record(rep, files, tracking_uri)
             if run_id is not None:
                 click.echo(f"report attached to MLflow run {run_id} (experiment '{rep.to_dict()['study']}')", err=True)
+
+
+def _record(rep: Any, files: Any, tracking_uri: str | None) -> str | None:
+    """``record_answer``; an MLflow server gone, or refusing the host name, since the check: one line, exit 2."""
+    from archsearch.errors import UsageError
+    from archsearch.report import record_answer
+    from archsearch.stores import describe_server_error, redact, resolve_tracking_uri
+
+    uri = resolve_tracking_uri(tracking_uri)
+    try:
+        return record_answer(rep, files, tracking_uri)
+    except Exception as err:
+        message = describe_server_error(err, uri)
+        if message is None:
+            raise
+        raise UsageError(
+            f"--tracking-uri {redact(uri)!r}: {message.rstrip('.')}. The report above is not in MLflow."
+        ) from err
 
 
 def _report_table(path: str, design: str, fdr: bool) -> None:

@@ -69,8 +69,14 @@ def runs_url(base: str, experiment_id: str | None, view: bool = False) -> str:
     type=click.IntRange(1, 64),
     help="Web worker processes of the MLflow server (each one holds MLflow in memory).",
 )
+@click.option(
+    "--allowed-hosts",
+    metavar="HOSTS",
+    help="Host names (HOST:PORT, comma-separated, * as a wildcard) the browsers of other machines may use "
+    "(MLflow's --allowed-hosts). Default: any, with a --host other than loopback; else localhost only.",
+)
 @click.option("--verbose", is_flag=True, help="Show the server's own lines: start, access log, warnings, shutdown.")
-def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bool) -> None:
+def ui(tracking_uri: str | None, host: str, port: int, workers: int, allowed_hosts: str | None, verbose: bool) -> None:
     """Open the MLflow UI on the runs archsearch recorded.
 
     Runs `mlflow server` on the same backend store (and artifact root) that
@@ -88,9 +94,11 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
     experiment_id, view = _newest_experiment(uri)
     _check_port(host, port)
     if not _is_loopback(host):
+        allowed_hosts = allowed_hosts or "*"  # else MLflow answers 403 to every name but localhost and private IPs
         click.echo(
             f"warning: --host {host}: the UI is reachable from other machines, without a login; "
-            "anyone who can reach this port can read and delete runs.",
+            "anyone who can reach this port can read and delete runs"
+            + (" (--allowed-hosts NAME:PORT limits the names it answers to)." if allowed_hosts == "*" else "."),
             err=True,
         )
     cmd = [
@@ -98,8 +106,6 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
         "-m",
         "mlflow",
         "server",
-        "--backend-store-uri",
-        uri,
         "--host",
         host,
         "--port",
@@ -107,6 +113,8 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
         "--workers",
         str(workers),
     ]
+    if allowed_hosts:
+        cmd += ["--allowed-hosts", allowed_hosts]
     root = artifact_root_for(uri)
     if root is not None:
         cmd += ["--default-artifact-root", root]
@@ -115,6 +123,7 @@ def ui(tracking_uri: str | None, host: str, port: int, workers: int, verbose: bo
     env = {
         **os.environ,
         "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": os.environ.get("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false"),
+        "MLFLOW_BACKEND_STORE_URI": uri,  # --backend-store-uri's variable: a password stays out of `ps`
     }
     if not verbose:
         env["PYTHONWARNINGS"] = "ignore"  # MLflow's deprecation and FutureWarnings on every start

@@ -42,9 +42,7 @@ def report_command(target: str, study: str | None, storage: str | None, tracking
         >>> report_command("spaces/digits_quick.py", "digits_quick", "sqlite:///mlruns/optuna.db", None)
         'archsearch report spaces/digits_quick.py --study digits_quick'
     """
-    import shlex
-
-    from archsearch.stores import DEFAULT_STORAGE, DEFAULT_TRACKING_URI, redact
+    from archsearch.stores import DEFAULT_STORAGE, DEFAULT_TRACKING_URI, printed_command, url_flag
 
     words = ["archsearch", "report", target] + (["--study", study] if study else [])
     for option, url, default in (
@@ -52,8 +50,8 @@ def report_command(target: str, study: str | None, storage: str | None, tracking
         ("--tracking-uri", tracking_uri, DEFAULT_TRACKING_URI),
     ):
         if url and url != default:
-            words += [option, redact(url)]
-    return " ".join(shlex.quote(w) for w in words)
+            words += url_flag(option, url)
+    return printed_command(words)
 
 
 def verdict_lines(

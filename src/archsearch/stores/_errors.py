@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 
 from archsearch.errors import UsageError
+from archsearch.stores._server import check_server, is_server
 from archsearch.stores._urls import check_url, redact, resolve_storage, resolve_tracking_uri, sqlite_path
 
 __all__ = ["check_reachable", "check_stores", "describe_storage_error", "storage_errors"]
@@ -116,12 +117,15 @@ def check_stores(storage: str | None, tracking_uri: str | None) -> tuple[str, st
 
 
 def check_reachable(url: str, option: str) -> None:
-    """Connect to the database server of ``url`` once (nothing is written); a SQLite file or a server URL
-    of MLflow (``http://``) is not checked here.
+    """Connect to the database server of ``url`` once (nothing is written), or ask the MLflow server of an
+    ``http(s)://`` tracking URI for one experiment, waiting seconds at most; a SQLite file is not checked here.
 
     Raises:
-        UsageError: the server cannot be reached or refuses the user.
+        UsageError: the server cannot be reached or refuses the user (or, MLflow's, the host name).
     """
+    if is_server(url) and option.endswith("--tracking-uri"):
+        check_server(url, option)  # before the data loads: not minutes of MLflow's retries after the first trial
+        return
     if sqlite_path(url) is not None or not url.startswith(("postgresql", "mysql")):
         return
     from sqlalchemy import create_engine, text

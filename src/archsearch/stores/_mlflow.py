@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from archsearch.stores._folders import log_file
+from archsearch.stores._server import bound_requests, is_server
 from archsearch.stores._template import store_from_template
 from archsearch.stores._together import one_at_a_time
 from archsearch.stores._urls import sqlite_path
@@ -37,6 +38,8 @@ def mlflow_client(tracking_uri: str, *, create: bool = False) -> Any | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from mlflow.tracking import MlflowClient
+    if is_server(tracking_uri):
+        bound_requests()  # a server gone mid-run: seconds of retries, not minutes
     if not tracking_uri.startswith(("sqlite:", "postgresql")):
         return MlflowClient(tracking_uri=tracking_uri)  # a server, a folder: nothing to set up here
     # MLflow creates and migrates the tables of a database it opens (a reader too): one process at a time.

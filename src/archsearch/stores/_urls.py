@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
+from collections.abc import Sequence
 from pathlib import Path
 
 from archsearch.errors import UsageError
@@ -26,6 +28,9 @@ __all__ = [
     "check_url",
     "require_storage",
     "redact",
+    "given_by_environment",
+    "url_flag",
+    "printed_command",
 ]
 
 DEFAULT_STORAGE = "sqlite:///mlruns/optuna.db"
@@ -153,3 +158,45 @@ def require_storage(url: str) -> None:
         raise UsageError(
             f"--storage {url}: no such database ({db}). Run `archsearch run SPACE` first, or pass --storage URL."
         )
+
+
+# The URLs the command line read from ARCHSEARCH_STORAGE / ARCHSEARCH_TRACKING_URI (cli/_env.py says which).
+_FROM_ENVIRONMENT: set[str] = set()
+_VARIABLE = {"--storage": "ARCHSEARCH_STORAGE", "--tracking-uri": "ARCHSEARCH_TRACKING_URI"}
+
+
+def given_by_environment(*urls: str | None) -> None:
+    """The store URLs this process was given in its environment (the command line reads it, and says so here)."""
+    _FROM_ENVIRONMENT.clear()
+    _FROM_ENVIRONMENT.update(url for url in urls if url)
+
+
+def url_flag(option: str, url: str) -> list[str]:
+    """``[option, url]`` for a command that runs this one's work again; ``[]`` for a URL with a password that the
+    environment gives (pasted, ``--storage 'postgresql://u:***@...'`` would override the one that works).
+
+    Example:
+        >>> url_flag("--storage", "sqlite:///x.db")
+        ['--storage', 'sqlite:///x.db']
+    """
+    if url in _FROM_ENVIRONMENT and redact(url) != url:
+        return []
+    return [option, url]
+
+
+def printed_command(words: Sequence[str], *, quote: bool = True) -> str:
+    """``words`` as a command to paste: passwords as ``***``, and then a shell comment saying how to give one.
+
+    Example:
+        >>> printed_command(["archsearch", "report", "s.py", "--storage", "postgresql://u:pw@h/db"])
+        "archsearch report s.py --storage 'postgresql://u:***@h/db'  # *** is the password: type it in, or put \
+the URL in $ARCHSEARCH_STORAGE and leave --storage out"
+    """
+    shown = [redact(word) for word in words]
+    text = " ".join(shlex.quote(word) if quote else word for word in shown)
+    masked = [words[i - 1] for i in range(1, len(words)) if shown[i] != words[i]]
+    if masked:
+        flag = masked[0]
+        where = f"put the URL in ${_VARIABLE[flag]} and leave {flag} out" if flag in _VARIABLE else "retype it"
+        text += f"  # *** is the password: type it in, or {where}"
+    return text

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from archsearch.errors import UsageError
+from archsearch.stores import url_flag
 
 __all__ = ["ON_STOP", "RECYCLE_AFTER", "RunOptions", "resume_args"]
 
@@ -171,7 +172,7 @@ def resume_args(space: str | Path, options: RunOptions, *, takeover: bool = Fals
         ("--dataset", options.dataset),
     ):
         if value is not None:
-            parts += [flag, str(value)]
+            parts += url_flag(flag, str(value)) if flag in ("--storage", "--tracking-uri") else [flag, str(value)]
     for name in (
         "seed",
         "sampler",

@@ -56,9 +56,12 @@ class SearchResult:
             )
             lines.append(f"  params: {format_params(self.best_params, limit=30)}")
         lines.append(f"Optuna:  {redact(self.storage)} (study '{self.study_name}')")
-        lines.append(
-            f"MLflow:  {redact(self.tracking_uri)} (experiment '{self.study_name}'); browse with `archsearch ui`"
+        browse = (  # `archsearch ui` starts a server of its own, which an MLflow server does not need
+            f"open {redact(self.tracking_uri)} in a browser"
+            if self.tracking_uri.startswith(("http://", "https://"))
+            else "browse with `archsearch ui`"
         )
+        lines.append(f"MLflow:  {redact(self.tracking_uri)} (experiment '{self.study_name}'); {browse}")
         return "\n".join(lines)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from archsearch.space import Space
-from archsearch.stores import check_stores, redact
+from archsearch.stores import check_stores, printed_command
 from archsearch.study._options import RunOptions, resume_args
 
 __all__ = ["RunConfig"]
@@ -127,4 +127,4 @@ class RunConfig:
 
 def resume_command(path: Any, options: RunOptions) -> str:
     """The ``archsearch run`` command that goes on with this search, as printed (passwords as ``***``)."""
-    return redact(" ".join(resume_args(path, options)))
+    return printed_command(resume_args(path, options), quote=False)

@@ -1,10 +1,8 @@
 """MLflow layout: one experiment per space, a parent run per invocation, a child run per trial.
 
-Every MLflow call runs on one background thread fed by a queue, so the caller
-never waits for logging. Each trial's epoch metrics go in a single
-``log_batch`` call. ``close()`` drains the queue. A search runs this class in
-a separate worker process (``_worker_tracker``/``_worker``), off the training
-process's GIL.
+Every MLflow call runs on one background thread fed by a queue, so the caller never waits for logging. Each
+trial's epoch metrics go in a single ``log_batch`` call. ``close()`` drains the queue. A search runs this class
+in a separate worker process (``_worker_tracker``/``_worker``), off the training process's GIL.
 """
 
 from __future__ import annotations
@@ -14,13 +12,18 @@ import os
 import queue
 import socket
 import threading
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from archsearch.schema import Metric, Tag
-from archsearch.stores import experiment_artifacts, mlflow_client, redact
+from archsearch.stores import (
+    describe_server_error,
+    experiment_artifacts,
+    mlflow_client,
+    redact,
+    server_unreachable,
+)
 from archsearch.tracking._records import DatasetInfo, TrialLog, _finite, _now_ms, dataset_inputs
 
 __all__ = ["DatasetInfo", "MlflowTracker", "TrialLog", "process_gone", "process_tag"]
@@ -158,13 +161,14 @@ class MlflowTracker:
                 return
             try:
                 fn()
-            except Exception as err:  # logging must never kill a search; say so once per kind
-                message = redact(f"{type(err).__name__}: {err}")
+            except Exception as err:  # logging must never kill a search; say so once
+                server = describe_server_error(err, self.tracking_uri)
+                message = f"{redact(self.tracking_uri)}: {server}" if server else redact(f"{type(err).__name__}: {err}")
                 if not self.errors:
-                    warnings.warn(f"MLflow logging failed ({message}); the search goes on.", stacklevel=1)
+                    _log.warning("MLflow logging failed (%s); the search goes on.", message)
                 self.errors.append(message)
-                if self._client is None:
-                    return  # cannot even connect: drop the rest
+                if self._client is None or server_unreachable(err):
+                    return  # cannot connect (any more): drop the rest, each would wait for its retries
 
     def _start(
         self,

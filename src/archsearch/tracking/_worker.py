@@ -12,6 +12,7 @@ parent run KILLED, so MLflow never keeps a RUNNING run of a dead process.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import signal
@@ -82,6 +83,8 @@ def main() -> None:
     if cache is not None:
         use_folders(Folders(cache=cache, log_file=log_file))  # new MLflow stores: from the parent's template
     quiet_library_logs("--verbose" in args, log_file)  # MLflow's and alembic's lines: the log file only
+    ours = logging.getLogger("archsearch")  # what failed goes back in the replies: the search process says it
+    ours.handlers, ours.propagate = [logging.NullHandler()], False
     warnings.simplefilter("ignore", DeprecationWarning)
     outbox = os.fdopen(int(sys.argv[1]), "wb")
     with warnings.catch_warnings():

@@ -8,13 +8,13 @@ writes nothing until :class:`WorkerProcessTracker` sends it the run to open.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import pickle
 import subprocess
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -171,8 +171,8 @@ class WorkerProcessTracker:
             self.errors.append("the MLflow worker did not finish in time")
             self._proc.kill()
         self._replies.close()
-        for message in self.errors[:1]:
-            warnings.warn(f"MLflow logging failed ({message}); the search went on.", stacklevel=2)
+        for message in self.errors[:1]:  # a `warning: ...` line from the CLI, not Python's file-and-line form
+            logging.getLogger("archsearch").warning("MLflow logging failed (%s); the search went on.", message)
 
     # -- plumbing -------------------------------------------------------------
 
