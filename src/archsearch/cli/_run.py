@@ -252,6 +252,9 @@ def _run_workers(space: str, options: Any, workers: int) -> None:
     from archsearch.study import run_workers
 
     outcome = run_workers(space, options, workers, os.environ)  # their environment: this command's
+    if outcome.stopped is not None:  # as one process says it: what was stopped, where it stands, how to go on
+        click.echo(outcome.stopped.split(" Resume with: ")[0] + " " + go_on_words(outcome.resume))
+        raise SystemExit(outcome.exit_code)
     click.echo(outcome.result.summary())
     if outcome.exit_code == 0:
         _print_verdicts(outcome.result, space)
