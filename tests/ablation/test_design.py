@@ -94,6 +94,16 @@ def test_ablation_runs_paired_trials_and_records_its_design(ablation, tiny):
     }
     (effect,) = ablation.data["questions"][0]["effects"]
     assert effect["n"] == 2 and effect["seeds_needed"] >= 2 and ablation.data["min_effect"] == 0.01
+    # Each run is named after what tells it apart: the factor's level, then the seed.
+    children = MlflowClient(tiny[2]).search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
+    )
+    assert sorted(r.info.run_name.split(" ", 1)[1] for r in children) == [
+        "units=16 seed=1000",
+        "units=16 seed=1001",
+        "units=8 seed=1000",
+        "units=8 seed=1001",
+    ]
 
 
 @pytest.mark.slow

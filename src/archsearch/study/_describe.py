@@ -21,14 +21,23 @@ def shown_params(values: Mapping[str, Any], declared: Mapping[str, Any]) -> dict
     return {k: declared[k].shown(v) if k in declared else v for k, v in values.items()}
 
 
-def run_name(number: int, params: Mapping[str, Any]) -> str:
+def run_name(number: int, params: Mapping[str, Any], *, factor: str | None = None, seed: int | None = None) -> str:
     """``trial-12 layers=3 units=128``: the trial and its first few params.
+
+    In an ablation (``factor``) the factor's level comes first, then the seed: what tells its runs apart
+    (every other param is held at the base).
 
     Example:
         >>> run_name(12, {"layers": 3, "units": 128, "dropout": 0.3, "lr": 0.001})
         'trial-12 layers=3 units=128 dropout=0.3'
+        >>> run_name(0, {"layers": 1, "units": 64, "lr": 0.01}, factor="lr", seed=1000)
+        'trial-0 lr=0.01 seed=1000 layers=1 units=64'
     """
-    parts = [f"trial-{number}"] + [f"{k}={v}" for k, v in list(params.items())[:RUN_NAME_PARAMS]]
+    first = [factor] if factor is not None and factor in params else []
+    names = first + [k for k in params if k not in first][: RUN_NAME_PARAMS - len(first)]
+    parts = [f"trial-{number}"] + [f"{k}={params[k]}" for k in names]
+    if first and seed is not None:
+        parts.insert(2, f"seed={seed}")
     return " ".join(parts)[:250]
 
 

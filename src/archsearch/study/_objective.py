@@ -60,10 +60,18 @@ class Objective:
 
     Args:
         finished_before: finished trials in the study when this process started (for progress lines).
+        factor: an ablation's factor: its runs are named after its level first (:func:`run_name`).
     """
 
     def __init__(
-        self, config: RunConfig, dataset: Dataset, *, tracker: Tracker, progress: Progress, finished_before: int
+        self,
+        config: RunConfig,
+        dataset: Dataset,
+        *,
+        tracker: Tracker,
+        progress: Progress,
+        finished_before: int,
+        factor: str | None = None,
     ) -> None:
         self.space, self.dataset = config.space, dataset
         self.epochs, self.batch_size, self.seed = config.epochs, config.space.batch_size, config.seed
@@ -83,6 +91,7 @@ class Objective:
         # other trial can succeed, so the run stops after it (a builder raising for some values goes on).
         self.space_error: str | None = None
         self.trials_run = 0
+        self.factor = factor
 
     def __call__(self, trial: optuna.Trial) -> float:
         return self.run(trial, OptunaHyperParameters(trial))
@@ -143,7 +152,7 @@ class Objective:
         except optuna.TrialPruned:
             raise
         except KeyboardInterrupt as err:
-            self._stopped(trial, err)
+            self._stopped(trial, hp, err, results, time.perf_counter() - start)
             raise
         except Exception as err:
             self._failed(trial, hp, err, results, time.perf_counter() - start)
@@ -170,15 +179,56 @@ class Objective:
             self._said.add(said)
             self.progress.say(line)
 
-    def _stopped(self, trial: optuna.Trial, err: KeyboardInterrupt) -> None:
-        """A signal or a requested stop: the trial records why; with on_stop "prune" it ends PRUNED."""
+    def _stopped(
+        self, trial: optuna.Trial, hp: Any, err: KeyboardInterrupt, results: list[Any], seconds: float
+    ) -> None:
+        """A signal or a requested stop: the trial records why; with on_stop "prune" it ends PRUNED.
+
+        Its MLflow run gets its name, params, description and what was measured (KILLED, with the reason).
+        """
         import optuna
 
         reason = err.reason if isinstance(err, Stopped) else "interrupted (KeyboardInterrupt)"
         trial.set_user_attr(Attr.STOPPED, reason)
-        if self.on_stop == "prune" and isinstance(err, Stopped):
+        prune = self.on_stop == "prune" and isinstance(err, Stopped)
+        state = "PRUNED" if prune else "FAIL"
+        summary = {Metric.FIT_SECONDS: seconds, Metric.RSS_MIB: rss_mib()}
+        params_count = results[-1].params_count if results else None  # a fit ended before the stop
+        if params_count is not None:
+            summary[Metric.PARAMS_COUNT] = params_count
+        shown = self._shown(hp)
+        self.tracker.end_trial(
+            TrialLog(
+                trial.number,
+                state,
+                shown,
+                results[-1].history if results else {},
+                {},
+                {} if prune else {Tag.ERROR: reason},
+                summary=summary,
+                run_name=self._run_name(trial, shown),
+                stop_reason=reason,
+                description=trial_description(
+                    trial.number,
+                    state,
+                    self.space.objective,
+                    params_count=params_count,
+                    fit_seconds=seconds,
+                    seed=self._seed(trial),
+                    note=f"Stopped ({reason}) before it ended; a resumed search "
+                    + ("counts it as finished (--on-stop prune)." if prune else "runs it again."),
+                ),
+            )
+        )
+        if prune:
             raise optuna.TrialPruned(reason) from None  # the next study callback raises the stop again
         trial.set_user_attr(Attr.ERROR, reason)
+
+    def _seed(self, trial: optuna.Trial) -> int:
+        return int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number)))
+
+    def _run_name(self, trial: optuna.Trial, shown: dict[str, Any]) -> str:
+        return run_name(trial.number, shown, factor=self.factor, seed=self._seed(trial))
 
     @staticmethod
     def _shown(hp: Any) -> dict[str, Any]:
@@ -253,7 +303,7 @@ class Objective:
                 tags,
                 summary=summary,
                 seeds=per_seed,
-                run_name=run_name(trial.number, shown),
+                run_name=self._run_name(trial, shown),
                 description=trial_description(
                     trial.number,
                     "COMPLETE",
@@ -311,7 +361,7 @@ class Objective:
                 _final(result.metrics),
                 tags,
                 summary=summary,
-                run_name=run_name(trial.number, shown),
+                run_name=self._run_name(trial, shown),
                 description=trial_description(
                     trial.number,
                     "PRUNED",
@@ -362,13 +412,13 @@ class Objective:
                 {},
                 {Tag.ERROR: message[:5000]},
                 summary=summary,
-                run_name=run_name(trial.number, shown),
+                run_name=self._run_name(trial, shown),
                 traceback=trace,
                 description=trial_description(
                     trial.number,
                     "FAIL",
                     self.space.objective,
-                    seed=int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number))),
+                    seed=self._seed(trial),
                     note=f"Error: {message}\n\nThe traceback is the run's artifact `traceback.txt`.",
                 ),
             )

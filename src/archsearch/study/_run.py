@@ -132,7 +132,8 @@ def _search(config: RunConfig) -> SearchResult:
             f"({config.epochs} epochs, batch {space.batch_size})"
         )
         _freeze()
-        tracker = _open_tracker(config, spare, dataset, prepared.study.user_attrs.get(StudyAttr.DESIGN))
+        design = prepared.study.user_attrs.get(StudyAttr.DESIGN) or {}
+        tracker = _open_tracker(config, spare, dataset, design)
     # Runs left RUNNING by dead processes: closed now, and for each trial failed as dead from here on
     # (Optuna's heartbeat elsewhere, the owners on this host).
     on_stale = StaleTrials(tracker)
@@ -142,7 +143,8 @@ def _search(config: RunConfig) -> SearchResult:
     on_stale(study)
     from archsearch.study._objective import Objective
 
-    objective = Objective(config, dataset, tracker=tracker, progress=progress, finished_before=finished)
+    factor = design.get("factor") if design.get("kind") == "ablation" else None
+    objective = Objective(config, dataset, tracker=tracker, progress=progress, finished_before=finished, factor=factor)
     return _optimize(config, progress, study, tracker, objective, owners, on_stale)
 
 

@@ -247,6 +247,8 @@ class MlflowTracker:
             return
         metrics = [MlflowMetric(key, v, log.end_time_ms, step) for key, v, step in log.mlflow_metrics()]
         tags = {Tag.STATE: log.state, **log.tags}
+        if log.stop_reason:
+            tags[Tag.STOP_REASON] = log.stop_reason
         if log.description:
             tags[Tag.NOTE] = log.description[:5000]
         self._log(run_id, metrics=metrics, params=log.params, tags=tags)
@@ -254,6 +256,8 @@ class MlflowTracker:
         if log.traceback:
             self._client.log_text(run_id, log.traceback, "traceback.txt")
         status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}.get(log.state, "FINISHED")
+        if log.stop_reason:
+            status = "KILLED"
         if log.run_name:
             self._client.update_run(run_id, name=log.run_name)
         self._client.set_terminated(run_id, status=status, end_time=log.end_time_ms)
