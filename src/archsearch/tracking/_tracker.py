@@ -39,8 +39,8 @@ class MlflowTracker:
         tags: tags of the parent run (space path and hash, dataset, version, ...).
         params: params of the parent run (training settings).
         parent_run_id: continue this parent run (a process that took over from
-            another one) instead of creating one; ``tags`` are updated, ``params``
-            are not logged again.
+            another one, an ask's next round) instead of creating one; it is RUNNING
+            again, ``tags`` are updated, ``params`` are not logged again.
         dataset: logged as the input of the parent run and of every trial run.
     """
 
@@ -185,6 +185,8 @@ class MlflowTracker:
         if parent_run_id is not None:
             self.parent_run_id = parent_run_id
             self._log(parent_run_id, tags=tags)
+            # Running again (an ask's next round continues the run its last round finished).
+            client.update_run(parent_run_id, status="RUNNING")
             return
         run = client.create_run(self.experiment_id, run_name=run_name, tags=tags)
         self.parent_run_id = run.info.run_id
