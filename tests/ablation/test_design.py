@@ -245,3 +245,15 @@ def test_asked_again_a_design_keeps_its_seeds_its_margin_and_its_looks(tmp_path)
     # A margin no accuracy difference can reach is refused before anything is opened.
     with pytest.raises(UsageError, match=r"--min-effect 5 is 500 pts, more than any difference in val_accuracy"):
         run_ablation(space, "units", options, repeats=2, min_effect=5)
+
+
+@pytest.mark.slow
+def test_asking_a_finished_design_again_says_no_nothing_to_run_line(ablation, tiny, capsys):
+    """The ask says where its design stands; a search's "nothing to run ... Raise --trials" is not its words
+    (a resumed --until-decided ask said "nothing to run" and then ran its next round)."""
+    from archsearch.study import RunOptions
+
+    space, storage, tracking = tiny
+    again = run_ablation(space, "units", RunOptions(storage=storage, tracking_uri=tracking), repeats=2)
+    assert again.search.ran == 0 and "all in the study already" in again.message
+    assert "nothing to run" not in capsys.readouterr().err

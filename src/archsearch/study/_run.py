@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -120,12 +121,11 @@ def _search(config: RunConfig) -> SearchResult:
         finished, _ = _counts(prepared.study)
         progress.seen(prepared.study)
         if finished >= config.target and not prepared.failed_now:  # (a dead trial's MLflow run is closed below)
-            design = prepared.study.user_attrs.get(StudyAttr.DESIGN) or {}
-            more = "Raise --repeats to run more seeds" if design.get("kind") == "ablation" else "Raise --trials"
-            progress.say(
-                f"study '{config.study_name}' already has {finished} finished trials (target {config.target}); "
-                f"nothing to run. {more} to run more."
-            )
+            if not config.enqueue:  # an ask says where its design stands (a next round may run more seeds)
+                progress.say(
+                    f"study '{config.study_name}' already has {finished} finished trials (target {config.target}); "
+                    "nothing to run. Raise --trials to run more."
+                )
             return _result(prepared.study, config.storage, config.tracking_uri, config.target, space.objective)
         progress.say(
             f"study '{config.study_name}': {finished} finished, running until {config.target} "
@@ -237,6 +237,7 @@ def _optimize(
 
     status: str | None = "FINISHED"
     stopped: Stop | None = None
+    began = time.monotonic()
     try:
         release_held_signals()  # a signal sent while this process replaced a recycled one stops here
         if gate.stop_before_next(study):
@@ -292,6 +293,7 @@ def _optimize(
             f"recycling the process after {counted(objective.trials_run, 'trials')} ({recycler.reason}); "
             "the study goes on in a fresh one"
         )
+    timed_out = config.timeout is not None and status == "FINISHED" and time.monotonic() - began >= config.timeout
     return _result(
         study,
         config.storage,
@@ -301,6 +303,8 @@ def _optimize(
         ran=objective.finished - finished,
         parent_run_id=tracker.parent_run_id,
         recycle=status is None,
+        timed_out=timed_out and _counts(study)[0] < config.target,
+        resume=config.resume,
     )
 
 
