@@ -22,7 +22,7 @@ from archsearch.errors import FailedTrialError, SpaceError
 from archsearch.schema import Attr, Metric, Tag
 from archsearch.seeds import repeat_seeds, trial_seed
 from archsearch.space import OptunaHyperParameters
-from archsearch.study._describe import mean_curves, run_name, shown_params, trial_description
+from archsearch.study._describe import ended_early_log, mean_curves, run_name, shown_params, trial_description
 from archsearch.study._fits import seed_fits
 from archsearch.study._measures import (
     _final,
@@ -33,6 +33,7 @@ from archsearch.study._measures import (
     set_correctness,
     steady_time,
 )
+from archsearch.study._packs import pack_note
 from archsearch.study._signals import Stopped
 from archsearch.tracking import TrialLog
 
@@ -182,47 +183,30 @@ class Objective:
     def _stopped(
         self, trial: optuna.Trial, hp: Any, err: KeyboardInterrupt, results: list[Any], seconds: float
     ) -> None:
-        """A signal or a requested stop: the trial records why; with on_stop "prune" it ends PRUNED.
-
-        Its MLflow run gets its name, params, description and what was measured (KILLED, with the reason).
-        """
+        """A signal or a requested stop: the trial records why, its run too; with on_stop "prune" it ends PRUNED."""
         import optuna
 
         reason = err.reason if isinstance(err, Stopped) else "interrupted (KeyboardInterrupt)"
         trial.set_user_attr(Attr.STOPPED, reason)
         prune = self.on_stop == "prune" and isinstance(err, Stopped)
-        state = "PRUNED" if prune else "FAIL"
-        summary = {Metric.FIT_SECONDS: seconds, Metric.RSS_MIB: rss_mib()}
-        params_count = results[-1].params_count if results else None  # a fit ended before the stop
-        if params_count is not None:
-            summary[Metric.PARAMS_COUNT] = params_count
-        shown = self._shown(hp)
-        self.tracker.end_trial(
-            TrialLog(
-                trial.number,
-                state,
-                shown,
-                results[-1].history if results else {},
-                {},
-                {} if prune else {Tag.ERROR: reason},
-                summary=summary,
-                run_name=self._run_name(trial, shown),
-                stop_reason=reason,
-                description=trial_description(
-                    trial.number,
-                    state,
-                    self.space.objective,
-                    params_count=params_count,
-                    fit_seconds=seconds,
-                    seed=self._seed(trial),
-                    note=f"Stopped ({reason}) before it ended; a resumed search "
-                    + ("counts it as finished (--on-stop prune)." if prune else "runs it again."),
-                ),
-            )
-        )
+        then = "counts it as finished (--on-stop prune)." if prune else "runs it again."
+        note, state = f"Stopped ({reason}) before it ended; a resumed search {then}", "PRUNED" if prune else "FAIL"
+        self._log_early(trial, hp, state, results, seconds, note, error=None if prune else reason, stop_reason=reason)
         if prune:
             raise optuna.TrialPruned(reason) from None  # the next study callback raises the stop again
         trial.set_user_attr(Attr.ERROR, reason)
+
+    def _log_early(
+        self, trial: optuna.Trial, hp: Any, state: str, results: list[Any], seconds: float, note: str, **why: Any
+    ) -> None:
+        """The run of a trial that failed or was stopped (``why``: its error, stop reason, traceback)."""
+        shown = self._shown(hp)
+        about: dict[str, Any] = {
+            "objective": self.space.objective,
+            "seed": self._seed(trial),
+            "name": self._run_name(trial, shown),
+        }
+        self.tracker.end_trial(ended_early_log(trial.number, state, shown, results, seconds, note=note, **about, **why))
 
     def _seed(self, trial: optuna.Trial) -> int:
         return int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number)))
@@ -322,7 +306,7 @@ class Objective:
         extra = f"  {first.params_count:,} params"
         if self.repeats > 1:
             extra += f"  seeds: {' '.join(f'{v:.4f}' for v in values)}"
-        extra += _pack_note(tags.get(Tag.FUSED), self.packed_in)
+        extra += pack_note(tags.get(Tag.FUSED), self.packed_in)
         if chance:
             extra += "  AT CHANCE"
         self.progress.trial_done(
@@ -396,33 +380,10 @@ class Objective:
         trial.set_user_attr(Attr.ERROR, message)
         trace = "".join(traceback.format_exception(err))
         trial.set_user_attr(Attr.TRACEBACK, trace[-4000:])
-        history = results[-1].history if results else {}
-        if history:  # a diverged fit keeps its curves: they show where it went wrong
-            trial.set_user_attr(Attr.HISTORY, history)
-        shown = self._shown(hp)
-        summary = {Metric.FIT_SECONDS: seconds, Metric.RSS_MIB: rss_mib()}
-        if results:
-            summary[Metric.PARAMS_COUNT] = results[-1].params_count
-        self.tracker.end_trial(
-            TrialLog(
-                trial.number,
-                "FAIL",
-                shown,
-                history,
-                {},
-                {Tag.ERROR: message[:5000]},
-                summary=summary,
-                run_name=self._run_name(trial, shown),
-                traceback=trace,
-                description=trial_description(
-                    trial.number,
-                    "FAIL",
-                    self.space.objective,
-                    seed=self._seed(trial),
-                    note=f"Error: {message}\n\nThe traceback is the run's artifact `traceback.txt`.",
-                ),
-            )
-        )
+        if results and results[-1].history:  # a diverged fit keeps its curves: they show where it went wrong
+            trial.set_user_attr(Attr.HISTORY, results[-1].history)
+        note = f"Error: {message}\n\nThe traceback is the run's artifact `traceback.txt`."
+        self._log_early(trial, hp, "FAIL", results, seconds, note, error=message, traceback=trace)
         self.progress.trial_done(
             self.finished,
             trial.number,
@@ -432,17 +393,3 @@ class Objective:
             seconds,
             f"\n    {message.splitlines()[0] if message else ''}",
         )
-
-
-def _pack_note(fused: str | None, packed_in: int | None) -> str:
-    """The progress line's word on fused packs: the time shown is the whole pack's, or another trial's paid it.
-
-    Example:
-        >>> _pack_note("3", None), _pack_note("3", 0), _pack_note("8+2", None), _pack_note(None, None)
-        ('  fused pack of 3', "  fused: trained in trial 0's pack of 3", '  fused packs of 8 + 2', '')
-    """
-    if not fused:
-        return ""
-    if packed_in is not None:
-        return f"  fused: trained in trial {packed_in}'s pack of {fused}"
-    return f"  fused packs of {fused.replace('+', ' + ')}" if "+" in fused else f"  fused pack of {fused}"

@@ -185,8 +185,7 @@ class MlflowTracker:
         if parent_run_id is not None:
             self.parent_run_id = parent_run_id
             self._log(parent_run_id, tags=tags)
-            # Running again (an ask's next round continues the run its last round finished).
-            client.update_run(parent_run_id, status="RUNNING")
+            client.update_run(parent_run_id, status="RUNNING")  # again: an ask's round goes on with its last one's
             return
         run = client.create_run(self.experiment_id, run_name=run_name, tags=tags)
         self.parent_run_id = run.info.run_id
@@ -258,8 +257,7 @@ class MlflowTracker:
         if log.traceback:
             self._client.log_text(run_id, log.traceback, "traceback.txt")
         status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}.get(log.state, "FINISHED")
-        if log.stop_reason:
-            status = "KILLED"
+        status = "KILLED" if log.stop_reason else status  # a stop cut it off
         if log.run_name:
             self._client.update_run(run_id, name=log.run_name)
         self._client.set_terminated(run_id, status=status, end_time=log.end_time_ms)
