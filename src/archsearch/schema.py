@@ -109,6 +109,7 @@ class RunParam:
     BASELINE = "baseline"
     BASE = "base"  # where every other hyperparameter is held: default, reference:NAME or the values
     SEEDS = "seeds"  # the seeds every level ran with
+    MAX_SEEDS = "max_seeds"  # --until-decided: seeds per level at most (repeats: seeds added per round)
 
 
 class Metric:

@@ -108,6 +108,16 @@ def test_ablation_runs_paired_trials_and_records_its_design(ablation, tiny):
     }
     (effect,) = ablation.data["questions"][0]["effects"]
     assert effect["n"] == 2 and effect["seeds_needed"] >= 2 and ablation.data["min_effect"] == 0.01
+    # Each run is named after what tells it apart: the factor's level, then the seed.
+    children = MlflowClient(tiny[2]).search_runs(
+        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
+    )
+    assert sorted(r.info.run_name.split(" ", 1)[1] for r in children) == [
+        "units=16 seed=1000",
+        "units=16 seed=1001",
+        "units=8 seed=1000",
+        "units=8 seed=1001",
+    ]
 
 
 @pytest.mark.slow
@@ -280,3 +290,15 @@ def test_readme_describes_the_cap_where_more_seeds_cannot_settle_it():
     readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
     assert "the stop line gives no seed count (`stopped at the cap (--max-seeds N), not decided yet: ...`)" in readme
     assert "more seeds cannot settle it, a larger test split can" in readme.split("## A controlled answer")[1]
+
+
+@pytest.mark.slow
+def test_asking_a_finished_design_again_says_no_nothing_to_run_line(ablation, tiny, capsys):
+    """The ask says where its design stands; a search's "nothing to run ... Raise --trials" is not its words
+    (a resumed --until-decided ask said "nothing to run" and then ran its next round)."""
+    from archsearch.study import RunOptions
+
+    space, storage, tracking = tiny
+    again = run_ablation(space, "units", RunOptions(storage=storage, tracking_uri=tracking), repeats=2)
+    assert again.search.ran == 0 and "all in the study already" in again.message
+    assert "nothing to run" not in capsys.readouterr().err

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import types
 
 import optuna
 import pytest
@@ -32,6 +32,17 @@ def build(hp, input_shape, num_classes):  # never trained here (the search is a 
 _CHOICES = {"units": [8, 16], "activation": ["relu", "tanh"]}
 
 
+@dataclasses.dataclass(frozen=True)
+class _Searched:
+    """What run_search returns, as much as an ask reads of it (a dataclass: an ask's rounds replace its parent run)."""
+
+    ran: int
+    finished: int
+    target: int
+    recycle: bool = False
+    parent_run_id: str | None = None
+
+
 def _fake_search(calls: list[list[tuple[dict, int]]]):
     """run_search that records each enqueued pair not yet in the study as a COMPLETE trial: 16 units score 0.05
     more than 8 at the same seed (on either base), with a seed effect shared by both levels."""
@@ -54,9 +65,7 @@ def _fake_search(calls: list[list[tuple[dict, int]]]):
                 )
             )
         assert options.trials == len(enqueue)  # the target: every base's pairs
-        return types.SimpleNamespace(
-            recycle=False, parent_run_id=None, ran=len(enqueue), finished=len(enqueue), target=len(enqueue)
-        )
+        return _Searched(ran=len(enqueue), finished=len(enqueue), target=len(enqueue))
 
     return run_search
 

@@ -53,6 +53,24 @@ def test_ask_then_report(tiny_space):
     assert "attached to MLflow run" in result.stderr
 
 
+@pytest.mark.slow
+def test_until_decided_records_all_its_rounds_and_the_answer_under_one_parent_run(tiny_space, tmp_path):
+    """One parent run per ask (each round opened its own, and only the last had the verdict)."""
+    from mlflow.tracking import MlflowClient
+
+    args = ("ask", tiny_space, "--factor", "units", "--repeats", "1", "--until-decided", "--max-seeds", "2", "-q")
+    result = _invoke(*args, "--study", "ud")  # look 1 (one seed per level) never decides: two rounds
+    assert result.exit_code == 0, result.output
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlruns/mlflow.db")
+    runs = client.search_runs([client.get_experiment_by_name("ud").experiment_id])
+    (parent,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert sorted(r.data.tags["mlflow.parentRunId"] for r in runs if r is not parent) == [parent.info.run_id] * 4
+    assert parent.info.status == "FINISHED" and "archsearch.verdict.units" in parent.data.tags
+    # What no round changes: the seeds added per round and the cap (the seeds that ran are the description's).
+    params = parent.data.params
+    assert (params["repeats"], params["max_seeds"], "seeds" in params) == ("1", "2", False)
+
+
 def test_bad_levels_exit_2_with_one_line(tiny_space):
     result = _invoke("ask", tiny_space, "--factor", "units", "--levels", "8,12")
     assert result.exit_code == 2

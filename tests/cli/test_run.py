@@ -275,3 +275,14 @@ def test_run_prints_no_tensorflow_start_up_lines(tmp_path, tiny_space):
     assert done.returncode == 0, done.stderr
     assert "[1/1] trial 0" in done.stderr
     assert not [line for line in done.stderr.splitlines() if any(s in line for s in TF_START_UP_LINES)], done.stderr
+
+
+@pytest.mark.slow
+def test_a_timeout_that_ends_the_run_short_says_so_and_how_to_go_on(tmp_path, tiny_space):
+    """Exit 0 (it did what --timeout asked), but not an ordinary summary with no reason."""
+    result = _run(tiny_space, "--trials", "20", "--timeout", "0.001", "--quiet")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Study 'tiny': ") and "/20 finished trials" in lines[0]
+    assert lines[1] == "  The timeout ended it before the target: no trial starts after it."
+    assert f"Resume with: archsearch run {tiny_space} --trials 20" in result.stdout

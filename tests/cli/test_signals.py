@@ -148,6 +148,13 @@ def test_request_stop_from_a_timer_thread_ends_the_trial_with_its_reason(tmp_pat
         (r.info.status, r.data.tags.get("archsearch.stop_reason"), r.data.tags.get("archsearch.state", ""))
         for r in runs
     ) == sorted([("KILLED", "deadline", ""), ("KILLED", "deadline", state)])
+    # Its run is named and described like any trial's, with its params and what was measured (no fit ended).
+    child = next(r for r in runs if r.data.tags.get("archsearch.trial") == "0")
+    shown = {k: str(v) for k, v in trial.params.items()}  # none when it was stopped before the builder ran
+    assert (child.info.run_name, child.data.params) == (" ".join(["trial-0", *map("=".join, shown.items())]), shown)
+    assert child.data.tags["mlflow.note.content"].startswith(f"**Trial 0**: {state.lower()}.")
+    assert "Stopped (deadline)" in child.data.tags["mlflow.note.content"]
+    assert {"fit_seconds", "rss_mib"} <= set(child.data.metrics) and "params_count" not in child.data.metrics
 
 
 def _wait_for_trial(storage: str) -> None:

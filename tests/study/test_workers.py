@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import itertools
+
 import pytest
 from click.testing import CliRunner
 
@@ -18,6 +21,51 @@ def test_too_many_workers_for_sqlite_is_one_error_before_anything_is_written(tmp
     assert result.output.startswith("error: --workers 9: --storage 'sqlite:///w/optuna.db' is a SQLite file")
     assert "PostgreSQL" in result.output and len(result.output.strip().splitlines()) == 1
     assert not (tmp_path / "w").exists()
+
+
+class _StoppedWorker:
+    """A worker that ran one trial and was stopped by SIGTERM in its second (as `archsearch run` leaves them)."""
+
+    pids = itertools.count(40001)
+
+    def __init__(self, args: list[str], env: dict[str, str], **_: object) -> None:
+        import optuna
+
+        from archsearch.tracking import process_tag
+
+        self.pid = next(self.pids)
+        host = process_tag().rsplit("/", 2)[0]
+        from archsearch.stores import open_storage
+
+        storage = open_storage(env["ARCHSEARCH_STORAGE"])  # as a worker opens it (and makes its folder)
+        study = optuna.create_study(study_name="s_wk", storage=storage, load_if_exists=True)
+        owner = {"owner": f"{host}/{self.pid}/1"}
+        study.add_trial(optuna.trial.create_trial(value=0.9, user_attrs=owner))
+        reason = {"stopped": "terminated by signal 15", "error": "terminated by signal 15"}
+        study.add_trial(optuna.trial.create_trial(state=optuna.trial.TrialState.FAIL, user_attrs={**owner, **reason}))
+        self.stderr = io.StringIO("")
+
+    def wait(self) -> int:
+        return 143
+
+    def poll(self) -> int:
+        return 143
+
+
+def test_workers_stopped_by_a_signal_say_so_with_the_command_that_resumes(tmp_path, write_space, monkeypatch):
+    """Not an ordinary summary: what was stopped, where the study stands, the resume command with --workers."""
+    from archsearch.study import _workers
+
+    space = write_space(TINY_SPACE, "tiny.py")
+    monkeypatch.setattr(_workers.subprocess, "Popen", _StoppedWorker)
+    result = CliRunner().invoke(cli, ["run", str(space), "--trials", "6", "--workers", "2", "--study", "s_wk"])
+    assert result.exit_code == 143, result.output
+    (line,) = result.output.splitlines()
+    assert line.startswith(
+        "Study 's_wk': stopped (terminated by signal 15): trials 1, 3 ended FAIL, their MLflow runs KILLED; "
+        f"2/6 finished trials. Resume with: archsearch run {space} --trials 6 --study s_wk "
+    )
+    assert line.endswith(" --workers 2")
 
 
 @pytest.mark.slow

@@ -150,3 +150,30 @@ def test_a_parent_left_running_is_continued_and_open_trials_are_killed(make_trac
     children = _children(client, second)
     assert children[0].info.status == "FINISHED"
     assert children[1].info.status == "KILLED" and children[1].data.tags["archsearch.state"] == "INTERRUPTED"
+
+
+def test_a_trial_a_stop_cut_off_keeps_its_name_params_and_description_and_ends_killed(make_tracker):
+    tracker = make_tracker()
+    tracker.start_trial(0)
+    tracker.end_trial(
+        TrialLog(
+            0,
+            "FAIL",
+            {"units": 16},
+            {},
+            {},
+            {"archsearch.error": "terminated by signal 15"},
+            summary={"fit_seconds": 2.5, "rss_mib": 500.0},
+            run_name="trial-0 units=16",
+            description="**Trial 0**: fail.",
+            stop_reason="terminated by signal 15",
+        )
+    )
+    tracker.stopped("terminated by signal 15")
+    tracker.close("KILLED")
+    assert tracker.errors == []
+    run = _children(_client(make_tracker.uri), tracker)[0]
+    assert (run.info.status, run.info.run_name, run.data.params) == ("KILLED", "trial-0 units=16", {"units": "16"})
+    assert run.data.tags["archsearch.stop_reason"] == run.data.tags["archsearch.error"] == "terminated by signal 15"
+    assert (run.data.tags["archsearch.state"], run.data.tags["mlflow.note.content"]) == ("FAIL", "**Trial 0**: fail.")
+    assert run.data.metrics == {"fit_seconds": 2.5, "rss_mib": 500.0}

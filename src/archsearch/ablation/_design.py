@@ -330,6 +330,7 @@ def run_ablation(
     seq = LookSchedule(repeats, max_seeds).to_dict() if until_decided else None
     looks: list[dict[str, Any]] = []
     rounds = 0
+    parent_run_id = options.parent_run_id  # every round records under one MLflow parent run: one per ask
 
     def make_plan(n: int) -> AblationDesign:
         plan = plan_ablation(
@@ -358,8 +359,12 @@ def run_ablation(
             if not until_decided and ran > n_seeds:  # asked again with fewer seeds: the answer rests on every seed
                 n_seeds = ran
                 plan = make_plan(n_seeds)
-        round_options = dataclasses.replace(options, study_name=study_name, trials=len(plan.pairs))
+        round_options = dataclasses.replace(
+            options, study_name=study_name, trials=len(plan.pairs), parent_run_id=parent_run_id
+        )
         search = run_round(space, round_options, plan)
+        parent_run_id = search.parent_run_id or parent_run_id  # (a round with nothing to run opens none)
+        search = dataclasses.replace(search, parent_run_id=parent_run_id)
         no_trial_finished(space, round_options, search)
         data = analyze_ablation(space, round_options, plan, min_effect)
         if not until_decided:

@@ -112,6 +112,9 @@ ENGINES = ("optuna", "keras-tuner:random", "keras-tuner:bayesian", "keras-tuner:
 )
 @click.option("--parent-run-id", hidden=True, help="Continue this MLflow parent run (set when recycling).")
 @click.option("--worker-index", type=int, default=0, hidden=True, help="Set by --workers for each worker.")
+@click.option(
+    "--ran-before", type=int, default=0, hidden=True, help="Trials this command's recycled processes finished."
+)
 @deadline_option
 @sweep_result_option
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines; print only the summary.")
@@ -139,6 +142,7 @@ def run(
     on_stop: str,
     parent_run_id: str | None,
     worker_index: int,
+    ran_before: int,
     deadline: str | None,
     sweep_result: str | None,
     quiet: bool,
@@ -218,8 +222,10 @@ def run(
         with stop_on_signals(), guard or contextlib.nullcontext(), each_trial:
             result = run_search(space, options)
             write_sweep_result(sweep_result, study=result.study_name, storage=storage, target=result.target)
+            # The summary counts the trials of the whole command, whichever of its processes ran them.
+            result = dataclasses.replace(result, ran=result.ran + ran_before)
             if result.recycle:
-                _continue_in_fresh_process(space, options, result.parent_run_id, time.monotonic() - started)
+                _continue_in_fresh_process(space, options, result, time.monotonic() - started)
             late = current_stop()  # a signal after the last trial: the trials are done, the verdicts are not said
     except Interrupted as err:
         click.echo(err.summary.split(" Resume with: ")[0] + " " + go_on_words(err.resume))
@@ -231,6 +237,8 @@ def run(
         )
         raise SystemExit(late.exit_code)
     click.echo(result.summary())
+    if result.timed_out:  # exit 0: the search did what --timeout asked (the summary says it ended it short)
+        click.echo(go_on_words(result.resume))
     _print_verdicts(result, space)
 
 
@@ -252,6 +260,9 @@ def _run_workers(space: str, options: Any, workers: int) -> None:
     from archsearch.study import run_workers
 
     outcome = run_workers(space, options, workers, os.environ)  # their environment: this command's
+    if outcome.stopped is not None:  # as one process says it: what was stopped, where it stands, how to go on
+        click.echo(outcome.stopped.split(" Resume with: ")[0] + " " + go_on_words(outcome.resume))
+        raise SystemExit(outcome.exit_code)
     click.echo(outcome.result.summary())
     if outcome.exit_code == 0:
         _print_verdicts(outcome.result, space)
@@ -259,13 +270,17 @@ def _run_workers(space: str, options: Any, workers: int) -> None:
         raise SystemExit(outcome.exit_code)
 
 
-def _continue_in_fresh_process(space: str, options: Any, parent_run_id: str | None, elapsed: float) -> None:
-    """Replace this process (same pid, so signals and the shell's job control still apply) with a fresh one."""
+def _continue_in_fresh_process(space: str, options: Any, result: SearchResult, elapsed: float) -> None:
+    """Replace this process (same pid, so signals and the shell's job control still apply) with a fresh one.
+
+    It continues ``result``'s parent run, with the time left of --timeout (a spent one starts no trial there;
+    0 would be refused) and the trials this command has run so far (``--ran-before``, for its summary).
+    """
     from archsearch.study import hold_signals_across_exec, resume_args
 
-    timeout = None if options.timeout is None else max(options.timeout - elapsed, 0.0)
-    takeover = dataclasses.replace(options, parent_run_id=parent_run_id, timeout=timeout)
-    args = resume_args(space, takeover, takeover=True)[2:]  # drop "archsearch run"
+    timeout = None if options.timeout is None else max(options.timeout - elapsed, 0.001)
+    takeover = dataclasses.replace(options, parent_run_id=result.parent_run_id, timeout=timeout)
+    args = resume_args(space, takeover, takeover=True)[2:] + ["--ran-before", str(result.ran)]  # drop "archsearch run"
     sys.stdout.flush()
     sys.stderr.flush()
     hold_signals_across_exec()  # a signal from now on waits for the new process, which stops cleanly

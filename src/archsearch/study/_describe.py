@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from archsearch.schema import Metric
+from archsearch.schema import Metric, Tag
+from archsearch.tracking import TrialLog
 
-__all__ = ["mean_curves", "run_name", "shown_params", "trial_description"]
+__all__ = ["ended_early_log", "mean_curves", "run_name", "shown_params", "trial_description"]
 
 RUN_NAME_PARAMS = 3  # params named in a run's name; the run's params hold them all
 
@@ -21,14 +22,23 @@ def shown_params(values: Mapping[str, Any], declared: Mapping[str, Any]) -> dict
     return {k: declared[k].shown(v) if k in declared else v for k, v in values.items()}
 
 
-def run_name(number: int, params: Mapping[str, Any]) -> str:
+def run_name(number: int, params: Mapping[str, Any], *, factor: str | None = None, seed: int | None = None) -> str:
     """``trial-12 layers=3 units=128``: the trial and its first few params.
+
+    In an ablation (``factor``) the factor's level comes first, then the seed: what tells its runs apart
+    (every other param is held at the base).
 
     Example:
         >>> run_name(12, {"layers": 3, "units": 128, "dropout": 0.3, "lr": 0.001})
         'trial-12 layers=3 units=128 dropout=0.3'
+        >>> run_name(0, {"layers": 1, "units": 64, "lr": 0.01}, factor="lr", seed=1000)
+        'trial-0 lr=0.01 seed=1000 layers=1 units=64'
     """
-    parts = [f"trial-{number}"] + [f"{k}={v}" for k, v in list(params.items())[:RUN_NAME_PARAMS]]
+    first = [factor] if factor is not None and factor in params else []
+    names = first + [k for k in params if k not in first][: RUN_NAME_PARAMS - len(first)]
+    parts = [f"trial-{number}"] + [f"{k}={params[k]}" for k in names]
+    if first and seed is not None:
+        parts.insert(2, f"seed={seed}")
     return " ".join(parts)[:250]
 
 
@@ -86,3 +96,45 @@ def trial_description(
     if note:
         lines.append(note)
     return "\n\n".join(lines)
+
+
+def ended_early_log(
+    number: int,
+    state: str,
+    shown: Mapping[str, Any],
+    results: Sequence[Any],
+    seconds: float,
+    *,
+    objective: str,
+    seed: int,
+    name: str,
+    note: str,
+    error: str | None = None,
+    stop_reason: str | None = None,
+    traceback: str | None = None,
+) -> TrialLog:
+    """The run of a trial that failed, or that a stop cut off (``stop_reason``: its run ends KILLED).
+
+    ``results``: its fits that ended (their last curves; the model's size once one did); ``seconds``: its time.
+    """
+    from archsearch.study._measures import rss_mib
+
+    summary = {Metric.FIT_SECONDS: seconds, Metric.RSS_MIB: rss_mib()}
+    params_count = results[-1].params_count if results else None
+    if params_count is not None:
+        summary[Metric.PARAMS_COUNT] = params_count
+    return TrialLog(
+        number,
+        state,
+        shown,
+        results[-1].history if results else {},
+        {},
+        {Tag.ERROR: error[:5000]} if error else {},
+        summary=summary,
+        run_name=name,
+        stop_reason=stop_reason,
+        traceback=traceback,
+        description=trial_description(
+            number, state, objective, params_count=params_count, fit_seconds=seconds, seed=seed, note=note
+        ),
+    )

@@ -22,7 +22,7 @@ from archsearch.errors import FailedTrialError, SpaceError
 from archsearch.schema import Attr, Metric, Tag
 from archsearch.seeds import repeat_seeds, trial_seed
 from archsearch.space import OptunaHyperParameters
-from archsearch.study._describe import mean_curves, run_name, shown_params, trial_description
+from archsearch.study._describe import ended_early_log, mean_curves, run_name, shown_params, trial_description
 from archsearch.study._fits import seed_fits
 from archsearch.study._measures import (
     _final,
@@ -33,6 +33,7 @@ from archsearch.study._measures import (
     set_correctness,
     steady_time,
 )
+from archsearch.study._packs import pack_note
 from archsearch.study._signals import Stopped
 from archsearch.tracking import TrialLog
 
@@ -60,10 +61,18 @@ class Objective:
 
     Args:
         finished_before: finished trials in the study when this process started (for progress lines).
+        factor: an ablation's factor: its runs are named after its level first (:func:`run_name`).
     """
 
     def __init__(
-        self, config: RunConfig, dataset: Dataset, *, tracker: Tracker, progress: Progress, finished_before: int
+        self,
+        config: RunConfig,
+        dataset: Dataset,
+        *,
+        tracker: Tracker,
+        progress: Progress,
+        finished_before: int,
+        factor: str | None = None,
     ) -> None:
         self.space, self.dataset = config.space, dataset
         self.epochs, self.batch_size, self.seed = config.epochs, config.space.batch_size, config.seed
@@ -83,6 +92,7 @@ class Objective:
         # other trial can succeed, so the run stops after it (a builder raising for some values goes on).
         self.space_error: str | None = None
         self.trials_run = 0
+        self.factor = factor
 
     def __call__(self, trial: optuna.Trial) -> float:
         return self.run(trial, OptunaHyperParameters(trial))
@@ -143,7 +153,7 @@ class Objective:
         except optuna.TrialPruned:
             raise
         except KeyboardInterrupt as err:
-            self._stopped(trial, err)
+            self._stopped(trial, hp, err, results, time.perf_counter() - start)
             raise
         except Exception as err:
             self._failed(trial, hp, err, results, time.perf_counter() - start)
@@ -170,15 +180,39 @@ class Objective:
             self._said.add(said)
             self.progress.say(line)
 
-    def _stopped(self, trial: optuna.Trial, err: KeyboardInterrupt) -> None:
-        """A signal or a requested stop: the trial records why; with on_stop "prune" it ends PRUNED."""
+    def _stopped(
+        self, trial: optuna.Trial, hp: Any, err: KeyboardInterrupt, results: list[Any], seconds: float
+    ) -> None:
+        """A signal or a requested stop: the trial records why, its run too; with on_stop "prune" it ends PRUNED."""
         import optuna
 
         reason = err.reason if isinstance(err, Stopped) else "interrupted (KeyboardInterrupt)"
         trial.set_user_attr(Attr.STOPPED, reason)
-        if self.on_stop == "prune" and isinstance(err, Stopped):
+        prune = self.on_stop == "prune" and isinstance(err, Stopped)
+        then = "counts it as finished (--on-stop prune)." if prune else "runs it again."
+        note, state = f"Stopped ({reason}) before it ended; a resumed search {then}", "PRUNED" if prune else "FAIL"
+        self._log_early(trial, hp, state, results, seconds, note, error=None if prune else reason, stop_reason=reason)
+        if prune:
             raise optuna.TrialPruned(reason) from None  # the next study callback raises the stop again
         trial.set_user_attr(Attr.ERROR, reason)
+
+    def _log_early(
+        self, trial: optuna.Trial, hp: Any, state: str, results: list[Any], seconds: float, note: str, **why: Any
+    ) -> None:
+        """The run of a trial that failed or was stopped (``why``: its error, stop reason, traceback)."""
+        shown = self._shown(hp)
+        about: dict[str, Any] = {
+            "objective": self.space.objective,
+            "seed": self._seed(trial),
+            "name": self._run_name(trial, shown),
+        }
+        self.tracker.end_trial(ended_early_log(trial.number, state, shown, results, seconds, note=note, **about, **why))
+
+    def _seed(self, trial: optuna.Trial) -> int:
+        return int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number)))
+
+    def _run_name(self, trial: optuna.Trial, shown: dict[str, Any]) -> str:
+        return run_name(trial.number, shown, factor=self.factor, seed=self._seed(trial))
 
     @staticmethod
     def _shown(hp: Any) -> dict[str, Any]:
@@ -253,7 +287,7 @@ class Objective:
                 tags,
                 summary=summary,
                 seeds=per_seed,
-                run_name=run_name(trial.number, shown),
+                run_name=self._run_name(trial, shown),
                 description=trial_description(
                     trial.number,
                     "COMPLETE",
@@ -272,7 +306,7 @@ class Objective:
         extra = f"  {first.params_count:,} params"
         if self.repeats > 1:
             extra += f"  seeds: {' '.join(f'{v:.4f}' for v in values)}"
-        extra += _pack_note(tags.get(Tag.FUSED), self.packed_in)
+        extra += pack_note(tags.get(Tag.FUSED), self.packed_in)
         if chance:
             extra += "  AT CHANCE"
         self.progress.trial_done(
@@ -311,7 +345,7 @@ class Objective:
                 _final(result.metrics),
                 tags,
                 summary=summary,
-                run_name=run_name(trial.number, shown),
+                run_name=self._run_name(trial, shown),
                 description=trial_description(
                     trial.number,
                     "PRUNED",
@@ -346,33 +380,10 @@ class Objective:
         trial.set_user_attr(Attr.ERROR, message)
         trace = "".join(traceback.format_exception(err))
         trial.set_user_attr(Attr.TRACEBACK, trace[-4000:])
-        history = results[-1].history if results else {}
-        if history:  # a diverged fit keeps its curves: they show where it went wrong
-            trial.set_user_attr(Attr.HISTORY, history)
-        shown = self._shown(hp)
-        summary = {Metric.FIT_SECONDS: seconds, Metric.RSS_MIB: rss_mib()}
-        if results:
-            summary[Metric.PARAMS_COUNT] = results[-1].params_count
-        self.tracker.end_trial(
-            TrialLog(
-                trial.number,
-                "FAIL",
-                shown,
-                history,
-                {},
-                {Tag.ERROR: message[:5000]},
-                summary=summary,
-                run_name=run_name(trial.number, shown),
-                traceback=trace,
-                description=trial_description(
-                    trial.number,
-                    "FAIL",
-                    self.space.objective,
-                    seed=int(trial.user_attrs.get(Attr.SEED, trial_seed(self.seed, trial.number))),
-                    note=f"Error: {message}\n\nThe traceback is the run's artifact `traceback.txt`.",
-                ),
-            )
-        )
+        if results and results[-1].history:  # a diverged fit keeps its curves: they show where it went wrong
+            trial.set_user_attr(Attr.HISTORY, results[-1].history)
+        note = f"Error: {message}\n\nThe traceback is the run's artifact `traceback.txt`."
+        self._log_early(trial, hp, "FAIL", results, seconds, note, error=message, traceback=trace)
         self.progress.trial_done(
             self.finished,
             trial.number,
@@ -382,17 +393,3 @@ class Objective:
             seconds,
             f"\n    {message.splitlines()[0] if message else ''}",
         )
-
-
-def _pack_note(fused: str | None, packed_in: int | None) -> str:
-    """The progress line's word on fused packs: the time shown is the whole pack's, or another trial's paid it.
-
-    Example:
-        >>> _pack_note("3", None), _pack_note("3", 0), _pack_note("8+2", None), _pack_note(None, None)
-        ('  fused pack of 3', "  fused: trained in trial 0's pack of 3", '  fused packs of 8 + 2', '')
-    """
-    if not fused:
-        return ""
-    if packed_in is not None:
-        return f"  fused: trained in trial {packed_in}'s pack of {fused}"
-    return f"  fused packs of {fused.replace('+', ' + ')}" if "+" in fused else f"  fused pack of {fused}"

@@ -50,7 +50,7 @@ class RunOptions:
             many MiB since the start; 0 = never (the only value a keras-tuner
             engine takes).
         parent_run_id: continue this MLflow parent run instead of opening one
-            (set by a recycled process).
+            (set by a recycled process, and by an ask for its next round).
         engine: what picks the trials: ``optuna`` (the sampler and pruner above) or
             keras-tuner's own tuner, ``keras-tuner:random``, ``keras-tuner:bayesian``
             or ``keras-tuner:hyperband`` (see ``archsearch.study._engines``).

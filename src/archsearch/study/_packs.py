@@ -15,7 +15,7 @@ from typing import Any
 from archsearch._compat.optuna import fixed_params
 from archsearch.schema import Attr
 
-__all__ = ["design_siblings", "no_fuse_reason"]
+__all__ = ["design_siblings", "no_fuse_reason", "pack_note"]
 
 
 def no_fuse_reason(fuse: bool, custom_fit: bool, engine_builds: bool) -> str | None:
@@ -57,3 +57,17 @@ def design_siblings(trial: Any, seed: int, taken: Container[tuple[str, int]]) ->
         ):
             siblings.append(int(other))
     return key, siblings
+
+
+def pack_note(fused: str | None, packed_in: int | None) -> str:
+    """The progress line's word on fused packs: the time shown is the whole pack's, or another trial's paid it.
+
+    Example:
+        >>> pack_note("3", None), pack_note("3", 0), pack_note("8+2", None), pack_note(None, None)
+        ('  fused pack of 3', "  fused: trained in trial 0's pack of 3", '  fused packs of 8 + 2', '')
+    """
+    if not fused:
+        return ""
+    if packed_in is not None:
+        return f"  fused: trained in trial {packed_in}'s pack of {fused}"
+    return f"  fused packs of {fused.replace('+', ' + ')}" if "+" in fused else f"  fused pack of {fused}"

@@ -28,6 +28,9 @@ def parent_params(settings: Mapping[str, Any], design: Mapping[str, Any] | None)
         >>> p = parent_params({"epochs": 5, "repeats": 1, "sampler": "tpe", "trials": 6}, design)
         >>> p["repeats"], p["levels"], p["base"], "sampler" in p
         (3, '1,2', 'default', False)
+        >>> p = parent_params({"trials": 6}, {**design, "sequential": {"repeats": 3, "max_seeds": 9}})
+        >>> p["repeats"], p["max_seeds"], "seeds" in p, "trials" in p  # seeds added per round; the seeds ran grow
+        (3, 9, False, False)
     """
     out = dict(settings)
     if not design or design.get("kind") != "ablation":
@@ -35,12 +38,17 @@ def parent_params(settings: Mapping[str, Any], design: Mapping[str, Any] | None)
     for key in (RunParam.SAMPLER, RunParam.REPEATS):
         out.pop(key, None)  # a design enqueues every trial; each seed is a trial of its own
     seeds = list(design.get("seeds") or [])
+    sequential = design.get("sequential") or {}
+    if sequential:  # --until-decided: one parent run for all its rounds, so only what no round changes
+        out.pop(RunParam.TRIALS, None)
+        rounds = {RunParam.REPEATS: sequential.get("repeats"), RunParam.MAX_SEEDS: sequential.get("max_seeds")}
+    else:
+        rounds = {RunParam.REPEATS: len(seeds), RunParam.SEEDS: ",".join(str(s) for s in seeds)}
     return {
         RunParam.FACTOR: design.get("factor"),
         RunParam.LEVELS: levels_text(design),
         RunParam.BASELINE: design.get("baseline"),
-        RunParam.REPEATS: len(seeds),
-        RunParam.SEEDS: ",".join(str(s) for s in seeds),
+        **rounds,
         RunParam.BASE: base_text(design),
         **out,
     }

@@ -31,6 +31,8 @@ class SearchResult:
     objective: str = "val_accuracy"
     parent_run_id: str | None = None
     recycle: bool = False  # stopped to hand over to a fresh process (RunOptions.recycle_after / max_rss_mib)
+    timed_out: bool = False  # RunOptions.timeout ended it before the target
+    resume: str = ""  # the command that goes on (``archsearch run ...``, passwords as ``***``)
 
     def summary(self) -> str:
         """A few lines for the terminal: best value, params, size, where results are."""
@@ -43,6 +45,8 @@ class SearchResult:
                 f"  {self.finished - self.target} more than the target: trials already running in "
                 "other processes when the study reached it were finished, not thrown away."
             )
+        if self.timed_out:
+            lines.append("  The timeout ended it before the target: no trial starts after it.")
         if self.best_number is None:
             lines.append("No finished trial yet.")
         else:
@@ -82,6 +86,8 @@ def _result(
     ran: int = 0,
     parent_run_id: str | None = None,
     recycle: bool = False,
+    timed_out: bool = False,
+    resume: str = "",
 ) -> SearchResult:
     """Where ``study`` stands: counts and its best trial; ``ran``: trials this process finished."""
     finished, failed = _counts(study)
@@ -105,5 +111,7 @@ def _result(
         objective=objective,
         parent_run_id=parent_run_id,
         recycle=recycle,
+        timed_out=timed_out,
+        resume=resume,
         **best,
     )

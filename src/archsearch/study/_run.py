@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
+import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -120,15 +121,18 @@ def _search(config: RunConfig) -> SearchResult:
         finished, _ = _counts(prepared.study)
         progress.seen(prepared.study)
         if finished >= config.target and not prepared.failed_now:  # (a dead trial's MLflow run is closed below)
-            design = prepared.study.user_attrs.get(StudyAttr.DESIGN) or {}
-            progress.say(_nothing_to_run(config.study_name, finished, config.target, design.get("kind") == "ablation"))
+            if not config.enqueue:  # an ask says where its design stands (a next round may run more seeds)
+                design = prepared.study.user_attrs.get(StudyAttr.DESIGN) or {}
+                kind = design.get("kind") == "ablation"
+                progress.say(_nothing_to_run(config.study_name, finished, config.target, kind))
             return _result(prepared.study, config.storage, config.tracking_uri, config.target, space.objective)
         progress.say(
             f"study '{config.study_name}': {finished} finished, running until {config.target} "
             f"({config.epochs} epochs, batch {space.batch_size})"
         )
         _freeze()
-        tracker = _open_tracker(config, spare, dataset, prepared.study.user_attrs.get(StudyAttr.DESIGN))
+        design = prepared.study.user_attrs.get(StudyAttr.DESIGN) or {}
+        tracker = _open_tracker(config, spare, dataset, design)
     # Runs left RUNNING by dead processes: closed now, and for each trial failed as dead from here on
     # (Optuna's heartbeat elsewhere, the owners on this host).
     on_stale = StaleTrials(tracker)
@@ -138,7 +142,8 @@ def _search(config: RunConfig) -> SearchResult:
     on_stale(study)
     from archsearch.study._objective import Objective
 
-    objective = Objective(config, dataset, tracker=tracker, progress=progress, finished_before=finished)
+    factor = design.get("factor") if design.get("kind") == "ablation" else None
+    objective = Objective(config, dataset, tracker=tracker, progress=progress, finished_before=finished, factor=factor)
     return _optimize(config, progress, study, tracker, objective, owners, on_stale)
 
 
@@ -242,6 +247,7 @@ def _optimize(
 
     status: str | None = "FINISHED"
     stopped: Stop | None = None
+    began = time.monotonic()
     try:
         release_held_signals()  # a signal sent while this process replaced a recycled one stops here
         if gate.stop_before_next(study):
@@ -297,6 +303,7 @@ def _optimize(
             f"recycling the process after {counted(objective.trials_run, 'trials')} ({recycler.reason}); "
             "the study goes on in a fresh one"
         )
+    timed_out = config.timeout is not None and status == "FINISHED" and time.monotonic() - began >= config.timeout
     return _result(
         study,
         config.storage,
@@ -306,6 +313,8 @@ def _optimize(
         ran=objective.finished - finished,
         parent_run_id=tracker.parent_run_id,
         recycle=status is None,
+        timed_out=timed_out and _counts(study)[0] < config.target,
+        resume=config.resume,
     )
 
 

@@ -7,6 +7,7 @@ The stop itself (signals, :func:`~archsearch.study.request_stop`) is :mod:`archs
 from __future__ import annotations
 
 import warnings
+from collections.abc import Container
 from typing import Any
 
 from archsearch._compat.optuna import end_trial
@@ -58,20 +59,44 @@ def close_stopped(study: Any, owner: str, tracker: Any, stop: Stop, on_stop: str
     tracker.stopped(stop.reason, "PRUNED" if on_stop == "prune" else "FAIL")
 
 
-def stopped_summary(study: Any, study_name: str, target: int, stop: Stop, owner: str, resume: str) -> str:
-    """One line: what stopped the search, how the running trial ended, where the study stands, how to go on."""
+def stopped_summary(
+    study: Any, study_name: str, target: int, stop: Stop, owner: str | Container[str], resume: str
+) -> str:
+    """One line: what stopped the search, how the running trial ended, where the study stands, how to go on.
+
+    ``owner``: the process that was stopped (its ``owner`` tag), or several (``--workers``).
+    """
+    owners = {owner} if isinstance(owner, str) else owner
     try:
         trials = study.get_trials(deepcopy=False)
         finished = sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials)
-        mine = [
-            t for t in trials if t.user_attrs.get(Attr.STOPPED) == stop.reason and t.user_attrs.get(OWNER_ATTR) == owner
-        ]
+        mine = [t for t in trials if t.user_attrs.get(Attr.STOPPED) == stop.reason]
+        mine = [t for t in mine if t.user_attrs.get(OWNER_ATTR) in owners]
     except Exception:  # the storage went away
         finished, mine = None, []
-    ended = (
-        f"trial {mine[-1].number} ended {mine[-1].state.name}, its MLflow run KILLED"
-        if mine
-        else "between two trials (none was running)"
+    return (
+        f"Study '{study_name}': stopped ({stop.reason}): {_ended(mine)}"
+        + ("" if finished is None else f"; {finished}/{target} finished trials")
+        + f". Resume with: {resume}"
     )
-    where = "" if finished is None else f"; {finished}/{target} finished trials"
-    return f"Study '{study_name}': stopped ({stop.reason}): {ended}{where}. Resume with: {resume}"
+
+
+def _ended(trials: list[Any]) -> str:
+    """How the stopped trials ended: each process's last one (the others of its pack were closed with it).
+
+    Example:
+        >>> from types import SimpleNamespace as T
+        >>> def trial(number, owner):
+        ...     return T(number=number, state=T(name="FAIL"), user_attrs={"owner": owner})
+        >>> _ended([]), _ended([trial(3, "a")])
+        ('between two trials (none was running)', 'trial 3 ended FAIL, its MLflow run KILLED')
+        >>> _ended([trial(3, "a"), trial(5, "b")])
+        'trials 3, 5 ended FAIL, their MLflow runs KILLED'
+    """
+    if not trials:
+        return "between two trials (none was running)"
+    last = sorted({t.user_attrs.get(OWNER_ATTR): t for t in trials}.values(), key=lambda t: t.number)
+    states = "/".join(dict.fromkeys(t.state.name for t in last))
+    if len(last) == 1:
+        return f"trial {last[0].number} ended {states}, its MLflow run KILLED"
+    return f"trials {', '.join(str(t.number) for t in last)} ended {states}, their MLflow runs KILLED"

@@ -4,7 +4,8 @@ Each worker is a whole ``archsearch run`` (its own TensorFlow, its own MLflow
 parent run, crash handling and recycling as usual); they share the study
 through its storage and stop at its target (:mod:`~archsearch.study._target`).
 Their progress lines reach stderr prefixed ``[worker i]``; the summary is
-printed once, by this process, from the study. The workers start with the
+printed once, by this process, from the study (after a stop by a signal: what was
+stopped and the command that resumes, as one process says it). The workers start with the
 environment their caller passes (the command line passes its own; nothing here
 reads this process's); the storage and tracking URLs are added to it as
 ``ARCHSEARCH_STORAGE`` and ``ARCHSEARCH_TRACKING_URI``, which the workers'
@@ -41,10 +42,18 @@ STOP_CODES = tuple(128 + signum for signum in SIGNALS)  # a worker stopped by SI
 
 @dataclasses.dataclass
 class WorkersOutcome:
-    """What the workers left: the study's result and each worker's exit code."""
+    """What the workers left: the study's result, each worker's exit code, and after a stop its summary line.
+
+    Attributes:
+        stopped: after a signal stopped them, one line: what was stopped, where the study stands and the
+            command that resumes (``Resume with: archsearch run ... --workers N``); else None.
+        resume: that command.
+    """
 
     result: Any  # SearchResult
     codes: list[int]
+    stopped: str | None = None
+    resume: str = ""
 
     @property
     def exit_code(self) -> int:
@@ -70,6 +79,7 @@ def run_workers(space: str | Path, options: RunOptions, workers: int, env: Mappi
     from archsearch.seeds import worker_process
     from archsearch.space import load_space
     from archsearch.study._run import resume_args
+    from archsearch.study._settings import resume_command
 
     options.validate()
     loaded = load_space(space)
@@ -118,8 +128,13 @@ def run_workers(space: str | Path, options: RunOptions, workers: int, env: Mappi
             print(f"worker {index} (pid {proc.pid}) was killed by signal {-code}; the others went on", file=sys.stderr)
         elif code not in (0, *STOP_CODES):
             print(f"worker {index} (pid {proc.pid}) exited with {code}", file=sys.stderr)
-    result = _study_result(storage_url, tracking_uri, study_name, options.trials or loaded.trials, loaded, before)
-    return WorkersOutcome(result, codes)
+    target = options.trials or loaded.trials
+    result = _study_result(storage_url, tracking_uri, study_name, target, loaded, before)
+    outcome = WorkersOutcome(result, codes, resume=f"{resume_command(space, options)} --workers {workers}")
+    if outcome.exit_code in STOP_CODES:
+        pids = {str(proc.pid) for proc in procs}
+        outcome.stopped = _stopped_line(storage_url, study_name, target, outcome.exit_code, pids, outcome.resume)
+    return outcome
 
 
 def _relay(stream: IO[str], prefix: str) -> None:
@@ -189,3 +204,22 @@ def _study_result(storage_url: str, tracking_uri: str, study_name: str, target: 
         return SearchResult(study_name, storage_url, tracking_uri, target, 0, 0, 0, objective=space.objective)
     finished, _ = _counts(study)
     return _result(study, storage_url, tracking_uri, target, space.objective, ran=finished - before)
+
+
+def _stopped_line(storage_url: str, study_name: str, target: int, code: int, pids: set[str], resume: str) -> str:
+    """The workers' stop in one line, as :func:`~archsearch.study._stopping.stopped_summary` says one process's."""
+    import optuna
+
+    from archsearch.stores import open_storage
+    from archsearch.study._owners import OWNER_ATTR
+    from archsearch.study._signals import Stop
+    from archsearch.study._stopping import stopped_summary
+
+    stop = Stop(f"terminated by signal {code - 128}", code, code - 128)
+    try:
+        study = optuna.load_study(study_name=study_name, storage=open_storage(storage_url))
+    except KeyError:  # stopped before any worker created it
+        return f"Study '{study_name}': stopped ({stop.reason}) before any trial ran. Resume with: {resume}"
+    tags = {str(t.user_attrs.get(OWNER_ATTR, "")) for t in study.get_trials(deepcopy=False)}
+    owners = {tag for tag in tags if tag.count("/") >= 2 and tag.rsplit("/", 2)[1] in pids}  # host/pid/start time
+    return stopped_summary(study, study_name, target, stop, owners, resume)

@@ -48,6 +48,8 @@ class TrialLog:
         run_name: the run's name once its params are known (``trial-12 layers=3 units=128``).
         description: the run's description (``mlflow.note.content``).
         traceback: a failed trial's traceback, attached as ``traceback.txt``.
+        stop_reason: a trial a stop cut off (a signal, a deadline): the reason, as the tag
+            ``archsearch.stop_reason``; its run ends KILLED whatever its ``state``.
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class TrialLog:
         run_name: str | None = None,
         description: str | None = None,
         traceback: str | None = None,
+        stop_reason: str | None = None,
     ) -> None:
         self.number, self.state, self.params = number, state, dict(params)
         self.history, self.metrics, self.tags = history, dict(metrics), dict(tags)
@@ -72,6 +75,7 @@ class TrialLog:
         self.summary = dict(summary or {})
         self.seeds = [(dict(h), dict(m)) for h, m in seeds]
         self.run_name, self.description, self.traceback = run_name, description, traceback
+        self.stop_reason = stop_reason
 
     def mlflow_metrics(self) -> list[tuple[str, float, int]]:
         """``(name, value, step)`` for every finite value, named as :class:`archsearch.schema.Metric` says."""

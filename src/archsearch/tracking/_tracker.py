@@ -17,13 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from archsearch.schema import Metric, Tag
-from archsearch.stores import (
-    describe_server_error,
-    experiment_artifacts,
-    mlflow_client,
-    redact,
-    server_unreachable,
-)
+from archsearch.stores import describe_server_error, experiment_artifacts, mlflow_client, redact, server_unreachable
 from archsearch.tracking._records import DatasetInfo, TrialLog, _finite, _now_ms, dataset_inputs
 
 __all__ = ["DatasetInfo", "MlflowTracker", "TrialLog", "process_gone", "process_tag"]
@@ -42,8 +36,8 @@ class MlflowTracker:
         tags: tags of the parent run (space path and hash, dataset, version, ...).
         params: params of the parent run (training settings).
         parent_run_id: continue this parent run (a process that took over from
-            another one) instead of creating one; ``tags`` are updated, ``params``
-            are not logged again.
+            another one, an ask's next round) instead of creating one; it is RUNNING
+            again, ``tags`` are updated, ``params`` are not logged again.
         dataset: logged as the input of the parent run and of every trial run.
     """
 
@@ -189,6 +183,7 @@ class MlflowTracker:
         if parent_run_id is not None:
             self.parent_run_id = parent_run_id
             self._log(parent_run_id, tags=tags)
+            client.update_run(parent_run_id, status="RUNNING")  # again: an ask's round goes on with its last one's
             return
         run = client.create_run(self.experiment_id, run_name=run_name, tags=tags)
         self.parent_run_id = run.info.run_id
@@ -251,6 +246,8 @@ class MlflowTracker:
             return
         metrics = [MlflowMetric(key, v, log.end_time_ms, step) for key, v, step in log.mlflow_metrics()]
         tags = {Tag.STATE: log.state, **log.tags}
+        if log.stop_reason:
+            tags[Tag.STOP_REASON] = log.stop_reason
         if log.description:
             tags[Tag.NOTE] = log.description[:5000]
         self._log(run_id, metrics=metrics, params=log.params, tags=tags)
@@ -258,6 +255,7 @@ class MlflowTracker:
         if log.traceback:
             self._client.log_text(run_id, log.traceback, "traceback.txt")
         status = {"COMPLETE": "FINISHED", "PRUNED": "KILLED", "FAIL": "FAILED"}.get(log.state, "FINISHED")
+        status = "KILLED" if log.stop_reason else status  # a stop cut it off
         if log.run_name:
             self._client.update_run(run_id, name=log.run_name)
         self._client.set_terminated(run_id, status=status, end_time=log.end_time_ms)
