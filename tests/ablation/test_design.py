@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -293,12 +294,15 @@ def test_readme_describes_the_cap_where_more_seeds_cannot_settle_it():
 
 
 @pytest.mark.slow
-def test_asking_a_finished_design_again_says_no_nothing_to_run_line(ablation, tiny, capsys):
+def test_asking_a_finished_design_again_says_no_nothing_to_run_line(tiny, tmp_path, capsys):
     """The ask says where its design stands; a search's "nothing to run ... Raise --trials" is not its words
     (a resumed --until-decided ask said "nothing to run" and then ran its next round)."""
     from archsearch.study import RunOptions
 
-    space, storage, tracking = tiny
-    again = run_ablation(space, "units", RunOptions(storage=storage, tracking_uri=tracking), repeats=2)
+    space, _, _ = tiny  # a store of its own: the module's holds a sequential design of the same question
+    options = RunOptions(storage=f"sqlite:///{tmp_path}/o.db", tracking_uri=f"sqlite:///{tmp_path}/m.db", quiet=True)
+    run_ablation(space, "units", options, repeats=2)
+    capsys.readouterr()
+    again = run_ablation(space, "units", dataclasses.replace(options, quiet=False), repeats=2)
     assert again.search.ran == 0 and "all in the study already" in again.message
     assert "nothing to run" not in capsys.readouterr().err
