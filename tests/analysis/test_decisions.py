@@ -375,9 +375,13 @@ def test_a_sequential_ask_whose_only_answer_is_did_not_learn_is_stopped_not_deci
     assert q["sequential"]["status"] == "stopped: did not learn"
 
 
-def test_an_interval_bound_that_rounds_to_zero_is_never_printed_as_minus_zero():
-    """Cosmetic: `not decided yet: +2.2 pts [-0.0, 4.5]`."""
+def test_an_interval_bound_that_rounds_to_zero_keeps_its_sign():
+    """`not decided yet: +2.2 pts [-0.0, 4.5]` (and, printed as [0.0, 4.5], the same bound as a "helps" whose
+    interval starts just above zero): a bound that rounds to zero shows one significant digit, with its sign."""
     e = {"verdict": "not decided yet", "diff": 0.022, "ci_low": -0.0004, "ci_high": 0.045, "n": 4, "n_ref": 4}
-    text = verdict_text(e, "val_accuracy")
-    assert text.startswith("not decided yet: +2.2 pts [0.0, 4.5]") and "-0.0" not in text
-    assert "-0.0" not in verdict_text({**e, "diff": -0.0004, "ci_low": -0.02, "ci_high": 0.02}, "val_accuracy")
+    assert verdict_text(e, "val_accuracy").startswith("not decided yet: +2.2 pts [-0.04, 4.5]")
+    helps = {**e, "verdict": "helps", "ci_low": 0.0002}
+    assert verdict_text(helps, "val_accuracy").startswith("helps: +2.2 pts [0.02, 4.5]")
+    assert " [0.0, " not in verdict_text(helps, "val_accuracy") and "[-0.0," not in verdict_text(e, "val_accuracy")
+    zero = verdict_text({**e, "diff": 0.0, "ci_low": -0.02, "ci_high": 0.02}, "val_accuracy")
+    assert zero.startswith("not decided yet: +0.0 pts [-2.0, 2.0]")

@@ -67,14 +67,18 @@ def chance_level(objective: str | None, classes: int | None) -> float | None:
 
 
 def plain_number(x: float, spec: str) -> str:
-    """``x`` formatted with ``spec`` (``+.1f``, ``.4g``), where a value that rounds to zero is zero, never ``-0.0``.
+    """``x`` formatted with ``spec`` (``+.1f``, ``.4g``); a value that is not zero but rounds to it keeps its sign
+    in one significant digit (an interval's bound of 0.0004 is above zero, -0.0004 below: "0.0" and "-0.0" said
+    neither), and zero is never ``-0.0``.
 
     Example:
-        >>> plain_number(-0.0004, ".1f"), plain_number(-0.0004, "+.1f"), plain_number(-1.25, ".1f")
-        ('0.0', '+0.0', '-1.2')
-    """
+        >>> plain_number(0.0004, ".1f"), plain_number(-0.0004, "+.1f"), plain_number(-1.25, ".1f"), plain_number(-0.0, ".1f")
+        ('0.0004', '-0.0004', '-1.2', '0.0')
+    """  # noqa: E501
     text = f"{x:{spec}}"
-    return f"{0.0:{spec}}" if text.startswith("-") and float(text) == 0 else text
+    if float(text) != 0:
+        return text
+    return f"{x:{'+' if spec.startswith('+') else ''}.1g}" if x != 0 else f"{0.0:{spec}}"
 
 
 def _scale(objective: str | None) -> tuple[float, str, str]:
